@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import secureJson from 'secure-json-parse';
+import { RequestError } from './request-errors';
+
+export const NDJSON_CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson'];
+
+/** Marks the parsed NDJSON body so the controller can tell "one JSON array" from "lines". */
+export class NdjsonLines {
+  constructor(readonly values: unknown[]) {}
+}
+
+function decodeUtf8(body: Buffer): string {
+  // Buffer#toString would quietly turn invalid bytes into U+FFFD: the stored text would differ from
+  // what the client sent, so such a body is refused instead.
+  if (!isUtf8(body)) throw new RequestError(400, 'body is not valid UTF-8');
+  return body.toString('utf8');
+}
+
+function parseJsonText(text: string, where: string): unknown {
+  try {
+    // secure-json-parse refuses __proto__ and constructor.prototype keys (prototype pollution).
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    throw new RequestError(400, `${where} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Replaces Fastify's JSON parser and adds NDJSON, both strict about UTF-8, and decompresses
+ * `Content-Encoding: gzip` as a stream. Fastify applies `bodyLimit` to the stream this returns,
+ * so a gzip bomb stops with 413 once the *decompressed* size passes the limit.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: number): void {
+  fastify.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
+    const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding === 'identity' || encoding === '') return payload;
+    if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+      throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
+    }
+    const gunzip = createGunzip();
+    let received = 0;
+    payload.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
+    });
+    payload.on('error', (error) => gunzip.destroy(error));
+    // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
+    payload.pipe(gunzip);
+    return gunzip as unknown as Readable & { receivedEncodedLength: number };
+  });
+
+  // Only the types below are accepted; anything else (text/plain included) is a 415.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => {
+    try {
+      const text = decodeUtf8(body as Buffer);
+      if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
+      done(null, parseJsonText(text, 'body'));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => {
+    try {
+      const lines = decodeUtf8(body as Buffer).split('\n');
+      const values: unknown[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i].trim();
+        if (line === '') continue;
+        try {
+          values.push(parseJsonText(line, `line ${i + 1}`));
+        } catch (error) {
+          const message = (error as Error).message;
+          throw new RequestError(400, message, { errors: [{ index: values.length, line: i + 1, field: '(root)', message }] });
+        }
+      }
+      done(null, new NdjsonLines(values));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}

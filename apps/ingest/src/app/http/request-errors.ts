@@ -1,0 +1,11 @@
+/** An HTTP error raised below Nest (body parsing, decompression): carries the status for the error handler. */
+export class RequestError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}

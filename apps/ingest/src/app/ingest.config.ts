@@ -1,0 +1,38 @@
+import { SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { hostname } from 'node:os';
+
+/** Every environment variable the ingest service reads, with its default and its rule (README lists them). */
+export class IngestConfig {
+  @IsString() HOST: string = '127.0.0.1';
+  @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+  @IsString() STREAM_KEY: string = 'logs:stream';
+  @IsString() STREAM_GROUP: string = 'log-workers';
+
+  /** A write Redis has not answered within this time fails with 503 instead of holding the client. */
+  @IsInt() @Min(50) @Max(30000) REDIS_COMMAND_TIMEOUT_MS: number = 1000;
+
+  /** Echoed in the X-Logpipe-Instance response header, so a client or test sees who served it. */
+  @IsOptional() @IsString() INSTANCE_ID: string = `${hostname()}-${process.pid}`;
+
+  /** Largest request body after decompression (nginx's client_max_body_size should match it). */
+  @IsInt() @Min(1024) @Max(100 * 1024 * 1024) MAX_BODY_BYTES: number = 5 * 1024 * 1024;
+  /** Most entries in one POST /api/logs. */
+  @IsInt() @Min(1) @Max(100000) MAX_BATCH_ENTRIES: number = 10000;
+
+  /** Backlog (unprocessed stream entries) above which ingest answers 503, and below which it accepts again. */
+  @IsInt() @Min(1) BACKLOG_HIGH_WATER: number = 500000;
+  @IsInt() @Min(0) BACKLOG_LOW_WATER: number = 400000;
+  @IsInt() @Min(10) BACKLOG_CHECK_INTERVAL_MS: number = 250;
+
+  /** Seconds a client is told to wait (Retry-After) after a 503. */
+  @IsInt() @Min(1) @Max(3600) RETRY_AFTER_SECONDS: number = 1;
+
+  /** Budget for in-flight requests at SIGTERM; keep it below the container stop grace period. */
+  @IsInt() @Min(100) SHUTDOWN_TIMEOUT_MS: number = 10000;
+
+  @IsIn(SERVICE_LOG_LEVELS) LOG_LEVEL: ServiceLogLevel = 'info';
+}

@@ -1,0 +1,55 @@
+import { encodeLogEntry, validateLogBatch, validateLogEntry, type LogEntryFieldError } from '@logpipe/log-schema';
+import { StreamProducer } from '@logpipe/stream-client';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { BacklogMonitor } from '../backpressure/backlog.monitor';
+import { RequestError } from '../http/request-errors';
+import type { IngestConfig } from '../ingest.config';
+
+function summarise(errors: readonly LogEntryFieldError[]): string {
+  const shown = errors.slice(0, 3).map((e) => `${e.field}: ${e.message}`);
+  return errors.length > 3 ? `${shown.join('; ')}; and ${errors.length - 3} more` : shown.join('; ');
+}
+
+/**
+ * Validates entries and appends them to the stream. An entry is only ever reported as queued
+ * after Redis confirmed the XADD; a batch is appended all-or-nothing (one MULTI), so a failed
+ * request never leaves half a batch behind for the client's retry to duplicate.
+ */
+@Injectable()
+export class LogIngestService {
+  constructor(
+    private readonly producer: StreamProducer,
+    private readonly backlog: BacklogMonitor,
+    private readonly config: ConfigService<IngestConfig, true>,
+  ) {}
+
+  async ingestOne(input: unknown): Promise<string> {
+    this.backlog.assertAccepting();
+    const result = validateLogEntry(input, Date.now());
+    if (!result.ok) {
+      throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, { errors: result.errors });
+    }
+    return this.producer.append(encodeLogEntry(result.entry));
+  }
+
+  async ingestMany(inputs: readonly unknown[]): Promise<number> {
+    const limit = this.config.get('MAX_BATCH_ENTRIES', { infer: true });
+    if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
+    if (inputs.length > limit) {
+      throw new RequestError(413, `the batch has ${inputs.length} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`);
+    }
+    this.backlog.assertAccepting();
+    const result = validateLogBatch(inputs, Date.now());
+    if (!result.ok) {
+      const invalid = new Set(result.errors.map((e) => e.index)).size;
+      throw new RequestError(
+        400,
+        `${invalid} of ${inputs.length} entries are invalid; nothing was queued. First: entry ${result.errors[0].index}, ${result.errors[0].field}: ${result.errors[0].message}`,
+        { errors: result.errors },
+      );
+    }
+    await this.producer.appendMany(result.entries.map(encodeLogEntry));
+    return result.entries.length;
+  }
+}

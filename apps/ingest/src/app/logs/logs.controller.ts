@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { NdjsonLines } from '../http/body-parsers';
+import { RequestError } from '../http/request-errors';
+import { LogIngestService } from './log-ingest.service';
+
+@Controller('api')
+export class LogsController {
+  constructor(private readonly ingest: LogIngestService) {}
+
+  /** One entry as a JSON object. */
+  @Post('log')
+  @HttpCode(202)
+  async submitOne(@Body() body: unknown) {
+    if (body instanceof NdjsonLines) {
+      throw new RequestError(415, 'POST /api/log takes one entry as application/json; send NDJSON to /api/logs');
+    }
+    const id = await this.ingest.ingestOne(body);
+    return { status: 'queued', id };
+  }
+
+  /** Many entries: a JSON array, or NDJSON (one entry per line); optionally gzip-compressed. */
+  @Post('logs')
+  @HttpCode(202)
+  async submitMany(@Body() body: unknown) {
+    const entries = body instanceof NdjsonLines ? body.values : body;
+    if (!Array.isArray(entries)) {
+      throw new RequestError(400, 'POST /api/logs takes a JSON array of entries, or NDJSON (application/x-ndjson)');
+    }
+    const count = await this.ingest.ingestMany(entries);
+    return { status: 'queued', count };
+  }
+}

@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { createJsonLogger, type ServiceLogLevel } from '@logpipe/app-config';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app/app.module';
+import { registerBodyParsers } from './app/http/body-parsers';
+import { HttpErrorFilter } from './app/http/http-error.filter';
+import type { IngestConfig } from './app/ingest.config';
+
+/** Builds the ingest HTTP application without listening (tests use it with `app.inject`). */
+export async function createIngestApp(): Promise<NestFastifyApplication> {
+  const logger = createJsonLogger((process.env['LOG_LEVEL'] as ServiceLogLevel) ?? 'info', 'ingest');
+  const adapter = new FastifyAdapter({
+    // Body size is enforced per parser below, after decompression; this is only the outer bound.
+    bodyLimit: 100 * 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    trustProxy: true,
+    // While closing, keep-alive requests get 503 + Connection: close, which nginx retries elsewhere.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    logger,
+    // Our own parsers (strict UTF-8, NDJSON, gzip) replace the ones Nest would register.
+    bodyParser: false,
+  });
+  const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
+  const fastify = app.getHttpAdapter().getInstance();
+  const maxBodyBytes = config.get('MAX_BODY_BYTES', { infer: true });
+  registerBodyParsers(fastify, maxBodyBytes);
+  const instance = config.get('INSTANCE_ID', { infer: true });
+  fastify.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-logpipe-instance', instance);
+  });
+  app.useGlobalFilters(new HttpErrorFilter(config.get('RETRY_AFTER_SECONDS', { infer: true }), maxBodyBytes));
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts the ingest service; main.ts and the e2e tests call this. */
+export async function bootstrap(): Promise<NestFastifyApplication> {
+  const app = await createIngestApp();
+  const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
+  const budget = config.get('SHUTDOWN_TIMEOUT_MS', { infer: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // Nest's shutdown hook closes Fastify (stop accepting, finish in-flight requests); this timer
+    // makes sure a stuck request cannot keep the process past its budget.
+    process.once(signal, () => setTimeout(() => process.exit(1), budget).unref());
+  }
+  await app.listen({ host: config.get('HOST', { infer: true }), port: config.get('PORT', { infer: true }) });
+  return app;
+}

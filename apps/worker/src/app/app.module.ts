@@ -1,0 +1,37 @@
+import { validateEnvironment } from '@logpipe/app-config';
+import { LogStoreModule } from '@logpipe/log-store';
+import { StreamClientModule } from '@logpipe/stream-client';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { WorkerHealthServer } from './health/worker-health.server';
+import { LogBatchProcessor } from './ingestion/log-batch.processor';
+import { LogStreamConsumer } from './ingestion/log-stream.consumer';
+import { WorkerConfig } from './worker.config';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(WorkerConfig) }),
+    StreamClientModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<WorkerConfig, true>) => ({
+        redisUrl: config.get('REDIS_URL', { infer: true }),
+        streamKey: config.get('STREAM_KEY', { infer: true }),
+        groupName: config.get('STREAM_GROUP', { infer: true }),
+        deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),
+        consumerName: config.get('WORKER_NAME', { infer: true }),
+        connectionName: 'logpipe-worker',
+      }),
+    }),
+    LogStoreModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<WorkerConfig, true>) => ({
+        url: config.get('DATABASE_URL', { infer: true }),
+        schema: config.get('DB_SCHEMA', { infer: true }),
+        migrationsRun: config.get('DB_MIGRATE', { infer: true }),
+        applicationName: 'logpipe-worker',
+      }),
+    }),
+  ],
+  providers: [LogBatchProcessor, LogStreamConsumer, WorkerHealthServer],
+})
+export class AppModule {}

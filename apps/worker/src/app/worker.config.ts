@@ -1,0 +1,57 @@
+import { EnvBoolean, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-config';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Every environment variable the worker reads, with its default and its rule (README lists them). */
+export class WorkerConfig {
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
+  DB_SCHEMA: string = 'public';
+
+  @EnvBoolean() @IsBoolean()
+  DB_MIGRATE: boolean = false;
+
+  @IsString() STREAM_KEY: string = 'logs:stream';
+  @IsString() STREAM_GROUP: string = 'log-workers';
+  @IsString() DEAD_LETTER_STREAM: string = 'logs:dead';
+
+  /** Consumer name in the group. Unset: hostname-pid-random, unique per process. */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'WORKER_NAME must be 1-128 of [A-Za-z0-9._:-]' })
+  WORKER_NAME?: string;
+
+  @IsInt() @Min(1) @Max(10000) BATCH_SIZE: number = 500;
+  /** Longest wait for a batch to fill (XREADGROUP BLOCK). */
+  @IsInt() @Min(1) @Max(60000) BATCH_MAX_WAIT_MS: number = 200;
+
+  /** Entries pending this long on another consumer are taken over (XAUTOCLAIM): it is presumed dead. */
+  @IsInt() @Min(1000) CLAIM_IDLE_MS: number = 30000;
+  @IsInt() @Min(100) CLAIM_INTERVAL_MS: number = 5000;
+
+  /** An entry delivered more often than this (crash loops) is dead-lettered instead of retried again. */
+  @IsInt() @Min(1) @Max(1000) MAX_DELIVERIES: number = 10;
+  /** Attempts to insert one entry that PostgreSQL refuses before it is dead-lettered. */
+  @IsInt() @Min(1) @Max(100) POISON_MAX_ATTEMPTS: number = 3;
+
+  /** Capped exponential backoff (with full jitter) while PostgreSQL or Redis is unavailable. */
+  @IsInt() @Min(10) RETRY_BASE_MS: number = 200;
+  @IsInt() @Min(100) RETRY_MAX_MS: number = 10000;
+
+  /** How often acknowledged entries are trimmed from the stream (XTRIM MINID). */
+  @IsInt() @Min(100) TRIM_INTERVAL_MS: number = 1000;
+
+  @IsString() HEALTH_HOST: string = '127.0.0.1';
+  @IsInt() @Min(0) @Max(65535) HEALTH_PORT: number = 9464;
+
+  /** Budget for finishing the batch in flight at SIGTERM; keep it below the container stop grace period. */
+  @IsInt() @Min(100) SHUTDOWN_TIMEOUT_MS: number = 10000;
+
+  @IsIn(SERVICE_LOG_LEVELS) LOG_LEVEL: ServiceLogLevel = 'info';
+
+  /** Test-only fault injection; see README "Failpoints". Never set in production. */
+  @IsOptional() @IsIn(['crash-after-commit'])
+  LOGPIPE_FAILPOINT?: 'crash-after-commit';
+}

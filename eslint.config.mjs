@@ -1,0 +1,43 @@
+import nx from '@nx/eslint-plugin';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.stack', '**/.bench', '**/coverage'],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // Boundaries that mean something: apps depend on libs, libs never on apps, and the schema lib
+      // (the one definition of a log entry) depends on nothing framework-shaped.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'layer:schema', onlyDependOnLibsWithTags: ['layer:schema'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['libs/log-schema/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', 'ioredis', 'typeorm', 'pg', 'fastify'], message: 'log-schema stays framework-free.' },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,25 @@
+// Public API of @logpipe/log-schema: the one definition of a log entry, shared by ingest and worker.
+export { LOG_LEVELS, isLogLevel, levelRank } from './lib/log-level';
+export type { LogLevel } from './lib/log-level';
+export {
+  EVENT_ID_PATTERN,
+  MAX_ATTRIBUTES_BYTES,
+  MAX_ATTRIBUTES_DEPTH,
+  MAX_EVENT_ID_LENGTH,
+  MAX_MESSAGE_BYTES,
+  MAX_SERVICE_LENGTH,
+  MAX_TIMESTAMP_MS,
+  MIN_TIMESTAMP_MS,
+  SPAN_ID_PATTERN,
+  TRACE_ID_PATTERN,
+} from './lib/log-entry.limits';
+export { LogEntryDto } from './lib/log-entry.dto';
+export type {
+  LogBatchFieldError,
+  LogBatchValidation,
+  LogEntry,
+  LogEntryFieldError,
+  LogEntryValidation,
+} from './lib/log-entry.types';
+export { DEFAULT_MAX_BATCH_ERRORS, ROOT_FIELD, validateLogBatch, validateLogEntry } from './lib/log-entry.validation';
+export { LOG_ENTRY_CODEC_VERSION, LogEntryDecodeError, decodeLogEntry, encodeLogEntry } from './lib/stream-codec';

@@ -1,0 +1,34 @@
+import { LogLevel } from './log-level';
+
+/** A validated, normalised entry: what goes into the stream and the database. */
+export interface LogEntry {
+  /** Event time in epoch milliseconds (sub-millisecond digits of an ISO timestamp are truncated). */
+  timestamp: number;
+  /** When ingest received the entry, epoch milliseconds; also the timestamp when the client sent none. */
+  receivedAt: number;
+  level: LogLevel;
+  service: string;
+  message: string;
+  attributes: Record<string, unknown> | null;
+  /** 32 lower-case hex characters. */
+  traceId: string | null;
+  /** 16 lower-case hex characters. */
+  spanId: string | null;
+  /** The client's `id`, which makes a retried submission recognisable as the same event. */
+  eventId: string | null;
+}
+
+export interface LogEntryFieldError {
+  /** Dotted path of the offending field, e.g. "level", "attributes", or "(root)" for the entry itself. */
+  field: string;
+  message: string;
+}
+
+export interface LogBatchFieldError extends LogEntryFieldError {
+  /** Position of the entry in the submitted batch. */
+  index: number;
+}
+
+export type LogEntryValidation = { ok: true; entry: LogEntry } | { ok: false; errors: LogEntryFieldError[] };
+
+export type LogBatchValidation = { ok: true; entries: LogEntry[] } | { ok: false; errors: LogBatchFieldError[] };

@@ -1,0 +1,128 @@
+import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
+import { describeJsonKind, isPlainObject } from './json-attributes';
+import { LogEntryDto } from './log-entry.dto';
+import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
+import {
+  LogBatchFieldError,
+  LogBatchValidation,
+  LogEntry,
+  LogEntryFieldError,
+  LogEntryValidation,
+} from './log-entry.types';
+import { quoteForMessage } from './storable-text';
+import { parseTimestamp } from './timestamp';
+
+export const ROOT_FIELD = '(root)';
+export const DEFAULT_MAX_BATCH_ERRORS = 100;
+
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  // Errors are flattened to {field, message}; not copying the target and value saves work per entry.
+  validationError: { target: false, value: false },
+};
+
+// class-validator finds a DTO's rules through `object.constructor`, so these keys must never become own
+// properties of the DTO: `constructor` would hide the class and `__proto__` would replace the prototype.
+const UNCOPYABLE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+function unknownField(field: string): LogEntryFieldError {
+  return { field, message: `unknown field ${quoteForMessage(field)}` };
+}
+
+function flatten(errors: ValidationError[], into: LogEntryFieldError[]): void {
+  for (const error of errors) {
+    const messages = error.constraints === undefined ? [] : Object.entries(error.constraints);
+    if (messages.length === 0) continue;
+    const [kind, message] = messages[0];
+    into.push(kind === 'whitelistValidation' ? unknownField(error.property) : { field: error.property, message });
+  }
+}
+
+function toLogEntry(dto: LogEntryDto, receivedAtMs: number): LogEntry {
+  let timestamp = receivedAtMs;
+  if (dto.timestamp !== undefined) {
+    const parsed = parseTimestamp(dto.timestamp);
+    // Cannot fail: the DTO's @IsLogTimestamp() rule passed on this very value.
+    if (parsed.ok) timestamp = parsed.epochMs;
+  }
+  return {
+    timestamp,
+    receivedAt: receivedAtMs,
+    level: dto.level,
+    service: dto.service,
+    message: dto.message,
+    attributes: dto.attributes ?? null,
+    traceId: dto.trace_id === undefined ? null : dto.trace_id.toLowerCase(),
+    spanId: dto.span_id === undefined ? null : dto.span_id.toLowerCase(),
+    eventId: dto.id ?? null,
+  };
+}
+
+function assertReceivedAt(receivedAtMs: number): void {
+  if (!Number.isSafeInteger(receivedAtMs) || receivedAtMs < MIN_TIMESTAMP_MS || receivedAtMs > MAX_TIMESTAMP_MS) {
+    throw new RangeError(`receivedAtMs must be integer epoch milliseconds, got ${receivedAtMs}`);
+  }
+}
+
+function validateOne(input: unknown, receivedAtMs: number): LogEntryValidation {
+  if (!isPlainObject(input)) {
+    return {
+      ok: false,
+      errors: [{ field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` }],
+    };
+  }
+  // A plain copy instead of class-transformer: the DTO has no nested classes or conversions to apply.
+  const dto = new LogEntryDto();
+  const target = dto as unknown as Record<string, unknown>;
+  const errors: LogEntryFieldError[] = [];
+  for (const key of Object.keys(input)) {
+    if (UNCOPYABLE_KEYS.has(key)) {
+      errors.push(unknownField(key));
+    } else {
+      target[key] = input[key];
+    }
+  }
+  flatten(validateSync(dto, VALIDATOR_OPTIONS), errors);
+  return errors.length === 0 ? { ok: true, entry: toLogEntry(dto, receivedAtMs) } : { ok: false, errors };
+}
+
+/**
+ * Validates one submitted entry and normalises it. Never throws on `input`, whatever it is; throws a
+ * RangeError only if `receivedAtMs` is not integer epoch milliseconds (a caller bug).
+ */
+export function validateLogEntry(input: unknown, receivedAtMs: number): LogEntryValidation {
+  assertReceivedAt(receivedAtMs);
+  return validateOne(input, receivedAtMs);
+}
+
+/**
+ * Validates a batch: all entries or none. Stops validating once `maxErrors` errors are collected, so a
+ * batch of garbage costs little. Every entry gets the same `receivedAtMs`.
+ */
+export function validateLogBatch(
+  inputs: readonly unknown[],
+  receivedAtMs: number,
+  maxErrors: number = DEFAULT_MAX_BATCH_ERRORS,
+): LogBatchValidation {
+  assertReceivedAt(receivedAtMs);
+  if (!Number.isSafeInteger(maxErrors) || maxErrors < 1) {
+    throw new RangeError(`maxErrors must be a positive integer, got ${maxErrors}`);
+  }
+  const entries: LogEntry[] = [];
+  const errors: LogBatchFieldError[] = [];
+  for (let index = 0; index < inputs.length && errors.length < maxErrors; index++) {
+    const result = validateOne(inputs[index], receivedAtMs);
+    if (result.ok) {
+      if (errors.length === 0) entries.push(result.entry);
+      continue;
+    }
+    for (const error of result.errors) {
+      if (errors.length === maxErrors) break;
+      errors.push({ index, field: error.field, message: error.message });
+    }
+  }
+  return errors.length === 0 ? { ok: true, entries } : { ok: false, errors };
+}

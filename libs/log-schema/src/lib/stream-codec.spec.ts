@@ -1,0 +1,122 @@
+import { LogEntry } from './log-entry.types';
+import { validateLogEntry } from './log-entry.validation';
+import { LOG_ENTRY_CODEC_VERSION, LogEntryDecodeError, decodeLogEntry, encodeLogEntry } from './stream-codec';
+
+const FULL: LogEntry = {
+  timestamp: 1_764_151_200_123,
+  receivedAt: 1_764_151_200_500,
+  level: 'error',
+  service: 'checkout',
+  message: 'payment declined: "insufficient funds" \u20ac \u{1F4B3}\n\tat line 2',
+  attributes: { user: { id: 7, tags: ['vip', null, true, 1.25] }, empty: {} },
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  spanId: '00f067aa0ba902b7',
+  eventId: 'evt-1:retry.2_x',
+};
+
+const MINIMAL: LogEntry = {
+  timestamp: 0,
+  receivedAt: 0,
+  level: 'trace',
+  service: 's',
+  message: 'm',
+  attributes: null,
+  traceId: null,
+  spanId: null,
+  eventId: null,
+};
+
+/** The encoded array of FULL with element `index` replaced. */
+function encodedWith(index: number, value: unknown): string {
+  const array = JSON.parse(encodeLogEntry(FULL)) as unknown[];
+  array[index] = value;
+  return JSON.stringify(array);
+}
+
+function decodeFailure(raw: string | null | undefined): LogEntryDecodeError {
+  try {
+    decodeLogEntry(raw);
+  } catch (error) {
+    if (error instanceof LogEntryDecodeError) return error;
+    throw error;
+  }
+  throw new Error('expected decodeLogEntry to throw');
+}
+
+describe('stream codec', () => {
+  it('round-trips a full and a minimal entry unchanged', () => {
+    expect(decodeLogEntry(encodeLogEntry(FULL))).toEqual(FULL);
+    expect(decodeLogEntry(encodeLogEntry(MINIMAL))).toEqual(MINIMAL);
+  });
+
+  it('round-trips what validation produces', () => {
+    const result = validateLogEntry(
+      { level: 'warn', service: 'api', message: 'slow', timestamp: '2026-11-26T10:00:00+02:00', trace_id: 'A'.repeat(32) },
+      1_764_151_200_500,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(decodeLogEntry(encodeLogEntry(result.entry))).toEqual(result.entry);
+  });
+
+  it('writes a compact positional array led by the codec version', () => {
+    expect(JSON.parse(encodeLogEntry(MINIMAL))).toEqual([LOG_ENTRY_CODEC_VERSION, 0, 0, 'trace', 's', 'm', null, null, null, null]);
+    expect(LOG_ENTRY_CODEC_VERSION).toBe(1);
+  });
+
+  it('is an Error subclass whose reason is also in its message', () => {
+    const error = decodeFailure('nope');
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('LogEntryDecodeError');
+    expect(error.reason).toBe('not valid JSON');
+    expect(error.message).toBe('cannot decode log entry: not valid JSON');
+  });
+
+  it.each([
+    ['null', null, 'expected a string, got null'],
+    ['undefined', undefined, 'expected a string, got undefined'],
+    ['not JSON', '[1, 2', 'not valid JSON'],
+    ['an empty string', '', 'not valid JSON'],
+    ['a JSON object', '{"v":1}', 'expected a JSON array'],
+    ['another version', JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null]), 'unsupported codec version 2 (expected 1)'],
+    ['a version as string', JSON.stringify(['1', 0, 0, 'info', 's', 'm', null, null, null, null]), 'unsupported codec version "1" (expected 1)'],
+    ['an empty array', '[]', 'unsupported codec version nothing (expected 1)'],
+    ['too few elements', JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null]), 'expected 10 elements for version 1, got 9'],
+    ['too many elements', JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null, null, null]), 'expected 10 elements for version 1, got 11'],
+  ])('rejects %s', (_name, raw, reason) => {
+    expect(decodeFailure(raw as string | null | undefined).reason).toBe(reason);
+  });
+
+  it.each([
+    ['a string timestamp', 1, '2026-11-26T10:00:00Z', 'timestamp must be integer epoch milliseconds in range'],
+    ['a fractional timestamp', 1, 1.5, 'timestamp must be integer epoch milliseconds in range'],
+    ['a negative timestamp', 1, -1, 'timestamp must be integer epoch milliseconds in range'],
+    ['a timestamp past year 9999', 1, 253_402_300_800_000, 'timestamp must be integer epoch milliseconds in range'],
+    ['a null receivedAt', 2, null, 'receivedAt must be integer epoch milliseconds in range'],
+    ['an unknown level', 3, 'verbose', 'level must be one of the log levels, got "verbose"'],
+    ['an upper-case level', 3, 'INFO', 'level must be one of the log levels, got "INFO"'],
+    ['a numeric service', 4, 5, 'service must be a string'],
+    ['an empty service', 4, '', 'service must be 1-128 characters long'],
+    ['a 129-character service', 4, 's'.repeat(129), 'service must be 1-128 characters long'],
+    ['a service with NUL', 4, 'a\u0000', 'service must not contain U+0000 (NUL)'],
+    ['a null message', 5, null, 'message must be a string'],
+    ['an empty message', 5, '', 'message must not be empty'],
+    ['a message with a lone surrogate', 5, 'x\ud800', 'message must be well-formed UTF-16 (it contains a lone surrogate)'],
+    ['array attributes', 6, [1], 'attributes must be null or a JSON object'],
+    ['string attributes', 6, '{}', 'attributes must be null or a JSON object'],
+    ['attributes holding NUL', 6, { a: ['\u0000'] }, 'attributes must not contain U+0000 (NUL)'],
+    ['attributes with a lone surrogate key', 6, { '\udc00': 1 }, 'attributes must be well-formed UTF-16 (it contains a lone surrogate)'],
+    ['attributes deeper than ingest allows', 6, { a: [[[[[[[[1]]]]]]]] }, 'attributes must not nest more than 8 levels deep'],
+    ['an upper-case traceId', 7, 'A'.repeat(32), 'traceId must be null or match /^[0-9a-f]{32}$/'],
+    ['a short traceId', 7, 'a'.repeat(31), 'traceId must be null or match /^[0-9a-f]{32}$/'],
+    ['a numeric spanId', 8, 1234567890123456, 'spanId must be null or match /^[0-9a-f]{16}$/'],
+    ['an eventId with a space', 9, 'a b', 'eventId must be null or match /^[A-Za-z0-9._:-]{1,128}$/'],
+    ['an empty eventId', 9, '', 'eventId must be null or match /^[A-Za-z0-9._:-]{1,128}$/'],
+  ])('rejects %s', (_name, index, value, reason) => {
+    expect(decodeFailure(encodedWith(index, value)).reason).toBe(reason);
+  });
+
+  it('rejects pathological nesting in attributes with a decode error, not a stack overflow', () => {
+    const raw = encodedWith(6, null).replace(',null,"4bf', `,{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}},"4bf`);
+    expect(decodeFailure(raw).reason).toBe('attributes must not nest more than 8 levels deep');
+  });
+});

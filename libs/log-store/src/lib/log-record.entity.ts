@@ -1,0 +1,49 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * One stored log entry: the public `logs` table that people query with psql or Grafana.
+ * The migrations own the DDL; this entity must describe exactly what they create (a test checks it).
+ */
+@Entity({ name: 'logs' })
+@Index('logs_ts_idx', ['ts'])
+@Index('logs_service_ts_idx', ['service', 'ts'])
+@Index('logs_event_id_key', ['eventId'], { unique: true, where: 'event_id IS NOT NULL' })
+@Index('logs_stream_id_key', ['streamId'], { unique: true })
+export class LogRecordEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'logs_pkey' })
+  id!: string;
+
+  /** When the event happened, as the client said (or the time of receipt when it said nothing). */
+  @Column({ type: 'timestamptz' })
+  ts!: Date;
+
+  /** When an ingest instance accepted the entry. */
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+
+  @Column({ type: 'varchar', length: 5 })
+  level!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  service!: string;
+
+  @Column({ type: 'text' })
+  message!: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  attributes!: Record<string, unknown> | null;
+
+  @Column({ name: 'trace_id', type: 'varchar', length: 32, nullable: true })
+  traceId!: string | null;
+
+  @Column({ name: 'span_id', type: 'varchar', length: 16, nullable: true })
+  spanId!: string | null;
+
+  /** The client's own event id: unique where present, so a retried submission is stored once. */
+  @Column({ name: 'event_id', type: 'varchar', length: 128, nullable: true })
+  eventId!: string | null;
+
+  /** The Redis Stream entry id: unique, so a batch redelivered after a crash is stored once. */
+  @Column({ name: 'stream_id', type: 'varchar', length: 41 })
+  streamId!: string;
+}

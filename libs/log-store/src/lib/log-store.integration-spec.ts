@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSourceOptions } from './data-source-options';
+import { isTransientDatabaseError } from './database-errors';
+import { LogBatchWriter } from './log-batch.writer';
+import type { StoredLogEntry } from './stored-log-entry';
+
+const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function entry(overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
+  return {
+    timestamp: Date.parse('2026-11-26T10:00:00.123Z'),
+    receivedAt: Date.parse('2026-11-26T10:00:01.456Z'),
+    level: 'info',
+    service: 'checkout',
+    message: 'order placed',
+    attributes: { order: { id: 42, items: ['a', 'b'] }, quote: 'it\'s "x"\\y', unicode: 'żółw 🐢' },
+    traceId: '0123456789abcdef0123456789abcdef',
+    spanId: '0123456789abcdef',
+    eventId: null,
+    streamId: '1764151200000-0',
+    ...overrides,
+  };
+}
+
+describe('log-store against PostgreSQL', () => {
+  const schema = `test_store_${randomBytes(4).toString('hex')}`;
+  let dataSource: DataSource;
+  let writer: LogBatchWriter;
+
+  beforeAll(async () => {
+    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
+    await admin.initialize();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.destroy();
+    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
+    await dataSource.initialize();
+    writer = new LogBatchWriter(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    await dataSource.query('TRUNCATE logs');
+  });
+
+  it('creates the schema the entity describes (no pending schema changes after the migrations)', async () => {
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('stores every field of a batch intact', async () => {
+    const rows = [entry(), entry({ streamId: '1764151200000-1', attributes: null, traceId: null, spanId: null, eventId: 'evt-1' })];
+    await expect(writer.insert(rows)).resolves.toEqual({ inserted: 2, duplicates: 0 });
+    const stored = await dataSource.query(
+      `SELECT (extract(epoch from ts) * 1000)::bigint AS ts_ms, (extract(epoch from received_at) * 1000)::bigint AS received_ms,
+              level, service, message, attributes, trace_id, span_id, event_id, stream_id FROM logs ORDER BY stream_id`,
+    );
+    expect(stored).toEqual([
+      {
+        ts_ms: String(rows[0].timestamp), received_ms: String(rows[0].receivedAt), level: 'info', service: 'checkout',
+        message: 'order placed', attributes: rows[0].attributes, trace_id: rows[0].traceId, span_id: rows[0].spanId,
+        event_id: null, stream_id: '1764151200000-0',
+      },
+      {
+        ts_ms: String(rows[1].timestamp), received_ms: String(rows[1].receivedAt), level: 'info', service: 'checkout',
+        message: 'order placed', attributes: null, trace_id: null, span_id: null, event_id: 'evt-1', stream_id: '1764151200000-1',
+      },
+    ]);
+  });
+
+  it('skips a redelivered batch (same stream ids) instead of duplicating it', async () => {
+    const batch = [entry({ streamId: '1-0' }), entry({ streamId: '1-1' })];
+    await writer.insert(batch);
+    await expect(writer.insert(batch)).resolves.toEqual({ inserted: 0, duplicates: 2 });
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 2 }]);
+  });
+
+  it('stores a client event id once, across batches and within one batch', async () => {
+    await writer.insert([entry({ streamId: '2-0', eventId: 'retry-me' })]);
+    const outcome = await writer.insert([
+      entry({ streamId: '2-1', eventId: 'retry-me' }),
+      entry({ streamId: '2-2', eventId: 'fresh' }),
+      entry({ streamId: '2-3', eventId: 'fresh' }),
+    ]);
+    expect(outcome).toEqual({ inserted: 1, duplicates: 2 });
+    const ids = await dataSource.query('SELECT event_id, stream_id FROM logs ORDER BY stream_id');
+    expect(ids).toEqual([
+      { event_id: 'retry-me', stream_id: '2-0' },
+      { event_id: 'fresh', stream_id: '2-2' },
+    ]);
+  });
+
+  it('reports a value PostgreSQL refuses as a permanent (non-transient) error and writes nothing', async () => {
+    let failure: unknown;
+    try {
+      await writer.insert([entry({ streamId: '3-0' }), entry({ streamId: '3-1', level: 'verbose' })]);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(Error);
+    expect(isTransientDatabaseError(failure)).toBe(false);
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 0 }]);
+  });
+
+  it('reports an unreachable database as a transient error', async () => {
+    const offline = new DataSource(createDataSourceOptions({ url: 'postgres://postgres@127.0.0.1:1/none' }));
+    let failure: unknown;
+    try {
+      await offline.initialize();
+    } catch (error) {
+      failure = error;
+    }
+    expect(isTransientDatabaseError(failure)).toBe(true);
+  });
+});

@@ -1,0 +1,4 @@
+import { CreateLogsTable1795651200000 } from './1795651200000-create-logs-table';
+
+/** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
+export const LOG_STORE_MIGRATIONS = [CreateLogsTable1795651200000];

@@ -1,0 +1,73 @@
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_DEAD_LETTER_STREAM_KEY,
+  DEFAULT_GROUP_NAME,
+  DEFAULT_STREAM_KEY,
+  defaultConsumerName,
+  resolveStreamClientOptions,
+} from './stream-client.options';
+import { hostname } from 'node:os';
+
+describe('resolveStreamClientOptions', () => {
+  it('fills in the documented defaults', () => {
+    const resolved = resolveStreamClientOptions({ redisUrl: 'redis://127.0.0.1:6379/0' });
+
+    expect(resolved).toMatchObject({
+      streamKey: DEFAULT_STREAM_KEY,
+      groupName: DEFAULT_GROUP_NAME,
+      deadLetterStreamKey: DEFAULT_DEAD_LETTER_STREAM_KEY,
+      commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+    });
+    expect([DEFAULT_STREAM_KEY, DEFAULT_GROUP_NAME, DEFAULT_DEAD_LETTER_STREAM_KEY]).toEqual([
+      'logs:stream',
+      'log-workers',
+      'logs:dead',
+    ]);
+  });
+
+  it('keeps values that were given', () => {
+    const resolved = resolveStreamClientOptions({
+      redisUrl: 'rediss://cache.internal:6380/2',
+      streamKey: 's',
+      groupName: 'g',
+      deadLetterStreamKey: 'd',
+      consumerName: 'c',
+      commandTimeoutMs: 250,
+      connectionName: 'logpipe-ingest',
+    });
+
+    expect(resolved).toEqual({
+      redisUrl: 'rediss://cache.internal:6380/2',
+      streamKey: 's',
+      groupName: 'g',
+      deadLetterStreamKey: 'd',
+      consumerName: 'c',
+      commandTimeoutMs: 250,
+      connectionName: 'logpipe-ingest',
+    });
+  });
+
+  it.each([
+    [{ redisUrl: 'http://127.0.0.1:6379' }, /redisUrl/],
+    [{ redisUrl: '' }, /redisUrl/],
+    [{ redisUrl: 'redis://x', streamKey: '' }, /streamKey/],
+    [{ redisUrl: 'redis://x', groupName: '' }, /groupName/],
+    [{ redisUrl: 'redis://x', consumerName: '' }, /consumerName/],
+    [{ redisUrl: 'redis://x', deadLetterStreamKey: DEFAULT_STREAM_KEY }, /deadLetterStreamKey/],
+    [{ redisUrl: 'redis://x', commandTimeoutMs: 0 }, /commandTimeoutMs/],
+    [{ redisUrl: 'redis://x', commandTimeoutMs: 1.5 }, /commandTimeoutMs/],
+    [{ redisUrl: 'redis://x', connectionName: 'has space' }, /connectionName/],
+  ])('rejects %j naming the bad option', (options, message) => {
+    expect(() => resolveStreamClientOptions(options)).toThrow(message);
+  });
+});
+
+describe('defaultConsumerName', () => {
+  it('names host and process and differs between two consumers of one process', () => {
+    const first = defaultConsumerName();
+    const second = defaultConsumerName();
+
+    expect(first).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${process.pid}-[0-9a-f]{6}$`));
+    expect(second).not.toBe(first);
+  });
+});

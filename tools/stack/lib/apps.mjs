@@ -1,0 +1,137 @@
+// The two Logpipe apps: building them with Nx, running the worker's migrations, and the ingest and
+// worker processes (environment per the apps' contract, README "Configuration").
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError } from './errors.mjs';
+import { probeHttp } from './health.mjs';
+import { tailOf } from './output.mjs';
+import { stopProcess } from './processes.mjs';
+
+export function bundlePath(repoRoot, app, file = 'main.js') {
+  return join(repoRoot, 'dist', 'apps', app, file);
+}
+
+function runToLog({ command, args, cwd, env, logFile, timeoutMs, signal }) {
+  const log = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, { cwd, env, signal, stdio: ['ignore', log, log] });
+    return new Promise((resolveRun) => {
+      const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        // An abort (Ctrl-C during start-up) also lands here; 'close' follows and reports the signal.
+        if (error.name !== 'AbortError') resolveRun({ status: -1, error: error.message });
+      });
+      child.once('close', (status, signal) => {
+        clearTimeout(timer);
+        resolveRun({ status, signal });
+      });
+    });
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** nx run-many -t build -p ingest worker; Nx's cache makes a repeat run with no changes cheap. */
+export async function buildApps({ repoRoot, logFile, signal }) {
+  const nx = join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js');
+  if (!existsSync(nx)) throw new StackError('node_modules/nx is missing; run npm ci');
+  const result = await runToLog({
+    command: process.execPath,
+    args: [nx, 'run-many', '-t', 'build', '-p', 'ingest', 'worker'],
+    cwd: repoRoot,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+    logFile,
+    timeoutMs: 10 * 60 * 1000,
+    signal,
+  });
+  if (signal?.aborted) throw signal.reason;
+  if (result.status !== 0) {
+    throw new StackError(`building ingest and worker failed (exit ${result.status ?? result.signal})`, tailOf(logFile, 30));
+  }
+  for (const [app, file] of [['ingest', 'main.js'], ['worker', 'main.js'], ['worker', 'migrate.js']]) {
+    if (!existsSync(bundlePath(repoRoot, app, file))) {
+      throw new StackError(`the build did not produce ${bundlePath(repoRoot, app, file)}`);
+    }
+  }
+}
+
+/** Applies pending migrations (dist/apps/worker/migrate.js exits 0 when there is nothing left to do). */
+export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) {
+  const script = bundlePath(repoRoot, 'worker', 'migrate.js');
+  if (!existsSync(script)) throw new StackError(`${script} is missing; build the worker first`);
+  const result = await runToLog({
+    command: process.execPath,
+    args: [script],
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    logFile,
+    timeoutMs: 2 * 60 * 1000,
+    signal,
+  });
+  if (signal?.aborted) throw signal.reason;
+  if (result.status !== 0) {
+    throw new StackError(`migrations failed (exit ${result.status ?? result.signal})`, tailOf(logFile, 30));
+  }
+}
+
+// Apps get SIGTERM and 20 s (their own budget is 10 s) before SIGKILL.
+const APP_STOP_SIGNALS = [['SIGTERM', 20000], ['SIGKILL', 5000]];
+
+export function ingestService({ config, identityMarker, baseEnv, redisUrl }, instance) {
+  const name = `ingest-${instance}`;
+  const port = config.ports[name];
+  const script = bundlePath(config.repoRoot, 'ingest');
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    bundle: script,
+    identity: { cmdline: [script], marker: identityMarker(name) },
+    spawnSpec: () => ({
+      command: process.execPath,
+      args: [script],
+      cwd: config.repoRoot,
+      env: {
+        ...baseEnv(name),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        REDIS_URL: redisUrl,
+        INSTANCE_ID: name,
+        MAX_BODY_BYTES: config.limits.MAX_BODY_BYTES,
+      },
+    }),
+    probe: () => probeHttp(`http://127.0.0.1:${port}/health/ready`),
+    stop: (pid) => stopProcess(pid, APP_STOP_SIGNALS),
+  };
+}
+
+export function workerService({ config, identityMarker, baseEnv, redisUrl, databaseUrl }) {
+  const port = config.ports.worker;
+  const script = bundlePath(config.repoRoot, 'worker');
+  return {
+    name: 'worker',
+    port,
+    url: `http://127.0.0.1:${port}`,
+    bundle: script,
+    identity: { cmdline: [script], marker: identityMarker('worker') },
+    spawnSpec: () => ({
+      command: process.execPath,
+      args: [script],
+      cwd: config.repoRoot,
+      env: {
+        ...baseEnv('worker'),
+        REDIS_URL: redisUrl,
+        DATABASE_URL: databaseUrl,
+        // The stack runs migrate.js itself before starting the worker.
+        DB_MIGRATE: 'false',
+        WORKER_NAME: 'worker-1',
+        HEALTH_HOST: '127.0.0.1',
+        HEALTH_PORT: String(port),
+      },
+    }),
+    probe: () => probeHttp(`http://127.0.0.1:${port}/health/ready`),
+    stop: (pid) => stopProcess(pid, APP_STOP_SIGNALS),
+  };
+}

@@ -1,0 +1,94 @@
+// Installing what a fresh clone on a fresh Debian/Ubuntu machine lacks: npm dependencies, and the
+// nginx, Redis and PostgreSQL binaries (apt-get, root only).
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findNginx, findPostgresBinDir, findRedisServer } from './binaries.mjs';
+import { StackError } from './errors.mjs';
+import { isRoot } from './os-users.mjs';
+import { info } from './output.mjs';
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.error) throw new StackError(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0) throw new StackError(`${command} ${args.join(' ')} failed (exit ${result.status})`);
+}
+
+/**
+ * npm's own freshness rule: node_modules/.package-lock.json is written by every install, so a lock
+ * file newer than it (a pull that changed dependencies) means the tree is out of date.
+ */
+export function nodeModulesStale(repoRoot) {
+  const hidden = join(repoRoot, 'node_modules', '.package-lock.json');
+  if (!existsSync(hidden)) return true;
+  return statSync(join(repoRoot, 'package-lock.json')).mtimeMs > statSync(hidden).mtimeMs;
+}
+
+export function ensureNodeModules(repoRoot) {
+  if (!nodeModulesStale(repoRoot)) return;
+  info('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot });
+}
+
+/** Debian/Ubuntu package names for the binaries that are missing, given which services are local. */
+export function missingPackages({ needRedis, needPostgres }) {
+  const missing = [];
+  if (findNginx() === null) missing.push('nginx');
+  if (needRedis && findRedisServer() === null) missing.push('redis-server');
+  if (needPostgres && findPostgresBinDir() === null) missing.push('postgresql');
+  return missing;
+}
+
+// nginx-light is the small build on Debian 12; newer releases dropped it for plain `nginx`.
+function nginxPackageName() {
+  const result = spawnSync('apt-cache', ['show', 'nginx-light'], { stdio: 'ignore' });
+  return result.status === 0 ? 'nginx-light' : 'nginx';
+}
+
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
+/**
+ * Runs `install` with a policy-rc.d that answers 101 ("action forbidden"), so the packages' postinst
+ * scripts do not start system-wide nginx/redis/postgresql services on the ports of a real machine.
+ * A policy-rc.d that was already there (container images ship one) is put back afterwards.
+ */
+function withoutServiceStarts(install) {
+  const backup = `${POLICY_RC_D}.logpipe-stack-backup`;
+  const hadPolicy = existsSync(POLICY_RC_D);
+  if (hadPolicy) renameSync(POLICY_RC_D, backup);
+  writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by logpipe tools/stack during apt-get install; removed afterwards.\nexit 101\n', {
+    mode: 0o755,
+  });
+  try {
+    install();
+  } finally {
+    rmSync(POLICY_RC_D, { force: true });
+    if (hadPolicy) renameSync(backup, POLICY_RC_D);
+  }
+}
+
+export function ensureSystemPackages(needs) {
+  const missing = missingPackages(needs);
+  if (missing.length === 0) return;
+  const packages = missing.map((name) => (name === 'nginx' ? 'nginx-light' : name));
+  if (!isRoot()) {
+    throw new StackError(
+      `missing system packages: ${missing.join(', ')}`,
+      `Install them, then run the stack again:\n  sudo apt-get install -y ${packages.join(' ')}\n` +
+        '(on releases without nginx-light, install nginx instead)',
+    );
+  }
+  if (!existsSync('/usr/bin/apt-get')) {
+    throw new StackError(`missing ${missing.join(', ')} and no apt-get: install them with this system's package manager`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  withoutServiceStarts(() => {
+    info(`installing ${missing.join(', ')} with apt-get`);
+    run('apt-get', ['update'], { env });
+    const resolved = missing.map((name) => (name === 'nginx' ? nginxPackageName() : name));
+    run('apt-get', ['install', '-y', '--no-install-recommends', ...resolved], { env });
+  });
+  const still = missingPackages(needs);
+  if (still.length > 0) throw new StackError(`apt-get finished but ${still.join(', ')} is still missing`);
+}
+
