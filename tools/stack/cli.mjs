@@ -37,7 +37,7 @@ const BOOLEAN_FLAGS = { '--detach': 'detach', '--skip-install': 'skipInstall', '
 const VALUE_FLAGS = { '--port-base': 'portBase', '--state-dir': 'stateDir', '--timeout': 'timeout', '--out': 'out' };
 const COMMANDS = { up, down, status, 'render-nginx': renderNginx };
 
-export function parseArgs(argv) {
+function parseArgs(argv) {
   const flags = {};
   let command;
   for (let i = 0; i < argv.length; i += 1) {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { createJsonLogger, type ServiceLogLevel } from '@logpipe/app-config';
+import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -34,7 +35,6 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
     reply.header('x-logpipe-instance', instance);
   });
   app.useGlobalFilters(new HttpErrorFilter(config.get('RETRY_AFTER_SECONDS', { infer: true }), maxBodyBytes));
-  app.enableShutdownHooks();
   return app;
 }
 
@@ -42,12 +42,8 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
 export async function bootstrap(): Promise<NestFastifyApplication> {
   const app = await createIngestApp();
   const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
-  const budget = config.get('SHUTDOWN_TIMEOUT_MS', { infer: true });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    // Nest's shutdown hook closes Fastify (stop accepting, finish in-flight requests); this timer
-    // makes sure a stuck request cannot keep the process past its budget.
-    process.once(signal, () => setTimeout(() => process.exit(1), budget).unref());
-  }
+  // SIGTERM/SIGINT close Fastify (stop accepting, finish in-flight requests), then Redis; exit 0.
+  exitGracefullyOnSignals(app, { budgetMs: config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }), logger: new Logger('Shutdown') });
   await app.listen({ host: config.get('HOST', { infer: true }), port: config.get('PORT', { infer: true }) });
   return app;
 }

@@ -1,4 +1,4 @@
-import { validateEnvironment } from '@logpipe/app-config';
+import { validateEnvironment } from '@logpipe/app-runtime';
 import { StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';

@@ -1,4 +1,4 @@
-import { SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-config';
+import { SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
 

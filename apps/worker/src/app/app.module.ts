@@ -1,4 +1,4 @@
-import { validateEnvironment } from '@logpipe/app-config';
+import { validateEnvironment } from '@logpipe/app-runtime';
 import { LogStoreModule } from '@logpipe/log-store';
 import { StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';

@@ -1,4 +1,4 @@
-import { EnvBoolean, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-config';
+import { EnvBoolean, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every environment variable the worker reads, with its default and its rule (README lists them). */

@@ -22,55 +22,58 @@ export function describeJsonKind(value: unknown): string {
   return typeof value;
 }
 
-function childPath(path: string, key: string | number): string {
-  if (path.length > MAX_SHOWN_PATH_LENGTH) {
-    return path;
+function formatPath(segments: readonly (string | number)[]): string {
+  let path = 'attributes';
+  for (const segment of segments) {
+    if (path.length > MAX_SHOWN_PATH_LENGTH) return `${path}…`;
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else path += IDENTIFIER.test(segment) ? `.${segment}` : `[${quoteForMessage(segment)}]`;
   }
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${quoteForMessage(key)}]`;
+  return path;
 }
 
 /**
  * One pass over the attributes tree. It runs before JSON.stringify so that a very deep or cyclic value is
  * refused at depth MAX_ATTRIBUTES_DEPTH + 1 instead of overflowing the stack, and it keeps a lower bound of
- * the serialised size (UTF-8 bytes >= UTF-16 code units) so that a huge value is refused before
- * being walked to the end.
+ * the serialised size (UTF-8 bytes >= UTF-16 code units) so that a huge value is refused before being
+ * walked to the end. The path to the current value is kept as segments and only formatted for a message.
  */
 class AttributesWalk {
   private sizeLowerBound = 0;
+  private readonly path: (string | number)[] = [];
 
   /** The problem found, or null. */
-  container(value: object, depth: number, path: string): string | null {
+  container(value: object, depth: number): string | null {
     if (depth > MAX_ATTRIBUTES_DEPTH) {
-      return `must not nest objects/arrays more than ${MAX_ATTRIBUTES_DEPTH} levels deep (at ${path})`;
+      return `must not nest objects/arrays more than ${MAX_ATTRIBUTES_DEPTH} levels deep (at ${this.here()})`;
     }
     if (Array.isArray(value)) {
       // An index loop, not for-of: holes in a sparse array read as undefined and are refused as non-JSON.
       for (let i = 0; i < value.length; i++) {
-        const problem = this.member(value[i], depth, childPath(path, i));
+        const problem = this.member(value[i], depth, i);
         if (problem !== null) return problem;
       }
       return null;
     }
     if (!isPlainObject(value)) {
-      return `must hold only JSON values (found a non-plain object at ${path})`;
+      return `must hold only JSON values (found a non-plain object at ${this.here()})`;
     }
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) {
-        return `must not use the key ${quoteForMessage(key)} (at ${path}): it can pollute object prototypes`;
+        return `must not use the key ${quoteForMessage(key)} (at ${this.here()}): it can pollute object prototypes`;
       }
       const keyProblem = unstorableTextProblem(key);
       if (keyProblem !== null) {
-        return `keys ${keyProblem} (in a key of ${path})`;
+        return `keys ${keyProblem} (in a key of ${this.here()})`;
       }
       this.sizeLowerBound += key.length + 3;
-      const problem = this.member(value[key], depth, childPath(path, key));
+      const problem = this.member(value[key], depth, key);
       if (problem !== null) return problem;
     }
     return null;
   }
 
-  private member(value: unknown, depth: number, path: string): string | null {
+  private member(value: unknown, depth: number, segment: string | number): string | null {
     this.sizeLowerBound += 1;
     if (this.sizeLowerBound > MAX_ATTRIBUTES_BYTES) {
       return sizeProblem(`more than ${MAX_ATTRIBUTES_BYTES}`);
@@ -79,17 +82,26 @@ class AttributesWalk {
       case 'string': {
         this.sizeLowerBound += value.length + 1;
         const problem = unstorableTextProblem(value);
-        return problem === null ? null : `strings ${problem} (at ${path})`;
+        return problem === null ? null : `strings ${problem} (at ${this.here(segment)})`;
       }
       case 'number':
-        return Number.isFinite(value) ? null : `must hold only JSON values (found ${value} at ${path})`;
+        return Number.isFinite(value) ? null : `must hold only JSON values (found ${value} at ${this.here(segment)})`;
       case 'boolean':
         return null;
-      case 'object':
-        return value === null ? null : this.container(value, depth + 1, path);
+      case 'object': {
+        if (value === null) return null;
+        this.path.push(segment);
+        const problem = this.container(value, depth + 1);
+        this.path.pop();
+        return problem;
+      }
       default:
-        return `must hold only JSON values (found ${typeof value} at ${path})`;
+        return `must hold only JSON values (found ${typeof value} at ${this.here(segment)})`;
     }
+  }
+
+  private here(segment?: string | number): string {
+    return formatPath(segment === undefined ? this.path : [...this.path, segment]);
   }
 }
 
@@ -106,7 +118,7 @@ export function attributesProblem(value: unknown): string | null {
   if (!isPlainObject(value)) {
     return `must be a JSON object (got ${describeJsonKind(value)})`;
   }
-  const walkProblem = new AttributesWalk().container(value, 1, 'attributes');
+  const walkProblem = new AttributesWalk().container(value, 1);
   if (walkProblem !== null) {
     return walkProblem;
   }

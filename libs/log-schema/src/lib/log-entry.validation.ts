@@ -26,7 +26,7 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
 
 // class-validator finds a DTO's rules through `object.constructor`, so these keys must never become own
 // properties of the DTO: `constructor` would hide the class and `__proto__` would replace the prototype.
-const UNCOPYABLE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+const UNCOPYABLE_KEYS: readonly string[] = ['__proto__', 'constructor'];
 
 function unknownField(field: string): LogEntryFieldError {
   return { field, message: `unknown field ${quoteForMessage(field)}` };
@@ -76,14 +76,15 @@ function validateOne(input: unknown, receivedAtMs: number): LogEntryValidation {
   }
   // A plain copy instead of class-transformer: the DTO has no nested classes or conversions to apply.
   const dto = new LogEntryDto();
-  const target = dto as unknown as Record<string, unknown>;
   const errors: LogEntryFieldError[] = [];
-  for (const key of Object.keys(input)) {
-    if (UNCOPYABLE_KEYS.has(key)) {
-      errors.push(unknownField(key));
-    } else {
-      target[key] = input[key];
+  if (UNCOPYABLE_KEYS.some((key) => Object.hasOwn(input, key))) {
+    const target = dto as unknown as Record<string, unknown>;
+    for (const key of Object.keys(input)) {
+      if (UNCOPYABLE_KEYS.includes(key)) errors.push(unknownField(key));
+      else target[key] = input[key];
     }
+  } else {
+    Object.assign(dto, input);
   }
   flatten(validateSync(dto, VALIDATOR_OPTIONS), errors);
   return errors.length === 0 ? { ok: true, entry: toLogEntry(dto, receivedAtMs) } : { ok: false, errors };

@@ -1,6 +1,6 @@
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
 
-export type TimestampParse = { ok: true; epochMs: number } | { ok: false; problem: string };
+export type TimestampParse = { readonly ok: true; readonly epochMs: number } | { readonly ok: false; readonly problem: string };
 
 // RFC 3339 profile of ISO-8601: a full date-time with a mandatory zone. Up to nine fractional digits
 // (nanoseconds) are accepted; digits past the millisecond are truncated, not rounded.
@@ -59,6 +59,11 @@ function parseIsoDateTime(text: string): TimestampParse {
   return inRange(epochMs) ? { ok: true, epochMs } : { ok: false, problem: RANGE_PROBLEM };
 }
 
+// Validation parses a timestamp, then normalisation parses the same value again: remembering the last
+// string saves the second parse on the hot path (ISO parsing is ~8% of validating an entry).
+let lastText: string | undefined;
+let lastParse: TimestampParse = { ok: false, problem: FORMAT_PROBLEM };
+
 /** Reads a submitted `timestamp` (ISO-8601 string with zone, or integer epoch ms) as epoch milliseconds. */
 export function parseTimestamp(value: unknown): TimestampParse {
   if (typeof value === 'number') {
@@ -69,7 +74,11 @@ export function parseTimestamp(value: unknown): TimestampParse {
     return inRange(value) ? { ok: true, epochMs: value + 0 } : { ok: false, problem: RANGE_PROBLEM };
   }
   if (typeof value === 'string') {
-    return parseIsoDateTime(value);
+    if (value !== lastText) {
+      lastParse = parseIsoDateTime(value);
+      lastText = value;
+    }
+    return lastParse;
   }
   return { ok: false, problem: FORMAT_PROBLEM };
 }

@@ -1,7 +1,11 @@
 import { reconnectDelayMs, redisOptionsFor } from './redis-connection.factory';
 import { resolveStreamClientOptions } from './stream-client.options';
 
-const options = resolveStreamClientOptions({ redisUrl: 'redis://127.0.0.1:6379/0', commandTimeoutMs: 700, connectionName: 'logpipe-test' });
+const options = resolveStreamClientOptions({
+  redisUrl: 'redis://127.0.0.1:6379/0',
+  commandTimeoutMs: 700,
+  connectionName: 'logpipe-test',
+});
 
 describe('reconnectDelayMs', () => {
   it('backs off exponentially and never waits more than 2 s, however long Redis stays away', () => {
@@ -29,7 +33,11 @@ describe('redisOptionsFor', () => {
     const blocking = redisOptionsFor('consumer-blocking', options);
 
     expect(blocking.commandTimeout).toBeUndefined();
-    expect(blocking).toMatchObject({ blockingTimeout: 700, blockingTimeoutGrace: 700, connectionName: 'logpipe-test-consumer-blocking' });
+    expect(blocking).toMatchObject({
+      blockingTimeout: 700,
+      blockingTimeoutGrace: 700,
+      connectionName: 'logpipe-test-consumer-blocking',
+    });
   });
 
   it('leaves the connection name unset when none is configured', () => {

@@ -12,11 +12,16 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(0, Math.min(attempt - 1, 5)), MAX_RECONNECT_DELAY_MS);
 }
 
-export function redisOptionsFor(role: RedisConnectionRole, options: ResolvedStreamClientOptions): RedisOptions {
+export function redisOptionsFor(
+  role: RedisConnectionRole,
+  options: ResolvedStreamClientOptions,
+): RedisOptions {
   const common: RedisOptions = {
     lazyConnect: true,
     retryStrategy: reconnectDelayMs,
     connectTimeout: Math.max(options.commandTimeoutMs, 2000),
+    // How long a closing socket may linger before it is destroyed; when we close, we are done with it.
+    disconnectTimeout: 200,
     // Fail fast instead of queueing: a command written while Redis is away would otherwise run
     // later, after its caller has already been told it failed (a 503'd log entry appearing anyway,
     // a dead-letter written twice). Callers wait for readiness themselves, bounded by the timeout.
@@ -30,7 +35,11 @@ export function redisOptionsFor(role: RedisConnectionRole, options: ResolvedStre
   if (role === 'consumer-blocking') {
     // commandTimeout would cut every XREADGROUP BLOCK short; the blocking guard instead bounds each
     // read by its own BLOCK time plus a grace, so a hung server cannot park the worker forever.
-    return { ...common, blockingTimeout: options.commandTimeoutMs, blockingTimeoutGrace: options.commandTimeoutMs };
+    return {
+      ...common,
+      blockingTimeout: options.commandTimeoutMs,
+      blockingTimeoutGrace: options.commandTimeoutMs,
+    };
   }
   return { ...common, commandTimeout: options.commandTimeoutMs };
 }
@@ -39,7 +48,10 @@ export function redisOptionsFor(role: RedisConnectionRole, options: ResolvedStre
  * Creates an unconnected client (it connects on first use) whose connection errors are logged once
  * per outage instead of once per reconnect attempt.
  */
-export function createRedisConnection(role: RedisConnectionRole, options: ResolvedStreamClientOptions): Redis {
+export function createRedisConnection(
+  role: RedisConnectionRole,
+  options: ResolvedStreamClientOptions,
+): Redis {
   const redis = new Redis(options.redisUrl, redisOptionsFor(role, options));
   const logger = new Logger(`StreamClient:${role}`);
   let outage = false;

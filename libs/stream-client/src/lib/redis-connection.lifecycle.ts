@@ -57,7 +57,10 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number, signal?: A
       ready,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new StreamUnavailableError(`Redis not ready within ${timeoutMs} ms (status ${redis.status})`)),
+          () =>
+            reject(
+              new StreamUnavailableError(`Redis not ready within ${timeoutMs} ms (status ${redis.status})`),
+            ),
           Math.max(0, timeoutMs),
         );
         onAbort = () => reject(new StreamUnavailableError('Stopped while waiting for Redis'));
@@ -72,31 +75,39 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number, signal?: A
   }
 }
 
-/** QUIT lets Redis answer what is in flight; a server that does not answer in time is cut off. */
+/**
+ * QUIT lets Redis answer what is in flight; a server that does not answer in time is cut off. Resolves
+ * once the connection has ended (or, for a socket that will not even close, shortly after giving up).
+ */
 export async function closeConnection(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'end') {
     return;
   }
   if (redis.status !== 'ready') {
+    // No open socket to say goodbye on: this only cancels connecting or reconnecting.
     redis.disconnect();
     return;
   }
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+  redis.quit().catch(() => undefined);
+  if (await settlesWithin(ended, timeoutMs)) {
+    return;
+  }
+  redis.disconnect();
+  await settlesWithin(ended, FORCED_CLOSE_WAIT_MS);
+}
+
+const FORCED_CLOSE_WAIT_MS = 500;
+
+async function settlesWithin(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
   try {
-    await Promise.race([
-      redis.quit(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-  } catch {
-    // Closing is best effort: the disconnect below is the guarantee.
+    return await Promise.race([promise.then(() => true as const), timedOut]);
   } finally {
     clearTimeout(timer);
-    // Read through a function: TypeScript still believes the status is the 'ready' checked above.
-    if (statusOf(redis) !== 'end') {
-      redis.disconnect();
-    }
   }
 }
 
@@ -126,8 +137,4 @@ export async function runWhenReady<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function statusOf(redis: Redis): string {
-  return redis.status;
 }

@@ -14,7 +14,12 @@ const COMMAND_TIMEOUT_MS = 1000;
 const FAIL_FAST_LIMIT_MS = 1500;
 
 function optionsFor(redisUrl: string, extra: Partial<StreamClientOptions> = {}) {
-  return resolveStreamClientOptions({ redisUrl, ...uniqueStreamNames(), commandTimeoutMs: COMMAND_TIMEOUT_MS, ...extra });
+  return resolveStreamClientOptions({
+    redisUrl,
+    ...uniqueStreamNames(),
+    commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    ...extra,
+  });
 }
 
 async function timed<T>(work: Promise<T>): Promise<{ elapsedMs: number; result: PromiseSettledResult<T> }> {
@@ -93,9 +98,9 @@ describe('stream client against a private redis-server that hangs, dies and rest
   });
 
   afterEach(async () => {
-    await server.destroy();
     await Promise.all(closeables.splice(0).map((service) => service.onApplicationShutdown()));
     inspector.disconnect();
+    await server.destroy();
   });
 
   it('a hung Redis (SIGSTOP) makes append and ping fail within the command timeout; writes resume after SIGCONT', async () => {

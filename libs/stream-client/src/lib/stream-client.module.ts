@@ -1,4 +1,10 @@
-import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata, type Provider } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type Provider,
+} from '@nestjs/common';
 import {
   resolveStreamClientOptions,
   STREAM_CLIENT_OPTIONS,
@@ -28,7 +34,10 @@ export class StreamClientModule {
     return {
       module: StreamClientModule,
       global: true,
-      providers: [{ provide: STREAM_CLIENT_OPTIONS, useValue: resolveStreamClientOptions(options) }, ...services],
+      providers: [
+        { provide: STREAM_CLIENT_OPTIONS, useValue: resolveStreamClientOptions(options) },
+        ...services,
+      ],
       exports: exported,
     };
   }

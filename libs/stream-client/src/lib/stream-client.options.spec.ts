@@ -67,7 +67,9 @@ describe('defaultConsumerName', () => {
     const first = defaultConsumerName();
     const second = defaultConsumerName();
 
-    expect(first).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${process.pid}-[0-9a-f]{6}$`));
+    expect(first).toMatch(
+      new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${process.pid}-[0-9a-f]{6}$`),
+    );
     expect(second).not.toBe(first);
   });
 });

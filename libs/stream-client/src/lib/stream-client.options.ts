@@ -50,7 +50,9 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
   };
 
   if (typeof resolved.redisUrl !== 'string' || !/^rediss?:\/\/.+/.test(resolved.redisUrl)) {
-    throw new Error(`StreamClientOptions.redisUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(options.redisUrl)}`);
+    throw new Error(
+      `StreamClientOptions.redisUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(options.redisUrl)}`,
+    );
   }
   for (const name of ['streamKey', 'groupName', 'deadLetterStreamKey', 'consumerName'] as const) {
     if (typeof resolved[name] !== 'string' || resolved[name].length === 0) {
@@ -61,7 +63,9 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     throw new Error('StreamClientOptions.deadLetterStreamKey must differ from streamKey');
   }
   if (!Number.isInteger(resolved.commandTimeoutMs) || resolved.commandTimeoutMs <= 0) {
-    throw new Error(`StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`);
+    throw new Error(
+      `StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`,
+    );
   }
   // CLIENT SETNAME rejects spaces and newlines; failing here beats a connection that never becomes ready.
   if (resolved.connectionName !== undefined && !/^[\x21-\x7e]+$/.test(resolved.connectionName)) {

@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import { resolveStreamClientOptions, type StreamClientOptions } from './stream-client.options';
 import { StreamConsumer } from './stream-consumer.service';
 import { StreamProducer } from './stream-producer.service';
-import { createInspector, deleteKeys, SHARED_REDIS_URL, uniqueStreamNames, type StreamTestNames } from './testing/stream-test-names';
+import {
+  createInspector,
+  deleteKeys,
+  SHARED_REDIS_URL,
+  uniqueStreamNames,
+  type StreamTestNames,
+} from './testing/stream-test-names';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(20_000);
@@ -127,7 +133,9 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
 
     const groups = (await inspector.xinfo('GROUPS', names.streamKey)) as unknown[];
     expect(groups).toHaveLength(1);
-    expect(await c1.readNew(10, 500)).toEqual([{ id: before, payload: 'written before the group existed', deliveryCount: 1 }]);
+    expect(await c1.readNew(10, 500)).toEqual([
+      { id: before, payload: 'written before the group existed', deliveryCount: 1 },
+    ]);
   });
 
   it('readPending pages through this consumer’s own unacked entries after a restart, then starts over', async () => {
@@ -197,10 +205,26 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
     ]);
 
     const dead = await inspector.xrange(names.deadLetterStreamKey, '-', '+');
-    const fields = dead.map(([, values]) => Object.fromEntries(values.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, values[i + 1]]]), [])));
+    const fields = dead.map(([, values]) =>
+      Object.fromEntries(
+        values.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, values[i + 1]]]), []),
+      ),
+    );
     expect(fields).toEqual([
-      { 'source-id': ids[0], data: 'payload-1', reason: 'invalid: level', 'failed-at': expect.any(String), consumer: 'c1' },
-      { 'source-id': ids[1], data: '', reason: 'entry deleted', 'failed-at': expect.any(String), consumer: 'c1' },
+      {
+        'source-id': ids[0],
+        data: 'payload-1',
+        reason: 'invalid: level',
+        'failed-at': expect.any(String),
+        consumer: 'c1',
+      },
+      {
+        'source-id': ids[1],
+        data: '',
+        reason: 'entry deleted',
+        'failed-at': expect.any(String),
+        consumer: 'c1',
+      },
     ]);
     expect(new Date(fields[0]['failed-at']).toISOString()).toBe(fields[0]['failed-at']);
     expect((await c1.readPending(10)).map((m) => m.id)).toEqual([ids[2]]);
@@ -237,7 +261,10 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
       { id: ids[1], payload: 'payload-2', deliveryCount: 2 },
     ]);
     expect(rest.map((m) => m.id)).toEqual([ids[2]]);
-    const owners = (await inspector.xpending(names.streamKey, names.groupName, '-', '+', 10)) as [string, string][];
+    const owners = (await inspector.xpending(names.streamKey, names.groupName, '-', '+', 10)) as [
+      string,
+      string,
+    ][];
     expect(owners.map(([, owner]) => owner)).toEqual(['c2', 'c2', 'c2']);
     expect(await c1.readPending(10)).toEqual([]);
   });
@@ -340,6 +367,14 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
     await c1.ack([ids[0]]);
 
     expect(await c1.groupInfo()).toEqual({ pending: 1, lag: 3, lastDeliveredId: ids[1], consumers: 1 });
+  });
+
+  it('rejects a count that is not a positive integer instead of sending COUNT 0 (no limit)', async () => {
+    const c1 = consumer('c1');
+
+    await expect(c1.readNew(0, 100)).rejects.toThrow(RangeError);
+    await expect(c1.readPending(-1)).rejects.toThrow(RangeError);
+    await expect(c1.claimIdle(0, 1.5)).rejects.toThrow(RangeError);
   });
 
   it('stop makes a waiting readNew return [] promptly and later reads return [] at once', async () => {

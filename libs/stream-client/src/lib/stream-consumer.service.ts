@@ -3,7 +3,11 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisConnection } from './redis-connection.factory';
 import { closeConnection, runWhenReady, waitUntilReady } from './redis-connection.lifecycle';
-import { STREAM_CLIENT_OPTIONS, STREAM_PAYLOAD_FIELD, type ResolvedStreamClientOptions } from './stream-client.options';
+import {
+  STREAM_CLIENT_OPTIONS,
+  STREAM_PAYLOAD_FIELD,
+  type ResolvedStreamClientOptions,
+} from './stream-client.options';
 import { compareStreamIds, minStreamId, successorStreamId } from './stream-id.util';
 import {
   parseAutoClaimReply,
@@ -22,6 +26,13 @@ const MAX_BLOCK_SLICE_MS = 250;
 // Pause after a dropped connection before waiting for it again, so a flapping socket cannot spin.
 const RECONNECT_PAUSE_MS = 100;
 const PENDING_PAGE_SIZE = 100;
+
+// COUNT 0 means "no limit" to some stream commands; a caller asking for nothing has a bug.
+function assertCount(count: number): void {
+  if (!Number.isInteger(count) || count <= 0) {
+    throw new RangeError(`count must be a positive integer, got ${count}`);
+  }
+}
 
 export interface DeadLetterItem {
   id: string;
@@ -76,6 +87,7 @@ export class StreamConsumer implements OnApplicationShutdown {
    * starts over from the oldest on the next call (so entries left unacknowledged come round again).
    */
   async readPending(count: number): Promise<StreamMessage[]> {
+    assertCount(count);
     const reply = await this.inGroup('readPending', (redis) =>
       redis.xreadgroup(
         'GROUP',
@@ -105,6 +117,7 @@ export class StreamConsumer implements OnApplicationShutdown {
    * stays unreachable for the whole window (at least commandTimeoutMs); returns [] once stop() is called.
    */
   async readNew(count: number, blockMs: number): Promise<StreamMessage[]> {
+    assertCount(count);
     const deadline = Date.now() + Math.max(0, blockMs);
     for (;;) {
       if (this.stopping.signal.aborted) {
@@ -112,7 +125,11 @@ export class StreamConsumer implements OnApplicationShutdown {
       }
       const remaining = deadline - Date.now();
       try {
-        await waitUntilReady(this.blocking, Math.max(remaining, this.options.commandTimeoutMs), this.stopping.signal);
+        await waitUntilReady(
+          this.blocking,
+          Math.max(remaining, this.options.commandTimeoutMs),
+          this.stopping.signal,
+        );
         const reply = await this.readNewOnce(count, remaining);
         // Entries read with '>' have never been delivered to this group before.
         const messages = parseReadReply(reply).map((message) => ({ ...message, deliveryCount: 1 }));
@@ -194,6 +211,7 @@ export class StreamConsumer implements OnApplicationShutdown {
    * null (Redis has already dropped them from the pending list) and are not counted against `count`.
    */
   async claimIdle(minIdleMs: number, count: number): Promise<StreamMessage[]> {
+    assertCount(count);
     const found: StreamMessage[] = [];
     let claimed = 0;
     let cursor = '0-0';
@@ -257,7 +275,9 @@ export class StreamConsumer implements OnApplicationShutdown {
   async trimAcknowledged(): Promise<number> {
     let groups: GroupInfo[];
     try {
-      groups = parseGroupsInfo(await this.run('trimAcknowledged', (redis) => redis.xinfo('GROUPS', this.options.streamKey)));
+      groups = parseGroupsInfo(
+        await this.run('trimAcknowledged', (redis) => redis.xinfo('GROUPS', this.options.streamKey)),
+      );
     } catch (error) {
       if (isNoGroupError(error)) {
         return 0;
@@ -268,7 +288,8 @@ export class StreamConsumer implements OnApplicationShutdown {
       return 0;
     }
     // Read one group after another: a group can only move forward meanwhile, which makes these floors
-    // conservative, never too high.
+    // conservative, never too high. (A group created after the XINFO is not seen; groups are created
+    // when workers start, and one created at 0 while a trim runs could miss the trimmed entries.)
     const floors: string[] = [];
     for (const group of groups) {
       floors.push(await this.oldestNeededId(group));
@@ -285,7 +306,12 @@ export class StreamConsumer implements OnApplicationShutdown {
       );
       const group = groups.find((candidate) => candidate.name === this.options.groupName);
       if (group) {
-        return { pending: group.pending, lag: group.lag, lastDeliveredId: group.lastDeliveredId, consumers: group.consumers };
+        return {
+          pending: group.pending,
+          lag: group.lag,
+          lastDeliveredId: group.lastDeliveredId,
+          consumers: group.consumers,
+        };
       }
       if (attempt > 0) {
         throw new Error(`Consumer group ${this.options.groupName} is missing on ${this.options.streamKey}`);
@@ -313,7 +339,16 @@ export class StreamConsumer implements OnApplicationShutdown {
   private readNewOnce(count: number, remainingMs: number): Promise<unknown> {
     const { groupName, streamKey } = this.options;
     if (remainingMs <= 0) {
-      return this.blocking.xreadgroup('GROUP', groupName, this.consumerName, 'COUNT', count, 'STREAMS', streamKey, '>');
+      return this.blocking.xreadgroup(
+        'GROUP',
+        groupName,
+        this.consumerName,
+        'COUNT',
+        count,
+        'STREAMS',
+        streamKey,
+        '>',
+      );
     }
     const blockMs = Math.min(remainingMs, MAX_BLOCK_SLICE_MS);
     return this.blocking.xreadgroup(

@@ -34,5 +34,8 @@ export function successorStreamId(id: string): string {
 }
 
 export function minStreamId(ids: readonly string[]): string | undefined {
-  return ids.reduce<string | undefined>((min, id) => (min === undefined || compareStreamIds(id, min) < 0 ? id : min), undefined);
+  return ids.reduce<string | undefined>(
+    (min, id) => (min === undefined || compareStreamIds(id, min) < 0 ? id : min),
+    undefined,
+  );
 }

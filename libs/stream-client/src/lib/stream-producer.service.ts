@@ -2,7 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Redis } from 'ioredis';
 import { createRedisConnection } from './redis-connection.factory';
 import { closeConnection, runWhenReady, waitUntilReady } from './redis-connection.lifecycle';
-import { STREAM_CLIENT_OPTIONS, STREAM_PAYLOAD_FIELD, type ResolvedStreamClientOptions } from './stream-client.options';
+import {
+  STREAM_CLIENT_OPTIONS,
+  STREAM_PAYLOAD_FIELD,
+  type ResolvedStreamClientOptions,
+} from './stream-client.options';
 
 /**
  * Appends payloads to the stream over one non-blocking connection. While Redis is down or hung every

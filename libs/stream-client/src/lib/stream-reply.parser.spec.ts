@@ -9,7 +9,10 @@ import {
 
 describe('parseStreamEntry', () => {
   it('takes the payload from the data field whatever else the entry holds', () => {
-    expect(parseStreamEntry(['1-0', ['source-id', '0-1', 'data', '{"a":1}']])).toEqual({ id: '1-0', payload: '{"a":1}' });
+    expect(parseStreamEntry(['1-0', ['source-id', '0-1', 'data', '{"a":1}']])).toEqual({
+      id: '1-0',
+      payload: '{"a":1}',
+    });
   });
 
   it('gives payload null for a deleted entry or one without the data field', () => {
@@ -54,13 +57,18 @@ describe('parseAutoClaimReply', () => {
   });
 
   it('accepts the Redis 6.2 shape (no deleted list, deleted entries without fields)', () => {
-    expect(parseAutoClaimReply(['0-0', [['1-0', null]]])).toEqual({ nextCursor: '0-0', messages: [{ id: '1-0', payload: null }] });
+    expect(parseAutoClaimReply(['0-0', [['1-0', null]]])).toEqual({
+      nextCursor: '0-0',
+      messages: [{ id: '1-0', payload: null }],
+    });
   });
 });
 
 describe('parsePendingEntries / parsePendingSummary', () => {
   it('reads id, owner, idle time and delivery count', () => {
-    expect(parsePendingEntries([['1-0', 'c1', 1500, 3]])).toEqual([{ id: '1-0', consumer: 'c1', idleMs: 1500, deliveryCount: 3 }]);
+    expect(parsePendingEntries([['1-0', 'c1', 1500, 3]])).toEqual([
+      { id: '1-0', consumer: 'c1', idleMs: 1500, deliveryCount: 3 },
+    ]);
   });
 
   it('reads the count and smallest pending id, null when nothing is pending', () => {
@@ -73,7 +81,20 @@ describe('parseGroupsInfo', () => {
   it('reads each group and maps an unknown lag to null', () => {
     const reply = [
       ['name', 'g1', 'consumers', 2, 'pending', 3, 'last-delivered-id', '9-0', 'entries-read', 9, 'lag', 1],
-      ['name', 'g2', 'consumers', 0, 'pending', 0, 'last-delivered-id', '0-0', 'entries-read', null, 'lag', null],
+      [
+        'name',
+        'g2',
+        'consumers',
+        0,
+        'pending',
+        0,
+        'last-delivered-id',
+        '0-0',
+        'entries-read',
+        null,
+        'lag',
+        null,
+      ],
     ];
 
     expect(parseGroupsInfo(reply)).toEqual([

@@ -7,11 +7,19 @@ function errorWith(message: string, extra: Record<string, unknown> = {}): Error 
 describe('toStreamError', () => {
   it.each([
     ['a command timeout', errorWith('Command timed out')],
-    ['a write while disconnected', errorWith("Stream isn't writeable and enableOfflineQueue options is false")],
+    [
+      'a write while disconnected',
+      errorWith("Stream isn't writeable and enableOfflineQueue options is false"),
+    ],
     ['a closed connection', errorWith('Connection is closed.')],
     ['a refused connection', errorWith('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' })],
     ['a reset connection', errorWith('read ECONNRESET', { code: 'ECONNRESET' })],
-    ['exhausted retries', Object.assign(errorWith('Reached the max retries per request limit (which is 0).'), { name: 'MaxRetriesPerRequestError' })],
+    [
+      'exhausted retries',
+      Object.assign(errorWith('Reached the max retries per request limit (which is 0).'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+    ],
     ['Redis out of memory', errorWith("OOM command not allowed when used memory > 'maxmemory'.")],
     ['Redis loading its data set', errorWith('LOADING Redis is loading the dataset in memory')],
     [
@@ -34,7 +42,9 @@ describe('toStreamError', () => {
     ['a syntax error', errorWith('ERR syntax error')],
     [
       'a MULTI refused for a reason that is not transient',
-      errorWith('EXECABORT Transaction discarded because of previous errors.', { previousErrors: [errorWith('ERR syntax error')] }),
+      errorWith('EXECABORT Transaction discarded because of previous errors.', {
+        previousErrors: [errorWith('ERR syntax error')],
+      }),
     ],
   ])('passes %s through unchanged', (_, error) => {
     expect(toStreamError(error, 'append')).toBe(error);
@@ -48,7 +58,11 @@ describe('toStreamError', () => {
 
 describe('isNoGroupError', () => {
   it('recognises a missing group or stream and nothing else', () => {
-    expect(isNoGroupError(errorWith("NOGROUP No such key 'k' or consumer group 'g' in XREADGROUP with GROUP option"))).toBe(true);
+    expect(
+      isNoGroupError(
+        errorWith("NOGROUP No such key 'k' or consumer group 'g' in XREADGROUP with GROUP option"),
+      ),
+    ).toBe(true);
     expect(isNoGroupError(errorWith('ERR no such key'))).toBe(true);
     expect(isNoGroupError(errorWith('BUSYGROUP Consumer Group name already exists'))).toBe(false);
     expect(isNoGroupError('NOGROUP')).toBe(false);

@@ -34,7 +34,16 @@ const CLIENT_SIDE_MESSAGES = [
 ];
 
 // Reply prefixes of states Redis recovers from by itself (memory freed, data loaded, failover done).
-const TRANSIENT_REPLY_PREFIXES = ['OOM', 'LOADING', 'BUSY ', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN', 'READONLY', 'NOREPLICAS'];
+const TRANSIENT_REPLY_PREFIXES = [
+  'OOM',
+  'LOADING',
+  'BUSY ',
+  'MASTERDOWN',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'READONLY',
+  'NOREPLICAS',
+];
 
 function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) {
@@ -73,5 +82,7 @@ export function toStreamError(error: unknown, operation: string): Error {
 
 /** The consumer group (or its stream) does not exist, e.g. after Redis restarted without persistence. */
 export function isNoGroupError(error: unknown): boolean {
-  return error instanceof Error && (error.message.startsWith('NOGROUP') || error.message === 'ERR no such key');
+  return (
+    error instanceof Error && (error.message.startsWith('NOGROUP') || error.message === 'ERR no such key')
+  );
 }

@@ -1,7 +1,7 @@
 module.exports = {
-  displayName: 'app-config',
+  displayName: 'app-runtime',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.integration-spec.ts'],
-  coverageDirectory: '../../coverage/libs/app-config',
+  coverageDirectory: '../../coverage/libs/app-runtime',
 };

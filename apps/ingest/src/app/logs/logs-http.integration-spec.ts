@@ -1,0 +1,201 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** Builds a fresh ingest app on its own stream key (config is read when the module is imported). */
+async function startIngest(env: Record<string, string>): Promise<NestFastifyApplication> {
+  Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
+  let app!: NestFastifyApplication;
+  await jest.isolateModulesAsync(async () => {
+    const { createIngestApp } = await import('../../bootstrap');
+    app = await createIngestApp();
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+const entry = (overrides: Record<string, unknown> = {}) => ({ level: 'info', service: 'checkout', message: 'order placed', ...overrides });
+
+describe('ingest HTTP API against the real Redis', () => {
+  const streamKey = `test:ingest:${randomBytes(4).toString('hex')}`;
+  const redis = new Redis(REDIS_URL);
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startIngest({ REDIS_URL, STREAM_KEY: streamKey, MAX_BODY_BYTES: '65536', MAX_BATCH_ENTRIES: '50' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await redis.del(streamKey);
+    redis.disconnect();
+  });
+  beforeEach(async () => {
+    await redis.del(streamKey);
+  });
+
+  const post = (url: string, payload: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    app.inject({ method: 'POST', url, payload, headers });
+
+  it('queues one entry and answers 202 with the stream id', async () => {
+    const response = await post('/api/log', JSON.stringify(entry({ id: 'evt-1', attributes: { user: { id: 7 } } })));
+    expect(response.statusCode).toBe(202);
+    const body = response.json();
+    expect(body).toEqual({ status: 'queued', id: expect.stringMatching(/^\d+-\d+$/) });
+    const stored = await redis.xrange(streamKey, '-', '+');
+    expect(stored.map(([id]) => id)).toEqual([body.id]);
+    expect(response.headers['x-logpipe-instance']).toBeDefined();
+  });
+
+  it('queues a JSON array batch, an NDJSON batch and a gzip NDJSON batch', async () => {
+    const array = await post('/api/logs', JSON.stringify([entry(), entry({ level: 'warn' })]));
+    expect(array.statusCode).toBe(202);
+    expect(array.json()).toEqual({ status: 'queued', count: 2 });
+
+    const ndjson = [entry(), entry(), entry()].map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const lines = await post('/api/logs', ndjson, { 'content-type': 'application/x-ndjson' });
+    expect(lines.json()).toEqual({ status: 'queued', count: 3 });
+
+    const zipped = await post('/api/logs', gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    expect(zipped.json()).toEqual({ status: 'queued', count: 3 });
+    await expect(redis.xlen(streamKey)).resolves.toBe(8);
+  });
+
+  it('rejects a whole batch when one entry is invalid, naming index and field, and queues nothing', async () => {
+    const response = await post('/api/logs', JSON.stringify([entry(), entry(), entry({ level: 'loud' }), entry({ extra: 1 })]));
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual([
+      { index: 2, field: 'level', message: expect.stringContaining('level must be one of') },
+      { index: 3, field: 'extra', message: 'unknown field "extra"' },
+    ]);
+    await expect(redis.xlen(streamKey)).resolves.toBe(0);
+  });
+
+  it('names the bad NDJSON line and queues nothing', async () => {
+    const response = await post('/api/logs', `${JSON.stringify(entry())}\n{broken\n`, { 'content-type': 'application/x-ndjson' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0]).toMatchObject({ index: 1, line: 2, field: '(root)' });
+    await expect(redis.xlen(streamKey)).resolves.toBe(0);
+  });
+
+  it.each([
+    ['an unsupported content type', '/api/log', 'level=info', { 'content-type': 'text/plain' }, 415],
+    ['NDJSON sent to the single-entry route', '/api/log', JSON.stringify(entry()), { 'content-type': 'application/x-ndjson' }, 415],
+    ['an unsupported content encoding', '/api/logs', '[]', { 'content-type': 'application/json', 'content-encoding': 'br' }, 415],
+    ['broken JSON', '/api/log', '{"level":', { 'content-type': 'application/json' }, 400],
+    ['a non-array batch', '/api/logs', JSON.stringify(entry()), { 'content-type': 'application/json' }, 400],
+    ['an empty batch', '/api/logs', '[]', { 'content-type': 'application/json' }, 400],
+    ['a batch over MAX_BATCH_ENTRIES', '/api/logs', JSON.stringify(Array.from({ length: 51 }, () => entry())), { 'content-type': 'application/json' }, 413],
+    ['a body over MAX_BODY_BYTES', '/api/log', JSON.stringify(entry({ message: 'x'.repeat(70000) })), { 'content-type': 'application/json' }, 413],
+    ['corrupt gzip', '/api/logs', 'not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 400],
+  ])('answers %s (POST %s) with a JSON error and queues nothing', async (_name, url, payload, headers, status) => {
+    const response = await post(url, payload, headers);
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ statusCode: status, message: expect.any(String) });
+    await expect(redis.xlen(streamKey)).resolves.toBe(0);
+  });
+
+  it('stops decompressing a gzip bomb at the limit and answers 413', async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)); // 50 MiB of spaces in ~50 KiB
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const response = await post('/api/logs', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().message).toContain('MAX_BODY_BYTES');
+  });
+
+  it('refuses invalid UTF-8 instead of storing replacement characters', async () => {
+    const payload = Buffer.concat([Buffer.from('{"level":"info","service":"s","message":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const response = await post('/api/log', payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('body is not valid UTF-8');
+  });
+
+  it('reports readiness with Redis up', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'ok', checks: { redis: 'up' } });
+  });
+});
+
+describe('ingest when Redis cannot take the write', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every write fails at once.
+    app = await startIngest({ REDIS_URL: 'redis://127.0.0.1:1', STREAM_KEY: 'test:ingest:unreachable' });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers 503 with Retry-After within about a second, never 202', async () => {
+    const started = Date.now();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/log',
+      payload: JSON.stringify(entry()),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json().message).toContain('retry later');
+  });
+
+  it('is not ready', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ checks: { redis: 'down' } });
+  });
+});
+
+describe('ingest backpressure', () => {
+  const streamKey = `test:ingest:backlog:${randomBytes(4).toString('hex')}`;
+  const redis = new Redis(REDIS_URL);
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startIngest({
+      REDIS_URL,
+      STREAM_KEY: streamKey,
+      BACKLOG_HIGH_WATER: '5',
+      BACKLOG_LOW_WATER: '2',
+      BACKLOG_CHECK_INTERVAL_MS: '20',
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await redis.del(streamKey);
+    redis.disconnect();
+  });
+
+  async function waitFor(condition: () => Promise<boolean>) {
+    const deadline = Date.now() + 5000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  const submit = () =>
+    app.inject({ method: 'POST', url: '/api/log', payload: JSON.stringify(entry()), headers: { 'content-type': 'application/json' } });
+
+  it('answers 503 over the high-water mark and accepts again under the low-water mark', async () => {
+    for (let i = 0; i < 5; i++) expect((await submit()).statusCode).toBe(202);
+    await waitFor(async () => (await submit()).statusCode === 503);
+    const refused = await submit();
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json().message).toContain('BACKLOG_HIGH_WATER=5');
+
+    // Still over the low-water mark after trimming to 3: keeps refusing (no flapping).
+    await redis.xtrim(streamKey, 'MAXLEN', 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await submit()).statusCode).toBe(503);
+
+    await redis.xtrim(streamKey, 'MAXLEN', 2);
+    await waitFor(async () => (await submit()).statusCode === 202);
+  });
+});

@@ -1,0 +1,212 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { TestSchema } from './support/database';
+import { type ServiceProcess, startIngest, startWorker } from './support/processes';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+
+/**
+ * The core path with real processes: HTTP -> ingest (built bundle) -> Redis Stream -> worker
+ * (built bundle) -> PostgreSQL, including the crash and shutdown cases of the delivery guarantee.
+ */
+describe('pipeline end to end', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const streamKey = `e2e:${suffix}:stream`;
+  const deadKey = `e2e:${suffix}:dead`;
+  const schema = new TestSchema();
+  const redis = new Redis(TEST_REDIS_URL);
+  const started: ServiceProcess[] = [];
+  let ingest: ServiceProcess & { url: string };
+  let worker: ServiceProcess;
+
+  const workerEnv = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: TEST_DATABASE_URL,
+    DB_SCHEMA: schema.name,
+    DB_MIGRATE: 'true',
+    STREAM_KEY: streamKey,
+    DEAD_LETTER_STREAM: deadKey,
+    BATCH_MAX_WAIT_MS: '50',
+    ...extra,
+  });
+  const launchWorker = async (name: string, extra: Record<string, string> = {}, waitReady = true) => {
+    const process = await startWorker(name, workerEnv(extra), waitReady);
+    started.push(process);
+    return process;
+  };
+  const post = async (path: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+    const response = await fetch(`${ingest.url}${path}`, { method: 'POST', body, headers });
+    return { status: response.status, body: await response.json() };
+  };
+  const pendingOf = async (consumer?: string): Promise<number> => {
+    if (!consumer) return ((await redis.xpending(streamKey, 'log-workers')) as [number])[0];
+    const rows = (await redis.xpending(streamKey, 'log-workers', '-', '+', 100000, consumer)) as unknown[];
+    return rows.length;
+  };
+  const entriesAdded = async (): Promise<number> => {
+    const info = (await redis.call('XINFO', 'STREAM', streamKey)) as (string | number)[];
+    return Number(info[info.indexOf('entries-added') + 1]);
+  };
+
+  beforeAll(async () => {
+    await schema.create();
+    ingest = await startIngest('ingest-e2e', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey });
+    started.push(ingest);
+    worker = await launchWorker('worker-main', { WORKER_NAME: `main-${suffix}` });
+  });
+
+  afterAll(async () => {
+    await Promise.all(started.map((p) => p.stop('SIGKILL')));
+    await redis.del(streamKey, deadKey);
+    redis.disconnect();
+    await schema.drop();
+  });
+
+  it('stores a single and a batch submission with every field intact', async () => {
+    const single = {
+      id: `single-${suffix}`,
+      timestamp: '2026-11-26T10:00:00.123+02:00',
+      level: 'error',
+      service: 'checkout',
+      message: 'payment declined: żółw 🐢 "quoted"',
+      attributes: { order: { id: 42, items: ['a', 'b'] }, retry: false, amount: 12.5 },
+      trace_id: '0123456789ABCDEF0123456789ABCDEF',
+      span_id: '0123456789abcdef',
+    };
+    const before = Date.now();
+    const one = await post('/api/log', JSON.stringify(single));
+    expect(one).toEqual({ status: 202, body: { status: 'queued', id: expect.stringMatching(/^\d+-\d+$/) } });
+
+    const batch = [1, 2, 3].map((n) => ({ level: 'info', service: `batch-${suffix}`, message: `line ${n}`, timestamp: 1795651200000 + n }));
+    const ndjson = gzipSync(batch.map((e) => JSON.stringify(e)).join('\n'));
+    const many = await post('/api/logs', ndjson, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    expect(many).toEqual({ status: 202, body: { status: 'queued', count: 3 } });
+
+    await waitFor('4 rows', async () => (await schema.count()) === 4);
+    const { rows } = await schema.pool.query(
+      `SELECT (extract(epoch FROM ts) * 1000)::bigint::text AS ts_ms, (extract(epoch FROM received_at) * 1000)::bigint AS received_ms,
+              level, service, message, attributes, trace_id, span_id, event_id, stream_id FROM logs WHERE event_id = $1`,
+      [single.id],
+    );
+    expect(rows).toEqual([
+      {
+        ts_ms: String(Date.parse('2026-11-26T08:00:00.123Z')),
+        received_ms: expect.any(String),
+        level: 'error',
+        service: 'checkout',
+        message: single.message,
+        attributes: single.attributes,
+        trace_id: single.trace_id.toLowerCase(),
+        span_id: single.span_id,
+        event_id: single.id,
+        stream_id: one.body.id,
+      },
+    ]);
+    expect(Number(rows[0].received_ms)).toBeGreaterThanOrEqual(before - 5);
+    expect(Number(rows[0].received_ms)).toBeLessThanOrEqual(Date.now());
+
+    const batchRows = await schema.pool.query(
+      `SELECT message, (extract(epoch FROM ts) * 1000)::bigint::text AS ts_ms, attributes, event_id FROM logs WHERE service = $1 ORDER BY ts`,
+      [`batch-${suffix}`],
+    );
+    expect(batchRows.rows).toEqual(batch.map((e) => ({ message: e.message, ts_ms: String(e.timestamp), attributes: null, event_id: null })));
+  });
+
+  it('queues nothing when one entry anywhere in a batch is invalid', async () => {
+    const added = await entriesAdded();
+    const rowsBefore = await schema.count();
+    const response = await post('/api/logs', JSON.stringify([
+      { level: 'info', service: 's', message: 'fine' },
+      { level: 'info', service: 's', message: '' },
+      { level: 'info', service: 's', message: 'fine too' },
+    ]));
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ index: 1, field: 'message', message: expect.any(String) }]);
+    await sleep(300);
+    expect(await entriesAdded()).toBe(added);
+    expect(await schema.count()).toBe(rowsBefore);
+  });
+
+  it('stores an entry sent twice with the same client id once', async () => {
+    const entry = JSON.stringify({ id: `retry-${suffix}`, level: 'warn', service: 'billing', message: 'sent twice' });
+    const first = await post('/api/log', entry);
+    const second = await post('/api/log', entry);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.id).not.toBe(first.body.id);
+    // Both stream entries are processed and acknowledged; only one row exists.
+    await waitFor('both deliveries acknowledged', async () => (await pendingOf()) === 0 && (await redis.xlen(streamKey)) === 0, 10000);
+    expect(await schema.count('event_id = $1', [`retry-${suffix}`])).toBe(1);
+  });
+
+  it('moves an undecodable message to the dead-letter stream and goes on with the rest', async () => {
+    const poisonId = await redis.xadd(streamKey, '*', 'data', '{"this is": "not a log entry"}');
+    const after = await post('/api/log', JSON.stringify({ level: 'info', service: 'after-poison', message: `m-${suffix}` }));
+    expect(after.status).toBe(202);
+    await waitFor('the entry after the poison stored', async () => (await schema.count('service = $1', ['after-poison'])) === 1);
+    const dead = await redis.xrange(deadKey, '-', '+');
+    const moved = dead.map(([, fields]) => Object.fromEntries(fields.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]]]), [])));
+    expect(moved).toEqual([expect.objectContaining({ 'source-id': poisonId, data: '{"this is": "not a log entry"}', reason: expect.stringContaining('undecodable') })]);
+    await waitFor('nothing pending', async () => (await pendingOf()) === 0, 5000);
+  });
+
+  it('loses and duplicates nothing when a worker is killed between commit and XACK and restarted under its name', async () => {
+    await worker.stop('SIGTERM');
+    const marker = `crash-${suffix}`;
+    const batch = Array.from({ length: 50 }, (_, i) => ({ level: 'info', service: marker, message: `entry ${i}` }));
+    expect((await post('/api/logs', JSON.stringify(batch))).status).toBe(202);
+
+    const name = `crashy-${suffix}`;
+    const crashing = await launchWorker('worker-crashing', { WORKER_NAME: name, BATCH_SIZE: '20', LOGPIPE_FAILPOINT: 'crash-after-commit' }, false);
+    const exit = await crashing.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    // The first batch of 20 is committed but was never acknowledged.
+    expect(await schema.count('service = $1', [marker])).toBe(20);
+    expect(await pendingOf(name)).toBe(20);
+
+    worker = await launchWorker('worker-restarted', { WORKER_NAME: name, BATCH_SIZE: '20' });
+    await waitFor('all 50 rows', async () => (await schema.count('service = $1', [marker])) === 50);
+    await waitFor('nothing pending', async () => (await pendingOf()) === 0, 10000);
+    const { rows } = await schema.pool.query(
+      'SELECT count(*)::int AS rows, count(DISTINCT message)::int AS messages, count(DISTINCT stream_id)::int AS streams FROM logs WHERE service = $1',
+      [marker],
+    );
+    expect(rows[0]).toEqual({ rows: 50, messages: 50, streams: 50 });
+  });
+
+  it('loses nothing when the worker gets SIGTERM in the middle of a stream of writes', async () => {
+    const marker = `sigterm-${suffix}`;
+    const name = `steady-${suffix}`;
+    await worker.stop('SIGTERM');
+    worker = await launchWorker('worker-steady', { WORKER_NAME: name, BATCH_SIZE: '25' });
+
+    let accepted = 0;
+    let sending = true;
+    const producer = (async () => {
+      for (let n = 0; sending; n++) {
+        const batch = Array.from({ length: 20 }, (_, i) => ({ level: 'debug', service: marker, message: `b${n}-${i}` }));
+        const response = await post('/api/logs', JSON.stringify(batch));
+        if (response.status === 202) accepted += response.body.count;
+        await sleep(5);
+      }
+    })();
+
+    try {
+      await waitFor('rows flowing', async () => (await schema.count('service = $1', [marker])) > 200);
+      const stopped = await worker.stop('SIGTERM');
+      expect(stopped).toEqual({ code: 0, signal: null });
+      // The batch in flight was finished and acknowledged before exit: nothing left pending on it.
+      expect(await pendingOf(name)).toBe(0);
+      expect(worker.logs()).toContain('consumer stopped');
+
+      worker = await launchWorker('worker-after-sigterm', { WORKER_NAME: name });
+      await sleep(1000);
+    } finally {
+      sending = false;
+      await producer;
+    }
+    expect(accepted).toBeGreaterThan(200);
+    await waitFor(`all ${accepted} accepted rows`, async () => (await schema.count('service = $1', [marker])) === accepted);
+    const { rows } = await schema.pool.query('SELECT count(DISTINCT message)::int AS n FROM logs WHERE service = $1', [marker]);
+    expect(rows[0].n).toBe(accepted);
+  });
+});
