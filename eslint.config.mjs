@@ -25,6 +25,9 @@ export default [
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Config classes annotate `PORT: number = 3000` on purpose: the annotation is what emits the
+      // design:type metadata class-transformer uses to convert environment strings.
+      '@typescript-eslint/no-inferrable-types': 'off',
     },
   },
   {

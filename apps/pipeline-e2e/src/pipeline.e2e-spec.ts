@@ -5,6 +5,15 @@ import { TestSchema } from './support/database';
 import { type ServiceProcess, startIngest, startWorker } from './support/processes';
 import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
 
+/** What ingest answers: 202 {status, id | count}, or an error {statusCode, message, errors}. */
+interface IngestAnswer {
+  status?: string;
+  id?: string;
+  count: number;
+  message?: string;
+  errors?: unknown[];
+}
+
 /**
  * The core path with real processes: HTTP -> ingest (built bundle) -> Redis Stream -> worker
  * (built bundle) -> PostgreSQL, including the crash and shutdown cases of the delivery guarantee.
@@ -36,7 +45,7 @@ describe('pipeline end to end', () => {
   };
   const post = async (path: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
     const response = await fetch(`${ingest.url}${path}`, { method: 'POST', body, headers });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as IngestAnswer };
   };
   const pendingOf = async (consumer?: string): Promise<number> => {
     if (!consumer) return ((await redis.xpending(streamKey, 'log-workers')) as [number])[0];

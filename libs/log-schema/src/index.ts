@@ -21,5 +21,15 @@ export type {
   LogEntryFieldError,
   LogEntryValidation,
 } from './lib/log-entry.types';
-export { DEFAULT_MAX_BATCH_ERRORS, ROOT_FIELD, validateLogBatch, validateLogEntry } from './lib/log-entry.validation';
-export { LOG_ENTRY_CODEC_VERSION, LogEntryDecodeError, decodeLogEntry, encodeLogEntry } from './lib/stream-codec';
+export {
+  DEFAULT_MAX_BATCH_ERRORS,
+  ROOT_FIELD,
+  validateLogBatch,
+  validateLogEntry,
+} from './lib/log-entry.validation';
+export {
+  LOG_ENTRY_CODEC_VERSION,
+  LogEntryDecodeError,
+  decodeLogEntry,
+  encodeLogEntry,
+} from './lib/stream-codec';

@@ -1,7 +1,7 @@
 // The two Logpipe apps: building them with Nx, running the worker's migrations, and the ingest and
 // worker processes (environment per the apps' contract, README "Configuration").
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors.mjs';
 import { probeHttp } from './health.mjs';
@@ -33,10 +33,18 @@ function runToLog({ command, args, cwd, env, logFile, timeoutMs, signal }) {
   }
 }
 
+/** The nx CLI script, as its package.json names it (it moved between Nx majors). */
+function nxCli(repoRoot) {
+  const packageDir = join(repoRoot, 'node_modules', 'nx');
+  const manifest = join(packageDir, 'package.json');
+  if (!existsSync(manifest)) throw new StackError('node_modules/nx is missing; run npm ci');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8'));
+  return join(packageDir, typeof bin === 'string' ? bin : bin.nx);
+}
+
 /** nx run-many -t build -p ingest worker; Nx's cache makes a repeat run with no changes cheap. */
 export async function buildApps({ repoRoot, logFile, signal }) {
-  const nx = join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js');
-  if (!existsSync(nx)) throw new StackError('node_modules/nx is missing; run npm ci');
+  const nx = nxCli(repoRoot);
   const result = await runToLog({
     command: process.execPath,
     args: [nx, 'run-many', '-t', 'build', '-p', 'ingest', 'worker'],

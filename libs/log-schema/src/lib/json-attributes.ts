@@ -85,7 +85,9 @@ class AttributesWalk {
         return problem === null ? null : `strings ${problem} (at ${this.here(segment)})`;
       }
       case 'number':
-        return Number.isFinite(value) ? null : `must hold only JSON values (found ${value} at ${this.here(segment)})`;
+        return Number.isFinite(value)
+          ? null
+          : `must hold only JSON values (found ${value} at ${this.here(segment)})`;
       case 'boolean':
         return null;
       case 'object': {

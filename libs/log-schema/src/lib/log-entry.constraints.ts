@@ -1,7 +1,12 @@
 // Custom class-validator rules for what the built-in decorators cannot say. Each rule is one function
 // returning the problem (or null); validate() and defaultMessage() both ask it, so the message always
 // describes exactly what failed. The second call only happens on failure.
-import { Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { attributesProblem } from './json-attributes';
 import { fitsUtf8Bytes, unstorableTextProblem, utf8ByteLength } from './storable-text';
 import { parseTimestamp } from './timestamp';

@@ -1,10 +1,5 @@
 import { IsDefined, IsIn, IsNotEmpty, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import {
-  IsLogAttributes,
-  IsLogTimestamp,
-  IsStorableText,
-  MaxUtf8Bytes,
-} from './log-entry.constraints';
+import { IsLogAttributes, IsLogTimestamp, IsStorableText, MaxUtf8Bytes } from './log-entry.constraints';
 import {
   EVENT_ID_PATTERN,
   MAX_EVENT_ID_LENGTH,

@@ -12,7 +12,9 @@ const FIELD_NAMES = ['timestamp', 'level', 'service', 'message', 'attributes', '
 const storableString = (maxLength: number, minLength = 0) =>
   fc.string({ unit: 'binary', minLength, maxLength }).map((s) => s.replaceAll('\u0000', '\u0001'));
 
-const attributeKey = storableString(12).filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key));
+const attributeKey = storableString(12).filter(
+  (key) => !['__proto__', 'constructor', 'prototype'].includes(key),
+);
 
 const { attributeValue } = fc.letrec<{ attributeValue: unknown }>((tie) => ({
   attributeValue: fc.oneof(
@@ -49,7 +51,9 @@ function isoAtOffset(epochMs: number, offsetMinutes: number, zulu: boolean, extr
 const YEAR_0_MS = Date.parse('0000-01-01T00:00:00Z');
 
 const timestamp = fc.oneof(
-  fc.integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS }).map((ms) => ({ input: ms as string | number, ms })),
+  fc
+    .integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS })
+    .map((ms) => ({ input: ms as string | number, ms })),
   fc
     .record({
       ms: fc.integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS }),
@@ -58,7 +62,10 @@ const timestamp = fc.oneof(
       extraDigits: fc.stringMatching(/^[0-9]{0,6}$/),
     })
     // The local time must still have a four-digit year.
-    .filter(({ ms, offsetMinutes }) => ms + offsetMinutes * 60_000 <= MAX_TIMESTAMP_MS && ms + offsetMinutes * 60_000 >= YEAR_0_MS)
+    .filter(
+      ({ ms, offsetMinutes }) =>
+        ms + offsetMinutes * 60_000 <= MAX_TIMESTAMP_MS && ms + offsetMinutes * 60_000 >= YEAR_0_MS,
+    )
     .map(({ ms, offsetMinutes, zulu, extraDigits }) => ({
       input: isoAtOffset(ms, offsetMinutes, zulu, extraDigits) as string | number,
       ms,
@@ -141,7 +148,9 @@ describe('log entry properties', () => {
     const item = fc.oneof(validSubmission.map(asInput), fc.jsonValue({ maxDepth: 2 }));
     fc.assert(
       fc.property(fc.array(item, { maxLength: 8 }), (inputs) => {
-        const failing = inputs.flatMap((input, index) => (validateLogEntry(input, RECEIVED_AT).ok ? [] : [index]));
+        const failing = inputs.flatMap((input, index) =>
+          validateLogEntry(input, RECEIVED_AT).ok ? [] : [index],
+        );
         const result = validateLogBatch(inputs, RECEIVED_AT);
         if (failing.length === 0) {
           expect(result.ok && result.entries).toHaveLength(inputs.length);

@@ -31,4 +31,6 @@ export interface LogBatchFieldError extends LogEntryFieldError {
 
 export type LogEntryValidation = { ok: true; entry: LogEntry } | { ok: false; errors: LogEntryFieldError[] };
 
-export type LogBatchValidation = { ok: true; entries: LogEntry[] } | { ok: false; errors: LogBatchFieldError[] };
+export type LogBatchValidation =
+  | { ok: true; entries: LogEntry[] }
+  | { ok: false; errors: LogBatchFieldError[] };

@@ -121,7 +121,9 @@ describe('validateLogEntry', () => {
     });
 
     it('names an unknown field', () => {
-      expect(rejected(base({ colour: 'red' }))).toEqual([{ field: 'colour', message: 'unknown field "colour"' }]);
+      expect(rejected(base({ colour: 'red' }))).toEqual([
+        { field: 'colour', message: 'unknown field "colour"' },
+      ]);
     });
 
     it('reports every unknown field and the invalid known fields together, one error per field', () => {
@@ -132,7 +134,9 @@ describe('validateLogEntry', () => {
     it.each(['__proto__', 'constructor', 'prototype'])(
       'refuses a top-level %s key as an unknown field without disturbing validation of the rest',
       (key) => {
-        const input = JSON.parse(`{"${key}": {"polluted": true}, "level": "loud", "service": "s", "message": "m"}`);
+        const input = JSON.parse(
+          `{"${key}": {"polluted": true}, "level": "loud", "service": "s", "message": "m"}`,
+        );
         expect(rejected(input)).toEqual([
           { field: key, message: `unknown field "${key}"` },
           { field: 'level', message: 'level must be one of: trace, debug, info, warn, error, fatal' },
@@ -148,7 +152,11 @@ describe('validateLogEntry', () => {
     });
 
     it.each(['INFO', 'Info', 'warning', '', 3, {}])('refuses %p', (level) => {
-      expectRejectedOn(base({ level }), 'level', 'level must be one of: trace, debug, info, warn, error, fatal');
+      expectRejectedOn(
+        base({ level }),
+        'level',
+        'level must be one of: trace, debug, info, warn, error, fatal',
+      );
     });
 
     it('is required, and null counts as missing', () => {
@@ -160,17 +168,27 @@ describe('validateLogEntry', () => {
   describe('service', () => {
     it(`accepts 1 and ${MAX_SERVICE_LENGTH} characters`, () => {
       expect(accepted(base({ service: 's' })).service).toBe('s');
-      expect(accepted(base({ service: 's'.repeat(MAX_SERVICE_LENGTH) })).service).toHaveLength(MAX_SERVICE_LENGTH);
+      expect(accepted(base({ service: 's'.repeat(MAX_SERVICE_LENGTH) })).service).toHaveLength(
+        MAX_SERVICE_LENGTH,
+      );
     });
 
     it(`refuses ${MAX_SERVICE_LENGTH + 1} characters and the empty string`, () => {
-      expectRejectedOn(base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) }), 'service', 'service must be 1-128 characters long');
+      expectRejectedOn(
+        base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) }),
+        'service',
+        'service must be 1-128 characters long',
+      );
       expectRejectedOn(base({ service: '' }), 'service', 'service must be 1-128 characters long');
     });
 
     it('reports the first failing rule only: type before length before content', () => {
       expectRejectedOn(base({ service: 12 }), 'service', 'service must be a string');
-      expectRejectedOn(base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) + '\u0000' }), 'service', 'service must be 1-128 characters long');
+      expectRejectedOn(
+        base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) + '\u0000' }),
+        'service',
+        'service must be 1-128 characters long',
+      );
     });
 
     it('is required, and null counts as missing', () => {
@@ -191,9 +209,15 @@ describe('validateLogEntry', () => {
 
   describe('message', () => {
     it(`accepts exactly ${MAX_MESSAGE_BYTES} UTF-8 bytes, ASCII or multi-byte`, () => {
-      expect(accepted(base({ message: 'a'.repeat(MAX_MESSAGE_BYTES) })).message).toHaveLength(MAX_MESSAGE_BYTES);
+      expect(accepted(base({ message: 'a'.repeat(MAX_MESSAGE_BYTES) })).message).toHaveLength(
+        MAX_MESSAGE_BYTES,
+      );
       // "é" is 2 bytes and "€" 3 bytes: 32,767 × 2 + 2 × 1 = 65,536; 21,845 × 3 + 1 = 65,536; 16,384 × 4.
-      for (const message of ['é'.repeat(32_767) + 'ab', '€'.repeat(21_845) + 'a', '\u{1F600}'.repeat(16_384)]) {
+      for (const message of [
+        'é'.repeat(32_767) + 'ab',
+        '€'.repeat(21_845) + 'a',
+        '\u{1F600}'.repeat(16_384),
+      ]) {
         expect(Buffer.byteLength(message)).toBe(MAX_MESSAGE_BYTES);
         expect(accepted(base({ message })).message).toBe(message);
       }
@@ -208,34 +232,56 @@ describe('validateLogEntry', () => {
       // Fewer UTF-16 code units than the limit, but more bytes.
       const message = '€'.repeat(21_845) + 'ab';
       expect(message.length).toBeLessThan(MAX_MESSAGE_BYTES);
-      expectRejectedOn(base({ message }), 'message', 'message must be at most 65536 bytes of UTF-8 (got 65537)');
+      expectRejectedOn(
+        base({ message }),
+        'message',
+        'message must be at most 65536 bytes of UTF-8 (got 65537)',
+      );
       expectRejectedOn(base({ message: 'x'.repeat(70_000) }), 'message', '(got 70000)');
     });
 
     it('refuses the empty string, a non-string, and absence', () => {
       expectRejectedOn(base({ message: '' }), 'message', 'message must not be empty');
       expectRejectedOn(base({ message: { text: 'hi' } }), 'message', 'message must be a string');
-      expectRejectedOn(base({ message: ['a'.repeat(MAX_MESSAGE_BYTES + 1)] }), 'message', 'message must be a string');
+      expectRejectedOn(
+        base({ message: ['a'.repeat(MAX_MESSAGE_BYTES + 1)] }),
+        'message',
+        'message must be a string',
+      );
       expectRejectedOn({ level: 'info', service: 's' }, 'message', 'message is required');
     });
 
     it('refuses a NUL character and a lone surrogate', () => {
-      expectRejectedOn(base({ message: 'before\u0000after' }), 'message', 'message must not contain U+0000 (NUL)');
+      expectRejectedOn(
+        base({ message: 'before\u0000after' }),
+        'message',
+        'message must not contain U+0000 (NUL)',
+      );
       expectRejectedOn(base({ message: 'end\ud83d' }), 'message', 'message must be well-formed UTF-16');
     });
   });
 
   describe('timestamp', () => {
     it('accepts ISO-8601 with Z or an offset, converting to epoch milliseconds', () => {
-      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.123Z' })).timestamp).toBe(Date.UTC(2026, 10, 26, 10, 0, 0, 123));
-      expect(accepted(base({ timestamp: '2026-11-26T10:00:00+02:00' })).timestamp).toBe(Date.UTC(2026, 10, 26, 8));
-      expect(accepted(base({ timestamp: '2026-11-26T10:00:00-05:30' })).timestamp).toBe(Date.UTC(2026, 10, 26, 15, 30));
+      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.123Z' })).timestamp).toBe(
+        Date.UTC(2026, 10, 26, 10, 0, 0, 123),
+      );
+      expect(accepted(base({ timestamp: '2026-11-26T10:00:00+02:00' })).timestamp).toBe(
+        Date.UTC(2026, 10, 26, 8),
+      );
+      expect(accepted(base({ timestamp: '2026-11-26T10:00:00-05:30' })).timestamp).toBe(
+        Date.UTC(2026, 10, 26, 15, 30),
+      );
       expect(accepted(base({ timestamp: '2024-02-29T00:00:00Z' })).timestamp).toBe(Date.UTC(2024, 1, 29));
     });
 
     it('truncates sub-millisecond digits rather than rounding', () => {
-      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.123999999Z' })).timestamp).toBe(Date.UTC(2026, 10, 26, 10, 0, 0, 123));
-      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.5Z' })).timestamp).toBe(Date.UTC(2026, 10, 26, 10, 0, 0, 500));
+      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.123999999Z' })).timestamp).toBe(
+        Date.UTC(2026, 10, 26, 10, 0, 0, 123),
+      );
+      expect(accepted(base({ timestamp: '2026-11-26T10:00:00.5Z' })).timestamp).toBe(
+        Date.UTC(2026, 10, 26, 10, 0, 0, 500),
+      );
     });
 
     it('accepts integer epoch milliseconds', () => {
@@ -259,7 +305,11 @@ describe('validateLogEntry', () => {
       ['an offset that pushes past year 9999', '9999-12-31T23:59:59.999-00:01'],
       ['a two-digit year that Date.UTC would read as 1970', '0070-01-01T00:00:00Z'],
     ])('refuses %s as out of range', (_name, timestamp) => {
-      expectRejectedOn(base({ timestamp }), 'timestamp', 'timestamp must be between 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z');
+      expectRejectedOn(
+        base({ timestamp }),
+        'timestamp',
+        'timestamp must be between 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z',
+      );
     });
 
     it.each([
@@ -281,7 +331,11 @@ describe('validateLogEntry', () => {
       ['null', null],
       ['an object', { seconds: 1 }],
     ])('refuses %s as malformed', (_name, timestamp) => {
-      expectRejectedOn(base({ timestamp }), 'timestamp', 'timestamp must be an ISO-8601 date-time with a timezone');
+      expectRejectedOn(
+        base({ timestamp }),
+        'timestamp',
+        'timestamp must be an ISO-8601 date-time with a timezone',
+      );
     });
   });
 
@@ -301,8 +355,12 @@ describe('validateLogEntry', () => {
     });
 
     it(`accepts exactly ${MAX_ATTRIBUTES_BYTES} serialised bytes and refuses one more, counting UTF-8 bytes`, () => {
-      expect(accepted(base({ attributes: attributesOfBytes(MAX_ATTRIBUTES_BYTES) })).attributes).not.toBeNull();
-      expect(accepted(base({ attributes: attributesOfBytes(MAX_ATTRIBUTES_BYTES, '€') })).attributes).not.toBeNull();
+      expect(
+        accepted(base({ attributes: attributesOfBytes(MAX_ATTRIBUTES_BYTES) })).attributes,
+      ).not.toBeNull();
+      expect(
+        accepted(base({ attributes: attributesOfBytes(MAX_ATTRIBUTES_BYTES, '€') })).attributes,
+      ).not.toBeNull();
       expectRejectedOn(
         base({ attributes: attributesOfBytes(MAX_ATTRIBUTES_BYTES + 1) }),
         'attributes',
@@ -317,12 +375,22 @@ describe('validateLogEntry', () => {
 
     it('refuses a huge attributes object early, without its exact size', () => {
       const attributes = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
-      expectRejectedOn(base({ attributes }), 'attributes', 'attributes must be at most 16384 bytes when JSON-serialised (got more than 16384)');
+      expectRejectedOn(
+        base({ attributes }),
+        'attributes',
+        'attributes must be at most 16384 bytes when JSON-serialised (got more than 16384)',
+      );
     });
 
     it(`accepts depth ${MAX_ATTRIBUTES_DEPTH} and refuses depth ${MAX_ATTRIBUTES_DEPTH + 1}`, () => {
-      expect(accepted(base({ attributes: nested(MAX_ATTRIBUTES_DEPTH) })).attributes).toEqual(nested(MAX_ATTRIBUTES_DEPTH));
-      expectRejectedOn(base({ attributes: nested(MAX_ATTRIBUTES_DEPTH + 1) }), 'attributes', 'attributes must not nest objects/arrays more than 8 levels deep');
+      expect(accepted(base({ attributes: nested(MAX_ATTRIBUTES_DEPTH) })).attributes).toEqual(
+        nested(MAX_ATTRIBUTES_DEPTH),
+      );
+      expectRejectedOn(
+        base({ attributes: nested(MAX_ATTRIBUTES_DEPTH + 1) }),
+        'attributes',
+        'attributes must not nest objects/arrays more than 8 levels deep',
+      );
     });
 
     it('refuses pathological nesting cheaply instead of overflowing the stack', () => {
@@ -336,30 +404,66 @@ describe('validateLogEntry', () => {
       expectRejectedOn(base({ attributes }), 'attributes', 'more than 8 levels deep');
     });
 
-    it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %s at any depth, naming it', (key) => {
-      expectRejectedOn(base({ attributes: JSON.parse(`{"${key}": {}}`) }), 'attributes', `attributes must not use the key "${key}" (at attributes)`);
-      expectRejectedOn(
-        base({ attributes: JSON.parse(`{"a": [{"b": {"${key}": 1}}]}`) }),
-        'attributes',
-        `attributes must not use the key "${key}" (at attributes.a[0].b)`,
-      );
-    });
+    it.each(['__proto__', 'constructor', 'prototype'])(
+      'refuses the key %s at any depth, naming it',
+      (key) => {
+        expectRejectedOn(
+          base({ attributes: JSON.parse(`{"${key}": {}}`) }),
+          'attributes',
+          `attributes must not use the key "${key}" (at attributes)`,
+        );
+        expectRejectedOn(
+          base({ attributes: JSON.parse(`{"a": [{"b": {"${key}": 1}}]}`) }),
+          'attributes',
+          `attributes must not use the key "${key}" (at attributes.a[0].b)`,
+        );
+      },
+    );
 
     it('refuses NUL and lone surrogates in string values and in keys, naming where', () => {
-      expectRejectedOn(base({ attributes: { a: { b: 'x\u0000' } } }), 'attributes', 'attributes strings must not contain U+0000 (NUL) (at attributes.a.b)');
-      expectRejectedOn(base({ attributes: { list: ['ok', '\udfff'] } }), 'attributes', 'attributes strings must be well-formed UTF-16 (it contains a lone surrogate) (at attributes.list[1])');
-      expectRejectedOn(base({ attributes: { 'bad\u0000key': 1 } }), 'attributes', 'attributes keys must not contain U+0000 (NUL) (in a key of attributes)');
-      expectRejectedOn(base({ attributes: { nested: { '\ud800': 1 } } }), 'attributes', 'attributes keys must be well-formed UTF-16');
+      expectRejectedOn(
+        base({ attributes: { a: { b: 'x\u0000' } } }),
+        'attributes',
+        'attributes strings must not contain U+0000 (NUL) (at attributes.a.b)',
+      );
+      expectRejectedOn(
+        base({ attributes: { list: ['ok', '\udfff'] } }),
+        'attributes',
+        'attributes strings must be well-formed UTF-16 (it contains a lone surrogate) (at attributes.list[1])',
+      );
+      expectRejectedOn(
+        base({ attributes: { 'bad\u0000key': 1 } }),
+        'attributes',
+        'attributes keys must not contain U+0000 (NUL) (in a key of attributes)',
+      );
+      expectRejectedOn(
+        base({ attributes: { nested: { '\ud800': 1 } } }),
+        'attributes',
+        'attributes keys must be well-formed UTF-16',
+      );
     });
 
     it('refuses values JSON cannot carry', () => {
       expectRejectedOn(base({ attributes: { n: Number.NaN } }), 'attributes', 'found NaN at attributes.n');
       expectRejectedOn(base({ attributes: { n: Infinity } }), 'attributes', 'found Infinity at attributes.n');
-      expectRejectedOn(base({ attributes: { u: undefined } }), 'attributes', 'found undefined at attributes.u');
+      expectRejectedOn(
+        base({ attributes: { u: undefined } }),
+        'attributes',
+        'found undefined at attributes.u',
+      );
       expectRejectedOn(base({ attributes: { f: () => 1 } }), 'attributes', 'found function at attributes.f');
-      expectRejectedOn(base({ attributes: { 'odd key': new Date(0) } }), 'attributes', 'found a non-plain object at attributes["odd key"]');
-      // eslint-disable-next-line no-sparse-arrays
-      expectRejectedOn(base({ attributes: { holes: [1, , 3] } }), 'attributes', 'found undefined at attributes.holes[1]');
+      expectRejectedOn(
+        base({ attributes: { 'odd key': new Date(0) } }),
+        'attributes',
+        'found a non-plain object at attributes["odd key"]',
+      );
+      const holes = [1, 2, 3];
+      delete holes[1];
+      expectRejectedOn(
+        base({ attributes: { holes } }),
+        'attributes',
+        'found undefined at attributes.holes[1]',
+      );
     });
   });
 
@@ -367,7 +471,11 @@ describe('validateLogEntry', () => {
     it('accepts a trace_id of exactly 32 hex characters and refuses 31, 33 and non-hex', () => {
       expect(accepted(base({ trace_id: 'a'.repeat(32) })).traceId).toBe('a'.repeat(32));
       for (const trace_id of ['a'.repeat(31), 'a'.repeat(33), 'g'.repeat(32), 123, null]) {
-        expectRejectedOn(base({ trace_id }), 'trace_id', 'trace_id must be exactly 32 hexadecimal characters');
+        expectRejectedOn(
+          base({ trace_id }),
+          'trace_id',
+          'trace_id must be exactly 32 hexadecimal characters',
+        );
       }
     });
 
@@ -382,7 +490,11 @@ describe('validateLogEntry', () => {
       expect(accepted(base({ id: 'a' })).eventId).toBe('a');
       expect(accepted(base({ id: 'A1._:-'.repeat(21) + 'ab' })).eventId).toHaveLength(128);
       for (const id of ['', 'a'.repeat(129), 'has space', 'slash/', 'nul\u0000', 'é', 7]) {
-        expectRejectedOn(base({ id }), 'id', 'id must be 1-128 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"');
+        expectRejectedOn(
+          base({ id }),
+          'id',
+          'id must be 1-128 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"',
+        );
       }
     });
   });
@@ -395,7 +507,10 @@ describe('validateLogEntry', () => {
 
 describe('validateLogBatch', () => {
   it('normalises every entry of a valid batch, in order, with the same receipt time', () => {
-    const result = validateLogBatch([base({ message: 'one' }), base({ message: 'two', timestamp: 5 })], RECEIVED_AT);
+    const result = validateLogBatch(
+      [base({ message: 'one' }), base({ message: 'two', timestamp: 5 })],
+      RECEIVED_AT,
+    );
     expect(result).toEqual({
       ok: true,
       entries: [
@@ -405,12 +520,15 @@ describe('validateLogBatch', () => {
     });
   });
 
-  it('accepts an empty batch (whether that is allowed is the caller\'s call)', () => {
+  it("accepts an empty batch (whether that is allowed is the caller's call)", () => {
     expect(validateLogBatch([], RECEIVED_AT)).toEqual({ ok: true, entries: [] });
   });
 
   it('refuses the whole batch when one entry is bad, and the errors carry its index', () => {
-    const result = validateLogBatch([base(), base({ level: 'loud' }), base(), 'nope', base({ colour: 1, service: '' })], RECEIVED_AT);
+    const result = validateLogBatch(
+      [base(), base({ level: 'loud' }), base(), 'nope', base({ colour: 1, service: '' })],
+      RECEIVED_AT,
+    );
     expect(result).toEqual({
       ok: false,
       errors: [
@@ -435,7 +553,10 @@ describe('validateLogBatch', () => {
     ]);
   });
 
-  it('refuses a maxErrors that is not a positive integer', () => {
+  it('throws on caller bugs: a maxErrors that is not a positive integer, or inputs that are not an array', () => {
     expect(() => validateLogBatch([], RECEIVED_AT, 0)).toThrow(RangeError);
+    expect(() => validateLogBatch({ length: 1, 0: base() } as unknown as unknown[], RECEIVED_AT)).toThrow(
+      TypeError,
+    );
   });
 });

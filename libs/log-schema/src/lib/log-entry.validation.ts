@@ -1,4 +1,4 @@
-import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
+import { ValidationError, ValidationTypes, ValidatorOptions, validateSync } from 'class-validator';
 import { describeJsonKind, isPlainObject } from './json-attributes';
 import { LogEntryDto } from './log-entry.dto';
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
@@ -37,7 +37,10 @@ function flatten(errors: ValidationError[], into: LogEntryFieldError[]): void {
     const messages = error.constraints === undefined ? [] : Object.entries(error.constraints);
     if (messages.length === 0) continue;
     const [kind, message] = messages[0];
-    into.push(kind === 'whitelistValidation' ? unknownField(error.property) : { field: error.property, message });
+    // class-validator's own wording ("property colour should not exist") is replaced by ours.
+    into.push(
+      kind === ValidationTypes.WHITELIST ? unknownField(error.property) : { field: error.property, message },
+    );
   }
 }
 
@@ -54,6 +57,7 @@ function toLogEntry(dto: LogEntryDto, receivedAtMs: number): LogEntry {
     level: dto.level,
     service: dto.service,
     message: dto.message,
+    // The submitted object itself, not a copy: the rules proved it is a bounded tree of plain JSON values.
     attributes: dto.attributes ?? null,
     traceId: dto.trace_id === undefined ? null : dto.trace_id.toLowerCase(),
     spanId: dto.span_id === undefined ? null : dto.span_id.toLowerCase(),
@@ -62,7 +66,11 @@ function toLogEntry(dto: LogEntryDto, receivedAtMs: number): LogEntry {
 }
 
 function assertReceivedAt(receivedAtMs: number): void {
-  if (!Number.isSafeInteger(receivedAtMs) || receivedAtMs < MIN_TIMESTAMP_MS || receivedAtMs > MAX_TIMESTAMP_MS) {
+  if (
+    !Number.isSafeInteger(receivedAtMs) ||
+    receivedAtMs < MIN_TIMESTAMP_MS ||
+    receivedAtMs > MAX_TIMESTAMP_MS
+  ) {
     throw new RangeError(`receivedAtMs must be integer epoch milliseconds, got ${receivedAtMs}`);
   }
 }
@@ -71,7 +79,9 @@ function validateOne(input: unknown, receivedAtMs: number): LogEntryValidation {
   if (!isPlainObject(input)) {
     return {
       ok: false,
-      errors: [{ field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` }],
+      errors: [
+        { field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` },
+      ],
     };
   }
   // A plain copy instead of class-transformer: the DTO has no nested classes or conversions to apply.
@@ -109,6 +119,9 @@ export function validateLogBatch(
   maxErrors: number = DEFAULT_MAX_BATCH_ERRORS,
 ): LogBatchValidation {
   assertReceivedAt(receivedAtMs);
+  if (!Array.isArray(inputs)) {
+    throw new TypeError('inputs must be an array (check the request body is one before calling)');
+  }
   if (!Number.isSafeInteger(maxErrors) || maxErrors < 1) {
     throw new RangeError(`maxErrors must be a positive integer, got ${maxErrors}`);
   }

@@ -51,7 +51,13 @@ describe('stream codec', () => {
 
   it('round-trips what validation produces', () => {
     const result = validateLogEntry(
-      { level: 'warn', service: 'api', message: 'slow', timestamp: '2026-11-26T10:00:00+02:00', trace_id: 'A'.repeat(32) },
+      {
+        level: 'warn',
+        service: 'api',
+        message: 'slow',
+        timestamp: '2026-11-26T10:00:00+02:00',
+        trace_id: 'A'.repeat(32),
+      },
       1_764_151_200_500,
     );
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
@@ -59,7 +65,18 @@ describe('stream codec', () => {
   });
 
   it('writes a compact positional array led by the codec version', () => {
-    expect(JSON.parse(encodeLogEntry(MINIMAL))).toEqual([LOG_ENTRY_CODEC_VERSION, 0, 0, 'trace', 's', 'm', null, null, null, null]);
+    expect(JSON.parse(encodeLogEntry(MINIMAL))).toEqual([
+      LOG_ENTRY_CODEC_VERSION,
+      0,
+      0,
+      'trace',
+      's',
+      'm',
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(LOG_ENTRY_CODEC_VERSION).toBe(1);
   });
 
@@ -77,20 +94,46 @@ describe('stream codec', () => {
     ['not JSON', '[1, 2', 'not valid JSON'],
     ['an empty string', '', 'not valid JSON'],
     ['a JSON object', '{"v":1}', 'expected a JSON array'],
-    ['another version', JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null]), 'unsupported codec version 2 (expected 1)'],
-    ['a version as string', JSON.stringify(['1', 0, 0, 'info', 's', 'm', null, null, null, null]), 'unsupported codec version "1" (expected 1)'],
+    [
+      'another version',
+      JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null]),
+      'unsupported codec version 2 (expected 1)',
+    ],
+    [
+      'a version as string',
+      JSON.stringify(['1', 0, 0, 'info', 's', 'm', null, null, null, null]),
+      'unsupported codec version "1" (expected 1)',
+    ],
     ['an empty array', '[]', 'unsupported codec version nothing (expected 1)'],
-    ['too few elements', JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null]), 'expected 10 elements for version 1, got 9'],
-    ['too many elements', JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null, null, null]), 'expected 10 elements for version 1, got 11'],
+    [
+      'too few elements',
+      JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null]),
+      'expected 10 elements for version 1, got 9',
+    ],
+    [
+      'too many elements',
+      JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null, null, null]),
+      'expected 10 elements for version 1, got 11',
+    ],
   ])('rejects %s', (_name, raw, reason) => {
     expect(decodeFailure(raw as string | null | undefined).reason).toBe(reason);
   });
 
   it.each([
-    ['a string timestamp', 1, '2026-11-26T10:00:00Z', 'timestamp must be integer epoch milliseconds in range'],
+    [
+      'a string timestamp',
+      1,
+      '2026-11-26T10:00:00Z',
+      'timestamp must be integer epoch milliseconds in range',
+    ],
     ['a fractional timestamp', 1, 1.5, 'timestamp must be integer epoch milliseconds in range'],
     ['a negative timestamp', 1, -1, 'timestamp must be integer epoch milliseconds in range'],
-    ['a timestamp past year 9999', 1, 253_402_300_800_000, 'timestamp must be integer epoch milliseconds in range'],
+    [
+      'a timestamp past year 9999',
+      1,
+      253_402_300_800_000,
+      'timestamp must be integer epoch milliseconds in range',
+    ],
     ['a null receivedAt', 2, null, 'receivedAt must be integer epoch milliseconds in range'],
     ['an unknown level', 3, 'verbose', 'level must be one of the log levels, got "verbose"'],
     ['an upper-case level', 3, 'INFO', 'level must be one of the log levels, got "INFO"'],
@@ -100,12 +143,27 @@ describe('stream codec', () => {
     ['a service with NUL', 4, 'a\u0000', 'service must not contain U+0000 (NUL)'],
     ['a null message', 5, null, 'message must be a string'],
     ['an empty message', 5, '', 'message must not be empty'],
-    ['a message with a lone surrogate', 5, 'x\ud800', 'message must be well-formed UTF-16 (it contains a lone surrogate)'],
+    [
+      'a message with a lone surrogate',
+      5,
+      'x\ud800',
+      'message must be well-formed UTF-16 (it contains a lone surrogate)',
+    ],
     ['array attributes', 6, [1], 'attributes must be null or a JSON object'],
     ['string attributes', 6, '{}', 'attributes must be null or a JSON object'],
     ['attributes holding NUL', 6, { a: ['\u0000'] }, 'attributes must not contain U+0000 (NUL)'],
-    ['attributes with a lone surrogate key', 6, { '\udc00': 1 }, 'attributes must be well-formed UTF-16 (it contains a lone surrogate)'],
-    ['attributes deeper than ingest allows', 6, { a: [[[[[[[[1]]]]]]]] }, 'attributes must not nest more than 8 levels deep'],
+    [
+      'attributes with a lone surrogate key',
+      6,
+      { '\udc00': 1 },
+      'attributes must be well-formed UTF-16 (it contains a lone surrogate)',
+    ],
+    [
+      'attributes deeper than ingest allows',
+      6,
+      { a: [[[[[[[[1]]]]]]]] },
+      'attributes must not nest more than 8 levels deep',
+    ],
     ['an upper-case traceId', 7, 'A'.repeat(32), 'traceId must be null or match /^[0-9a-f]{32}$/'],
     ['a short traceId', 7, 'a'.repeat(31), 'traceId must be null or match /^[0-9a-f]{32}$/'],
     ['a numeric spanId', 8, 1234567890123456, 'spanId must be null or match /^[0-9a-f]{16}$/'],
@@ -116,7 +174,10 @@ describe('stream codec', () => {
   });
 
   it('rejects pathological nesting in attributes with a decode error, not a stack overflow', () => {
-    const raw = encodedWith(6, null).replace(',null,"4bf', `,{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}},"4bf`);
+    const raw = encodedWith(6, null).replace(
+      ',null,"4bf',
+      `,{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}},"4bf`,
+    );
     expect(decodeFailure(raw).reason).toBe('attributes must not nest more than 8 levels deep');
   });
 });

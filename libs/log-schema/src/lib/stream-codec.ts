@@ -51,7 +51,11 @@ export function encodeLogEntry(entry: LogEntry): string {
 }
 
 function epochMs(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < MIN_TIMESTAMP_MS || (value as number) > MAX_TIMESTAMP_MS) {
+  if (
+    !Number.isSafeInteger(value) ||
+    (value as number) < MIN_TIMESTAMP_MS ||
+    (value as number) > MAX_TIMESTAMP_MS
+  ) {
     throw new LogEntryDecodeError(`${name} must be integer epoch milliseconds in range`);
   }
   return value as number;
@@ -135,9 +139,12 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
     );
   }
   if (parsed.length !== ARITY) {
-    throw new LogEntryDecodeError(`expected ${ARITY} elements for version ${LOG_ENTRY_CODEC_VERSION}, got ${parsed.length}`);
+    throw new LogEntryDecodeError(
+      `expected ${ARITY} elements for version ${LOG_ENTRY_CODEC_VERSION}, got ${parsed.length}`,
+    );
   }
-  const [, timestamp, receivedAt, level, service, message, attrs, traceId, spanId, eventId] = parsed as unknown[];
+  const [, timestamp, receivedAt, level, service, message, attrs, traceId, spanId, eventId] =
+    parsed as unknown[];
   if (!isLogLevel(level)) {
     throw new LogEntryDecodeError(`level must be one of the log levels, got ${shown(level)}`);
   }

@@ -1,10 +1,13 @@
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
 
-export type TimestampParse = { readonly ok: true; readonly epochMs: number } | { readonly ok: false; readonly problem: string };
+export type TimestampParse =
+  | { readonly ok: true; readonly epochMs: number }
+  | { readonly ok: false; readonly problem: string };
 
 // RFC 3339 profile of ISO-8601: a full date-time with a mandatory zone. Up to nine fractional digits
 // (nanoseconds) are accepted; digits past the millisecond are truncated, not rounded.
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

@@ -98,7 +98,7 @@ describe('log-store against PostgreSQL', () => {
   it('reports a value PostgreSQL refuses as a permanent (non-transient) error and writes nothing', async () => {
     let failure: unknown;
     try {
-      await writer.insert([entry({ streamId: '3-0' }), entry({ streamId: '3-1', level: 'verbose' })]);
+      await writer.insert([entry({ streamId: '3-0' }), entry({ streamId: '3-1', level: 'verbose' as StoredLogEntry['level'] })]);
     } catch (error) {
       failure = error;
     }

@@ -10,7 +10,8 @@ async function startIngest(env: Record<string, string>): Promise<NestFastifyAppl
   Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
   let app!: NestFastifyApplication;
   await jest.isolateModulesAsync(async () => {
-    const { createIngestApp } = await import('../../bootstrap');
+    // require, not import(): the module must be evaluated afresh inside the isolated registry.
+    const { createIngestApp } = require('../../bootstrap') as typeof import('../../bootstrap');
     app = await createIngestApp();
   });
   await app.init();

@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { findFreePortBase } from './support/free-ports';
+import { pollUntil } from './support/poll';
+import { describeFailure, isProcessAlive, runStackCli } from './support/stack-cli';
+
+// `npm run stack` end to end: the real apps (built by this target's dependsOn, so the stack's own
+// Nx build is a cache hit), a private Redis and PostgreSQL, and nginx, all from tools/stack/cli.mjs.
+
+const PROCESSES = ['redis', 'postgres', 'ingest-1', 'ingest-2', 'worker', 'nginx'];
+
+interface StatusReport {
+  allUp: boolean;
+  services: { name: string; state: string; pid: number | null; healthy: boolean }[];
+}
+
+describe('npm run stack (tools/stack/cli.mjs)', () => {
+  let stateDir: string;
+  let portBase: number;
+  let env: Record<string, string>;
+  let pidsAtStart: Record<string, number>;
+
+  // --skip-install: this test runs from node_modules, so it must never trigger `npm ci`; installing
+  // packages is the CI script's job on a fresh machine.
+  const stack = (...args: string[]) => [...args, '--state-dir', stateDir];
+  const readPids = () =>
+    Object.fromEntries(
+      readdirSync(join(stateDir, 'pids')).map((file) => [file.replace(/\.pid$/, ''), Number(readFileSync(join(stateDir, 'pids', file), 'utf8'))]),
+    );
+  const status = (): { code: number | null; report: StatusReport } => {
+    const result = runStackCli(stack('status', '--json'));
+    return { code: result.status, report: JSON.parse(result.stdout) as StatusReport };
+  };
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'logpipe-stack-e2e-'));
+    portBase = await findFreePortBase(18100);
+  });
+
+  afterAll(() => {
+    // Whatever happened above, leave no process or data behind.
+    if (stateDir !== undefined) {
+      runStackCli(stack('down', '--purge'), { timeoutMs: 120000 });
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('up --detach starts every process and returns once all are healthy', () => {
+    const result = runStackCli(stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'), {
+      timeoutMs: 170000,
+    });
+    if (result.status !== 0) throw new Error(describeFailure('stack up', result));
+    pidsAtStart = readPids();
+    expect(Object.keys(pidsAtStart).sort()).toEqual([...PROCESSES].sort());
+    for (const pid of Object.values(pidsAtStart)) expect(isProcessAlive(pid)).toBe(true);
+  });
+
+  it('writes an env file that bash can source, naming its own ports', () => {
+    const sourced = spawnSync(
+      'bash',
+      ['-c', 'set -a; . "$1"; printf "%s\\n" "$NGINX_URL" "$INGEST_1_URL" "$INGEST_2_URL" "$WORKER_HEALTH_URL" "$REDIS_URL" "$DATABASE_URL"', 'bash', join(stateDir, 'env')],
+      { encoding: 'utf8', env: {} },
+    );
+    expect(sourced.status).toBe(0);
+    const [nginxUrl, ingest1, ingest2, workerHealth, redisUrl, databaseUrl] = sourced.stdout.trim().split('\n');
+    expect({ nginxUrl, ingest1, ingest2, workerHealth, redisUrl, databaseUrl }).toEqual({
+      nginxUrl: `http://127.0.0.1:${portBase}`,
+      ingest1: `http://127.0.0.1:${portBase + 1}`,
+      ingest2: `http://127.0.0.1:${portBase + 2}`,
+      workerHealth: `http://127.0.0.1:${portBase + 3}`,
+      redisUrl: `redis://127.0.0.1:${portBase + 4}`,
+      databaseUrl: `postgres://postgres@127.0.0.1:${portBase + 5}/logpipe`,
+    });
+    env = { NGINX_URL: nginxUrl, DATABASE_URL: databaseUrl };
+  });
+
+  it('carries a log POSTed to its nginx into its PostgreSQL', async () => {
+    const message = `infra-e2e ${randomUUID()}`;
+    const response = await fetch(`${env.NGINX_URL}/api/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'infra-e2e-1' },
+      body: JSON.stringify({ level: 'info', service: 'infra-e2e', message }),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-request-id')).toBe('infra-e2e-1');
+    expect(['ingest-1', 'ingest-2']).toContain(response.headers.get('x-logpipe-instance'));
+
+    const client = new Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      const rows = await pollUntil('the entry in PostgreSQL', async () => {
+        const result = await client.query('SELECT level, service, message FROM logs WHERE message = $1', [message]);
+        return result.rows.length > 0 ? result.rows : undefined;
+      });
+      expect(rows).toEqual([{ level: 'info', service: 'infra-e2e', message }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('status reports every process running and healthy, and exits 0', () => {
+    const { code, report } = status();
+    expect(code).toBe(0);
+    expect(report.allUp).toBe(true);
+    expect(report.services.map(({ name, state, pid, healthy }) => ({ name, state, pid, healthy }))).toEqual(
+      PROCESSES.map((name) => ({ name, state: 'running', pid: pidsAtStart[name], healthy: true })),
+    );
+  });
+
+  it('status reports a killed ingest instance dead and exits non-zero, while nginx routes around it', async () => {
+    const victim = pidsAtStart['ingest-1'];
+    process.kill(victim, 'SIGKILL');
+    await pollUntil('ingest-1 to die', () => (isProcessAlive(victim) ? undefined : true), { timeoutMs: 10000, intervalMs: 50 });
+
+    const { code, report } = status();
+    expect(code).not.toBe(0);
+    expect(report.allUp).toBe(false);
+    expect(report.services.find((service) => service.name === 'ingest-1')).toMatchObject({ state: 'dead', pid: victim, healthy: false });
+    expect(report.services.filter((service) => service.state !== 'running').map((service) => service.name)).toEqual(['ingest-1']);
+
+    const response = await fetch(`${env.NGINX_URL}/api/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 'warn', service: 'infra-e2e', message: `while ingest-1 is down ${randomUUID()}` }),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-logpipe-instance')).toBe('ingest-2');
+  });
+
+  it('up --detach again restarts only the dead instance', () => {
+    const result = runStackCli(stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'), {
+      timeoutMs: 170000,
+    });
+    if (result.status !== 0) throw new Error(describeFailure('second stack up', result));
+    const pids = readPids();
+    const changed = PROCESSES.filter((name) => pids[name] !== pidsAtStart[name]);
+    expect(changed).toEqual(['ingest-1']);
+    expect(isProcessAlive(pids['ingest-1'])).toBe(true);
+    expect(status().code).toBe(0);
+    pidsAtStart = pids;
+  });
+
+  it('down stops every process its pid files named and keeps the data', () => {
+    const pids = Object.values(readPids());
+    const result = runStackCli(stack('down'), { timeoutMs: 120000 });
+    if (result.status !== 0) throw new Error(describeFailure('stack down', result));
+    expect(pids.filter(isProcessAlive)).toEqual([]);
+    expect(readdirSync(join(stateDir, 'pids'))).toEqual([]);
+    expect(readdirSync(join(stateDir, 'data')).sort()).toEqual(['postgres', 'redis']);
+    expect(status().code).not.toBe(0);
+  });
+});

@@ -1,0 +1,22 @@
+import { createServer } from 'node:net';
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * The first base from `start` (in steps of 10) whose `count` consecutive ports are all free, so a
+ * test's processes never collide with a developer's stack (8088-8093) or another test run.
+ */
+export async function findFreePortBase(start: number, count = 6): Promise<number> {
+  for (let base = start; base < start + 2000; base += 10) {
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    const free = await Promise.all(ports.map(isFree));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports from ${start}`);
+}

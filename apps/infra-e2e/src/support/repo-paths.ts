@@ -1,0 +1,7 @@
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../../..');
+export const STACK_CLI = join(REPO_ROOT, 'tools', 'stack', 'cli.mjs');
+export const NGINX_TEMPLATE = join(REPO_ROOT, 'nginx', 'logpipe.conf.template');
+export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+export const ENV_EXAMPLE = join(REPO_ROOT, '.env.example');

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm test`: every test of the workspace on a fresh clone. Installs what the tests need first
+// (npm dependencies, nginx), checks the services they talk to, then runs lint, typecheck and every
+// project's tests (unit, integration, end-to-end) through Nx, and prints one summary line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureNodeModules, ensureSystemPackages } from '../stack/lib/install.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const resultsDir = join(root, 'tmp', 'test-results');
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' };
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
+  return result.status ?? 1;
+}
+
+async function checkServices() {
+  const { default: pg } = await import(join(root, 'node_modules/pg/lib/index.js'));
+  const { default: Redis } = await import(join(root, 'node_modules/ioredis/built/index.js'));
+  const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    throw new Error(`PostgreSQL at ${databaseUrl} is not reachable (${error.message}); start it or set TEST_DATABASE_URL`);
+  }
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(`Redis at ${redisUrl} is not reachable (${error.message}); start it or set TEST_REDIS_URL`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function summarise() {
+  let passed = 0;
+  let failed = 0;
+  let suitesFailed = 0;
+  if (existsSync(resultsDir)) {
+    for (const file of readdirSync(resultsDir)) {
+      const report = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
+      passed += report.numPassedTests;
+      failed += report.numFailedTests;
+      suitesFailed += report.numRuntimeErrorTestSuites ?? 0;
+    }
+  }
+  return { passed, failed, suitesFailed };
+}
+
+async function main() {
+  const started = Date.now();
+  ensureNodeModules(root);
+  ensureSystemPackages({ needRedis: false, needPostgres: false });
+  await checkServices();
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const targets = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['lint', 'typecheck', 'test'];
+  const status = run('npx', ['nx', 'run-many', '-t', ...targets, '--parallel=1', '--outputStyle=stream', '--skipNxCache']);
+  const { passed, failed, suitesFailed } = summarise();
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\nnpm test finished in ${seconds} s (nx exit code ${status}); suites that failed to run: ${suitesFailed}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(status === 0 && failed === 0 && suitesFailed === 0 && passed > 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(`npm test: ${error.message}`);
+  process.exit(1);
+});
