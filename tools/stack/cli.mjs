@@ -33,8 +33,19 @@ environment: REDIS_URL / DATABASE_URL (use that server instead of starting one),
   LOG_LEVEL and the apps' other variables (passed through to ingest and worker).
 `;
 
-const BOOLEAN_FLAGS = { '--detach': 'detach', '--skip-install': 'skipInstall', '--skip-build': 'skipBuild', '--purge': 'purge', '--json': 'json' };
-const VALUE_FLAGS = { '--port-base': 'portBase', '--state-dir': 'stateDir', '--timeout': 'timeout', '--out': 'out' };
+const BOOLEAN_FLAGS = {
+  '--detach': 'detach',
+  '--skip-install': 'skipInstall',
+  '--skip-build': 'skipBuild',
+  '--purge': 'purge',
+  '--json': 'json',
+};
+const VALUE_FLAGS = {
+  '--port-base': 'portBase',
+  '--state-dir': 'stateDir',
+  '--timeout': 'timeout',
+  '--out': 'out',
+};
 const COMMANDS = { up, down, status, 'render-nginx': renderNginx };
 
 function parseArgs(argv) {

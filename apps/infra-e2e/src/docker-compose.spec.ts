@@ -18,12 +18,17 @@ const APPS = ['ingest-1', 'ingest-2', 'worker'];
 // What `docker compose config` would see with .env copied from .env.example and a password set.
 const variables: Record<string, string> = { ...loadEnvExample(), POSTGRES_PASSWORD: 'test-password' };
 const env = (service: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), variables)]));
+  Object.fromEntries(
+    Object.entries(services[service].environment ?? {}).map(([k, v]) => [
+      k,
+      interpolate(String(v), variables),
+    ]),
+  );
 
 function seconds(duration: string): number {
   const match = /^(\d+)(ms|s|m)$/.exec(duration);
   if (!match) throw new Error(`unexpected duration ${duration}`);
-  return Number(match[1]) / (match[2] === 'ms' ? 1000 : 1) * (match[2] === 'm' ? 60 : 1);
+  return (Number(match[1]) / (match[2] === 'ms' ? 1000 : 1)) * (match[2] === 'm' ? 60 : 1);
 }
 
 describe('docker-compose.yml', () => {
@@ -34,7 +39,9 @@ describe('docker-compose.yml', () => {
   it('publishes a port on nginx and on no other service', () => {
     const published = Object.entries(services).filter(([, service]) => (service.ports ?? []).length > 0);
     expect(published.map(([name]) => name)).toEqual(['nginx']);
-    expect(services.nginx.ports?.map((port) => interpolate(port, variables))).toEqual([`${variables.LOGPIPE_HTTP_PORT}:80`]);
+    expect(services.nginx.ports?.map((port) => interpolate(port, variables))).toEqual([
+      `${variables.LOGPIPE_HTTP_PORT}:80`,
+    ]);
   });
 
   it.each(LONG_RUNNING)('gives %s a health check and a restart policy', (name) => {
@@ -51,7 +58,9 @@ describe('docker-compose.yml', () => {
 
   it('starts each service only after what it needs is healthy (and migrations are done)', () => {
     const conditions = (name: string) =>
-      Object.fromEntries(Object.entries(services[name].depends_on ?? {}).map(([dep, { condition }]) => [dep, condition]));
+      Object.fromEntries(
+        Object.entries(services[name].depends_on ?? {}).map(([dep, { condition }]) => [dep, condition]),
+      );
     expect(conditions('ingest-1')).toEqual({ redis: 'service_healthy' });
     expect(conditions('ingest-2')).toEqual({ redis: 'service_healthy' });
     expect(conditions('migrate')).toEqual({ postgres: 'service_healthy' });
@@ -99,7 +108,11 @@ describe('docker-compose.yml', () => {
       expect(['ingest', 'worker']).toContain(build?.args?.APP);
     }
     const binds = (services.nginx.volumes ?? []).map((volume) => volume.split(':'));
-    expect(binds).toContainEqual(['./nginx/logpipe.conf.template', '/etc/nginx/templates/logpipe.conf.template', 'ro']);
+    expect(binds).toContainEqual([
+      './nginx/logpipe.conf.template',
+      '/etc/nginx/templates/logpipe.conf.template',
+      'ro',
+    ]);
     for (const [source] of binds) expect(existsSync(join(REPO_ROOT, source))).toBe(true);
     expect(existsSync(join(REPO_ROOT, '.env.example'))).toBe(true);
     // An empty conf.d drops the image's default.conf, which would otherwise answer for Host: localhost.
@@ -116,10 +129,12 @@ describe('docker-compose.yml', () => {
   it('ships no database password: compose refuses to start until .env sets one', () => {
     expect(loadEnvExample().POSTGRES_PASSWORD).toBe('');
     const withoutPassword = { ...variables, POSTGRES_PASSWORD: '' };
-    expect(() => interpolate(String(services.postgres.environment?.POSTGRES_PASSWORD), withoutPassword)).toThrow(
+    expect(() =>
+      interpolate(String(services.postgres.environment?.POSTGRES_PASSWORD), withoutPassword),
+    ).toThrow(/POSTGRES_PASSWORD/);
+    expect(() => interpolate(String(services.worker.environment?.DATABASE_URL), withoutPassword)).toThrow(
       /POSTGRES_PASSWORD/,
     );
-    expect(() => interpolate(String(services.worker.environment?.DATABASE_URL), withoutPassword)).toThrow(/POSTGRES_PASSWORD/);
   });
 
   it('wires the services to each other consistently', () => {
@@ -128,7 +143,10 @@ describe('docker-compose.yml', () => {
     expect(env('worker').DATABASE_URL).toBe(expectedUrl);
     expect(env('migrate').DATABASE_URL).toBe(expectedUrl);
     expect(env('worker').REDIS_URL).toBe('redis://redis:6379');
-    for (const [name, address] of [['ingest-1', 'INGEST_1_ADDR'], ['ingest-2', 'INGEST_2_ADDR']]) {
+    for (const [name, address] of [
+      ['ingest-1', 'INGEST_1_ADDR'],
+      ['ingest-2', 'INGEST_2_ADDR'],
+    ]) {
       const ingest = env(name);
       expect(ingest).toMatchObject({ HOST: '0.0.0.0', REDIS_URL: 'redis://redis:6379', INSTANCE_ID: name });
       expect(env('nginx')[address]).toBe(`${name}:${ingest.PORT}`);
@@ -136,14 +154,21 @@ describe('docker-compose.yml', () => {
       expect(ingest.MAX_BODY_BYTES).toBe(env('nginx').MAX_BODY_BYTES);
     }
     expect(env('worker')).toMatchObject({ HEALTH_HOST: '0.0.0.0', DB_MIGRATE: 'false' });
-    expect(services.worker.healthcheck?.test.join(' ')).toContain(`:${env('worker').HEALTH_PORT}/health/ready`);
-    expect(services['ingest-1'].healthcheck?.test.join(' ')).toContain(`:${env('ingest-1').PORT}/health/ready`);
+    expect(services.worker.healthcheck?.test.join(' ')).toContain(
+      `:${env('worker').HEALTH_PORT}/health/ready`,
+    );
+    expect(services['ingest-1'].healthcheck?.test.join(' ')).toContain(
+      `:${env('ingest-1').PORT}/health/ready`,
+    );
   });
 });
 
 describe('deploy/Dockerfile', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
-  const stages = [...dockerfile.matchAll(/^FROM\s+(\S+)\s+AS\s+(\S+)/gm)].map((match) => ({ from: match[1], name: match[2] }));
+  const stages = [...dockerfile.matchAll(/^FROM\s+(\S+)\s+AS\s+(\S+)/gm)].map((match) => ({
+    from: match[1],
+    name: match[2],
+  }));
   const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
   it('builds in stages: deps, build, prod-deps, runtime', () => {
@@ -163,6 +188,7 @@ describe('deploy/Dockerfile', () => {
 
   it('keeps local installs, build outputs and secrets out of the build context', () => {
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const entry of ['.git', 'node_modules', 'dist', '.nx', '.stack', '.env']) expect(ignored).toContain(entry);
+    for (const entry of ['.git', 'node_modules', 'dist', '.nx', '.stack', '.env'])
+      expect(ignored).toContain(entry);
   });
 });

@@ -22,7 +22,9 @@ const IMAGE_ENVIRONMENT = {
 function composeNginxEnvironment(): Record<string, string> {
   const variables = { ...loadEnvExample(), POSTGRES_PASSWORD: 'unused' };
   const environment = loadCompose().services.nginx.environment ?? {};
-  return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, interpolate(String(value), variables)]));
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, interpolate(String(value), variables)]),
+  );
 }
 
 /**
@@ -56,7 +58,9 @@ function renderDockerVariant(prefix: string, listenPort: number): { conf: string
       // The image's own log format and access log are declared next to ours.
       `    log_format main '$remote_addr - $remote_user [$time_local] "$request" $status';`,
       `    access_log ${prefix}/logs/image-access.log main;`,
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${prefix}/temp/${kind};`),
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+        (kind) => `    ${kind}_temp_path ${prefix}/temp/${kind};`,
+      ),
       '    sendfile on;',
       '    keepalive_timeout 65;',
       `    include ${prefix}/conf.d/*.conf;`,
@@ -93,14 +97,25 @@ describe('nginx configuration', () => {
     const conf = renderStackNginx(prefix, portBase);
     const text = readFileSync(conf, 'utf8') + readFileSync(join(prefix, 'conf', 'logpipe.conf'), 'utf8');
     // Every directive that names a file nginx writes or reads.
-    const paths = [...text.matchAll(/^\s*(pid|error_log|access_log|include|[a-z_]+_temp_path)\s+([^\s;]+)/gm)].map((m) => ({
+    const paths = [
+      ...text.matchAll(/^\s*(pid|error_log|access_log|include|[a-z_]+_temp_path)\s+([^\s;]+)/gm),
+    ].map((m) => ({
       directive: m[1],
       path: m[2],
     }));
     expect(paths.map(({ directive }) => directive)).toEqual(
-      expect.arrayContaining(['pid', 'error_log', 'access_log', 'include', 'client_body_temp_path', 'proxy_temp_path']),
+      expect.arrayContaining([
+        'pid',
+        'error_log',
+        'access_log',
+        'include',
+        'client_body_temp_path',
+        'proxy_temp_path',
+      ]),
     );
-    const outside = paths.filter(({ path }) => !['stderr', 'off'].includes(path) && !path.startsWith(`${prefix}/`));
+    const outside = paths.filter(
+      ({ path }) => !['stderr', 'off'].includes(path) && !path.startsWith(`${prefix}/`),
+    );
     expect(outside).toEqual([]);
     expect(text).toContain(`listen 127.0.0.1:${portBase} default_server;`);
     expect(text).toContain(`server 127.0.0.1:${portBase + 1} max_fails=3 fail_timeout=10s;`);
@@ -117,7 +132,10 @@ describe('nginx configuration', () => {
 
   it('carries the balancing, retry, limit and size directives the design depends on', () => {
     const { rendered } = renderDockerVariant(join(workDir, 'directives'), portBase);
-    const lines = rendered.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    const lines = rendered
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
     const defaults = loadEnvExample();
     expect(lines).toEqual(
       expect.arrayContaining([

@@ -52,8 +52,16 @@ class Upstream {
   }
 }
 
-const postLog = (base: string, headers: Record<string, string> = {}, body = '{"level":"info","service":"t","message":"m"}') =>
-  fetch(`${base}/api/log`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const postLog = (
+  base: string,
+  headers: Record<string, string> = {},
+  body = '{"level":"info","service":"t","message":"m"}',
+) =>
+  fetch(`${base}/api/log`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 describe('nginx in front of two ingest instances', () => {
   let workDir: string;
@@ -94,7 +102,11 @@ describe('nginx in front of two ingest instances', () => {
     const response = await postLog(base, { 'x-forwarded-for': '203.0.113.7' });
     expect(response.status).toBe(202);
     const [seen] = [...one.seen, ...two.seen];
-    expect(seen).toMatchObject({ method: 'POST', url: '/api/log', body: '{"level":"info","service":"t","message":"m"}' });
+    expect(seen).toMatchObject({
+      method: 'POST',
+      url: '/api/log',
+      body: '{"level":"info","service":"t","message":"m"}',
+    });
     expect(seen.headers['x-real-ip']).toBe('127.0.0.1');
     expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
@@ -108,14 +120,20 @@ describe('nginx in front of two ingest instances', () => {
     const replaced = await postLog(base, { 'x-request-id': 'has spaces and {braces}' });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     const forwarded = [...one.seen, ...two.seen].map((seen) => seen.headers['x-request-id']);
-    expect(forwarded).toEqual(expect.arrayContaining(['client-id.42:a_b', replaced.headers.get('x-request-id')]));
+    expect(forwarded).toEqual(
+      expect.arrayContaining(['client-id.42:a_b', replaced.headers.get('x-request-id')]),
+    );
   });
 
   it('proxies the batch endpoint and the two health endpoints, and nothing else', async () => {
     expect((await fetch(`${base}/api/logs`, { method: 'POST', body: '[]' })).status).toBe(202);
     expect((await fetch(`${base}/health/live`)).status).toBe(202);
     expect((await fetch(`${base}/health/ready`)).status).toBe(202);
-    expect([...one.seen, ...two.seen].map((seen) => seen.url).sort()).toEqual(['/api/logs', '/health/live', '/health/ready']);
+    expect([...one.seen, ...two.seen].map((seen) => seen.url).sort()).toEqual([
+      '/api/logs',
+      '/health/live',
+      '/health/ready',
+    ]);
 
     for (const path of ['/metrics', '/', '/api', '/health/other', '/admin']) {
       const response = await fetch(`${base}${path}`);
@@ -181,7 +199,6 @@ describe('nginx in front of two ingest instances', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(await response.json()).toMatchObject({ statusCode: 502, error: 'Bad Gateway' });
   });
-
 });
 
 describe('nginx rate limit', () => {
@@ -194,7 +211,10 @@ describe('nginx rate limit', () => {
     workDir = mkdtempSync(join(tmpdir(), 'logpipe-nginx-limit-'));
     chmodSync(workDir, 0o755);
     const portBase = await findFreePortBase(18800);
-    const conf = renderStackNginx(join(workDir, 'nginx'), portBase, { RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2' });
+    const conf = renderStackNginx(join(workDir, 'nginx'), portBase, {
+      RATE_LIMIT_RPS: '1',
+      RATE_LIMIT_BURST: '2',
+    });
     upstream = new Upstream('ingest-1', portBase + 1);
     await upstream.start();
     base = `http://127.0.0.1:${portBase}`;

@@ -24,12 +24,13 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
   let env: Record<string, string>;
   let pidsAtStart: Record<string, number>;
 
-  // --skip-install: this test runs from node_modules, so it must never trigger `npm ci`; installing
-  // packages is the CI script's job on a fresh machine.
   const stack = (...args: string[]) => [...args, '--state-dir', stateDir];
   const readPids = () =>
     Object.fromEntries(
-      readdirSync(join(stateDir, 'pids')).map((file) => [file.replace(/\.pid$/, ''), Number(readFileSync(join(stateDir, 'pids', file), 'utf8'))]),
+      readdirSync(join(stateDir, 'pids')).map((file) => [
+        file.replace(/\.pid$/, ''),
+        Number(readFileSync(join(stateDir, 'pids', file), 'utf8')),
+      ]),
     );
   const status = (): { code: number | null; report: StatusReport } => {
     const result = runStackCli(stack('status', '--json'));
@@ -49,10 +50,15 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
     }
   });
 
+  // --skip-install: this test runs from node_modules, so it must never trigger `npm ci` under itself;
+  // installing packages is the CI script's job on a fresh machine.
   it('up --detach starts every process and returns once all are healthy', () => {
-    const result = runStackCli(stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'), {
-      timeoutMs: 170000,
-    });
+    const result = runStackCli(
+      stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'),
+      {
+        timeoutMs: 170000,
+      },
+    );
     if (result.status !== 0) throw new Error(describeFailure('stack up', result));
     pidsAtStart = readPids();
     expect(Object.keys(pidsAtStart).sort()).toEqual([...PROCESSES].sort());
@@ -62,11 +68,18 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
   it('writes an env file that bash can source, naming its own ports', () => {
     const sourced = spawnSync(
       'bash',
-      ['-c', 'set -a; . "$1"; printf "%s\\n" "$NGINX_URL" "$INGEST_1_URL" "$INGEST_2_URL" "$WORKER_HEALTH_URL" "$REDIS_URL" "$DATABASE_URL"', 'bash', join(stateDir, 'env')],
+      [
+        '-c',
+        'set -a; . "$1"; printf "%s\\n" "$NGINX_URL" "$INGEST_1_URL" "$INGEST_2_URL" "$WORKER_HEALTH_URL" "$REDIS_URL" "$DATABASE_URL"',
+        'bash',
+        join(stateDir, 'env'),
+      ],
       { encoding: 'utf8', env: {} },
     );
     expect(sourced.status).toBe(0);
-    const [nginxUrl, ingest1, ingest2, workerHealth, redisUrl, databaseUrl] = sourced.stdout.trim().split('\n');
+    const [nginxUrl, ingest1, ingest2, workerHealth, redisUrl, databaseUrl] = sourced.stdout
+      .trim()
+      .split('\n');
     expect({ nginxUrl, ingest1, ingest2, workerHealth, redisUrl, databaseUrl }).toEqual({
       nginxUrl: `http://127.0.0.1:${portBase}`,
       ingest1: `http://127.0.0.1:${portBase + 1}`,
@@ -93,7 +106,9 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
     await client.connect();
     try {
       const rows = await pollUntil('the entry in PostgreSQL', async () => {
-        const result = await client.query('SELECT level, service, message FROM logs WHERE message = $1', [message]);
+        const result = await client.query('SELECT level, service, message FROM logs WHERE message = $1', [
+          message,
+        ]);
         return result.rows.length > 0 ? result.rows : undefined;
       });
       expect(rows).toEqual([{ level: 'info', service: 'infra-e2e', message }]);
@@ -114,27 +129,43 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
   it('status reports a killed ingest instance dead and exits non-zero, while nginx routes around it', async () => {
     const victim = pidsAtStart['ingest-1'];
     process.kill(victim, 'SIGKILL');
-    await pollUntil('ingest-1 to die', () => (isProcessAlive(victim) ? undefined : true), { timeoutMs: 10000, intervalMs: 50 });
+    await pollUntil('ingest-1 to die', () => (isProcessAlive(victim) ? undefined : true), {
+      timeoutMs: 10000,
+      intervalMs: 50,
+    });
 
     const { code, report } = status();
     expect(code).not.toBe(0);
     expect(report.allUp).toBe(false);
-    expect(report.services.find((service) => service.name === 'ingest-1')).toMatchObject({ state: 'dead', pid: victim, healthy: false });
-    expect(report.services.filter((service) => service.state !== 'running').map((service) => service.name)).toEqual(['ingest-1']);
+    expect(report.services.find((service) => service.name === 'ingest-1')).toMatchObject({
+      state: 'dead',
+      pid: victim,
+      healthy: false,
+    });
+    expect(
+      report.services.filter((service) => service.state !== 'running').map((service) => service.name),
+    ).toEqual(['ingest-1']);
 
     const response = await fetch(`${env.NGINX_URL}/api/log`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ level: 'warn', service: 'infra-e2e', message: `while ingest-1 is down ${randomUUID()}` }),
+      body: JSON.stringify({
+        level: 'warn',
+        service: 'infra-e2e',
+        message: `while ingest-1 is down ${randomUUID()}`,
+      }),
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('x-logpipe-instance')).toBe('ingest-2');
   });
 
   it('up --detach again restarts only the dead instance', () => {
-    const result = runStackCli(stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'), {
-      timeoutMs: 170000,
-    });
+    const result = runStackCli(
+      stack('up', '--detach', '--skip-install', '--port-base', String(portBase), '--timeout', '90'),
+      {
+        timeoutMs: 170000,
+      },
+    );
     if (result.status !== 0) throw new Error(describeFailure('second stack up', result));
     const pids = readPids();
     const changed = PROCESSES.filter((name) => pids[name] !== pidsAtStart[name]);

@@ -19,9 +19,14 @@ async function statusLine(stack, layout) {
 
 export function attach({ stack, layout, started }) {
   const tty = process.stdout.isTTY === true;
-  const reused = stack.ordered(START_ORDER).filter((service) => !service.external && !started.includes(service.name));
-  info(`attached; Ctrl-C stops ${started.length > 0 ? started.join(', ') : 'nothing (everything was reused)'}`);
-  if (reused.length > 0) info(`left running on exit (reused): ${reused.map((service) => service.name).join(', ')}`);
+  const reused = stack
+    .ordered(START_ORDER)
+    .filter((service) => !service.external && !started.includes(service.name));
+  info(
+    `attached; Ctrl-C stops ${started.length > 0 ? started.join(', ') : 'nothing (everything was reused)'}`,
+  );
+  if (reused.length > 0)
+    info(`left running on exit (reused): ${reused.map((service) => service.name).join(', ')}`);
 
   return new Promise((resolveExit) => {
     let last = '';

@@ -11,7 +11,14 @@ import { stopService } from '../lib/supervisor.mjs';
 // Only what the stack itself creates is deleted, never the state dir wholesale: --state-dir may
 // point somewhere that holds other files.
 function purge(layout, stateDir) {
-  for (const path of [layout.data, layout.nginx, layout.logs, layout.pids, layout.envFile, layout.stackFile]) {
+  for (const path of [
+    layout.data,
+    layout.nginx,
+    layout.logs,
+    layout.pids,
+    layout.envFile,
+    layout.stackFile,
+  ]) {
     rmSync(path, { recursive: true, force: true });
   }
   rmSync(runtimeDirFor(stateDir), { recursive: true, force: true });
@@ -28,7 +35,11 @@ export async function down(flags) {
     if (flags.purge) purge(layout, stateDir);
     return 0;
   }
-  const stack = describeStack({ config: configFromRecord(record, REPO_ROOT), layout, postgresPaths: record.postgres });
+  const stack = describeStack({
+    config: configFromRecord(record, REPO_ROOT),
+    layout,
+    postgresPaths: record.postgres,
+  });
   for (const service of stack.ordered(STOP_ORDER)) await stopService(service, layout);
   const left = STOP_ORDER.filter((name) => readPidFile(layout.pidFile(name)) !== null);
   if (left.length > 0) {

@@ -26,16 +26,31 @@ export async function status(flags) {
     else process.stdout.write(`no stack has been started in ${stateDir}\n`);
     return 1;
   }
-  const stack = describeStack({ config: configFromRecord(record, REPO_ROOT), layout, postgresPaths: record.postgres });
-  const services = await Promise.all(stack.ordered(START_ORDER).map((service) => serviceStatus(service, layout)));
-  const allUp = services.every((service) => service.healthy && service.state !== 'dead' && service.state !== 'stopped');
+  const stack = describeStack({
+    config: configFromRecord(record, REPO_ROOT),
+    layout,
+    postgresPaths: record.postgres,
+  });
+  const services = await Promise.all(
+    stack.ordered(START_ORDER).map((service) => serviceStatus(service, layout)),
+  );
+  const allUp = services.every(
+    (service) => service.healthy && service.state !== 'dead' && service.state !== 'stopped',
+  );
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ stateDir, portBase: record.portBase, allUp, services }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ stateDir, portBase: record.portBase, allUp, services }, null, 2)}\n`,
+    );
   } else {
     process.stdout.write(`logpipe stack in ${stateDir} (port base ${record.portBase})\n`);
     for (const s of services) {
       const state = s.pid === null ? s.state : `${s.state} (pid ${s.pid})`;
-      const health = s.state === 'running' || s.state === 'external' ? (s.healthy ? 'healthy' : `UNHEALTHY: ${s.detail}`) : '-';
+      const health =
+        s.state === 'running' || s.state === 'external'
+          ? s.healthy
+            ? 'healthy'
+            : `UNHEALTHY: ${s.detail}`
+          : '-';
       process.stdout.write(`  ${s.name.padEnd(9)} ${state.padEnd(22)} ${s.url.padEnd(48)} ${health}\n`);
     }
   }

@@ -9,7 +9,9 @@ export function printSummary({ stack, layout, config, started }) {
   const lines = [`logpipe stack is up (state: ${config.stateDir})`];
   for (const service of stack.ordered(START_ORDER)) {
     const { pid } = inspect(service, layout);
-    const how = service.external ? 'external' : `pid ${pid}, ${started.includes(service.name) ? 'started' : 'reused'}`;
+    const how = service.external
+      ? 'external'
+      : `pid ${pid}, ${started.includes(service.name) ? 'started' : 'reused'}`;
     lines.push(`  ${service.name.padEnd(9)} ${service.url.padEnd(48)} ${how}`);
   }
   lines.push(

@@ -11,20 +11,37 @@ import { acquireUpLock } from '../lib/lock.mjs';
 import { info, warn } from '../lib/output.mjs';
 import { resolvePostgresPaths } from '../lib/postgres.mjs';
 import { processStartMs } from '../lib/processes.mjs';
-import { START_ORDER, STOP_ORDER, describeStack, stackRecord } from '../lib/stack.mjs';
+import { START_ORDER, STOP_ORDER, configFromRecord, describeStack, stackRecord } from '../lib/stack.mjs';
 import { ensureStarted, inspect, stopService, waitAllHealthy } from '../lib/supervisor.mjs';
 import { attach } from './attach.mjs';
 import { printSummary } from './summary.mjs';
 
-/** A stack already running on other ports cannot be "reused" on new ones: say so instead. */
-function refusePortChange(previous, config, layout) {
-  if (previous === null || previous.portBase === config.portBase) return;
-  const running = describeStack({ config: { ...config, portBase: previous.portBase }, layout, postgresPaths: previous.postgres });
+/**
+ * A running stack cannot be "reused" with other ports or other external services: its processes would
+ * be left out of the new stack.json, so `down` would no longer stop them. Say so instead.
+ */
+function refuseIncompatibleChange(previous, config, layout) {
+  if (previous === null) return;
+  const changes = [];
+  if (previous.portBase !== config.portBase)
+    changes.push(`port base ${previous.portBase} -> ${config.portBase}`);
+  for (const [key, label] of [
+    ['redisUrl', 'REDIS_URL'],
+    ['databaseUrl', 'DATABASE_URL'],
+  ]) {
+    if ((previous.external?.[key] ?? null) !== config.external[key]) changes.push(`${label} changed`);
+  }
+  if (changes.length === 0) return;
+  const running = describeStack({
+    config: configFromRecord(previous, config.repoRoot),
+    layout,
+    postgresPaths: previous.postgres,
+  });
   const alive = running.services.filter((service) => !service.external && inspect(service, layout).running);
   if (alive.length > 0) {
     throw new StackError(
-      `the stack in ${config.stateDir} is running on port base ${previous.portBase}, not ${config.portBase}`,
-      'Stop it first (npm run stack:down), or use another --state-dir.',
+      `the stack in ${config.stateDir} is running with other settings (${changes.join(', ')})`,
+      `Running: ${alive.map((service) => service.name).join(', ')}. Stop it first (npm run stack:down), or use another --state-dir.`,
     );
   }
 }
@@ -34,7 +51,9 @@ function warnIfStale(service, pid) {
   if (service.bundle === undefined) return;
   const startedAt = processStartMs(pid);
   if (startedAt !== null && statSync(service.bundle).mtimeMs > startedAt) {
-    warn(`${service.name} (pid ${pid}) runs an older build than ${service.bundle}; restart it with stack:down, then stack`);
+    warn(
+      `${service.name} (pid ${pid}) runs an older build than ${service.bundle}; restart it with stack:down, then stack`,
+    );
   }
 }
 
@@ -57,15 +76,21 @@ export async function up(flags) {
 
   let stack;
   try {
-    refusePortChange(readStackFile(layout), config, layout);
+    refuseIncompatibleChange(readStackFile(layout), config, layout);
     if (!flags.skipInstall) {
       ensureNodeModules(config.repoRoot);
-      ensureSystemPackages({ needRedis: !config.external.redisUrl, needPostgres: !config.external.databaseUrl });
+      ensureSystemPackages({
+        needRedis: !config.external.redisUrl,
+        needPostgres: !config.external.databaseUrl,
+      });
     }
     const postgresPaths = config.external.databaseUrl ? null : resolvePostgresPaths({ config, layout });
     writeStackFile(layout, stackRecord({ config, postgresPaths }));
     stack = describeStack({ config, layout, postgresPaths });
-    writeEnvFile(layout.envFile, envFileEntries({ config, redisUrl: stack.redisUrl, databaseUrl: stack.databaseUrl }));
+    writeEnvFile(
+      layout.envFile,
+      envFileEntries({ config, redisUrl: stack.redisUrl, databaseUrl: stack.databaseUrl }),
+    );
 
     const start = async (service) => {
       checkpoint();
@@ -93,7 +118,12 @@ export async function up(flags) {
     await waitAllHealthy(backing, layout, deadline(), abort.signal);
     if (!config.external.databaseUrl) await stack.byName.postgres.ensureDatabase();
     info(`running migrations (log: ${layout.logFile('migrate')})`);
-    await runMigrations({ repoRoot: config.repoRoot, databaseUrl: stack.databaseUrl, logFile: layout.logFile('migrate'), signal: abort.signal });
+    await runMigrations({
+      repoRoot: config.repoRoot,
+      databaseUrl: stack.databaseUrl,
+      logFile: layout.logFile('migrate'),
+      signal: abort.signal,
+    });
 
     for (const name of ['ingest-1', 'ingest-2', 'worker']) await start(stack.byName[name]);
     const nginx = stack.byName.nginx;

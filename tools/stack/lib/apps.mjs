@@ -56,9 +56,16 @@ export async function buildApps({ repoRoot, logFile, signal }) {
   });
   if (signal?.aborted) throw signal.reason;
   if (result.status !== 0) {
-    throw new StackError(`building ingest and worker failed (exit ${result.status ?? result.signal})`, tailOf(logFile, 30));
+    throw new StackError(
+      `building ingest and worker failed (exit ${result.status ?? result.signal})`,
+      tailOf(logFile, 30),
+    );
   }
-  for (const [app, file] of [['ingest', 'main.js'], ['worker', 'main.js'], ['worker', 'migrate.js']]) {
+  for (const [app, file] of [
+    ['ingest', 'main.js'],
+    ['worker', 'main.js'],
+    ['worker', 'migrate.js'],
+  ]) {
     if (!existsSync(bundlePath(repoRoot, app, file))) {
       throw new StackError(`the build did not produce ${bundlePath(repoRoot, app, file)}`);
     }
@@ -85,7 +92,10 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
 }
 
 // Apps get SIGTERM and 20 s (their own budget is 10 s) before SIGKILL.
-const APP_STOP_SIGNALS = [['SIGTERM', 20000], ['SIGKILL', 5000]];
+const APP_STOP_SIGNALS = [
+  ['SIGTERM', 20000],
+  ['SIGKILL', 5000],
+];
 
 export function ingestService({ config, identityMarker, baseEnv, redisUrl }, instance) {
   const name = `ingest-${instance}`;

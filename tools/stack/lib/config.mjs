@@ -37,7 +37,9 @@ export function resolvePortBase(flagValue, env) {
   const base = positiveInteger(flagValue === undefined ? 'LOGPIPE_PORT_BASE' : '--port-base', raw);
   const last = base + Math.max(...Object.values(PORT_OFFSETS));
   if (base < 1024 || last > 65535) {
-    throw new StackError(`port base ${base} is out of range: ports ${base}-${last} must lie within 1024-65535`);
+    throw new StackError(
+      `port base ${base} is out of range: ports ${base}-${last} must lie within 1024-65535`,
+    );
   }
   return base;
 }

@@ -30,7 +30,9 @@ function probeTcp({ host, port, send, check, timeoutMs = 2000 }) {
       socket.destroy();
       resolveProbe(result);
     };
-    socket.setTimeout(timeoutMs, () => finish({ ok: false, detail: `${host}:${port}: no answer within ${timeoutMs} ms` }));
+    socket.setTimeout(timeoutMs, () =>
+      finish({ ok: false, detail: `${host}:${port}: no answer within ${timeoutMs} ms` }),
+    );
     socket.once('error', (error) => finish({ ok: false, detail: `${host}:${port}: ${error.message}` }));
     socket.once('connect', () => {
       if (send === undefined) return finish({ ok: true, detail: `${host}:${port} accepts connections` });

@@ -11,7 +11,8 @@ import { info } from './output.mjs';
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
   if (result.error) throw new StackError(`${command} could not run: ${result.error.message}`);
-  if (result.status !== 0) throw new StackError(`${command} ${args.join(' ')} failed (exit ${result.status})`);
+  if (result.status !== 0)
+    throw new StackError(`${command} ${args.join(' ')} failed (exit ${result.status})`);
 }
 
 /**
@@ -56,9 +57,13 @@ function withoutServiceStarts(install) {
   const backup = `${POLICY_RC_D}.logpipe-stack-backup`;
   const hadPolicy = existsSync(POLICY_RC_D);
   if (hadPolicy) renameSync(POLICY_RC_D, backup);
-  writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by logpipe tools/stack during apt-get install; removed afterwards.\nexit 101\n', {
-    mode: 0o755,
-  });
+  writeFileSync(
+    POLICY_RC_D,
+    '#!/bin/sh\n# Written by logpipe tools/stack during apt-get install; removed afterwards.\nexit 101\n',
+    {
+      mode: 0o755,
+    },
+  );
   try {
     install();
   } finally {
@@ -79,7 +84,9 @@ export function ensureSystemPackages(needs) {
     );
   }
   if (!existsSync('/usr/bin/apt-get')) {
-    throw new StackError(`missing ${missing.join(', ')} and no apt-get: install them with this system's package manager`);
+    throw new StackError(
+      `missing ${missing.join(', ')} and no apt-get: install them with this system's package manager`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   withoutServiceStarts(() => {
@@ -91,4 +98,3 @@ export function ensureSystemPackages(needs) {
   const still = missingPackages(needs);
   if (still.length > 0) throw new StackError(`apt-get finished but ${still.join(', ')} is still missing`);
 }
-

@@ -14,7 +14,9 @@ export function acquireUpLock(lockFile) {
       if (error.code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
       if (Number.isInteger(holder) && isAlive(holder) && commandLineOf(holder).includes('cli.mjs')) {
-        throw new StackError(`another "stack up" (pid ${holder}) is starting this stack; wait for it or stop it`);
+        throw new StackError(
+          `another "stack up" (pid ${holder}) is starting this stack; wait for it or stop it`,
+        );
       }
       // Left behind by an `up` that was killed: take it over.
       rmSync(lockFile, { force: true });

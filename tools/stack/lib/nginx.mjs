@@ -90,7 +90,9 @@ export function nginxArgs(nginxBinary, prefix, confPath, extra = []) {
 }
 
 export function testNginxConfig(nginxBinary, prefix, confPath) {
-  const result = spawnSync(nginxBinary, nginxArgs(nginxBinary, prefix, confPath, ['-t', '-q']), { encoding: 'utf8' });
+  const result = spawnSync(nginxBinary, nginxArgs(nginxBinary, prefix, confPath, ['-t', '-q']), {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
     throw new StackError(`nginx rejected ${confPath}`, `${result.stdout}${result.stderr}`.trim());
   }
@@ -133,7 +135,12 @@ export function nginxService({ config, layout, identityMarker, baseEnv }) {
     },
     probe: () => probeHttp(`http://127.0.0.1:${port}/health`),
     // SIGQUIT lets in-flight requests finish; SIGTERM is nginx's fast stop.
-    stop: (pid) => stopProcess(pid, [['SIGQUIT', 10000], ['SIGTERM', 5000], ['SIGKILL', 5000]]),
+    stop: (pid) =>
+      stopProcess(pid, [
+        ['SIGQUIT', 10000],
+        ['SIGTERM', 5000],
+        ['SIGKILL', 5000],
+      ]),
     reload: (pid) => process.kill(pid, 'SIGHUP'),
   };
 }

@@ -9,7 +9,7 @@
 // (a checkout under /root, say), the cluster lives under /tmp/logpipe-stack-<hash>/ and data/postgres
 // is a symlink to it.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPostgresBinDir } from './binaries.mjs';
 import { runtimeDirFor } from './config.mjs';
@@ -59,7 +59,8 @@ function asOwner(owner) {
 
 function requireBinDir(pgdata) {
   const binDir = findPostgresBinDir(pgdata);
-  if (binDir === null) throw new StackError('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin');
+  if (binDir === null)
+    throw new StackError('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin');
   return binDir;
 }
 
@@ -123,7 +124,14 @@ export function postgresService({ config, layout, identityMarker, baseEnv, paths
       };
     },
     async probe() {
-      const result = await runPgTool(requireBinDir(pgdata), 'pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-t', '2']);
+      const result = await runPgTool(requireBinDir(pgdata), 'pg_isready', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-t',
+        '2',
+      ]);
       return { ok: result.status === 0, detail: `pg_isready: ${result.output}` };
     },
     async stop(pid) {
@@ -147,14 +155,20 @@ export async function stopPostgres({ pid, pgdata, owner }) {
     });
     if (await waitForExit(pid, 5000)) return 'pg_ctl stop -m fast';
   }
-  return stopProcess(pid, [['SIGINT', 60000], ['SIGKILL', 5000]]);
+  return stopProcess(pid, [
+    ['SIGINT', 60000],
+    ['SIGKILL', 5000],
+  ]);
 }
 
 async function ensureDatabase(binDir, port) {
   const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER];
   const exists = await runPgTool(binDir, 'psql', [
     ...connection,
-    '-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${DATABASE_NAME}'`,
+    '-d',
+    'postgres',
+    '-tAc',
+    `SELECT 1 FROM pg_database WHERE datname = '${DATABASE_NAME}'`,
   ]);
   if (exists.status !== 0) throw new StackError(`could not query PostgreSQL on port ${port}`, exists.output);
   if (exists.output === '1') return;

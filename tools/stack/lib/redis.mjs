@@ -29,22 +29,34 @@ export function redisService({ config, layout, identityMarker, baseEnv }) {
       return {
         command,
         args: [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--dir', dir,
-          '--appendonly', 'yes',
-          '--appendfsync', 'everysec',
-          '--daemonize', 'no',
-          '--logfile', '',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'everysec',
+          '--daemonize',
+          'no',
+          '--logfile',
+          '',
           // A private instance: no config file, so nothing the system Redis uses is read or written.
-          '--save', '3600 1 300 100 60 10000',
+          '--save',
+          '3600 1 300 100 60 10000',
         ],
         env: baseEnv('redis'),
         cwd: dir,
       };
     },
     probe: () => probeRedis('127.0.0.1', port),
-    stop: (pid) => stopProcess(pid, [['SIGTERM', 30000], ['SIGKILL', 5000]]),
+    stop: (pid) =>
+      stopProcess(pid, [
+        ['SIGTERM', 30000],
+        ['SIGKILL', 5000],
+      ]),
   };
 }
 

@@ -19,7 +19,9 @@ export function describeStack({ config, layout, postgresPaths }) {
   const context = { config, layout, identityMarker, baseEnv, redisUrl, databaseUrl };
   const services = [
     config.external.redisUrl ? externalRedis(redisUrl) : redisService(context),
-    config.external.databaseUrl ? externalPostgres(databaseUrl) : postgresService({ ...context, paths: postgresPaths }),
+    config.external.databaseUrl
+      ? externalPostgres(databaseUrl)
+      : postgresService({ ...context, paths: postgresPaths }),
     ingestService(context, 1),
     ingestService(context, 2),
     workerService(context),

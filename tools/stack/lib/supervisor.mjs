@@ -63,9 +63,14 @@ export async function waitAllHealthy(services, layout, deadline, signal) {
   if (failed.length === 0) return;
   const details = failed.map(({ service, pid, exited, detail }) => {
     const what = exited ? `exited (pid ${pid})` : `not healthy in time (${detail})`;
-    return service.external ? `${service.name} (external ${service.url}): ${detail}` : `${service.name} ${what}\n${tailOf(layout.logFile(service.name))}`;
+    return service.external
+      ? `${service.name} (external ${service.url}): ${detail}`
+      : `${service.name} ${what}\n${tailOf(layout.logFile(service.name))}`;
   });
-  throw new StackError(`not healthy: ${failed.map(({ service }) => service.name).join(', ')}`, details.join('\n\n'));
+  throw new StackError(
+    `not healthy: ${failed.map(({ service }) => service.name).join(', ')}`,
+    details.join('\n\n'),
+  );
 }
 
 /** Stops one service by its pid file's PID, only if that PID is still ours; removes the pid file. */

@@ -56,23 +56,26 @@ export function composeVariableNames(text: string): string[] {
 
 /** Compose's interpolation of one value, given the variables a .env would provide. */
 export function interpolate(value: string, variables: Record<string, string>): string {
-  return value.replace(COMPOSE_VARIABLE, (whole, name: string | undefined, operator?: string, argument?: string) => {
-    if (name === undefined) return '$';
-    const value = variables[name];
-    const unsetOrEmpty = value === undefined || value === '';
-    switch (operator) {
-      case ':-':
-        return unsetOrEmpty ? (argument ?? '') : value;
-      case '-':
-        return value === undefined ? (argument ?? '') : value;
-      case ':?':
-        if (unsetOrEmpty) throw new Error(`${name}: ${argument}`);
-        return value;
-      case '?':
-        if (value === undefined) throw new Error(`${name}: ${argument}`);
-        return value;
-      default:
-        return value ?? '';
-    }
-  });
+  return value.replace(
+    COMPOSE_VARIABLE,
+    (whole, name: string | undefined, operator?: string, argument?: string) => {
+      if (name === undefined) return '$';
+      const value = variables[name];
+      const unsetOrEmpty = value === undefined || value === '';
+      switch (operator) {
+        case ':-':
+          return unsetOrEmpty ? (argument ?? '') : value;
+        case '-':
+          return value === undefined ? (argument ?? '') : value;
+        case ':?':
+          if (unsetOrEmpty) throw new Error(`${name}: ${argument}`);
+          return value;
+        case '?':
+          if (value === undefined) throw new Error(`${name}: ${argument}`);
+          return value;
+        default:
+          return value ?? '';
+      }
+    },
+  );
 }

@@ -4,8 +4,11 @@
  * other $name (nginx's own variables) is left as it is.
  */
 export function envsubst(template: string, env: Record<string, string>): string {
-  return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, bare?: string) => {
-    const name = (braced ?? bare) as string;
-    return Object.hasOwn(env, name) ? env[name] : whole;
-  });
+  return template.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced?: string, bare?: string) => {
+      const name = (braced ?? bare) as string;
+      return Object.hasOwn(env, name) ? env[name] : whole;
+    },
+  );
 }

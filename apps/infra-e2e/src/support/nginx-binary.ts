@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import { pollUntil } from './poll';
 import { isProcessAlive } from './stack-cli';
 
-export const NGINX_BINARY = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path)) ?? 'nginx';
+export const NGINX_BINARY =
+  ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path)) ?? 'nginx';
 
 /** `nginx -t` on a prefix-relative configuration; returns nginx's verdict and its messages. */
 export function nginxConfigTest(prefix: string, conf: string): { status: number | null; output: string } {
-  const result = spawnSync(NGINX_BINARY, ['-t', '-p', `${prefix}/`, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
+  const result = spawnSync(NGINX_BINARY, ['-t', '-p', `${prefix}/`, '-c', conf, '-e', 'stderr'], {
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -29,17 +32,24 @@ export async function startNginx(prefix: string, conf: string, healthUrl: string
   const stop = async () => {
     if (!isProcessAlive(pid)) return;
     child.kill('SIGQUIT');
-    await pollUntil('nginx to exit', () => (isProcessAlive(pid) ? undefined : true), { timeoutMs: 10000, intervalMs: 50 });
+    await pollUntil('nginx to exit', () => (isProcessAlive(pid) ? undefined : true), {
+      timeoutMs: 10000,
+      intervalMs: 50,
+    });
   };
   try {
-    await pollUntil(`nginx at ${healthUrl}`, async () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${output}`);
-      try {
-        return (await fetch(healthUrl)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, { timeoutMs: 10000, intervalMs: 100 });
+    await pollUntil(
+      `nginx at ${healthUrl}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${output}`);
+        try {
+          return (await fetch(healthUrl)).ok ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: 10000, intervalMs: 100 },
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -19,7 +19,10 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** Runs tools/stack/cli.mjs with `args`, the way `npm run stack*` does, and returns its output. */
-export function runStackCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
+export function runStackCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [STACK_CLI, ...args], {
     cwd: REPO_ROOT,
     env: options.env ?? stackEnv(),
@@ -35,7 +38,9 @@ export function describeFailure(what: string, result: CliResult): string {
 
 /** Renders the stack's nginx config into `outDir` (an nginx prefix); returns the main conf path. */
 export function renderStackNginx(outDir: string, portBase: number, env: Record<string, string> = {}): string {
-  const result = runStackCli(['render-nginx', '--out', outDir, '--port-base', String(portBase)], { env: stackEnv(env) });
+  const result = runStackCli(['render-nginx', '--out', outDir, '--port-base', String(portBase)], {
+    env: stackEnv(env),
+  });
   if (result.status !== 0) throw new Error(describeFailure('render-nginx', result));
   return (JSON.parse(result.stdout) as { conf: string }).conf;
 }

@@ -1,5 +1,5 @@
-import { IsDefined, IsIn, IsNotEmpty, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { IsLogAttributes, IsLogTimestamp, IsStorableText, MaxUtf8Bytes } from './log-entry.constraints';
+import { IsDefined, IsIn, Matches, ValidateIf } from 'class-validator';
+import { IsLogAttributes, IsLogText, IsLogTimestamp } from './log-entry.constraints';
 import {
   EVENT_ID_PATTERN,
   MAX_EVENT_ID_LENGTH,
@@ -15,11 +15,9 @@ import { LOG_LEVELS, LogLevel } from './log-level';
 const isPresent = (_dto: object, value: unknown): boolean => value !== undefined;
 
 /**
- * A log entry as a client submits it (JSON body, snake_case). The decorators are the rules.
- *
- * Validation runs with stopAtFirstError, so each field reports one error: @IsDefined first, then the
- * other rules from the one nearest the property upwards (decorators apply bottom-up, and class-validator
- * keeps that order). Hence the type check sits directly above each property.
+ * A log entry as a client submits it (JSON body, snake_case). The decorators are the rules: each field
+ * has @IsDefined (required) or @ValidateIf (optional) plus one rule, and validation runs with
+ * stopAtFirstError, so a field reports a single error.
  */
 export class LogEntryDto {
   @ValidateIf(isPresent)
@@ -31,16 +29,11 @@ export class LogEntryDto {
   level!: LogLevel;
 
   @IsDefined({ message: 'service is required' })
-  @IsStorableText()
-  @Length(1, MAX_SERVICE_LENGTH, { message: `service must be 1-${MAX_SERVICE_LENGTH} characters long` })
-  @IsString({ message: 'service must be a string' })
+  @IsLogText({ maxLength: MAX_SERVICE_LENGTH })
   service!: string;
 
   @IsDefined({ message: 'message is required' })
-  @IsStorableText()
-  @MaxUtf8Bytes(MAX_MESSAGE_BYTES)
-  @IsNotEmpty({ message: 'message must not be empty' })
-  @IsString({ message: 'message must be a string' })
+  @IsLogText({ maxBytes: MAX_MESSAGE_BYTES })
   message!: string;
 
   @ValidateIf(isPresent)

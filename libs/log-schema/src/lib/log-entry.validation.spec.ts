@@ -177,9 +177,9 @@ describe('validateLogEntry', () => {
       expectRejectedOn(
         base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) }),
         'service',
-        'service must be 1-128 characters long',
+        'service must be at most 128 characters long (got 129)',
       );
-      expectRejectedOn(base({ service: '' }), 'service', 'service must be 1-128 characters long');
+      expectRejectedOn(base({ service: '' }), 'service', 'service must not be empty');
     });
 
     it('reports the first failing rule only: type before length before content', () => {
@@ -187,7 +187,7 @@ describe('validateLogEntry', () => {
       expectRejectedOn(
         base({ service: 's'.repeat(MAX_SERVICE_LENGTH + 1) + '\u0000' }),
         'service',
-        'service must be 1-128 characters long',
+        'service must be at most 128 characters long (got 130)',
       );
     });
 
@@ -535,7 +535,7 @@ describe('validateLogBatch', () => {
         { index: 1, field: 'level', message: 'level must be one of: trace, debug, info, warn, error, fatal' },
         { index: 3, field: '(root)', message: 'log entry must be a JSON object (got string)' },
         { index: 4, field: 'colour', message: 'unknown field "colour"' },
-        { index: 4, field: 'service', message: 'service must be 1-128 characters long' },
+        { index: 4, field: 'service', message: 'service must not be empty' },
       ],
     });
   });

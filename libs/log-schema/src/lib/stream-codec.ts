@@ -5,13 +5,14 @@ import { isPlainObject } from './json-attributes';
 import {
   EVENT_ID_PATTERN,
   MAX_ATTRIBUTES_DEPTH,
+  MAX_MESSAGE_BYTES,
   MAX_SERVICE_LENGTH,
   MAX_TIMESTAMP_MS,
   MIN_TIMESTAMP_MS,
 } from './log-entry.limits';
 import { LogEntry } from './log-entry.types';
 import { isLogLevel } from './log-level';
-import { unstorableTextProblem } from './storable-text';
+import { TextLimits, textProblem, unstorableTextProblem } from './storable-text';
 
 export const LOG_ENTRY_CODEC_VERSION = 1;
 
@@ -61,15 +62,12 @@ function epochMs(value: unknown, name: string): number {
   return value as number;
 }
 
-function storableString(value: unknown, name: string): string {
-  if (typeof value !== 'string') {
-    throw new LogEntryDecodeError(`${name} must be a string`);
-  }
-  const problem = unstorableTextProblem(value);
+function text(value: unknown, name: string, limits: TextLimits): string {
+  const problem = textProblem(value, limits);
   if (problem !== null) {
     throw new LogEntryDecodeError(`${name} ${problem}`);
   }
-  return value;
+  return value as string;
 }
 
 function nullableMatching(value: unknown, pattern: RegExp, name: string): string | null {
@@ -116,9 +114,10 @@ function attributes(value: unknown): Record<string, unknown> | null {
 }
 
 /**
- * Reads a stream value written by encodeLogEntry. It does not repeat ingest's validation (sizes, timestamp
- * formats, unknown fields), but guarantees every type and form the database insert relies on; anything else throws
- * LogEntryDecodeError with the reason.
+ * Reads a stream value written by encodeLogEntry, or throws LogEntryDecodeError saying what is wrong.
+ * It does not repeat ingest's validation; it re-checks only what the database insert relies on: types,
+ * level, id forms, timestamp range, text the columns accept (no NUL, no lone surrogate, service length,
+ * message size) and a nesting bound on attributes.
  */
 export function decodeLogEntry(raw: string | null | undefined): LogEntry {
   if (typeof raw !== 'string') {
@@ -148,22 +147,15 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
   if (!isLogLevel(level)) {
     throw new LogEntryDecodeError(`level must be one of the log levels, got ${shown(level)}`);
   }
-  const entry: LogEntry = {
+  return {
     timestamp: epochMs(timestamp, 'timestamp'),
     receivedAt: epochMs(receivedAt, 'receivedAt'),
     level,
-    service: storableString(service, 'service'),
-    message: storableString(message, 'message'),
+    service: text(service, 'service', { maxLength: MAX_SERVICE_LENGTH }),
+    message: text(message, 'message', { maxBytes: MAX_MESSAGE_BYTES }),
     attributes: attributes(attrs),
     traceId: nullableMatching(traceId, STORED_TRACE_ID, 'traceId'),
     spanId: nullableMatching(spanId, STORED_SPAN_ID, 'spanId'),
     eventId: nullableMatching(eventId, EVENT_ID_PATTERN, 'eventId'),
   };
-  if (entry.service.length === 0 || entry.service.length > MAX_SERVICE_LENGTH) {
-    throw new LogEntryDecodeError(`service must be 1-${MAX_SERVICE_LENGTH} characters long`);
-  }
-  if (entry.message.length === 0) {
-    throw new LogEntryDecodeError('message must not be empty');
-  }
-  return entry;
 }
