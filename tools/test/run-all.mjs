@@ -58,7 +58,9 @@ function summarise() {
 async function main() {
   const started = Date.now();
   ensureNodeModules(root);
-  ensureSystemPackages({ needRedis: false, needPostgres: false });
+  // nginx for the e2e tests; redis-server and PostgreSQL binaries for the private instances of the
+  // stack and fault tests (the machine's shared services are not enough there).
+  ensureSystemPackages({ needRedis: true, needPostgres: true });
   await checkServices();
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });

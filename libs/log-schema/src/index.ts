@@ -2,19 +2,23 @@
 export { LOG_LEVELS, isLogLevel, levelRank } from './lib/log-level';
 export type { LogLevel } from './lib/log-level';
 export {
+  DEFAULT_TENANT,
   EVENT_ID_PATTERN,
   MAX_ATTRIBUTES_BYTES,
   MAX_ATTRIBUTES_DEPTH,
   MAX_EVENT_ID_LENGTH,
   MAX_MESSAGE_BYTES,
   MAX_SERVICE_LENGTH,
+  MAX_TENANT_LENGTH,
   MAX_TIMESTAMP_MS,
   MIN_TIMESTAMP_MS,
   SPAN_ID_PATTERN,
+  TENANT_PATTERN,
   TRACE_ID_PATTERN,
 } from './lib/log-entry.limits';
 export { LogEntryDto } from './lib/log-entry.dto';
 export type {
+  IngestContext,
   LogBatchFieldError,
   LogBatchValidation,
   LogEntry,
@@ -33,3 +37,4 @@ export {
   decodeLogEntry,
   encodeLogEntry,
 } from './lib/stream-codec';
+export { parseTimestamp, type TimestampParse } from './lib/timestamp';

@@ -65,7 +65,7 @@ export async function up(flags) {
   const started = [];
   const abort = new AbortController();
   const onSignal = (signal) => {
-    warn(`${signal} received while starting; stopping what this run started`);
+    warn(`${signal} received; abandoning start-up`);
     abort.abort(new StackError(`interrupted by ${signal}`));
   };
   process.on('SIGINT', onSignal);

@@ -9,8 +9,17 @@
 // (a checkout under /root, say), the cluster lives under /tmp/logpipe-stack-<hash>/ and data/postgres
 // is a symlink to it.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { findPostgresBinDir } from './binaries.mjs';
 import { runtimeDirFor } from './config.mjs';
 import { StackError } from './errors.mjs';
@@ -36,6 +45,12 @@ export function resolvePostgresPaths({ config, layout }) {
   const inState = join(layout.data, 'postgres');
   const runtime = join(runtimeDirFor(config.stateDir), 'postgres');
   let root;
+  if (isDanglingSymlink(inState)) {
+    // /tmp was cleared (a reboot): the cluster is gone, so recreate its directory and initdb again.
+    const target = readlinkSync(inState);
+    ensureRuntimeDir(dirname(target));
+    makeOwnedDir(target, owner, 0o700);
+  }
   if (existsSync(inState)) {
     root = realpathSync(inState);
   } else if (owner !== null && !canTraverse(owner.name, layout.data)) {
@@ -51,6 +66,14 @@ export function resolvePostgresPaths({ config, layout }) {
     socketDir = join(ensureRuntimeDir(runtimeDirFor(config.stateDir)), 'pg-socket');
   }
   return { root, pgdata: join(root, 'pgdata'), socketDir, owner };
+}
+
+function isDanglingSymlink(path) {
+  try {
+    return lstatSync(path).isSymbolicLink() && !existsSync(path);
+  } catch {
+    return false;
+  }
 }
 
 function asOwner(owner) {

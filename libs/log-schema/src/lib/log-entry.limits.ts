@@ -15,6 +15,12 @@ export const EVENT_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_EVENT_ID_LE
 export const TRACE_ID_PATTERN = /^[0-9a-fA-F]{32}$/;
 export const SPAN_ID_PATTERN = /^[0-9a-fA-F]{16}$/;
 
+/** Tenant names come from the API key configuration, never from a client; they fit the varchar(64) column. */
+export const MAX_TENANT_LENGTH = 64;
+export const TENANT_PATTERN = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_TENANT_LENGTH}}$`);
+/** The tenant of every entry when no API keys are configured, and of entries written before tenants existed. */
+export const DEFAULT_TENANT = 'default';
+
 /** 1970-01-01T00:00:00.000Z */
 export const MIN_TIMESTAMP_MS = 0;
 /** 9999-12-31T23:59:59.999Z, the last instant a four-digit ISO-8601 year can name. */

@@ -99,6 +99,7 @@ function expectedEntry(submission: Submission): LogEntry {
     traceId: submission.trace_id?.toLowerCase() ?? null,
     spanId: submission.span_id?.toLowerCase() ?? null,
     eventId: submission.id ?? null,
+    tenant: 'default',
   };
 }
 

@@ -16,6 +16,16 @@ export interface LogEntry {
   spanId: string | null;
   /** The client's `id`, which makes a retried submission recognisable as the same event. */
   eventId: string | null;
+  /** Whose entry this is: set from the API key that submitted it, never from the body. */
+  tenant: string;
+}
+
+/** What ingest knows about a submission besides its body. */
+export interface IngestContext {
+  /** When ingest received the submission, epoch milliseconds. */
+  receivedAtMs: number;
+  /** The tenant of the API key that sent it. */
+  tenant: string;
 }
 
 export interface LogEntryFieldError {

@@ -73,6 +73,7 @@ describe('validateLogEntry', () => {
         traceId: null,
         spanId: null,
         eventId: null,
+        tenant: 'default',
       });
     });
 
@@ -96,6 +97,7 @@ describe('validateLogEntry', () => {
         traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
         spanId: '00f067aa0ba902b7',
         eventId: 'evt-1:retry.2_x',
+        tenant: 'default',
       });
     });
   });
@@ -518,6 +520,17 @@ describe('validateLogBatch', () => {
         expect.objectContaining({ message: 'two', timestamp: 5, receivedAt: RECEIVED_AT }),
       ],
     });
+  });
+
+  it('gives every entry of a batch the tenant of the submission', () => {
+    const result = validateLogBatch([base(), base()], { receivedAtMs: RECEIVED_AT, tenant: 'acme-prod' });
+    expect(result.ok && result.entries.map((entry) => entry.tenant)).toEqual(['acme-prod', 'acme-prod']);
+  });
+
+  it('throws on a tenant that is not a tenant name (a caller bug, never client input)', () => {
+    expect(() => validateLogBatch([base()], { receivedAtMs: RECEIVED_AT, tenant: '' })).toThrow(RangeError);
+    expect(() => validateLogEntry(base(), { receivedAtMs: RECEIVED_AT, tenant: 'a b' })).toThrow(RangeError);
+    expect(() => validateLogEntry(base(), { receivedAtMs: RECEIVED_AT, tenant: 't'.repeat(65) })).toThrow(RangeError);
   });
 
   it("accepts an empty batch (whether that is allowed is the caller's call)", () => {

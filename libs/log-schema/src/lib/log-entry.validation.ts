@@ -1,8 +1,9 @@
 import { ValidationError, ValidationTypes, ValidatorOptions, validateSync } from 'class-validator';
 import { describeJsonKind, isPlainObject } from './json-attributes';
 import { LogEntryDto } from './log-entry.dto';
-import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
+import { DEFAULT_TENANT, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, TENANT_PATTERN } from './log-entry.limits';
 import {
+  IngestContext,
   LogBatchFieldError,
   LogBatchValidation,
   LogEntry,
@@ -44,7 +45,7 @@ function flatten(errors: ValidationError[], into: LogEntryFieldError[]): void {
   }
 }
 
-function toLogEntry(dto: LogEntryDto, receivedAtMs: number): LogEntry {
+function toLogEntry(dto: LogEntryDto, { receivedAtMs, tenant }: IngestContext): LogEntry {
   let timestamp = receivedAtMs;
   if (dto.timestamp !== undefined) {
     const parsed = parseTimestamp(dto.timestamp);
@@ -62,10 +63,14 @@ function toLogEntry(dto: LogEntryDto, receivedAtMs: number): LogEntry {
     traceId: dto.trace_id === undefined ? null : dto.trace_id.toLowerCase(),
     spanId: dto.span_id === undefined ? null : dto.span_id.toLowerCase(),
     eventId: dto.id ?? null,
+    tenant,
   };
 }
 
-function assertReceivedAt(receivedAtMs: number): void {
+/** A bare number is the receipt time of a submission by the default tenant (no API keys configured). */
+function toContext(received: number | IngestContext): IngestContext {
+  const context = typeof received === 'number' ? { receivedAtMs: received, tenant: DEFAULT_TENANT } : received;
+  const { receivedAtMs, tenant } = context;
   if (
     !Number.isSafeInteger(receivedAtMs) ||
     receivedAtMs < MIN_TIMESTAMP_MS ||
@@ -73,9 +78,13 @@ function assertReceivedAt(receivedAtMs: number): void {
   ) {
     throw new RangeError(`receivedAtMs must be integer epoch milliseconds, got ${receivedAtMs}`);
   }
+  if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
+    throw new RangeError(`tenant must match ${TENANT_PATTERN}, got ${JSON.stringify(tenant)}`);
+  }
+  return context;
 }
 
-function validateOne(input: unknown, receivedAtMs: number): LogEntryValidation {
+function validateOne(input: unknown, context: IngestContext): LogEntryValidation {
   if (!isPlainObject(input)) {
     return {
       ok: false,
@@ -97,28 +106,29 @@ function validateOne(input: unknown, receivedAtMs: number): LogEntryValidation {
     Object.assign(dto, input);
   }
   flatten(validateSync(dto, VALIDATOR_OPTIONS), errors);
-  return errors.length === 0 ? { ok: true, entry: toLogEntry(dto, receivedAtMs) } : { ok: false, errors };
+  return errors.length === 0 ? { ok: true, entry: toLogEntry(dto, context) } : { ok: false, errors };
 }
 
 /**
- * Validates one submitted entry and normalises it. Never throws on `input`, whatever it is; throws a
- * RangeError only if `receivedAtMs` is not integer epoch milliseconds (a caller bug).
+ * Validates one submitted entry and normalises it. `received` is the receipt time and tenant, or just
+ * the receipt time (epoch ms) for the default tenant. Never throws on `input`, whatever it is; throws a
+ * RangeError only if the receipt time is not integer epoch milliseconds or the tenant is not a tenant
+ * name (caller bugs).
  */
-export function validateLogEntry(input: unknown, receivedAtMs: number): LogEntryValidation {
-  assertReceivedAt(receivedAtMs);
-  return validateOne(input, receivedAtMs);
+export function validateLogEntry(input: unknown, received: number | IngestContext): LogEntryValidation {
+  return validateOne(input, toContext(received));
 }
 
 /**
  * Validates a batch: all entries or none. Stops validating once `maxErrors` errors are collected, so a
- * batch of garbage costs little. Every entry gets the same `receivedAtMs`.
+ * batch of garbage costs little. Every entry gets the same receipt time and tenant.
  */
 export function validateLogBatch(
   inputs: readonly unknown[],
-  receivedAtMs: number,
+  received: number | IngestContext,
   maxErrors: number = DEFAULT_MAX_BATCH_ERRORS,
 ): LogBatchValidation {
-  assertReceivedAt(receivedAtMs);
+  const context = toContext(received);
   if (!Array.isArray(inputs)) {
     throw new TypeError('inputs must be an array (check the request body is one before calling)');
   }
@@ -128,7 +138,7 @@ export function validateLogBatch(
   const entries: LogEntry[] = [];
   const errors: LogBatchFieldError[] = [];
   for (let index = 0; index < inputs.length && errors.length < maxErrors; index++) {
-    const result = validateOne(inputs[index], receivedAtMs);
+    const result = validateOne(inputs[index], context);
     if (result.ok) {
       if (errors.length === 0) entries.push(result.entry);
       continue;

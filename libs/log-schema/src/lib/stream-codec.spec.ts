@@ -12,6 +12,7 @@ const FULL: LogEntry = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
   spanId: '00f067aa0ba902b7',
   eventId: 'evt-1:retry.2_x',
+  tenant: 'acme.prod_1-eu',
 };
 
 const MINIMAL: LogEntry = {
@@ -24,6 +25,7 @@ const MINIMAL: LogEntry = {
   traceId: null,
   spanId: null,
   eventId: null,
+  tenant: 'default',
 };
 
 /** The encoded array of FULL with element `index` replaced. */
@@ -76,8 +78,25 @@ describe('stream codec', () => {
       null,
       null,
       null,
+      'default',
     ]);
-    expect(LOG_ENTRY_CODEC_VERSION).toBe(1);
+    expect(LOG_ENTRY_CODEC_VERSION).toBe(2);
+  });
+
+  it('still decodes version 1 (written before tenants existed) as the default tenant', () => {
+    const v1 = JSON.stringify([1, FULL.timestamp, FULL.receivedAt, 'error', 'checkout', 'm', null, null, null, 'e-1']);
+    expect(decodeLogEntry(v1)).toEqual({
+      timestamp: FULL.timestamp,
+      receivedAt: FULL.receivedAt,
+      level: 'error',
+      service: 'checkout',
+      message: 'm',
+      attributes: null,
+      traceId: null,
+      spanId: null,
+      eventId: 'e-1',
+      tenant: 'default',
+    });
   });
 
   it('is an Error subclass whose reason is also in its message', () => {
@@ -96,23 +115,28 @@ describe('stream codec', () => {
     ['a JSON object', '{"v":1}', 'expected a JSON array'],
     [
       'another version',
-      JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null]),
-      'unsupported codec version 2 (expected 1)',
+      JSON.stringify([3, 0, 0, 'info', 's', 'm', null, null, null, null, 'default']),
+      'unsupported codec version 3 (expected 1 or 2)',
     ],
     [
       'a version as string',
-      JSON.stringify(['1', 0, 0, 'info', 's', 'm', null, null, null, null]),
-      'unsupported codec version "1" (expected 1)',
+      JSON.stringify(['2', 0, 0, 'info', 's', 'm', null, null, null, null, 'default']),
+      'unsupported codec version "2" (expected 1 or 2)',
     ],
-    ['an empty array', '[]', 'unsupported codec version nothing (expected 1)'],
+    ['an empty array', '[]', 'unsupported codec version nothing (expected 1 or 2)'],
     [
       'too few elements',
-      JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null]),
-      'expected 10 elements for version 1, got 9',
+      JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null]),
+      'expected 11 elements for version 2, got 10',
     ],
     [
       'too many elements',
-      JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null, null, null]),
+      JSON.stringify([2, 0, 0, 'info', 's', 'm', null, null, null, null, 'default', null]),
+      'expected 11 elements for version 2, got 12',
+    ],
+    [
+      'a version 1 entry carrying a tenant',
+      JSON.stringify([1, 0, 0, 'info', 's', 'm', null, null, null, null, 'default']),
       'expected 10 elements for version 1, got 11',
     ],
   ])('rejects %s', (_name, raw, reason) => {
@@ -175,6 +199,9 @@ describe('stream codec', () => {
     ['a numeric spanId', 8, 1234567890123456, 'spanId must be null or match /^[0-9a-f]{16}$/'],
     ['an eventId with a space', 9, 'a b', 'eventId must be null or match /^[A-Za-z0-9._:-]{1,128}$/'],
     ['an empty eventId', 9, '', 'eventId must be null or match /^[A-Za-z0-9._:-]{1,128}$/'],
+    ['a null tenant', 10, null, 'tenant must match /^[A-Za-z0-9._-]{1,64}$/'],
+    ['an empty tenant', 10, '', 'tenant must match /^[A-Za-z0-9._-]{1,64}$/'],
+    ['a 65-character tenant', 10, 't'.repeat(65), 'tenant must match /^[A-Za-z0-9._-]{1,64}$/'],
   ])('rejects %s', (_name, index, value, reason) => {
     expect(decodeFailure(encodedWith(index, value)).reason).toBe(reason);
   });

@@ -1,6 +1,9 @@
 // One Redis Stream field value per entry: a JSON array, positional to stay compact, versioned in its first
 // element so the format can change while old entries are still in the stream.
-//   [version, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId]
+//   version 2: [2, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId, tenant]
+//   version 1: [1, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId]
+// Version 1 was written before tenants existed; it still decodes (as the default tenant), so a stream
+// written by an older ingest drains after an upgrade.
 import { isPlainObject } from './json-attributes';
 import {
   EVENT_ID_PATTERN,
@@ -9,14 +12,20 @@ import {
   MAX_SERVICE_LENGTH,
   MAX_TIMESTAMP_MS,
   MIN_TIMESTAMP_MS,
+  DEFAULT_TENANT,
+  TENANT_PATTERN,
 } from './log-entry.limits';
 import { LogEntry } from './log-entry.types';
 import { isLogLevel } from './log-level';
 import { TextLimits, textProblem, unstorableTextProblem } from './storable-text';
 
-export const LOG_ENTRY_CODEC_VERSION = 1;
+export const LOG_ENTRY_CODEC_VERSION = 2;
 
-const ARITY = 10;
+/** Elements of an encoded entry, per version still accepted by decodeLogEntry. */
+const ARITY: ReadonlyMap<unknown, number> = new Map([
+  [1, 10],
+  [2, 11],
+]);
 // Normalised forms (ingest lower-cases them), stricter than the submission patterns.
 const STORED_TRACE_ID = /^[0-9a-f]{32}$/;
 const STORED_SPAN_ID = /^[0-9a-f]{16}$/;
@@ -48,6 +57,7 @@ export function encodeLogEntry(entry: LogEntry): string {
     entry.traceId,
     entry.spanId,
     entry.eventId,
+    entry.tenant,
   ]);
 }
 
@@ -68,6 +78,13 @@ function text(value: unknown, name: string, limits: TextLimits): string {
     throw new LogEntryDecodeError(`${name} ${problem}`);
   }
   return value as string;
+}
+
+function matching(value: unknown, pattern: RegExp, name: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new LogEntryDecodeError(`${name} must match ${pattern}`);
+  }
+  return value;
 }
 
 function nullableMatching(value: unknown, pattern: RegExp, name: string): string | null {
@@ -132,17 +149,17 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
   if (!Array.isArray(parsed)) {
     throw new LogEntryDecodeError('expected a JSON array');
   }
-  if (parsed[0] !== LOG_ENTRY_CODEC_VERSION) {
+  const version = parsed[0];
+  const arity = ARITY.get(version);
+  if (arity === undefined) {
     throw new LogEntryDecodeError(
-      `unsupported codec version ${shown(parsed[0])} (expected ${LOG_ENTRY_CODEC_VERSION})`,
+      `unsupported codec version ${shown(version)} (expected ${[...ARITY.keys()].join(' or ')})`,
     );
   }
-  if (parsed.length !== ARITY) {
-    throw new LogEntryDecodeError(
-      `expected ${ARITY} elements for version ${LOG_ENTRY_CODEC_VERSION}, got ${parsed.length}`,
-    );
+  if (parsed.length !== arity) {
+    throw new LogEntryDecodeError(`expected ${arity} elements for version ${version}, got ${parsed.length}`);
   }
-  const [, timestamp, receivedAt, level, service, message, attrs, traceId, spanId, eventId] =
+  const [, timestamp, receivedAt, level, service, message, attrs, traceId, spanId, eventId, tenant] =
     parsed as unknown[];
   if (!isLogLevel(level)) {
     throw new LogEntryDecodeError(`level must be one of the log levels, got ${shown(level)}`);
@@ -157,5 +174,6 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
     traceId: nullableMatching(traceId, STORED_TRACE_ID, 'traceId'),
     spanId: nullableMatching(spanId, STORED_SPAN_ID, 'spanId'),
     eventId: nullableMatching(eventId, EVENT_ID_PATTERN, 'eventId'),
+    tenant: version === 1 ? DEFAULT_TENANT : matching(tenant, TENANT_PATTERN, 'tenant'),
   };
 }

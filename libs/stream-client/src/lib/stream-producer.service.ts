@@ -9,6 +9,23 @@ import {
 } from './stream-client.options';
 
 /**
+ * XADDs every payload inside one script. A script runs atomically (and reaches the AOF as one
+ * MULTI/EXEC), so a batch is written whole or not at all, like a MULTI of XADDs, but it travels as
+ * ONE command: ioredis builds one Command object instead of one per entry, which measured about
+ * twice the batch throughput of the MULTI (GC and per-command serialisation dominated the profile).
+ * The `#!lua` shebang (Redis 7) makes Redis refuse the script up front when it is out of memory,
+ * instead of failing half-way through the loop.
+ */
+const APPEND_MANY_SCRIPT = `#!lua
+local ids = {}
+for i = 2, #ARGV do
+  ids[i - 1] = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
+end
+return ids`;
+
+type ScriptedRedis = Redis & { logpipeAppendMany(key: string, field: string, ...payloads: string[]): Promise<string[]> };
+
+/**
  * Appends payloads to the stream over one non-blocking connection. While Redis is down or hung every
  * call fails within about commandTimeoutMs with StreamUnavailableError rather than queueing, so the
  * ingest can answer 503 at once; the connection comes back by itself when Redis does.
@@ -20,6 +37,8 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.redis = createRedisConnection('producer', options);
+    // EVALSHA, falling back to EVAL once after a Redis restart flushed the script cache.
+    this.redis.defineCommand('logpipeAppendMany', { numberOfKeys: 1, lua: APPEND_MANY_SCRIPT });
   }
 
   get isReady(): boolean {
@@ -51,29 +70,16 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Appends all payloads in one MULTI/EXEC sent as a single pipeline: either every entry is written,
-   * as consecutive entries, or none is (a refused MULTI, e.g. OOM, writes nothing).
+   * Appends all payloads atomically (one script, see APPEND_MANY_SCRIPT): either every entry is
+   * written, as consecutive entries, or none is (a script refused for OOM writes nothing).
    */
   appendMany(payloads: readonly string[]): Promise<string[]> {
     if (payloads.length === 0) {
       return Promise.resolve([]);
     }
-    return this.run('appendMany', async (redis) => {
-      const transaction = redis.multi();
-      for (const payload of payloads) {
-        transaction.xadd(this.options.streamKey, '*', STREAM_PAYLOAD_FIELD, payload);
-      }
-      const results = await transaction.exec();
-      if (results === null) {
-        throw new Error('MULTI/EXEC was aborted');
-      }
-      return results.map(([error, id]) => {
-        if (error) {
-          throw error;
-        }
-        return String(id);
-      });
-    });
+    return this.run('appendMany', (redis) =>
+      (redis as ScriptedRedis).logpipeAppendMany(this.options.streamKey, STREAM_PAYLOAD_FIELD, ...payloads),
+    );
   }
 
   /** true when Redis answers PING within commandTimeoutMs; never throws. */

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitFor, workspaceRoot } from './workspace';
+
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One real service process started from its built bundle; signalled by its PID only, never by name. */
+export class ServiceProcess {
+  private readonly output: string[] = [];
+  readonly exited: Promise<ExitStatus>;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    const collect = (chunk: Buffer) => this.output.push(chunk.toString());
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static start(name: string, bundle: 'ingest' | 'worker', env: Record<string, string>, url: string): ServiceProcess {
+    const child = spawn(process.execPath, [join(workspaceRoot(), 'dist/apps', bundle, 'main.js')], {
+      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServiceProcess(name, child, url);
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  get isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async waitHealthy(path = '/health/ready', timeoutMs = 30000): Promise<void> {
+    await waitFor(`${this.name} healthy at ${this.url}${path}`, async () => {
+      if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.logs().slice(-2000)}`);
+      const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
+      return response.ok;
+    }, timeoutMs);
+  }
+
+  /** GET a health path; the status and JSON body, or null when nothing answered. */
+  async health(path = '/health/ready'): Promise<{ status: number; body: Record<string, unknown> } | null> {
+    try {
+      const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs` as a last resort). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20000): Promise<ExitStatus> {
+    if (!this.isRunning) return this.exited;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  logs(): string {
+    return this.output.join('');
+  }
+
+  /** The JSON log lines this process printed (non-JSON lines are skipped). */
+  logRecords(): Record<string, unknown>[] {
+    return this.logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
+}
+
+/** Every process a spec started, so afterAll can stop them all by PID whatever happened. */
+export class ProcessRegistry {
+  private readonly started: ServiceProcess[] = [];
+
+  add<T extends ServiceProcess>(process: T): T {
+    this.started.push(process);
+    return process;
+  }
+
+  async startIngest(name: string, env: Record<string, string>): Promise<ServiceProcess> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const service = this.add(ServiceProcess.start(name, 'ingest', { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env }, url));
+    await service.waitHealthy();
+    return service;
+  }
+
+  async startWorker(name: string, env: Record<string, string>, waitReady = true): Promise<ServiceProcess> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const service = this.add(ServiceProcess.start(name, 'worker', { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env }, url));
+    if (waitReady) await service.waitHealthy();
+    return service;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.started.map((p) => p.stop('SIGKILL')));
+  }
+}

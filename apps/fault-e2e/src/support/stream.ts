@@ -1,0 +1,63 @@
+import type Redis from 'ioredis';
+
+const fieldsOf = (reply: unknown[]): Record<string, unknown> => {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) record[String(reply[i])] = reply[i + 1];
+  return record;
+};
+
+/** Read-only views of one stream and its consumer group, for assertions and drain checks. */
+export class StreamProbe {
+  constructor(
+    readonly redis: Redis,
+    readonly streamKey: string,
+    readonly deadKey: string,
+    readonly group = 'log-workers',
+  ) {}
+
+  async info(): Promise<{ length: number; entriesAdded: number; lastGeneratedId: string }> {
+    const info = fieldsOf((await this.redis.call('XINFO', 'STREAM', this.streamKey)) as unknown[]);
+    return { length: Number(info['length']), entriesAdded: Number(info['entries-added']), lastGeneratedId: String(info['last-generated-id']) };
+  }
+
+  async entriesAdded(): Promise<number> {
+    if ((await this.redis.exists(this.streamKey)) === 0) return 0;
+    return (await this.info()).entriesAdded;
+  }
+
+  async length(): Promise<number> {
+    return this.redis.xlen(this.streamKey);
+  }
+
+  async groupState(): Promise<{ pending: number; lastDeliveredId: string; consumers: number } | null> {
+    const groups = ((await this.redis.call('XINFO', 'GROUPS', this.streamKey)) as unknown[][]).map(fieldsOf);
+    const group = groups.find((g) => g['name'] === this.group);
+    if (!group) return null;
+    return { pending: Number(group['pending']), lastDeliveredId: String(group['last-delivered-id']), consumers: Number(group['consumers']) };
+  }
+
+  /** Pending entries per consumer name. */
+  async pendingByConsumer(): Promise<Record<string, number>> {
+    const consumers = ((await this.redis.call('XINFO', 'CONSUMERS', this.streamKey, this.group)) as unknown[][]).map(fieldsOf);
+    return Object.fromEntries(consumers.map((c) => [String(c['name']), Number(c['pending'])]));
+  }
+
+  async pendingOf(consumer: string): Promise<number> {
+    return (await this.pendingByConsumer())[consumer] ?? 0;
+  }
+
+  /** True once every entry was delivered to the group and acknowledged. */
+  async drained(): Promise<boolean> {
+    const [stream, group] = await Promise.all([this.info(), this.groupState()]);
+    return group !== null && group.pending === 0 && group.lastDeliveredId === stream.lastGeneratedId;
+  }
+
+  async deadLetters(): Promise<Record<string, string>[]> {
+    const entries = await this.redis.xrange(this.deadKey, '-', '+');
+    return entries.map(([, fields]) => fieldsOf(fields) as Record<string, string>);
+  }
+
+  async delete(): Promise<void> {
+    await this.redis.del(this.streamKey, this.deadKey);
+  }
+}
