@@ -28,6 +28,28 @@ export class LogTable {
     return new Map(rows.map((r: { message: string; n: number }) => [r.message, r.n]));
   }
 
+  /**
+   * Holds a SHARE lock on `logs` (reads go on, every INSERT waits) until the returned function is
+   * called: lets a test kill a worker while it is blocked inside its insert.
+   */
+  async blockInserts(): Promise<() => Promise<void>> {
+    const client = await this.pool.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE logs IN SHARE MODE');
+    return async () => {
+      await client.query('ROLLBACK');
+      client.release();
+    };
+  }
+
+  /** Inserts into `logs` waiting for a lock right now (workers blocked by blockInserts). */
+  async insertsWaiting(): Promise<number> {
+    const { rows } = await this.pool.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO logs%' AND pid <> pg_backend_pid()",
+    );
+    return rows[0].n;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -1,4 +1,5 @@
 import { ValidationError, ValidationTypes, ValidatorOptions, validateSync } from 'class-validator';
+import { compileValidator } from './compiled-validator';
 import { describeJsonKind, isPlainObject } from './json-attributes';
 import { LogEntryDto } from './log-entry.dto';
 import { DEFAULT_TENANT, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, TENANT_PATTERN } from './log-entry.limits';
@@ -84,15 +85,30 @@ function toContext(received: number | IngestContext): IngestContext {
   return context;
 }
 
+function notAnObject(input: unknown): LogEntryValidation {
+  return {
+    ok: false,
+    errors: [{ field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` }],
+  };
+}
+
+// The DTO's decorators compiled once into a plain function (see compiled-validator.ts): same rules,
+// same messages, a fraction of validateSync's cost per entry.
+const validateFields = compileValidator(LogEntryDto);
+
 function validateOne(input: unknown, context: IngestContext): LogEntryValidation {
-  if (!isPlainObject(input)) {
-    return {
-      ok: false,
-      errors: [
-        { field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` },
-      ],
-    };
-  }
+  if (!isPlainObject(input)) return notAnObject(input);
+  const errors = validateFields(input, unknownField);
+  // The rules passed, so the plain object has exactly the DTO's shape.
+  return errors.length === 0 ? { ok: true, entry: toLogEntry(input as unknown as LogEntryDto, context) } : { ok: false, errors };
+}
+
+/**
+ * The same validation through class-validator's validateSync: the reference the compiled validator is
+ * tested against (log-entry.compiled.spec.ts). Not used on the request path.
+ */
+export function validateWithClassValidator(input: unknown): LogEntryFieldError[] {
+  if (!isPlainObject(input)) return (notAnObject(input) as { errors: LogEntryFieldError[] }).errors;
   // A plain copy instead of class-transformer: the DTO has no nested classes or conversions to apply.
   const dto = new LogEntryDto();
   const errors: LogEntryFieldError[] = [];
@@ -106,7 +122,7 @@ function validateOne(input: unknown, context: IngestContext): LogEntryValidation
     Object.assign(dto, input);
   }
   flatten(validateSync(dto, VALIDATOR_OPTIONS), errors);
-  return errors.length === 0 ? { ok: true, entry: toLogEntry(dto, context) } : { ok: false, errors };
+  return errors;
 }
 
 /**

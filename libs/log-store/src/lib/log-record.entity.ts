@@ -7,11 +7,22 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity({ name: 'logs' })
 @Index('logs_ts_idx', ['ts'])
 @Index('logs_service_ts_idx', ['service', 'ts'])
-@Index('logs_event_id_key', ['eventId'], { unique: true, where: 'event_id IS NOT NULL' })
+@Index('logs_tenant_event_id_key', ['tenant', 'eventId'], { unique: true, where: 'event_id IS NOT NULL' })
 @Index('logs_stream_id_key', ['streamId'], { unique: true })
+// Read side: newest-first keyset pages of one tenant (scanned backwards), and trace lookups.
+@Index('logs_tenant_ts_id_idx', ['tenant', 'ts', 'id'])
+@Index('logs_tenant_trace_id_idx', ['tenant', 'traceId'], { where: 'trace_id IS NOT NULL' })
+// GIN indexes with operator classes TypeORM cannot express: the migration creates them, and
+// `synchronize: false` tells the schema comparison to leave them alone.
+@Index('logs_attributes_idx', { synchronize: false })
+@Index('logs_message_trgm_idx', { synchronize: false })
 export class LogRecordEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'logs_pkey' })
   id!: string;
+
+  /** Whose entry this is: the tenant of the API key that submitted it ('default' without keys). */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  tenant!: string;
 
   /** When the event happened, as the client said (or the time of receipt when it said nothing). */
   @Column({ type: 'timestamptz' })

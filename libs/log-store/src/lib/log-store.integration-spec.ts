@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { createDataSourceOptions } from './data-source-options';
 import { isTransientDatabaseError } from './database-errors';
 import { LogBatchWriter } from './log-batch.writer';
+import { LOG_STORE_MIGRATIONS } from './migrations';
 import type { StoredLogEntry } from './stored-log-entry';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -19,6 +20,7 @@ function entry(overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
     traceId: '0123456789abcdef0123456789abcdef',
     spanId: '0123456789abcdef',
     eventId: null,
+    tenant: 'default',
     streamId: '1764151200000-0',
     ...overrides,
   };
@@ -54,21 +56,25 @@ describe('log-store against PostgreSQL', () => {
   });
 
   it('stores every field of a batch intact', async () => {
-    const rows = [entry(), entry({ streamId: '1764151200000-1', attributes: null, traceId: null, spanId: null, eventId: 'evt-1' })];
+    const rows = [
+      entry(),
+      entry({ streamId: '1764151200000-1', attributes: null, traceId: null, spanId: null, eventId: 'evt-1', tenant: 'acme' }),
+    ];
     await expect(writer.insert(rows)).resolves.toEqual({ inserted: 2, duplicates: 0 });
     const stored = await dataSource.query(
       `SELECT (extract(epoch from ts) * 1000)::bigint AS ts_ms, (extract(epoch from received_at) * 1000)::bigint AS received_ms,
-              level, service, message, attributes, trace_id, span_id, event_id, stream_id FROM logs ORDER BY stream_id`,
+              level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant FROM logs ORDER BY stream_id`,
     );
     expect(stored).toEqual([
       {
         ts_ms: String(rows[0].timestamp), received_ms: String(rows[0].receivedAt), level: 'info', service: 'checkout',
         message: 'order placed', attributes: rows[0].attributes, trace_id: rows[0].traceId, span_id: rows[0].spanId,
-        event_id: null, stream_id: '1764151200000-0',
+        event_id: null, stream_id: '1764151200000-0', tenant: 'default',
       },
       {
         ts_ms: String(rows[1].timestamp), received_ms: String(rows[1].receivedAt), level: 'info', service: 'checkout',
         message: 'order placed', attributes: null, trace_id: null, span_id: null, event_id: 'evt-1', stream_id: '1764151200000-1',
+        tenant: 'acme',
       },
     ]);
   });
@@ -95,6 +101,41 @@ describe('log-store against PostgreSQL', () => {
     ]);
   });
 
+  it('keeps event ids apart per tenant: the same id from two tenants is two events', async () => {
+    const outcome = await writer.insert([
+      entry({ streamId: '4-0', eventId: 'shared-id', tenant: 'acme' }),
+      entry({ streamId: '4-1', eventId: 'shared-id', tenant: 'globex' }),
+      entry({ streamId: '4-2', eventId: 'shared-id', tenant: 'acme' }),
+    ]);
+    expect(outcome).toEqual({ inserted: 2, duplicates: 1 });
+    const rows = await dataSource.query('SELECT tenant, stream_id FROM logs ORDER BY stream_id');
+    expect(rows).toEqual([
+      { tenant: 'acme', stream_id: '4-0' },
+      { tenant: 'globex', stream_id: '4-1' },
+    ]);
+  });
+
+  it('creates the read-side indexes, the GIN ones included', async () => {
+    const rows: { indexname: string; indexdef: string }[] = await dataSource.query(
+      'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname',
+      [schema, 'logs'],
+    );
+    const definitions = new Map(rows.map((row) => [row.indexname, row.indexdef]));
+    expect([...definitions.keys()]).toEqual([
+      'logs_attributes_idx',
+      'logs_message_trgm_idx',
+      'logs_pkey',
+      'logs_service_ts_idx',
+      'logs_stream_id_key',
+      'logs_tenant_event_id_key',
+      'logs_tenant_trace_id_idx',
+      'logs_tenant_ts_id_idx',
+      'logs_ts_idx',
+    ]);
+    expect(definitions.get('logs_attributes_idx')).toContain('USING gin (attributes jsonb_path_ops)');
+    expect(definitions.get('logs_message_trgm_idx')).toMatch(/USING gin \(message \S*gin_trgm_ops\)/);
+  });
+
   it('reports a value PostgreSQL refuses as a permanent (non-transient) error and writes nothing', async () => {
     let failure: unknown;
     try {
@@ -105,6 +146,32 @@ describe('log-store against PostgreSQL', () => {
     expect(failure).toBeInstanceOf(Error);
     expect(isTransientDatabaseError(failure)).toBe(false);
     await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 0 }]);
+  });
+
+  it('upgrades a table written before tenants: its rows become tenant "default" and keep their event ids unique', async () => {
+    const legacy = `${schema}_legacy`;
+    await dataSource.query(`CREATE SCHEMA "${legacy}"`);
+    const old = new DataSource({ ...createDataSourceOptions({ url: DATABASE_URL, schema: legacy }), migrations: LOG_STORE_MIGRATIONS.slice(0, 1) });
+    await old.initialize();
+    try {
+      await old.runMigrations();
+      await old.query(
+        `INSERT INTO logs (ts, received_at, level, service, message, event_id, stream_id) VALUES (now(), now(), 'info', 's', 'before', 'e-1', '1-0')`,
+      );
+      await old.destroy();
+      const upgraded = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema: legacy, migrationsRun: true }));
+      await upgraded.initialize();
+      try {
+        await expect(upgraded.query('SELECT tenant, event_id FROM logs')).resolves.toEqual([{ tenant: 'default', event_id: 'e-1' }]);
+        const outcome = await new LogBatchWriter(upgraded).insert([entry({ streamId: '1-1', eventId: 'e-1' }), entry({ streamId: '1-2', eventId: 'e-1', tenant: 'acme' })]);
+        expect(outcome).toEqual({ inserted: 1, duplicates: 1 });
+      } finally {
+        await upgraded.destroy();
+      }
+    } finally {
+      if (old.isInitialized) await old.destroy();
+      await dataSource.query(`DROP SCHEMA "${legacy}" CASCADE`);
+    }
   });
 
   it('reports an unreachable database as a transient error', async () => {

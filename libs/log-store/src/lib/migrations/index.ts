@@ -1,4 +1,5 @@
 import { CreateLogsTable1795651200000 } from './1795651200000-create-logs-table';
+import { AddTenantAndReadIndexes1795737600000 } from './1795737600000-add-tenant-and-read-indexes';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
-export const LOG_STORE_MIGRATIONS = [CreateLogsTable1795651200000];
+export const LOG_STORE_MIGRATIONS = [CreateLogsTable1795651200000, AddTenantAndReadIndexes1795737600000];

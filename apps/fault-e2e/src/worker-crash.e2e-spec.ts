@@ -1,0 +1,231 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { TestSchema } from './support/database';
+import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { LoadRun } from './support/load-generator';
+import { ProcessRegistry, type ServiceProcess } from './support/processes';
+import { StreamProbe } from './support/stream';
+import { randomBetween, sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+
+/**
+ * Issue 4, worker faults: workers killed at any moment (SIGKILL), killed between commit and XACK
+ * (failpoint), stopped with SIGTERM, killed and never restarted, and several workers sharing one
+ * group. Each scenario runs a bounded load through a real ingest and reconciles by message.
+ */
+describe('worker faults under load', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const streamKey = `fault:${suffix}:stream`;
+  const deadKey = `fault:${suffix}:dead`;
+  const schema = new TestSchema(TEST_DATABASE_URL);
+  const redis = new Redis(TEST_REDIS_URL);
+  const probe = new StreamProbe(redis, streamKey, deadKey);
+  const processes = new ProcessRegistry();
+  let ingest: ServiceProcess;
+  const workers = new Set<ServiceProcess>();
+
+  const workerEnv = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: TEST_DATABASE_URL,
+    DB_SCHEMA: schema.schema,
+    DB_MIGRATE: 'true',
+    STREAM_KEY: streamKey,
+    DEAD_LETTER_STREAM: deadKey,
+    BATCH_SIZE: '50',
+    BATCH_MAX_WAIT_MS: '50',
+    RETRY_BASE_MS: '100',
+    RETRY_MAX_MS: '1000',
+    TRIM_INTERVAL_MS: '500',
+    ...extra,
+  });
+  const startWorker = async (name: string, extra: Record<string, string> = {}, waitReady = true) => {
+    const worker = await processes.startWorker(name, workerEnv({ WORKER_NAME: name, ...extra }), waitReady);
+    workers.add(worker);
+    return worker;
+  };
+  const stopWorkers = async () => {
+    await Promise.all([...workers].map((w) => w.stop('SIGTERM')));
+    workers.clear();
+  };
+  // Bounded by a cap in time and requests; each test stops it as soon as its faults are done.
+  const startLoad = (scenario: string) =>
+    LoadRun.start({ scenario, target: () => ingest.url, durationMs: 40000, maxRequests: 6000, concurrency: 4, maxBatch: 20, pauseMs: 10 });
+  /** Kills `worker` while it is blocked inside its INSERT (the table is locked meanwhile); returns what it left pending. */
+  const killDuringInsert = async (worker: ServiceProcess, name: string) => {
+    const release = await schema.blockInserts();
+    try {
+      await waitFor(`${name} blocked in its insert`, async () => ((await probe.pendingOf(name)) > 0 && (await schema.insertsWaiting()) > 0) || null, 10000, 20);
+      expect((await worker.stop('SIGKILL')).signal).toBe('SIGKILL');
+      return await probe.pendingOf(name);
+    } finally {
+      // The dead worker's INSERT may still commit once the lock is gone: the redelivery must skip it.
+      await release();
+    }
+  };
+
+  beforeAll(async () => {
+    await schema.create();
+    ingest = await processes.startIngest('ingest-fault', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey });
+    // The first worker migrates the schema; the others find it done.
+    await startWorker(`migrate-${suffix}`);
+    await stopWorkers();
+  });
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await probe.delete();
+    redis.disconnect();
+    await schema.drop();
+  });
+
+  afterEach(async () => {
+    await stopWorkers();
+  });
+
+  it('loses and duplicates nothing when the worker is SIGKILLed at random moments and in its insert, and restarted under its name', async () => {
+    const name = `steady-${suffix}`;
+    let worker = await startWorker(name);
+    const load = startLoad('worker-sigkill');
+    const pendingAtKill: number[] = [];
+    try {
+      for (let kill = 0; kill < 3; kill++) {
+        await sleep(randomBetween(500, 1500));
+        const exit = await worker.stop('SIGKILL');
+        expect(exit.signal).toBe('SIGKILL');
+        // Whatever it had read but not acknowledged (mid-read, mid-insert, or committed) stays pending.
+        pendingAtKill.push(await probe.pendingOf(name));
+        workers.delete(worker);
+        worker = await startWorker(name);
+      }
+      await sleep(300);
+      const pendingInInsert = await killDuringInsert(worker, name);
+      expect(pendingInInsert).toBeGreaterThan(0);
+      pendingAtKill.push(pendingInInsert);
+      workers.delete(worker);
+      worker = await startWorker(name);
+      await sleep(500);
+    } finally {
+      await load.finish();
+    }
+    const figures = await reconcile('worker-sigkill', schema, load, () => probe.drained(), { kills: 4, pendingAtKill });
+    expectExactlyOnce(figures);
+    // Killing workers never touches ingest: every request was accepted.
+    expect(figures.non2xx).toBe(0);
+    expect(await probe.deadLetters()).toEqual([]);
+  });
+
+  it('loses and duplicates nothing when workers die between commit and XACK (crash-after-commit failpoint)', async () => {
+    const load = startLoad('worker-crash-after-commit');
+    const pendingAfterCrash: number[] = [];
+    try {
+      for (let round = 0; round < 2; round++) {
+        const name = `crashy-${round}-${suffix}`;
+        const crashing = await startWorker(name, { LOGPIPE_FAILPOINT: 'crash-after-commit' }, false);
+        const exit = await Promise.race([crashing.exited, sleep(20000).then(() => null)]);
+        expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+        workers.delete(crashing);
+        // Its first batch is committed in PostgreSQL but still pending in Redis.
+        const pending = await probe.pendingOf(name);
+        expect(pending).toBeGreaterThan(0);
+        pendingAfterCrash.push(pending);
+        // Back under the same name, it reads its own pending entries first; the insert skips them.
+        const resumed = await startWorker(name);
+        await waitFor(`${name} has no pending entries`, async () => (await probe.pendingOf(name)) === 0 || null, 15000);
+        await sleep(randomBetween(200, 600));
+        await resumed.stop('SIGTERM');
+        workers.delete(resumed);
+      }
+      await startWorker(`after-crashes-${suffix}`);
+      await sleep(300);
+    } finally {
+      await load.finish();
+    }
+    const figures = await reconcile('worker-crash-after-commit', schema, load, () => probe.drained(), { crashes: 2, pendingAfterCrash });
+    expectExactlyOnce(figures);
+    expect(figures.non2xx).toBe(0);
+    expect(await probe.deadLetters()).toEqual([]);
+  });
+
+  it('finishes and acknowledges the batch in flight when the worker gets SIGTERM under load, and exits 0', async () => {
+    const name = `graceful-${suffix}`;
+    let worker = await startWorker(name);
+    const load = startLoad('worker-sigterm');
+    const exits: unknown[] = [];
+    try {
+      for (let stop = 0; stop < 2; stop++) {
+        await sleep(randomBetween(700, 1500));
+        const exit = await worker.stop('SIGTERM');
+        exits.push(exit);
+        expect(exit).toEqual({ code: 0, signal: null });
+        // Nothing read by the stopped worker is left waiting for it.
+        expect(await probe.pendingOf(name)).toBe(0);
+        workers.delete(worker);
+        worker = await startWorker(name);
+      }
+      await sleep(300);
+    } finally {
+      await load.finish();
+    }
+    const figures = await reconcile('worker-sigterm', schema, load, () => probe.drained(), { sigterms: 2 });
+    expectExactlyOnce(figures);
+    expect(figures.non2xx).toBe(0);
+  });
+
+  it('has a live worker claim the entries of workers that crashed and never came back', async () => {
+    const survivor = await startWorker(`survivor-${suffix}`, { CLAIM_IDLE_MS: '1000', CLAIM_INTERVAL_MS: '200' });
+    const load = startLoad('worker-abandoned');
+    const stranded: Record<string, number> = {};
+    try {
+      // One dies between commit and XACK (its batch is stored but pending) ...
+      const committed = `gone-committed-${suffix}`;
+      const crashing = await startWorker(committed, { LOGPIPE_FAILPOINT: 'crash-after-commit' }, false);
+      expect(await Promise.race([crashing.exited, sleep(20000).then(() => null)])).toEqual({ code: null, signal: 'SIGKILL' });
+      workers.delete(crashing);
+      stranded[committed] = await probe.pendingOf(committed);
+      expect(stranded[committed]).toBeGreaterThan(0);
+
+      // ... another is SIGKILLed while blocked in its insert.
+      const inserting = `gone-inserting-${suffix}`;
+      const victim = await startWorker(inserting);
+      stranded[inserting] = await killDuringInsert(victim, inserting);
+      workers.delete(victim);
+      expect(stranded[inserting]).toBeGreaterThan(0);
+      // Neither comes back; the survivor must take their entries over (idle > CLAIM_IDLE_MS).
+      await waitFor('stranded entries claimed', async () => {
+        const pending = await probe.pendingByConsumer();
+        return Object.keys(stranded).every((name) => pending[name] === 0) || null;
+      }, 15000, 200);
+    } finally {
+      await load.finish();
+    }
+    const figures = await reconcile('worker-abandoned-claimed', schema, load, () => probe.drained(), { stranded });
+    expectExactlyOnce(figures);
+    expect(figures.non2xx).toBe(0);
+    expect(survivor.logs()).toContain('took over entries idle on another consumer');
+    expect(await probe.deadLetters()).toEqual([]);
+  });
+
+  it('shares one load between three workers of the same group, storing each entry once', async () => {
+    const names = [1, 2, 3].map((n) => `share-${n}-${suffix}`);
+    const sharing = await Promise.all(names.map((name) => startWorker(name, { LOG_LEVEL: 'debug' })));
+    const load = startLoad('workers-shared');
+    await sleep(5000);
+    await load.finish();
+    const figures = await reconcile('workers-shared', schema, load, () => probe.drained());
+    const storedBy = Object.fromEntries(
+      sharing.map((worker, i) => [
+        names[i],
+        worker
+          .logRecords()
+          .map((r) => r['message'] as { message?: string; inserted?: number })
+          .filter((m) => m?.message === 'batch stored')
+          .reduce((sum, m) => sum + (m.inserted ?? 0), 0),
+      ]),
+    );
+    figures.notes = { storedBy };
+    process.stdout.write(`workers-shared: rows inserted per worker ${JSON.stringify(storedBy)}\n`);
+    expectExactlyOnce(figures);
+    expect(figures.non2xx).toBe(0);
+    for (const name of names) expect(storedBy[name]).toBeGreaterThan(0);
+    expect(Object.values(storedBy).reduce((a, b) => a + b, 0)).toBe(figures.rows);
+  });
+});

@@ -1,0 +1,129 @@
+import { encodeLogEntry, type LogEntry } from '@logpipe/log-schema';
+import type { StoredLogEntry } from '@logpipe/log-store';
+import type { StreamMessage } from '@logpipe/stream-client';
+import { LogBatchProcessor } from './log-batch.processor';
+import { ShutdownInterruptedError } from './shutdown-interrupted.error';
+
+// Unit tests with in-memory fakes of the stream consumer and the writer: they pin down the order of
+// effects (insert before ack, dead-letter what cannot be stored) that the e2e tests prove for real.
+
+const CONFIG: Record<string, unknown> = { MAX_DELIVERIES: 3, POISON_MAX_ATTEMPTS: 2, RETRY_BASE_MS: 10, RETRY_MAX_MS: 20 };
+
+function entry(message: string): LogEntry {
+  return {
+    timestamp: 1795651200000, receivedAt: 1795651200001, level: 'info', service: 'svc', message,
+    attributes: null, traceId: null, spanId: null, eventId: null, tenant: 'default',
+  } as LogEntry;
+}
+
+function message(id: string, text: string): StreamMessage {
+  return { id, payload: encodeLogEntry(entry(text)) };
+}
+
+class FakeConsumer {
+  readonly effects: string[] = [];
+  deliveries = new Map<string, number>();
+  async ack(ids: readonly string[]) {
+    this.effects.push(`ack ${ids.join(',')}`);
+    return ids.length;
+  }
+  async deadLetter(items: readonly { id: string; reason: string }[]) {
+    this.effects.push(`dead ${items.map((i) => `${i.id}:${i.reason}`).join(' | ')}`);
+  }
+  async deliveryCounts() {
+    return this.deliveries;
+  }
+}
+
+class FakeWriter {
+  /** Called before each insert; throw from it to simulate a failure. */
+  failWhen: (entries: readonly StoredLogEntry[]) => void = () => undefined;
+  constructor(private readonly effects: string[]) {}
+  async insert(entries: readonly StoredLogEntry[]) {
+    this.failWhen(entries);
+    this.effects.push(`insert ${entries.map((e) => e.streamId).join(',')}`);
+    return { inserted: entries.length, duplicates: 0 };
+  }
+}
+
+function setup() {
+  const consumer = new FakeConsumer();
+  const writer = new FakeWriter(consumer.effects);
+  const config = { get: (key: string) => CONFIG[key] };
+  const processor = new LogBatchProcessor(consumer as never, writer as never, config as never);
+  return { consumer, writer, processor };
+}
+
+const dataError = (text: string) => Object.assign(new Error(text), { code: '23514' });
+const outage = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+describe('LogBatchProcessor', () => {
+  it('inserts the batch, then acknowledges exactly its ids', async () => {
+    const { consumer, processor } = setup();
+    const outcome = await processor.process([message('1-0', 'a'), message('1-1', 'b')], new AbortController().signal, false);
+    expect(outcome).toEqual({ inserted: 2, duplicates: 0, deadLettered: 0 });
+    expect(consumer.effects).toEqual(['insert 1-0,1-1', 'ack 1-0,1-1']);
+  });
+
+  it('dead-letters an undecodable message and stores the rest of the batch', async () => {
+    const { consumer, processor } = setup();
+    const batch = [message('2-0', 'a'), { id: '2-1', payload: 'garbage' }, { id: '2-2', payload: null }, message('2-3', 'b')];
+    const outcome = await processor.process(batch, new AbortController().signal, false);
+    expect(outcome.deadLettered).toBe(2);
+    expect(consumer.effects[0]).toBe('insert 2-0,2-3');
+    expect(consumer.effects[1]).toMatch(/^dead 2-1:undecodable: .* \| 2-2:undecodable: /);
+    expect(consumer.effects[2]).toBe('ack 2-0,2-3');
+  });
+
+  it('isolates an entry PostgreSQL refuses by bisection and dead-letters it after POISON_MAX_ATTEMPTS', async () => {
+    const { consumer, writer, processor } = setup();
+    let attemptsOnPoison = 0;
+    writer.failWhen = (entries) => {
+      if (entries.some((e) => e.message === 'poison')) {
+        if (entries.length === 1) attemptsOnPoison++;
+        throw dataError('new row violates check constraint');
+      }
+    };
+    const batch = ['a', 'b', 'poison', 'c', 'd'].map((text, i) => message(`3-${i}`, text));
+    const outcome = await processor.process(batch, new AbortController().signal, false);
+    expect(outcome).toEqual({ inserted: 4, duplicates: 0, deadLettered: 1 });
+    expect(attemptsOnPoison).toBe(2);
+    const inserted = consumer.effects.filter((e) => e.startsWith('insert')).flatMap((e) => e.slice(7).split(','));
+    expect(inserted.sort()).toEqual(['3-0', '3-1', '3-3', '3-4']);
+    expect(consumer.effects.find((e) => e.startsWith('dead'))).toMatch(/^dead 3-2:rejected by PostgreSQL: new row violates check constraint \(SQLSTATE 23514\)$/);
+    expect(consumer.effects.at(-1)).toBe('ack 3-0,3-1,3-3,3-4');
+  });
+
+  it('keeps retrying while the database is unreachable, never acknowledging, and reports the outage', async () => {
+    const { consumer, writer, processor } = setup();
+    let failures = 3;
+    const seenUnavailable: boolean[] = [];
+    writer.failWhen = () => {
+      seenUnavailable.push(processor.isDatabaseAvailable);
+      if (failures-- > 0) throw outage();
+    };
+    await processor.process([message('4-0', 'a')], new AbortController().signal, false);
+    expect(seenUnavailable).toEqual([true, false, false, false]);
+    expect(processor.isDatabaseAvailable).toBe(true);
+    expect(consumer.effects).toEqual(['insert 4-0', 'ack 4-0']);
+  });
+
+  it('gives up without acknowledging when the shutdown budget is spent during an outage', async () => {
+    const { consumer, writer, processor } = setup();
+    writer.failWhen = () => {
+      throw outage();
+    };
+    const giveUp = new AbortController();
+    setTimeout(() => giveUp.abort(), 50);
+    await expect(processor.process([message('5-0', 'a')], giveUp.signal, false)).rejects.toBeInstanceOf(ShutdownInterruptedError);
+    expect(consumer.effects).toEqual([]);
+  });
+
+  it('dead-letters a redelivered entry seen more than MAX_DELIVERIES times instead of trying it again', async () => {
+    const { consumer, processor } = setup();
+    consumer.deliveries = new Map([['6-0', 4], ['6-1', 1]]);
+    const outcome = await processor.process([message('6-0', 'crashes workers'), message('6-1', 'fine')], new AbortController().signal, true);
+    expect(outcome.deadLettered).toBe(1);
+    expect(consumer.effects).toEqual(['insert 6-1', 'dead 6-0:delivered 4 times, over MAX_DELIVERIES=3', 'ack 6-1']);
+  });
+});

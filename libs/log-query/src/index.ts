@@ -1,0 +1,20 @@
+// Public API of @logpipe/log-query: the read side of the `logs` table (query-string rules, filters,
+// keyset pages with an opaque cursor, statement-timed reads) and the same filters for entries in memory.
+export type { AttributeFilter, LogCursor, LogFilter, LogSearch } from './lib/log-filter';
+export { DEFAULT_PAGE_SIZE, LogQueryDto, MAX_PAGE_SIZE } from './lib/log-query.dto';
+export {
+  ATTRIBUTE_PARAMETER_PREFIX,
+  levelsAtLeast,
+  parseLogQuery,
+  type Parsed,
+  type QueryParameterError,
+  type RawQuery,
+} from './lib/log-query.parser';
+export { decodeCursor, encodeCursor } from './lib/log-cursor';
+export { buildCountStatement, buildSearchStatement, type SqlStatement } from './lib/log-query.sql';
+export { matchesLogFilter } from './lib/log-filter.matcher';
+export { viewOfEntry, viewOfRow, type LogEntryView, type LogRow } from './lib/log-entry.view';
+export { QueryTimeoutError, QueryUnavailableError } from './lib/log-query.errors';
+export { LOG_QUERY_OPTIONS, type LogQueryOptions } from './lib/log-query.options';
+export { LogQueryService, type LogPage } from './lib/log-query.service';
+export { LogQueryModule, type LogQueryModuleAsyncOptions } from './lib/log-query.module';

@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { encodeCursor } from './log-cursor';
+import { viewOfRow, type LogEntryView, type LogRow } from './log-entry.view';
+import type { LogFilter, LogSearch } from './log-filter';
+import { classifyQueryError } from './log-query.errors';
+import { LOG_QUERY_OPTIONS, type LogQueryOptions } from './log-query.options';
+import { buildCountStatement, buildSearchStatement, type SqlStatement } from './log-query.sql';
+
+/** One page of GET /api/logs. */
+export interface LogPage {
+  entries: LogEntryView[];
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  next_cursor: string | null;
+}
+
+/**
+ * Reads `logs` for the query API over a small pool of its own (plain node-postgres: reads need no
+ * entity layer). Every statement runs under statement_timeout, so a query that would scan too much is
+ * cancelled by PostgreSQL itself and reported as QueryTimeoutError instead of holding a connection;
+ * the pool size bounds how many such queries one process can run at once. Connections open lazily:
+ * a process whose database is down still starts (and its write path keeps working).
+ */
+@Injectable()
+export class LogQueryService implements OnApplicationShutdown {
+  private readonly logger = new Logger(LogQueryService.name);
+  private readonly pool: Pool;
+
+  constructor(@Inject(LOG_QUERY_OPTIONS) private readonly options: LogQueryOptions) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
+      throw new Error(`LogQueryOptions.schema must be a plain lower-case SQL identifier, got ${JSON.stringify(options.schema)}`);
+    }
+    this.pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      statement_timeout: options.statementTimeoutMs,
+      // A server that stops answering altogether is given up on a little after the statement timeout.
+      query_timeout: options.statementTimeoutMs + 2000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      idleTimeoutMillis: 30000,
+      application_name: options.applicationName ?? 'logpipe-query',
+      options: `-c search_path=${options.schema}`,
+    });
+    // An idle connection the server drops must not crash the process; the next query reconnects.
+    this.pool.on('error', (error) => this.logger.warn({ message: 'idle PostgreSQL connection failed', error: error.message }));
+  }
+
+  get statementTimeoutMs(): number {
+    return this.options.statementTimeoutMs;
+  }
+
+  async search(tenant: string, search: LogSearch): Promise<LogPage> {
+    const rows = await this.run<LogRow>(buildSearchStatement(tenant, search));
+    const page = rows.slice(0, search.limit);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map(viewOfRow),
+      next_cursor: rows.length > search.limit && last ? encodeCursor({ ts: last.ts_key, id: last.id }) : null,
+    };
+  }
+
+  async count(tenant: string, filter: LogFilter): Promise<number> {
+    const [row] = await this.run<{ count: string }>(buildCountStatement(tenant, filter));
+    return Number(row.count);
+  }
+
+  /** true when PostgreSQL answers within `timeoutMs`; never throws. */
+  async isReachable(timeoutMs = 1000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.pool.query('SELECT 1').then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async run<T>(statement: SqlStatement): Promise<T[]> {
+    try {
+      return (await this.pool.query(statement.text, statement.values)).rows as T[];
+    } catch (error) {
+      throw classifyQueryError(error, this.options.statementTimeoutMs);
+    }
+  }
+}

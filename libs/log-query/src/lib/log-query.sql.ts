@@ -1,0 +1,92 @@
+import type { AttributeFilter, LogFilter, LogSearch } from './log-filter';
+import { levelsAtLeast } from './log-query.parser';
+
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
+/** `%`, `_` and the escape character itself are literal in a `q` word. */
+export function escapeLikePattern(word: string): string {
+  return word.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/** The JSON document `{"a":{"b":value}}` for path ['a', 'b']: what `attributes @>` looks for. */
+export function containmentDocument(path: readonly string[], value: AttributeFilter['candidates'][number]): string {
+  let document: unknown = value;
+  for (let i = path.length - 1; i >= 0; i--) document = { [path[i]]: document };
+  return JSON.stringify(document);
+}
+
+/** Numbered parameters and AND-ed conditions; every value is a parameter, never spliced into the SQL. */
+class WhereClause {
+  readonly values: unknown[] = [];
+  private readonly conditions: string[] = [];
+
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  and(condition: string): void {
+    this.conditions.push(condition);
+  }
+
+  get sql(): string {
+    return this.conditions.join('\n    AND ');
+  }
+}
+
+/**
+ * The filters as conditions, each shaped for an index of the `logs` table:
+ * tenant + ts -> logs_tenant_ts_id_idx (ranges and newest-first order), trace_id -> logs_tenant_trace_id_idx,
+ * ILIKE '%word%' -> logs_message_trgm_idx (pg_trgm GIN), attributes @> -> logs_attributes_idx
+ * (jsonb_path_ops GIN), service -> logs_service_ts_idx. The planner picks among them by selectivity.
+ */
+function whereFor(tenant: string, filter: LogFilter): WhereClause {
+  const where = new WhereClause();
+  where.and(`tenant = ${where.param(tenant)}`);
+  if (filter.services?.length) where.and(`service = ANY(${where.param(filter.services)}::text[])`);
+  if (filter.minLevel !== undefined && filter.minLevel !== 'trace') {
+    where.and(`level = ANY(${where.param(levelsAtLeast(filter.minLevel))}::text[])`);
+  }
+  if (filter.fromMs !== undefined) where.and(`ts >= ${where.param(new Date(filter.fromMs).toISOString())}::timestamptz`);
+  if (filter.toMs !== undefined) where.and(`ts < ${where.param(new Date(filter.toMs).toISOString())}::timestamptz`);
+  for (const word of filter.words ?? []) where.and(`message ILIKE ${where.param(`%${escapeLikePattern(word)}%`)}`);
+  if (filter.traceId !== undefined) where.and(`trace_id = ${where.param(filter.traceId)}`);
+  for (const attribute of filter.attributes) {
+    const alternatives = attribute.candidates.map(
+      (candidate) => `attributes @> ${where.param(containmentDocument(attribute.path, candidate))}::jsonb`,
+    );
+    where.and(alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`);
+  }
+  return where;
+}
+
+/** Columns of a page row; `ts_key` is the exact `ts` (microseconds, UTC) that the next cursor carries. */
+const PAGE_COLUMNS = `id, ts, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts_key,
+         received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id`;
+
+/**
+ * One page, newest first, by keyset: `(ts, id) < cursor` continues strictly after the last row shown,
+ * so rows written meanwhile never shift a page (unlike OFFSET): a newer row is simply not on later
+ * pages, an older one lands where it belongs. One row more than `limit` is read to know whether
+ * another page exists.
+ */
+export function buildSearchStatement(tenant: string, search: LogSearch): SqlStatement {
+  const where = whereFor(tenant, search);
+  if (search.cursor) {
+    where.and(`(ts, id) < (${where.param(search.cursor.ts)}::timestamptz, ${where.param(search.cursor.id)}::bigint)`);
+  }
+  const limit = where.param(search.limit + 1);
+  return {
+    text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE ${where.sql}\n  ORDER BY ts DESC, id DESC\n  LIMIT ${limit}`,
+    values: where.values,
+  };
+}
+
+/** How many rows match (same filters, no page). */
+export function buildCountStatement(tenant: string, filter: LogFilter): SqlStatement {
+  const where = whereFor(tenant, filter);
+  return { text: `SELECT count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}`, values: where.values };
+}

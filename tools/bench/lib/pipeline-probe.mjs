@@ -1,0 +1,104 @@
+// What the pipeline holds at a moment: entries Redis accepted, the backlog the worker still has to
+// store, and the rows in PostgreSQL. Cheap enough to sample every second under load.
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { pollUntil } from './sleep.mjs';
+
+export const STREAM_KEY = 'logs:stream';
+export const STREAM_GROUP = 'log-workers';
+
+function pairs(list) {
+  const out = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]] = list[i + 1];
+  return out;
+}
+
+export async function openProbe({ redisUrl, databaseUrl }) {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  const db = new pg.Client({ connectionString: databaseUrl, application_name: 'logpipe-bench' });
+  await db.connect();
+
+  const probe = {
+    redis,
+    db,
+    /** Entries ever added to the stream (XINFO STREAM entries-added): every entry ingest accepted. */
+    async entriesAdded() {
+      try {
+        return Number(pairs(await redis.call('XINFO', 'STREAM', STREAM_KEY))['entries-added']);
+      } catch {
+        return 0; // no stream yet
+      }
+    },
+    /**
+     * Entries not yet stored: the group's lag (not yet delivered) plus pending (delivered, not yet
+     * acknowledged, i.e. not committed). Redis cannot always compute lag; XLEN is then the bound (the
+     * worker trims only acknowledged entries).
+     */
+    async backlog() {
+      let groups;
+      try {
+        groups = await redis.call('XINFO', 'GROUPS', STREAM_KEY);
+      } catch {
+        return 0;
+      }
+      const group = groups.map(pairs).find((entry) => entry.name === STREAM_GROUP);
+      if (group === undefined || group.lag === null || group.lag === undefined) {
+        return Number(await redis.xlen(STREAM_KEY));
+      }
+      return Number(group.lag) + Number(group.pending);
+    },
+    async rowCount() {
+      const { rows } = await db.query('SELECT count(*)::bigint AS n FROM logs');
+      return Number(rows[0].n);
+    },
+    async maxRowId() {
+      const { rows } = await db.query('SELECT coalesce(max(id), 0)::bigint AS id FROM logs');
+      return Number(rows[0].id);
+    },
+    /**
+     * A counter of rows inserted since it was made, by counting ids above the last seen maximum:
+     * an index range scan over the new rows only, where count(*) would scan the whole table. With one
+     * worker committing one batch at a time, ids become visible in order, so nothing is skipped; the
+     * final check of every scenario uses count(*) anyway.
+     */
+    async rowCounter() {
+      let lastId = await probe.maxRowId();
+      let total = 0;
+      return async () => {
+        const { rows } = await db.query(
+          'SELECT count(*)::bigint AS n, coalesce(max(id), $1)::bigint AS id FROM logs WHERE id > $1',
+          [lastId],
+        );
+        total += Number(rows[0].n);
+        lastId = Number(rows[0].id);
+        return total;
+      };
+    },
+    /** Waits until the backlog is 0, then until count(*) stops changing for `settleMs`. */
+    async waitDrained({ timeoutMs, settleMs = 500, onTick }) {
+      const started = performance.now();
+      const { timedOut } = await pollUntil(
+        async () => {
+          const backlog = await probe.backlog();
+          onTick?.({ backlog });
+          return backlog === 0;
+        },
+        { intervalMs: 100, timeoutMs },
+      );
+      let rows = await probe.rowCount();
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        const again = await probe.rowCount();
+        if (again === rows) break;
+        rows = again;
+      }
+      return { rows, timedOut, seconds: (performance.now() - started) / 1000 };
+    },
+    async close() {
+      redis.disconnect();
+      await db.end();
+    },
+  };
+  return probe;
+}

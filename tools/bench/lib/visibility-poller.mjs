@@ -1,0 +1,50 @@
+// Freshness: how long after its 202 an entry is visible in PostgreSQL. Sampled entries carry a unique
+// `id` (stored as event_id, uniquely indexed); after their 202 the poller asks for them every ~20 ms and
+// records when each first shows up. The time recorded is the start of the query that found the row, so
+// a figure is an upper bound, too high by at most one poll interval plus one query.
+export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000 } = {}) {
+  const pending = new Map();
+  const seen = [];
+  let running = true;
+  let loop;
+
+  const pollOnce = async () => {
+    if (pending.size === 0) return;
+    const ids = [...pending.keys()].slice(0, maxIdsPerQuery);
+    const queriedAt = performance.now();
+    const { rows } = await db.query('SELECT event_id FROM logs WHERE event_id = ANY($1::varchar[])', [ids]);
+    for (const { event_id: id } of rows) {
+      const answeredAt = pending.get(id);
+      pending.delete(id);
+      seen.push({ answeredAt, visibleAt: queriedAt, freshnessMs: Math.max(0, queriedAt - answeredAt) });
+    }
+  };
+
+  const run = async () => {
+    while (running) {
+      const started = performance.now();
+      await pollOnce();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (performance.now() - started))));
+    }
+  };
+
+  return {
+    start() {
+      loop = run();
+    },
+    /** The entry `id` was answered 202 at `answeredAt` (performance.now()). */
+    track(id, answeredAt) {
+      pending.set(id, answeredAt);
+    },
+    /** Keeps polling until every tracked id was seen or `timeoutMs` passed; then stops. */
+    async finish(timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      while (pending.size > 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      }
+      running = false;
+      await loop;
+      return { seen, unseen: pending.size };
+    },
+  };
+}
