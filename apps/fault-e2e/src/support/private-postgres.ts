@@ -102,10 +102,11 @@ export class PrivatePostgres {
   }
 
   /**
-   * Stops the postmaster by PID: SIGINT is PostgreSQL's "fast" shutdown (sessions are cut, clean
-   * checkpoint), SIGKILL a crash (recovery at the next start). Waits for the exit.
+   * Stops the postmaster by PID and waits for it: SIGINT is PostgreSQL's "fast" shutdown (sessions
+   * are cut, clean checkpoint), SIGQUIT its "immediate" one (no checkpoint: crash recovery at the
+   * next start), SIGKILL a last resort.
    */
-  async stop(signal: 'SIGINT' | 'SIGKILL' = 'SIGINT', timeoutMs = 30000): Promise<void> {
+  async stop(signal: 'SIGINT' | 'SIGQUIT' | 'SIGKILL' = 'SIGINT', timeoutMs = 30000): Promise<void> {
     const child = this.child;
     if (!child || !this.isRunning) return;
     child.kill(signal);

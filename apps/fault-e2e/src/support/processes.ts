@@ -82,6 +82,19 @@ export class ServiceProcess {
     }
   }
 
+  /** The exit status once the process ends by itself, or null if it is still running after `timeoutMs`. */
+  async exitWithin(timeoutMs: number): Promise<ExitStatus | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   logs(): string {
     return this.output.join('');
   }

@@ -35,4 +35,31 @@ export class IngestConfig {
   @IsInt() @Min(100) SHUTDOWN_TIMEOUT_MS: number = 10000;
 
   @IsIn(SERVICE_LOG_LEVELS) LOG_LEVEL: ServiceLogLevel = 'info';
+
+  // --- API keys and tenants (auth/). The keys are never echoed: these two rules cannot fail on a
+  // string, and the key parser's errors name a position, not a value.
+  /** Comma-separated `tenant:key` pairs. Unset (and no API_KEYS_FILE): the API is open, tenant "default". */
+  @IsOptional() @IsString() API_KEYS?: string;
+  /** A file of `tenant:key` lines (# comments), read at start; combined with API_KEYS. */
+  @IsOptional() @IsString() API_KEYS_FILE?: string;
+  /** Entries per second one tenant may submit to this instance (token bucket; 0 = no quota). */
+  @IsInt() @Min(0) TENANT_QUOTA_PER_SECOND: number = 10000;
+  /** Entries a tenant may submit at once above the rate; also the largest batch a tenant can ever send. */
+  @IsInt() @Min(1) TENANT_QUOTA_BURST: number = 20000;
+
+  // --- Read side (query/, tail/).
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
+  DB_SCHEMA: string = 'public';
+  /** Connections this instance's read pool may hold: at most this many queries at once. */
+  @IsInt() @Min(1) @Max(100) QUERY_POOL_SIZE: number = 4;
+  /** statement_timeout of a read; a query that runs longer is cancelled and answered 503. */
+  @IsInt() @Min(100) @Max(300000) QUERY_TIMEOUT_MS: number = 5000;
+  /** Entries waiting for one slow tail reader before it is dropped. */
+  @IsInt() @Min(10) @Max(100000) TAIL_BUFFER_ENTRIES: number = 1000;
+  /** Tail connections one instance serves at once; more are answered 503. */
+  @IsInt() @Min(1) @Max(10000) TAIL_MAX_CLIENTS: number = 100;
+  /** A comment line sent this often keeps idle tail connections open through proxies. */
+  @IsInt() @Min(1000) @Max(120000) TAIL_HEARTBEAT_MS: number = 15000;
 }

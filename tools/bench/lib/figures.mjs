@@ -1,0 +1,197 @@
+// From raw runs to the figures the table quotes: medians with min–max, ratios to the ceilings and to
+// the reference, the targets of issue 5, memory peaks, CPU per stage and the bench's own checks.
+import { ratio, summarize } from './stats.mjs';
+
+export const TARGETS = {
+  singleVsReference: 8,
+  batchEntriesPerS: 80000,
+  drainVsCopy: 0.8,
+  freshnessP99Ms: 500,
+  ingestRssMiB: 150,
+  workerRssMiB: 200,
+  // "Flat while a backlog grows": the rise within a run stays under this share of the RSS at its start.
+  flatRise: 0.1,
+};
+
+export const CPU_GROUPS = ['nginx', 'ingest-1', 'ingest-2', 'redis', 'worker', 'postgres', 'app-8001', 'app-8002', 'loadgen', 'bench', 'other'];
+// Single-threaded stages are saturated near 100% of one core; nginx has 2 worker processes.
+const STAGE_CORES = { nginx: 2, 'ingest-1': 1, 'ingest-2': 1, redis: 1, worker: 1, postgres: 1, 'app-8001': 1, 'app-8002': 1 };
+
+const of = (runs, key) => summarize(runs.map((run) => run[key]));
+
+function medianCpu(runs) {
+  const withCpu = runs.filter((run) => run.cpu);
+  if (withCpu.length === 0) return null;
+  const keys = new Set(withCpu.flatMap((run) => Object.keys(run.cpu.percent)));
+  return Object.fromEntries([...keys].map((key) => [key, summarize(withCpu.map((run) => run.cpu.percent[key] ?? 0)).median]));
+}
+
+/** Which stage limits a scenario, judged from CPU: a stage at ≥ 85% of its cores, or a machine with < 10% idle. */
+export function bottleneck(cpu) {
+  if (!cpu) return 'no CPU data';
+  const stages = Object.entries(STAGE_CORES)
+    .filter(([name]) => Number.isFinite(cpu[name]))
+    .map(([name, cores]) => ({ name, load: cpu[name] / (100 * cores), percent: cpu[name] }))
+    .sort((a, b) => b.load - a.load);
+  const saturated = stages.filter((stage) => stage.load >= 0.85);
+  if (saturated.length > 0) {
+    return `${saturated.map((s) => `${s.name} ${Math.round(s.percent)}%`).join(', ')} of a core: saturated`;
+  }
+  const top = stages.slice(0, 2).map((s) => `${s.name} ${Math.round(s.percent)}%`).join(', ');
+  if (cpu.machineIdle < 10) return `both cores busy (idle ${Math.round(cpu.machineIdle)}%), no single stage saturated; largest: ${top}`;
+  return `no stage saturated (machine idle ${Math.round(cpu.machineIdle)}%); largest: ${top}`;
+}
+
+function memoryFigures(results) {
+  const runs = [
+    ...Object.values(results.batch?.variants ?? {}).flatMap((variant) => variant.runs),
+    ...(results.drain?.runs ?? []),
+  ].filter((run) => run.memory);
+  if (runs.length === 0) return null;
+  const peak = (name) => Math.max(...runs.map((run) => run.memory[name]?.peakMiB ?? Number.NaN).filter(Number.isFinite));
+  // Within each batch run the worker keeps storing while the backlog grows: the RSS rise from the run's
+  // start to the end of its load is what "flat while a backlog grows" is about.
+  const batchRuns = Object.values(results.batch?.variants ?? {}).flatMap((variant) => variant.runs);
+  const rise = (name) => {
+    const rises = batchRuns
+      .filter((run) => run.memory?.[name])
+      .map((run) => ({ rise: run.loadEndRss[name] - run.memory[name].startMiB, start: run.memory[name].startMiB, backlog: run.backlogPeak }));
+    if (rises.length === 0) return null;
+    return rises.reduce((worst, current) => (current.rise / current.start > worst.rise / worst.start ? current : worst));
+  };
+  return {
+    peakMiB: { 'ingest-1': peak('ingest-1'), 'ingest-2': peak('ingest-2'), worker: peak('worker') },
+    worstRise: { 'ingest-1': rise('ingest-1'), 'ingest-2': rise('ingest-2'), worker: rise('worker') },
+  };
+}
+
+function checkFailures(results) {
+  const failures = [];
+  const visit = (label, runs) =>
+    runs.forEach((run, i) => {
+      if (run.check && !run.check.ok) failures.push(`${label} run ${i + 1}: ${run.check.problems.join('; ')}`);
+    });
+  if (results.single) visit('1 single-entry', results.single.runs);
+  for (const [name, variant] of Object.entries(results.batch?.variants ?? {})) visit(`2 batch ${name}`, variant.runs);
+  if (results.drain) visit('3 worker drain', results.drain.runs);
+  if (results.sustained) visit('4 sustained', [results.sustained]);
+  return failures;
+}
+
+function extraRows(results) {
+  const runs = [...(results.single?.runs ?? []), ...Object.values(results.batch?.variants ?? {}).flatMap((v) => v.runs)];
+  return runs.length === 0 ? null : Math.max(...runs.map((run) => run.check?.extraRows ?? 0));
+}
+
+export function deriveFigures(results) {
+  const f = { targets: [] };
+  const c = results.ceilings ?? {};
+  f.nginx204 = c.nginx204 && { rps: of(c.nginx204.runs, 'rps'), p50: of(c.nginx204.runs, 'p50Ms'), p99: of(c.nginx204.runs, 'p99Ms'), cpu: medianCpu(c.nginx204.runs) };
+  f.redis = c.redisXadd && { opsPerS: of(c.redisXadd.runs, 'opsPerS'), valueBytes: c.redisXadd.valueBytes, pipeline: c.redisXadd.pipeline };
+  f.copy = c.pgCopy && { rowsPerS: of(c.pgCopy.runs, 'rowsPerS'), rows: c.pgCopy.runs[0]?.rows };
+
+  const ref = results.reference;
+  f.reference = ref && !ref.skipped
+    ? {
+        rps: of(ref.singleEntry.runs, 'rps'),
+        p50: of(ref.singleEntry.runs, 'p50Ms'),
+        p99: of(ref.singleEntry.runs, 'p99Ms'),
+        non2xx: ref.singleEntry.runs.reduce((sum, run) => sum + run.non2xx, 0),
+        cpu: medianCpu(ref.singleEntry.runs),
+        drainRowsPerS: of(ref.drain.runs, 'rowsPerS'),
+      }
+    : null;
+
+  if (results.single) {
+    const runs = results.single.runs;
+    f.single = {
+      rps: of(runs, 'rps'),
+      p50: of(runs, 'p50Ms'),
+      p99: of(runs, 'p99Ms'),
+      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      socketErrors: runs.reduce((sum, run) => sum + run.socketErrors, 0),
+      cpu: medianCpu(runs),
+    };
+    f.single.ofCeiling = ratio(f.single.rps.median, f.nginx204?.rps.median);
+    f.single.xReference = ratio(f.single.rps.median, f.reference?.rps.median);
+    f.targets.push({
+      name: `single-entry ingest ≥ ${TARGETS.singleVsReference}× the reference`,
+      value: f.single.xReference,
+      met: Number.isFinite(f.single.xReference) ? f.single.xReference >= TARGETS.singleVsReference : null,
+    });
+  }
+
+  if (results.batch) {
+    f.batch = Object.fromEntries(
+      Object.entries(results.batch.variants).map(([name, variant]) => [
+        name,
+        {
+          ...variant,
+          entriesPerS: of(variant.runs, 'entriesPerS'),
+          rps: of(variant.runs, 'rps'),
+          p50: of(variant.runs, 'p50Ms'),
+          p99: of(variant.runs, 'p99Ms'),
+          non2xx: variant.runs.reduce((sum, run) => sum + run.non2xx, 0),
+          backlogPeak: of(variant.runs, 'backlogPeak'),
+          drainS: of(variant.runs, 'drainS'),
+          cpu: medianCpu(variant.runs),
+          ofCeiling: ratio(of(variant.runs, 'entriesPerS').median, f.redis?.opsPerS.median),
+        },
+      ]),
+    );
+    const best = Object.entries(f.batch).sort((a, b) => b[1].entriesPerS.median - a[1].entriesPerS.median)[0];
+    f.bestBatch = { name: best[0], ...best[1] };
+    f.targets.push({
+      name: `batch ingest ≥ ${TARGETS.batchEntriesPerS.toLocaleString('en-US')} entries/s (best variant: ${best[0]})`,
+      value: best[1].entriesPerS.median,
+      met: best[1].entriesPerS.median >= TARGETS.batchEntriesPerS,
+    });
+  }
+
+  if (results.drain) {
+    const runs = results.drain.runs;
+    f.drain = {
+      entries: results.drain.entries,
+      rowsPerS: of(runs, 'rowsPerS'),
+      seconds: of(runs, 'seconds'),
+      startupS: of(runs, 'startupS'),
+      steadyRowsPerS: summarize(runs.map((run) => run.rows / run.secondsFromFirstRow)),
+      cpu: medianCpu(runs),
+    };
+    f.drain.ofCopy = ratio(f.drain.rowsPerS.median, f.copy?.rowsPerS.median);
+    f.drain.xReference = ratio(f.drain.rowsPerS.median, f.reference?.drainRowsPerS.median);
+    f.targets.push({
+      name: `worker drain ≥ ${Math.round(TARGETS.drainVsCopy * 100)}% of psql \\copy of the same rows`,
+      value: f.drain.ofCopy,
+      met: Number.isFinite(f.drain.ofCopy) ? f.drain.ofCopy >= TARGETS.drainVsCopy : null,
+    });
+  }
+
+  if (results.sustained) {
+    const s = results.sustained;
+    f.sustained = { ...s, cpu: s.cpu?.percent ?? null };
+    f.targets.push({
+      name: `freshness p99 < ${TARGETS.freshnessP99Ms} ms at half the maximum sustained rate (${s.rateNote ?? ''})`,
+      value: s.freshnessP99,
+      met: Number.isFinite(s.freshnessP99) ? s.freshnessP99 < TARGETS.freshnessP99Ms : null,
+    });
+  }
+
+  f.memory = memoryFigures(results);
+  if (f.memory) {
+    const { peakMiB, worstRise } = f.memory;
+    const ingestPeak = Math.max(peakMiB['ingest-1'], peakMiB['ingest-2']);
+    f.targets.push({ name: `ingest peak RSS ≤ ${TARGETS.ingestRssMiB} MiB`, value: ingestPeak, met: ingestPeak <= TARGETS.ingestRssMiB });
+    f.targets.push({ name: `worker peak RSS ≤ ${TARGETS.workerRssMiB} MiB`, value: peakMiB.worker, met: peakMiB.worker <= TARGETS.workerRssMiB });
+    const rises = Object.values(worstRise).filter(Boolean);
+    if (rises.length > 0) {
+      const flat = rises.every((r) => r.rise <= TARGETS.flatRise * r.start);
+      f.targets.push({ name: `RSS flat while the backlog grows (rise < ${TARGETS.flatRise * 100}% within a batch run)`, value: null, met: flat });
+    }
+  }
+
+  f.checkFailures = checkFailures(results);
+  f.maxExtraRows = extraRows(results);
+  f.targets.push({ name: 'every run: rows stored = entries accepted, ≥ 2xx entries', value: null, met: f.checkFailures.length === 0 });
+  return f;
+}

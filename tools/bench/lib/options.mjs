@@ -1,0 +1,123 @@
+// Command-line options of `npm run bench`, with the full and --quick profiles.
+export const USAGE = `usage: npm run bench -- [options]      (node tools/bench/run.mjs)
+
+Starts a private Logpipe stack (tools/stack, state in .bench/stack), measures it, prints a Markdown
+table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See BENCHMARKS.md.
+
+  --quick                 smoke run (about a minute after the stack is up): 1 run each, short loads,
+                          no reference, nothing appended unless --append
+  --runs N                runs per figure (default 3)
+  --load-seconds S        single-entry and nginx-204 runs (default 10)
+  --batch-seconds S       each batch run (default 5)
+  --drain-entries N       pre-filled backlog for the worker drain (default 200000)
+  --sustained-seconds S   sustained run (default 60)
+  --rate N                offered entries/s in the sustained run (default: half the maximum sustained
+                          rate measured before it, min(best batch entries/s, drain rows/s))
+  --fresh-batch N         entries per request in the sustained run (default 100)
+  --only LIST             comma list of: ceilings,1,2,3,4,reference (default: all)
+  --port-base N           the bench stack's ports N..N+5, nginx 204 ceiling on N+6 (default 8288)
+  --state-dir DIR         the bench stack's state dir (default .bench/stack); its data is erased
+  --reference / --no-reference   measure ../shared/seed-baseline in the same run (default: on, off with --quick)
+  --reference-drain-runs N       worker drain runs of the reference (default 1: it takes ~25 s each)
+  --append / --no-append  append the Markdown to BENCHMARKS.md (default: on, off with --quick)
+  --keep-stack            leave the bench stack running at the end
+  --skip-build            start the stack with the bundles already in dist/
+  --drain-timeout S       longest wait for a backlog to drain (default 180)
+`;
+
+const PROFILES = {
+  full: {
+    runs: 3,
+    loadSeconds: 10,
+    batchSeconds: 5,
+    drainEntries: 200000,
+    sustainedSeconds: 60,
+    reference: true,
+    append: true,
+    redisRequests: 200000,
+  },
+  quick: {
+    runs: 1,
+    loadSeconds: 3,
+    batchSeconds: 2,
+    drainEntries: 20000,
+    sustainedSeconds: 10,
+    reference: false,
+    append: false,
+    redisRequests: 50000,
+  },
+};
+
+const COMMON = {
+  singleConnections: 64,
+  batchConnections: 16,
+  batchSizes: [100, 1000],
+  freshBatch: 100,
+  freshConnections: 32,
+  freshPollMs: 20,
+  redisPipeline: 16,
+  referenceDrainRuns: 1,
+  portBase: 8288,
+  stateDir: '.bench/stack',
+  keepStack: false,
+  skipBuild: false,
+  drainTimeoutS: 180,
+  rate: null,
+  only: ['ceilings', '1', '2', '3', '4', 'reference'],
+};
+
+const NUMERIC = {
+  '--runs': 'runs',
+  '--load-seconds': 'loadSeconds',
+  '--batch-seconds': 'batchSeconds',
+  '--drain-entries': 'drainEntries',
+  '--sustained-seconds': 'sustainedSeconds',
+  '--rate': 'rate',
+  '--fresh-batch': 'freshBatch',
+  '--port-base': 'portBase',
+  '--reference-drain-runs': 'referenceDrainRuns',
+  '--drain-timeout': 'drainTimeoutS',
+};
+const BOOLEAN = {
+  '--reference': ['reference', true],
+  '--no-reference': ['reference', false],
+  '--append': ['append', true],
+  '--no-append': ['append', false],
+  '--keep-stack': ['keepStack', true],
+  '--skip-build': ['skipBuild', true],
+};
+
+export class UsageError extends Error {}
+
+export function parseOptions(argv) {
+  const quick = argv.includes('--quick');
+  const opts = { ...COMMON, ...PROFILES[quick ? 'quick' : 'full'], mode: quick ? 'quick' : 'full' };
+  for (let i = 0; i < argv.length; i += 1) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    if (name === '--quick') continue;
+    if (name === '--help' || name === '-h') return { ...opts, help: true };
+    if (Object.hasOwn(BOOLEAN, name)) {
+      const [key, value] = BOOLEAN[name];
+      opts[key] = value;
+      continue;
+    }
+    const value = inline ?? argv[(i += 1)];
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    if (Object.hasOwn(NUMERIC, name)) {
+      const number = Number(value);
+      if (!Number.isFinite(number) || number <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`);
+      opts[NUMERIC[name]] = number;
+    } else if (name === '--only') {
+      opts.only = value.split(',').map((part) => part.trim());
+      const unknown = opts.only.filter((part) => !COMMON.only.includes(part));
+      if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')} (known: ${COMMON.only.join(',')})`);
+    } else if (name === '--state-dir') {
+      opts.stateDir = value;
+    } else {
+      throw new UsageError(`unknown option ${name}`);
+    }
+  }
+  if (opts.drainEntries % 1000 !== 0) throw new UsageError('--drain-entries must be a multiple of 1000 (it is sent in batches of 1000)');
+  opts.batchVariants = opts.batchSizes.flatMap((size) => [`json-${size}`, `ndjson-gzip-${size}`]);
+  return opts;
+}

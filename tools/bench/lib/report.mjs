@@ -1,0 +1,204 @@
+// The run as Markdown: a heading with date, machine and load, the summary table (every figure with its
+// ceiling and reference ratios), the targets, CPU by stage with the likely bottleneck, details, the chart.
+import { bottleneck } from './figures.mjs';
+import { DASH, fixed, int, medianRange, percent, times } from './format.mjs';
+
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const latency = (p50, p99) => `${medianRange(p50, (v) => fixed(v, 1))} / ${medianRange(p99, (v) => fixed(v, 1))}`;
+
+function heading(results) {
+  const m = results.machine;
+  const o = results.options;
+  const env = Object.entries(results.stackEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  return [
+    `## ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC — ${results.mode} run`,
+    '',
+    `- Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}, nginx ${m.nginx}, Redis ${m.redis}, PostgreSQL ${m.postgres}, wrk ${m.wrk}; commit ${m.commit}.`,
+    `- Load average (1/5/15 min) before: ${results.loadBefore.join(' ')}; after: ${results.loadAfter.join(' ')}. ` +
+      'Shared machine: the "other" column below is CPU used by processes outside the benchmark during the run.',
+    `- Stack under test: \`tools/stack\` in \`${o.stateDir}\`, port base ${o.portBase}, with ${env || 'no overrides'}. ` +
+      'The per-IP rate limit is raised because one client address sends everything (the reference did the same).',
+    `- Each figure: median of ${o.runs} run(s), min–max in brackets. wrk -t2: ${o.loadSeconds} s per single-entry run ` +
+      `(${o.singleConnections} connections), ${o.batchSeconds} s per batch run (${o.batchConnections} connections); drain of ` +
+      `${int(o.drainEntries)} entries; sustained ${o.sustainedSeconds} s. The whole bench took ${fixed(results.wallSeconds / 60, 1)} min.`,
+    '',
+  ];
+}
+
+function summaryTable(results, f) {
+  const lines = [
+    row(['#', 'figure', 'Logpipe', 'ceiling, same run', '÷ ceiling', 'reference', 'Logpipe ÷ reference']),
+    row(['---', '---', '---:', '---', '---:', '---:', '---:']),
+  ];
+  const ref = f.reference;
+  if (f.single) {
+    lines.push(
+      row([
+        '1',
+        `single entry \`POST /api/log\`, ${results.single.connections} connections: req/s`,
+        medianRange(f.single.rps),
+        f.nginx204 ? `nginx \`return 204\`: ${medianRange(f.nginx204.rps)}` : DASH,
+        percent(f.single.ofCeiling),
+        ref ? medianRange(ref.rps) : DASH,
+        times(f.single.xReference),
+      ]),
+      row([
+        '1',
+        'latency p50 / p99, ms',
+        latency(f.single.p50, f.single.p99),
+        f.nginx204 ? latency(f.nginx204.p50, f.nginx204.p99) : DASH,
+        '',
+        ref ? latency(ref.p50, ref.p99) : DASH,
+        '',
+      ]),
+      row(['1', 'non-2xx / socket errors (all runs)', `${f.single.non2xx} / ${f.single.socketErrors}`, '', '', ref ? String(ref.non2xx) : DASH, '']),
+    );
+  }
+  for (const [name, b] of Object.entries(f.batch ?? {})) {
+    const label = b.format === 'json' ? 'JSON array' : 'gzip NDJSON';
+    lines.push(
+      row([
+        '2',
+        `\`POST /api/logs\`, ${label}, ${int(b.entriesPerRequest)} entries/request: entries/s`,
+        medianRange(b.entriesPerS),
+        f.redis ? `Redis XADD, ${f.redis.valueBytes}-byte stored value, -P ${f.redis.pipeline}: ${medianRange(f.redis.opsPerS)}/s` : DASH,
+        percent(b.ofCeiling),
+        DASH,
+        DASH,
+      ]),
+    );
+  }
+  if (f.drain) {
+    lines.push(
+      row([
+        '3',
+        `worker drain, ${int(f.drain.entries)} pre-filled entries, worker started cold: rows/s`,
+        medianRange(f.drain.rowsPerS),
+        f.copy ? `psql \`\\copy\` of the same rows: ${medianRange(f.copy.rowsPerS)}` : DASH,
+        percent(f.drain.ofCopy),
+        ref ? medianRange(ref.drainRowsPerS) : DASH,
+        times(f.drain.xReference),
+      ]),
+    );
+  }
+  if (f.sustained) {
+    const s = f.sustained;
+    lines.push(
+      row([
+        '4',
+        `sustained ${s.durationS} s at ${int(s.offeredPerS)} entries/s offered (${s.rateNote}), batches of ${s.batchSize}: freshness (202 → row visible) p50 / p99, ms`,
+        `${fixed(s.freshnessP50, 0)} / ${fixed(s.freshnessP99, 0)} (max ${fixed(s.freshnessMax, 0)}, ${int(s.samples)} samples)`,
+        '',
+        '',
+        DASH,
+        '',
+      ]),
+      row(['4', 'entries/s answered 202; backlog max / at the end of the run', `${int(s.acceptedPerS)}; ${int(s.backlogMax)} / ${int(s.backlogAtEnd)}`, '', '', DASH, '']),
+    );
+  }
+  if (f.memory) {
+    const { peakMiB, worstRise } = f.memory;
+    lines.push(
+      row(['5', 'peak RSS during 2 and 3, MiB: ingest-1 / ingest-2 / worker', ['ingest-1', 'ingest-2', 'worker'].map((n) => fixed(peakMiB[n], 0)).join(' / '), '', '', DASH, '']),
+      row([
+        '5',
+        'largest RSS rise within a batch run while the backlog grew, MiB: ingest-1 / ingest-2 / worker',
+        ['ingest-1', 'ingest-2', 'worker']
+          .map((n) => (worstRise[n] ? `${worstRise[n].rise >= 0 ? '+' : ''}${fixed(worstRise[n].rise, 0)} (from ${fixed(worstRise[n].start, 0)}, backlog ${int(worstRise[n].backlog)})` : DASH))
+          .join(' / '),
+        '',
+        '',
+        DASH,
+        '',
+      ]),
+    );
+  }
+  return lines;
+}
+
+function targetsTable(f) {
+  const show = (t) => {
+    if (t.value === null || t.value === undefined) return '';
+    if (t.name.includes('×')) return times(t.value);
+    if (t.name.includes('%')) return percent(t.value);
+    if (t.name.includes('MiB')) return `${fixed(t.value, 0)} MiB`;
+    if (t.name.includes(' ms')) return `${fixed(t.value, 0)} ms`;
+    return int(t.value);
+  };
+  return [
+    row(['target (issue 5)', 'measured', 'met']),
+    row(['---', '---:', '---']),
+    ...f.targets.map((t) => row([t.name, show(t), t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'])),
+  ];
+}
+
+function cpuTable(results, f) {
+  const columns = ['nginx', 'ingest-1', 'ingest-2', 'redis', 'worker', 'postgres', 'loadgen', 'bench', 'other'];
+  const lines = [
+    row(['scenario', ...columns.map((c) => (c === 'loadgen' ? 'wrk' : c)), 'machine idle', 'what saturates']),
+    row(['---', ...columns.map(() => '---:'), '---:', '---']),
+  ];
+  const add = (label, cpu) => {
+    if (!cpu) return;
+    const cells = columns.map((c) => fixed(cpu[c], 0));
+    lines.push(row([label, ...cells, `${fixed(cpu.machineIdle, 0)}%`, bottleneck(cpu)]));
+  };
+  add('1 single entry', f.single?.cpu);
+  for (const [name, b] of Object.entries(f.batch ?? {})) add(`2 batch ${name}`, b.cpu);
+  add('3 worker drain', f.drain?.cpu);
+  add('4 sustained', f.sustained?.cpu);
+  add('ceiling: nginx 204', f.nginx204?.cpu);
+  if (f.reference?.cpu) {
+    const c = f.reference.cpu;
+    add('reference 1 (uvicorn apps in the ingest columns)', { ...c, 'ingest-1': c['app-8001'], 'ingest-2': c['app-8002'] });
+  }
+  return lines;
+}
+
+function details(results, f) {
+  const lines = [];
+  if (f.batch) {
+    lines.push(
+      row(['batch variant', 'body bytes', 'req/s', 'entries/s', 'p50 / p99, ms', 'non-2xx', 'backlog peak', 's to drain after the run']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      ...Object.entries(f.batch).map(([name, b]) =>
+        row([name, int(b.bodyBytes), medianRange(b.rps), medianRange(b.entriesPerS), latency(b.p50, b.p99), String(b.non2xx), medianRange(b.backlogPeak), medianRange(b.drainS, (v) => fixed(v, 1))]),
+      ),
+      '',
+    );
+  }
+  if (f.drain) {
+    lines.push(
+      `Worker drain: ${medianRange(f.drain.seconds, (v) => fixed(v, 2))} s from the worker process's start until all ${int(f.drain.entries)} rows ` +
+        `were stored; the first row after ${medianRange(f.drain.startupS, (v) => fixed(v, 2))} s (start-up); ` +
+        `${medianRange(f.drain.steadyRowsPerS)} rows/s counted from the first row.`,
+      '',
+    );
+  }
+  const checks =
+    f.checkFailures.length === 0
+      ? `Checks: in every run the rows stored equal the entries Redis accepted, and are at least the entries answered 2xx ` +
+        `(rows − 2xx entries at most ${int(f.maxExtraRows)}: requests wrk left in flight when its time was up).`
+      : `**Check failures:** ${f.checkFailures.join('; ')}`;
+  lines.push(checks, '');
+  const skipped = results.reference?.skipped;
+  if (skipped) lines.push(`Reference: ${skipped}.`, '');
+  return lines;
+}
+
+/** The Markdown section for one run; `chartLink` is relative to BENCHMARKS.md. */
+export function renderMarkdown(results, f, { chartLink } = {}) {
+  return [
+    ...heading(results),
+    ...summaryTable(results, f),
+    '',
+    ...targetsTable(f),
+    '',
+    'CPU by stage while the load ran (median of the runs, % of one core; 2 cores = 200%):',
+    '',
+    ...cpuTable(results, f),
+    '',
+    ...details(results, f),
+    ...(chartLink ? [`![Scenario 4: throughput, freshness and backlog over time](${chartLink})`, ''] : []),
+  ].join('\n');
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// `npm run bench`: issue 5's benchmark of the real stack on this machine. BENCHMARKS.md describes the
+// scenarios, the ceilings and how to read the table; `--help` lists the options.
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nginx204Ceiling } from './ceilings/nginx-204.mjs';
+import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
+import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
+import { sustainedChartSvg } from './lib/chart.mjs';
+import { deriveFigures } from './lib/figures.mjs';
+import { int } from './lib/format.mjs';
+import { describeMachine, loadAverage } from './lib/machine.mjs';
+import { USAGE, UsageError, parseOptions } from './lib/options.mjs';
+import { makeBodies } from './lib/payload.mjs';
+import { openProbe } from './lib/pipeline-probe.mjs';
+import { progress, say } from './lib/progress.mjs';
+import { referenceRun } from './lib/reference.mjs';
+import { renderMarkdown } from './lib/report.mjs';
+import { benchStack } from './lib/stack.mjs';
+import { summarize } from './lib/stats.mjs';
+import { ensureTools, svgToPng } from './lib/tools.mjs';
+import { runWrk, writeBodyFile } from './lib/wrk.mjs';
+import { batchScenario } from './scenarios/batch.mjs';
+import { singleEntryScenario } from './scenarios/single-entry.mjs';
+import { sustainedScenario } from './scenarios/sustained.mjs';
+import { workerDrainScenario } from './scenarios/worker-drain.mjs';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// One client address sends everything, so nginx's per-IP limit is raised far above any rate this
+// machine reaches (the reference harness did the same); the rest of the stack runs as configured.
+const STACK_OVERRIDES = { RATE_LIMIT_RPS: '1000000', RATE_LIMIT_BURST: '100000' };
+// The apps' tuning variables (README "Configuration"): when set for a run, the table says so.
+const REPORTED_ENV = /^(BATCH_|CLAIM_|TRIM_|BACKLOG_|MAX_|REDIS_COMMAND_TIMEOUT_MS$|LOG_LEVEL$|NODE_OPTIONS$|UV_THREADPOOL_SIZE$)/;
+
+function fileStamp(date) {
+  return date.toISOString().slice(0, 16).replace(':', '');
+}
+
+/** A few seconds of each kind of load, not measured: JIT, connection pools and caches warm up. */
+async function warmUp(ctx) {
+  const { stack, bodyFiles, probe, opts } = ctx;
+  const seconds = opts.mode === 'quick' ? 1 : 3;
+  progress('warm-up', { note: `${seconds} s single entries, ${seconds} s batches` });
+  await runWrk({ url: `${stack.nginxUrl}/api/log`, bodyFile: bodyFiles.single, format: 'json', connections: 16, durationS: seconds });
+  await runWrk({ url: `${stack.nginxUrl}/api/logs`, bodyFile: bodyFiles['json-100'], format: 'json', connections: 8, durationS: seconds });
+  await probe.waitDrained({ timeoutMs: opts.drainTimeoutS * 1000, onTick: ({ backlog }) => progress('warm-up', { backlog, note: 'draining' }) });
+}
+
+/** Half the maximum sustained rate: the pipeline sustains no more than its slower half can do. */
+function offeredRate(results, opts) {
+  if (opts.rate) return { ratePerS: opts.rate, note: 'set with --rate' };
+  const batch = Object.values(results.batch?.variants ?? {}).map((variant) => summarize(variant.runs.map((run) => run.entriesPerS)).median);
+  const bestBatch = batch.length > 0 ? Math.max(...batch) : Number.NaN;
+  const drain = summarize((results.drain?.runs ?? []).map((run) => run.rowsPerS)).median;
+  const max = Math.min(...[bestBatch, drain].filter(Number.isFinite));
+  if (!Number.isFinite(max)) return { ratePerS: 5000, note: 'default 5,000: scenarios 2 and 3 did not run' };
+  return {
+    ratePerS: Math.round(max / 2),
+    note: `half of ${int(max)} = min(best batch ${int(bestBatch)}, drain ${int(drain)})`,
+  };
+}
+
+function writeOutputs(results, figures, { runDir, stamp, opts }) {
+  let chartLink;
+  if (results.sustained) {
+    const svg = sustainedChartSvg({
+      title: `Logpipe sustained ${results.sustained.durationS} s at ${int(results.sustained.offeredPerS)} entries/s offered`,
+      subtitle: `${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${results.machine.cores} cores ${results.machine.cpu}, load average before ${results.loadBefore[0]}, commit ${results.machine.commit}`,
+      series: results.sustained.series,
+    });
+    const chartDir = opts.append ? join(REPO_ROOT, 'docs', 'bench') : runDir;
+    mkdirSync(chartDir, { recursive: true });
+    const svgFile = join(chartDir, `${stamp}.svg`);
+    writeFileSync(svgFile, svg);
+    const png = svgToPng(svgFile, svgFile.replace(/\.svg$/, '.png'));
+    chartLink = relative(REPO_ROOT, svgFile);
+    say(`chart: ${svgFile}${png ? ' (and .png)' : ''}`);
+  }
+  const markdown = renderMarkdown(results, figures, { chartLink });
+  writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(join(runDir, 'report.md'), `${markdown}\n`);
+  if (opts.append) {
+    const file = join(REPO_ROOT, 'BENCHMARKS.md');
+    if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nRuns of `npm run bench`, newest last.\n');
+    appendFileSync(file, `\n${markdown}\n`);
+    say(`appended to ${file}`);
+  }
+  return markdown;
+}
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  ensureTools(say);
+  const started = new Date();
+  const stamp = fileStamp(started);
+  const runDir = join(REPO_ROOT, '.bench', 'runs', stamp);
+  mkdirSync(runDir, { recursive: true });
+  const stateDir = resolve(REPO_ROOT, opts.stateDir);
+  const env = { ...process.env, ...STACK_OVERRIDES };
+  const stackEnv = {
+    ...STACK_OVERRIDES,
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => REPORTED_ENV.test(key))),
+  };
+  const results = {
+    startedAt: started.toISOString(),
+    mode: opts.mode,
+    machine: describeMachine(REPO_ROOT),
+    loadBefore: loadAverage(),
+    options: { ...opts, stateDir: relative(REPO_ROOT, stateDir) || stateDir },
+    stackEnv,
+    ceilings: {},
+  };
+  say(`bench (${opts.mode}): load average ${results.loadBefore.join(' ')}; raw results in ${runDir}`);
+
+  const stackLog = join(runDir, 'stack.log');
+  const stack = benchStack({ repoRoot: REPO_ROOT, stateDir, portBase: opts.portBase, env, log: (text) => appendFileSync(stackLog, text) });
+  // Ctrl-C: stop the bench stack rather than leave it running.
+  process.once('SIGINT', () => {
+    say('bench: interrupted; stopping the bench stack');
+    stack.down().finally(() => process.exit(130));
+  });
+  progress('stack', { note: `fresh start in ${stateDir} (log: ${stackLog})` });
+  await stack.down({ purge: true });
+  await stack.up({ skipBuild: opts.skipBuild });
+  say(`stack up: ${stack.nginxUrl} (ingest ${stack.urls.INGEST_1_URL}, ${stack.urls.INGEST_2_URL})`);
+  const probe = await openProbe({ redisUrl: stack.urls.REDIS_URL, databaseUrl: stack.urls.DATABASE_URL });
+  const bodies = makeBodies({ batchSizes: opts.batchSizes });
+  const bodyFiles = Object.fromEntries(Object.entries(bodies).map(([name, { body }]) => [name, writeBodyFile(runDir, name, body)]));
+  const ctx = { opts, stack, probe, bodies, bodyFiles, runDir, repoRoot: REPO_ROOT };
+  const wanted = (part) => opts.only.includes(part);
+
+  try {
+    await warmUp(ctx);
+    if (wanted('ceilings')) results.ceilings.nginx204 = await nginx204Ceiling(ctx);
+    if (wanted('1')) results.single = await singleEntryScenario(ctx);
+    if (wanted('2')) results.batch = await batchScenario(ctx);
+    if (wanted('3')) {
+      results.drain = await workerDrainScenario(ctx);
+      if (wanted('ceilings')) {
+        results.ceilings.pgCopy = await pgCopyCeiling(ctx);
+        results.ceilings.redisXadd = await redisXaddCeiling(ctx);
+      }
+    }
+    if (wanted('4')) {
+      const { ratePerS, note } = offeredRate(results, opts);
+      results.sustained = { ...(await sustainedScenario(ctx, { ratePerS })), rateNote: note };
+    }
+  } finally {
+    await probe.close();
+    if (!opts.keepStack) {
+      progress('stack', { note: 'stopping' });
+      await stack.down();
+    }
+  }
+  if (wanted('reference')) results.reference = await referenceRun(ctx);
+  results.loadAfter = loadAverage();
+  results.wallSeconds = (Date.now() - started.getTime()) / 1000;
+  const figures = deriveFigures(results);
+  const markdown = writeOutputs(results, figures, { runDir, stamp, opts });
+  say(`\n${markdown}`);
+  if (figures.checkFailures.length > 0) {
+    say(`bench: ${figures.checkFailures.length} correctness check(s) failed`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    say(error instanceof UsageError ? `bench: ${error.message}\n\n${USAGE}` : `bench: ${error?.stack ?? error}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
