@@ -25,10 +25,7 @@ export class TenantQuota {
   private readonly rate: number;
   private readonly burst: number;
 
-  constructor(
-    config: ConfigService<IngestConfig, true>,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(config: ConfigService<IngestConfig, true>) {
     this.rate = config.get('TENANT_QUOTA_PER_SECOND', { infer: true });
     this.burst = config.get('TENANT_QUOTA_BURST', { infer: true });
   }
@@ -42,7 +39,7 @@ export class TenantQuota {
     if (entries > this.burst) {
       throw new RequestError(413, `the batch has ${entries} entries; a tenant may send at most ${this.burst} at once (TENANT_QUOTA_BURST)`);
     }
-    const now = this.now();
+    const now = Date.now();
     const bucket = this.buckets.get(tenant) ?? { tokens: this.burst, updatedMs: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedMs) / 1000) * this.rate);
     bucket.updatedMs = now;

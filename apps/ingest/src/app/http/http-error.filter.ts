@@ -53,7 +53,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private answer(exception: unknown): ErrorAnswer {
     if (exception instanceof RequestError) {
-      return { status: exception.statusCode, message: exception.message, details: exception.details };
+      return { status: exception.statusCode, message: exception.message, details: exception.details, retryAfter: exception.retryAfterSeconds };
     }
     if (exception instanceof ServiceUnavailableError) {
       return { status: 503, message: exception.message, retryAfter: exception.retryAfterSeconds };

@@ -4,6 +4,8 @@ export class RequestError extends Error {
     readonly statusCode: number,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Sent as Retry-After (429: over a quota). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'RequestError';

@@ -2,6 +2,7 @@ import { encodeLogEntry, validateLogBatch, validateLogEntry, type LogEntryFieldE
 import { StreamProducer } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { TenantQuota } from '../auth/tenant-quota';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
@@ -22,25 +23,28 @@ export class LogIngestService {
     private readonly producer: StreamProducer,
     private readonly backlog: BacklogMonitor,
     private readonly config: ConfigService<IngestConfig, true>,
+    private readonly quota: TenantQuota,
   ) {}
 
-  async ingestOne(input: unknown): Promise<string> {
+  /** `tenant` comes from the API key (see auth/), never from the body. */
+  async ingestOne(input: unknown, tenant: string): Promise<string> {
     this.backlog.assertAccepting();
-    const result = validateLogEntry(input, Date.now());
+    const result = validateLogEntry(input, { receivedAtMs: Date.now(), tenant });
     if (!result.ok) {
       throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, { errors: result.errors });
     }
+    this.quota.take(tenant, 1);
     return this.producer.append(encodeLogEntry(result.entry));
   }
 
-  async ingestMany(inputs: readonly unknown[]): Promise<number> {
+  async ingestMany(inputs: readonly unknown[], tenant: string): Promise<number> {
     const limit = this.config.get('MAX_BATCH_ENTRIES', { infer: true });
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
     if (inputs.length > limit) {
       throw new RequestError(413, `the batch has ${inputs.length} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`);
     }
     this.backlog.assertAccepting();
-    const result = validateLogBatch(inputs, Date.now());
+    const result = validateLogBatch(inputs, { receivedAtMs: Date.now(), tenant });
     if (!result.ok) {
       const invalid = new Set(result.errors.map((e) => e.index)).size;
       throw new RequestError(
@@ -49,6 +53,8 @@ export class LogIngestService {
         { errors: result.errors },
       );
     }
+    // Only valid entries count against the quota, and a refused batch takes nothing from it.
+    this.quota.take(tenant, result.entries.length);
     await this.producer.appendMany(result.entries.map(encodeLogEntry));
     return result.entries.length;
   }

@@ -1,4 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Tenant } from '../auth/tenant.decorator';
+import { ApiIngestBatch, ApiIngestOne } from '../docs/routes.openapi';
 import { NdjsonLines } from '../http/body-parsers';
 import { RequestError } from '../http/request-errors';
 import { LogIngestService } from './log-ingest.service';
@@ -10,23 +12,25 @@ export class LogsController {
   /** One entry as a JSON object. */
   @Post('log')
   @HttpCode(202)
-  async submitOne(@Body() body: unknown) {
+  @ApiIngestOne()
+  async submitOne(@Body() body: unknown, @Tenant() tenant: string) {
     if (body instanceof NdjsonLines) {
       throw new RequestError(415, 'POST /api/log takes one entry as application/json; send NDJSON to /api/logs');
     }
-    const id = await this.ingest.ingestOne(body);
+    const id = await this.ingest.ingestOne(body, tenant);
     return { status: 'queued', id };
   }
 
   /** Many entries: a JSON array, or NDJSON (one entry per line); optionally gzip-compressed. */
   @Post('logs')
   @HttpCode(202)
-  async submitMany(@Body() body: unknown) {
+  @ApiIngestBatch()
+  async submitMany(@Body() body: unknown, @Tenant() tenant: string) {
     const entries = body instanceof NdjsonLines ? body.values : body;
     if (!Array.isArray(entries)) {
       throw new RequestError(400, 'POST /api/logs takes a JSON array of entries, or NDJSON (application/x-ndjson)');
     }
-    const count = await this.ingest.ingestMany(entries);
+    const count = await this.ingest.ingestMany(entries, tenant);
     return { status: 'queued', count };
   }
 }

@@ -6,6 +6,8 @@ import { backoffDelayMs, sleep } from './backoff';
 import { LogBatchProcessor } from './log-batch.processor';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 
+type PrefetchResult = { messages: StreamMessage[] } | { error: unknown };
+
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped';
 
 /**
@@ -68,6 +70,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     let nextClaim = Date.now() + claimEvery;
     let nextTrim = Date.now();
     let pendingFirst = true;
+    let prefetched: Promise<PrefetchResult> | undefined;
 
     this.logger.log({ message: 'consumer starting', consumer: this.consumer.consumerName, batchSize, maxWaitMs: maxWait });
     for (let failures = 0; !this.stopping; ) {
@@ -92,8 +95,14 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           nextTrim = Date.now() + trimEvery;
           await this.consumer.trimAcknowledged();
         }
-        const batch = await this.consumer.readNew(batchSize, maxWait);
-        if (batch.length > 0) await this.handle(batch, false, 'new');
+        const batch = prefetched ? await this.settle(prefetched) : await this.consumer.readNew(batchSize, maxWait);
+        prefetched = undefined;
+        if (batch.length > 0) {
+          // Read the next batch while this one is inserted: Redis and PostgreSQL work in parallel,
+          // which keeps the database busy instead of idle between batches.
+          if (!this.stopping) prefetched = this.prefetch(batchSize, maxWait);
+          await this.handle(batch, false, 'new');
+        }
         failures = 0;
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
@@ -104,6 +113,32 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
         pendingFirst = true;
         await sleep(delay, this.giveUp.signal);
       }
+    }
+    // A batch read ahead before SIGTERM is in flight too: store it rather than leave it pending.
+    if (prefetched) await this.finishPrefetched(prefetched);
+  }
+
+  private prefetch(count: number, blockMs: number): Promise<PrefetchResult> {
+    // Settled into a value so a failure is not an unhandled rejection while the insert runs.
+    return this.consumer.readNew(count, blockMs).then(
+      (messages) => ({ messages }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  private async settle(prefetched: Promise<PrefetchResult>): Promise<StreamMessage[]> {
+    const result = await prefetched;
+    if ('error' in result) throw result.error;
+    return result.messages;
+  }
+
+  private async finishPrefetched(prefetched: Promise<PrefetchResult>): Promise<void> {
+    try {
+      const messages = await this.settle(prefetched);
+      if (messages.length > 0) await this.handle(messages, false, 'prefetched');
+    } catch (error) {
+      // Left pending in Redis: redelivered to this name at restart, or claimed by another worker.
+      this.logger.warn({ message: 'could not store the read-ahead batch before stopping', error: (error as Error)?.message ?? String(error) });
     }
   }
 

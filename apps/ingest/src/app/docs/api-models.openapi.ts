@@ -1,0 +1,46 @@
+// Response shapes as /docs shows them. Requests are documented from the DTOs that validate them
+// (LogEntryDto, LogQueryDto); responses are built by code, so these classes describe that code.
+import { LOG_LEVELS } from '@logpipe/log-schema';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ErrorModel {
+  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ example: 'Bad Request' }) error!: string;
+  @ApiProperty({ example: 'invalid query parameters: level: level must be one of: trace, debug, info, warn, error, fatal' })
+  message!: string;
+  @ApiPropertyOptional({ description: 'Per-field or per-parameter problems', type: 'array', items: { type: 'object' } })
+  errors?: unknown[];
+}
+
+export class QueuedOneModel {
+  @ApiProperty({ example: 'queued' }) status!: string;
+  @ApiProperty({ description: 'Redis Stream id of the entry', example: '1795654546830-0' }) id!: string;
+}
+
+export class QueuedBatchModel {
+  @ApiProperty({ example: 'queued' }) status!: string;
+  @ApiProperty({ example: 2 }) count!: number;
+}
+
+export class LogEntryViewModel {
+  @ApiProperty({ format: 'date-time' }) timestamp!: string;
+  @ApiProperty({ format: 'date-time' }) received_at!: string;
+  @ApiProperty({ enum: LOG_LEVELS }) level!: string;
+  @ApiProperty() service!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) attributes!: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true }) trace_id!: string | null;
+  @ApiProperty({ type: String, nullable: true }) span_id!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The id the client sent, if any' }) id!: string | null;
+  @ApiProperty({ description: 'Redis Stream id it travelled under' }) stream_id!: string;
+}
+
+export class LogPageModel {
+  @ApiProperty({ type: [LogEntryViewModel], description: 'Newest first' }) entries!: LogEntryViewModel[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next (older) page; null on the last page' })
+  next_cursor!: string | null;
+}
+
+export class LogCountModel {
+  @ApiProperty({ example: 1234 }) count!: number;
+}
