@@ -104,7 +104,7 @@ describe('backlog and poison entries', () => {
       .filter((m) => m?.message === 'backlog under low-water mark: accepting entries again');
     notes['backlogWhenResumed'] = resumed.map((m) => m.backlog);
     const figures = await reconcile('backlog-high-water', schema, load, () => probe.drained(), notes);
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // A backlog 503 means nothing was queued.
     expect(figures.non2xxStored).toBe(0);
     expect(figures.statuses['503']).toBeGreaterThan(0);
@@ -142,14 +142,14 @@ describe('backlog and poison entries', () => {
 
     // 2. Under a load, one request whose batch holds two poison entries among good ones.
     const load = LoadRun.start({ scenario: 'poison', target: () => ingest.url, durationMs: 30000, maxRequests: 3000, concurrency: 2, maxBatch: MAX_BATCH, pauseMs: 20 });
-    let batch: { level: string; service: string; message: string }[] = [];
+    const mixedService = `${load.service}-mixed`;
+    const batch = Array.from({ length: 30 }, (_, i) => ({
+      level: 'info',
+      service: mixedService,
+      message: i === 7 || i === 21 ? `poison-${i}-${load.run}` : `mixed-${i}-${load.run}`,
+    }));
     try {
       await sleep(500);
-      batch = Array.from({ length: 30 }, (_, i) => ({
-        level: 'info',
-        service: load.service,
-        message: i === 7 || i === 21 ? `poison-${i}-${load.run}` : `${'poison'}:${load.run}:mixed-${i}`,
-      }));
       const mixed = await post(`${ingest.url}/api/logs`, JSON.stringify(batch));
       expect(mixed.status).toBe(202);
       await sleep(1500);
@@ -162,15 +162,20 @@ describe('backlog and poison entries', () => {
       const dead = (await probe.deadLetters()).filter((d) => poisonMessages.some((m) => d['data']?.includes(m)));
       return dead.length === poisonMessages.length ? dead : null;
     }, 20000, 100);
-    const figures = await reconcile('poison', schema, load, () => probe.drained(), { poisonDeadLettered: deadFromBatch.length, poisonChecks: await poisonChecks() });
-    expectExactlyOnce(figures);
+    const figures = await reconcile('poison', schema, load, () => probe.drained(), {
+      poisonDeadLettered: deadFromBatch.length + 1,
+      mixedGood: goodMessages.length,
+      mixedPoison: poisonMessages.length,
+      poisonChecks: await poisonChecks(),
+    });
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     for (const dead of deadFromBatch) {
       expect(dead['reason']).toMatch(/violates check constraint "logs_no_poison".*\(SQLSTATE 23514\)/);
       expect(dead['consumer']).toBe(`worker-poison-${suffix}`);
     }
     // The rest of that batch is stored, once each; the poison entries are not.
-    const stored = await schema.storedMessages(load.service);
+    const stored = await schema.storedMessages(mixedService);
     expect(goodMessages.map((m) => stored.get(m))).toEqual(goodMessages.map(() => 1));
     expect(poisonMessages.map((m) => stored.get(m) ?? 0)).toEqual([0, 0]);
     // Exactly the three poison entries went to the dead-letter stream, and nothing is left pending.

@@ -43,6 +43,7 @@ describe('Redis outage under load', () => {
       STREAM_KEY: streamKey,
       DEAD_LETTER_STREAM: deadKey,
       WORKER_NAME: workerName,
+      DEBUG: 'ioredis:*',
       BATCH_SIZE: '50',
       BATCH_MAX_WAIT_MS: '50',
       RETRY_BASE_MS: '100',
@@ -112,7 +113,7 @@ describe('Redis outage under load', () => {
     }
 
     const figures = await reconcile(scenario, schema, load, () => probe.drained(), figuresNotes);
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBeGreaterThan(0);
     expect(worker.isRunning).toBe(true);
     expect(worker.pid).toBe(pid);

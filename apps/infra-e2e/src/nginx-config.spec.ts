@@ -164,6 +164,8 @@ describe('nginx configuration', () => {
       'location = /health/live {',
       'location = /health/ready {',
       'location /api/ {',
+      'location /docs {',
+      'location = /api/logs/tail {',
       'location / {',
       'location = /api {',
       'location @not_found {',

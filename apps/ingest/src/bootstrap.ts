@@ -5,9 +5,12 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app/app.module';
+import { setupOpenApi } from './app/docs/openapi';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
 import type { IngestConfig } from './app/ingest.config';
+import { registerHttpMetrics } from './app/metrics/http-metrics.hooks';
+import { IngestMetrics } from './app/metrics/ingest.metrics';
 
 /** Builds the ingest HTTP application without listening (tests use it with `app.inject`). */
 export async function createIngestApp(): Promise<NestFastifyApplication> {
@@ -34,7 +37,10 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('x-logpipe-instance', instance);
   });
+  registerHttpMetrics(fastify, app.get(IngestMetrics));
   app.useGlobalFilters(new HttpErrorFilter(config.get('RETRY_AFTER_SECONDS', { infer: true }), maxBodyBytes));
+  // /docs: the OpenAPI document of the routes, request bodies and parameters generated from the DTOs.
+  setupOpenApi(app);
   return app;
 }
 

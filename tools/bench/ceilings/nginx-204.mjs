@@ -1,10 +1,10 @@
 // Ceiling for scenario 1: a private nginx that answers `return 204`, loaded by the same wrk command.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { windowedCpu } from '../lib/measure.mjs';
+import { steadyWindow } from '../lib/measure.mjs';
 import { progress, say } from '../lib/progress.mjs';
 import { pollUntil, sleep } from '../lib/sleep.mjs';
 import { runWrk } from '../lib/wrk.mjs';
@@ -24,7 +24,10 @@ async function startNginx(prefix, port) {
   // As root nginx's workers run as nobody, which must reach the temp dir.
   chmodSync(prefix, 0o755);
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(conf, readFileSync(TEMPLATE, 'utf8').replaceAll('@PREFIX@', prefix).replaceAll('@PORT@', String(port)));
+  writeFileSync(
+    conf,
+    readFileSync(TEMPLATE, 'utf8').replaceAll('@PREFIX@', prefix).replaceAll('@PORT@', String(port)),
+  );
   if (await portOpen(port)) throw new Error(`port ${port} for the nginx 204 ceiling is in use`);
   const child = spawn('nginx', ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -49,14 +52,15 @@ async function startNginx(prefix, port) {
 export async function nginx204Ceiling(ctx) {
   const { opts, bodyFiles, runDir, stack } = ctx;
   const port = stack.portBase + 6;
-  const nginx = await startNginx(join(runDir, 'nginx-204'), port);
+  const prefix = join(runDir, 'nginx-204');
+  const nginx = await startNginx(prefix, port);
   const runs = [];
   try {
     for (let i = 0; i < opts.runs; i += 1) {
       const phase = `ceiling nginx 204 ${i + 1}/${opts.runs}`;
       progress(phase, { note: `wrk ${opts.singleConnections} connections, ${opts.loadSeconds} s` });
       const loadgen = [];
-      const cpu = windowedCpu(() => ({ nginx: nginx.pid, loadgen, bench: process.pid }), opts.loadSeconds);
+      const cpu = steadyWindow(() => ({ nginx: nginx.pid, loadgen, bench: process.pid }), opts.loadSeconds);
       const run = await runWrk({
         url: `http://127.0.0.1:${port}/bench-204`,
         bodyFile: bodyFiles.single,
@@ -66,10 +70,14 @@ export async function nginx204Ceiling(ctx) {
         onSpawn: (pid) => loadgen.push(pid),
       });
       runs.push({ ...run, cpu: cpu.result() });
-      say(`  ${phase}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, non-2xx ${run.non2xx}`);
+      say(
+        `  ${phase}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, non-2xx ${run.non2xx}`,
+      );
     }
   } finally {
     await nginx.stop();
+    // Its access log holds a line per request: hundreds of MB after a full run.
+    rmSync(prefix, { recursive: true, force: true });
   }
   return { port, runs };
 }

@@ -6,7 +6,9 @@ import { progress, say } from '../lib/progress.mjs';
 
 /** ops/s and p50/p99 from the last line of `redis-benchmark --csv` (the command itself may hold quotes). */
 export function parseRedisBenchmarkCsv(output) {
-  const match = /"([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)"\s*$/.exec(output.trim());
+  const match = /"([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)"\s*$/.exec(
+    output.trim(),
+  );
   if (match === null) return null;
   const [, rps, , , p50, , p99] = match.map(Number);
   return { opsPerS: rps, p50Ms: p50, p99Ms: p99 };
@@ -21,7 +23,8 @@ function redisBenchmark(args) {
     child.once('error', reject);
     child.once('close', (code) => {
       const parsed = parseRedisBenchmarkCsv(output);
-      if (code !== 0 || parsed === null) reject(new Error(`redis-benchmark exited ${code}: ${output.slice(-1000)}`));
+      if (code !== 0 || parsed === null)
+        reject(new Error(`redis-benchmark exited ${code}: ${output.slice(-1000)}`));
       else resolve(parsed);
     });
   });
@@ -38,12 +41,31 @@ export async function redisXaddCeiling(ctx) {
     const cpu = cpuMeter(() => ({ redis: stack.pid('redis'), bench: process.pid }));
     cpu.start();
     const run = await redisBenchmark([
-      '-h', '127.0.0.1', '-p', port, '-n', String(opts.redisRequests), '-c', '50', '-P', String(opts.redisPipeline),
-      '--csv', 'XADD', key, '*', streamEntry.field, streamEntry.value,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-n',
+      String(opts.redisRequests),
+      '-c',
+      '50',
+      '-P',
+      String(opts.redisPipeline),
+      '--csv',
+      'XADD',
+      key,
+      '*',
+      streamEntry.field,
+      streamEntry.value,
     ]);
     runs.push({ ...run, cpu: cpu.stop() });
     await probe.redis.del(key);
     say(`  ${phase}: ${Math.round(run.opsPerS)} XADD/s`);
   }
-  return { valueBytes: Buffer.byteLength(streamEntry.value), pipeline: opts.redisPipeline, clients: 50, runs };
+  return {
+    valueBytes: Buffer.byteLength(streamEntry.value),
+    pipeline: opts.redisPipeline,
+    clients: 50,
+    runs,
+  };
 }

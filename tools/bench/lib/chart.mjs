@@ -90,10 +90,16 @@ export function sustainedChartSvg({ title, subtitle, series }) {
         { label: 'p99', points: at('freshnessP99'), color: COLORS[3] },
       ],
     },
-    { title: 'Backlog (not yet stored)', unit: 'entries', series: [{ label: 'backlog', points: at('backlog'), color: COLORS[4] }] },
+    {
+      title: 'Backlog (not yet stored)',
+      unit: 'entries',
+      series: [{ label: 'backlog', points: at('backlog'), color: COLORS[4] }],
+    },
   ];
   const height = MARGIN.top + panels.length * (PANEL_HEIGHT + MARGIN.gap + 20) + MARGIN.bottom;
-  const body = panels.map((p, i) => panel({ ...p, top: MARGIN.top + 30 + i * (PANEL_HEIGHT + MARGIN.gap + 20), xMax }));
+  const body = panels.map((p, i) =>
+    panel({ ...p, top: MARGIN.top + 30 + i * (PANEL_HEIGHT + MARGIN.gap + 20), xMax }),
+  );
   const axisTop = MARGIN.top + 30 + (panels.length - 1) * (PANEL_HEIGHT + MARGIN.gap + 20) + PANEL_HEIGHT;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const xStep = niceStep(xMax, 6);

@@ -13,9 +13,30 @@ export const TARGETS = {
   flatRise: 0.1,
 };
 
-export const CPU_GROUPS = ['nginx', 'ingest-1', 'ingest-2', 'redis', 'worker', 'postgres', 'app-8001', 'app-8002', 'loadgen', 'bench', 'other'];
+export const CPU_GROUPS = [
+  'nginx',
+  'ingest-1',
+  'ingest-2',
+  'redis',
+  'worker',
+  'postgres',
+  'app-8001',
+  'app-8002',
+  'loadgen',
+  'bench',
+  'other',
+];
 // Single-threaded stages are saturated near 100% of one core; nginx has 2 worker processes.
-const STAGE_CORES = { nginx: 2, 'ingest-1': 1, 'ingest-2': 1, redis: 1, worker: 1, postgres: 1, 'app-8001': 1, 'app-8002': 1 };
+const STAGE_CORES = {
+  nginx: 2,
+  'ingest-1': 1,
+  'ingest-2': 1,
+  redis: 1,
+  worker: 1,
+  postgres: 1,
+  'app-8001': 1,
+  'app-8002': 1,
+};
 
 const of = (runs, key) => summarize(runs.map((run) => run[key]));
 
@@ -23,7 +44,9 @@ function medianCpu(runs) {
   const withCpu = runs.filter((run) => run.cpu);
   if (withCpu.length === 0) return null;
   const keys = new Set(withCpu.flatMap((run) => Object.keys(run.cpu.percent)));
-  return Object.fromEntries([...keys].map((key) => [key, summarize(withCpu.map((run) => run.cpu.percent[key] ?? 0)).median]));
+  return Object.fromEntries(
+    [...keys].map((key) => [key, summarize(withCpu.map((run) => run.cpu.percent[key] ?? 0)).median]),
+  );
 }
 
 /** Which stage limits a scenario, judged from CPU: a stage at ≥ 85% of its cores, or a machine with < 10% idle. */
@@ -37,8 +60,12 @@ export function bottleneck(cpu) {
   if (saturated.length > 0) {
     return `${saturated.map((s) => `${s.name} ${Math.round(s.percent)}%`).join(', ')} of a core: saturated`;
   }
-  const top = stages.slice(0, 2).map((s) => `${s.name} ${Math.round(s.percent)}%`).join(', ');
-  if (cpu.machineIdle < 10) return `both cores busy (idle ${Math.round(cpu.machineIdle)}%), no single stage saturated; largest: ${top}`;
+  const top = stages
+    .slice(0, 2)
+    .map((s) => `${s.name} ${Math.round(s.percent)}%`)
+    .join(', ');
+  if (cpu.machineIdle < 10)
+    return `both cores busy (idle ${Math.round(cpu.machineIdle)}%), no single stage saturated; largest: ${top}`;
   return `no stage saturated (machine idle ${Math.round(cpu.machineIdle)}%); largest: ${top}`;
 }
 
@@ -48,16 +75,23 @@ function memoryFigures(results) {
     ...(results.drain?.runs ?? []),
   ].filter((run) => run.memory);
   if (runs.length === 0) return null;
-  const peak = (name) => Math.max(...runs.map((run) => run.memory[name]?.peakMiB ?? Number.NaN).filter(Number.isFinite));
+  const peak = (name) =>
+    Math.max(...runs.map((run) => run.memory[name]?.peakMiB ?? Number.NaN).filter(Number.isFinite));
   // Within each batch run the worker keeps storing while the backlog grows: the RSS rise from the run's
   // start to the end of its load is what "flat while a backlog grows" is about.
   const batchRuns = Object.values(results.batch?.variants ?? {}).flatMap((variant) => variant.runs);
   const rise = (name) => {
     const rises = batchRuns
       .filter((run) => run.memory?.[name])
-      .map((run) => ({ rise: run.loadEndRss[name] - run.memory[name].startMiB, start: run.memory[name].startMiB, backlog: run.backlogPeak }));
+      .map((run) => ({
+        rise: run.loadEndRss[name] - run.memory[name].startMiB,
+        start: run.memory[name].startMiB,
+        backlog: run.backlogPeak,
+      }));
     if (rises.length === 0) return null;
-    return rises.reduce((worst, current) => (current.rise / current.start > worst.rise / worst.start ? current : worst));
+    return rises.reduce((worst, current) =>
+      current.rise / current.start > worst.rise / worst.start ? current : worst,
+    );
   };
   return {
     peakMiB: { 'ingest-1': peak('ingest-1'), 'ingest-2': peak('ingest-2'), worker: peak('worker') },
@@ -69,38 +103,53 @@ function checkFailures(results) {
   const failures = [];
   const visit = (label, runs) =>
     runs.forEach((run, i) => {
-      if (run.check && !run.check.ok) failures.push(`${label} run ${i + 1}: ${run.check.problems.join('; ')}`);
+      if (run.check && !run.check.ok)
+        failures.push(`${label} run ${i + 1}: ${run.check.problems.join('; ')}`);
     });
   if (results.single) visit('1 single-entry', results.single.runs);
-  for (const [name, variant] of Object.entries(results.batch?.variants ?? {})) visit(`2 batch ${name}`, variant.runs);
+  for (const [name, variant] of Object.entries(results.batch?.variants ?? {}))
+    visit(`2 batch ${name}`, variant.runs);
   if (results.drain) visit('3 worker drain', results.drain.runs);
   if (results.sustained) visit('4 sustained', [results.sustained]);
   return failures;
 }
 
 function extraRows(results) {
-  const runs = [...(results.single?.runs ?? []), ...Object.values(results.batch?.variants ?? {}).flatMap((v) => v.runs)];
+  const runs = [
+    ...(results.single?.runs ?? []),
+    ...Object.values(results.batch?.variants ?? {}).flatMap((v) => v.runs),
+  ];
   return runs.length === 0 ? null : Math.max(...runs.map((run) => run.check?.extraRows ?? 0));
 }
 
 export function deriveFigures(results) {
   const f = { targets: [] };
   const c = results.ceilings ?? {};
-  f.nginx204 = c.nginx204 && { rps: of(c.nginx204.runs, 'rps'), p50: of(c.nginx204.runs, 'p50Ms'), p99: of(c.nginx204.runs, 'p99Ms'), cpu: medianCpu(c.nginx204.runs) };
-  f.redis = c.redisXadd && { opsPerS: of(c.redisXadd.runs, 'opsPerS'), valueBytes: c.redisXadd.valueBytes, pipeline: c.redisXadd.pipeline };
+  f.nginx204 = c.nginx204 && {
+    rps: of(c.nginx204.runs, 'rps'),
+    p50: of(c.nginx204.runs, 'p50Ms'),
+    p99: of(c.nginx204.runs, 'p99Ms'),
+    cpu: medianCpu(c.nginx204.runs),
+  };
+  f.redis = c.redisXadd && {
+    opsPerS: of(c.redisXadd.runs, 'opsPerS'),
+    valueBytes: c.redisXadd.valueBytes,
+    pipeline: c.redisXadd.pipeline,
+  };
   f.copy = c.pgCopy && { rowsPerS: of(c.pgCopy.runs, 'rowsPerS'), rows: c.pgCopy.runs[0]?.rows };
 
   const ref = results.reference;
-  f.reference = ref && !ref.skipped
-    ? {
-        rps: of(ref.singleEntry.runs, 'rps'),
-        p50: of(ref.singleEntry.runs, 'p50Ms'),
-        p99: of(ref.singleEntry.runs, 'p99Ms'),
-        non2xx: ref.singleEntry.runs.reduce((sum, run) => sum + run.non2xx, 0),
-        cpu: medianCpu(ref.singleEntry.runs),
-        drainRowsPerS: of(ref.drain.runs, 'rowsPerS'),
-      }
-    : null;
+  f.reference =
+    ref && !ref.skipped
+      ? {
+          rps: of(ref.singleEntry.runs, 'rps'),
+          p50: of(ref.singleEntry.runs, 'p50Ms'),
+          p99: of(ref.singleEntry.runs, 'p99Ms'),
+          non2xx: ref.singleEntry.runs.reduce((sum, run) => sum + run.non2xx, 0),
+          cpu: medianCpu(ref.singleEntry.runs),
+          drainRowsPerS: of(ref.drain.runs, 'rowsPerS'),
+        }
+      : null;
 
   if (results.single) {
     const runs = results.single.runs;
@@ -128,6 +177,7 @@ export function deriveFigures(results) {
         {
           ...variant,
           entriesPerS: of(variant.runs, 'entriesPerS'),
+          steadyEntriesPerS: of(variant.runs, 'steadyEntriesPerS'),
           rps: of(variant.runs, 'rps'),
           p50: of(variant.runs, 'p50Ms'),
           p99: of(variant.runs, 'p99Ms'),
@@ -181,17 +231,33 @@ export function deriveFigures(results) {
   if (f.memory) {
     const { peakMiB, worstRise } = f.memory;
     const ingestPeak = Math.max(peakMiB['ingest-1'], peakMiB['ingest-2']);
-    f.targets.push({ name: `ingest peak RSS ≤ ${TARGETS.ingestRssMiB} MiB`, value: ingestPeak, met: ingestPeak <= TARGETS.ingestRssMiB });
-    f.targets.push({ name: `worker peak RSS ≤ ${TARGETS.workerRssMiB} MiB`, value: peakMiB.worker, met: peakMiB.worker <= TARGETS.workerRssMiB });
+    f.targets.push({
+      name: `ingest peak RSS ≤ ${TARGETS.ingestRssMiB} MiB`,
+      value: ingestPeak,
+      met: ingestPeak <= TARGETS.ingestRssMiB,
+    });
+    f.targets.push({
+      name: `worker peak RSS ≤ ${TARGETS.workerRssMiB} MiB`,
+      value: peakMiB.worker,
+      met: peakMiB.worker <= TARGETS.workerRssMiB,
+    });
     const rises = Object.values(worstRise).filter(Boolean);
     if (rises.length > 0) {
       const flat = rises.every((r) => r.rise <= TARGETS.flatRise * r.start);
-      f.targets.push({ name: `RSS flat while the backlog grows (rise < ${TARGETS.flatRise * 100}% within a batch run)`, value: null, met: flat });
+      f.targets.push({
+        name: `RSS flat while the backlog grows (rise < ${TARGETS.flatRise * 100}% within a batch run)`,
+        value: null,
+        met: flat,
+      });
     }
   }
 
   f.checkFailures = checkFailures(results);
   f.maxExtraRows = extraRows(results);
-  f.targets.push({ name: 'every run: rows stored = entries accepted, ≥ 2xx entries', value: null, met: f.checkFailures.length === 0 });
+  f.targets.push({
+    name: 'every run: rows stored = entries accepted, ≥ 2xx entries',
+    value: null,
+    met: f.checkFailures.length === 0,
+  });
   return f;
 }

@@ -19,18 +19,39 @@ export function pick(object, keys) {
 
 /**
  * Meters CPU over the steady part of a timed load: from `skipS` after it starts to `skipS` before it
- * ends, so ramp-up and the load generator's exit (its CPU would vanish with it) stay outside.
+ * ends, so ramp-up and the load generator's exit (its CPU would vanish with it) stay outside. With a
+ * probe it also counts the entries Redis accepted in that window: the server-side steady rate, free of
+ * wrk's blind spot for requests still in flight at its end.
  */
-export function windowedCpu(roots, durationS, skipS = 0.3) {
+export function steadyWindow(roots, durationS, { probe, skipS = 0.3 } = {}) {
   const meter = cpuMeter(roots);
-  let result = null;
-  const startTimer = setTimeout(() => meter.start(), skipS * 1000);
-  const stopTimer = setTimeout(() => (result = meter.stop()), Math.max(skipS * 2, durationS - skipS) * 1000);
+  let cpu = null;
+  let first;
+  let last;
+  const mark = () =>
+    probe ? probe.entriesAdded().then((added) => ({ added, at: performance.now() })) : null;
+  const startTimer = setTimeout(() => {
+    meter.start();
+    first = mark();
+  }, skipS * 1000);
+  const stopTimer = setTimeout(
+    () => {
+      cpu = meter.stop();
+      last = mark();
+    },
+    Math.max(skipS * 2, durationS - skipS) * 1000,
+  );
   return {
     result: () => {
       clearTimeout(startTimer);
       clearTimeout(stopTimer);
-      return result;
+      return cpu;
+    },
+    /** Entries accepted per second inside the window; NaN without a probe or a complete window. */
+    async steadyEntriesPerS() {
+      if (!first || !last) return Number.NaN;
+      const [a, b] = await Promise.all([first, last]);
+      return ((b.added - a.added) * 1000) / (b.at - a.at);
     },
   };
 }
@@ -55,14 +76,17 @@ export function deliveryCheck({ accepted, rows, okEntries, maxInFlightEntries })
  * Runs `load(onLoadgenPid)` (resolving with { ok, durationS, ... } from the load generator) on an empty
  * table with the worker running, then waits for the drain and checks the counts.
  */
-export async function measuredLoad(ctx, { phase, durationS, entriesPerRequest, connections, load, trackMemory }) {
+export async function measuredLoad(
+  ctx,
+  { phase, durationS, entriesPerRequest, connections, load, trackMemory },
+) {
   const { probe, stack, opts } = ctx;
   await resetTable(probe);
   const added0 = await probe.entriesAdded();
   const sampler = startSampler(probe, { onSample: (point) => progress(phase, point) });
   await sampler.ready;
   const loadgen = [];
-  const cpu = windowedCpu(() => ({ ...stack.pids(), loadgen, bench: process.pid }), durationS);
+  const cpu = steadyWindow(() => ({ ...stack.pids(), loadgen, bench: process.pid }), durationS, { probe });
   const memory = trackMemory ? memoryMeter(() => pick(stack.pids(), APP_PROCESSES)) : null;
   memory?.start();
   const result = await load((pid) => loadgen.push(pid));
@@ -94,6 +118,7 @@ export async function measuredLoad(ctx, { phase, durationS, entriesPerRequest, c
     backlogAtEnd,
     backlogPeak: Math.max(backlogAtEnd, ...series.map((point) => point.backlog ?? 0)),
     drainS: drain.seconds,
+    steadyEntriesPerS: await cpu.steadyEntriesPerS(),
     cpu: cpu.result(),
     memory: memory?.stop() ?? null,
     loadEndRss,

@@ -8,7 +8,7 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
                           no reference, nothing appended unless --append
   --runs N                runs per figure (default 3)
   --load-seconds S        single-entry and nginx-204 runs (default 10)
-  --batch-seconds S       each batch run (default 5)
+  --batch-seconds S       each batch run (default 4)
   --drain-entries N       pre-filled backlog for the worker drain (default 200000)
   --sustained-seconds S   sustained run (default 60)
   --rate N                offered entries/s in the sustained run (default: half the maximum sustained
@@ -29,7 +29,7 @@ const PROFILES = {
   full: {
     runs: 3,
     loadSeconds: 10,
-    batchSeconds: 5,
+    batchSeconds: 4,
     drainEntries: 200000,
     sustainedSeconds: 60,
     reference: true,
@@ -101,23 +101,27 @@ export function parseOptions(argv) {
       opts[key] = value;
       continue;
     }
+    if (!Object.hasOwn(NUMERIC, name) && name !== '--only' && name !== '--state-dir') {
+      throw new UsageError(`unknown option ${name}`);
+    }
     const value = inline ?? argv[(i += 1)];
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     if (Object.hasOwn(NUMERIC, name)) {
       const number = Number(value);
-      if (!Number.isFinite(number) || number <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`);
+      if (!Number.isFinite(number) || number <= 0)
+        throw new UsageError(`${name} must be a positive number, got "${value}"`);
       opts[NUMERIC[name]] = number;
     } else if (name === '--only') {
       opts.only = value.split(',').map((part) => part.trim());
       const unknown = opts.only.filter((part) => !COMMON.only.includes(part));
-      if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')} (known: ${COMMON.only.join(',')})`);
-    } else if (name === '--state-dir') {
-      opts.stateDir = value;
+      if (unknown.length > 0)
+        throw new UsageError(`--only: unknown ${unknown.join(', ')} (known: ${COMMON.only.join(',')})`);
     } else {
-      throw new UsageError(`unknown option ${name}`);
+      opts.stateDir = value;
     }
   }
-  if (opts.drainEntries % 1000 !== 0) throw new UsageError('--drain-entries must be a multiple of 1000 (it is sent in batches of 1000)');
+  if (opts.drainEntries % 1000 !== 0)
+    throw new UsageError('--drain-entries must be a multiple of 1000 (it is sent in batches of 1000)');
   opts.batchVariants = opts.batchSizes.flatMap((size) => [`json-${size}`, `ndjson-gzip-${size}`]);
   return opts;
 }

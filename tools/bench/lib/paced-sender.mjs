@@ -8,7 +8,16 @@ import { keepAliveAgent, post } from './http-client.mjs';
  * `maxOutstanding` unanswered are not sent but counted as `skipped`, so a stalled server cannot make the
  * client itself run out of memory. Resolves after every request sent has been answered or failed.
  */
-export async function sendPaced({ url, headers, ratePerS, durationS, maxSockets, maxOutstanding = 20000, bodyFor, onAnswer }) {
+export async function sendPaced({
+  url,
+  headers,
+  ratePerS,
+  durationS,
+  maxSockets,
+  maxOutstanding = 20000,
+  bodyFor,
+  onAnswer,
+}) {
   const agent = keepAliveAgent(maxSockets);
   const total = Math.round(ratePerS * durationS);
   const t0 = performance.now();

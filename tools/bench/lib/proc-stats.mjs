@@ -80,7 +80,7 @@ export function cpuMeter(roots) {
       const busy = machine.busy - first.machine.busy;
       const ours = Object.values(ticks).reduce((sum, value) => sum + value, 0);
       percent.other = Math.max(0, coreShare(busy - ours));
-      percent.machineIdle = (100 * (1 - busy / Math.max(1, machine.total - first.machine.total)));
+      percent.machineIdle = 100 * (1 - busy / Math.max(1, machine.total - first.machine.total));
       return { seconds, percent };
     },
   };

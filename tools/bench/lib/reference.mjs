@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { deliveryCheck, windowedCpu } from './measure.mjs';
+import { deliveryCheck, steadyWindow } from './measure.mjs';
 import { memoryOf, processStartEpochMs } from './proc-stats.mjs';
 import { progress, say } from './progress.mjs';
 import { pollUntil, sleep } from './sleep.mjs';
@@ -17,7 +17,15 @@ import { runWrk } from './wrk.mjs';
 // From the reference's env.sh; its scripts hard-code them too.
 const RUN_DIR = '/tmp/baseline-run';
 const PORTS = { nginx: [8080], app: [8001, 8002], redis: [6390], pg: [5440] };
-const PID_FILES = { redis: ['redis'], pg: ['pg'], app: ['app8001', 'app8002'], nginx: ['nginx'], worker: ['worker'] };
+const PID_FILES = {
+  redis: ['redis'],
+  pg: ['pg'],
+  app: ['app8001', 'app8002'],
+  nginx: ['nginx'],
+  worker: ['worker'],
+};
+// down.sh stops components in the order named: front to back, like its own default.
+const STOP_ORDER = ['nginx', 'app', 'worker', 'pg', 'redis'];
 const DSN = 'postgresql://postgres@127.0.0.1:5440/logs';
 const REDIS_URL = 'redis://127.0.0.1:6390/0';
 
@@ -113,7 +121,7 @@ async function singleEntryRuns(ctx, db) {
     await resetTable(db);
     progress(phase, { note: `wrk ${opts.singleConnections} connections, ${opts.loadSeconds} s` });
     const loadgen = [];
-    const cpu = windowedCpu(() => ({ ...processRoots(), loadgen, bench: process.pid }), opts.loadSeconds);
+    const cpu = steadyWindow(() => ({ ...processRoots(), loadgen, bench: process.pid }), opts.loadSeconds);
     const run = await runWrk({
       url: 'http://127.0.0.1:8080/api/log',
       bodyFile: bodyFiles.single,
@@ -125,7 +133,12 @@ async function singleEntryRuns(ctx, db) {
     const cpuResult = cpu.result();
     const drain = await waitForRows(db, run.ok, opts.drainTimeoutS * 1000);
     // The reference has no count of accepted entries of its own; rows are checked against wrk's 2xx.
-    const check = deliveryCheck({ accepted: drain.rows, rows: drain.rows, okEntries: run.ok, maxInFlightEntries: opts.singleConnections });
+    const check = deliveryCheck({
+      accepted: drain.rows,
+      rows: drain.rows,
+      okEntries: run.ok,
+      maxInFlightEntries: opts.singleConnections,
+    });
     runs.push({ ...run, rows: drain.rows, cpu: cpuResult, check });
     say(
       `  ${phase}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ` +
@@ -168,7 +181,9 @@ async function drainRuns(ctx, dir, db, logFile) {
       const seconds = (done.value - spawnedAt) / 1000;
       const rows = await count(db);
       runs.push({ rows, seconds, rowsPerS: rows / seconds, timedOut: done.timedOut });
-      say(`  ${phase}: ${rows} rows in ${seconds.toFixed(2)} s from the worker's start = ${Math.round(rows / seconds)} rows/s`);
+      say(
+        `  ${phase}: ${rows} rows in ${seconds.toFixed(2)} s from the worker's start = ${Math.round(rows / seconds)} rows/s`,
+      );
     }
   } finally {
     redis.disconnect();
@@ -182,16 +197,23 @@ export async function referenceRun(ctx) {
   if (!opts.reference) return { skipped: 'not run (--no-reference, or --quick without --reference)' };
   if (!existsSync(join(dir, 'up.sh'))) return { skipped: `${dir} is absent` };
   if (process.getuid?.() !== 0) return { skipped: 'the reference scripts need root (apt-get, runuser)' };
-  const before = Object.fromEntries(Object.keys(PID_FILES).map((component) => [component, componentAlive(component)]));
+  const before = Object.fromEntries(
+    Object.keys(PID_FILES).map((component) => [component, componentAlive(component)]),
+  );
   for (const [component, ports] of Object.entries(PORTS)) {
     if (before[component]) continue;
     for (const port of ports) {
-      if (await portInUse(port)) return { skipped: `port ${port} (reference ${component}) is in use by another process` };
+      if (await portInUse(port))
+        return { skipped: `port ${port} (reference ${component}) is in use by another process` };
     }
   }
-  const started = Object.keys(PID_FILES).filter((component) => !before[component]);
+  const started = STOP_ORDER.filter((component) => !before[component]);
   const logFile = join(runDir, 'reference.log');
   say(`reference: starting ${dir} (up.sh; log ${logFile})`);
+  const stopStarted = () =>
+    started.length > 0 ? script(dir, logFile, 'down.sh', started).catch(() => {}) : Promise.resolve();
+  // Ctrl-C while it runs stops it too (run.mjs calls ctx.cleanups).
+  ctx.cleanups?.push(stopStarted);
   let db;
   try {
     progress('reference up.sh', { note: 'installs what is missing on the first run' });
@@ -207,6 +229,7 @@ export async function referenceRun(ctx) {
     return { skipped: `failed: ${error.message}` };
   } finally {
     await db?.end();
-    if (started.length > 0) await script(dir, logFile, 'down.sh', started).catch(() => {});
+    ctx.cleanups?.splice(ctx.cleanups.indexOf(stopStarted), 1);
+    await stopStarted();
   }
 }

@@ -56,7 +56,12 @@ export function benchStack({ repoRoot, stateDir, portBase, env, log }) {
     portBase,
     nginxUrl: `http://127.0.0.1:${portBase}`,
     async up({ skipBuild = false } = {}) {
-      await runCli(repoRoot, ['up', '--detach', ...cliFlags, ...(skipBuild ? ['--skip-build'] : [])], env, log);
+      await runCli(
+        repoRoot,
+        ['up', '--detach', ...cliFlags, ...(skipBuild ? ['--skip-build'] : [])],
+        env,
+        log,
+      );
       Object.assign(stack, { urls: readEnvFile(join(stateDir, 'env')) });
     },
     async down({ purge = false } = {}) {

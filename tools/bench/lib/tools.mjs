@@ -11,10 +11,16 @@ export function ensureTools(say) {
     if (process.getuid?.() !== 0) throw new Error('wrk is missing: apt-get install wrk (as root)');
     say('installing wrk (apt-get install wrk)');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], { env, stdio: 'inherit' });
+    let result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], {
+      env,
+      stdio: 'inherit',
+    });
     if (result.status !== 0) {
       spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-      result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], { env, stdio: 'inherit' });
+      result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], {
+        env,
+        stdio: 'inherit',
+      });
     }
     if (result.status !== 0) throw new Error('apt-get install wrk failed');
   }

@@ -24,7 +24,9 @@ export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000 } 
     while (running) {
       const started = performance.now();
       await pollOnce();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (performance.now() - started))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, intervalMs - (performance.now() - started))),
+      );
     }
   };
 

@@ -37,7 +37,12 @@ export async function batchScenario(ctx) {
     variants: Object.fromEntries(
       Object.entries(variants).map(([name, runs]) => [
         name,
-        { format: bodies[name].format, entriesPerRequest: bodies[name].entries, bodyBytes: bodies[name].body.length, runs },
+        {
+          format: bodies[name].format,
+          entriesPerRequest: bodies[name].entries,
+          bodyBytes: bodies[name].body.length,
+          runs,
+        },
       ]),
     ),
   };

@@ -91,7 +91,10 @@ export async function sustainedScenario(ctx, { ratePerS }) {
   const drain = await probe.waitDrained({ timeoutMs: opts.drainTimeoutS * 1000 });
   const accepted = (await probe.entriesAdded()) - added0;
   const okEntries = (tally.statuses[202] ?? 0) * batchSize;
-  const freshness = visibility.seen.map(({ answeredAt, freshnessMs }) => ({ t: (answeredAt - t0) / 1000, freshnessMs }));
+  const freshness = visibility.seen.map(({ answeredAt, freshnessMs }) => ({
+    t: (answeredAt - t0) / 1000,
+    freshnessMs,
+  }));
   const values = freshness.map(({ freshnessMs }) => freshnessMs);
   const problems = [];
   if (drain.rows !== accepted) problems.push(`${drain.rows} rows for ${accepted} accepted entries`);

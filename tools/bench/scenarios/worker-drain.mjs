@@ -67,7 +67,10 @@ async function drainRun(ctx, phase, entries) {
   progress(phase, { backlog: backlogBefore, note: 'starting the worker' });
   const starting = stack.startWorker();
   const pid = await waitForNewWorker(stack, null, 60000);
-  const cpu = cpuMeter(() => ({ ...pick(stack.pids(), ['worker', 'redis', 'postgres']), bench: process.pid }));
+  const cpu = cpuMeter(() => ({
+    ...pick(stack.pids(), ['worker', 'redis', 'postgres']),
+    bench: process.pid,
+  }));
   cpu.start();
   const spawnedAt = processStartEpochMs(pid);
   const first = await pollUntil(
@@ -126,7 +129,11 @@ export async function workerDrainScenario(ctx) {
   const { opts } = ctx;
   const runs = [];
   for (let i = 0; i < opts.runs; i += 1) {
-    const { run, streamEntry } = await drainRun(ctx, `3 worker drain ${i + 1}/${opts.runs}`, opts.drainEntries);
+    const { run, streamEntry } = await drainRun(
+      ctx,
+      `3 worker drain ${i + 1}/${opts.runs}`,
+      opts.drainEntries,
+    );
     ctx.streamEntry ??= streamEntry;
     if (i === 0) ctx.drainedRowsFile = await exportRows(ctx);
     runs.push(run);

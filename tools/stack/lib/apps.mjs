@@ -97,7 +97,7 @@ const APP_STOP_SIGNALS = [
   ['SIGKILL', 5000],
 ];
 
-export function ingestService({ config, identityMarker, baseEnv, redisUrl }, instance) {
+export function ingestService({ config, identityMarker, baseEnv, redisUrl, databaseUrl }, instance) {
   const name = `ingest-${instance}`;
   const port = config.ports[name];
   const script = bundlePath(config.repoRoot, 'ingest');
@@ -116,6 +116,8 @@ export function ingestService({ config, identityMarker, baseEnv, redisUrl }, ins
         HOST: '127.0.0.1',
         PORT: String(port),
         REDIS_URL: redisUrl,
+        // Ingest reads PostgreSQL too: the query API, and readiness reports it.
+        DATABASE_URL: databaseUrl,
         INSTANCE_ID: name,
         MAX_BODY_BYTES: config.limits.MAX_BODY_BYTES,
       },

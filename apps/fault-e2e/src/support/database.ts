@@ -42,11 +42,9 @@ export class LogTable {
     };
   }
 
-  /** Inserts into `logs` waiting for a lock right now (workers blocked by blockInserts). */
+  /** Writers (INSERT or COPY) waiting right now for a lock on this schema's `logs` (blocked by blockInserts). */
   async insertsWaiting(): Promise<number> {
-    const { rows } = await this.pool.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO logs%' AND pid <> pg_backend_pid()",
-    );
+    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted', [`${this.schema}.logs`]);
     return rows[0].n;
   }
 

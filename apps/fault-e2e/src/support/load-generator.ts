@@ -27,6 +27,8 @@ export interface RequestOutcome {
   error?: string;
   retryAfter: string | null;
   instance: string | null;
+  /** The start of the answer's body, for answers that are not 2xx. */
+  errorBody?: string;
   startedAt: number;
   endedAt: number;
 }
@@ -123,7 +125,8 @@ export class LoadRun {
         body: JSON.stringify(single ? entries[0] : entries),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 5000),
       });
-      await response.arrayBuffer();
+      const text = await response.text();
+      if (!is2xx(response.status)) outcome.errorBody = text.slice(0, 300);
       outcome.status = response.status;
       outcome.retryAfter = response.headers.get('retry-after');
       outcome.instance = response.headers.get('x-logpipe-instance');

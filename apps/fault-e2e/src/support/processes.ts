@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor, workspaceRoot } from './workspace';
@@ -137,6 +138,14 @@ export class ProcessRegistry {
     const service = this.add(ServiceProcess.start(name, 'worker', { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env }, url));
     if (waitReady) await service.waitHealthy();
     return service;
+  }
+
+  /** Writes every process's output to tmp/fault-logs/<label>-<name>.log, for a failure to be read later. */
+  saveLogs(label: string): string {
+    const dir = join(workspaceRoot(), 'tmp', 'fault-logs');
+    mkdirSync(dir, { recursive: true });
+    for (const p of this.started) writeFileSync(join(dir, `${label}-${p.name}-${p.pid}.log`), p.logs());
+    return dir;
   }
 
   async stopAll(): Promise<void> {

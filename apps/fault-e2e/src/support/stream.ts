@@ -42,6 +42,14 @@ export class StreamProbe {
     return Object.fromEntries(consumers.map((c) => [String(c['name']), Number(c['pending'])]));
   }
 
+  /** Ids pending in the group: all of them, or one consumer's. */
+  async pendingIds(consumer?: string): Promise<string[]> {
+    const args: (string | number)[] = [this.streamKey, this.group, '-', '+', 100000];
+    if (consumer) args.push(consumer);
+    const rows = (await this.redis.call('XPENDING', ...args)) as [string, string, number, number][];
+    return rows.map(([id]) => id);
+  }
+
   async pendingOf(consumer: string): Promise<number> {
     return (await this.pendingByConsumer())[consumer] ?? 0;
   }

@@ -1,12 +1,22 @@
 import { validateEnvironment } from '@logpipe/app-runtime';
+import { LogQueryModule } from '@logpipe/log-query';
 import { StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry } from './auth/api-key.registry';
+import { TenantQuota } from './auth/tenant-quota';
 import { BacklogMonitor } from './backpressure/backlog.monitor';
 import { HealthController } from './health/health.controller';
 import { IngestConfig } from './ingest.config';
 import { LogIngestService } from './logs/log-ingest.service';
 import { LogsController } from './logs/logs.controller';
+import { IngestMetrics } from './metrics/ingest.metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { LogsQueryController } from './query/logs-query.controller';
+import { TailController } from './tail/tail.controller';
+import { TailHub } from './tail/tail.hub';
 
 @Module({
   imports: [
@@ -21,8 +31,29 @@ import { LogsController } from './logs/logs.controller';
         connectionName: 'logpipe-ingest',
       }),
     }),
+    // The read API's own small pool; connections open on first use, so a database that is down does
+    // not keep ingest from starting or from taking writes.
+    LogQueryModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<IngestConfig, true>) => ({
+        url: config.get('DATABASE_URL', { infer: true }),
+        schema: config.get('DB_SCHEMA', { infer: true }),
+        poolSize: config.get('QUERY_POOL_SIZE', { infer: true }),
+        statementTimeoutMs: config.get('QUERY_TIMEOUT_MS', { infer: true }),
+        applicationName: 'logpipe-ingest',
+      }),
+    }),
   ],
-  controllers: [LogsController, HealthController],
-  providers: [LogIngestService, BacklogMonitor],
+  controllers: [LogsController, LogsQueryController, TailController, HealthController, MetricsController],
+  providers: [
+    LogIngestService,
+    BacklogMonitor,
+    ApiKeyRegistry,
+    TenantQuota,
+    IngestMetrics,
+    TailHub,
+    // Every route needs an API key unless marked @Public() (health, metrics).
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
 })
 export class AppModule {}

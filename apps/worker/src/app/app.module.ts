@@ -6,6 +6,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkerHealthServer } from './health/worker-health.server';
 import { LogBatchProcessor } from './ingestion/log-batch.processor';
 import { LogStreamConsumer } from './ingestion/log-stream.consumer';
+import { WorkerMetrics } from './metrics/worker.metrics';
 import { WorkerConfig } from './worker.config';
 
 @Module({
@@ -32,6 +33,6 @@ import { WorkerConfig } from './worker.config';
       }),
     }),
   ],
-  providers: [LogBatchProcessor, LogStreamConsumer, WorkerHealthServer],
+  providers: [LogBatchProcessor, LogStreamConsumer, WorkerHealthServer, WorkerMetrics],
 })
 export class AppModule {}

@@ -1,4 +1,5 @@
 import type { LogEntry } from '@logpipe/log-schema';
+import type { LogFilter } from './log-filter';
 import { matchesLogFilter } from './log-filter.matcher';
 
 const entry: LogEntry = {
@@ -19,7 +20,7 @@ describe('matchesLogFilter', () => {
     expect(matchesLogFilter(entry, { attributes: [] })).toBe(true);
   });
 
-  it.each([
+  it.each<[string, Partial<LogFilter>, boolean]>([
     ['service among several', { services: ['api', 'checkout'] }, true],
     ['another service', { services: ['api'] }, false],
     ['a lower minimum level', { minLevel: 'warn' }, true],
@@ -28,9 +29,9 @@ describe('matchesLogFilter', () => {
     ['to at the event time (exclusive)', { toMs: entry.timestamp }, false],
     ['words in any case and order', { words: ['declined', 'PAYMENT'] }, true],
     ['a word not there', { words: ['payment', 'refunded'] }, false],
-    ['its trace', { traceId: entry.traceId }, true],
+    ['its trace', { traceId: entry.traceId as string }, true],
     ['another trace', { traceId: '0'.repeat(32) }, false],
-  ] as const)('%s: %j -> %s', (_name, filter, expected) => {
+  ])('%s: %j -> %s', (_name, filter, expected) => {
     expect(matchesLogFilter(entry, { attributes: [], ...filter })).toBe(expected);
   });
 

@@ -30,8 +30,8 @@ export class ApiKeyRegistry implements OnApplicationBootstrap {
   }
 
   static load(list: string | undefined, file: string | undefined): ApiKeyEntry[] {
-    const entries = list ? parseApiKeyList(list) : [];
-    if (file) {
+    const entries = list !== undefined ? parseApiKeyList(list) : [];
+    if (file !== undefined) {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -40,8 +40,8 @@ export class ApiKeyRegistry implements OnApplicationBootstrap {
       }
       entries.push(...parseApiKeyFile(text));
     }
-    if ((list || file) && entries.length === 0) {
-      // Set but empty would silently open the API: refuse to start instead.
+    if ((list !== undefined || file !== undefined) && entries.length === 0) {
+      // Set but empty (API_KEYS= in an .env) would silently open the API: refuse to start instead.
       throw new ApiKeyConfigError('API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair');
     }
     assertUnambiguous(entries);

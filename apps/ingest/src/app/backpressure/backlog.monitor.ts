@@ -9,6 +9,8 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
  * so the stream length is the unprocessed backlog; past the high-water mark ingest answers 503
  * with Retry-After, and accepts again once the backlog is back under the low-water mark (the gap
  * stops it flapping). Polled in the background so the request path pays nothing for it.
+ * Between two polls, this instance adds what it writes (and is writing) to the last length it read,
+ * so a burst cannot carry the stream past the mark by more than the one request that crossed it.
  */
 @Injectable()
 export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,6 +19,9 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   private checking = false;
   private overloaded = false;
   private lastLength: number | null = null;
+  /** Entries of this instance's writes still in flight, and written since the last XLEN answer. */
+  private inFlight = 0;
+  private writtenSinceCheck = 0;
 
   constructor(
     private readonly producer: StreamProducer,
@@ -52,14 +57,43 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     );
   }
 
+  /**
+   * Runs `write` (the XADD of `entries` entries) if the backlog, counting this instance's writes
+   * since the last poll and those in flight, is under the high-water mark; otherwise a 503. The
+   * check and the reservation happen in one synchronous step, so concurrent requests cannot all
+   * slip in on the same stale length.
+   */
+  async admit<T>(entries: number, write: () => Promise<T>): Promise<T> {
+    this.assertAccepting();
+    const backlog = (this.lastLength ?? 0) + this.writtenSinceCheck + this.inFlight;
+    if (backlog >= this.state.highWater) {
+      this.overloaded = true;
+      this.logger.warn({ message: 'backlog over high-water mark: refusing new entries with 503', backlog, highWater: this.state.highWater });
+      this.assertAccepting();
+    }
+    this.inFlight += entries;
+    try {
+      const result = await write();
+      this.writtenSinceCheck += entries;
+      return result;
+    } finally {
+      this.inFlight -= entries;
+    }
+  }
+
   async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {
       const length = await this.producer.streamLength();
+      // Writes and XLEN share one connection, whose replies come in order: every write answered
+      // before this XLEN is in its count, so none stays counted on top of it. setImmediate first
+      // lets the continuations of writes answered in the same read finish counting themselves.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.writtenSinceCheck = 0;
       this.lastLength = length;
       const { highWater, lowWater } = this.state;
-      if (!this.overloaded && length >= highWater) {
+      if (!this.overloaded && length + this.writtenSinceCheck + this.inFlight >= highWater) {
         this.overloaded = true;
         this.logger.warn({ message: 'backlog over high-water mark: refusing new entries with 503', backlog: length, highWater });
       } else if (this.overloaded && length <= lowWater) {

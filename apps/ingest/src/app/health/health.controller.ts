@@ -1,13 +1,19 @@
+import { LogQueryService } from '@logpipe/log-query';
 import { StreamProducer } from '@logpipe/stream-client';
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/public.decorator';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
 
+@Public()
+@ApiExcludeController()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly producer: StreamProducer,
     private readonly backlog: BacklogMonitor,
+    private readonly queries: LogQueryService,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -16,11 +22,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Redis takes writes: 200; otherwise 503. The backlog state is reported, not judged. */
+  /**
+   * Redis takes writes: 200; otherwise 503. PostgreSQL (the read API) and the backlog are reported,
+   * not judged: writes do not need PostgreSQL, so an instance whose reads are down keeps taking them.
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const redis = await this.producer.ping();
+    const [redis, postgres] = await Promise.all([this.producer.ping(), this.queries.isReachable()]);
     reply.status(redis ? 200 : 503);
-    return { status: redis ? 'ok' : 'unavailable', checks: { redis: redis ? 'up' : 'down' }, backlog: this.backlog.state };
+    return {
+      status: redis ? 'ok' : 'unavailable',
+      checks: { redis: redis ? 'up' : 'down', postgres: postgres ? 'up' : 'down' },
+      backlog: this.backlog.state,
+    };
   }
 }

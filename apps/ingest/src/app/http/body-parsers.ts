@@ -47,6 +47,10 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
       (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
     });
     payload.on('error', (error) => gunzip.destroy(error));
+    // When Fastify refuses the request before reading the body (an unsupported content type: 415),
+    // nobody listens on this stream, and a corrupt or truncated gzip body would then crash the
+    // process with an unhandled 'error'. A parser that does read it adds its own listener.
+    gunzip.on('error', () => undefined);
     // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
     payload.pipe(gunzip);
     return gunzip as unknown as Readable & { receivedEncodedLength: number };

@@ -34,7 +34,7 @@ export class LogIngestService {
       throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, { errors: result.errors });
     }
     this.quota.take(tenant, 1);
-    return this.producer.append(encodeLogEntry(result.entry));
+    return this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
   }
 
   async ingestMany(inputs: readonly unknown[], tenant: string): Promise<number> {
@@ -55,7 +55,7 @@ export class LogIngestService {
     }
     // Only valid entries count against the quota, and a refused batch takes nothing from it.
     this.quota.take(tenant, result.entries.length);
-    await this.producer.appendMany(result.entries.map(encodeLogEntry));
+    await this.backlog.admit(result.entries.length, () => this.producer.appendMany(result.entries.map(encodeLogEntry)));
     return result.entries.length;
   }
 }

@@ -1,15 +1,17 @@
 import { LogStoreHealth } from '@logpipe/log-store';
-import { StreamProducer } from '@logpipe/stream-client';
+import { StreamConsumer, StreamProducer } from '@logpipe/stream-client';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createServer, type Server } from 'node:http';
 import { LogBatchProcessor } from '../ingestion/log-batch.processor';
 import { LogStreamConsumer } from '../ingestion/log-stream.consumer';
+import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { WorkerConfig } from '../worker.config';
 
 /**
- * The worker has no HTTP API, so it serves its health on a small port of its own
- * (HEALTH_HOST:HEALTH_PORT) for the stack, Docker and Kubernetes probes. Plain node:http keeps
+ * The worker has no HTTP API, so it serves its health (and its Prometheus metrics at /metrics) on a
+ * small port of its own (HEALTH_HOST:HEALTH_PORT) for the stack, Docker and Kubernetes probes and the
+ * operator's scraper. Plain node:http keeps
  * the worker a standalone Nest application.
  */
 @Injectable()
@@ -23,10 +25,12 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
     private readonly database: LogStoreHealth,
     private readonly consumer: LogStreamConsumer,
     private readonly processor: LogBatchProcessor,
+    private readonly metrics: WorkerMetrics,
+    private readonly group: StreamConsumer,
   ) {}
 
   async readiness() {
-    const [redis, postgres] = await Promise.all([this.redis.ping(), this.database.isReachable()]);
+    const [redis, postgres, backlog] = await Promise.all([this.redis.ping(), this.database.isReachable(), this.backlog()]);
     const consumer = this.consumer.state;
     const ready = redis && postgres && this.processor.isDatabaseAvailable && consumer === 'running';
     return {
@@ -34,8 +38,18 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
       body: {
         status: ready ? 'ok' : 'unavailable',
         checks: { redis: redis ? 'up' : 'down', postgres: postgres && this.processor.isDatabaseAvailable ? 'up' : 'down', consumer },
+        backlog,
       },
     };
+  }
+
+  /** Stream length, pending entries and lag of the group: reported, not judged (null when Redis cannot tell). */
+  private async backlog() {
+    const [length, group] = await Promise.all([
+      this.redis.streamLength().catch(() => null),
+      this.group.groupInfo().catch(() => null),
+    ]);
+    return { entries: length, pending: group?.pending ?? null, lag: group?.lag ?? null };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,6 +62,16 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
       };
       if (request.method !== 'GET') return reply(405, { statusCode: 405, message: 'only GET' });
       if (request.url === '/health/live') return reply(200, { status: 'ok' });
+      if (request.url === '/metrics') {
+        this.metrics.registry.metrics().then(
+          (text) => {
+            response.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+            response.end(text);
+          },
+          (error: Error) => reply(500, { statusCode: 500, message: error.message }),
+        );
+        return;
+      }
       if (request.url === '/health/ready') {
         this.readiness().then(
           ({ ready, body }) => reply(ready ? 200 : 503, body),

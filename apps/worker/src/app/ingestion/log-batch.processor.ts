@@ -1,8 +1,9 @@
 import { decodeLogEntry, LogEntryDecodeError } from '@logpipe/log-schema';
 import { isTransientDatabaseError, LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
 import { StreamConsumer, type StreamMessage } from '@logpipe/stream-client';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { WorkerConfig } from '../worker.config';
 import { backoffDelayMs, sleep } from './backoff';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
@@ -46,6 +47,7 @@ export class LogBatchProcessor {
     private readonly consumer: StreamConsumer,
     private readonly writer: LogBatchWriter,
     private readonly config: ConfigService<WorkerConfig, true>,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   /** False while inserts fail for lack of a database; readiness reports it. */
@@ -97,6 +99,7 @@ export class LogBatchProcessor {
     if (writtenIds.length > 0) {
       await this.retryRedis('acknowledge', giveUp, () => this.consumer.ack(writtenIds));
     }
+    this.metrics?.batchDone(messages.length, written.inserted, written.duplicates, dead.length);
     return { inserted: written.inserted, duplicates: written.duplicates, deadLettered: dead.length };
   }
 
@@ -139,13 +142,16 @@ export class LogBatchProcessor {
   private async insertUntilReachable(entries: StoredLogEntry[], giveUp: AbortSignal) {
     for (let attempt = 0; ; attempt++) {
       try {
+        const insertDone = this.metrics?.insertTimer();
         const outcome = await this.writer.insert(entries);
+        insertDone?.();
         if (!this.databaseAvailable) this.logger.log('PostgreSQL is reachable again; resuming');
         this.databaseAvailable = true;
         return outcome;
       } catch (error) {
         if (!isTransientDatabaseError(error)) throw error;
         if (giveUp.aborted) throw new ShutdownInterruptedError('PostgreSQL unavailable');
+        this.metrics?.retried('postgres');
         const delay = backoffDelayMs(attempt, this.config.get('RETRY_BASE_MS', { infer: true }), this.config.get('RETRY_MAX_MS', { infer: true }));
         if (this.databaseAvailable || attempt % 10 === 0) {
           this.logger.warn({ message: 'PostgreSQL unavailable; keeping the batch and retrying', error: describeError(error), attempt, retryInMs: delay, batch: entries.length });
@@ -162,6 +168,7 @@ export class LogBatchProcessor {
         return await operation();
       } catch (error) {
         if (giveUp.aborted) throw new ShutdownInterruptedError(`Redis unavailable during ${what}`);
+        this.metrics?.retried('redis');
         const delay = backoffDelayMs(attempt, this.config.get('RETRY_BASE_MS', { infer: true }), this.config.get('RETRY_MAX_MS', { infer: true }));
         this.logger.warn({ message: `Redis ${what} failed; retrying`, error: describeError(error), attempt, retryInMs: delay });
         await sleep(delay, giveUp);

@@ -1,0 +1,72 @@
+import type { StreamProducer } from '@logpipe/stream-client';
+import { Logger } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import { ServiceUnavailableError } from '../http/http-error.filter';
+import type { IngestConfig } from '../ingest.config';
+import { BacklogMonitor } from './backlog.monitor';
+
+const settings: Partial<IngestConfig> = { BACKLOG_HIGH_WATER: 25, BACKLOG_LOW_WATER: 5, BACKLOG_CHECK_INTERVAL_MS: 1000, RETRY_AFTER_SECONDS: 1 };
+const config = { get: (key: keyof IngestConfig) => settings[key] } as unknown as ConfigService<IngestConfig, true>;
+
+function monitorWithStreamLength(length: () => number) {
+  const producer = { streamLength: async () => length() } as unknown as StreamProducer;
+  return new BacklogMonitor(producer, config);
+}
+
+describe('BacklogMonitor.admit', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(true));
+
+  it('lets concurrent writes past a stale length only until they would carry the backlog over the mark', async () => {
+    let streamLength = 0;
+    const monitor = monitorWithStreamLength(() => streamLength);
+    await monitor.check();
+    const release: (() => void)[] = [];
+    // Ten batches of 10 arrive before any XADD has answered and before the next poll.
+    const outcomes = Array.from({ length: 10 }, () =>
+      monitor
+        .admit(10, () => new Promise<void>((resolve) => release.push(() => ((streamLength += 10), resolve()))))
+        .then(() => 'written', (error: unknown) => (error instanceof ServiceUnavailableError ? '503' : 'other')),
+    );
+    release.forEach((write) => write());
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'written')).toHaveLength(3);
+    expect(results.filter((r) => r === '503')).toHaveLength(7);
+    // At most the high-water mark plus the one batch that crossed it.
+    expect(streamLength).toBe(30);
+  });
+
+  it('counts writes made since the last poll, and accepts again once a poll finds the backlog under the low-water mark', async () => {
+    let streamLength = 0;
+    const monitor = monitorWithStreamLength(() => streamLength);
+    await monitor.check();
+    for (let i = 0; i < 3; i++) await monitor.admit(10, async () => void (streamLength += 10));
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+    streamLength = 10; // the workers drained some, but not below the low-water mark
+    await monitor.check();
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+    streamLength = 5;
+    await monitor.check();
+    await expect(monitor.admit(1, async () => 'id')).resolves.toBe('id');
+    expect(monitor.state.accepting).toBe(true);
+  });
+
+  it('does not count writes that the last XLEN already saw a second time', async () => {
+    let streamLength = 0;
+    const monitor = monitorWithStreamLength(() => streamLength);
+    await monitor.check();
+    for (let i = 0; i < 4; i++) await monitor.admit(5, async () => void (streamLength += 5));
+    await monitor.check(); // XLEN = 20, which includes the four writes
+    await expect(monitor.admit(5, async () => void (streamLength += 5))).resolves.toBeUndefined();
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it('does not count a write that failed against the backlog', async () => {
+    const monitor = monitorWithStreamLength(() => 0);
+    await monitor.check();
+    await expect(monitor.admit(20, async () => Promise.reject(new Error('Redis down')))).rejects.toThrow('Redis down');
+    await expect(monitor.admit(20, async () => 'ok')).resolves.toBe('ok');
+  });
+});

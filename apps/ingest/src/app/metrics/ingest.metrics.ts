@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BacklogMonitor } from '../backpressure/backlog.monitor';
+
+/** Why entries were refused, by answer status: what an operator needs to tell a client bug from an outage. */
+export const REJECTION_REASONS: Readonly<Record<number, string>> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  429: 'quota',
+  503: 'unavailable',
+};
+
+export function rejectionReason(status: number): string {
+  return REJECTION_REASONS[status] ?? (status >= 500 ? 'error' : `status_${status}`);
+}
+
+/**
+ * The ingest instance's Prometheus metrics, in a registry of its own (served at GET /metrics on the
+ * ingest port, which nginx does not proxy). Entry counters count entries, not requests: a batch of
+ * 500 that is refused adds 500 to rejected{reason}; a body that could not even be parsed counts as one.
+ */
+@Injectable()
+export class IngestMetrics {
+  readonly registry = new Registry();
+
+  readonly entriesReceived = new Counter({
+    name: 'logpipe_ingest_entries_received_total',
+    help: 'Entries submitted to POST /api/log and /api/logs (accepted or not)',
+    registers: [this.registry],
+  });
+
+  readonly entriesQueued = new Counter({
+    name: 'logpipe_ingest_entries_queued_total',
+    help: 'Entries appended to the Redis stream (answered 202)',
+    registers: [this.registry],
+  });
+
+  readonly entriesRejected = new Counter({
+    name: 'logpipe_ingest_entries_rejected_total',
+    help: 'Entries refused, by reason: invalid, unauthorized, too_large, unsupported_media_type, quota, unavailable, error',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'logpipe_http_request_duration_seconds',
+    help: 'HTTP request duration by route (the route pattern, not the URL) and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly tailReaders = new Gauge({
+    name: 'logpipe_tail_readers',
+    help: 'Live tail (SSE) connections open on this instance',
+    registers: [this.registry],
+  });
+
+  readonly tailDropped = new Counter({
+    name: 'logpipe_tail_readers_dropped_total',
+    help: 'Tail readers disconnected for falling too far behind',
+    registers: [this.registry],
+  });
+
+  readonly tailEntries = new Counter({
+    name: 'logpipe_tail_entries_sent_total',
+    help: 'Entries sent to tail readers',
+    registers: [this.registry],
+  });
+
+  constructor(backlog: BacklogMonitor) {
+    new Gauge({
+      name: 'logpipe_stream_length',
+      help: 'Entries in the Redis stream (the backlog not yet stored and trimmed), as last polled by this instance',
+      registers: [this.registry],
+      collect() {
+        const entries = backlog.state.entries;
+        if (entries !== null) this.set(entries);
+      },
+    });
+    new Gauge({
+      name: 'logpipe_ingest_accepting',
+      help: '1 while the backlog is under the high-water mark and entries are accepted, 0 while answering 503',
+      registers: [this.registry],
+      collect() {
+        this.set(backlog.state.accepting ? 1 : 0);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

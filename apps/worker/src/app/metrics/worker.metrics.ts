@@ -1,0 +1,105 @@
+import { StreamConsumer, StreamProducer } from '@logpipe/stream-client';
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type RetriedOperation = 'postgres' | 'redis';
+
+/**
+ * The worker's Prometheus metrics, served on its health port (GET /metrics). The batch processor
+ * reports batches, inserts and retries as they happen; the stream's length, pending count and lag are
+ * read from Redis when scraped (one XLEN and one XINFO GROUPS per scrape).
+ */
+@Injectable()
+export class WorkerMetrics {
+  readonly registry = new Registry();
+
+  private readonly batchSize = new Histogram({
+    name: 'logpipe_worker_batch_size',
+    help: 'Stream entries per processed batch',
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    registers: [this.registry],
+  });
+
+  private readonly insertDuration = new Histogram({
+    name: 'logpipe_worker_insert_duration_seconds',
+    help: 'Duration of one successful batch write to PostgreSQL',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly rowsInserted = new Counter({
+    name: 'logpipe_worker_rows_inserted_total',
+    help: 'Rows written to the logs table',
+    registers: [this.registry],
+  });
+
+  private readonly duplicates = new Counter({
+    name: 'logpipe_worker_duplicates_skipped_total',
+    help: 'Entries not written because their stream id or (tenant, event id) was already stored',
+    registers: [this.registry],
+  });
+
+  private readonly deadLettered = new Counter({
+    name: 'logpipe_worker_dead_lettered_total',
+    help: 'Entries moved to the dead-letter stream (undecodable, refused by PostgreSQL, or delivered too often)',
+    registers: [this.registry],
+  });
+
+  private readonly retries = new Counter({
+    name: 'logpipe_worker_retries_total',
+    help: 'Retries of an operation that failed for lack of PostgreSQL or Redis',
+    labelNames: ['operation'],
+    registers: [this.registry],
+  });
+
+  constructor(producer: StreamProducer, consumer: StreamConsumer) {
+    // Both gauges ask Redis at scrape time; a scrape while Redis is down leaves them out rather than fail.
+    new Gauge({
+      name: 'logpipe_stream_length',
+      help: 'Entries in the Redis stream (not yet stored, or stored and not yet trimmed)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await producer.streamLength().catch(() => Number.NaN));
+      },
+    });
+    const group = {
+      pending: new Gauge({ name: 'logpipe_stream_pending', help: 'Entries delivered to the consumer group and not yet acknowledged', registers: [this.registry] }),
+      lag: new Gauge({ name: 'logpipe_stream_consumer_lag', help: 'Entries in the stream not yet delivered to the consumer group', registers: [this.registry] }),
+      consumers: new Gauge({ name: 'logpipe_stream_consumers', help: 'Consumers in the group', registers: [this.registry] }),
+    };
+    new Gauge({
+      name: 'logpipe_stream_group_info_up',
+      help: '1 when the last scrape could read the consumer group from Redis',
+      registers: [this.registry],
+      async collect() {
+        try {
+          const info = await consumer.groupInfo();
+          group.pending.set(info.pending);
+          group.lag.set(info.lag ?? Number.NaN);
+          group.consumers.set(info.consumers);
+          this.set(1);
+        } catch {
+          this.set(0);
+        }
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One processed batch: its size and what became of its entries. */
+  batchDone(size: number, inserted: number, duplicates: number, deadLettered: number): void {
+    this.batchSize.observe(size);
+    this.rowsInserted.inc(inserted);
+    this.duplicates.inc(duplicates);
+    this.deadLettered.inc(deadLettered);
+  }
+
+  /** Starts timing a batch write; call the result when it succeeded. */
+  insertTimer(): () => void {
+    return this.insertDuration.startTimer();
+  }
+
+  retried(operation: RetriedOperation): void {
+    this.retries.inc({ operation });
+  }
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError, parseOptions } from '../lib/options.mjs';
+
+test('the full profile runs everything 3 times, with the reference, and appends to BENCHMARKS.md', () => {
+  const opts = parseOptions([]);
+  assert.equal(opts.mode, 'full');
+  assert.equal(opts.runs, 3);
+  assert.equal(opts.drainEntries, 200000);
+  assert.equal(opts.reference, true);
+  assert.equal(opts.append, true);
+  assert.deepEqual(opts.batchVariants, ['json-100', 'ndjson-gzip-100', 'json-1000', 'ndjson-gzip-1000']);
+});
+
+test('--quick is a short smoke run without the reference and without appending, unless asked', () => {
+  const quick = parseOptions(['--quick']);
+  assert.equal(quick.runs, 1);
+  assert.equal(quick.reference, false);
+  assert.equal(quick.append, false);
+  const asked = parseOptions(['--quick', '--reference', '--append', '--runs=2', '--only', '1,4']);
+  assert.deepEqual([asked.reference, asked.append, asked.runs, asked.only], [true, true, 2, ['1', '4']]);
+});
+
+test('bad options are usage errors that name the option', () => {
+  assert.throws(
+    () => parseOptions(['--runs', 'x']),
+    (error) => error instanceof UsageError && /--runs/.test(error.message),
+  );
+  assert.throws(() => parseOptions(['--only', '1,9']), /unknown 9/);
+  assert.throws(() => parseOptions(['--drain-entries', '1500']), /multiple of 1000/);
+  assert.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
+});

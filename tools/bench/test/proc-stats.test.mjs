@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cpuMeter, memoryMeter, memoryOf, processStartEpochMs } from '../lib/proc-stats.mjs';
+
+test("cpuMeter attributes a busy loop's CPU to the process group that ran it", () => {
+  const meter = cpuMeter(() => ({ me: process.pid }));
+  meter.start();
+  const until = performance.now() + 400;
+  let spin = 0;
+  while (performance.now() < until) spin += 1;
+  const { percent, seconds } = meter.stop();
+  assert.ok(spin > 0);
+  assert.ok(seconds >= 0.4);
+  // A busy loop is close to 100% of a core; allow for a loaded machine and 10 ms tick granularity.
+  assert.ok(percent.me > 40 && percent.me <= 130, `me used ${percent.me}%`);
+  assert.ok(percent.machineIdle >= 0 && percent.machineIdle <= 100);
+});
+
+test('memoryOf reads VmRSS and VmHWM of a live process and null for a gone one', () => {
+  const memory = memoryOf(process.pid);
+  assert.ok(memory.rssKiB > 1000 && memory.hwmKiB >= memory.rssKiB);
+  assert.equal(memoryOf(2 ** 22 + 12345), null);
+});
+
+test('memoryMeter reports start, end and a peak at least as high as both, in MiB', async () => {
+  const meter = memoryMeter(() => ({ me: process.pid }), 20);
+  meter.start();
+  const ballast = Buffer.alloc(32 * 1024 * 1024, 1);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const { me } = meter.stop();
+  assert.equal(ballast[0], 1);
+  assert.ok(me.peakMiB >= me.startMiB && me.peakMiB >= me.endMiB);
+  assert.ok(me.endMiB - me.startMiB > 20, `RSS grew by ${me.endMiB - me.startMiB} MiB`);
+});
+
+test("a process's start time is in the past and within its uptime", () => {
+  const started = processStartEpochMs(process.pid);
+  const uptimeMs = process.uptime() * 1000;
+  assert.ok(started <= Date.now());
+  assert.ok(Math.abs(Date.now() - uptimeMs - started) < 2000);
+});

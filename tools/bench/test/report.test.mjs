@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bottleneck, deriveFigures } from '../lib/figures.mjs';
+import { renderMarkdown } from '../lib/report.mjs';
+
+const cpu = (percent) => ({ seconds: 10, percent: { machineIdle: 20, other: 5, ...percent } });
+const ok = { ok: true, extraRows: 10, problems: [] };
+
+function wrkRun(rps, extra = {}) {
+  return {
+    rps,
+    p50Ms: 2,
+    p99Ms: 9,
+    non2xx: 0,
+    socketErrors: 0,
+    ok: rps * 10,
+    durationS: 10,
+    check: ok,
+    cpu: cpu({ 'ingest-1': 95, nginx: 60 }),
+    ...extra,
+  };
+}
+
+function batchRun(entriesPerS, rss) {
+  return {
+    ...wrkRun(entriesPerS / 100),
+    entriesPerS,
+    steadyEntriesPerS: entriesPerS * 1.02,
+    backlogPeak: 50000,
+    drainS: 2,
+    memory: {
+      'ingest-1': { startMiB: 100, endMiB: 110, peakMiB: rss },
+      'ingest-2': { startMiB: 100, endMiB: 100, peakMiB: 120 },
+      worker: { startMiB: 150, endMiB: 152, peakMiB: 160 },
+    },
+    loadEndRss: { 'ingest-1': 104, 'ingest-2': 101, worker: 151 },
+  };
+}
+
+function results({ referenceRps = 1000 } = {}) {
+  return {
+    startedAt: '2026-11-26T10:00:00.000Z',
+    mode: 'full',
+    machine: {
+      cores: 2,
+      cpu: 'AMD EPYC',
+      memoryGiB: 24,
+      kernel: '6.1',
+      node: 'v20',
+      nginx: '1.22.1',
+      redis: '7.0.15',
+      postgres: '15.20',
+      wrk: '4.1.0',
+      commit: 'abc123',
+    },
+    loadBefore: ['0.50', '0.40', '0.30'],
+    loadAfter: ['1.90', '1.00', '0.50'],
+    wallSeconds: 540,
+    options: {
+      stateDir: '.bench/stack',
+      portBase: 8288,
+      runs: 3,
+      loadSeconds: 10,
+      batchSeconds: 5,
+      singleConnections: 64,
+      batchConnections: 16,
+      drainEntries: 200000,
+      sustainedSeconds: 60,
+    },
+    stackEnv: { RATE_LIMIT_RPS: '1000000' },
+    ceilings: {
+      nginx204: { runs: [wrkRun(40000), wrkRun(42000), wrkRun(41000)] },
+      redisXadd: {
+        valueBytes: 298,
+        pipeline: 16,
+        runs: [{ opsPerS: 200000 }, { opsPerS: 180000 }, { opsPerS: 190000 }],
+      },
+      pgCopy: { runs: [{ rowsPerS: 100000, rows: 200000 }, { rowsPerS: 90000 }, { rowsPerS: 110000 }] },
+    },
+    single: { connections: 64, runs: [wrkRun(9000), wrkRun(8500), wrkRun(9500)] },
+    batch: {
+      variants: {
+        'json-100': {
+          format: 'json',
+          entriesPerRequest: 100,
+          bodyBytes: 31682,
+          runs: [batchRun(85000, 130), batchRun(80000, 140), batchRun(90000, 135)],
+        },
+        'ndjson-gzip-1000': {
+          format: 'ndjson-gzip',
+          entriesPerRequest: 1000,
+          bodyBytes: 52823,
+          runs: [batchRun(60000, 120), batchRun(61000, 120), batchRun(62000, 120)],
+        },
+      },
+    },
+    drain: {
+      entries: 200000,
+      runs: [85000, 80000, 90000].map((rowsPerS) => ({
+        rowsPerS,
+        rows: 200000,
+        seconds: 200000 / rowsPerS,
+        secondsFromFirstRow: 2,
+        startupS: 0.5,
+        check: ok,
+        memory: { worker: { startMiB: 90, endMiB: 150, peakMiB: 170 } },
+        cpu: cpu({ worker: 99, postgres: 70 }),
+      })),
+    },
+    sustained: {
+      offeredPerS: 40000,
+      rateNote: 'half of 80,000',
+      batchSize: 100,
+      durationS: 60,
+      freshnessP50: 120,
+      freshnessP99: 430,
+      freshnessMax: 600,
+      samples: 24000,
+      acceptedPerS: 40000,
+      backlogMax: 9000,
+      backlogAtEnd: 100,
+      check: ok,
+      cpu: cpu({ worker: 60 }),
+    },
+    reference: referenceRps
+      ? {
+          singleEntry: { runs: [wrkRun(referenceRps), wrkRun(referenceRps)] },
+          drain: { runs: [{ rowsPerS: 8800 }] },
+        }
+      : { skipped: '../shared/seed-baseline is absent' },
+  };
+}
+
+test('figures are medians with ratios to the ceilings and to the reference, judged against the targets', () => {
+  const f = deriveFigures(results());
+  assert.equal(f.single.rps.median, 9000);
+  assert.equal(f.single.xReference, 9);
+  assert.ok(Math.abs(f.single.ofCeiling - 9000 / 41000) < 1e-12);
+  assert.equal(f.bestBatch.name, 'json-100');
+  assert.equal(f.drain.ofCopy, 0.85);
+  assert.equal(f.memory.peakMiB['ingest-1'], 140);
+  assert.equal(f.memory.peakMiB.worker, 170);
+  const met = Object.fromEntries(
+    f.targets.map((t) => [t.name.split(' ')[0] + ' ' + t.name.split(' ')[1], t.met]),
+  );
+  assert.deepEqual(met, {
+    'single-entry ingest': true,
+    'batch ingest': true,
+    'worker drain': true,
+    'freshness p99': true,
+    'ingest peak': true,
+    'worker peak': true,
+    'RSS flat': true,
+    'every run:': true,
+  });
+});
+
+test('a missing reference leaves its ratios unmeasured instead of failing them', () => {
+  const f = deriveFigures(results({ referenceRps: 0 }));
+  assert.equal(f.reference, null);
+  assert.equal(f.targets.find((t) => t.name.startsWith('single-entry')).met, null);
+  const markdown = renderMarkdown(results({ referenceRps: 0 }), f, {});
+  assert.match(markdown, /Reference: \.\.\/shared\/seed-baseline is absent\./);
+  assert.match(markdown, /\| single-entry ingest ≥ 8× the reference \| — \| not measured \|/);
+});
+
+test('a failed delivery check is listed and fails its target', () => {
+  const r = results();
+  r.single.runs[1].check = { ok: false, extraRows: -5, problems: ['5 entries answered 2xx are missing'] };
+  const f = deriveFigures(r);
+  assert.deepEqual(f.checkFailures, ['1 single-entry run 2: 5 entries answered 2xx are missing']);
+  assert.equal(f.targets.at(-1).met, false);
+});
+
+test('the Markdown holds the heading, the summary with min–max, the targets, the CPU table and the chart', () => {
+  const r = results();
+  const markdown = renderMarkdown(r, deriveFigures(r), { chartLink: 'docs/bench/x.svg' });
+  assert.match(markdown, /^### 2026-11-26 10:00 UTC — full run$/m);
+  assert.match(markdown, /Load average \(1\/5\/15 min\) before: 0\.50 0\.40 0\.30; after: 1\.90 1\.00 0\.50/);
+  assert.match(
+    markdown,
+    /\| 1 \| single entry `POST \/api\/log`, 64 connections: req\/s \| 9,000 \(8,500–9,500\) \| nginx `return 204`: 41,000 \(40,000–42,000\) \| 22% \| 1,000 \| 9\.0× \|/,
+  );
+  assert.match(
+    markdown,
+    /psql `\\copy` of the same rows: 100,000 \(90,000–110,000\) \| 85% \| 8,800 \| 9\.7× \|/,
+  );
+  assert.match(markdown, /\| worker drain ≥ 80% of psql \\copy of the same rows \| 85% \| yes \|/);
+  assert.match(markdown, /\| 1 single entry \| 60 \| 95 \|.*ingest-1 95% of a core: saturated \|/);
+  assert.match(
+    markdown,
+    /!\[Scenario 4: throughput, freshness and backlog over time\]\(docs\/bench\/x\.svg\)/,
+  );
+  assert.doesNotMatch(markdown, /NaN|undefined/);
+});
+
+test('bottleneck names a saturated stage, else says whether the machine itself is busy', () => {
+  assert.match(
+    bottleneck({ worker: 97, postgres: 40, machineIdle: 30 }),
+    /^worker 97% of a core: saturated$/,
+  );
+  assert.match(
+    bottleneck({ nginx: 120, 'ingest-1': 70, machineIdle: 3 }),
+    /both cores busy \(idle 3%\).*largest: ingest-1 70%, nginx 120%$/,
+  );
+  assert.match(bottleneck({ worker: 30, machineIdle: 60 }), /no stage saturated \(machine idle 60%\)/);
+});
