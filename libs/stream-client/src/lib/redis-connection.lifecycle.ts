@@ -123,6 +123,15 @@ export async function runWhenReady<T>(
   operation: string,
   command: (redis: Redis) => Promise<T>,
 ): Promise<T> {
+  if (redis.status === 'ready') {
+    // The common case, on the request path: the connection's own commandTimeout bounds the call,
+    // so no extra timer and race per command.
+    try {
+      return await command(redis);
+    } catch (error) {
+      throw toStreamError(error, operation);
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
