@@ -3,7 +3,7 @@
 // (npm dependencies, nginx), checks the services they talk to, then runs lint, typecheck and every
 // project's tests (unit, integration, end-to-end) through Nx, and prints one summary line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules, ensureSystemPackages } from '../stack/lib/install.mjs';
@@ -45,7 +45,7 @@ function summarise() {
   let failed = 0;
   let suitesFailed = 0;
   if (existsSync(resultsDir)) {
-    for (const file of readdirSync(resultsDir)) {
+    for (const file of readdirSync(resultsDir).filter((name) => name.endsWith('.json'))) {
       const report = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
       passed += report.numPassedTests;
       failed += report.numFailedTests;
@@ -66,11 +66,21 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const targets = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['lint', 'typecheck', 'test'];
   const status = run('npx', ['nx', 'run-many', '-t', ...targets, '--parallel=1', '--outputStyle=stream', '--skipNxCache']);
-  const { passed, failed, suitesFailed } = summarise();
+  // The tooling's own unit tests (plain Node ESM, outside Nx): node's test runner, TAP totals to a file.
+  const toolsTap = join(resultsDir, 'tools.tap');
+  const toolsStatus = targets.includes('test')
+    ? run(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+        '--test-reporter=tap', `--test-reporter-destination=${toolsTap}`, 'tools/bench/test/'])
+    : 0;
+  const tools = existsSync(toolsTap) ? readFileSync(toolsTap, 'utf8') : '';
+  const count = (name) => Number(tools.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const { passed: jestPassed, failed: jestFailed, suitesFailed } = summarise();
+  const passed = jestPassed + count('pass');
+  const failed = jestFailed + count('fail');
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`\nnpm test finished in ${seconds} s (nx exit code ${status}); suites that failed to run: ${suitesFailed}`);
   console.log(`${passed} passed, ${failed} failed`);
-  process.exit(status === 0 && failed === 0 && suitesFailed === 0 && passed > 0 ? 0 : 1);
+  process.exit(status === 0 && toolsStatus === 0 && failed === 0 && suitesFailed === 0 && passed > 0 ? 0 : 1);
 }
 
 main().catch((error) => {

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { TestSchema } from './support/database';
+import { printLine } from './support/fault-results';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { closeRawAgent, type RawAnswer, rawPost } from './support/raw-http';
 import { StreamProbe } from './support/stream';
@@ -287,6 +288,6 @@ describe('bad input over HTTP', () => {
     const { rows } = await schema.pool.query('SELECT count(*)::int AS n FROM logs');
     expect(rows[0].n).toBe(acceptedByFuzz);
     expect(await probe.deadLetters()).toEqual([]);
-    process.stdout.write(`\nFUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length}\n`);
+    printLine(`FUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length}`);
   });
 });

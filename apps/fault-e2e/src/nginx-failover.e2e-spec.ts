@@ -55,7 +55,7 @@ describe('nginx in front of the stack', () => {
     const servedBy: Record<string, number> = {};
     for (const o of load.outcomes) servedBy[o.instance ?? 'none'] = (servedBy[o.instance ?? 'none'] ?? 0) + 1;
     const figures = await reconcile('nginx-balanced', table, load, () => probe.drained(), { servedBy });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => stack.saveLogs(figures.scenario));
     expect(figures.requests).toBe(200);
     expect(figures.non2xx).toBe(0);
     expect(servedBy['ingest-1']).toBeGreaterThan(20);
@@ -94,7 +94,7 @@ describe('nginx in front of the stack', () => {
       // Stream entries beyond the acknowledged ones: retries of requests the dead instance had queued (the client id keeps one row).
       streamEntriesBeyondAcked: entriesAdded - load.acked.length,
     });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => stack.saveLogs(figures.scenario));
     // Only requests in flight at the kill may fail; everything sent afterwards is served by ingest-2.
     for (const o of failed) expect(o.startedAt).toBeLessThanOrEqual(killAt + 200);
     expect(afterKill.length).toBeGreaterThan(20);
@@ -110,7 +110,7 @@ describe('nginx in front of the stack', () => {
     await load.done;
     const limited = load.outcomes.filter((o) => o.status === 429);
     const figures = await reconcile('nginx-rate-limit', table, load, () => probe.drained(), { limited: limited.length });
-    expectExactlyOnce(figures);
+    expectExactlyOnce(figures, () => stack.saveLogs(figures.scenario));
     expect(limited.length).toBeGreaterThan(0);
     expect(figures.statuses['202']).toBeGreaterThanOrEqual(RATE_LIMIT_BURST);
     expect(limited.length + figures.statuses['202']).toBe(600);

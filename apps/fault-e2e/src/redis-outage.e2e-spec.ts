@@ -43,7 +43,6 @@ describe('Redis outage under load', () => {
       STREAM_KEY: streamKey,
       DEAD_LETTER_STREAM: deadKey,
       WORKER_NAME: workerName,
-      DEBUG: 'ioredis:*',
       BATCH_SIZE: '50',
       BATCH_MAX_WAIT_MS: '50',
       RETRY_BASE_MS: '100',

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { expectExactlyOnce, printLine, reconcile } from './support/fault-results';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
@@ -221,7 +221,7 @@ describe('worker faults under load', () => {
       ]),
     );
     figures.notes = { storedBy };
-    process.stdout.write(`workers-shared: rows inserted per worker ${JSON.stringify(storedBy)}\n`);
+    printLine(`workers-shared: rows inserted per worker ${JSON.stringify(storedBy)}`);
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     for (const name of names) expect(storedBy[name]).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogTable } from './database';
 import type { LoadRun } from './load-generator';
@@ -45,6 +45,22 @@ function recordResult(figures: FaultFigures): void {
     : { startedAt: new Date().toISOString(), scenarios: {} };
   current.scenarios[figures.scenario] = { ...figures, at: new Date().toISOString() };
   writeFileSync(file, JSON.stringify(current, null, 2) + '\n');
+}
+
+/**
+ * Writes a line to stdout at once: a buffered process.stdout.write to a pipe can still be pending
+ * when the test runner exits, and the figures must not go missing from the log.
+ */
+export function printLine(text: string): void {
+  try {
+    writeSync(1, `${text}\n`);
+  } catch {
+    process.stdout.write(`${text}\n`);
+  }
+}
+
+export function readResults(): { startedAt: string; scenarios: Record<string, FaultFigures> } | null {
+  return existsSync(resultsFile()) ? JSON.parse(readFileSync(resultsFile(), 'utf8')) : null;
 }
 
 export function summaryLine(f: FaultFigures): string {
@@ -104,7 +120,7 @@ export async function reconcile(
     statuses: load.countByStatus(),
     notes,
   };
-  process.stdout.write(`\n${summaryLine(figures)}\n`);
+  printLine(summaryLine(figures));
   recordResult(figures);
   return figures;
 }

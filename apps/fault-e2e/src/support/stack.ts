@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,12 @@ export class Stack {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Copies the stack's process logs to tmp/fault-logs/<label>/ (the state dir is deleted at the end). */
+  saveLogs(label: string): void {
+    const logs = join(this.stateDir, 'logs');
+    if (existsSync(logs)) cpSync(logs, join(workspaceRoot(), 'tmp', 'fault-logs', label), { recursive: true });
   }
 
   /** Stops what this state dir's pid files name and deletes its data; whatever happened before. */

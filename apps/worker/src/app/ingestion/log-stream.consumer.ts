@@ -95,8 +95,11 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           nextTrim = Date.now() + trimEvery;
           await this.consumer.trimAcknowledged();
         }
-        const batch = prefetched ? await this.settle(prefetched) : await this.consumer.readNew(batchSize, maxWait);
+        // Taken before settling: a read-ahead that failed (Redis went away) must throw once, not
+        // on every later turn, or the loop would retry the same stale error forever.
+        const ahead = prefetched;
         prefetched = undefined;
+        const batch = ahead ? await this.settle(ahead) : await this.consumer.readNew(batchSize, maxWait);
         if (batch.length > 0) {
           // Read the next batch while this one is inserted: Redis and PostgreSQL work in parallel,
           // which keeps the database busy instead of idle between batches.

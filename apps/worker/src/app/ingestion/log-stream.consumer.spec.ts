@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import { StreamUnavailableError, type StreamMessage } from '@logpipe/stream-client';
+import { sleep } from './backoff';
+import { LogStreamConsumer } from './log-stream.consumer';
+
+// The consumer loop with an in-memory stream: what happens when the read-ahead of the next batch
+// fails because Redis went away (the fault e2e suite kills Redis for real; this pins the cause).
+
+const CONFIG: Record<string, unknown> = {
+  BATCH_SIZE: 10, BATCH_MAX_WAIT_MS: 5, CLAIM_IDLE_MS: 60000, CLAIM_INTERVAL_MS: 60000,
+  TRIM_INTERVAL_MS: 60000, RETRY_BASE_MS: 10, RETRY_MAX_MS: 20, SHUTDOWN_TIMEOUT_MS: 1000,
+};
+
+const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));
+
+/** Reads answer from `script` in order (a message list, or an error to throw), then nothing. */
+class ScriptedStream {
+  readonly consumerName = 'unit';
+  constructor(private readonly script: (StreamMessage[] | Error)[]) {}
+  async ensureGroup() {
+    return undefined;
+  }
+  async readPending() {
+    return [];
+  }
+  async claimIdle() {
+    return [];
+  }
+  async trimAcknowledged() {
+    return 0;
+  }
+  async readNew(): Promise<StreamMessage[]> {
+    const next = this.script.shift();
+    if (next instanceof Error) throw next;
+    if (next) return next;
+    await sleep(5);
+    return [];
+  }
+  stop() {
+    return undefined;
+  }
+}
+
+describe('LogStreamConsumer', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(true));
+
+  it('goes on reading after the read-ahead of the next batch failed, instead of rethrowing that error forever', async () => {
+    // Batch A is read; the read-ahead started while A is stored fails (Redis gone); later reads work again.
+    const stream = new ScriptedStream([batch('1-0'), new StreamUnavailableError('Redis not ready within 1000 ms (status reconnecting)'), batch('2-0')]);
+    const processed: string[] = [];
+    const processor = { process: async (messages: StreamMessage[]) => void processed.push(...messages.map((m) => m.id)) };
+    const consumer = new LogStreamConsumer(stream as never, processor as never, { get: (key: string) => CONFIG[key] } as never);
+
+    consumer.onApplicationBootstrap();
+    const deadline = Date.now() + 3000;
+    while (!processed.includes('2-0') && Date.now() < deadline) await sleep(10);
+    await consumer.beforeApplicationShutdown('SIGTERM');
+
+    expect(processed).toEqual(['1-0', '2-0']);
+    expect(consumer.state).toBe('stopped');
+  });
+});
