@@ -37,7 +37,10 @@ export default [
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'ioredis', 'typeorm', 'pg', 'fastify'], message: 'log-schema stays framework-free.' },
+            {
+              group: ['@nestjs/*', 'ioredis', 'typeorm', 'pg', 'fastify'],
+              message: 'log-schema stays framework-free.',
+            },
           ],
         },
       ],

@@ -13,7 +13,10 @@ class ResultsReporter {
     const name = (this.globalConfig.rootDir || 'jest').split('/').slice(-2).join('-');
     mkdirSync(dir, { recursive: true });
     const { numPassedTests, numFailedTests, numRuntimeErrorTestSuites, numTotalTests } = results;
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ numPassedTests, numFailedTests, numRuntimeErrorTestSuites, numTotalTests }));
+    writeFileSync(
+      join(dir, `${name}.json`),
+      JSON.stringify({ numPassedTests, numFailedTests, numRuntimeErrorTestSuites, numTotalTests }),
+    );
   }
 }
 

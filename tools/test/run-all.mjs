@@ -27,14 +27,22 @@ async function checkServices() {
     await client.connect();
     await client.end();
   } catch (error) {
-    throw new Error(`PostgreSQL at ${databaseUrl} is not reachable (${error.message}); start it or set TEST_DATABASE_URL`);
+    throw new Error(
+      `PostgreSQL at ${databaseUrl} is not reachable (${error.message}); start it or set TEST_DATABASE_URL`,
+    );
   }
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis at ${redisUrl} is not reachable (${error.message}); start it or set TEST_REDIS_URL`);
+    throw new Error(
+      `Redis at ${redisUrl} is not reachable (${error.message}); start it or set TEST_REDIS_URL`,
+    );
   } finally {
     redis.disconnect();
   }
@@ -65,12 +73,26 @@ async function main() {
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
   const targets = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['lint', 'typecheck', 'test'];
-  const status = run('npx', ['nx', 'run-many', '-t', ...targets, '--parallel=1', '--outputStyle=stream', '--skipNxCache']);
+  const status = run('npx', [
+    'nx',
+    'run-many',
+    '-t',
+    ...targets,
+    '--parallel=1',
+    '--outputStyle=stream',
+    '--skipNxCache',
+  ]);
   // The tooling's own unit tests (plain Node ESM, outside Nx): node's test runner, TAP totals to a file.
   const toolsTap = join(resultsDir, 'tools.tap');
   const toolsStatus = targets.includes('test')
-    ? run(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-        '--test-reporter=tap', `--test-reporter-destination=${toolsTap}`, 'tools/bench/test/'])
+    ? run(process.execPath, [
+        '--test',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${toolsTap}`,
+        'tools/bench/test/',
+      ])
     : 0;
   const tools = existsSync(toolsTap) ? readFileSync(toolsTap, 'utf8') : '';
   const count = (name) => Number(tools.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
@@ -78,7 +100,9 @@ async function main() {
   const passed = jestPassed + count('pass');
   const failed = jestFailed + count('fail');
   const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(`\nnpm test finished in ${seconds} s (nx exit code ${status}); suites that failed to run: ${suitesFailed}`);
+  console.log(
+    `\nnpm test finished in ${seconds} s (nx exit code ${status}); suites that failed to run: ${suitesFailed}`,
+  );
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(status === 0 && toolsStatus === 0 && failed === 0 && suitesFailed === 0 && passed > 0 ? 0 : 1);
 }

@@ -20,11 +20,19 @@ describe('backlog and poison entries', () => {
   const processes = new ProcessRegistry();
   const probes: StreamProbe[] = [];
 
-  const setup = async (name: string, ingestEnv: Record<string, string>, workerEnv: Record<string, string>) => {
+  const setup = async (
+    name: string,
+    ingestEnv: Record<string, string>,
+    workerEnv: Record<string, string>,
+  ) => {
     const streamKey = `fault:${suffix}:${name}`;
     const probe = new StreamProbe(redis, streamKey, `${streamKey}:dead`);
     probes.push(probe);
-    const ingest = await processes.startIngest(`ingest-${name}`, { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey, ...ingestEnv });
+    const ingest = await processes.startIngest(`ingest-${name}`, {
+      REDIS_URL: TEST_REDIS_URL,
+      STREAM_KEY: streamKey,
+      ...ingestEnv,
+    });
     const startWorker = (waitReady = true) =>
       processes.startWorker(
         `worker-${name}`,
@@ -61,7 +69,11 @@ describe('backlog and poison entries', () => {
   it('answers 503 + Retry-After above the high-water mark, keeps the stream bounded, and accepts again under the low-water mark', async () => {
     const { ingest, probe, startWorker } = await setup(
       'backlog',
-      { BACKLOG_HIGH_WATER: String(HIGH_WATER), BACKLOG_LOW_WATER: String(LOW_WATER), BACKLOG_CHECK_INTERVAL_MS: '100' },
+      {
+        BACKLOG_HIGH_WATER: String(HIGH_WATER),
+        BACKLOG_LOW_WATER: String(LOW_WATER),
+        BACKLOG_CHECK_INTERVAL_MS: '100',
+      },
       { BATCH_SIZE: '50' },
     );
     // The stream length, sampled all along: it must never run away past the mark.
@@ -74,11 +86,24 @@ describe('backlog and poison entries', () => {
       }
     })();
     // No worker yet: nothing drains the stream.
-    const load = LoadRun.start({ scenario: 'backlog', target: () => ingest.url, durationMs: 30000, maxRequests: 5000, concurrency: 3, maxBatch: MAX_BATCH, pauseMs: 5 });
+    const load = LoadRun.start({
+      scenario: 'backlog',
+      target: () => ingest.url,
+      durationMs: 30000,
+      maxRequests: 5000,
+      concurrency: 3,
+      maxBatch: MAX_BATCH,
+      pauseMs: 5,
+    });
     let worker: ServiceProcess | undefined;
     const notes: Record<string, unknown> = { highWater: HIGH_WATER, lowWater: LOW_WATER };
     try {
-      const firstRefusal = await waitFor('a 503 for the backlog', async () => load.outcomes.find((o) => o.status === 503), 15000, 20);
+      const firstRefusal = await waitFor(
+        'a 503 for the backlog',
+        async () => load.outcomes.find((o) => o.status === 503),
+        15000,
+        20,
+      );
       expect(firstRefusal.retryAfter).toBe('1');
       const refusedAt = Date.now();
       await sleep(1000);
@@ -90,7 +115,12 @@ describe('backlog and poison entries', () => {
 
       worker = await startWorker();
       const workerAt = Date.now();
-      await waitFor('ingest accepting again', async () => load.outcomes.some((o) => o.startedAt >= workerAt && o.status === 202) || null, 15000, 50);
+      await waitFor(
+        'ingest accepting again',
+        async () => load.outcomes.some((o) => o.startedAt >= workerAt && o.status === 202) || null,
+        15000,
+        50,
+      );
       await sleep(500);
     } finally {
       await load.finish();
@@ -116,7 +146,11 @@ describe('backlog and poison entries', () => {
   });
 
   it('dead-letters an entry PostgreSQL refuses after POISON_MAX_ATTEMPTS tries, with the SQL error, and stores the rest of its batch', async () => {
-    const { ingest, probe, startWorker } = await setup('poison', {}, { BATCH_SIZE: '100', POISON_MAX_ATTEMPTS: String(POISON_MAX_ATTEMPTS) });
+    const { ingest, probe, startWorker } = await setup(
+      'poison',
+      {},
+      { BATCH_SIZE: '100', POISON_MAX_ATTEMPTS: String(POISON_MAX_ATTEMPTS) },
+    );
     const worker = await startWorker();
     // After the migration: a CHECK that refuses exactly the messages 'poison-...', counting every
     // time PostgreSQL evaluates it for one of them (a sequence is not rolled back with the insert).
@@ -130,18 +164,46 @@ describe('backlog and poison entries', () => {
         END IF;
         RETURN true;
       END $$`);
-    await schema.pool.query(`ALTER TABLE ${schema.schema}.logs ADD CONSTRAINT logs_no_poison CHECK (${schema.schema}.not_poison(message))`);
-    const poisonChecks = async () => Number((await schema.pool.query(`SELECT last_value, is_called FROM ${schema.schema}.poison_checks`)).rows.map((r) => (r.is_called ? r.last_value : 0))[0]);
+    await schema.pool.query(
+      `ALTER TABLE ${schema.schema}.logs ADD CONSTRAINT logs_no_poison CHECK (${schema.schema}.not_poison(message))`,
+    );
+    const poisonChecks = async () =>
+      Number(
+        (
+          await schema.pool.query(`SELECT last_value, is_called FROM ${schema.schema}.poison_checks`)
+        ).rows.map((r) => (r.is_called ? r.last_value : 0))[0],
+      );
 
     // 1. A poison entry alone: the worker reads a batch of one and tries it exactly POISON_MAX_ATTEMPTS times.
-    const alone = await post(`${ingest.url}/api/log`, JSON.stringify({ level: 'error', service: `poison-alone-${suffix}`, message: `poison-alone-${suffix}` }));
+    const alone = await post(
+      `${ingest.url}/api/log`,
+      JSON.stringify({
+        level: 'error',
+        service: `poison-alone-${suffix}`,
+        message: `poison-alone-${suffix}`,
+      }),
+    );
     expect(alone.status).toBe(202);
-    const aloneDead = await waitFor('the lone poison entry dead-lettered', async () => (await probe.deadLetters()).find((d) => d['source-id'] === alone.json?.['id']), 15000);
+    const aloneDead = await waitFor(
+      'the lone poison entry dead-lettered',
+      async () => (await probe.deadLetters()).find((d) => d['source-id'] === alone.json?.['id']),
+      15000,
+    );
     expect(await poisonChecks()).toBe(POISON_MAX_ATTEMPTS);
-    expect(aloneDead['reason']).toMatch(/^rejected by PostgreSQL: .*violates check constraint "logs_no_poison".*\(SQLSTATE 23514\)$/);
+    expect(aloneDead['reason']).toMatch(
+      /^rejected by PostgreSQL: .*violates check constraint "logs_no_poison".*\(SQLSTATE 23514\)$/,
+    );
 
     // 2. Under a load, one request whose batch holds two poison entries among good ones.
-    const load = LoadRun.start({ scenario: 'poison', target: () => ingest.url, durationMs: 30000, maxRequests: 3000, concurrency: 2, maxBatch: MAX_BATCH, pauseMs: 20 });
+    const load = LoadRun.start({
+      scenario: 'poison',
+      target: () => ingest.url,
+      durationMs: 30000,
+      maxRequests: 3000,
+      concurrency: 2,
+      maxBatch: MAX_BATCH,
+      pauseMs: 20,
+    });
     const mixedService = `${load.service}-mixed`;
     const batch = Array.from({ length: 30 }, (_, i) => ({
       level: 'info',
@@ -158,10 +220,17 @@ describe('backlog and poison entries', () => {
     }
     const poisonMessages = batch.filter((e) => e.message.startsWith('poison-')).map((e) => e.message);
     const goodMessages = batch.filter((e) => !e.message.startsWith('poison-')).map((e) => e.message);
-    const deadFromBatch = await waitFor('both poison entries dead-lettered', async () => {
-      const dead = (await probe.deadLetters()).filter((d) => poisonMessages.some((m) => d['data']?.includes(m)));
-      return dead.length === poisonMessages.length ? dead : null;
-    }, 20000, 100);
+    const deadFromBatch = await waitFor(
+      'both poison entries dead-lettered',
+      async () => {
+        const dead = (await probe.deadLetters()).filter((d) =>
+          poisonMessages.some((m) => d['data']?.includes(m)),
+        );
+        return dead.length === poisonMessages.length ? dead : null;
+      },
+      20000,
+      100,
+    );
     const figures = await reconcile('poison', schema, load, () => probe.drained(), {
       poisonDeadLettered: deadFromBatch.length + 1,
       mixedGood: goodMessages.length,

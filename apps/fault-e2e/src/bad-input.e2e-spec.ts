@@ -19,7 +19,13 @@ const json = (value: unknown) => JSON.stringify(value);
 const entry = (overrides: Record<string, unknown>) => json({ ...valid, ...overrides });
 const nest = (depth: number): unknown => (depth === 0 ? 1 : { n: nest(depth - 1) });
 
-type Case = [name: string, path: string, headers: Record<string, string>, body: string | Buffer, status: number];
+type Case = [
+  name: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  status: number,
+];
 
 /** Issue 4, "Bad input": every malformed request is a 4xx with a clear JSON message and changes nothing. */
 const CORPUS: Case[] = [
@@ -34,9 +40,21 @@ const CORPUS: Case[] = [
   ['an object to the batch route', '/api/logs', JSON_TYPE, json(valid), 400],
   ['an empty batch', '/api/logs', JSON_TYPE, '[]', 400],
   ['a batch holding null, a number and a string', '/api/logs', JSON_TYPE, json([valid, null, 5, 'x']), 400],
-  ['a batch with one invalid entry among valid ones', '/api/logs', JSON_TYPE, json([valid, { ...valid, level: 'loud' }, valid]), 400],
+  [
+    'a batch with one invalid entry among valid ones',
+    '/api/logs',
+    JSON_TYPE,
+    json([valid, { ...valid, level: 'loud' }, valid]),
+    400,
+  ],
   ['NDJSON with a broken line', '/api/logs', NDJSON_TYPE, `${json(valid)}\n{broken\n`, 400],
-  ['a batch over MAX_BATCH_ENTRIES', '/api/logs', JSON_TYPE, json(Array.from({ length: MAX_BATCH_ENTRIES + 1 }, () => valid)), 413],
+  [
+    'a batch over MAX_BATCH_ENTRIES',
+    '/api/logs',
+    JSON_TYPE,
+    json(Array.from({ length: MAX_BATCH_ENTRIES + 1 }, () => valid)),
+    413,
+  ],
   // Wrong types and missing fields
   ['an empty object', '/api/log', JSON_TYPE, '{}', 400],
   ['a missing message', '/api/log', JSON_TYPE, json({ level: 'info', service: 's' }), 400],
@@ -54,57 +72,217 @@ const CORPUS: Case[] = [
   ['an unknown top-level field', '/api/log', JSON_TYPE, entry({ extra: 1 }), 400],
   // Huge strings and deep nesting
   ['a message over 64 KiB', '/api/log', JSON_TYPE, entry({ message: 'm'.repeat(65537) }), 400],
-  ['a message of 64 KiB of 3-byte characters', '/api/log', JSON_TYPE, entry({ message: '€'.repeat(22000) }), 400],
+  [
+    'a message of 64 KiB of 3-byte characters',
+    '/api/log',
+    JSON_TYPE,
+    entry({ message: '€'.repeat(22000) }),
+    400,
+  ],
   ['a service over 128 characters', '/api/log', JSON_TYPE, entry({ service: 's'.repeat(129) }), 400],
   ['attributes over 16 KiB', '/api/log', JSON_TYPE, entry({ attributes: { big: 'a'.repeat(17000) } }), 400],
   ['attributes nested 9 levels', '/api/log', JSON_TYPE, entry({ attributes: nest(9) }), 400],
-  ['attributes nested 5,000 levels', '/api/log', JSON_TYPE, `{"level":"info","service":"s","message":"m","attributes":${'{"n":'.repeat(5000)}1${'}'.repeat(5000)}}`, 400],
+  [
+    'attributes nested 5,000 levels',
+    '/api/log',
+    JSON_TYPE,
+    `{"level":"info","service":"s","message":"m","attributes":${'{"n":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    400,
+  ],
   ['a JSON array nested 100,000 levels', '/api/log', JSON_TYPE, '['.repeat(100000) + ']'.repeat(100000), 400],
-  ['an object nested 50,000 levels', '/api/log', JSON_TYPE, '{"a":'.repeat(50000) + '1' + '}'.repeat(50000), 400],
-  ['a body over MAX_BODY_BYTES', '/api/log', JSON_TYPE, entry({ message: 'x'.repeat(MAX_BODY_BYTES + 10) }), 413],
+  [
+    'an object nested 50,000 levels',
+    '/api/log',
+    JSON_TYPE,
+    '{"a":'.repeat(50000) + '1' + '}'.repeat(50000),
+    400,
+  ],
+  [
+    'a body over MAX_BODY_BYTES',
+    '/api/log',
+    JSON_TYPE,
+    entry({ message: 'x'.repeat(MAX_BODY_BYTES + 10) }),
+    413,
+  ],
   // NUL bytes, invalid UTF-8, lone surrogates
   ['an escaped NUL in the message', '/api/log', JSON_TYPE, entry({ message: 'a\u0000b' }), 400],
   ['an escaped NUL in the service', '/api/log', JSON_TYPE, entry({ service: 'svc\u0000' }), 400],
   ['an escaped NUL in an attribute key', '/api/log', JSON_TYPE, entry({ attributes: { 'k\u0000': 1 } }), 400],
-  ['a raw NUL byte inside a string', '/api/log', JSON_TYPE, Buffer.from('{"level":"info","service":"s","message":"a\u0000b"}'), 400],
+  [
+    'a raw NUL byte inside a string',
+    '/api/log',
+    JSON_TYPE,
+    Buffer.from('{"level":"info","service":"s","message":"a\u0000b"}'),
+    400,
+  ],
   ['a raw NUL byte between tokens', '/api/log', JSON_TYPE, Buffer.from(`${json(valid)}\u0000`), 400],
-  ['invalid UTF-8 bytes', '/api/log', JSON_TYPE, Buffer.concat([Buffer.from('{"level":"info","service":"s","message":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 400],
-  ['an overlong UTF-8 encoding', '/api/log', JSON_TYPE, Buffer.concat([Buffer.from('{"level":"info","service":"s","message":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), 400],
-  ['a UTF-8-encoded surrogate', '/api/log', JSON_TYPE, Buffer.concat([Buffer.from('{"level":"info","service":"s","message":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]), 400],
-  ['an escaped lone surrogate', '/api/log', JSON_TYPE, '{"level":"info","service":"s","message":"x\\ud800y"}', 400],
-  ['invalid UTF-8 in NDJSON', '/api/logs', NDJSON_TYPE, Buffer.concat([Buffer.from(`${json(valid)}\n{"level":"info","service":"s","message":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]), 400],
+  [
+    'invalid UTF-8 bytes',
+    '/api/log',
+    JSON_TYPE,
+    Buffer.concat([
+      Buffer.from('{"level":"info","service":"s","message":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]),
+    400,
+  ],
+  [
+    'an overlong UTF-8 encoding',
+    '/api/log',
+    JSON_TYPE,
+    Buffer.concat([
+      Buffer.from('{"level":"info","service":"s","message":"'),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from('"}'),
+    ]),
+    400,
+  ],
+  [
+    'a UTF-8-encoded surrogate',
+    '/api/log',
+    JSON_TYPE,
+    Buffer.concat([
+      Buffer.from('{"level":"info","service":"s","message":"'),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]),
+    400,
+  ],
+  [
+    'an escaped lone surrogate',
+    '/api/log',
+    JSON_TYPE,
+    '{"level":"info","service":"s","message":"x\\ud800y"}',
+    400,
+  ],
+  [
+    'invalid UTF-8 in NDJSON',
+    '/api/logs',
+    NDJSON_TYPE,
+    Buffer.concat([
+      Buffer.from(`${json(valid)}\n{"level":"info","service":"s","message":"`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}\n'),
+    ]),
+    400,
+  ],
   // Content types and encodings
   ['text/plain', '/api/log', { 'content-type': 'text/plain' }, json(valid), 415],
   ['no content type', '/api/log', {}, json(valid), 415],
-  ['form-urlencoded', '/api/log', { 'content-type': 'application/x-www-form-urlencoded' }, 'level=info&service=s&message=m', 415],
-  ['multipart/form-data', '/api/log', { 'content-type': 'multipart/form-data; boundary=x' }, '--x\r\n\r\nhello\r\n--x--', 415],
+  [
+    'form-urlencoded',
+    '/api/log',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    'level=info&service=s&message=m',
+    415,
+  ],
+  [
+    'multipart/form-data',
+    '/api/log',
+    { 'content-type': 'multipart/form-data; boundary=x' },
+    '--x\r\n\r\nhello\r\n--x--',
+    415,
+  ],
   ['application/xml', '/api/log', { 'content-type': 'application/xml' }, '<log/>', 415],
   ['NDJSON to the single-entry route', '/api/log', NDJSON_TYPE, json(valid), 415],
   ['content encoding br', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'br' }, json([valid]), 415],
-  ['content encoding deflate', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'deflate' }, json([valid]), 415],
+  [
+    'content encoding deflate',
+    '/api/logs',
+    { ...JSON_TYPE, 'content-encoding': 'deflate' },
+    json([valid]),
+    415,
+  ],
   ['gzip that is not gzip', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'gzip' }, json([valid]), 400],
-  ['truncated gzip', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'gzip' }, gzipSync(json([valid, valid])).subarray(0, 20), 400],
-  ['gzip with a corrupt body', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'gzip' }, Buffer.concat([gzipSync(json([valid])).subarray(0, 10), randomBytes(40)]), 400],
+  [
+    'truncated gzip',
+    '/api/logs',
+    { ...JSON_TYPE, 'content-encoding': 'gzip' },
+    gzipSync(json([valid, valid])).subarray(0, 20),
+    400,
+  ],
+  [
+    'gzip with a corrupt body',
+    '/api/logs',
+    { ...JSON_TYPE, 'content-encoding': 'gzip' },
+    Buffer.concat([gzipSync(json([valid])).subarray(0, 10), randomBytes(40)]),
+    400,
+  ],
   // Found by the random-bytes property below: this used to crash ingest (unhandled zlib 'error').
-  ['gzip declared on an empty text/plain body', '/api/logs', { 'content-type': 'text/plain', 'content-encoding': 'gzip' }, '', 415],
+  [
+    'gzip declared on an empty text/plain body',
+    '/api/logs',
+    { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+    '',
+    415,
+  ],
   ['corrupt gzip with no content type', '/api/log', { 'content-encoding': 'gzip' }, randomBytes(64), 415],
-  ['a gzip bomb (64 MiB of spaces)', '/api/logs', { ...JSON_TYPE, 'content-encoding': 'gzip' }, gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), 413],
+  [
+    'a gzip bomb (64 MiB of spaces)',
+    '/api/logs',
+    { ...JSON_TYPE, 'content-encoding': 'gzip' },
+    gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)),
+    413,
+  ],
   // Timestamps
   ['a negative epoch timestamp', '/api/log', JSON_TYPE, entry({ timestamp: -1 }), 400],
   ['a huge epoch timestamp', '/api/log', JSON_TYPE, entry({ timestamp: 1e20 }), 400],
   ['an epoch timestamp past year 9999', '/api/log', JSON_TYPE, entry({ timestamp: 253402300800000 }), 400],
   ['a fractional epoch timestamp', '/api/log', JSON_TYPE, entry({ timestamp: 1.5 }), 400],
-  ['an ISO timestamp without an offset', '/api/log', JSON_TYPE, entry({ timestamp: '2026-11-26T10:00:00' }), 400],
+  [
+    'an ISO timestamp without an offset',
+    '/api/log',
+    JSON_TYPE,
+    entry({ timestamp: '2026-11-26T10:00:00' }),
+    400,
+  ],
   ['an impossible ISO date', '/api/log', JSON_TYPE, entry({ timestamp: '2026-02-30T00:00:00Z' }), 400],
   ['a timestamp in words', '/api/log', JSON_TYPE, entry({ timestamp: 'yesterday' }), 400],
   ['a boolean timestamp', '/api/log', JSON_TYPE, entry({ timestamp: true }), 400],
   // Prototype pollution
-  ['a top-level __proto__ key', '/api/log', JSON_TYPE, '{"__proto__":{"polluted":true},"level":"info","service":"s","message":"m"}', 400],
-  ['__proto__ inside attributes', '/api/log', JSON_TYPE, '{"level":"info","service":"s","message":"m","attributes":{"__proto__":{"polluted":true}}}', 400],
-  ['an escaped __proto__ key', '/api/log', JSON_TYPE, '{"level":"info","service":"s","message":"m","attributes":{"\\u005f_proto__":{"polluted":true}}}', 400],
-  ['constructor.prototype', '/api/log', JSON_TYPE, '{"level":"info","service":"s","message":"m","attributes":{"constructor":{"prototype":{"polluted":true}}}}', 400],
-  ['__proto__ in a batch entry', '/api/logs', JSON_TYPE, `[${json(valid)},{"__proto__":{"x":1},"level":"info","service":"s","message":"m"}]`, 400],
-  ['__proto__ in an NDJSON line', '/api/logs', NDJSON_TYPE, `${json(valid)}\n{"level":"info","service":"s","message":"m","__proto__":{"x":1}}\n`, 400],
+  [
+    'a top-level __proto__ key',
+    '/api/log',
+    JSON_TYPE,
+    '{"__proto__":{"polluted":true},"level":"info","service":"s","message":"m"}',
+    400,
+  ],
+  [
+    '__proto__ inside attributes',
+    '/api/log',
+    JSON_TYPE,
+    '{"level":"info","service":"s","message":"m","attributes":{"__proto__":{"polluted":true}}}',
+    400,
+  ],
+  [
+    'an escaped __proto__ key',
+    '/api/log',
+    JSON_TYPE,
+    '{"level":"info","service":"s","message":"m","attributes":{"\\u005f_proto__":{"polluted":true}}}',
+    400,
+  ],
+  [
+    'constructor.prototype',
+    '/api/log',
+    JSON_TYPE,
+    '{"level":"info","service":"s","message":"m","attributes":{"constructor":{"prototype":{"polluted":true}}}}',
+    400,
+  ],
+  [
+    '__proto__ in a batch entry',
+    '/api/logs',
+    JSON_TYPE,
+    `[${json(valid)},{"__proto__":{"x":1},"level":"info","service":"s","message":"m"}]`,
+    400,
+  ],
+  [
+    '__proto__ in an NDJSON line',
+    '/api/logs',
+    NDJSON_TYPE,
+    `${json(valid)}\n{"level":"info","service":"s","message":"m","__proto__":{"x":1}}\n`,
+    400,
+  ],
 ];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -112,26 +290,52 @@ const is2xx = (status: number) => status >= 200 && status < 300;
 
 /** One field of a generated entry: its value (undefined = absent) and whether the README's rules allow it. */
 type Field = { value: unknown; ok: boolean };
-const field = (good: fc.Arbitrary<unknown>, bad: fc.Arbitrary<unknown>, optional: boolean): fc.Arbitrary<Field> =>
+const field = (
+  good: fc.Arbitrary<unknown>,
+  bad: fc.Arbitrary<unknown>,
+  optional: boolean,
+): fc.Arbitrary<Field> =>
   fc.oneof(
     { weight: 6, arbitrary: good.map((value) => ({ value, ok: true })) },
     { weight: 1, arbitrary: bad.map((value) => ({ value, ok: false })) },
     ...(optional ? [{ weight: 2, arbitrary: fc.constant({ value: undefined, ok: true }) }] : []),
   );
-const safeKey = fc.string({ maxLength: 12 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k) && !k.includes('\u0000'));
+const safeKey = fc
+  .string({ maxLength: 12 })
+  .filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k) && !k.includes('\u0000'));
 const timestampOk = fc.oneof(
   fc.integer({ min: 0, max: 253402300799999 }),
-  fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .date({ min: new Date(0), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
 );
 
 /** Entry-shaped objects whose validity is known from the README's table, not from the code under test. */
 const modelEntry = fc
   .record({
     level: field(fc.constantFrom(...LEVELS), fc.constantFrom('INFO', 'loud', '', 5, null, ['info']), false),
-    service: field(fc.string({ minLength: 1, maxLength: 128 }), fc.constantFrom('', 's'.repeat(129), 42, null), false),
-    message: field(fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }), fc.constantFrom('', 'a\u0000b', 'x\ud800y', 7, null), false),
-    timestamp: field(timestampOk, fc.constantFrom(-1, 1e20, 1.5, 'yesterday', '2026-11-26T10:00:00', true, null), true),
-    attributes: field(fc.dictionary(safeKey, fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.boolean()), { maxKeys: 5 }), fc.constantFrom([], 'x', 5, null, nest(9)), true),
+    service: field(
+      fc.string({ minLength: 1, maxLength: 128 }),
+      fc.constantFrom('', 's'.repeat(129), 42, null),
+      false,
+    ),
+    message: field(
+      fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }),
+      fc.constantFrom('', 'a\u0000b', 'x\ud800y', 7, null),
+      false,
+    ),
+    timestamp: field(
+      timestampOk,
+      fc.constantFrom(-1, 1e20, 1.5, 'yesterday', '2026-11-26T10:00:00', true, null),
+      true,
+    ),
+    attributes: field(
+      fc.dictionary(safeKey, fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.boolean()), {
+        maxKeys: 5,
+      }),
+      fc.constantFrom([], 'x', 5, null, nest(9)),
+      true,
+    ),
     trace_id: field(fc.stringMatching(/^[0-9a-f]{32}$/), fc.constantFrom('xyz', 123, '0'.repeat(31)), true),
     extra: field(fc.constant(undefined), fc.constantFrom(1, 'x', null), true),
   })
@@ -154,11 +358,16 @@ describe('bad input over HTTP', () => {
   /** Entries the property tests got a 2xx for: exactly those may reach Redis and PostgreSQL. */
   let acceptedByFuzz = 0;
 
-  const send = (path: string, headers: Record<string, string>, body: string | Buffer) => rawPost(ingest.url, path, headers, body);
+  const send = (path: string, headers: Record<string, string>, body: string | Buffer) =>
+    rawPost(ingest.url, path, headers, body);
   const expectCleanRefusal = (answer: RawAnswer) => {
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
-    expect(answer.json).toMatchObject({ statusCode: answer.status, error: expect.any(String), message: expect.any(String) });
+    expect(answer.json).toMatchObject({
+      statusCode: answer.status,
+      error: expect.any(String),
+      message: expect.any(String),
+    });
     expect((answer.json?.['message'] as string).length).toBeGreaterThan(0);
   };
   const countAccepted = (answer: RawAnswer, path: string) => {
@@ -194,14 +403,17 @@ describe('bad input over HTTP', () => {
     await schema.drop();
   });
 
-  it.each(CORPUS)('refuses %s (POST %s) with a JSON 4xx and queues nothing', async (_name, path, headers, body, status) => {
-    const added = await probe.entriesAdded();
-    const answer = await send(path, headers, body);
-    expectCleanRefusal(answer);
-    expect(answer.status).toBe(status);
-    expect(await probe.entriesAdded()).toBe(added);
-    expect(ingest.isRunning).toBe(true);
-  });
+  it.each(CORPUS)(
+    'refuses %s (POST %s) with a JSON 4xx and queues nothing',
+    async (_name, path, headers, body, status) => {
+      const added = await probe.entriesAdded();
+      const answer = await send(path, headers, body);
+      expectCleanRefusal(answer);
+      expect(answer.status).toBe(status);
+      expect(await probe.entriesAdded()).toBe(added);
+      expect(ingest.isRunning).toBe(true);
+    },
+  );
 
   it('after the whole corpus: nothing reached Redis or PostgreSQL, ingest never logged a 5xx, and it still stores a valid entry', async () => {
     expect(await probe.entriesAdded()).toBe(0);
@@ -211,44 +423,64 @@ describe('bad input over HTTP', () => {
     expect(ingest.logs()).not.toMatch(/"level":"(error|fatal)"/);
     const answer = await send('/api/log', JSON_TYPE, entry({ service: `after-corpus-${suffix}` }));
     expect(answer.status).toBe(202);
-    await waitFor('the valid entry stored', async () => (await schema.count(`after-corpus-${suffix}`)) === 1, 15000);
+    await waitFor(
+      'the valid entry stored',
+      async () => (await schema.count(`after-corpus-${suffix}`)) === 1,
+      15000,
+    );
     acceptedByFuzz = 1;
   });
 
   it('property: entries built from the README rules get 202 exactly when every field is valid, else a JSON 400', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(modelEntry, { minLength: 1, maxLength: 4 }), fc.boolean(), async (entries, asBatch) => {
-        const path = asBatch ? '/api/logs' : '/api/log';
-        const body = asBatch ? json(entries.map((e) => e.value)) : json(entries[0].value);
-        const answer = await send(path, JSON_TYPE, body);
-        const ok = asBatch ? entries.every((e) => e.ok) : entries[0].ok;
-        if (ok) {
-          expect(answer.status).toBe(202);
-          if (asBatch) expect(answer.json?.['count']).toBe(entries.length);
-        } else {
-          expect(answer.status).toBe(400);
-          expectCleanRefusal(answer);
-        }
-        countAccepted(answer, path);
-      }),
+      fc.asyncProperty(
+        fc.array(modelEntry, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        async (entries, asBatch) => {
+          const path = asBatch ? '/api/logs' : '/api/log';
+          const body = asBatch ? json(entries.map((e) => e.value)) : json(entries[0].value);
+          const answer = await send(path, JSON_TYPE, body);
+          const ok = asBatch ? entries.every((e) => e.ok) : entries[0].ok;
+          if (ok) {
+            expect(answer.status).toBe(202);
+            if (asBatch) expect(answer.json?.['count']).toBe(entries.length);
+          } else {
+            expect(answer.status).toBe(400);
+            expectCleanRefusal(answer);
+          }
+          countAccepted(answer, path);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('property: any JSON value, optionally gzipped, to either route is never a 5xx, and a 2xx only for entry-shaped objects', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom('/api/log', '/api/logs'), fc.boolean(), async (value, path, gzip) => {
-        const text = JSON.stringify(value) ?? 'null';
-        const headers: Record<string, string> = gzip ? { ...JSON_TYPE, 'content-encoding': 'gzip' } : JSON_TYPE;
-        const answer = await send(path, headers, gzip ? gzipSync(text) : text);
-        if (is2xx(answer.status)) {
-          const entries = path === '/api/log' ? [value] : (value as unknown[]);
-          for (const e of entries) expect(e).toMatchObject({ level: expect.any(String), service: expect.any(String), message: expect.any(String) });
-        } else {
-          expectCleanRefusal(answer);
-        }
-        countAccepted(answer, path);
-      }),
+      fc.asyncProperty(
+        fc.jsonValue({ maxDepth: 4 }),
+        fc.constantFrom('/api/log', '/api/logs'),
+        fc.boolean(),
+        async (value, path, gzip) => {
+          const text = JSON.stringify(value) ?? 'null';
+          const headers: Record<string, string> = gzip
+            ? { ...JSON_TYPE, 'content-encoding': 'gzip' }
+            : JSON_TYPE;
+          const answer = await send(path, headers, gzip ? gzipSync(text) : text);
+          if (is2xx(answer.status)) {
+            const entries = path === '/api/log' ? [value] : (value as unknown[]);
+            for (const e of entries)
+              expect(e).toMatchObject({
+                level: expect.any(String),
+                service: expect.any(String),
+                message: expect.any(String),
+              });
+          } else {
+            expectCleanRefusal(answer);
+          }
+          countAccepted(answer, path);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -256,24 +488,43 @@ describe('bad input over HTTP', () => {
   it('property: random bytes with random content types and encodings are never a 5xx and never accepted unless they are JSON', async () => {
     const headerValue = fc.string({ maxLength: 40 }).filter((v) => /^[\x20-\x7e]*$/.test(v));
     const contentType = fc.oneof(
-      fc.constantFrom('application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain', 'application/json; charset=utf-8', 'application/octet-stream'),
+      fc.constantFrom(
+        'application/json',
+        'application/x-ndjson',
+        'application/ndjson',
+        'text/plain',
+        'application/json; charset=utf-8',
+        'application/octet-stream',
+      ),
       headerValue,
     );
-    const encoding = fc.oneof(fc.constantFrom(undefined, 'gzip', 'identity', 'x-gzip', 'br', 'GZIP'), headerValue);
-    const payload = fc.oneof(fc.uint8Array({ maxLength: 2048 }), fc.string({ maxLength: 300, unit: 'binary' }).map((s) => Buffer.from(s, 'utf8')));
+    const encoding = fc.oneof(
+      fc.constantFrom(undefined, 'gzip', 'identity', 'x-gzip', 'br', 'GZIP'),
+      headerValue,
+    );
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 2048 }),
+      fc.string({ maxLength: 300, unit: 'binary' }).map((s) => Buffer.from(s, 'utf8')),
+    );
     await fc.assert(
-      fc.asyncProperty(payload, contentType, encoding, fc.constantFrom('/api/log', '/api/logs'), async (bytes, type, contentEncoding, path) => {
-        const headers: Record<string, string> = {};
-        if (type !== '') headers['content-type'] = type;
-        if (contentEncoding !== undefined) headers['content-encoding'] = contentEncoding;
-        const answer = await send(path, headers, Buffer.from(bytes));
-        if (is2xx(answer.status)) {
-          expect(() => JSON.parse(Buffer.from(bytes).toString('utf8').split('\n')[0])).not.toThrow();
-        } else {
-          expectCleanRefusal(answer);
-        }
-        countAccepted(answer, path);
-      }),
+      fc.asyncProperty(
+        payload,
+        contentType,
+        encoding,
+        fc.constantFrom('/api/log', '/api/logs'),
+        async (bytes, type, contentEncoding, path) => {
+          const headers: Record<string, string> = {};
+          if (type !== '') headers['content-type'] = type;
+          if (contentEncoding !== undefined) headers['content-encoding'] = contentEncoding;
+          const answer = await send(path, headers, Buffer.from(bytes));
+          if (is2xx(answer.status)) {
+            expect(() => JSON.parse(Buffer.from(bytes).toString('utf8').split('\n')[0])).not.toThrow();
+          } else {
+            expectCleanRefusal(answer);
+          }
+          countAccepted(answer, path);
+        },
+      ),
       { numRuns: 400 },
     );
   });

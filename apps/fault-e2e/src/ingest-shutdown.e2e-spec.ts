@@ -47,7 +47,16 @@ describe('ingest SIGTERM under load', () => {
 
   it('finishes the requests in flight with 202, stores them, answers nothing else with 202, and exits 0', async () => {
     // Large batches (about 100 KB each) from six lanes, so requests are in flight at the signal.
-    const load = LoadRun.start({ scenario: 'ingest-sigterm', target: () => ingest.url, durationMs: 20000, maxRequests: 3000, concurrency: 6, maxBatch: 50, paddingBytes: 2000, pauseMs: 5 });
+    const load = LoadRun.start({
+      scenario: 'ingest-sigterm',
+      target: () => ingest.url,
+      durationMs: 20000,
+      maxRequests: 3000,
+      concurrency: 6,
+      maxBatch: 50,
+      paddingBytes: 2000,
+      pauseMs: 5,
+    });
     let signalAt = 0;
     let exit;
     try {

@@ -44,13 +44,28 @@ describe('nginx in front of the stack', () => {
 
   it('stores a log posted to nginx, and spreads a few hundred requests over both ingest instances', async () => {
     const message = `through nginx ${Date.now()}`;
-    const one = await post(`${nginx}/api/log`, JSON.stringify({ level: 'info', service: 'nginx-single', message }));
+    const one = await post(
+      `${nginx}/api/log`,
+      JSON.stringify({ level: 'info', service: 'nginx-single', message }),
+    );
     expect(one.status).toBe(202);
     expect(['ingest-1', 'ingest-2']).toContain(one.headers.get('x-logpipe-instance'));
-    await waitFor('the entry in PostgreSQL', async () => (await table.storedMessages('nginx-single')).get(message) === 1, 15000);
+    await waitFor(
+      'the entry in PostgreSQL',
+      async () => (await table.storedMessages('nginx-single')).get(message) === 1,
+      15000,
+    );
 
     // The pause keeps every load of this file under RATE_LIMIT_RPS (3 lanes / 40 ms = 75 requests/s at most).
-    const load = LoadRun.start({ scenario: 'nginx-balanced', target: () => nginx, durationMs: 20000, maxRequests: 200, concurrency: 3, maxBatch: 5, pauseMs: 40 });
+    const load = LoadRun.start({
+      scenario: 'nginx-balanced',
+      target: () => nginx,
+      durationMs: 20000,
+      maxRequests: 200,
+      concurrency: 3,
+      maxBatch: 5,
+      pauseMs: 40,
+    });
     await load.done;
     const servedBy: Record<string, number> = {};
     for (const o of load.outcomes) servedBy[o.instance ?? 'none'] = (servedBy[o.instance ?? 'none'] ?? 0) + 1;
@@ -69,7 +84,17 @@ describe('nginx in front of the stack', () => {
     // Client ids, as README recommends: a request nginx retries after the dead instance had already
     // queued it must not become a second row.
     // Batches of up to 30 padded entries (up to ~50 KB), so requests are in flight when the instance dies.
-    const load = LoadRun.start({ scenario: 'nginx-ingest-sigkill', target: () => nginx, durationMs: 20000, maxRequests: 2000, concurrency: 3, maxBatch: 30, paddingBytes: 1500, pauseMs: 40, clientIds: true });
+    const load = LoadRun.start({
+      scenario: 'nginx-ingest-sigkill',
+      target: () => nginx,
+      durationMs: 20000,
+      maxRequests: 2000,
+      concurrency: 3,
+      maxBatch: 30,
+      paddingBytes: 1500,
+      pauseMs: 40,
+      clientIds: true,
+    });
     const victim = stack.pid('ingest-1');
     let killAt = 0;
     try {
@@ -85,7 +110,10 @@ describe('nginx in front of the stack', () => {
     const inFlightAtKill = load.outcomes.filter((o) => o.startedAt <= killAt && o.endedAt >= killAt);
     const failed = load.outcomes.filter((o) => o.status !== 202);
     const afterKill = load.outcomes.filter((o) => o.startedAt > killAt + 200);
-    const retried = stack.accessLog().slice(accessLogBefore).filter((line) => String(line['upstream_addr']).includes(','));
+    const retried = stack
+      .accessLog()
+      .slice(accessLogBefore)
+      .filter((line) => String(line['upstream_addr']).includes(','));
     const entriesAdded = (await probe.entriesAdded()) - added;
     const figures = await reconcile('nginx-ingest-sigkill', table, load, () => probe.drained(), {
       inFlightAtKill: inFlightAtKill.length,
@@ -106,10 +134,19 @@ describe('nginx in front of the stack', () => {
     await sleep(1500); // let the client's rate budget refill after the previous load
     // 600 requests at once: whatever the machine's speed, far over RATE_LIMIT_BURST plus what
     // RATE_LIMIT_RPS allows in the few seconds they take.
-    const load = LoadRun.start({ scenario: 'nginx-rate-limit', target: () => nginx, durationMs: 10000, maxRequests: 600, concurrency: 600, maxBatch: 1 });
+    const load = LoadRun.start({
+      scenario: 'nginx-rate-limit',
+      target: () => nginx,
+      durationMs: 10000,
+      maxRequests: 600,
+      concurrency: 600,
+      maxBatch: 1,
+    });
     await load.done;
     const limited = load.outcomes.filter((o) => o.status === 429);
-    const figures = await reconcile('nginx-rate-limit', table, load, () => probe.drained(), { limited: limited.length });
+    const figures = await reconcile('nginx-rate-limit', table, load, () => probe.drained(), {
+      limited: limited.length,
+    });
     expectExactlyOnce(figures, () => stack.saveLogs(figures.scenario));
     expect(limited.length).toBeGreaterThan(0);
     expect(figures.statuses['202']).toBeGreaterThanOrEqual(RATE_LIMIT_BURST);
@@ -119,12 +156,17 @@ describe('nginx in front of the stack', () => {
     for (const o of limited) {
       expect(o.retryAfter).toBe('1');
       expect(o.instance).toBeNull();
-      expect(JSON.parse(o.errorBody ?? '{}')).toMatchObject({ statusCode: 429, message: expect.stringContaining('Rate limit') });
+      expect(JSON.parse(o.errorBody ?? '{}')).toMatchObject({
+        statusCode: 429,
+        message: expect.stringContaining('Rate limit'),
+      });
     }
 
     await sleep(1500);
     const added = await probe.entriesAdded();
-    const big = JSON.stringify([{ level: 'info', service: 'nginx-too-big', message: 'x'.repeat(MAX_BODY_BYTES) }]);
+    const big = JSON.stringify([
+      { level: 'info', service: 'nginx-too-big', message: 'x'.repeat(MAX_BODY_BYTES) },
+    ]);
     const tooLarge = await post(`${nginx}/api/logs`, big);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.json).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });

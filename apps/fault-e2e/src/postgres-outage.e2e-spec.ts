@@ -56,50 +56,88 @@ describe('PostgreSQL outage under load', () => {
   it.each([
     ['postgres-stop-fast', 'SIGINT'],
     ['postgres-stop-immediate', 'SIGQUIT'],
-  ] as const)('%s: the worker keeps its batch, reports not-ready, does not crash, and catches up exactly once', async (scenario, signal) => {
-    const db = postgres as PrivatePostgres;
-    const pid = worker.pid;
-    const load = LoadRun.start({ scenario, target: () => ingest.url, durationMs: 30000, maxRequests: 5000, concurrency: 3, maxBatch: 20, pauseMs: 20 });
-    const outage: Record<string, unknown> = { signal };
-    try {
-      await sleep(1000);
-      await db.stop(signal);
-      const downAt = Date.now();
-      const notReady = await waitFor('worker readiness 503 with postgres down', async () => {
-        const health = await worker.health();
-        return health?.status === 503 && (health.body['checks'] as Record<string, string>)['postgres'] === 'down' ? health : null;
-      }, 10000, 100);
-      outage['notReadyAfterMs'] = Date.now() - downAt;
-      expect(notReady.body).toMatchObject({ status: 'unavailable', checks: { postgres: 'down' } });
+  ] as const)(
+    '%s: the worker keeps its batch, reports not-ready, does not crash, and catches up exactly once',
+    async (scenario, signal) => {
+      const db = postgres as PrivatePostgres;
+      const pid = worker.pid;
+      const load = LoadRun.start({
+        scenario,
+        target: () => ingest.url,
+        durationMs: 30000,
+        maxRequests: 5000,
+        concurrency: 3,
+        maxBatch: 20,
+        pauseMs: 20,
+      });
+      const outage: Record<string, unknown> = { signal };
+      try {
+        await sleep(1000);
+        await db.stop(signal);
+        const downAt = Date.now();
+        const notReady = await waitFor(
+          'worker readiness 503 with postgres down',
+          async () => {
+            const health = await worker.health();
+            return health?.status === 503 &&
+              (health.body['checks'] as Record<string, string>)['postgres'] === 'down'
+              ? health
+              : null;
+          },
+          10000,
+          100,
+        );
+        outage['notReadyAfterMs'] = Date.now() - downAt;
+        expect(notReady.body).toMatchObject({ status: 'unavailable', checks: { postgres: 'down' } });
 
-      // The batch it holds stays pending (not acknowledged), and it reads nothing more meanwhile.
-      await waitFor('the worker holding a batch', async () => (await probe.pendingOf(workerName)) > 0 || null, 5000, 50);
-      // A read begun just before the insert failed may still be completing; then nothing more is read.
-      await sleep(500);
-      const heldFirst = await probe.pendingOf(workerName);
-      await sleep(2500);
-      const heldLater = await probe.pendingOf(workerName);
-      outage['pendingWhileDown'] = [heldFirst, heldLater];
-      expect(heldLater).toBe(heldFirst);
+        // The batch it holds stays pending (not acknowledged), and it reads nothing more meanwhile.
+        await waitFor(
+          'the worker holding a batch',
+          async () => (await probe.pendingOf(workerName)) > 0 || null,
+          5000,
+          50,
+        );
+        // A read begun just before the insert failed may still be completing; then nothing more is read.
+        await sleep(500);
+        const heldFirst = await probe.pendingOf(workerName);
+        await sleep(2500);
+        const heldLater = await probe.pendingOf(workerName);
+        outage['pendingWhileDown'] = [heldFirst, heldLater];
+        expect(heldLater).toBe(heldFirst);
+        expect(worker.isRunning).toBe(true);
+        expect(worker.pid).toBe(pid);
+
+        await db.start();
+        outage['downForMs'] = Date.now() - downAt;
+        await waitFor(
+          'worker ready again',
+          async () => (await worker.health())?.status === 200 || null,
+          20000,
+          100,
+        );
+        outage['readyAfterRestartMs'] = Date.now() - downAt - (outage['downForMs'] as number);
+        await sleep(1000);
+      } finally {
+        await load.finish();
+      }
+      const retries = worker
+        .logRecords()
+        .filter(
+          (r) =>
+            (r['message'] as { message?: string })?.message ===
+            'PostgreSQL unavailable; keeping the batch and retrying',
+        ).length;
+      const figures = await reconcile(scenario, table, load, () => probe.drained(), {
+        ...outage,
+        retryWarnings: retries,
+      });
+      expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
+      // Ingest only needs Redis: the database outage costs clients nothing.
+      expect(figures.non2xx).toBe(0);
       expect(worker.isRunning).toBe(true);
       expect(worker.pid).toBe(pid);
-
-      await db.start();
-      outage['downForMs'] = Date.now() - downAt;
-      await waitFor('worker ready again', async () => (await worker.health())?.status === 200 || null, 20000, 100);
-      outage['readyAfterRestartMs'] = Date.now() - downAt - (outage['downForMs'] as number);
-      await sleep(1000);
-    } finally {
-      await load.finish();
-    }
-    const retries = worker.logRecords().filter((r) => (r['message'] as { message?: string })?.message === 'PostgreSQL unavailable; keeping the batch and retrying').length;
-    const figures = await reconcile(scenario, table, load, () => probe.drained(), { ...outage, retryWarnings: retries });
-    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
-    // Ingest only needs Redis: the database outage costs clients nothing.
-    expect(figures.non2xx).toBe(0);
-    expect(worker.isRunning).toBe(true);
-    expect(worker.pid).toBe(pid);
-    expect(worker.logs()).toContain('PostgreSQL is reachable again; resuming');
-    expect(await probe.deadLetters()).toEqual([]);
-  });
+      expect(worker.logs()).toContain('PostgreSQL is reachable again; resuming');
+      expect(await probe.deadLetters()).toEqual([]);
+    },
+  );
 });

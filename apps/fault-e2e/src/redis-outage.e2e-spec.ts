@@ -60,63 +60,88 @@ describe('Redis outage under load', () => {
   it.each([
     ['redis-sigkill', 'SIGKILL'],
     ['redis-sigterm', 'SIGTERM'],
-  ] as const)('%s: 503 + Retry-After while Redis is away, recovery by itself, every 2xx stored exactly once', async (scenario, signal) => {
-    const redisServer = server as PrivateRedis;
-    const pid = worker.pid;
-    const load = LoadRun.start({ scenario, target: () => ingest.url, durationMs: 30000, maxRequests: 5000, concurrency: 3, maxBatch: 20, pauseMs: 20 });
-    const figuresNotes: Record<string, unknown> = { signal };
-    let downAt = 0;
-    let upAt = 0;
-    try {
-      await sleep(800);
-      // Hold the worker inside an insert so acknowledged entries pile up in Redis only: what the AOF must keep.
-      const release = await schema.blockInserts();
-      let lengthBeforeKill: number;
+  ] as const)(
+    '%s: 503 + Retry-After while Redis is away, recovery by itself, every 2xx stored exactly once',
+    async (scenario, signal) => {
+      const redisServer = server as PrivateRedis;
+      const pid = worker.pid;
+      const load = LoadRun.start({
+        scenario,
+        target: () => ingest.url,
+        durationMs: 30000,
+        maxRequests: 5000,
+        concurrency: 3,
+        maxBatch: 20,
+        pauseMs: 20,
+      });
+      const figuresNotes: Record<string, unknown> = { signal };
+      let downAt = 0;
+      let upAt = 0;
       try {
-        await waitFor('a backlog in Redis', async () => (await probe.length()) >= 100 || null, 10000, 50);
-        lengthBeforeKill = await probe.length();
-        await redisServer.stop(signal);
-        downAt = Date.now();
+        await sleep(800);
+        // Hold the worker inside an insert so acknowledged entries pile up in Redis only: what the AOF must keep.
+        const release = await schema.blockInserts();
+        let lengthBeforeKill: number;
+        try {
+          await waitFor('a backlog in Redis', async () => (await probe.length()) >= 100 || null, 10000, 50);
+          lengthBeforeKill = await probe.length();
+          await redisServer.stop(signal);
+          downAt = Date.now();
+        } finally {
+          // The worker's insert now commits; its XACK has to wait for Redis.
+          await release();
+        }
+        await sleep(2500);
+        expect(worker.isRunning).toBe(true);
+        const workerHealth = await worker.health();
+        expect(workerHealth).toMatchObject({ status: 503, body: { checks: { redis: 'down' } } });
+
+        await redisServer.start();
+        upAt = Date.now();
+        const lengthAfterRestart = await probe.length();
+        figuresNotes['streamLengthBeforeKill'] = lengthBeforeKill;
+        figuresNotes['streamLengthAfterRestart'] = lengthAfterRestart;
+        // Nothing was acknowledged or trimmed while the worker was blocked: the AOF has it all.
+        expect(lengthAfterRestart).toBeGreaterThanOrEqual(lengthBeforeKill);
+
+        await waitFor(
+          'ingest accepting again',
+          async () => load.answeredSince(upAt).some((o) => o.status === 202) || null,
+          10000,
+          50,
+        );
+        figuresNotes['acceptingAfterRestartMs'] =
+          Math.min(
+            ...load
+              .answeredSince(upAt)
+              .filter((o) => o.status === 202)
+              .map((o) => o.endedAt),
+          ) - upAt;
+        await sleep(1000);
       } finally {
-        // The worker's insert now commits; its XACK has to wait for Redis.
-        await release();
+        await load.finish();
       }
-      await sleep(2500);
+
+      // Requests sent while Redis was away: each a 503 with Retry-After, answered within about a second.
+      const whileDown = load.outcomes.filter((o) => o.startedAt >= downAt + 50 && o.endedAt <= upAt);
+      figuresNotes['requestsWhileDown'] = whileDown.length;
+      figuresNotes['slowest503Ms'] = Math.max(...whileDown.map((o) => o.endedAt - o.startedAt));
+      expect(whileDown.length).toBeGreaterThan(0);
+      for (const outcome of whileDown) {
+        expect({ status: outcome.status, retryAfter: outcome.retryAfter }).toEqual({
+          status: 503,
+          retryAfter: '1',
+        });
+        expect(outcome.endedAt - outcome.startedAt).toBeLessThan(1500);
+      }
+
+      const figures = await reconcile(scenario, schema, load, () => probe.drained(), figuresNotes);
+      expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
+      expect(figures.non2xx).toBeGreaterThan(0);
       expect(worker.isRunning).toBe(true);
-      const workerHealth = await worker.health();
-      expect(workerHealth).toMatchObject({ status: 503, body: { checks: { redis: 'down' } } });
-
-      await redisServer.start();
-      upAt = Date.now();
-      const lengthAfterRestart = await probe.length();
-      figuresNotes['streamLengthBeforeKill'] = lengthBeforeKill;
-      figuresNotes['streamLengthAfterRestart'] = lengthAfterRestart;
-      // Nothing was acknowledged or trimmed while the worker was blocked: the AOF has it all.
-      expect(lengthAfterRestart).toBeGreaterThanOrEqual(lengthBeforeKill);
-
-      await waitFor('ingest accepting again', async () => load.answeredSince(upAt).some((o) => o.status === 202) || null, 10000, 50);
-      figuresNotes['acceptingAfterRestartMs'] = Math.min(...load.answeredSince(upAt).filter((o) => o.status === 202).map((o) => o.endedAt)) - upAt;
-      await sleep(1000);
-    } finally {
-      await load.finish();
-    }
-
-    // Requests sent while Redis was away: each a 503 with Retry-After, answered within about a second.
-    const whileDown = load.outcomes.filter((o) => o.startedAt >= downAt + 50 && o.endedAt <= upAt);
-    figuresNotes['requestsWhileDown'] = whileDown.length;
-    figuresNotes['slowest503Ms'] = Math.max(...whileDown.map((o) => o.endedAt - o.startedAt));
-    expect(whileDown.length).toBeGreaterThan(0);
-    for (const outcome of whileDown) {
-      expect({ status: outcome.status, retryAfter: outcome.retryAfter }).toEqual({ status: 503, retryAfter: '1' });
-      expect(outcome.endedAt - outcome.startedAt).toBeLessThan(1500);
-    }
-
-    const figures = await reconcile(scenario, schema, load, () => probe.drained(), figuresNotes);
-    expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
-    expect(figures.non2xx).toBeGreaterThan(0);
-    expect(worker.isRunning).toBe(true);
-    expect(worker.pid).toBe(pid);
-    expect(await ingest.health()).toMatchObject({ status: 200 });
-    expect(await probe.deadLetters()).toEqual([]);
-  });
+      expect(worker.pid).toBe(pid);
+      expect(await ingest.health()).toMatchObject({ status: 200 });
+      expect(await probe.deadLetters()).toEqual([]);
+    },
+  );
 });

@@ -48,12 +48,25 @@ describe('worker faults under load', () => {
   };
   // Bounded by a cap in time and requests; each test stops it as soon as its faults are done.
   const startLoad = (scenario: string) =>
-    LoadRun.start({ scenario, target: () => ingest.url, durationMs: 40000, maxRequests: 6000, concurrency: 3, maxBatch: 20, pauseMs: 20 });
+    LoadRun.start({
+      scenario,
+      target: () => ingest.url,
+      durationMs: 40000,
+      maxRequests: 6000,
+      concurrency: 3,
+      maxBatch: 20,
+      pauseMs: 20,
+    });
   /** Kills `worker` while it is blocked inside its INSERT (the table is locked meanwhile); returns what it left pending. */
   const killDuringInsert = async (worker: ServiceProcess, name: string) => {
     const release = await schema.blockInserts();
     try {
-      await waitFor(`${name} blocked in its insert`, async () => ((await probe.pendingOf(name)) > 0 && (await schema.insertsWaiting()) > 0) || null, 10000, 20);
+      await waitFor(
+        `${name} blocked in its insert`,
+        async () => ((await probe.pendingOf(name)) > 0 && (await schema.insertsWaiting()) > 0) || null,
+        10000,
+        20,
+      );
       expect((await worker.stop('SIGKILL')).signal).toBe('SIGKILL');
       return await probe.pendingOf(name);
     } finally {
@@ -64,7 +77,10 @@ describe('worker faults under load', () => {
 
   beforeAll(async () => {
     await schema.create();
-    ingest = await processes.startIngest('ingest-fault', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey });
+    ingest = await processes.startIngest('ingest-fault', {
+      REDIS_URL: TEST_REDIS_URL,
+      STREAM_KEY: streamKey,
+    });
     // The first worker migrates the schema; the others find it done.
     await startWorker(`migrate-${suffix}`);
     await stopWorkers();
@@ -106,7 +122,10 @@ describe('worker faults under load', () => {
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-sigkill', schema, load, () => probe.drained(), { kills: 3, pendingAtKill });
+    const figures = await reconcile('worker-sigkill', schema, load, () => probe.drained(), {
+      kills: 3,
+      pendingAtKill,
+    });
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // Killing workers never touches ingest: every request was accepted.
     expect(figures.non2xx).toBe(0);
@@ -129,16 +148,23 @@ describe('worker faults under load', () => {
         pendingAfterCrash.push(stranded.length);
         // Back under the same name, it reads its own pending entries first; the insert skips them.
         await startWorker(name);
-        await waitFor(`${name}'s stranded entries acknowledged`, async () => {
-          const pending = new Set(await probe.pendingIds());
-          return stranded.every((id) => !pending.has(id)) || null;
-        }, 15000);
+        await waitFor(
+          `${name}'s stranded entries acknowledged`,
+          async () => {
+            const pending = new Set(await probe.pendingIds());
+            return stranded.every((id) => !pending.has(id)) || null;
+          },
+          15000,
+        );
       }
       await sleep(500);
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-crash-after-commit', schema, load, () => probe.drained(), { crashes: 2, pendingAfterCrash });
+    const figures = await reconcile('worker-crash-after-commit', schema, load, () => probe.drained(), {
+      crashes: 2,
+      pendingAfterCrash,
+    });
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     expect(await probe.deadLetters()).toEqual([]);
@@ -170,7 +196,10 @@ describe('worker faults under load', () => {
   });
 
   it('has a live worker claim the entries of workers that crashed and never came back', async () => {
-    const survivor = await startWorker(`survivor-${suffix}`, { CLAIM_IDLE_MS: '1000', CLAIM_INTERVAL_MS: '200' });
+    const survivor = await startWorker(`survivor-${suffix}`, {
+      CLAIM_IDLE_MS: '1000',
+      CLAIM_INTERVAL_MS: '200',
+    });
     const load = startLoad('worker-abandoned');
     const stranded: Record<string, number> = {};
     try {
@@ -189,14 +218,21 @@ describe('worker faults under load', () => {
       workers.delete(victim);
       expect(stranded[inserting]).toBeGreaterThan(0);
       // Neither comes back; the survivor must take their entries over (idle > CLAIM_IDLE_MS).
-      await waitFor('stranded entries claimed', async () => {
-        const pending = await probe.pendingByConsumer();
-        return Object.keys(stranded).every((name) => pending[name] === 0) || null;
-      }, 15000, 200);
+      await waitFor(
+        'stranded entries claimed',
+        async () => {
+          const pending = await probe.pendingByConsumer();
+          return Object.keys(stranded).every((name) => pending[name] === 0) || null;
+        },
+        15000,
+        200,
+      );
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-abandoned-claimed', schema, load, () => probe.drained(), { stranded });
+    const figures = await reconcile('worker-abandoned-claimed', schema, load, () => probe.drained(), {
+      stranded,
+    });
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
     expect(survivor.logs()).toContain('took over entries idle on another consumer');

@@ -49,7 +49,10 @@ export async function bootstrap(): Promise<NestFastifyApplication> {
   const app = await createIngestApp();
   const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
   // SIGTERM/SIGINT close Fastify (stop accepting, finish in-flight requests), then Redis; exit 0.
-  exitGracefullyOnSignals(app, { budgetMs: config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }), logger: new Logger('Shutdown') });
+  exitGracefullyOnSignals(app, {
+    budgetMs: config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }),
+    logger: new Logger('Shutdown'),
+  });
   await app.listen({ host: config.get('HOST', { infer: true }), port: config.get('PORT', { infer: true }) });
   return app;
 }

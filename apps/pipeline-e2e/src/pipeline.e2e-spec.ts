@@ -43,7 +43,11 @@ describe('pipeline end to end', () => {
     started.push(process);
     return process;
   };
-  const post = async (path: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+  const post = async (
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => {
     const response = await fetch(`${ingest.url}${path}`, { method: 'POST', body, headers });
     return { status: response.status, body: (await response.json()) as IngestAnswer };
   };
@@ -86,9 +90,17 @@ describe('pipeline end to end', () => {
     const one = await post('/api/log', JSON.stringify(single));
     expect(one).toEqual({ status: 202, body: { status: 'queued', id: expect.stringMatching(/^\d+-\d+$/) } });
 
-    const batch = [1, 2, 3].map((n) => ({ level: 'info', service: `batch-${suffix}`, message: `line ${n}`, timestamp: 1795651200000 + n }));
+    const batch = [1, 2, 3].map((n) => ({
+      level: 'info',
+      service: `batch-${suffix}`,
+      message: `line ${n}`,
+      timestamp: 1795651200000 + n,
+    }));
     const ndjson = gzipSync(batch.map((e) => JSON.stringify(e)).join('\n'));
-    const many = await post('/api/logs', ndjson, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    const many = await post('/api/logs', ndjson, {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip',
+    });
     expect(many).toEqual({ status: 202, body: { status: 'queued', count: 3 } });
 
     await waitFor('4 rows', async () => (await schema.count()) === 4);
@@ -118,17 +130,27 @@ describe('pipeline end to end', () => {
       `SELECT message, (extract(epoch FROM ts) * 1000)::bigint::text AS ts_ms, attributes, event_id FROM logs WHERE service = $1 ORDER BY ts`,
       [`batch-${suffix}`],
     );
-    expect(batchRows.rows).toEqual(batch.map((e) => ({ message: e.message, ts_ms: String(e.timestamp), attributes: null, event_id: null })));
+    expect(batchRows.rows).toEqual(
+      batch.map((e) => ({
+        message: e.message,
+        ts_ms: String(e.timestamp),
+        attributes: null,
+        event_id: null,
+      })),
+    );
   });
 
   it('queues nothing when one entry anywhere in a batch is invalid', async () => {
     const added = await entriesAdded();
     const rowsBefore = await schema.count();
-    const response = await post('/api/logs', JSON.stringify([
-      { level: 'info', service: 's', message: 'fine' },
-      { level: 'info', service: 's', message: '' },
-      { level: 'info', service: 's', message: 'fine too' },
-    ]));
+    const response = await post(
+      '/api/logs',
+      JSON.stringify([
+        { level: 'info', service: 's', message: 'fine' },
+        { level: 'info', service: 's', message: '' },
+        { level: 'info', service: 's', message: 'fine too' },
+      ]),
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ index: 1, field: 'message', message: expect.any(String) }]);
     await sleep(300);
@@ -137,35 +159,68 @@ describe('pipeline end to end', () => {
   });
 
   it('stores an entry sent twice with the same client id once', async () => {
-    const entry = JSON.stringify({ id: `retry-${suffix}`, level: 'warn', service: 'billing', message: 'sent twice' });
+    const entry = JSON.stringify({
+      id: `retry-${suffix}`,
+      level: 'warn',
+      service: 'billing',
+      message: 'sent twice',
+    });
     const first = await post('/api/log', entry);
     const second = await post('/api/log', entry);
     expect([first.status, second.status]).toEqual([202, 202]);
     expect(second.body.id).not.toBe(first.body.id);
     // Both stream entries are processed and acknowledged; only one row exists.
-    await waitFor('both deliveries acknowledged', async () => (await pendingOf()) === 0 && (await redis.xlen(streamKey)) === 0, 10000);
+    await waitFor(
+      'both deliveries acknowledged',
+      async () => (await pendingOf()) === 0 && (await redis.xlen(streamKey)) === 0,
+      10000,
+    );
     expect(await schema.count('event_id = $1', [`retry-${suffix}`])).toBe(1);
   });
 
   it('moves an undecodable message to the dead-letter stream and goes on with the rest', async () => {
     const poisonId = await redis.xadd(streamKey, '*', 'data', '{"this is": "not a log entry"}');
-    const after = await post('/api/log', JSON.stringify({ level: 'info', service: 'after-poison', message: `m-${suffix}` }));
+    const after = await post(
+      '/api/log',
+      JSON.stringify({ level: 'info', service: 'after-poison', message: `m-${suffix}` }),
+    );
     expect(after.status).toBe(202);
-    await waitFor('the entry after the poison stored', async () => (await schema.count('service = $1', ['after-poison'])) === 1);
+    await waitFor(
+      'the entry after the poison stored',
+      async () => (await schema.count('service = $1', ['after-poison'])) === 1,
+    );
     const dead = await redis.xrange(deadKey, '-', '+');
-    const moved = dead.map(([, fields]) => Object.fromEntries(fields.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]]]), [])));
-    expect(moved).toEqual([expect.objectContaining({ 'source-id': poisonId, data: '{"this is": "not a log entry"}', reason: expect.stringContaining('undecodable') })]);
+    const moved = dead.map(([, fields]) =>
+      Object.fromEntries(
+        fields.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]]]), []),
+      ),
+    );
+    expect(moved).toEqual([
+      expect.objectContaining({
+        'source-id': poisonId,
+        data: '{"this is": "not a log entry"}',
+        reason: expect.stringContaining('undecodable'),
+      }),
+    ]);
     await waitFor('nothing pending', async () => (await pendingOf()) === 0, 5000);
   });
 
   it('loses and duplicates nothing when a worker is killed between commit and XACK and restarted under its name', async () => {
     await worker.stop('SIGTERM');
     const marker = `crash-${suffix}`;
-    const batch = Array.from({ length: 50 }, (_, i) => ({ level: 'info', service: marker, message: `entry ${i}` }));
+    const batch = Array.from({ length: 50 }, (_, i) => ({
+      level: 'info',
+      service: marker,
+      message: `entry ${i}`,
+    }));
     expect((await post('/api/logs', JSON.stringify(batch))).status).toBe(202);
 
     const name = `crashy-${suffix}`;
-    const crashing = await launchWorker('worker-crashing', { WORKER_NAME: name, BATCH_SIZE: '20', LOGPIPE_FAILPOINT: 'crash-after-commit' }, false);
+    const crashing = await launchWorker(
+      'worker-crashing',
+      { WORKER_NAME: name, BATCH_SIZE: '20', LOGPIPE_FAILPOINT: 'crash-after-commit' },
+      false,
+    );
     const exit = await crashing.exited;
     expect(exit.signal).toBe('SIGKILL');
     // The first batch of 20 is committed but was never acknowledged (and the worker may have read
@@ -193,7 +248,11 @@ describe('pipeline end to end', () => {
     let sending = true;
     const producer = (async () => {
       for (let n = 0; sending; n++) {
-        const batch = Array.from({ length: 20 }, (_, i) => ({ level: 'debug', service: marker, message: `b${n}-${i}` }));
+        const batch = Array.from({ length: 20 }, (_, i) => ({
+          level: 'debug',
+          service: marker,
+          message: `b${n}-${i}`,
+        }));
         const response = await post('/api/logs', JSON.stringify(batch));
         if (response.status === 202) accepted += response.body.count;
         await sleep(5);
@@ -215,8 +274,14 @@ describe('pipeline end to end', () => {
       await producer;
     }
     expect(accepted).toBeGreaterThan(200);
-    await waitFor(`all ${accepted} accepted rows`, async () => (await schema.count('service = $1', [marker])) === accepted);
-    const { rows } = await schema.pool.query('SELECT count(DISTINCT message)::int AS n FROM logs WHERE service = $1', [marker]);
+    await waitFor(
+      `all ${accepted} accepted rows`,
+      async () => (await schema.count('service = $1', [marker])) === accepted,
+    );
+    const { rows } = await schema.pool.query(
+      'SELECT count(DISTINCT message)::int AS n FROM logs WHERE service = $1',
+      [marker],
+    );
     expect(rows[0].n).toBe(accepted);
   });
 });

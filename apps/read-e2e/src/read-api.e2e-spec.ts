@@ -36,7 +36,10 @@ describe('read API end to end', () => {
   const suffix = randomBytes(4).toString('hex');
   const streamKey = `read-e2e:${suffix}:stream`;
   const deadKey = `read-e2e:${suffix}:dead`;
-  const keys = { acme: `acme-${randomBytes(16).toString('hex')}`, globex: `globex-${randomBytes(16).toString('hex')}` };
+  const keys = {
+    acme: `acme-${randomBytes(16).toString('hex')}`,
+    globex: `globex-${randomBytes(16).toString('hex')}`,
+  };
   const schema = new TestSchema();
   const redis = new Redis(TEST_REDIS_URL);
   const started: ServiceProcess[] = [];
@@ -60,12 +63,23 @@ describe('read API end to end', () => {
   const call = async (method: string, path: string, key: string | undefined, body?: unknown) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key) headers['authorization'] = `Bearer ${key}`;
-    const response = await fetch(`${ingest.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+    const response = await fetch(`${ingest.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
-  const count = async (key: string, query = '') => (await call('GET', `/api/logs/count${query}`, key)).body['count'] as number;
+  const count = async (key: string, query = '') =>
+    (await call('GET', `/api/logs/count${query}`, key)).body['count'] as number;
   const entriesAdded = async (): Promise<number> => {
-    const info = (await redis.call('XINFO', 'STREAM', streamKey).catch(() => null)) as (string | number)[] | null;
+    const info = (await redis.call('XINFO', 'STREAM', streamKey).catch(() => null)) as
+      | (string | number)[]
+      | null;
     return info === null ? 0 : Number(info[info.indexOf('entries-added') + 1]);
   };
 
@@ -119,7 +133,8 @@ describe('read API end to end', () => {
     for (const key of [undefined, 'not-a-key-0123456789abcdef', `${keys.acme}0`]) {
       expect((await call('POST', '/api/log', key, acmeSeed[0])).status).toBe(401);
       expect((await call('POST', '/api/logs', key, acmeSeed.slice(0, 5))).status).toBe(401);
-      for (const path of ['/api/logs', '/api/logs/count', '/api/logs/tail']) expect((await call('GET', path, key)).status).toBe(401);
+      for (const path of ['/api/logs', '/api/logs/count', '/api/logs/tail'])
+        expect((await call('GET', path, key)).status).toBe(401);
     }
     expect(await entriesAdded()).toBe(before);
     expect(ingest.logs()).not.toContain(keys.acme);
@@ -141,18 +156,33 @@ describe('read API end to end', () => {
     ['one service', 'service=checkout', (i) => i % 4 === 0],
     ['two services', 'service=checkout,api', (i) => i % 4 === 0 || i % 4 === 2],
     ['minimum level warn', 'level=warn', (i) => i % 6 >= 3],
-    ['a time range', `from=${new Date(BASE_MS + 50_000).toISOString()}&to=${new Date(BASE_MS + 120_000).toISOString()}`, (i) => i >= 50 && i < 120],
+    [
+      'a time range',
+      `from=${new Date(BASE_MS + 50_000).toISOString()}&to=${new Date(BASE_MS + 120_000).toISOString()}`,
+      (i) => i >= 50 && i < 120,
+    ],
     ['a word', 'q=declined', (i) => i % 3 === 1],
     ['words in another case', 'q=PAYMENT%20Declined', (i) => i % 3 === 1],
     ['a trace id', `trace_id=${TRACE}`, (i) => i % 8 === 0],
     ['a string attribute', 'attr.region=eu', (i) => i % 2 === 0],
     ['a nested number attribute', 'attr.order.id=3', (i) => i % 10 === 3],
-    ['all of them at once', 'service=payments,search&level=info&attr.region=us&q=cache', (i) => i % 2 === 1 && i % 6 !== 0 && i % 3 === 2],
+    [
+      'all of them at once',
+      'service=payments,search&level=info&attr.region=us&q=cache',
+      (i) => i % 2 === 1 && i % 6 !== 0 && i % 3 === 2,
+    ],
   ];
 
   it.each(cases)('returns exactly the matching rows, newest first, for %s', async (_name, query, matches) => {
-    for (const [key, data] of [[keys.acme, acmeSeed], [keys.globex, globexSeed]] as const) {
-      const expected = data.map((_, i) => i).filter(matches).reverse().map((i) => data[i].id);
+    for (const [key, data] of [
+      [keys.acme, acmeSeed],
+      [keys.globex, globexSeed],
+    ] as const) {
+      const expected = data
+        .map((_, i) => i)
+        .filter(matches)
+        .reverse()
+        .map((i) => data[i].id);
       expect(expected.length).toBeGreaterThan(0);
       await expect(allPages(key, `${query}${query ? '&' : ''}limit=23`)).resolves.toEqual(expected);
       await expect(count(key, query ? `?${query}` : '')).resolves.toBe(expected.length);
@@ -168,7 +198,11 @@ describe('read API end to end', () => {
   });
 
   it('answers 400 naming each bad parameter', async () => {
-    const response = await call('GET', '/api/logs?level=verbose&limit=0&to=noon&trace_id=xyz&attr.=1', keys.acme);
+    const response = await call(
+      'GET',
+      '/api/logs?level=verbose&limit=0&to=noon&trace_id=xyz&attr.=1',
+      keys.acme,
+    );
     expect(response.status).toBe(400);
     const named = (response.body['errors'] as { parameter: string }[]).map((e) => e.parameter).sort();
     expect(named).toEqual(['attr.', 'level', 'limit', 'to', 'trace_id']);
@@ -180,7 +214,12 @@ describe('read API end to end', () => {
       written++;
       const fresh = [
         { level: 'info', service: 'late', message: `newer ${written}` },
-        { level: 'info', service: 'late', message: `inside ${written}`, timestamp: new Date(BASE_MS + 100_500).toISOString() },
+        {
+          level: 'info',
+          service: 'late',
+          message: `inside ${written}`,
+          timestamp: new Date(BASE_MS + 100_500).toISOString(),
+        },
       ];
       expect((await call('POST', '/api/logs', keys.acme, fresh)).status).toBe(202);
       await sleep(30);
@@ -193,8 +232,12 @@ describe('read API end to end', () => {
   });
 
   it("tails new entries of the caller's tenant that match its filters, posted after it connected", async () => {
-    const acme = new SseClient(`${ingest.url}/api/logs/tail?service=tail-svc&level=warn`, { authorization: `Bearer ${keys.acme}` });
-    const globex = new SseClient(`${ingest.url}/api/logs/tail?service=tail-svc`, { 'x-api-key': keys.globex });
+    const acme = new SseClient(`${ingest.url}/api/logs/tail?service=tail-svc&level=warn`, {
+      authorization: `Bearer ${keys.acme}`,
+    });
+    const globex = new SseClient(`${ingest.url}/api/logs/tail?service=tail-svc`, {
+      'x-api-key': keys.globex,
+    });
     tails.push(acme, globex);
     await acme.waitForEvent('ready');
     await globex.waitForEvent('ready');
@@ -202,28 +245,76 @@ describe('read API end to end', () => {
     expect(acme.headers['content-type']).toContain('text/event-stream');
     expect(acme.headers['x-accel-buffering']).toBe('no');
 
-    expect((await call('POST', '/api/log', keys.acme, { level: 'error', service: 'tail-svc', message: 'tail hit' })).status).toBe(202);
-    expect((await call('POST', '/api/logs', keys.acme, [
-      { level: 'info', service: 'tail-svc', message: 'too low' },
-      { level: 'fatal', service: 'elsewhere', message: 'other service' },
-    ])).status).toBe(202);
-    expect((await call('POST', '/api/log', keys.globex, { level: 'error', service: 'tail-svc', message: 'globex tail' })).status).toBe(202);
+    expect(
+      (
+        await call('POST', '/api/log', keys.acme, {
+          level: 'error',
+          service: 'tail-svc',
+          message: 'tail hit',
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await call('POST', '/api/logs', keys.acme, [
+          { level: 'info', service: 'tail-svc', message: 'too low' },
+          { level: 'fatal', service: 'elsewhere', message: 'other service' },
+        ])
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await call('POST', '/api/log', keys.globex, {
+          level: 'error',
+          service: 'tail-svc',
+          message: 'globex tail',
+        })
+      ).status,
+    ).toBe(202);
 
-    await waitFor('both tails received their entry', async () => acme.entries().length >= 1 && globex.entries().length >= 1);
-    await waitFor('the tail entries stored', async () => (await schema.count("service IN ('tail-svc', 'elsewhere')")) === 4);
+    await waitFor(
+      'both tails received their entry',
+      async () => acme.entries().length >= 1 && globex.entries().length >= 1,
+    );
+    await waitFor(
+      'the tail entries stored',
+      async () => (await schema.count("service IN ('tail-svc', 'elsewhere')")) === 4,
+    );
     await sleep(300);
-    expect(acme.entries()).toEqual([expect.objectContaining({ message: 'tail hit', level: 'error', service: 'tail-svc', stream_id: expect.any(String) })]);
+    expect(acme.entries()).toEqual([
+      expect.objectContaining({
+        message: 'tail hit',
+        level: 'error',
+        service: 'tail-svc',
+        stream_id: expect.any(String),
+      }),
+    ]);
     expect(globex.entries()).toEqual([expect.objectContaining({ message: 'globex tail' })]);
   });
 
   it('moves the metrics of ingest and worker as a known workload says', async () => {
     const workerMetricsUrl = `${worker.healthUrl}/metrics`;
-    const [ingestBefore, workerBefore] = await Promise.all([scrape(`${ingest.url}/metrics`), scrape(workerMetricsUrl)]);
+    const [ingestBefore, workerBefore] = await Promise.all([
+      scrape(`${ingest.url}/metrics`),
+      scrape(workerMetricsUrl),
+    ]);
     const stored = await schema.count();
 
-    const accepted = Array.from({ length: 7 }, (_, i) => ({ level: 'info', service: 'metrics', message: `ok ${i}` }));
+    const accepted = Array.from({ length: 7 }, (_, i) => ({
+      level: 'info',
+      service: 'metrics',
+      message: `ok ${i}`,
+    }));
     expect((await call('POST', '/api/logs', keys.acme, accepted)).status).toBe(202);
-    expect((await call('POST', '/api/logs', keys.acme, [accepted[0], { level: 'loud', service: 'm', message: 'x' }, accepted[1]])).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/logs', keys.acme, [
+          accepted[0],
+          { level: 'loud', service: 'm', message: 'x' },
+          accepted[1],
+        ])
+      ).status,
+    ).toBe(400);
     expect((await call('POST', '/api/log', undefined, accepted[0])).status).toBe(401);
     expect((await call('POST', '/api/log', 'wrong-key-0123456789abc', accepted[0])).status).toBe(401);
     await waitFor('the 7 accepted entries stored', async () => (await schema.count()) === stored + 7);
@@ -234,15 +325,25 @@ describe('read API end to end', () => {
     expect(delta('logpipe_ingest_entries_queued_total')).toBe(7);
     expect(delta('logpipe_ingest_entries_rejected_total{reason="invalid"}')).toBe(3);
     expect(delta('logpipe_ingest_entries_rejected_total{reason="unauthorized"}')).toBe(2);
-    expect(delta('logpipe_http_request_duration_seconds_count{method="POST",route="/api/logs",status="202"}')).toBe(1);
+    expect(
+      delta('logpipe_http_request_duration_seconds_count{method="POST",route="/api/logs",status="202"}'),
+    ).toBe(1);
 
     await waitFor('the worker counted the rows', async () => {
       const workerAfter = await scrape(workerMetricsUrl);
-      return sample(workerAfter, 'logpipe_worker_rows_inserted_total') - sample(workerBefore, 'logpipe_worker_rows_inserted_total') === 7;
+      return (
+        sample(workerAfter, 'logpipe_worker_rows_inserted_total') -
+          sample(workerBefore, 'logpipe_worker_rows_inserted_total') ===
+        7
+      );
     });
     const workerAfter = await scrape(workerMetricsUrl);
-    expect(sample(workerAfter, 'logpipe_worker_batch_size_count')).toBeGreaterThan(sample(workerBefore, 'logpipe_worker_batch_size_count'));
-    expect(sample(workerAfter, 'logpipe_worker_insert_duration_seconds_count')).toBeGreaterThan(sample(workerBefore, 'logpipe_worker_insert_duration_seconds_count'));
+    expect(sample(workerAfter, 'logpipe_worker_batch_size_count')).toBeGreaterThan(
+      sample(workerBefore, 'logpipe_worker_batch_size_count'),
+    );
+    expect(sample(workerAfter, 'logpipe_worker_insert_duration_seconds_count')).toBeGreaterThan(
+      sample(workerBefore, 'logpipe_worker_insert_duration_seconds_count'),
+    );
     expect(sample(workerAfter, 'logpipe_stream_group_info_up')).toBe(1);
     expect(workerAfter).toMatch(/^logpipe_stream_pending \d+$/m);
     expect(workerAfter).toMatch(/^logpipe_stream_consumer_lag \d+$/m);
@@ -265,12 +366,21 @@ describe('read API end to end', () => {
     const { port } = new URL(small.url);
     const stalled = connect(Number(port), '127.0.0.1');
     stalled.pause();
-    stalled.write(`GET /api/logs/tail?service=bulk HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${keys.acme}\r\n\r\n`);
+    stalled.write(
+      `GET /api/logs/tail?service=bulk HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${keys.acme}\r\n\r\n`,
+    );
     try {
-      await waitFor('the stalled reader connected', async () => sample(await scrape(`${small.url}/metrics`), 'logpipe_tail_readers') === 1);
+      await waitFor(
+        'the stalled reader connected',
+        async () => sample(await scrape(`${small.url}/metrics`), 'logpipe_tail_readers') === 1,
+      );
       const big = 'x'.repeat(60_000);
       for (let batch = 0; batch < 40; batch++) {
-        const entries = Array.from({ length: 10 }, (_, i) => ({ level: 'info', service: 'bulk', message: `${batch}-${i} ${big}` }));
+        const entries = Array.from({ length: 10 }, (_, i) => ({
+          level: 'info',
+          service: 'bulk',
+          message: `${batch}-${i} ${big}`,
+        }));
         const started = Date.now();
         const answer = await fetch(`${small.url}/api/logs`, {
           method: 'POST',
@@ -280,7 +390,10 @@ describe('read API end to end', () => {
         expect(answer.status).toBe(202);
         expect(Date.now() - started).toBeLessThan(2000);
       }
-      await waitFor('the stalled reader dropped', async () => sample(await scrape(`${small.url}/metrics`), 'logpipe_tail_readers_dropped_total') === 1);
+      await waitFor(
+        'the stalled reader dropped',
+        async () => sample(await scrape(`${small.url}/metrics`), 'logpipe_tail_readers_dropped_total') === 1,
+      );
       expect(sample(await scrape(`${small.url}/metrics`), 'logpipe_tail_readers')).toBe(0);
     } finally {
       stalled.destroy();
@@ -289,7 +402,11 @@ describe('read API end to end', () => {
 
   it('reports Redis, PostgreSQL and the backlog in both readiness answers', async () => {
     const ingestReady = await (await fetch(`${ingest.url}/health/ready`)).json();
-    expect(ingestReady).toMatchObject({ status: 'ok', checks: { redis: 'up', postgres: 'up' }, backlog: { accepting: true, entries: expect.any(Number) } });
+    expect(ingestReady).toMatchObject({
+      status: 'ok',
+      checks: { redis: 'up', postgres: 'up' },
+      backlog: { accepting: true, entries: expect.any(Number) },
+    });
     const workerReady = await (await fetch(`${worker.healthUrl}/health/ready`)).json();
     expect(workerReady).toMatchObject({
       status: 'ok',

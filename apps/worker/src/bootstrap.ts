@@ -12,7 +12,9 @@ export async function bootstrap() {
   await app.init();
   // SIGTERM/SIGINT: stop reading, finish and acknowledge the batch in flight, close Redis and
   // PostgreSQL, exit 0. The consumer has its own budget; this one (a little longer) bounds the rest.
-  const budget = app.get<ConfigService<WorkerConfig, true>>(ConfigService).get('SHUTDOWN_TIMEOUT_MS', { infer: true });
+  const budget = app
+    .get<ConfigService<WorkerConfig, true>>(ConfigService)
+    .get('SHUTDOWN_TIMEOUT_MS', { infer: true });
   exitGracefullyOnSignals(app, { budgetMs: budget + 5000, logger });
   return app;
 }

@@ -14,13 +14,27 @@ async function migrate(): Promise<void> {
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    console.log(JSON.stringify({ level: 'log', context: 'migrate', message: 'migrations applied', applied: applied.map((m) => m.name) }));
+    console.log(
+      JSON.stringify({
+        level: 'log',
+        context: 'migrate',
+        message: 'migrations applied',
+        applied: applied.map((m) => m.name),
+      }),
+    );
   } finally {
     await dataSource.destroy();
   }
 }
 
 migrate().catch((error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', context: 'migrate', message: 'migration failed', error: error instanceof Error ? error.message : String(error) }));
+  console.error(
+    JSON.stringify({
+      level: 'fatal',
+      context: 'migrate',
+      message: 'migration failed',
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
   process.exit(1);
 });

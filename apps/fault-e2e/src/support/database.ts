@@ -12,19 +12,29 @@ export class LogTable {
     connectionString: string,
     readonly schema: string,
   ) {
-    this.pool = new Pool({ connectionString, max: 2, options: `-c search_path=${schema}`, connectionTimeoutMillis: 3000 });
+    this.pool = new Pool({
+      connectionString,
+      max: 2,
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: 3000,
+    });
     // A private PostgreSQL stopped by a test drops idle pool clients; that is expected, not a crash.
     this.pool.on('error', () => undefined);
   }
 
   async count(service: string): Promise<number> {
-    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM logs WHERE service = $1', [service]);
+    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM logs WHERE service = $1', [
+      service,
+    ]);
     return rows[0].n;
   }
 
   /** message -> number of rows holding it, for one load's service. */
   async storedMessages(service: string): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query('SELECT message, count(*)::int AS n FROM logs WHERE service = $1 GROUP BY message', [service]);
+    const { rows } = await this.pool.query(
+      'SELECT message, count(*)::int AS n FROM logs WHERE service = $1 GROUP BY message',
+      [service],
+    );
     return new Map(rows.map((r: { message: string; n: number }) => [r.message, r.n]));
   }
 
@@ -44,7 +54,10 @@ export class LogTable {
 
   /** Writers (INSERT or COPY) waiting right now for a lock on this schema's `logs` (blocked by blockInserts). */
   async insertsWaiting(): Promise<number> {
-    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted', [`${this.schema}.logs`]);
+    const { rows } = await this.pool.query(
+      'SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted',
+      [`${this.schema}.logs`],
+    );
     return rows[0].n;
   }
 

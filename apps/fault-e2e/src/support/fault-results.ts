@@ -35,7 +35,10 @@ export function resultsFile(): string {
 /** Starts an empty results file for this run (jest globalSetup). */
 export function resetResults(): void {
   mkdirSync(join(workspaceRoot(), 'tmp'), { recursive: true });
-  writeFileSync(resultsFile(), JSON.stringify({ startedAt: new Date().toISOString(), scenarios: {} }, null, 2) + '\n');
+  writeFileSync(
+    resultsFile(),
+    JSON.stringify({ startedAt: new Date().toISOString(), scenarios: {} }, null, 2) + '\n',
+  );
 }
 
 function recordResult(figures: FaultFigures): void {
@@ -64,7 +67,12 @@ export function readResults(): { startedAt: string; scenarios: Record<string, Fa
 }
 
 export function summaryLine(f: FaultFigures): string {
-  const notes = f.notes ? ' ' + Object.entries(f.notes).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ') : '';
+  const notes = f.notes
+    ? ' ' +
+      Object.entries(f.notes)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+        .join(' ')
+    : '';
   return `FAULT ${f.scenario}: sent=${f.sent} acked=${f.acked} rows=${f.rows} missing=${f.missing} duplicates=${f.duplicates} non2xx=${f.non2xx} non2xxStored=${f.non2xxStored} unexpected=${f.unexpected} requests=${f.requests}${notes}`;
 }
 
@@ -131,7 +139,11 @@ export async function reconcile(
  */
 export function expectExactlyOnce(figures: FaultFigures, onViolation?: () => void): void {
   if (figures.missing + figures.duplicates + figures.unexpected > 0) onViolation?.();
-  expect({ missing: figures.missing, duplicates: figures.duplicates, unexpected: figures.unexpected }).toEqual({ missing: 0, duplicates: 0, unexpected: 0 });
+  expect({
+    missing: figures.missing,
+    duplicates: figures.duplicates,
+    unexpected: figures.unexpected,
+  }).toEqual({ missing: 0, duplicates: 0, unexpected: 0 });
   expect(figures.acked).toBeGreaterThan(0);
   expect(figures.rows).toBe(figures.acked + figures.non2xxStored);
 }

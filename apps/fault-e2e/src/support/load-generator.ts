@@ -52,7 +52,9 @@ export class LoadRun {
 
   constructor(private readonly options: LoadOptions) {
     this.service = `fault-${options.scenario}-${this.run}`;
-    this.done = Promise.all(Array.from({ length: options.concurrency }, (_, lane) => this.lane(lane))).then(() => undefined);
+    this.done = Promise.all(Array.from({ length: options.concurrency }, (_, lane) => this.lane(lane))).then(
+      () => undefined,
+    );
   }
 
   static start(options: LoadOptions): LoadRun {
@@ -104,11 +106,18 @@ export class LoadRun {
 
   private async lane(lane: number): Promise<void> {
     const { durationMs, maxRequests, maxBatch } = this.options;
-    for (let n = 0; !this.stopped && Date.now() - this.started < durationMs && this.requests < maxRequests; n++) {
+    for (
+      let n = 0;
+      !this.stopped && Date.now() - this.started < durationMs && this.requests < maxRequests;
+      n++
+    ) {
       this.requests++;
       // Lanes alternate single entries and batches, so both routes see every fault.
       const size = maxBatch <= 1 || (n + lane) % 2 === 0 ? 1 : 2 + ((n * 7 + lane) % (maxBatch - 1));
-      const keys = Array.from({ length: size }, () => `${this.options.scenario}:${this.run}:${this.sequence++}`);
+      const keys = Array.from(
+        { length: size },
+        () => `${this.options.scenario}:${this.run}:${this.sequence++}`,
+      );
       await this.send(keys, size === 1);
       if (this.options.pauseMs) await sleep(this.options.pauseMs);
     }
@@ -117,7 +126,14 @@ export class LoadRun {
   private async send(keys: string[], single: boolean): Promise<void> {
     const entries = keys.map((key) => this.entry(key));
     const startedAt = Date.now();
-    const outcome: RequestOutcome = { keys, status: null, retryAfter: null, instance: null, startedAt, endedAt: startedAt };
+    const outcome: RequestOutcome = {
+      keys,
+      status: null,
+      retryAfter: null,
+      instance: null,
+      startedAt,
+      endedAt: startedAt,
+    };
     try {
       const response = await fetch(`${this.options.target()}${single ? '/api/log' : '/api/logs'}`, {
         method: 'POST',
@@ -140,7 +156,11 @@ export class LoadRun {
 }
 
 /** One POST with a deadline; status and parsed body (null when the body is not JSON). */
-export async function post(url: string, body: string | Buffer | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+export async function post(
+  url: string,
+  body: string | Buffer | Uint8Array,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const started = Date.now();
   const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(10000) });
   const text = await response.text();

@@ -8,8 +8,11 @@ import { sleep, waitFor } from './workspace';
 
 function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres'))) : [];
-  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin');
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+    : [];
+  if (versions.length === 0)
+    throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin');
   return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
@@ -18,7 +21,8 @@ function clusterOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const result = spawnSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' });
   const fields = result.stdout.trim().split(':');
-  if (result.status !== 0 || fields.length < 4) throw new Error('running as root needs the OS user "postgres"');
+  if (result.status !== 0 || fields.length < 4)
+    throw new Error('running as root needs the OS user "postgres"');
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
@@ -81,24 +85,42 @@ export class PrivatePostgres {
     const child = spawn(
       join(postgresBinDir(), 'postgres'),
       // The socket lives in the cluster's own dir; fsync off: a test cluster need not survive a power cut.
-      ['-D', this.dataDir, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40'],
+      [
+        '-D',
+        this.dataDir,
+        '-p',
+        String(this.port),
+        '-k',
+        this.dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=40',
+      ],
       { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'], ...(this.owner ?? {}) },
     );
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitFor(`private PostgreSQL on port ${this.port}`, async () => {
-      if (!this.isRunning) throw new Error(`postgres exited: ${this.logs().slice(-1500)}`);
-      const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }, 30000, 100);
+    await waitFor(
+      `private PostgreSQL on port ${this.port}`,
+      async () => {
+        if (!this.isRunning) throw new Error(`postgres exited: ${this.logs().slice(-1500)}`);
+        const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      30000,
+      100,
+    );
   }
 
   /**

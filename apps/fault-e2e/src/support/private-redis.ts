@@ -51,15 +51,35 @@ export class PrivateRedis {
     if (this.isRunning) throw new Error('private Redis is already running');
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--daemonize',
+        'no',
+      ],
       { stdio: 'ignore' },
     );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitFor(`private Redis on port ${this.port}`, async () => {
-      if (!this.isRunning) throw new Error('redis-server exited');
-      return answersPing(this.port);
-    }, 15000, 50);
+    await waitFor(
+      `private Redis on port ${this.port}`,
+      async () => {
+        if (!this.isRunning) throw new Error('redis-server exited');
+        return answersPing(this.port);
+      },
+      15000,
+      50,
+    );
   }
 
   /** SIGKILL: the process dies at once (what the OS page cache holds of the AOF survives). SIGTERM: Redis's own SHUTDOWN, AOF flushed. */

@@ -37,7 +37,12 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(name: string, bundle: 'ingest' | 'worker', env: Record<string, string>, url: string): ServiceProcess {
+  static start(
+    name: string,
+    bundle: 'ingest' | 'worker',
+    env: Record<string, string>,
+    url: string,
+  ): ServiceProcess {
     const child = spawn(process.execPath, [join(workspaceRoot(), 'dist/apps', bundle, 'main.js')], {
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,11 +59,15 @@ export class ServiceProcess {
   }
 
   async waitHealthy(path = '/health/ready', timeoutMs = 30000): Promise<void> {
-    await waitFor(`${this.name} healthy at ${this.url}${path}`, async () => {
-      if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.logs().slice(-2000)}`);
-      const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
-      return response.ok;
-    }, timeoutMs);
+    await waitFor(
+      `${this.name} healthy at ${this.url}${path}`,
+      async () => {
+        if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.logs().slice(-2000)}`);
+        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
+        return response.ok;
+      },
+      timeoutMs,
+    );
   }
 
   /** GET a health path; the status and JSON body, or null when nothing answered. */
@@ -127,7 +136,14 @@ export class ProcessRegistry {
   async startIngest(name: string, env: Record<string, string>): Promise<ServiceProcess> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const service = this.add(ServiceProcess.start(name, 'ingest', { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env }, url));
+    const service = this.add(
+      ServiceProcess.start(
+        name,
+        'ingest',
+        { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env },
+        url,
+      ),
+    );
     await service.waitHealthy();
     return service;
   }
@@ -135,7 +151,14 @@ export class ProcessRegistry {
   async startWorker(name: string, env: Record<string, string>, waitReady = true): Promise<ServiceProcess> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const service = this.add(ServiceProcess.start(name, 'worker', { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env }, url));
+    const service = this.add(
+      ServiceProcess.start(
+        name,
+        'worker',
+        { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env },
+        url,
+      ),
+    );
     if (waitReady) await service.waitHealthy();
     return service;
   }

@@ -13,11 +13,24 @@ export interface RawAnswer {
  * A POST with exactly the bytes and headers given (fetch would add or fix some), bounded by a
  * deadline. For malformed-input tests: nothing here normalises what is sent.
  */
-export function rawPost(baseUrl: string, path: string, headers: Record<string, string>, body: Buffer | string, timeoutMs = 10000): Promise<RawAnswer> {
+export function rawPost(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer | string,
+  timeoutMs = 10000,
+): Promise<RawAnswer> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -42,19 +42,36 @@ export class Stack {
   private run(args: string[], timeoutMs: number) {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.settings };
     // A REDIS_URL / DATABASE_URL in the environment would make the stack use that server instead.
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'LOGPIPE_PORT_BASE', 'LOGPIPE_STACK_DIR']) delete env[name];
-    const result = spawnSync(process.execPath, [join(workspaceRoot(), 'tools/stack/cli.mjs'), ...args, '--state-dir', this.stateDir], {
-      cwd: workspaceRoot(),
-      env,
-      encoding: 'utf8',
-      timeout: timeoutMs,
-    });
+    for (const name of ['REDIS_URL', 'DATABASE_URL', 'LOGPIPE_PORT_BASE', 'LOGPIPE_STACK_DIR'])
+      delete env[name];
+    const result = spawnSync(
+      process.execPath,
+      [join(workspaceRoot(), 'tools/stack/cli.mjs'), ...args, '--state-dir', this.stateDir],
+      {
+        cwd: workspaceRoot(),
+        env,
+        encoding: 'utf8',
+        timeout: timeoutMs,
+      },
+    );
     return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
   }
 
   /** `up --detach`: returns once every process is healthy. The bundles were built by this target's dependsOn. */
   up(): void {
-    const result = this.run(['up', '--detach', '--skip-install', '--skip-build', '--port-base', String(this.portBase), '--timeout', '90'], 150000);
+    const result = this.run(
+      [
+        'up',
+        '--detach',
+        '--skip-install',
+        '--skip-build',
+        '--port-base',
+        String(this.portBase),
+        '--timeout',
+        '90',
+      ],
+      150000,
+    );
     if (result.status !== 0) throw new Error(`stack up failed (${result.status}):\n${result.output}`);
     this.env = Object.fromEntries(
       readFileSync(join(this.stateDir, 'env'), 'utf8')
@@ -80,7 +97,8 @@ export class Stack {
   /** Copies the stack's process logs to tmp/fault-logs/<label>/ (the state dir is deleted at the end). */
   saveLogs(label: string): void {
     const logs = join(this.stateDir, 'logs');
-    if (existsSync(logs)) cpSync(logs, join(workspaceRoot(), 'tmp', 'fault-logs', label), { recursive: true });
+    if (existsSync(logs))
+      cpSync(logs, join(workspaceRoot(), 'tmp', 'fault-logs', label), { recursive: true });
   }
 
   /** Stops what this state dir's pid files name and deletes its data; whatever happened before. */

@@ -17,7 +17,11 @@ export class StreamProbe {
 
   async info(): Promise<{ length: number; entriesAdded: number; lastGeneratedId: string }> {
     const info = fieldsOf((await this.redis.call('XINFO', 'STREAM', this.streamKey)) as unknown[]);
-    return { length: Number(info['length']), entriesAdded: Number(info['entries-added']), lastGeneratedId: String(info['last-generated-id']) };
+    return {
+      length: Number(info['length']),
+      entriesAdded: Number(info['entries-added']),
+      lastGeneratedId: String(info['last-generated-id']),
+    };
   }
 
   async entriesAdded(): Promise<number> {
@@ -33,12 +37,18 @@ export class StreamProbe {
     const groups = ((await this.redis.call('XINFO', 'GROUPS', this.streamKey)) as unknown[][]).map(fieldsOf);
     const group = groups.find((g) => g['name'] === this.group);
     if (!group) return null;
-    return { pending: Number(group['pending']), lastDeliveredId: String(group['last-delivered-id']), consumers: Number(group['consumers']) };
+    return {
+      pending: Number(group['pending']),
+      lastDeliveredId: String(group['last-delivered-id']),
+      consumers: Number(group['consumers']),
+    };
   }
 
   /** Pending entries per consumer name. */
   async pendingByConsumer(): Promise<Record<string, number>> {
-    const consumers = ((await this.redis.call('XINFO', 'CONSUMERS', this.streamKey, this.group)) as unknown[][]).map(fieldsOf);
+    const consumers = (
+      (await this.redis.call('XINFO', 'CONSUMERS', this.streamKey, this.group)) as unknown[][]
+    ).map(fieldsOf);
     return Object.fromEntries(consumers.map((c) => [String(c['name']), Number(c['pending'])]));
   }
 

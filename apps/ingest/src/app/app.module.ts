@@ -20,7 +20,11 @@ import { TailHub } from './tail/tail.hub';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(IngestConfig) }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      validate: validateEnvironment(IngestConfig),
+    }),
     StreamClientModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<IngestConfig, true>) => ({

@@ -7,7 +7,8 @@ export class IngestConfig {
   @IsString() HOST: string = '127.0.0.1';
   @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
 
-  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
@@ -48,9 +49,11 @@ export class IngestConfig {
   @IsInt() @Min(1) TENANT_QUOTA_BURST: number = 20000;
 
   // --- Read side (query/, tail/).
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';
   /** Connections this instance's read pool may hold: at most this many queries at once. */
   @IsInt() @Min(1) @Max(100) QUERY_POOL_SIZE: number = 4;

@@ -5,7 +5,11 @@ import { TEST_DATABASE_URL } from './workspace';
 /** A schema of its own in the test database, so concurrent suites never see each other's rows. */
 export class TestSchema {
   readonly name = `e2e_${randomBytes(5).toString('hex')}`;
-  readonly pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 2, options: `-c search_path=${this.name}` });
+  readonly pool = new Pool({
+    connectionString: TEST_DATABASE_URL,
+    max: 2,
+    options: `-c search_path=${this.name}`,
+  });
 
   async create(): Promise<void> {
     await this.pool.query(`CREATE SCHEMA ${this.name}`);
@@ -23,7 +27,9 @@ export class TestSchema {
 
   /** Total rows and distinct stream ids: equal when nothing was stored twice. */
   async tally(): Promise<{ rows: number; distinct: number }> {
-    const { rows } = await this.pool.query('SELECT count(*)::int AS rows, count(DISTINCT stream_id)::int AS distinct FROM logs');
+    const { rows } = await this.pool.query(
+      'SELECT count(*)::int AS rows, count(DISTINCT stream_id)::int AS distinct FROM logs',
+    );
     return rows[0];
   }
 }

@@ -5,7 +5,11 @@ import { TEST_DATABASE_URL } from './workspace';
 /** A schema of its own in the test database, so concurrent suites never see each other's rows. */
 export class TestSchema {
   readonly name = `read_e2e_${randomBytes(5).toString('hex')}`;
-  readonly pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 2, options: `-c search_path=${this.name}` });
+  readonly pool = new Pool({
+    connectionString: TEST_DATABASE_URL,
+    max: 2,
+    options: `-c search_path=${this.name}`,
+  });
 
   async create(): Promise<void> {
     await this.pool.query(`CREATE SCHEMA ${this.name}`);

@@ -31,7 +31,12 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(name: string, bundle: 'ingest' | 'worker', env: Record<string, string>, healthUrl: string): ServiceProcess {
+  static start(
+    name: string,
+    bundle: 'ingest' | 'worker',
+    env: Record<string, string>,
+    healthUrl: string,
+  ): ServiceProcess {
     const child = spawn(process.execPath, [join(workspaceRoot(), 'dist/apps', bundle, 'main.js')], {
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,11 +53,15 @@ export class ServiceProcess {
   }
 
   async waitHealthy(path = '/health/ready', timeoutMs = 30000): Promise<void> {
-    await waitFor(`${this.name} healthy at ${this.healthUrl}${path}`, async () => {
-      if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.output.join('').slice(-2000)}`);
-      const response = await fetch(`${this.healthUrl}${path}`);
-      return response.ok;
-    }, timeoutMs);
+    await waitFor(
+      `${this.name} healthy at ${this.healthUrl}${path}`,
+      async () => {
+        if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.output.join('').slice(-2000)}`);
+        const response = await fetch(`${this.healthUrl}${path}`);
+        return response.ok;
+      },
+      timeoutMs,
+    );
   }
 
   /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs` as a last resort). */
@@ -72,17 +81,34 @@ export class ServiceProcess {
   }
 }
 
-export async function startIngest(name: string, env: Record<string, string>): Promise<ServiceProcess & { url: string }> {
+export async function startIngest(
+  name: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = ServiceProcess.start(name, 'ingest', { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env }, url);
+  const service = ServiceProcess.start(
+    name,
+    'ingest',
+    { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env },
+    url,
+  );
   await service.waitHealthy();
   return Object.assign(service, { url });
 }
 
-export async function startWorker(name: string, env: Record<string, string>, waitReady = true): Promise<ServiceProcess> {
+export async function startWorker(
+  name: string,
+  env: Record<string, string>,
+  waitReady = true,
+): Promise<ServiceProcess> {
   const port = await freePort();
-  const service = ServiceProcess.start(name, 'worker', { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env }, `http://127.0.0.1:${port}`);
+  const service = ServiceProcess.start(
+    name,
+    'worker',
+    { HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(port), ...env },
+    `http://127.0.0.1:${port}`,
+  );
   if (waitReady) await service.waitHealthy();
   return service;
 }

@@ -34,7 +34,12 @@ export class SseClient {
   }
 
   async waitForEvent(name: string, timeoutMs = 10000): Promise<SseEvent> {
-    return waitFor(`SSE event "${name}"`, async () => this.events.find((e) => e.event === name), timeoutMs, 25);
+    return waitFor(
+      `SSE event "${name}"`,
+      async () => this.events.find((e) => e.event === name),
+      timeoutMs,
+      25,
+    );
   }
 
   close(): void {

@@ -11,7 +11,11 @@ import { WorkerConfig } from './worker.config';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(WorkerConfig) }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      validate: validateEnvironment(WorkerConfig),
+    }),
     StreamClientModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<WorkerConfig, true>) => ({

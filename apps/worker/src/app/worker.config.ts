@@ -3,16 +3,20 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 
 
 /** Every environment variable the worker reads, with its default and its rule (README lists them). */
 export class WorkerConfig {
-  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';
 
-  @EnvBoolean() @IsBoolean()
+  @EnvBoolean()
+  @IsBoolean()
   DB_MIGRATE: boolean = false;
 
   @IsString() STREAM_KEY: string = 'logs:stream';
@@ -20,7 +24,9 @@ export class WorkerConfig {
   @IsString() DEAD_LETTER_STREAM: string = 'logs:dead';
 
   /** Consumer name in the group. Unset: hostname-pid-random, unique per process. */
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'WORKER_NAME must be 1-128 of [A-Za-z0-9._:-]' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'WORKER_NAME must be 1-128 of [A-Za-z0-9._:-]' })
   WORKER_NAME?: string;
 
   @IsInt() @Min(1) @Max(10000) BATCH_SIZE: number = 500;
@@ -52,6 +58,7 @@ export class WorkerConfig {
   @IsIn(SERVICE_LOG_LEVELS) LOG_LEVEL: ServiceLogLevel = 'info';
 
   /** Test-only fault injection; see README "Failpoints". Never set in production. */
-  @IsOptional() @IsIn(['crash-after-commit'])
+  @IsOptional()
+  @IsIn(['crash-after-commit'])
   LOGPIPE_FAILPOINT?: 'crash-after-commit';
 }

@@ -12,7 +12,10 @@ export interface GracefulShutdownOptions {
  * Redis and PostgreSQL) and exit 0. Used instead of Nest's enableShutdownHooks(), which re-raises
  * the signal after closing, so the process would end "killed by SIGTERM" rather than exit cleanly.
  */
-export function exitGracefullyOnSignals(app: INestApplicationContext, options: GracefulShutdownOptions): void {
+export function exitGracefullyOnSignals(
+  app: INestApplicationContext,
+  options: GracefulShutdownOptions,
+): void {
   let closing = false;
   for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => {
@@ -26,7 +29,10 @@ export function exitGracefullyOnSignals(app: INestApplicationContext, options: G
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          options.logger.error({ message: 'shutdown failed', error: error instanceof Error ? error.message : String(error) });
+          options.logger.error({
+            message: 'shutdown failed',
+            error: error instanceof Error ? error.message : String(error),
+          });
           process.exit(1);
         },
       );

@@ -25,7 +25,10 @@ function describe(error: ValidationError): string {
  */
 export function validateEnvironment<T extends object>(schema: ClassConstructor<T>) {
   return (raw: Record<string, unknown>): T => {
-    const config = plainToInstance(schema, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
+    const config = plainToInstance(schema, raw, {
+      enableImplicitConversion: true,
+      exposeDefaultValues: true,
+    });
     const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: true });
     if (errors.length > 0) {
       throw new EnvironmentValidationError(errors.map(describe));

@@ -46,6 +46,8 @@ describe('matchesLogFilter', () => {
     [['order', 'tags'], ['a'], false],
     [['order'], ['42', 42], false],
   ] as const)('attribute %j in %j: %s', (path, candidates, expected) => {
-    expect(matchesLogFilter(entry, { attributes: [{ path: [...path], candidates: [...candidates] }] })).toBe(expected);
+    expect(matchesLogFilter(entry, { attributes: [{ path: [...path], candidates: [...candidates] }] })).toBe(
+      expected,
+    );
   });
 });

@@ -4,7 +4,8 @@ import type { AttributeFilter, LogFilter } from './log-filter';
 function attributeAt(attributes: Record<string, unknown> | null, path: readonly string[]): unknown {
   let node: unknown = attributes;
   for (const key of path) {
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, key)) return undefined;
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, key))
+      return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;

@@ -71,10 +71,16 @@ export class LogQueryDto {
   @IsOptional()
   @ArrayMaxSize(MAX_SERVICES, { message: `service may name at most ${MAX_SERVICES} services` })
   @IsString({ each: true })
-  @Length(1, MAX_SERVICE_LENGTH, { each: true, message: `service names must be 1-${MAX_SERVICE_LENGTH} characters each` })
+  @Length(1, MAX_SERVICE_LENGTH, {
+    each: true,
+    message: `service names must be 1-${MAX_SERVICE_LENGTH} characters each`,
+  })
   service?: string[];
 
-  @ApiPropertyOptional({ description: 'Minimum level: `warn` returns warn, error and fatal.', enum: LOG_LEVELS })
+  @ApiPropertyOptional({
+    description: 'Minimum level: `warn` returns warn, error and fatal.',
+    enum: LOG_LEVELS,
+  })
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `level must be one of: ${LOG_LEVELS.join(', ')}` })
   level?: LogLevel;
@@ -107,12 +113,20 @@ export class LogQueryDto {
   @Validate(WordsConstraint)
   q?: string;
 
-  @ApiPropertyOptional({ description: 'Entries of this trace: 32 hexadecimal characters.', example: '4bf92f3577b34da6a3ce929d0e0e4736' })
+  @ApiPropertyOptional({
+    description: 'Entries of this trace: 32 hexadecimal characters.',
+    example: '4bf92f3577b34da6a3ce929d0e0e4736',
+  })
   @IsOptional()
   @Matches(TRACE_ID_PATTERN, { message: 'trace_id must be exactly 32 hexadecimal characters' })
   trace_id?: string;
 
-  @ApiPropertyOptional({ description: `Entries per page (GET /api/logs only).`, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({
+    description: `Entries per page (GET /api/logs only).`,
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   @IsInt({ message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` })
   @Min(1, { message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` })

@@ -20,8 +20,16 @@ export class QueryUnavailableError extends Error {
 const STATEMENT_TIMEOUT = '57014';
 // Connection exceptions, insufficient resources, operator intervention (shutdown), socket errors.
 const UNAVAILABLE = /^(08|53|57P)/;
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Cannot use a pool after calling end/i;
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Cannot use a pool after calling end/i;
 
 /** Turns a driver error into one of the errors above; anything else (a bug) is passed through. */
 export function classifyQueryError(error: unknown, timeoutMs: number): unknown {
@@ -32,6 +40,7 @@ export function classifyQueryError(error: unknown, timeoutMs: number): unknown {
   if (typeof code === 'string' && (UNAVAILABLE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) {
     return new QueryUnavailableError(typeof message === 'string' ? message : code);
   }
-  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return new QueryUnavailableError(message);
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message))
+    return new QueryUnavailableError(message);
   return error;
 }

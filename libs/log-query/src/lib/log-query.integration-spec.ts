@@ -36,7 +36,12 @@ function seed(): StoredLogEntry[] {
     const attributes =
       i % 5 === 0
         ? null
-        : { region: pick(REGIONS), order: { id: i % 7, code: String(i % 7) }, vip: i % 3 === 0, ...(i % 11 === 0 ? { note: null } : {}) };
+        : {
+            region: pick(REGIONS),
+            order: { id: i % 7, code: String(i % 7) },
+            vip: i % 3 === 0,
+            ...(i % 11 === 0 ? { note: null } : {}),
+          };
     return {
       timestamp: BASE_MS + i * 1000 + Math.floor(next() * 500),
       receivedAt: BASE_MS + i * 1000 + 900,
@@ -113,7 +118,10 @@ describe('LogQueryService against PostgreSQL', () => {
     ['services separated by commas', { service: 'payments,search' }],
     ['minimum level warn', { level: 'warn' }],
     ['minimum level fatal', { level: 'fatal' }],
-    ['a time range', { from: new Date(BASE_MS + 100_000).toISOString(), to: new Date(BASE_MS + 250_000).toISOString() }],
+    [
+      'a time range',
+      { from: new Date(BASE_MS + 100_000).toISOString(), to: new Date(BASE_MS + 250_000).toISOString() },
+    ],
     ['one word', { q: 'declined' }],
     ['two words in another case', { q: 'STOCK payment' }],
     ['a word that is part of others', { q: 'n12' }],
@@ -123,7 +131,10 @@ describe('LogQueryService against PostgreSQL', () => {
     ['a nested string attribute that looks like a number', { 'attr.order.code': '3' }],
     ['a boolean attribute', { 'attr.vip': 'true' }],
     ['a null attribute', { 'attr.note': 'null' }],
-    ['everything at once', { service: 'checkout,payments', level: 'info', q: 'order', 'attr.region': 'us', limit: '7' }],
+    [
+      'everything at once',
+      { service: 'checkout,payments', level: 'info', q: 'order', 'attr.region': 'us', limit: '7' },
+    ],
   ])('returns exactly the matching rows, newest first, across pages: %s', async (_name, raw) => {
     for (const tenant of ['acme', 'globex']) {
       const want = expected(tenant, raw);
@@ -139,7 +150,13 @@ describe('LogQueryService against PostgreSQL', () => {
   it('has a data set where the filters actually select something (the cases above are not vacuous)', () => {
     expect(expected('acme', {})).toHaveLength(450);
     expect(expected('globex', {})).toHaveLength(150);
-    for (const raw of [{ service: 'checkout' }, { level: 'fatal' }, { q: 'declined' }, { 'attr.order.id': '3' }, { 'attr.note': 'null' }]) {
+    for (const raw of [
+      { service: 'checkout' },
+      { level: 'fatal' },
+      { q: 'declined' },
+      { 'attr.order.id': '3' },
+      { 'attr.note': 'null' },
+    ]) {
       const some = expected('acme', raw).length;
       expect(some).toBeGreaterThan(0);
       expect(some).toBeLessThan(450);
@@ -202,7 +219,12 @@ describe('LogQueryService against PostgreSQL', () => {
   });
 
   it('cancels a query at the statement timeout and says so', async () => {
-    const impatient = new LogQueryService({ url: DATABASE_URL, schema, poolSize: 1, statementTimeoutMs: 300 });
+    const impatient = new LogQueryService({
+      url: DATABASE_URL,
+      schema,
+      poolSize: 1,
+      statementTimeoutMs: 300,
+    });
     const locker = new Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
     await locker.connect();
     try {
@@ -220,7 +242,12 @@ describe('LogQueryService against PostgreSQL', () => {
   });
 
   it('reports an unreachable database as unavailable, and is not reachable', async () => {
-    const offline = new LogQueryService({ url: 'postgres://postgres@127.0.0.1:1/none', schema, poolSize: 1, statementTimeoutMs: 1000 });
+    const offline = new LogQueryService({
+      url: 'postgres://postgres@127.0.0.1:1/none',
+      schema,
+      poolSize: 1,
+      statementTimeoutMs: 1000,
+    });
     try {
       await expect(offline.count('acme', { attributes: [] })).rejects.toBeInstanceOf(QueryUnavailableError);
       await expect(offline.isReachable()).resolves.toBe(false);

@@ -15,7 +15,10 @@ export class LogQueryModule {
     return {
       module: LogQueryModule,
       imports: options.imports ?? [],
-      providers: [{ provide: LOG_QUERY_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }, LogQueryService],
+      providers: [
+        { provide: LOG_QUERY_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        LogQueryService,
+      ],
       exports: [LogQueryService],
     };
   }

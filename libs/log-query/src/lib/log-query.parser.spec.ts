@@ -64,12 +64,28 @@ describe('parseLogQuery', () => {
     [{ limit: '0' }, 'limit', 'limit must be an integer from 1 to 1000'],
     [{ limit: '1001' }, 'limit', 'limit must be an integer from 1 to 1000'],
     [{ limit: 'ten' }, 'limit', 'limit must be an integer from 1 to 1000'],
-    [{ from: 'yesterday' }, 'from', expect.stringContaining('from must be an ISO-8601 date-time with a timezone')],
-    [{ to: '2026-11-26T10:00:00' }, 'to', expect.stringContaining('to must be an ISO-8601 date-time with a timezone')],
+    [
+      { from: 'yesterday' },
+      'from',
+      expect.stringContaining('from must be an ISO-8601 date-time with a timezone'),
+    ],
+    [
+      { to: '2026-11-26T10:00:00' },
+      'to',
+      expect.stringContaining('to must be an ISO-8601 date-time with a timezone'),
+    ],
     [{ from: '2026-11-26T10:00:00Z', to: '2026-11-26T09:00:00Z' }, 'to', 'to must be later than from'],
-    [{ q: 'an ox' }, 'q', 'q words must have at least 3 characters each ("an" is too short to search by index)'],
+    [
+      { q: 'an ox' },
+      'q',
+      'q words must have at least 3 characters each ("an" is too short to search by index)',
+    ],
     [{ q: '   ' }, 'q', 'q must contain at least one word'],
-    [{ q: '%%% payment' }, 'q', 'q words must contain a letter or a digit ("%%%" cannot be searched by index)'],
+    [
+      { q: '%%% payment' },
+      'q',
+      'q words must contain a letter or a digit ("%%%" cannot be searched by index)',
+    ],
     [{ q: ['one', 'two'] }, 'q', 'q must be given once'],
     [{ trace_id: 'abc' }, 'trace_id', 'trace_id must be exactly 32 hexadecimal characters'],
     [{ service: '' }, 'service', 'service names must be 1-128 characters each'],
@@ -83,7 +99,11 @@ describe('parseLogQuery', () => {
   });
 
   it('reports every bad parameter at once', () => {
-    expect(errorsOf({ level: 'x', limit: '-1', colour: 'red' }).map((e) => e.parameter).sort()).toEqual(['colour', 'level', 'limit']);
+    expect(
+      errorsOf({ level: 'x', limit: '-1', colour: 'red' })
+        .map((e) => e.parameter)
+        .sort(),
+    ).toEqual(['colour', 'level', 'limit']);
   });
 
   it('refuses paging parameters where there are no pages (tail, count)', () => {

@@ -34,16 +34,24 @@ function serviceList(value: unknown): string[] {
 
 /** JSON scalars a URL value may spell besides itself (`42`, `true`, `null`); strings only otherwise. */
 function candidatesOf(value: string): AttributeFilter['candidates'] {
-  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(value) && Number.isFinite(Number(value))) return [value, Number(value)];
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(value) && Number.isFinite(Number(value)))
+    return [value, Number(value)];
   if (value === 'true' || value === 'false') return [value, value === 'true'];
   if (value === 'null') return [value, null];
   return [value];
 }
 
-function attributeFilter(parameter: string, value: unknown, errors: QueryParameterError[]): AttributeFilter | null {
+function attributeFilter(
+  parameter: string,
+  value: unknown,
+  errors: QueryParameterError[],
+): AttributeFilter | null {
   const path = parameter.slice(ATTRIBUTE_PARAMETER_PREFIX.length).split('.');
   if (path.some((key) => key === '') || path.length > MAX_ATTRIBUTES_DEPTH) {
-    errors.push({ parameter, message: `${parameter} must name an attribute key, nested keys separated by dots, at most ${MAX_ATTRIBUTES_DEPTH} deep (e.g. attr.order.id=42)` });
+    errors.push({
+      parameter,
+      message: `${parameter} must name an attribute key, nested keys separated by dots, at most ${MAX_ATTRIBUTES_DEPTH} deep (e.g. attr.order.id=42)`,
+    });
     return null;
   }
   if (typeof value !== 'string') {
@@ -51,7 +59,10 @@ function attributeFilter(parameter: string, value: unknown, errors: QueryParamet
     return null;
   }
   if (value.length > MAX_ATTRIBUTE_VALUE_LENGTH || value.includes('\u0000')) {
-    errors.push({ parameter, message: `${parameter} must be at most ${MAX_ATTRIBUTE_VALUE_LENGTH} characters, without U+0000` });
+    errors.push({
+      parameter,
+      message: `${parameter} must be at most ${MAX_ATTRIBUTE_VALUE_LENGTH} characters, without U+0000`,
+    });
     return null;
   }
   return { path, candidates: candidatesOf(value) };
@@ -91,7 +102,8 @@ export function parseLogQuery(raw: RawQuery, mode: 'search' | 'filter'): Parsed<
 
   if (known['service'] !== undefined) known['service'] = serviceList(known['service']);
   // Only plain digits become a number; anything else stays text so the integer rule names it.
-  if (typeof known['limit'] === 'string' && /^\d{1,9}$/.test(known['limit'])) known['limit'] = Number(known['limit']);
+  if (typeof known['limit'] === 'string' && /^\d{1,9}$/.test(known['limit']))
+    known['limit'] = Number(known['limit']);
   const dto = plainToInstance(LogQueryDto, known);
   for (const error of validateSync(dto, { stopAtFirstError: true, forbidUnknownValues: true })) {
     const message = Object.values(error.constraints ?? {})[0];

@@ -45,7 +45,13 @@ interface PlanNode {
 function rowsExamined(all: PlanNode[]): number {
   return all
     .filter((n) => /Scan$/.test(n['Node Type']) && !n['Node Type'].startsWith('Bitmap Index'))
-    .reduce((sum, n) => sum + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)) * n['Actual Loops'], 0);
+    .reduce(
+      (sum, n) =>
+        sum +
+        (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)) *
+          n['Actual Loops'],
+      0,
+    );
 }
 
 function nodes(plan: PlanNode): PlanNode[] {
@@ -61,7 +67,9 @@ describe('query plans on a seeded table', () => {
     await admin.connect();
     await admin.query(`CREATE SCHEMA "${schema}"`);
     await admin.end();
-    const dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
+    const dataSource = new DataSource(
+      createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }),
+    );
     await dataSource.initialize();
     await dataSource.destroy();
     client = new Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
@@ -81,12 +89,20 @@ describe('query plans on a seeded table', () => {
     return parsed.value;
   }
 
-  async function plan(name: string, statement: SqlStatement): Promise<{ kinds: string[]; indexes: string[]; examined: number }> {
-    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`, statement.values);
+  async function plan(
+    name: string,
+    statement: SqlStatement,
+  ): Promise<{ kinds: string[]; indexes: string[]; examined: number }> {
+    const { rows } = await client.query(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`,
+      statement.values,
+    );
     const root = (rows[0]['QUERY PLAN'] as { Plan: PlanNode; 'Execution Time': number }[])[0];
     if (PRINT) {
       const text = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, statement.values);
-      console.log(`-- ${name} (${ROWS} rows)\n${statement.text}\n${text.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      console.log(
+        `-- ${name} (${ROWS} rows)\n${statement.text}\n${text.rows.map((r) => r['QUERY PLAN']).join('\n')}`,
+      );
     }
     const all = nodes(root.Plan);
     return {
@@ -96,20 +112,26 @@ describe('query plans on a seeded table', () => {
     };
   }
 
-  it.each(['acme', 'globex', 'initech'])('reads a page of %s, first or later, in index order: no sort of the whole tenant', async (tenant) => {
-    const first = await plan(`newest page of ${tenant}`, buildSearchStatement(tenant, search({})));
-    expect(first.kinds).not.toContain('Seq Scan');
-    expect(first.kinds).not.toContain('Sort');
-    expect(first.examined).toBeLessThan(2000);
-    const { rows } = await client.query(
-      `SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, id::text FROM logs WHERE tenant = $1 ORDER BY ts DESC, id DESC OFFSET least(3000, (SELECT count(*) FROM logs WHERE tenant = $1) / 2) LIMIT 1`,
-      [tenant],
-    );
-    const next = await plan(`a later page of ${tenant} (cursor)`, buildSearchStatement(tenant, { ...search({}), cursor: { ts: rows[0].ts, id: rows[0].id } }));
-    expect(next.kinds).not.toContain('Seq Scan');
-    expect(next.kinds).not.toContain('Sort');
-    expect(next.examined).toBeLessThan(2000);
-  });
+  it.each(['acme', 'globex', 'initech'])(
+    'reads a page of %s, first or later, in index order: no sort of the whole tenant',
+    async (tenant) => {
+      const first = await plan(`newest page of ${tenant}`, buildSearchStatement(tenant, search({})));
+      expect(first.kinds).not.toContain('Seq Scan');
+      expect(first.kinds).not.toContain('Sort');
+      expect(first.examined).toBeLessThan(2000);
+      const { rows } = await client.query(
+        `SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, id::text FROM logs WHERE tenant = $1 ORDER BY ts DESC, id DESC OFFSET least(3000, (SELECT count(*) FROM logs WHERE tenant = $1) / 2) LIMIT 1`,
+        [tenant],
+      );
+      const next = await plan(
+        `a later page of ${tenant} (cursor)`,
+        buildSearchStatement(tenant, { ...search({}), cursor: { ts: rows[0].ts, id: rows[0].id } }),
+      );
+      expect(next.kinds).not.toContain('Seq Scan');
+      expect(next.kinds).not.toContain('Sort');
+      expect(next.examined).toBeLessThan(2000);
+    },
+  );
 
   it('finds a rare word through the trigram index', async () => {
     const result = await plan('q=kraken', buildSearchStatement('acme', search({ q: 'kraken' })));
@@ -119,14 +141,20 @@ describe('query plans on a seeded table', () => {
   });
 
   it('finds a rare attribute value through the jsonb_path_ops index', async () => {
-    const result = await plan('attr.customer=c4242', buildSearchStatement('acme', search({ 'attr.customer': 'c4242' })));
+    const result = await plan(
+      'attr.customer=c4242',
+      buildSearchStatement('acme', search({ 'attr.customer': 'c4242' })),
+    );
     expect(result.indexes).toContain('logs_attributes_idx');
     expect(result.kinds).not.toContain('Seq Scan');
     expect(result.examined).toBeLessThan(100);
   });
 
   it('finds a trace through the (tenant, trace_id) index', async () => {
-    const result = await plan('trace_id', buildSearchStatement('acme', search({ trace_id: 'c4ca4238a0b923820dcc509a6f75849b' })));
+    const result = await plan(
+      'trace_id',
+      buildSearchStatement('acme', search({ trace_id: 'c4ca4238a0b923820dcc509a6f75849b' })),
+    );
     expect(result.indexes).toEqual(['logs_tenant_trace_id_idx']);
   });
 
@@ -143,7 +171,10 @@ describe('query plans on a seeded table', () => {
   });
 
   it('counts one service in a range through an index', async () => {
-    const parsed = parseLogQuery({ service: 'checkout', from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' }, 'filter');
+    const parsed = parseLogQuery(
+      { service: 'checkout', from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' },
+      'filter',
+    );
     if (!parsed.ok) throw new Error('unreachable');
     const result = await plan('count service + day', buildCountStatement('acme', parsed.value));
     expect(result.kinds).not.toContain('Seq Scan');

@@ -28,7 +28,9 @@ export class LogQueryService implements OnApplicationShutdown {
 
   constructor(@Inject(LOG_QUERY_OPTIONS) private readonly options: LogQueryOptions) {
     if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
-      throw new Error(`LogQueryOptions.schema must be a plain lower-case SQL identifier, got ${JSON.stringify(options.schema)}`);
+      throw new Error(
+        `LogQueryOptions.schema must be a plain lower-case SQL identifier, got ${JSON.stringify(options.schema)}`,
+      );
     }
     this.pool = new Pool({
       connectionString: options.url,
@@ -42,7 +44,9 @@ export class LogQueryService implements OnApplicationShutdown {
       options: `-c search_path=${options.schema}`,
     });
     // An idle connection the server drops must not crash the process; the next query reconnects.
-    this.pool.on('error', (error) => this.logger.warn({ message: 'idle PostgreSQL connection failed', error: error.message }));
+    this.pool.on('error', (error) =>
+      this.logger.warn({ message: 'idle PostgreSQL connection failed', error: error.message }),
+    );
   }
 
   get statementTimeoutMs(): number {
@@ -71,7 +75,13 @@ export class LogQueryService implements OnApplicationShutdown {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      return await Promise.race([this.pool.query('SELECT 1').then(() => true, () => false), timeout]);
+      return await Promise.race([
+        this.pool.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -12,7 +12,10 @@ export function escapeLikePattern(word: string): string {
 }
 
 /** The JSON document `{"a":{"b":value}}` for path ['a', 'b']: what `attributes @>` looks for. */
-export function containmentDocument(path: readonly string[], value: AttributeFilter['candidates'][number]): string {
+export function containmentDocument(
+  path: readonly string[],
+  value: AttributeFilter['candidates'][number],
+): string {
   let document: unknown = value;
   for (let i = path.length - 1; i >= 0; i--) document = { [path[i]]: document };
   return JSON.stringify(document);
@@ -50,9 +53,12 @@ function whereFor(tenant: string, filter: LogFilter): WhereClause {
   if (filter.minLevel !== undefined && filter.minLevel !== 'trace') {
     where.and(`level = ANY(${where.param(levelsAtLeast(filter.minLevel))}::text[])`);
   }
-  if (filter.fromMs !== undefined) where.and(`ts >= ${where.param(new Date(filter.fromMs).toISOString())}::timestamptz`);
-  if (filter.toMs !== undefined) where.and(`ts < ${where.param(new Date(filter.toMs).toISOString())}::timestamptz`);
-  for (const word of filter.words ?? []) where.and(`message ILIKE ${where.param(`%${escapeLikePattern(word)}%`)}`);
+  if (filter.fromMs !== undefined)
+    where.and(`ts >= ${where.param(new Date(filter.fromMs).toISOString())}::timestamptz`);
+  if (filter.toMs !== undefined)
+    where.and(`ts < ${where.param(new Date(filter.toMs).toISOString())}::timestamptz`);
+  for (const word of filter.words ?? [])
+    where.and(`message ILIKE ${where.param(`%${escapeLikePattern(word)}%`)}`);
   if (filter.traceId !== undefined) where.and(`trace_id = ${where.param(filter.traceId)}`);
   for (const attribute of filter.attributes) {
     const alternatives = attribute.candidates.map(
@@ -76,7 +82,9 @@ const PAGE_COLUMNS = `id, ts, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:
 export function buildSearchStatement(tenant: string, search: LogSearch): SqlStatement {
   const where = whereFor(tenant, search);
   if (search.cursor) {
-    where.and(`(ts, id) < (${where.param(search.cursor.ts)}::timestamptz, ${where.param(search.cursor.id)}::bigint)`);
+    where.and(
+      `(ts, id) < (${where.param(search.cursor.ts)}::timestamptz, ${where.param(search.cursor.id)}::bigint)`,
+    );
   }
   const limit = where.param(search.limit + 1);
   return {
@@ -88,5 +96,8 @@ export function buildSearchStatement(tenant: string, search: LogSearch): SqlStat
 /** How many rows match (same filters, no page). */
 export function buildCountStatement(tenant: string, filter: LogFilter): SqlStatement {
   const where = whereFor(tenant, filter);
-  return { text: `SELECT count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}`, values: where.values };
+  return {
+    text: `SELECT count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}`,
+    values: where.values,
+  };
 }

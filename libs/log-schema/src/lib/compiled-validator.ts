@@ -22,7 +22,10 @@ interface CompiledField {
 }
 
 /** Validates a plain object against a DTO's rules; returns one error per failing field. */
-export type CompiledValidator = (input: Record<string, unknown>, unknownField: (field: string) => LogEntryFieldError) => LogEntryFieldError[];
+export type CompiledValidator = (
+  input: Record<string, unknown>,
+  unknownField: (field: string) => LogEntryFieldError,
+) => LogEntryFieldError[];
 
 function messageOf(source: MessageSource, fallback: (args: ValidationArguments) => string) {
   if (typeof source === 'function') return source as (args: ValidationArguments) => string;
@@ -52,14 +55,18 @@ export function compileValidator(dto: new () => object): CompiledValidator {
     const field: CompiledField = { property, conditions: [], rules: [] };
     for (const meta of list) {
       if (meta.each || (meta.groups && meta.groups.length > 0)) {
-        throw new Error(`compileValidator: ${targetName}.${property} uses "each" or groups, which are not supported`);
+        throw new Error(
+          `compileValidator: ${targetName}.${property} uses "each" or groups, which are not supported`,
+        );
       }
       switch (meta.type) {
         case ValidationTypes.CONDITIONAL_VALIDATION:
           field.conditions.push(meta.constraints[0] as Condition);
           break;
         case ValidationTypes.IS_DEFINED:
-          field.required = { message: messageOf(meta.message, (args) => `${args.property} should not be null or undefined`) };
+          field.required = {
+            message: messageOf(meta.message, (args) => `${args.property} should not be null or undefined`),
+          };
           break;
         case ValidationTypes.CUSTOM_VALIDATION: {
           const constraint = new (meta.constraintCls as new () => ValidatorConstraintInterface)();
@@ -67,7 +74,9 @@ export function compileValidator(dto: new () => object): CompiledValidator {
           field.rules.push({
             check: (value, args) => constraint.validate(value, { ...args, constraints }) === true,
             message: messageOf(meta.message, (args) =>
-              constraint.defaultMessage ? constraint.defaultMessage({ ...args, constraints }) : `${args.property} is invalid`,
+              constraint.defaultMessage
+                ? constraint.defaultMessage({ ...args, constraints })
+                : `${args.property} is invalid`,
             ),
           });
           break;
@@ -75,7 +84,9 @@ export function compileValidator(dto: new () => object): CompiledValidator {
         case ValidationTypes.WHITELIST:
           break;
         default:
-          throw new Error(`compileValidator: ${targetName}.${property} uses "${meta.type}" metadata, which is not supported`);
+          throw new Error(
+            `compileValidator: ${targetName}.${property} uses "${meta.type}" metadata, which is not supported`,
+          );
       }
     }
     fields.push(field);
@@ -89,8 +100,15 @@ export function compileValidator(dto: new () => object): CompiledValidator {
     }
     for (const field of fields) {
       const value = input[field.property];
-      if (field.conditions.length > 0 && !field.conditions.every((condition) => condition(input, value))) continue;
-      const args: ValidationArguments = { targetName, property: field.property, object: input, value, constraints: [] };
+      if (field.conditions.length > 0 && !field.conditions.every((condition) => condition(input, value)))
+        continue;
+      const args: ValidationArguments = {
+        targetName,
+        property: field.property,
+        object: input,
+        value,
+        constraints: [],
+      };
       if (field.required && (value === undefined || value === null)) {
         errors.push({ field: field.property, message: field.required.message(args) });
         continue;

@@ -530,7 +530,9 @@ describe('validateLogBatch', () => {
   it('throws on a tenant that is not a tenant name (a caller bug, never client input)', () => {
     expect(() => validateLogBatch([base()], { receivedAtMs: RECEIVED_AT, tenant: '' })).toThrow(RangeError);
     expect(() => validateLogEntry(base(), { receivedAtMs: RECEIVED_AT, tenant: 'a b' })).toThrow(RangeError);
-    expect(() => validateLogEntry(base(), { receivedAtMs: RECEIVED_AT, tenant: 't'.repeat(65) })).toThrow(RangeError);
+    expect(() => validateLogEntry(base(), { receivedAtMs: RECEIVED_AT, tenant: 't'.repeat(65) })).toThrow(
+      RangeError,
+    );
   });
 
   it("accepts an empty batch (whether that is allowed is the caller's call)", () => {

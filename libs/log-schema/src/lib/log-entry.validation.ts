@@ -70,7 +70,8 @@ function toLogEntry(dto: LogEntryDto, { receivedAtMs, tenant }: IngestContext): 
 
 /** A bare number is the receipt time of a submission by the default tenant (no API keys configured). */
 function toContext(received: number | IngestContext): IngestContext {
-  const context = typeof received === 'number' ? { receivedAtMs: received, tenant: DEFAULT_TENANT } : received;
+  const context =
+    typeof received === 'number' ? { receivedAtMs: received, tenant: DEFAULT_TENANT } : received;
   const { receivedAtMs, tenant } = context;
   if (
     !Number.isSafeInteger(receivedAtMs) ||
@@ -88,7 +89,9 @@ function toContext(received: number | IngestContext): IngestContext {
 function notAnObject(input: unknown): LogEntryValidation {
   return {
     ok: false,
-    errors: [{ field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` }],
+    errors: [
+      { field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` },
+    ],
   };
 }
 
@@ -100,7 +103,9 @@ function validateOne(input: unknown, context: IngestContext): LogEntryValidation
   if (!isPlainObject(input)) return notAnObject(input);
   const errors = validateFields(input, unknownField);
   // The rules passed, so the plain object has exactly the DTO's shape.
-  return errors.length === 0 ? { ok: true, entry: toLogEntry(input as unknown as LogEntryDto, context) } : { ok: false, errors };
+  return errors.length === 0
+    ? { ok: true, entry: toLogEntry(input as unknown as LogEntryDto, context) }
+    : { ok: false, errors };
 }
 
 /**

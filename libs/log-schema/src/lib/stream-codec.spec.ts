@@ -84,7 +84,18 @@ describe('stream codec', () => {
   });
 
   it('still decodes version 1 (written before tenants existed) as the default tenant', () => {
-    const v1 = JSON.stringify([1, FULL.timestamp, FULL.receivedAt, 'error', 'checkout', 'm', null, null, null, 'e-1']);
+    const v1 = JSON.stringify([
+      1,
+      FULL.timestamp,
+      FULL.receivedAt,
+      'error',
+      'checkout',
+      'm',
+      null,
+      null,
+      null,
+      'e-1',
+    ]);
     expect(decodeLogEntry(v1)).toEqual({
       timestamp: FULL.timestamp,
       receivedAt: FULL.receivedAt,

@@ -3,7 +3,9 @@ import { copyField, copyRow } from './copy-text';
 describe('COPY text encoding', () => {
   it('writes NULL as \\N and plain text unchanged', () => {
     expect(copyField(null)).toBe('\\N');
-    expect(copyField('plain text, with "quotes" and ünïcödé 🐢')).toBe('plain text, with "quotes" and ünïcödé 🐢');
+    expect(copyField('plain text, with "quotes" and ünïcödé 🐢')).toBe(
+      'plain text, with "quotes" and ünïcödé 🐢',
+    );
   });
 
   it('escapes backslash, newline, carriage return and tab', () => {

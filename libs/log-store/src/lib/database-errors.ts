@@ -4,8 +4,16 @@
  * statement timeout); 40001/40P01: serialization failure / deadlock; 55P03: lock not available.
  */
 const TRANSIENT_SQLSTATE = /^(08|53|57)|^(40001|40P01|55P03)$/;
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
-const TRANSIENT_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+const TRANSIENT_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
 
 /**
  * True when an insert failed because the database was unreachable or busy: the batch should be
@@ -15,8 +23,13 @@ const TRANSIENT_MESSAGES = /Connection terminated|connection timeout|timeout exc
 export function isTransientDatabaseError(error: unknown): boolean {
   // Duck-typed rather than `instanceof Error`: socket errors may come from another realm (Jest's VM).
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message, driverError } = error as { code?: unknown; message?: unknown; driverError?: unknown };
+  const { code, message, driverError } = error as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+  };
   if (driverError && driverError !== error) return isTransientDatabaseError(driverError);
-  if (typeof code === 'string' && (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NODE_CODES.has(code))) return true;
+  if (typeof code === 'string' && (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NODE_CODES.has(code)))
+    return true;
   return typeof message === 'string' && TRANSIENT_MESSAGES.test(message);
 }

@@ -17,7 +17,8 @@ import type { StoredLogEntry } from './stored-log-entry';
  * which stores exactly the rows that are missing. Redeliveries are rare, so almost every batch
  * takes the COPY path, which measured about twice the rate of the unnest INSERT (BENCHMARKS.md).
  */
-const COLUMNS = 'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
+const COLUMNS =
+  'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
 const COPY_SQL = `COPY logs (${COLUMNS}) FROM STDIN`;
 const UNIQUE_VIOLATION = '23505';
 

@@ -17,7 +17,11 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('logs_attributes_idx', { synchronize: false })
 @Index('logs_message_trgm_idx', { synchronize: false })
 export class LogRecordEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'logs_pkey' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'logs_pkey',
+  })
   id!: string;
 
   /** Whose entry this is: the tenant of the API key that submitted it ('default' without keys). */

@@ -58,7 +58,14 @@ describe('log-store against PostgreSQL', () => {
   it('stores every field of a batch intact', async () => {
     const rows = [
       entry(),
-      entry({ streamId: '1764151200000-1', attributes: null, traceId: null, spanId: null, eventId: 'evt-1', tenant: 'acme' }),
+      entry({
+        streamId: '1764151200000-1',
+        attributes: null,
+        traceId: null,
+        spanId: null,
+        eventId: 'evt-1',
+        tenant: 'acme',
+      }),
     ];
     await expect(writer.insert(rows)).resolves.toEqual({ inserted: 2, duplicates: 0 });
     const stored = await dataSource.query(
@@ -67,13 +74,29 @@ describe('log-store against PostgreSQL', () => {
     );
     expect(stored).toEqual([
       {
-        ts_ms: String(rows[0].timestamp), received_ms: String(rows[0].receivedAt), level: 'info', service: 'checkout',
-        message: 'order placed', attributes: rows[0].attributes, trace_id: rows[0].traceId, span_id: rows[0].spanId,
-        event_id: null, stream_id: '1764151200000-0', tenant: 'default',
+        ts_ms: String(rows[0].timestamp),
+        received_ms: String(rows[0].receivedAt),
+        level: 'info',
+        service: 'checkout',
+        message: 'order placed',
+        attributes: rows[0].attributes,
+        trace_id: rows[0].traceId,
+        span_id: rows[0].spanId,
+        event_id: null,
+        stream_id: '1764151200000-0',
+        tenant: 'default',
       },
       {
-        ts_ms: String(rows[1].timestamp), received_ms: String(rows[1].receivedAt), level: 'info', service: 'checkout',
-        message: 'order placed', attributes: null, trace_id: null, span_id: null, event_id: 'evt-1', stream_id: '1764151200000-1',
+        ts_ms: String(rows[1].timestamp),
+        received_ms: String(rows[1].receivedAt),
+        level: 'info',
+        service: 'checkout',
+        message: 'order placed',
+        attributes: null,
+        trace_id: null,
+        span_id: null,
+        event_id: 'evt-1',
+        stream_id: '1764151200000-1',
         tenant: 'acme',
       },
     ]);
@@ -139,7 +162,10 @@ describe('log-store against PostgreSQL', () => {
   it('reports a value PostgreSQL refuses as a permanent (non-transient) error and writes nothing', async () => {
     let failure: unknown;
     try {
-      await writer.insert([entry({ streamId: '3-0' }), entry({ streamId: '3-1', level: 'verbose' as StoredLogEntry['level'] })]);
+      await writer.insert([
+        entry({ streamId: '3-0' }),
+        entry({ streamId: '3-1', level: 'verbose' as StoredLogEntry['level'] }),
+      ]);
     } catch (error) {
       failure = error;
     }
@@ -151,7 +177,10 @@ describe('log-store against PostgreSQL', () => {
   it('upgrades a table written before tenants: its rows become tenant "default" and keep their event ids unique', async () => {
     const legacy = `${schema}_legacy`;
     await dataSource.query(`CREATE SCHEMA "${legacy}"`);
-    const old = new DataSource({ ...createDataSourceOptions({ url: DATABASE_URL, schema: legacy }), migrations: LOG_STORE_MIGRATIONS.slice(0, 1) });
+    const old = new DataSource({
+      ...createDataSourceOptions({ url: DATABASE_URL, schema: legacy }),
+      migrations: LOG_STORE_MIGRATIONS.slice(0, 1),
+    });
     await old.initialize();
     try {
       await old.runMigrations();
@@ -159,11 +188,18 @@ describe('log-store against PostgreSQL', () => {
         `INSERT INTO logs (ts, received_at, level, service, message, event_id, stream_id) VALUES (now(), now(), 'info', 's', 'before', 'e-1', '1-0')`,
       );
       await old.destroy();
-      const upgraded = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema: legacy, migrationsRun: true }));
+      const upgraded = new DataSource(
+        createDataSourceOptions({ url: DATABASE_URL, schema: legacy, migrationsRun: true }),
+      );
       await upgraded.initialize();
       try {
-        await expect(upgraded.query('SELECT tenant, event_id FROM logs')).resolves.toEqual([{ tenant: 'default', event_id: 'e-1' }]);
-        const outcome = await new LogBatchWriter(upgraded).insert([entry({ streamId: '1-1', eventId: 'e-1' }), entry({ streamId: '1-2', eventId: 'e-1', tenant: 'acme' })]);
+        await expect(upgraded.query('SELECT tenant, event_id FROM logs')).resolves.toEqual([
+          { tenant: 'default', event_id: 'e-1' },
+        ]);
+        const outcome = await new LogBatchWriter(upgraded).insert([
+          entry({ streamId: '1-1', eventId: 'e-1' }),
+          entry({ streamId: '1-2', eventId: 'e-1', tenant: 'acme' }),
+        ]);
         expect(outcome).toEqual({ inserted: 1, duplicates: 1 });
       } finally {
         await upgraded.destroy();

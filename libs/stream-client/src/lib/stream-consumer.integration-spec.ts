@@ -114,7 +114,9 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
       expect(between.map(([, fields]) => fields)).toEqual(batch.map((payload) => ['data', payload]));
       expect(await inspector.xlen(names.streamKey)).toBe(360);
       // One atomic script call, not 300 separate XADDs.
-      expect(['evalsha', 'eval']).toContain(await lastCommandOf(inspector, `batch-${names.groupName}-producer`));
+      expect(['evalsha', 'eval']).toContain(
+        await lastCommandOf(inspector, `batch-${names.groupName}-producer`),
+      );
     } finally {
       await other.onApplicationShutdown();
     }

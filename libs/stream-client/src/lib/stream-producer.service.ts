@@ -23,7 +23,9 @@ for i = 2, #ARGV do
 end
 return ids`;
 
-type ScriptedRedis = Redis & { logpipeAppendMany(key: string, field: string, ...payloads: string[]): Promise<string[]> };
+type ScriptedRedis = Redis & {
+  logpipeAppendMany(key: string, field: string, ...payloads: string[]): Promise<string[]>;
+};
 
 /**
  * Appends payloads to the stream over one non-blocking connection. While Redis is down or hung every

@@ -10,7 +10,10 @@ const KEY_A = 'acme-key-0123456789abcdef';
 const KEY_B = 'globex-key-0123456789abcdef';
 
 function registry(env: Partial<Record<'API_KEYS' | 'API_KEYS_FILE', string>>): ApiKeyRegistry {
-  const config = { get: (name: 'API_KEYS' | 'API_KEYS_FILE') => env[name] } as unknown as ConfigService<IngestConfig, true>;
+  const config = { get: (name: 'API_KEYS' | 'API_KEYS_FILE') => env[name] } as unknown as ConfigService<
+    IngestConfig,
+    true
+  >;
   return new ApiKeyRegistry(config);
 }
 
@@ -49,7 +52,11 @@ describe('ApiKeyRegistry', () => {
 
   it('refuses to start on a missing key file, or on settings that list no key (which would open the API)', () => {
     expect(() => registry({ API_KEYS_FILE: '/nonexistent/logpipe-keys' })).toThrow(ApiKeyConfigError);
-    expect(() => registry({ API_KEYS: ' , ' })).toThrow('API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair');
-    expect(() => registry({ API_KEYS: '' })).toThrow('API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair');
+    expect(() => registry({ API_KEYS: ' , ' })).toThrow(
+      'API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair',
+    );
+    expect(() => registry({ API_KEYS: '' })).toThrow(
+      'API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair',
+    );
   });
 });

@@ -4,7 +4,13 @@ import { ConfigService } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IngestConfig } from '../ingest.config';
-import { ApiKeyConfigError, assertUnambiguous, parseApiKeyFile, parseApiKeyList, type ApiKeyEntry } from './api-keys';
+import {
+  ApiKeyConfigError,
+  assertUnambiguous,
+  parseApiKeyFile,
+  parseApiKeyList,
+  type ApiKeyEntry,
+} from './api-keys';
 
 interface KnownKey {
   tenant: string;
@@ -24,9 +30,10 @@ export class ApiKeyRegistry implements OnApplicationBootstrap {
   private readonly keys: readonly KnownKey[];
 
   constructor(config: ConfigService<IngestConfig, true>) {
-    this.keys = ApiKeyRegistry.load(config.get('API_KEYS', { infer: true }), config.get('API_KEYS_FILE', { infer: true })).map(
-      ({ tenant, key }) => ({ tenant, digest: digestOf(key) }),
-    );
+    this.keys = ApiKeyRegistry.load(
+      config.get('API_KEYS', { infer: true }),
+      config.get('API_KEYS_FILE', { infer: true }),
+    ).map(({ tenant, key }) => ({ tenant, digest: digestOf(key) }));
   }
 
   static load(list: string | undefined, file: string | undefined): ApiKeyEntry[] {
@@ -36,7 +43,9 @@ export class ApiKeyRegistry implements OnApplicationBootstrap {
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        throw new ApiKeyConfigError(`API_KEYS_FILE ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new ApiKeyConfigError(
+          `API_KEYS_FILE ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       entries.push(...parseApiKeyFile(text));
     }

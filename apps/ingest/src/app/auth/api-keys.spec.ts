@@ -36,7 +36,11 @@ describe('API key configuration', () => {
   it.each([
     ['no colon', `acme${KEY_A}`, 'API_KEYS entry 1: expected tenant:key'],
     ['a bad tenant name', `ac me:${KEY_A}`, 'API_KEYS entry 1: the tenant must be 1-64 of A-Z a-z 0-9 . _ -'],
-    ['a short key', 'acme:short-key', 'API_KEYS entry 1: the key of tenant "acme" must be at least 16 characters without spaces'],
+    [
+      'a short key',
+      'acme:short-key',
+      'API_KEYS entry 1: the key of tenant "acme" must be at least 16 characters without spaces',
+    ],
   ])('refuses %s, naming the position but never the key', (_name, text, message) => {
     const error = failure(() => parseApiKeyList(`globex:${KEY_B},${text}`.split(',').slice(1).join(',')));
     expect(error.message).toBe(message);
@@ -45,12 +49,24 @@ describe('API key configuration', () => {
   });
 
   it('names the line of a bad entry in a file', () => {
-    expect(failure(() => parseApiKeyFile(`acme:${KEY_A}\nbroken\n`)).message).toBe('API_KEYS_FILE line 2: expected tenant:key');
+    expect(failure(() => parseApiKeyFile(`acme:${KEY_A}\nbroken\n`)).message).toBe(
+      'API_KEYS_FILE line 2: expected tenant:key',
+    );
   });
 
   it('refuses one key for two tenants without printing it', () => {
-    const error = failure(() => assertUnambiguous([{ tenant: 'acme', key: KEY_A }, { tenant: 'globex', key: KEY_A }]));
+    const error = failure(() =>
+      assertUnambiguous([
+        { tenant: 'acme', key: KEY_A },
+        { tenant: 'globex', key: KEY_A },
+      ]),
+    );
     expect(error.message).toBe('one key is configured for two tenants ("acme" and "globex")');
-    expect(() => assertUnambiguous([{ tenant: 'acme', key: KEY_A }, { tenant: 'acme', key: KEY_A }])).not.toThrow();
+    expect(() =>
+      assertUnambiguous([
+        { tenant: 'acme', key: KEY_A },
+        { tenant: 'acme', key: KEY_A },
+      ]),
+    ).not.toThrow();
   });
 });

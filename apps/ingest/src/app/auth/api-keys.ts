@@ -22,7 +22,9 @@ function parseEntry(text: string, where: string): ApiKeyEntry {
     throw new ApiKeyConfigError(`${where}: the tenant must be 1-64 of A-Z a-z 0-9 . _ -`);
   }
   if (key.length < MIN_API_KEY_LENGTH || /\s/.test(key)) {
-    throw new ApiKeyConfigError(`${where}: the key of tenant "${tenant}" must be at least ${MIN_API_KEY_LENGTH} characters without spaces`);
+    throw new ApiKeyConfigError(
+      `${where}: the key of tenant "${tenant}" must be at least ${MIN_API_KEY_LENGTH} characters without spaces`,
+    );
   }
   return { tenant, key };
 }

@@ -5,7 +5,10 @@ import { TenantQuota } from './tenant-quota';
 
 function quota(rate: number, burst: number): TenantQuota {
   const values = { TENANT_QUOTA_PER_SECOND: rate, TENANT_QUOTA_BURST: burst };
-  return new TenantQuota({ get: (name: keyof typeof values) => values[name] } as unknown as ConfigService<IngestConfig, true>);
+  return new TenantQuota({ get: (name: keyof typeof values) => values[name] } as unknown as ConfigService<
+    IngestConfig,
+    true
+  >);
 }
 
 function refusal(run: () => void): RequestError {

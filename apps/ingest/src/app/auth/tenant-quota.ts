@@ -37,7 +37,10 @@ export class TenantQuota {
   take(tenant: string, entries: number): void {
     if (this.rate === 0) return;
     if (entries > this.burst) {
-      throw new RequestError(413, `the batch has ${entries} entries; a tenant may send at most ${this.burst} at once (TENANT_QUOTA_BURST)`);
+      throw new RequestError(
+        413,
+        `the batch has ${entries} entries; a tenant may send at most ${this.burst} at once (TENANT_QUOTA_BURST)`,
+      );
     }
     const now = Date.now();
     const bucket = this.buckets.get(tenant) ?? { tokens: this.burst, updatedMs: now };

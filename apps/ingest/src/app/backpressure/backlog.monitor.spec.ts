@@ -5,8 +5,16 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
 import type { IngestConfig } from '../ingest.config';
 import { BacklogMonitor } from './backlog.monitor';
 
-const settings: Partial<IngestConfig> = { BACKLOG_HIGH_WATER: 25, BACKLOG_LOW_WATER: 5, BACKLOG_CHECK_INTERVAL_MS: 1000, RETRY_AFTER_SECONDS: 1 };
-const config = { get: (key: keyof IngestConfig) => settings[key] } as unknown as ConfigService<IngestConfig, true>;
+const settings: Partial<IngestConfig> = {
+  BACKLOG_HIGH_WATER: 25,
+  BACKLOG_LOW_WATER: 5,
+  BACKLOG_CHECK_INTERVAL_MS: 1000,
+  RETRY_AFTER_SECONDS: 1,
+};
+const config = { get: (key: keyof IngestConfig) => settings[key] } as unknown as ConfigService<
+  IngestConfig,
+  true
+>;
 
 function monitorWithStreamLength(length: () => number) {
   const producer = { streamLength: async () => length() } as unknown as StreamProducer;
@@ -25,8 +33,14 @@ describe('BacklogMonitor.admit', () => {
     // Ten batches of 10 arrive before any XADD has answered and before the next poll.
     const outcomes = Array.from({ length: 10 }, () =>
       monitor
-        .admit(10, () => new Promise<void>((resolve) => release.push(() => ((streamLength += 10), resolve()))))
-        .then(() => 'written', (error: unknown) => (error instanceof ServiceUnavailableError ? '503' : 'other')),
+        .admit(
+          10,
+          () => new Promise<void>((resolve) => release.push(() => ((streamLength += 10), resolve()))),
+        )
+        .then(
+          () => 'written',
+          (error: unknown) => (error instanceof ServiceUnavailableError ? '503' : 'other'),
+        ),
     );
     release.forEach((write) => write());
     const results = await Promise.all(outcomes);
@@ -66,7 +80,9 @@ describe('BacklogMonitor.admit', () => {
   it('does not count a write that failed against the backlog', async () => {
     const monitor = monitorWithStreamLength(() => 0);
     await monitor.check();
-    await expect(monitor.admit(20, async () => Promise.reject(new Error('Redis down')))).rejects.toThrow('Redis down');
+    await expect(monitor.admit(20, async () => Promise.reject(new Error('Redis down')))).rejects.toThrow(
+      'Redis down',
+    );
     await expect(monitor.admit(20, async () => 'ok')).resolves.toBe('ok');
   });
 });

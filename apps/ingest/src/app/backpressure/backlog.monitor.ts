@@ -38,7 +38,10 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.check(), this.config.get('BACKLOG_CHECK_INTERVAL_MS', { infer: true }));
+    this.timer = setInterval(
+      () => void this.check(),
+      this.config.get('BACKLOG_CHECK_INTERVAL_MS', { infer: true }),
+    );
     this.timer.unref();
     void this.check();
   }
@@ -68,7 +71,11 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     const backlog = (this.lastLength ?? 0) + this.writtenSinceCheck + this.inFlight;
     if (backlog >= this.state.highWater) {
       this.overloaded = true;
-      this.logger.warn({ message: 'backlog over high-water mark: refusing new entries with 503', backlog, highWater: this.state.highWater });
+      this.logger.warn({
+        message: 'backlog over high-water mark: refusing new entries with 503',
+        backlog,
+        highWater: this.state.highWater,
+      });
       this.assertAccepting();
     }
     this.inFlight += entries;
@@ -95,10 +102,18 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
       const { highWater, lowWater } = this.state;
       if (!this.overloaded && length + this.writtenSinceCheck + this.inFlight >= highWater) {
         this.overloaded = true;
-        this.logger.warn({ message: 'backlog over high-water mark: refusing new entries with 503', backlog: length, highWater });
+        this.logger.warn({
+          message: 'backlog over high-water mark: refusing new entries with 503',
+          backlog: length,
+          highWater,
+        });
       } else if (this.overloaded && length <= lowWater) {
         this.overloaded = false;
-        this.logger.log({ message: 'backlog under low-water mark: accepting entries again', backlog: length, lowWater });
+        this.logger.log({
+          message: 'backlog under low-water mark: accepting entries again',
+          backlog: length,
+          lowWater,
+        });
       }
     } catch {
       // Redis unreachable: writes fail with 503 on their own; keep the last known state.

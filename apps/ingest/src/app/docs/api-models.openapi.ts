@@ -6,9 +6,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class ErrorModel {
   @ApiProperty({ example: 400 }) statusCode!: number;
   @ApiProperty({ example: 'Bad Request' }) error!: string;
-  @ApiProperty({ example: 'invalid query parameters: level: level must be one of: trace, debug, info, warn, error, fatal' })
+  @ApiProperty({
+    example: 'invalid query parameters: level: level must be one of: trace, debug, info, warn, error, fatal',
+  })
   message!: string;
-  @ApiPropertyOptional({ description: 'Per-field or per-parameter problems', type: 'array', items: { type: 'object' } })
+  @ApiPropertyOptional({
+    description: 'Per-field or per-parameter problems',
+    type: 'array',
+    items: { type: 'object' },
+  })
   errors?: unknown[];
 }
 
@@ -28,16 +34,25 @@ export class LogEntryViewModel {
   @ApiProperty({ enum: LOG_LEVELS }) level!: string;
   @ApiProperty() service!: string;
   @ApiProperty() message!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) attributes!: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) attributes!: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ type: String, nullable: true }) trace_id!: string | null;
   @ApiProperty({ type: String, nullable: true }) span_id!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The id the client sent, if any' }) id!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The id the client sent, if any' }) id!:
+    | string
+    | null;
   @ApiProperty({ description: 'Redis Stream id it travelled under' }) stream_id!: string;
 }
 
 export class LogPageModel {
   @ApiProperty({ type: [LogEntryViewModel], description: 'Newest first' }) entries!: LogEntryViewModel[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next (older) page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next (older) page; null on the last page',
+  })
   next_cursor!: string | null;
 }
 

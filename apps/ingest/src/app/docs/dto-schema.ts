@@ -2,7 +2,9 @@ import { getMetadataStorage } from 'class-validator';
 
 /** A JSON Schema object as OpenAPI 3 uses it (kept loose: @nestjs/swagger does not export its type). */
 export type SchemaObject = Record<string, unknown>;
-type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+type ValidationMetadata = ReturnType<
+  ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']
+>[number];
 
 /** How one class-validator rule reads in JSON Schema; unknown rules fail loudly (see schemaOfDto). */
 export type RuleSchema = (constraints: unknown[]) => SchemaObject;
@@ -34,7 +36,9 @@ export function schemaOfDto(
   const required: string[] = [];
   for (const metadata of rules) {
     const property = metadata.propertyName;
-    const schema = (properties[property] ??= descriptions[property] ? { description: descriptions[property] } : {});
+    const schema = (properties[property] ??= descriptions[property]
+      ? { description: descriptions[property] }
+      : {});
     const name = ruleName(metadata);
     if (name === 'isDefined') {
       required.push(property);

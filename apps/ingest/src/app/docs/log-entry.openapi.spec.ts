@@ -20,9 +20,15 @@ describe('LogEntry OpenAPI schema', () => {
   });
 
   it('carries the limits the rules enforce', () => {
-    expect(schema.properties['level']).toMatchObject({ enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] });
+    expect(schema.properties['level']).toMatchObject({
+      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+    });
     expect(schema.properties['service']).toMatchObject({ type: 'string', minLength: 1, maxLength: 128 });
-    expect(schema.properties['message']).toMatchObject({ type: 'string', minLength: 1, 'x-max-utf8-bytes': 65536 });
+    expect(schema.properties['message']).toMatchObject({
+      type: 'string',
+      minLength: 1,
+      'x-max-utf8-bytes': 65536,
+    });
     expect(schema.properties['trace_id']).toMatchObject({ pattern: '^[0-9a-fA-F]{32}$' });
     expect(schema.properties['id']).toMatchObject({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
     expect(schema.properties['timestamp']).toHaveProperty('oneOf');
@@ -32,6 +38,8 @@ describe('LogEntry OpenAPI schema', () => {
     class WithEmail {
       @IsEmail() contact!: string;
     }
-    expect(() => schemaOfDto(WithEmail, {})).toThrow('no OpenAPI mapping for the validation rule "isEmail" of WithEmail.contact');
+    expect(() => schemaOfDto(WithEmail, {})).toThrow(
+      'no OpenAPI mapping for the validation rule "isEmail" of WithEmail.contact',
+    );
   });
 });

@@ -23,7 +23,12 @@ const LOG_SCHEMA_RULES: Record<string, RuleSchema> = {
   timestamp: () => ({
     oneOf: [
       { type: 'string', format: 'date-time', description: 'ISO-8601 with a zone (Z or ±hh:mm)' },
-      { type: 'integer', minimum: MIN_TIMESTAMP_MS, maximum: MAX_TIMESTAMP_MS, description: 'epoch milliseconds' },
+      {
+        type: 'integer',
+        minimum: MIN_TIMESTAMP_MS,
+        maximum: MAX_TIMESTAMP_MS,
+        description: 'epoch milliseconds',
+      },
     ],
   }),
   attributes: () => ({

@@ -6,7 +6,9 @@ import { LOG_ENTRY_SCHEMA_NAME, logEntrySchema } from './log-entry.openapi';
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Logpipe')
-    .setDescription('Send log entries, query and tail them. Every /api route needs an API key when keys are configured.')
+    .setDescription(
+      'Send log entries, query and tail them. Every /api route needs an API key when keys are configured.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key>' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
@@ -22,6 +24,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 /** Interactive docs at /docs, the document itself at /docs/openapi.json. */
 export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
   return document;
 }

@@ -17,7 +17,13 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorModel, LogCountModel, LogPageModel, QueuedBatchModel, QueuedOneModel } from './api-models.openapi';
+import {
+  ErrorModel,
+  LogCountModel,
+  LogPageModel,
+  QueuedBatchModel,
+  QueuedOneModel,
+} from './api-models.openapi';
 import { LOG_ENTRY_SCHEMA_NAME } from './log-entry.openapi';
 
 const entryRef = { $ref: `#/components/schemas/${LOG_ENTRY_SCHEMA_NAME}` };
@@ -26,7 +32,10 @@ const keyed = () =>
   applyDecorators(
     ApiSecurity('bearer'),
     ApiSecurity('api-key'),
-    ApiUnauthorizedResponse({ description: 'No API key, or not a valid one (when keys are configured)', type: ErrorModel }),
+    ApiUnauthorizedResponse({
+      description: 'No API key, or not a valid one (when keys are configured)',
+      type: ErrorModel,
+    }),
   );
 
 const writes = () =>
@@ -35,10 +44,19 @@ const writes = () =>
     keyed(),
     ApiConsumes('application/json'),
     ApiBadRequestResponse({ description: 'Invalid JSON or entry; nothing queued', type: ErrorModel }),
-    ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES, or more entries than allowed', type: ErrorModel }),
+    ApiPayloadTooLargeResponse({
+      description: 'Body over MAX_BODY_BYTES, or more entries than allowed',
+      type: ErrorModel,
+    }),
     ApiResponse({ status: 415, description: 'Unsupported content type or encoding', type: ErrorModel }),
-    ApiTooManyRequestsResponse({ description: "Over the tenant's ingest quota (Retry-After)", type: ErrorModel }),
-    ApiServiceUnavailableResponse({ description: 'Redis unavailable or backlog too long (Retry-After)', type: ErrorModel }),
+    ApiTooManyRequestsResponse({
+      description: "Over the tenant's ingest quota (Retry-After)",
+      type: ErrorModel,
+    }),
+    ApiServiceUnavailableResponse({
+      description: 'Redis unavailable or backlog too long (Retry-After)',
+      type: ErrorModel,
+    }),
   );
 
 export const ApiIngestOne = () =>
@@ -54,7 +72,8 @@ export const ApiIngestBatch = () =>
     writes(),
     ApiOperation({
       summary: 'Submit a batch, all or nothing',
-      description: 'A JSON array, or NDJSON (application/x-ndjson, one entry per line); optionally Content-Encoding: gzip.',
+      description:
+        'A JSON array, or NDJSON (application/x-ndjson, one entry per line); optionally Content-Encoding: gzip.',
     }),
     ApiConsumes('application/x-ndjson'),
     ApiBody({ schema: { type: 'array', items: entryRef } }),
@@ -77,7 +96,10 @@ const reads = () =>
     keyed(),
     attributeFilter(),
     ApiBadRequestResponse({ description: 'A bad parameter; every one is named', type: ErrorModel }),
-    ApiServiceUnavailableResponse({ description: 'The query ran past QUERY_TIMEOUT_MS, or PostgreSQL is unavailable', type: ErrorModel }),
+    ApiServiceUnavailableResponse({
+      description: 'The query ran past QUERY_TIMEOUT_MS, or PostgreSQL is unavailable',
+      type: ErrorModel,
+    }),
   );
 
 export const ApiSearchLogs = () =>
@@ -90,7 +112,9 @@ export const ApiSearchLogs = () =>
 export const ApiCountLogs = () =>
   applyDecorators(
     reads(),
-    ApiOperation({ summary: "How many of your tenant's entries match the filters (limit and cursor do not apply)" }),
+    ApiOperation({
+      summary: "How many of your tenant's entries match the filters (limit and cursor do not apply)",
+    }),
     ApiOkResponse({ type: LogCountModel }),
   );
 
@@ -105,6 +129,12 @@ export const ApiTailLogs = () =>
         'from the stream before this reader saw them are missed; use GET /api/logs for the complete record.',
     }),
     ApiProduces('text/event-stream'),
-    ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }),
-    ApiServiceUnavailableResponse({ description: 'Too many tail readers on this instance (TAIL_MAX_CLIENTS)', type: ErrorModel }),
+    ApiOkResponse({
+      description: 'An event stream',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    }),
+    ApiServiceUnavailableResponse({
+      description: 'Too many tail readers on this instance (TAIL_MAX_CLIENTS)',
+      type: ErrorModel,
+    }),
   );

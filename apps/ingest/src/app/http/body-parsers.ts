@@ -35,7 +35,9 @@ function parseJsonText(text: string, where: string): unknown {
  */
 export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: number): void {
   fastify.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const encoding = String(request.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
     if (encoding === 'identity' || encoding === '') return payload;
     if (encoding !== 'gzip' && encoding !== 'x-gzip') {
       throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
@@ -58,33 +60,43 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
 
   // Only the types below are accepted; anything else (text/plain included) is a 415.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => {
-    try {
-      const text = decodeUtf8(body as Buffer);
-      if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
-      done(null, parseJsonText(text, 'body'));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-
-  fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => {
-    try {
-      const lines = decodeUtf8(body as Buffer).split('\n');
-      const values: unknown[] = [];
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i].trim();
-        if (line === '') continue;
-        try {
-          values.push(parseJsonText(line, `line ${i + 1}`));
-        } catch (error) {
-          const message = (error as Error).message;
-          throw new RequestError(400, message, { errors: [{ index: values.length, line: i + 1, field: '(root)', message }] });
-        }
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+    (_request, body, done) => {
+      try {
+        const text = decodeUtf8(body as Buffer);
+        if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
+        done(null, parseJsonText(text, 'body'));
+      } catch (error) {
+        done(error as Error, undefined);
       }
-      done(null, new NdjsonLines(values));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+    },
+  );
+
+  fastify.addContentTypeParser(
+    NDJSON_CONTENT_TYPES,
+    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+    (_request, body, done) => {
+      try {
+        const lines = decodeUtf8(body as Buffer).split('\n');
+        const values: unknown[] = [];
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i].trim();
+          if (line === '') continue;
+          try {
+            values.push(parseJsonText(line, `line ${i + 1}`));
+          } catch (error) {
+            const message = (error as Error).message;
+            throw new RequestError(400, message, {
+              errors: [{ index: values.length, line: i + 1, field: '(root)', message }],
+            });
+          }
+        }
+        done(null, new NdjsonLines(values));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 }

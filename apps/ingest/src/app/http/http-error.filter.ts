@@ -40,7 +40,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     const answer = this.answer(exception);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';
-      this.logger[level]({ message: 'request failed', status: answer.status, error: (exception as Error)?.message ?? String(exception) });
+      this.logger[level]({
+        message: 'request failed',
+        status: answer.status,
+        error: (exception as Error)?.message ?? String(exception),
+      });
     }
     if (answer.retryAfter !== undefined) reply.header('Retry-After', String(answer.retryAfter));
     reply.status(answer.status).send({
@@ -53,20 +57,38 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private answer(exception: unknown): ErrorAnswer {
     if (exception instanceof RequestError) {
-      return { status: exception.statusCode, message: exception.message, details: exception.details, retryAfter: exception.retryAfterSeconds };
+      return {
+        status: exception.statusCode,
+        message: exception.message,
+        details: exception.details,
+        retryAfter: exception.retryAfterSeconds,
+      };
     }
     if (exception instanceof ServiceUnavailableError) {
       return { status: 503, message: exception.message, retryAfter: exception.retryAfterSeconds };
     }
     if (exception instanceof StreamUnavailableError) {
-      return { status: 503, message: 'the log queue (Redis) is unavailable; retry later', retryAfter: this.defaultRetryAfterSeconds };
+      return {
+        status: 503,
+        message: 'the log queue (Redis) is unavailable; retry later',
+        retryAfter: this.defaultRetryAfterSeconds,
+      };
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
-      const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const body =
+        typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
       const { statusCode: _s, error: _e, message, ...details } = body;
-      const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-      return { status: exception.getStatus(), message: this.explainFastify(exception.getStatus(), text), details };
+      const text = Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : exception.message;
+      return {
+        status: exception.getStatus(),
+        message: this.explainFastify(exception.getStatus(), text),
+        details,
+      };
     }
     const code = (exception as { code?: unknown })?.code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
@@ -81,7 +103,8 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   /** Fastify's own wording is terse; say what the limit or the accepted types are. */
   private explainFastify(status: number, message: string): string {
-    if (status === 413) return `request body is larger than ${this.maxBodyBytes} bytes (MAX_BODY_BYTES, counted after decompression)`;
+    if (status === 413)
+      return `request body is larger than ${this.maxBodyBytes} bytes (MAX_BODY_BYTES, counted after decompression)`;
     if (status === 415) return `${message}; send application/json, or application/x-ndjson to /api/logs`;
     return message;
   }

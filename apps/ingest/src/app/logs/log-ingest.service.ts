@@ -1,4 +1,9 @@
-import { encodeLogEntry, validateLogBatch, validateLogEntry, type LogEntryFieldError } from '@logpipe/log-schema';
+import {
+  encodeLogEntry,
+  validateLogBatch,
+  validateLogEntry,
+  type LogEntryFieldError,
+} from '@logpipe/log-schema';
 import { StreamProducer } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -31,7 +36,9 @@ export class LogIngestService {
     this.backlog.assertAccepting();
     const result = validateLogEntry(input, { receivedAtMs: Date.now(), tenant });
     if (!result.ok) {
-      throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, { errors: result.errors });
+      throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, {
+        errors: result.errors,
+      });
     }
     this.quota.take(tenant, 1);
     return this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
@@ -41,7 +48,10 @@ export class LogIngestService {
     const limit = this.config.get('MAX_BATCH_ENTRIES', { infer: true });
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
     if (inputs.length > limit) {
-      throw new RequestError(413, `the batch has ${inputs.length} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`);
+      throw new RequestError(
+        413,
+        `the batch has ${inputs.length} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`,
+      );
     }
     this.backlog.assertAccepting();
     const result = validateLogBatch(inputs, { receivedAtMs: Date.now(), tenant });
@@ -55,7 +65,9 @@ export class LogIngestService {
     }
     // Only valid entries count against the quota, and a refused batch takes nothing from it.
     this.quota.take(tenant, result.entries.length);
-    await this.backlog.admit(result.entries.length, () => this.producer.appendMany(result.entries.map(encodeLogEntry)));
+    await this.backlog.admit(result.entries.length, () =>
+      this.producer.appendMany(result.entries.map(encodeLogEntry)),
+    );
     return result.entries.length;
   }
 }

@@ -19,7 +19,12 @@ async function startIngest(env: Record<string, string>): Promise<NestFastifyAppl
   return app;
 }
 
-const entry = (overrides: Record<string, unknown> = {}) => ({ level: 'info', service: 'checkout', message: 'order placed', ...overrides });
+const entry = (overrides: Record<string, unknown> = {}) => ({
+  level: 'info',
+  service: 'checkout',
+  message: 'order placed',
+  ...overrides,
+});
 
 describe('ingest HTTP API against the real Redis', () => {
   const streamKey = `test:ingest:${randomBytes(4).toString('hex')}`;
@@ -27,7 +32,12 @@ describe('ingest HTTP API against the real Redis', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    app = await startIngest({ REDIS_URL, STREAM_KEY: streamKey, MAX_BODY_BYTES: '65536', MAX_BATCH_ENTRIES: '50' });
+    app = await startIngest({
+      REDIS_URL,
+      STREAM_KEY: streamKey,
+      MAX_BODY_BYTES: '65536',
+      MAX_BATCH_ENTRIES: '50',
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -38,11 +48,17 @@ describe('ingest HTTP API against the real Redis', () => {
     await redis.del(streamKey);
   });
 
-  const post = (url: string, payload: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    app.inject({ method: 'POST', url, payload, headers });
+  const post = (
+    url: string,
+    payload: string | Buffer,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => app.inject({ method: 'POST', url, payload, headers });
 
   it('queues one entry and answers 202 with the stream id', async () => {
-    const response = await post('/api/log', JSON.stringify(entry({ id: 'evt-1', attributes: { user: { id: 7 } } })));
+    const response = await post(
+      '/api/log',
+      JSON.stringify(entry({ id: 'evt-1', attributes: { user: { id: 7 } } })),
+    );
     expect(response.statusCode).toBe(202);
     const body = response.json();
     expect(body).toEqual({ status: 'queued', id: expect.stringMatching(/^\d+-\d+$/) });
@@ -60,13 +76,19 @@ describe('ingest HTTP API against the real Redis', () => {
     const lines = await post('/api/logs', ndjson, { 'content-type': 'application/x-ndjson' });
     expect(lines.json()).toEqual({ status: 'queued', count: 3 });
 
-    const zipped = await post('/api/logs', gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    const zipped = await post('/api/logs', gzipSync(ndjson), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip',
+    });
     expect(zipped.json()).toEqual({ status: 'queued', count: 3 });
     await expect(redis.xlen(streamKey)).resolves.toBe(8);
   });
 
   it('rejects a whole batch when one entry is invalid, naming index and field, and queues nothing', async () => {
-    const response = await post('/api/logs', JSON.stringify([entry(), entry(), entry({ level: 'loud' }), entry({ extra: 1 })]));
+    const response = await post(
+      '/api/logs',
+      JSON.stringify([entry(), entry(), entry({ level: 'loud' }), entry({ extra: 1 })]),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json().errors).toEqual([
       { index: 2, field: 'level', message: expect.stringContaining('level must be one of') },
@@ -76,7 +98,9 @@ describe('ingest HTTP API against the real Redis', () => {
   });
 
   it('names the bad NDJSON line and queues nothing', async () => {
-    const response = await post('/api/logs', `${JSON.stringify(entry())}\n{broken\n`, { 'content-type': 'application/x-ndjson' });
+    const response = await post('/api/logs', `${JSON.stringify(entry())}\n{broken\n`, {
+      'content-type': 'application/x-ndjson',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0]).toMatchObject({ index: 1, line: 2, field: '(root)' });
     await expect(redis.xlen(streamKey)).resolves.toBe(0);
@@ -84,31 +108,71 @@ describe('ingest HTTP API against the real Redis', () => {
 
   it.each([
     ['an unsupported content type', '/api/log', 'level=info', { 'content-type': 'text/plain' }, 415],
-    ['NDJSON sent to the single-entry route', '/api/log', JSON.stringify(entry()), { 'content-type': 'application/x-ndjson' }, 415],
-    ['an unsupported content encoding', '/api/logs', '[]', { 'content-type': 'application/json', 'content-encoding': 'br' }, 415],
+    [
+      'NDJSON sent to the single-entry route',
+      '/api/log',
+      JSON.stringify(entry()),
+      { 'content-type': 'application/x-ndjson' },
+      415,
+    ],
+    [
+      'an unsupported content encoding',
+      '/api/logs',
+      '[]',
+      { 'content-type': 'application/json', 'content-encoding': 'br' },
+      415,
+    ],
     ['broken JSON', '/api/log', '{"level":', { 'content-type': 'application/json' }, 400],
     ['a non-array batch', '/api/logs', JSON.stringify(entry()), { 'content-type': 'application/json' }, 400],
     ['an empty batch', '/api/logs', '[]', { 'content-type': 'application/json' }, 400],
-    ['a batch over MAX_BATCH_ENTRIES', '/api/logs', JSON.stringify(Array.from({ length: 51 }, () => entry())), { 'content-type': 'application/json' }, 413],
-    ['a body over MAX_BODY_BYTES', '/api/log', JSON.stringify(entry({ message: 'x'.repeat(70000) })), { 'content-type': 'application/json' }, 413],
-    ['corrupt gzip', '/api/logs', 'not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 400],
-  ])('answers %s (POST %s) with a JSON error and queues nothing', async (_name, url, payload, headers, status) => {
-    const response = await post(url, payload, headers);
-    expect(response.statusCode).toBe(status);
-    expect(response.json()).toMatchObject({ statusCode: status, message: expect.any(String) });
-    await expect(redis.xlen(streamKey)).resolves.toBe(0);
-  });
+    [
+      'a batch over MAX_BATCH_ENTRIES',
+      '/api/logs',
+      JSON.stringify(Array.from({ length: 51 }, () => entry())),
+      { 'content-type': 'application/json' },
+      413,
+    ],
+    [
+      'a body over MAX_BODY_BYTES',
+      '/api/log',
+      JSON.stringify(entry({ message: 'x'.repeat(70000) })),
+      { 'content-type': 'application/json' },
+      413,
+    ],
+    [
+      'corrupt gzip',
+      '/api/logs',
+      'not gzip at all',
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      400,
+    ],
+  ])(
+    'answers %s (POST %s) with a JSON error and queues nothing',
+    async (_name, url, payload, headers, status) => {
+      const response = await post(url, payload, headers);
+      expect(response.statusCode).toBe(status);
+      expect(response.json()).toMatchObject({ statusCode: status, message: expect.any(String) });
+      await expect(redis.xlen(streamKey)).resolves.toBe(0);
+    },
+  );
 
   it('stops decompressing a gzip bomb at the limit and answers 413', async () => {
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)); // 50 MiB of spaces in ~50 KiB
     expect(bomb.length).toBeLessThan(100 * 1024);
-    const response = await post('/api/logs', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const response = await post('/api/logs', bomb, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     expect(response.statusCode).toBe(413);
     expect(response.json().message).toContain('MAX_BODY_BYTES');
   });
 
   it('refuses invalid UTF-8 instead of storing replacement characters', async () => {
-    const payload = Buffer.concat([Buffer.from('{"level":"info","service":"s","message":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const payload = Buffer.concat([
+      Buffer.from('{"level":"info","service":"s","message":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
     const response = await post('/api/log', payload);
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body is not valid UTF-8');
@@ -181,7 +245,12 @@ describe('ingest backpressure', () => {
     }
   }
   const submit = () =>
-    app.inject({ method: 'POST', url: '/api/log', payload: JSON.stringify(entry()), headers: { 'content-type': 'application/json' } });
+    app.inject({
+      method: 'POST',
+      url: '/api/log',
+      payload: JSON.stringify(entry()),
+      headers: { 'content-type': 'application/json' },
+    });
 
   it('answers 503 over the high-water mark and accepts again under the low-water mark', async () => {
     for (let i = 0; i < 5; i++) expect((await submit()).statusCode).toBe(202);

@@ -15,7 +15,10 @@ export class LogsController {
   @ApiIngestOne()
   async submitOne(@Body() body: unknown, @Tenant() tenant: string) {
     if (body instanceof NdjsonLines) {
-      throw new RequestError(415, 'POST /api/log takes one entry as application/json; send NDJSON to /api/logs');
+      throw new RequestError(
+        415,
+        'POST /api/log takes one entry as application/json; send NDJSON to /api/logs',
+      );
     }
     const id = await this.ingest.ingestOne(body, tenant);
     return { status: 'queued', id };
@@ -28,7 +31,10 @@ export class LogsController {
   async submitMany(@Body() body: unknown, @Tenant() tenant: string) {
     const entries = body instanceof NdjsonLines ? body.values : body;
     if (!Array.isArray(entries)) {
-      throw new RequestError(400, 'POST /api/logs takes a JSON array of entries, or NDJSON (application/x-ndjson)');
+      throw new RequestError(
+        400,
+        'POST /api/logs takes a JSON array of entries, or NDJSON (application/x-ndjson)',
+      );
     }
     const count = await this.ingest.ingestMany(entries, tenant);
     return { status: 'queued', count };

@@ -1,4 +1,9 @@
-import { type Parsed, type QueryParameterError, QueryTimeoutError, QueryUnavailableError } from '@logpipe/log-query';
+import {
+  type Parsed,
+  type QueryParameterError,
+  QueryTimeoutError,
+  QueryUnavailableError,
+} from '@logpipe/log-query';
 import { RequestError } from '../http/request-errors';
 import { ServiceUnavailableError } from '../http/http-error.filter';
 
@@ -6,8 +11,15 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
 export function orBadRequest<T>(parsed: Parsed<T>): T {
   if (parsed.ok) return parsed.value;
   const errors: QueryParameterError[] = parsed.errors;
-  const shown = errors.slice(0, 3).map((e) => `${e.parameter}: ${e.message}`).join('; ');
-  throw new RequestError(400, `invalid query parameters: ${shown}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`, { errors });
+  const shown = errors
+    .slice(0, 3)
+    .map((e) => `${e.parameter}: ${e.message}`)
+    .join('; ');
+  throw new RequestError(
+    400,
+    `invalid query parameters: ${shown}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`,
+    { errors },
+  );
 }
 
 /** Read failures as the client should see them: 503 with advice, never a 500 or a hung request. */
@@ -20,7 +32,10 @@ export function asHttpError(error: unknown, retryAfterSeconds: number): unknown 
     );
   }
   if (error instanceof QueryUnavailableError) {
-    return new ServiceUnavailableError('the log database (PostgreSQL) is unavailable; retry later', retryAfterSeconds);
+    return new ServiceUnavailableError(
+      'the log database (PostgreSQL) is unavailable; retry later',
+      retryAfterSeconds,
+    );
   }
   return error;
 }

@@ -74,13 +74,19 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
     redis.disconnect();
     await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
     await dataSource.destroy();
-    for (const name of ['API_KEYS', 'TENANT_QUOTA_PER_SECOND', 'TENANT_QUOTA_BURST', 'DB_SCHEMA']) delete process.env[name];
+    for (const name of ['API_KEYS', 'TENANT_QUOTA_PER_SECOND', 'TENANT_QUOTA_BURST', 'DB_SCHEMA'])
+      delete process.env[name];
   });
 
   const get = (url: string, key?: string) =>
     app.inject({ method: 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {} });
   const post = (url: string, payload: unknown, headers: Record<string, string>) =>
-    app.inject({ method: 'POST', url, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
+    app.inject({
+      method: 'POST',
+      url,
+      payload: JSON.stringify(payload),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
   const entry = { level: 'info', service: 'checkout', message: 'order placed' };
 
   it('answers 401 without a key or with a wrong one, and writes nothing', async () => {
@@ -106,19 +112,27 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
 
   it('accepts Bearer and X-API-Key, and stamps the tenant of the key on what it queues', async () => {
     expect((await post('/api/log', entry, { authorization: `Bearer ${ACME_KEY}` })).statusCode).toBe(202);
-    expect((await post('/api/log', { ...entry, tenant: 'globex' }, { 'x-api-key': ACME_KEY })).statusCode).toBe(400);
+    expect(
+      (await post('/api/log', { ...entry, tenant: 'globex' }, { 'x-api-key': ACME_KEY })).statusCode,
+    ).toBe(400);
     expect((await post('/api/logs', [entry], { 'x-api-key': GLOBEX_KEY })).statusCode).toBe(202);
-    const stored = (await redis.xrange(streamKey, '-', '+')).map(([, fields]) => JSON.parse(fields[1]) as unknown[]);
+    const stored = (await redis.xrange(streamKey, '-', '+')).map(
+      ([, fields]) => JSON.parse(fields[1]) as unknown[],
+    );
     expect(stored.map((encoded) => encoded[encoded.length - 1])).toEqual(['acme', 'globex']);
   });
 
   it("reads and counts only the caller's tenant's rows, newest first", async () => {
     const acme = (await get('/api/logs', ACME_KEY)).json();
     expect(acme.entries).toHaveLength(12);
-    expect(acme.entries.map((e: { stream_id: string }) => e.stream_id)).toEqual(Array.from({ length: 12 }, (_, i) => `acme-${11 - i}`));
+    expect(acme.entries.map((e: { stream_id: string }) => e.stream_id)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `acme-${11 - i}`),
+    );
     expect(acme.next_cursor).toBeNull();
     const globex = (await get('/api/logs?limit=1000', GLOBEX_KEY)).json();
-    expect(globex.entries.every((e: { message: string }) => e.message.startsWith('globex secret'))).toBe(true);
+    expect(globex.entries.every((e: { message: string }) => e.message.startsWith('globex secret'))).toBe(
+      true,
+    );
     expect(globex.entries).toHaveLength(5);
     expect((await get('/api/logs/count', ACME_KEY)).json()).toEqual({ count: 12 });
     expect((await get('/api/logs/count?q=secret', ACME_KEY)).json()).toEqual({ count: 0 });
@@ -126,24 +140,37 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
   });
 
   it('applies the filters and pages with the cursor', async () => {
-    const filtered = (await get('/api/logs?service=checkout&level=warn&attr.region=eu&q=failed', ACME_KEY)).json();
+    const filtered = (
+      await get('/api/logs?service=checkout&level=warn&attr.region=eu&q=failed', ACME_KEY)
+    ).json();
     expect(filtered.entries.map((e: { stream_id: string }) => e.stream_id)).toEqual(['acme-6', 'acme-0']);
     const first = (await get('/api/logs?limit=5', ACME_KEY)).json();
     const second = (await get(`/api/logs?limit=5&cursor=${first.next_cursor}`, ACME_KEY)).json();
     const third = (await get(`/api/logs?limit=5&cursor=${second.next_cursor}`, ACME_KEY)).json();
     expect([first, second, third].map((page) => page.entries.length)).toEqual([5, 5, 2]);
     expect(third.next_cursor).toBeNull();
-    expect(new Set([first, second, third].flatMap((page) => page.entries.map((e: { stream_id: string }) => e.stream_id))).size).toBe(12);
+    expect(
+      new Set(
+        [first, second, third].flatMap((page) => page.entries.map((e: { stream_id: string }) => e.stream_id)),
+      ).size,
+    ).toBe(12);
   });
 
   it('answers 400 naming every bad parameter', async () => {
     const response = await get('/api/logs?level=loud&limit=5000&from=yesterday&colour=red&q=ab', ACME_KEY);
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { parameter: string }) => e.parameter).sort()).toEqual(['colour', 'from', 'level', 'limit', 'q']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { parameter: string }) => e.parameter)
+        .sort(),
+    ).toEqual(['colour', 'from', 'level', 'limit', 'q']);
     expect(response.json().message).toMatch(/^invalid query parameters: /);
     const tail = await get('/api/logs/tail?cursor=x', ACME_KEY);
     expect(tail.statusCode).toBe(400);
-    expect(tail.json().errors).toEqual([{ parameter: 'cursor', message: 'cursor applies to GET /api/logs only' }]);
+    expect(tail.json().errors).toEqual([
+      { parameter: 'cursor', message: 'cursor applies to GET /api/logs only' },
+    ]);
   });
 
   it('answers 429 with Retry-After over the tenant quota, per tenant, counting entries', async () => {
@@ -161,21 +188,28 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
-    const value = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics.body)?.[1] ?? 'NaN');
+    const value = (name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics.body)?.[1] ?? 'NaN');
     // 202s so far: 1 + 1 (earlier test) + 25 + 25.
     expect(value('logpipe_ingest_entries_queued_total')).toBe(52);
     expect(value('logpipe_ingest_entries_rejected_total{reason="quota"}')).toBe(25);
     expect(value('logpipe_ingest_entries_rejected_total{reason="invalid"}')).toBe(1);
     // 4 header variants x (1 + 2) entries refused for want of a key.
     expect(value('logpipe_ingest_entries_rejected_total{reason="unauthorized"}')).toBe(12);
-    expect(metrics.body).toMatch(/^logpipe_http_request_duration_seconds_count\{method="GET",route="\/api\/logs",status="200"\} \d+$/m);
+    expect(metrics.body).toMatch(
+      /^logpipe_http_request_duration_seconds_count\{method="GET",route="\/api\/logs",status="200"\} \d+$/m,
+    );
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
   });
 
   it('reports PostgreSQL and the backlog in readiness, without a key', async () => {
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ok', checks: { redis: 'up', postgres: 'up' }, backlog: { accepting: true } });
+    expect(ready.json()).toMatchObject({
+      status: 'ok',
+      checks: { redis: 'up', postgres: 'up' },
+      backlog: { accepting: true },
+    });
   });
 
   it('serves the OpenAPI document with the entry schema and the query parameters', async () => {
@@ -183,9 +217,21 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
     expect(document.components.schemas.LogEntry.required.sort()).toEqual(['level', 'message', 'service']);
     const search = document.paths['/api/logs'].get;
     expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['service', 'level', 'from', 'to', 'q', 'trace_id', 'limit', 'cursor', 'attr.{key}']),
+      expect.arrayContaining([
+        'service',
+        'level',
+        'from',
+        'to',
+        'q',
+        'trace_id',
+        'limit',
+        'cursor',
+        'attr.{key}',
+      ]),
     );
-    expect(document.paths['/api/logs'].post.requestBody.content['application/json'].schema.items.$ref).toBe('#/components/schemas/LogEntry');
+    expect(document.paths['/api/logs'].post.requestBody.content['application/json'].schema.items.$ref).toBe(
+      '#/components/schemas/LogEntry',
+    );
     expect(document.paths['/metrics']).toBeUndefined();
     const ui = await app.inject({ method: 'GET', url: '/docs' });
     expect(ui.statusCode).toBe(200);

@@ -67,7 +67,12 @@ describe('TailReader', () => {
     expect(response.written).toHaveLength(1);
     response.capacity = 100;
     response.emit('drain');
-    expect(response.written.map((text) => JSON.parse(text.split('data: ')[1]).message)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(response.written.map((text) => JSON.parse(text.split('data: ')[1]).message)).toEqual([
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+    ]);
     expect(closed).toEqual([]);
   });
 
@@ -77,7 +82,9 @@ describe('TailReader', () => {
     for (let i = 0; i < 10; i++) tail.offer(entry(), `${i}-0`);
     expect(closed).toEqual([true]);
     expect(response.ended).toBe(true);
-    expect(response.written[response.written.length - 1]).toMatch(/^event: dropped\ndata: \{"reason":"this reader fell more than 3 events behind/);
+    expect(response.written[response.written.length - 1]).toMatch(
+      /^event: dropped\ndata: \{"reason":"this reader fell more than 3 events behind/,
+    );
     expect(tail.offer(entry(), '99-0')).toBe(false);
   });
 

@@ -45,7 +45,8 @@ export class TailReader {
 
   /** Sends the entry if it is this reader's tenant's and passes its filters; false if not sent. */
   offer(entry: LogEntry, streamId: string): boolean {
-    if (this.closed || entry.tenant !== this.options.tenant || !matchesLogFilter(entry, this.options.filter)) return false;
+    if (this.closed || entry.tenant !== this.options.tenant || !matchesLogFilter(entry, this.options.filter))
+      return false;
     this.send(sseEvent('entry', viewOfEntry(entry, streamId)));
     return true;
   }

@@ -24,11 +24,18 @@ export class TailController {
    */
   @Get('tail')
   @ApiTailLogs()
-  async tail(@Query() query: LogQueryDto, @Tenant() tenant: string, @Res() reply: FastifyReply): Promise<void> {
+  async tail(
+    @Query() query: LogQueryDto,
+    @Tenant() tenant: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const filter = orBadRequest(parseLogQuery(query as unknown as RawQuery, 'filter'));
     const retryAfter = this.config.get('RETRY_AFTER_SECONDS', { infer: true });
     if (this.hub.capacityLeft <= 0) {
-      throw new ServiceUnavailableError('too many live tail readers on this instance (TAIL_MAX_CLIENTS); retry later', retryAfter);
+      throw new ServiceUnavailableError(
+        'too many live tail readers on this instance (TAIL_MAX_CLIENTS); retry later',
+        retryAfter,
+      );
     }
     await this.hub.ready();
     reply.hijack();

@@ -55,7 +55,10 @@ export class TailHub implements OnModuleDestroy {
       maxRetriesPerRequest: 1,
     });
     this.redis.on('error', () => undefined);
-    this.heartbeat = setInterval(() => this.readers.forEach((reader) => reader.heartbeat()), config.get('TAIL_HEARTBEAT_MS', { infer: true }));
+    this.heartbeat = setInterval(
+      () => this.readers.forEach((reader) => reader.heartbeat()),
+      config.get('TAIL_HEARTBEAT_MS', { infer: true }),
+    );
     this.heartbeat.unref();
   }
 
@@ -78,11 +81,16 @@ export class TailHub implements OnModuleDestroy {
     const newest = await Promise.race([
       this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', 1),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StreamUnavailableError('Redis gave no answer to the tail start')), commandTimeout);
+        timer = setTimeout(
+          () => reject(new StreamUnavailableError('Redis gave no answer to the tail start')),
+          commandTimeout,
+        );
       }),
     ])
       .catch((error: unknown) => {
-        throw error instanceof StreamUnavailableError ? error : new StreamUnavailableError(`tail cannot start: ${(error as Error).message}`);
+        throw error instanceof StreamUnavailableError
+          ? error
+          : new StreamUnavailableError(`tail cannot start: ${(error as Error).message}`);
       })
       .finally(() => clearTimeout(timer));
     if (this.loop !== undefined) return;
@@ -105,7 +113,8 @@ export class TailHub implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
-    for (const reader of [...this.readers]) reader.end('shutdown', { reason: 'this ingest instance is shutting down; reconnect' });
+    for (const reader of [...this.readers])
+      reader.end('shutdown', { reason: 'this ingest instance is shutting down; reconnect' });
     this.redis.disconnect();
     await this.loop;
   }
@@ -116,7 +125,15 @@ export class TailHub implements OnModuleDestroy {
     // read happens whether or not it is there yet.
     do {
       try {
-        const reply = await this.redis.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, this.lastId);
+        const reply = await this.redis.xread(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          this.streamKey,
+          this.lastId,
+        );
         if (failing) this.logger.log('tail reads from Redis again');
         failing = false;
         for (const { id, payload } of entriesOfReadReply(reply)) {
@@ -127,7 +144,11 @@ export class TailHub implements OnModuleDestroy {
         }
       } catch (error) {
         if (this.closing) break;
-        if (!failing) this.logger.warn({ message: 'tail cannot read the stream; retrying', error: (error as Error).message });
+        if (!failing)
+          this.logger.warn({
+            message: 'tail cannot read the stream; retrying',
+            error: (error as Error).message,
+          });
         failing = true;
         await sleep(RETRY_PAUSE_MS);
       }

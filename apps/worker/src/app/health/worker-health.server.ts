@@ -30,14 +30,22 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
   ) {}
 
   async readiness() {
-    const [redis, postgres, backlog] = await Promise.all([this.redis.ping(), this.database.isReachable(), this.backlog()]);
+    const [redis, postgres, backlog] = await Promise.all([
+      this.redis.ping(),
+      this.database.isReachable(),
+      this.backlog(),
+    ]);
     const consumer = this.consumer.state;
     const ready = redis && postgres && this.processor.isDatabaseAvailable && consumer === 'running';
     return {
       ready,
       body: {
         status: ready ? 'ok' : 'unavailable',
-        checks: { redis: redis ? 'up' : 'down', postgres: postgres && this.processor.isDatabaseAvailable ? 'up' : 'down', consumer },
+        checks: {
+          redis: redis ? 'up' : 'down',
+          postgres: postgres && this.processor.isDatabaseAvailable ? 'up' : 'down',
+          consumer,
+        },
         backlog,
       },
     };

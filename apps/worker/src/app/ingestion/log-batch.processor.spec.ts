@@ -7,12 +7,25 @@ import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 // Unit tests with in-memory fakes of the stream consumer and the writer: they pin down the order of
 // effects (insert before ack, dead-letter what cannot be stored) that the e2e tests prove for real.
 
-const CONFIG: Record<string, unknown> = { MAX_DELIVERIES: 3, POISON_MAX_ATTEMPTS: 2, RETRY_BASE_MS: 10, RETRY_MAX_MS: 20 };
+const CONFIG: Record<string, unknown> = {
+  MAX_DELIVERIES: 3,
+  POISON_MAX_ATTEMPTS: 2,
+  RETRY_BASE_MS: 10,
+  RETRY_MAX_MS: 20,
+};
 
 function entry(message: string): LogEntry {
   return {
-    timestamp: 1795651200000, receivedAt: 1795651200001, level: 'info', service: 'svc', message,
-    attributes: null, traceId: null, spanId: null, eventId: null, tenant: 'default',
+    timestamp: 1795651200000,
+    receivedAt: 1795651200001,
+    level: 'info',
+    service: 'svc',
+    message,
+    attributes: null,
+    traceId: null,
+    spanId: null,
+    eventId: null,
+    tenant: 'default',
   } as LogEntry;
 }
 
@@ -60,14 +73,23 @@ const outage = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'E
 describe('LogBatchProcessor', () => {
   it('inserts the batch, then acknowledges exactly its ids', async () => {
     const { consumer, processor } = setup();
-    const outcome = await processor.process([message('1-0', 'a'), message('1-1', 'b')], new AbortController().signal, false);
+    const outcome = await processor.process(
+      [message('1-0', 'a'), message('1-1', 'b')],
+      new AbortController().signal,
+      false,
+    );
     expect(outcome).toEqual({ inserted: 2, duplicates: 0, deadLettered: 0 });
     expect(consumer.effects).toEqual(['insert 1-0,1-1', 'ack 1-0,1-1']);
   });
 
   it('dead-letters an undecodable message and stores the rest of the batch', async () => {
     const { consumer, processor } = setup();
-    const batch = [message('2-0', 'a'), { id: '2-1', payload: 'garbage' }, { id: '2-2', payload: null }, message('2-3', 'b')];
+    const batch = [
+      message('2-0', 'a'),
+      { id: '2-1', payload: 'garbage' },
+      { id: '2-2', payload: null },
+      message('2-3', 'b'),
+    ];
     const outcome = await processor.process(batch, new AbortController().signal, false);
     expect(outcome.deadLettered).toBe(2);
     expect(consumer.effects[0]).toBe('insert 2-0,2-3');
@@ -88,9 +110,13 @@ describe('LogBatchProcessor', () => {
     const outcome = await processor.process(batch, new AbortController().signal, false);
     expect(outcome).toEqual({ inserted: 4, duplicates: 0, deadLettered: 1 });
     expect(attemptsOnPoison).toBe(2);
-    const inserted = consumer.effects.filter((e) => e.startsWith('insert')).flatMap((e) => e.slice(7).split(','));
+    const inserted = consumer.effects
+      .filter((e) => e.startsWith('insert'))
+      .flatMap((e) => e.slice(7).split(','));
     expect(inserted.sort()).toEqual(['3-0', '3-1', '3-3', '3-4']);
-    expect(consumer.effects.find((e) => e.startsWith('dead'))).toMatch(/^dead 3-2:rejected by PostgreSQL: new row violates check constraint \(SQLSTATE 23514\)$/);
+    expect(consumer.effects.find((e) => e.startsWith('dead'))).toMatch(
+      /^dead 3-2:rejected by PostgreSQL: new row violates check constraint \(SQLSTATE 23514\)$/,
+    );
     expect(consumer.effects.at(-1)).toBe('ack 3-0,3-1,3-3,3-4');
   });
 
@@ -115,15 +141,28 @@ describe('LogBatchProcessor', () => {
     };
     const giveUp = new AbortController();
     setTimeout(() => giveUp.abort(), 50);
-    await expect(processor.process([message('5-0', 'a')], giveUp.signal, false)).rejects.toBeInstanceOf(ShutdownInterruptedError);
+    await expect(processor.process([message('5-0', 'a')], giveUp.signal, false)).rejects.toBeInstanceOf(
+      ShutdownInterruptedError,
+    );
     expect(consumer.effects).toEqual([]);
   });
 
   it('dead-letters a redelivered entry seen more than MAX_DELIVERIES times instead of trying it again', async () => {
     const { consumer, processor } = setup();
-    consumer.deliveries = new Map([['6-0', 4], ['6-1', 1]]);
-    const outcome = await processor.process([message('6-0', 'crashes workers'), message('6-1', 'fine')], new AbortController().signal, true);
+    consumer.deliveries = new Map([
+      ['6-0', 4],
+      ['6-1', 1],
+    ]);
+    const outcome = await processor.process(
+      [message('6-0', 'crashes workers'), message('6-1', 'fine')],
+      new AbortController().signal,
+      true,
+    );
     expect(outcome.deadLettered).toBe(1);
-    expect(consumer.effects).toEqual(['insert 6-1', 'dead 6-0:delivered 4 times, over MAX_DELIVERIES=3', 'ack 6-1']);
+    expect(consumer.effects).toEqual([
+      'insert 6-1',
+      'dead 6-0:delivered 4 times, over MAX_DELIVERIES=3',
+      'ack 6-1',
+    ]);
   });
 });

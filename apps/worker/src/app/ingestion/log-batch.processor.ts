@@ -60,20 +60,29 @@ export class LogBatchProcessor {
    * @param checkDeliveries look at delivery counts first (redelivered or claimed entries), so an
    *   entry that keeps crashing workers is dead-lettered instead of looping forever.
    */
-  async process(messages: readonly StreamMessage[], giveUp: AbortSignal, checkDeliveries: boolean): Promise<BatchOutcome> {
+  async process(
+    messages: readonly StreamMessage[],
+    giveUp: AbortSignal,
+    checkDeliveries: boolean,
+  ): Promise<BatchOutcome> {
     const dead: DeadLetterItem[] = [];
     const entries: StoredLogEntry[] = [];
     const payloads = new Map<string, string | null>();
     const maxDeliveries = this.config.get('MAX_DELIVERIES', { infer: true });
     const deliveries = checkDeliveries
-      ? await this.retryRedis('read delivery counts', giveUp, () => this.consumer.deliveryCounts(messages.map((m) => m.id)))
+      ? await this.retryRedis('read delivery counts', giveUp, () =>
+          this.consumer.deliveryCounts(messages.map((m) => m.id)),
+        )
       : undefined;
 
     for (const message of messages) {
       payloads.set(message.id, message.payload);
       const delivered = deliveries?.get(message.id) ?? 0;
       if (delivered > maxDeliveries) {
-        dead.push({ ...message, reason: `delivered ${delivered} times, over MAX_DELIVERIES=${maxDeliveries}` });
+        dead.push({
+          ...message,
+          reason: `delivered ${delivered} times, over MAX_DELIVERIES=${maxDeliveries}`,
+        });
         continue;
       }
       try {
@@ -86,12 +95,20 @@ export class LogBatchProcessor {
 
     const written = await this.write(entries, giveUp);
     for (const { entry, reason } of written.poisoned) {
-      dead.push({ id: entry.streamId, payload: payloads.get(entry.streamId) ?? null, reason: `rejected by PostgreSQL: ${reason}` });
+      dead.push({
+        id: entry.streamId,
+        payload: payloads.get(entry.streamId) ?? null,
+        reason: `rejected by PostgreSQL: ${reason}`,
+      });
     }
     this.failpoint('crash-after-commit');
 
     if (dead.length > 0) {
-      this.logger.warn({ message: 'moving entries to the dead-letter stream', count: dead.length, reasons: [...new Set(dead.map((d) => d.reason))].slice(0, 5) });
+      this.logger.warn({
+        message: 'moving entries to the dead-letter stream',
+        count: dead.length,
+        reasons: [...new Set(dead.map((d) => d.reason))].slice(0, 5),
+      });
       await this.retryRedis('dead-letter', giveUp, () => this.consumer.deadLetter(dead));
     }
     const poisonedIds = new Set(written.poisoned.map((p) => p.entry.streamId));
@@ -123,7 +140,11 @@ export class LogBatchProcessor {
   }
 
   /** A single entry refused by PostgreSQL gets a few more tries before it counts as poison. */
-  private async retryRefusedEntry(entry: StoredLogEntry, firstError: unknown, giveUp: AbortSignal): Promise<WriteResult> {
+  private async retryRefusedEntry(
+    entry: StoredLogEntry,
+    firstError: unknown,
+    giveUp: AbortSignal,
+  ): Promise<WriteResult> {
     const attempts = this.config.get('POISON_MAX_ATTEMPTS', { infer: true });
     let lastError = firstError;
     for (let attempt = 1; attempt < attempts; attempt++) {
@@ -152,9 +173,19 @@ export class LogBatchProcessor {
         if (!isTransientDatabaseError(error)) throw error;
         if (giveUp.aborted) throw new ShutdownInterruptedError('PostgreSQL unavailable');
         this.metrics?.retried('postgres');
-        const delay = backoffDelayMs(attempt, this.config.get('RETRY_BASE_MS', { infer: true }), this.config.get('RETRY_MAX_MS', { infer: true }));
+        const delay = backoffDelayMs(
+          attempt,
+          this.config.get('RETRY_BASE_MS', { infer: true }),
+          this.config.get('RETRY_MAX_MS', { infer: true }),
+        );
         if (this.databaseAvailable || attempt % 10 === 0) {
-          this.logger.warn({ message: 'PostgreSQL unavailable; keeping the batch and retrying', error: describeError(error), attempt, retryInMs: delay, batch: entries.length });
+          this.logger.warn({
+            message: 'PostgreSQL unavailable; keeping the batch and retrying',
+            error: describeError(error),
+            attempt,
+            retryInMs: delay,
+            batch: entries.length,
+          });
         }
         this.databaseAvailable = false;
         await sleep(delay, giveUp);
@@ -169,8 +200,17 @@ export class LogBatchProcessor {
       } catch (error) {
         if (giveUp.aborted) throw new ShutdownInterruptedError(`Redis unavailable during ${what}`);
         this.metrics?.retried('redis');
-        const delay = backoffDelayMs(attempt, this.config.get('RETRY_BASE_MS', { infer: true }), this.config.get('RETRY_MAX_MS', { infer: true }));
-        this.logger.warn({ message: `Redis ${what} failed; retrying`, error: describeError(error), attempt, retryInMs: delay });
+        const delay = backoffDelayMs(
+          attempt,
+          this.config.get('RETRY_BASE_MS', { infer: true }),
+          this.config.get('RETRY_MAX_MS', { infer: true }),
+        );
+        this.logger.warn({
+          message: `Redis ${what} failed; retrying`,
+          error: describeError(error),
+          attempt,
+          retryInMs: delay,
+        });
         await sleep(delay, giveUp);
       }
     }

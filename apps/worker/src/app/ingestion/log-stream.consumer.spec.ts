@@ -7,8 +7,14 @@ import { LogStreamConsumer } from './log-stream.consumer';
 // fails because Redis went away (the fault e2e suite kills Redis for real; this pins the cause).
 
 const CONFIG: Record<string, unknown> = {
-  BATCH_SIZE: 10, BATCH_MAX_WAIT_MS: 5, CLAIM_IDLE_MS: 60000, CLAIM_INTERVAL_MS: 60000,
-  TRIM_INTERVAL_MS: 60000, RETRY_BASE_MS: 10, RETRY_MAX_MS: 20, SHUTDOWN_TIMEOUT_MS: 1000,
+  BATCH_SIZE: 10,
+  BATCH_MAX_WAIT_MS: 5,
+  CLAIM_IDLE_MS: 60000,
+  CLAIM_INTERVAL_MS: 60000,
+  TRIM_INTERVAL_MS: 60000,
+  RETRY_BASE_MS: 10,
+  RETRY_MAX_MS: 20,
+  SHUTDOWN_TIMEOUT_MS: 1000,
 };
 
 const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));
@@ -47,10 +53,20 @@ describe('LogStreamConsumer', () => {
 
   it('goes on reading after the read-ahead of the next batch failed, instead of rethrowing that error forever', async () => {
     // Batch A is read; the read-ahead started while A is stored fails (Redis gone); later reads work again.
-    const stream = new ScriptedStream([batch('1-0'), new StreamUnavailableError('Redis not ready within 1000 ms (status reconnecting)'), batch('2-0')]);
+    const stream = new ScriptedStream([
+      batch('1-0'),
+      new StreamUnavailableError('Redis not ready within 1000 ms (status reconnecting)'),
+      batch('2-0'),
+    ]);
     const processed: string[] = [];
-    const processor = { process: async (messages: StreamMessage[]) => void processed.push(...messages.map((m) => m.id)) };
-    const consumer = new LogStreamConsumer(stream as never, processor as never, { get: (key: string) => CONFIG[key] } as never);
+    const processor = {
+      process: async (messages: StreamMessage[]) => void processed.push(...messages.map((m) => m.id)),
+    };
+    const consumer = new LogStreamConsumer(
+      stream as never,
+      processor as never,
+      { get: (key: string) => CONFIG[key] } as never,
+    );
 
     consumer.onApplicationBootstrap();
     const deadline = Date.now() + 3000;

@@ -1,5 +1,10 @@
 import { StreamConsumer, type StreamMessage } from '@logpipe/stream-client';
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { WorkerConfig } from '../worker.config';
 import { backoffDelayMs, sleep } from './backoff';
@@ -54,7 +59,10 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     const result = await Promise.race([this.loop.then(() => 'done' as const), expired]);
     clearTimeout(timer);
     if (result === 'expired') {
-      this.logger.warn({ message: 'shutdown budget spent; leaving the batch in flight pending in Redis', budgetMs: budget });
+      this.logger.warn({
+        message: 'shutdown budget spent; leaving the batch in flight pending in Redis',
+        budgetMs: budget,
+      });
       this.giveUp.abort();
       await Promise.race([this.loop, sleep(1000)]);
     }
@@ -72,7 +80,12 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     let pendingFirst = true;
     let prefetched: Promise<PrefetchResult> | undefined;
 
-    this.logger.log({ message: 'consumer starting', consumer: this.consumer.consumerName, batchSize, maxWaitMs: maxWait });
+    this.logger.log({
+      message: 'consumer starting',
+      consumer: this.consumer.consumerName,
+      batchSize,
+      maxWaitMs: maxWait,
+    });
     for (let failures = 0; !this.stopping; ) {
       try {
         if (this.currentState === 'starting') await this.consumer.ensureGroup();
@@ -87,7 +100,11 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           nextClaim = Date.now() + claimEvery;
           const claimed = await this.consumer.claimIdle(claimIdle, batchSize);
           if (claimed.length > 0) {
-            this.logger.warn({ message: 'took over entries idle on another consumer', count: claimed.length, idleMs: claimIdle });
+            this.logger.warn({
+              message: 'took over entries idle on another consumer',
+              count: claimed.length,
+              idleMs: claimIdle,
+            });
             await this.handle(claimed, true, 'claimed');
           }
         }
@@ -110,8 +127,16 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
         this.currentState = 'retrying';
-        const delay = backoffDelayMs(failures++, this.config.get('RETRY_BASE_MS', { infer: true }), this.config.get('RETRY_MAX_MS', { infer: true }));
-        this.logger.error({ message: 'consumer loop failed; retrying', error: (error as Error)?.message ?? String(error), retryInMs: delay });
+        const delay = backoffDelayMs(
+          failures++,
+          this.config.get('RETRY_BASE_MS', { infer: true }),
+          this.config.get('RETRY_MAX_MS', { infer: true }),
+        );
+        this.logger.error({
+          message: 'consumer loop failed; retrying',
+          error: (error as Error)?.message ?? String(error),
+          retryInMs: delay,
+        });
         // A failed read may have delivered entries we never saw: re-read our own pending list first.
         pendingFirst = true;
         await sleep(delay, this.giveUp.signal);
@@ -141,13 +166,22 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       if (messages.length > 0) await this.handle(messages, false, 'prefetched');
     } catch (error) {
       // Left pending in Redis: redelivered to this name at restart, or claimed by another worker.
-      this.logger.warn({ message: 'could not store the read-ahead batch before stopping', error: (error as Error)?.message ?? String(error) });
+      this.logger.warn({
+        message: 'could not store the read-ahead batch before stopping',
+        error: (error as Error)?.message ?? String(error),
+      });
     }
   }
 
   private async handle(messages: StreamMessage[], redelivered: boolean, source: string): Promise<void> {
     const started = performance.now();
     const outcome = await this.processor.process(messages, this.giveUp.signal, redelivered);
-    this.logger.debug({ message: 'batch stored', source, size: messages.length, ...outcome, ms: Math.round(performance.now() - started) });
+    this.logger.debug({
+      message: 'batch stored',
+      source,
+      size: messages.length,
+      ...outcome,
+      ms: Math.round(performance.now() - started),
+    });
   }
 }

@@ -63,9 +63,21 @@ export class WorkerMetrics {
       },
     });
     const group = {
-      pending: new Gauge({ name: 'logpipe_stream_pending', help: 'Entries delivered to the consumer group and not yet acknowledged', registers: [this.registry] }),
-      lag: new Gauge({ name: 'logpipe_stream_consumer_lag', help: 'Entries in the stream not yet delivered to the consumer group', registers: [this.registry] }),
-      consumers: new Gauge({ name: 'logpipe_stream_consumers', help: 'Consumers in the group', registers: [this.registry] }),
+      pending: new Gauge({
+        name: 'logpipe_stream_pending',
+        help: 'Entries delivered to the consumer group and not yet acknowledged',
+        registers: [this.registry],
+      }),
+      lag: new Gauge({
+        name: 'logpipe_stream_consumer_lag',
+        help: 'Entries in the stream not yet delivered to the consumer group',
+        registers: [this.registry],
+      }),
+      consumers: new Gauge({
+        name: 'logpipe_stream_consumers',
+        help: 'Consumers in the group',
+        registers: [this.registry],
+      }),
     };
     new Gauge({
       name: 'logpipe_stream_group_info_up',

@@ -22,7 +22,9 @@ export class CreateLogsTable1795651200000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "logs_ts_idx" ON "logs" ("ts")`);
     await queryRunner.query(`CREATE INDEX "logs_service_ts_idx" ON "logs" ("service", "ts")`);
     await queryRunner.query(`CREATE UNIQUE INDEX "logs_stream_id_key" ON "logs" ("stream_id")`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "logs_event_id_key" ON "logs" ("event_id") WHERE event_id IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "logs_event_id_key" ON "logs" ("event_id") WHERE event_id IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

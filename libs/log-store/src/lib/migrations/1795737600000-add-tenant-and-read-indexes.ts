@@ -14,14 +14,24 @@ export class AddTenantAndReadIndexes1795737600000 implements MigrationInterface 
   name = 'AddTenantAndReadIndexes1795737600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "logs" ADD "tenant" character varying(64) NOT NULL DEFAULT 'default'`);
+    await queryRunner.query(
+      `ALTER TABLE "logs" ADD "tenant" character varying(64) NOT NULL DEFAULT 'default'`,
+    );
     await queryRunner.query(`DROP INDEX "logs_event_id_key"`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "logs_tenant_event_id_key" ON "logs" ("tenant", "event_id") WHERE event_id IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "logs_tenant_event_id_key" ON "logs" ("tenant", "event_id") WHERE event_id IS NOT NULL`,
+    );
     await queryRunner.query(`CREATE INDEX "logs_tenant_ts_id_idx" ON "logs" ("tenant", "ts", "id")`);
-    await queryRunner.query(`CREATE INDEX "logs_tenant_trace_id_idx" ON "logs" ("tenant", "trace_id") WHERE trace_id IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX "logs_attributes_idx" ON "logs" USING gin ("attributes" jsonb_path_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX "logs_tenant_trace_id_idx" ON "logs" ("tenant", "trace_id") WHERE trace_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "logs_attributes_idx" ON "logs" USING gin ("attributes" jsonb_path_ops)`,
+    );
     const trgm = await this.trigramSchema(queryRunner);
-    await queryRunner.query(`CREATE INDEX "logs_message_trgm_idx" ON "logs" USING gin ("message" "${trgm}".gin_trgm_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX "logs_message_trgm_idx" ON "logs" USING gin ("message" "${trgm}".gin_trgm_ops)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -31,7 +41,9 @@ export class AddTenantAndReadIndexes1795737600000 implements MigrationInterface 
     await queryRunner.query(`DROP INDEX "logs_tenant_trace_id_idx"`);
     await queryRunner.query(`DROP INDEX "logs_tenant_ts_id_idx"`);
     await queryRunner.query(`DROP INDEX "logs_tenant_event_id_key"`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "logs_event_id_key" ON "logs" ("event_id") WHERE event_id IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "logs_event_id_key" ON "logs" ("event_id") WHERE event_id IS NOT NULL`,
+    );
     await queryRunner.query(`ALTER TABLE "logs" DROP COLUMN "tenant"`);
   }
 
