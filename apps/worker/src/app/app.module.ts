@@ -33,6 +33,8 @@ import { WorkerConfig } from './worker.config';
         url: config.get('DATABASE_URL', { infer: true }),
         schema: config.get('DB_SCHEMA', { infer: true }),
         migrationsRun: config.get('DB_MIGRATE', { infer: true }),
+        // One connection per batch in flight, plus one for health checks and one spare.
+        poolSize: config.get('MAX_BATCHES_IN_FLIGHT', { infer: true }) + 2,
         applicationName: 'logpipe-worker',
       }),
     }),

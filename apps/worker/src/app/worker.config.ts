@@ -33,6 +33,12 @@ export class WorkerConfig {
   /** Longest wait for a batch to fill (XREADGROUP BLOCK). */
   @IsInt() @Min(1) @Max(60000) BATCH_MAX_WAIT_MS: number = 200;
 
+  /**
+   * Batches stored at once, each on its own PostgreSQL connection, while the next one is read. 2 keeps
+   * the database busy between batches; more helps when PostgreSQL has cores to spare.
+   */
+  @IsInt() @Min(1) @Max(8) MAX_BATCHES_IN_FLIGHT: number = 2;
+
   /** Entries pending this long on another consumer are taken over (XAUTOCLAIM): it is presumed dead. */
   @IsInt() @Min(1000) CLAIM_IDLE_MS: number = 30000;
   @IsInt() @Min(100) CLAIM_INTERVAL_MS: number = 5000;

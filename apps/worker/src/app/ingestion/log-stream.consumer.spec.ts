@@ -15,6 +15,7 @@ const CONFIG: Record<string, unknown> = {
   RETRY_BASE_MS: 10,
   RETRY_MAX_MS: 20,
   SHUTDOWN_TIMEOUT_MS: 1000,
+  MAX_BATCHES_IN_FLIGHT: 2,
 };
 
 const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));
@@ -51,7 +52,7 @@ describe('LogStreamConsumer', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(true));
 
-  it('goes on reading after the read-ahead of the next batch failed, instead of rethrowing that error forever', async () => {
+  it('goes on reading after a read of the next batch failed, instead of rethrowing that error forever', async () => {
     // Batch A is read; the read-ahead started while A is stored fails (Redis gone); later reads work again.
     const stream = new ScriptedStream([
       batch('1-0'),
@@ -74,6 +75,59 @@ describe('LogStreamConsumer', () => {
     await consumer.beforeApplicationShutdown('SIGTERM');
 
     expect(processed).toEqual(['1-0', '2-0']);
+    expect(consumer.state).toBe('stopped');
+  });
+});
+
+describe('LogStreamConsumer batches in flight', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(true));
+
+  function consumerWith(
+    script: (StreamMessage[] | Error)[],
+    process: (messages: StreamMessage[]) => Promise<void>,
+  ) {
+    return new LogStreamConsumer(
+      new ScriptedStream(script) as never,
+      { process } as never,
+      { get: (key: string) => CONFIG[key] } as never,
+    );
+  }
+
+  it('stores up to MAX_BATCHES_IN_FLIGHT batches at once, never more', async () => {
+    let running = 0;
+    let most = 0;
+    const done: string[] = [];
+    const consumer = consumerWith(
+      [batch('1-0'), batch('2-0'), batch('3-0'), batch('4-0')],
+      async (messages) => {
+        running++;
+        most = Math.max(most, running);
+        await sleep(50);
+        running--;
+        done.push(messages[0].id);
+      },
+    );
+    consumer.onApplicationBootstrap();
+    const deadline = Date.now() + 3000;
+    while (done.length < 4 && Date.now() < deadline) await sleep(10);
+    await consumer.beforeApplicationShutdown('SIGTERM');
+    expect(done.sort()).toEqual(['1-0', '2-0', '3-0', '4-0']);
+    expect(most).toBe(2);
+  });
+
+  it('finishes the batches in flight before it reports stopped', async () => {
+    const done: string[] = [];
+    let started = 0;
+    const consumer = consumerWith([batch('1-0'), batch('2-0')], async (messages) => {
+      started++;
+      await sleep(200);
+      done.push(messages[0].id);
+    });
+    consumer.onApplicationBootstrap();
+    while (started < 2) await sleep(5);
+    await consumer.beforeApplicationShutdown('SIGTERM');
+    expect(done.sort()).toEqual(['1-0', '2-0']);
     expect(consumer.state).toBe('stopped');
   });
 });

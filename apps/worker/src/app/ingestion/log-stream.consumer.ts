@@ -11,8 +11,6 @@ import { backoffDelayMs, sleep } from './backoff';
 import { LogBatchProcessor } from './log-batch.processor';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 
-type PrefetchResult = { messages: StreamMessage[] } | { error: unknown };
-
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped';
 
 /**
@@ -75,22 +73,35 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     const claimIdle = this.config.get('CLAIM_IDLE_MS', { infer: true });
     const claimEvery = this.config.get('CLAIM_INTERVAL_MS', { infer: true });
     const trimEvery = this.config.get('TRIM_INTERVAL_MS', { infer: true });
+    const maxInFlight = this.config.get('MAX_BATCHES_IN_FLIGHT', { infer: true });
     let nextClaim = Date.now() + claimEvery;
     let nextTrim = Date.now();
     let pendingFirst = true;
-    let prefetched: Promise<PrefetchResult> | undefined;
+    // Batches being stored while the loop reads the next one. Each task settles into `failure`
+    // rather than rejecting, so an error surfaces once, in the loop, and never as an unhandled rejection.
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const settleInFlight = () => Promise.all(inFlight);
 
     this.logger.log({
       message: 'consumer starting',
       consumer: this.consumer.consumerName,
       batchSize,
       maxWaitMs: maxWait,
+      maxBatchesInFlight: maxInFlight,
     });
     for (let failures = 0; !this.stopping; ) {
       try {
+        if (failure) {
+          const { error } = failure;
+          failure = undefined;
+          throw error;
+        }
         if (this.currentState === 'starting') await this.consumer.ensureGroup();
         this.currentState = 'running';
         if (pendingFirst) {
+          // Batches still being stored are in the pending list too: let them finish first.
+          await settleInFlight();
           const pending = await this.consumer.readPending(batchSize);
           if (pending.length === 0) pendingFirst = false;
           else await this.handle(pending, true, 'pending');
@@ -112,16 +123,18 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           nextTrim = Date.now() + trimEvery;
           await this.consumer.trimAcknowledged();
         }
-        // Taken before settling: a read-ahead that failed (Redis went away) must throw once, not
-        // on every later turn, or the loop would retry the same stale error forever.
-        const ahead = prefetched;
-        prefetched = undefined;
-        const batch = ahead ? await this.settle(ahead) : await this.consumer.readNew(batchSize, maxWait);
+        const batch = await this.consumer.readNew(batchSize, maxWait);
         if (batch.length > 0) {
-          // Read the next batch while this one is inserted: Redis and PostgreSQL work in parallel,
-          // which keeps the database busy instead of idle between batches.
-          if (!this.stopping) prefetched = this.prefetch(batchSize, maxWait);
-          await this.handle(batch, false, 'new');
+          // Stored on its own database connection while the loop reads the next batch: Redis,
+          // this process and PostgreSQL work in parallel instead of taking turns. Order between
+          // batches does not matter (each row carries its own time and ids).
+          const task: Promise<void> = this.handle(batch, false, 'new')
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => inFlight.delete(task));
+          inFlight.add(task);
+          if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
         }
         failures = 0;
       } catch (error) {
@@ -142,35 +155,9 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
         await sleep(delay, this.giveUp.signal);
       }
     }
-    // A batch read ahead before SIGTERM is in flight too: store it rather than leave it pending.
-    if (prefetched) await this.finishPrefetched(prefetched);
-  }
-
-  private prefetch(count: number, blockMs: number): Promise<PrefetchResult> {
-    // Settled into a value so a failure is not an unhandled rejection while the insert runs.
-    return this.consumer.readNew(count, blockMs).then(
-      (messages) => ({ messages }),
-      (error: unknown) => ({ error }),
-    );
-  }
-
-  private async settle(prefetched: Promise<PrefetchResult>): Promise<StreamMessage[]> {
-    const result = await prefetched;
-    if ('error' in result) throw result.error;
-    return result.messages;
-  }
-
-  private async finishPrefetched(prefetched: Promise<PrefetchResult>): Promise<void> {
-    try {
-      const messages = await this.settle(prefetched);
-      if (messages.length > 0) await this.handle(messages, false, 'prefetched');
-    } catch (error) {
-      // Left pending in Redis: redelivered to this name at restart, or claimed by another worker.
-      this.logger.warn({
-        message: 'could not store the read-ahead batch before stopping',
-        error: (error as Error)?.message ?? String(error),
-      });
-    }
+    // Batches read before SIGTERM are in flight too: they are stored and acknowledged before exit
+    // (or, past the shutdown budget, left pending in Redis for a restart or another worker).
+    await settleInFlight();
   }
 
   private async handle(messages: StreamMessage[], redelivered: boolean, source: string): Promise<void> {
