@@ -29,15 +29,15 @@ export class WorkerConfig {
   @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'WORKER_NAME must be 1-128 of [A-Za-z0-9._:-]' })
   WORKER_NAME?: string;
 
-  @IsInt() @Min(1) @Max(10000) BATCH_SIZE: number = 500;
+  @IsInt() @Min(1) @Max(10000) BATCH_SIZE: number = 1000;
   /** Longest wait for a batch to fill (XREADGROUP BLOCK). */
   @IsInt() @Min(1) @Max(60000) BATCH_MAX_WAIT_MS: number = 200;
 
   /**
-   * Batches stored at once, each on its own PostgreSQL connection, while the next one is read. 2 keeps
-   * the database busy between batches; more helps when PostgreSQL has cores to spare.
+   * Batches stored at once, each on its own PostgreSQL connection, while the next one is read, so the
+   * database is never idle between batches. 3 × 1000 measured best on 2 cores (BENCHMARKS.md).
    */
-  @IsInt() @Min(1) @Max(8) MAX_BATCHES_IN_FLIGHT: number = 2;
+  @IsInt() @Min(1) @Max(8) MAX_BATCHES_IN_FLIGHT: number = 3;
 
   /** Entries pending this long on another consumer are taken over (XAUTOCLAIM): it is presumed dead. */
   @IsInt() @Min(1000) CLAIM_IDLE_MS: number = 30000;
