@@ -1,9 +1,16 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { TestSchema } from './support/database';
-import { type ServiceProcess, startIngest, startWorker } from './support/processes';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+import {
+  type ServiceProcess,
+  sleep,
+  startIngest,
+  startWorker,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  TestSchema,
+  waitFor,
+} from '@logpipe/e2e-support';
 
 /** What ingest answers: 202 {status, id | count}, or an error {statusCode, message, errors}. */
 interface IngestAnswer {

@@ -1,11 +1,18 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { TestSchema } from './support/database';
 import { sample, scrape } from './support/metrics';
-import { type ServiceProcess, startIngest, startWorker } from './support/processes';
 import { SseClient } from './support/sse';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+import {
+  type ServiceProcess,
+  sleep,
+  startIngest,
+  startWorker,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  TestSchema,
+  waitFor,
+} from '@logpipe/e2e-support';
 
 interface Entry {
   id: string;
@@ -40,7 +47,7 @@ describe('read API end to end', () => {
     acme: `acme-${randomBytes(16).toString('hex')}`,
     globex: `globex-${randomBytes(16).toString('hex')}`,
   };
-  const schema = new TestSchema();
+  const schema = new TestSchema('read_e2e');
   const redis = new Redis(TEST_REDIS_URL);
   const started: ServiceProcess[] = [];
   const tails: SseClient[] = [];

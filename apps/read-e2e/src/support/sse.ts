@@ -1,5 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { waitFor } from './workspace';
+import { waitFor } from '@logpipe/e2e-support';
 
 export interface SseEvent {
   event: string;

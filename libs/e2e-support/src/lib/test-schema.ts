@@ -4,12 +4,18 @@ import { TEST_DATABASE_URL } from './workspace';
 
 /** A schema of its own in the test database, so concurrent suites never see each other's rows. */
 export class TestSchema {
-  readonly name = `e2e_${randomBytes(5).toString('hex')}`;
-  readonly pool = new Pool({
-    connectionString: TEST_DATABASE_URL,
-    max: 2,
-    options: `-c search_path=${this.name}`,
-  });
+  readonly name: string;
+  readonly pool: Pool;
+
+  /** @param prefix names the suite in the schema name, e.g. `read_e2e` gives read_e2e_3f9a1c02b7. */
+  constructor(prefix = 'e2e') {
+    this.name = `${prefix}_${randomBytes(5).toString('hex')}`;
+    this.pool = new Pool({
+      connectionString: TEST_DATABASE_URL,
+      max: 2,
+      options: `-c search_path=${this.name}`,
+    });
+  }
 
   async create(): Promise<void> {
     await this.pool.query(`CREATE SCHEMA ${this.name}`);
