@@ -300,7 +300,7 @@ describe('read API end to end', () => {
   });
 
   it('moves the metrics of ingest and worker as a known workload says', async () => {
-    const workerMetricsUrl = `${worker.healthUrl}/metrics`;
+    const workerMetricsUrl = `${worker.url}/metrics`;
     const [ingestBefore, workerBefore] = await Promise.all([
       scrape(`${ingest.url}/metrics`),
       scrape(workerMetricsUrl),
@@ -414,7 +414,7 @@ describe('read API end to end', () => {
       checks: { redis: 'up', postgres: 'up' },
       backlog: { accepting: true, entries: expect.any(Number) },
     });
-    const workerReady = await (await fetch(`${worker.healthUrl}/health/ready`)).json();
+    const workerReady = await (await fetch(`${worker.url}/health/ready`)).json();
     expect(workerReady).toMatchObject({
       status: 'ok',
       checks: { redis: 'up', postgres: 'up', consumer: 'running' },

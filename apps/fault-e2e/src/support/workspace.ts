@@ -1,3 +1,5 @@
+// Kept apart from @logpipe/e2e-support: Jest's globalSetup (fault-results.ts) loads this file
+// without the path aliases.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 

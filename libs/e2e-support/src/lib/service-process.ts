@@ -15,15 +15,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One real service process started from its built bundle; stopped by PID, never by name. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One real service process started from its built bundle; signalled by its PID only, never by name. */
 export class ServiceProcess {
-  readonly output: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly output: string[] = [];
+  readonly exited: Promise<ExitStatus>;
 
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
-    readonly healthUrl: string,
+    readonly url: string,
   ) {
     const collect = (chunk: Buffer) => this.output.push(chunk.toString());
     child.stdout?.on('data', collect);
@@ -35,13 +40,13 @@ export class ServiceProcess {
     name: string,
     bundle: 'ingest' | 'worker',
     env: Record<string, string>,
-    healthUrl: string,
+    url: string,
   ): ServiceProcess {
     const child = spawn(process.execPath, [join(workspaceRoot(), 'dist/apps', bundle, 'main.js')], {
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(name, child, healthUrl);
+    return new ServiceProcess(name, child, url);
   }
 
   get pid(): number {
@@ -54,18 +59,28 @@ export class ServiceProcess {
 
   async waitHealthy(path = '/health/ready', timeoutMs = 30000): Promise<void> {
     await waitFor(
-      `${this.name} healthy at ${this.healthUrl}${path}`,
+      `${this.name} healthy at ${this.url}${path}`,
       async () => {
-        if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.output.join('').slice(-2000)}`);
-        const response = await fetch(`${this.healthUrl}${path}`);
+        if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.logs().slice(-2000)}`);
+        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
         return response.ok;
       },
       timeoutMs,
     );
   }
 
+  /** GET a health path; the status and JSON body, or null when nothing answered. */
+  async health(path = '/health/ready'): Promise<{ status: number; body: Record<string, unknown> } | null> {
+    try {
+      const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    } catch {
+      return null;
+    }
+  }
+
   /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs` as a last resort). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20000) {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20000): Promise<ExitStatus> {
     if (!this.isRunning) return this.exited;
     this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
@@ -76,25 +91,48 @@ export class ServiceProcess {
     }
   }
 
+  /** The exit status once the process ends by itself, or null if it is still running after `timeoutMs`. */
+  async exitWithin(timeoutMs: number): Promise<ExitStatus | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   logs(): string {
     return this.output.join('');
   }
+
+  /** The JSON log lines this process printed (non-JSON lines are skipped). */
+  logRecords(): Record<string, unknown>[] {
+    return this.logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
 }
 
-export async function startIngest(
-  name: string,
-  env: Record<string, string>,
-): Promise<ServiceProcess & { url: string }> {
+export async function startIngest(name: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const service = ServiceProcess.start(
     name,
     'ingest',
     { HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: name, ...env },
-    url,
+    `http://127.0.0.1:${port}`,
   );
   await service.waitHealthy();
-  return Object.assign(service, { url });
+  return service;
 }
 
 export async function startWorker(
