@@ -122,6 +122,18 @@ describe('log-store against PostgreSQL', () => {
       { event_id: 'retry-me', stream_id: '2-0' },
       { event_id: 'fresh', stream_id: '2-2' },
     ]);
+    // That second batch went through the ON CONFLICT path (COPY hit the unique index): same fields.
+    const [row] = await dataSource.query(
+      `SELECT (extract(epoch FROM ts) * 1000)::bigint::text AS ts_ms, (extract(epoch FROM received_at) * 1000)::bigint::text AS received_ms,
+              attributes, tenant FROM logs WHERE stream_id = '2-2'`,
+    );
+    const sent = entry();
+    expect(row).toEqual({
+      ts_ms: String(sent.timestamp),
+      received_ms: String(sent.receivedAt),
+      attributes: sent.attributes,
+      tenant: sent.tenant,
+    });
   });
 
   it('keeps event ids apart per tenant: the same id from two tenants is two events', async () => {

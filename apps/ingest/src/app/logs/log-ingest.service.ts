@@ -19,7 +19,7 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
 
 /**
  * Validates entries and appends them to the stream. An entry is only ever reported as queued
- * after Redis confirmed the XADD; a batch is appended all-or-nothing (one MULTI), so a failed
+ * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script), so a failed
  * request never leaves half a batch behind for the client's retry to duplicate.
  */
 @Injectable()
