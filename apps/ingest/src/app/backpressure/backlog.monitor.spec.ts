@@ -86,3 +86,25 @@ describe('BacklogMonitor.admit', () => {
     await expect(monitor.admit(20, async () => 'ok')).resolves.toBe('ok');
   });
 });
+
+describe('BacklogMonitor.check', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(true));
+
+  it('keeps counting a write issued after an XLEN even when its answer arrives before the XLEN is processed', async () => {
+    let streamLength = 0;
+    let answerXlen: (length: number) => void = () => undefined;
+    const producer = {
+      streamLength: () => new Promise<number>((resolve) => (answerXlen = resolve)),
+    } as unknown as StreamProducer;
+    const monitor = new BacklogMonitor(producer, config);
+    const polling = monitor.check();
+    const xlenSaw = streamLength; // the XLEN was issued before the write below
+    await monitor.admit(20, async () => void (streamLength += 20));
+    answerXlen(xlenSaw);
+    await polling;
+    // 0 in the stream per the XLEN + 20 written after it: one more write (20 < 25) reaches the mark.
+    await expect(monitor.admit(5, async () => undefined)).resolves.toBeUndefined();
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});

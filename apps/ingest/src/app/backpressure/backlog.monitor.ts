@@ -22,6 +22,12 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   /** Entries of this instance's writes still in flight, and written since the last XLEN answer. */
   private inFlight = 0;
   private writtenSinceCheck = 0;
+  /** Successful writes not yet known to be in lastLength, by their place in issue order. */
+  private writtenSince: { issuedAt: number; entries: number }[] = [];
+  /** Entries of every write issued so far: the issue order of writes and XLENs. */
+  private issuedEntries = 0;
+  /** Writes issued before this point are in lastLength (the last answered XLEN was issued after them). */
+  private coveredUpTo = 0;
 
   constructor(
     private readonly producer: StreamProducer,
@@ -78,10 +84,17 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
       });
       this.assertAccepting();
     }
+    // Commands go out on one connection in call order, so a write issued before an XLEN is in its count.
+    const issuedAt = this.issuedEntries;
+    this.issuedEntries += entries;
     this.inFlight += entries;
     try {
       const result = await write();
-      this.writtenSinceCheck += entries;
+      // An XLEN issued after this write and already answered counts it; do not count it again.
+      if (issuedAt >= this.coveredUpTo) {
+        this.writtenSince.push({ issuedAt, entries });
+        this.writtenSinceCheck += entries;
+      }
       return result;
     } finally {
       this.inFlight -= entries;
@@ -92,12 +105,14 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     if (this.checking) return;
     this.checking = true;
     try {
+      const issuedBefore = this.issuedEntries;
       const length = await this.producer.streamLength();
-      // Writes and XLEN share one connection, whose replies come in order: every write answered
-      // before this XLEN is in its count, so none stays counted on top of it. setImmediate first
-      // lets the continuations of writes answered in the same read finish counting themselves.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.writtenSinceCheck = 0;
+      // Keep counting only the writes issued after this XLEN: the earlier ones are in `length`,
+      // however late their own answers arrive. (Resetting the count on the reply instead lost writes
+      // answered between the reply and the reset, and let the stream overshoot the mark.)
+      this.coveredUpTo = issuedBefore;
+      this.writtenSince = this.writtenSince.filter((write) => write.issuedAt >= issuedBefore);
+      this.writtenSinceCheck = this.writtenSince.reduce((sum, write) => sum + write.entries, 0);
       this.lastLength = length;
       const { highWater, lowWater } = this.state;
       if (!this.overloaded && length + this.writtenSinceCheck + this.inFlight >= highWater) {
