@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app/app.module';
 import { setupOpenApi } from './app/docs/openapi';
+import { InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
 import type { IngestConfig } from './app/ingest.config';
@@ -32,10 +33,15 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
   const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
   const maxBodyBytes = config.get('MAX_BODY_BYTES', { infer: true });
-  registerBodyParsers(fastify, maxBodyBytes);
+  registerBodyParsers(fastify, {
+    maxBodyBytes,
+    budget: new InFlightBodyBudget(config.get('MAX_IN_FLIGHT_BODY_BYTES', { infer: true })),
+    retryAfterSeconds: config.get('RETRY_AFTER_SECONDS', { infer: true }),
+  });
   const instance = config.get('INSTANCE_ID', { infer: true });
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-logpipe-instance', instance);
+    done();
   });
   registerHttpMetrics(fastify, app.get(IngestMetrics));
   app.useGlobalFilters(new HttpErrorFilter(config.get('RETRY_AFTER_SECONDS', { infer: true }), maxBodyBytes));

@@ -23,6 +23,12 @@ export class IngestConfig {
   @IsInt() @Min(1024) @Max(100 * 1024 * 1024) MAX_BODY_BYTES: number = 5 * 1024 * 1024;
   /** Most entries in one POST /api/logs. */
   @IsInt() @Min(1) @Max(100000) MAX_BATCH_ENTRIES: number = 10000;
+  /**
+   * Request bodies (decoded bytes) being parsed, validated and queued at once; past it a request gets 503 +
+   * Retry-After before it is parsed. A parsed batch takes several times its size in memory, so this is
+   * what keeps the heap bounded under a burst of large batches. A body alone is always accepted.
+   */
+  @IsInt() @Min(1024) MAX_IN_FLIGHT_BODY_BYTES: number = 8 * 1024 * 1024;
 
   /** Backlog (unprocessed stream entries) above which ingest answers 503, and below which it accepts again. */
   @IsInt() @Min(1) BACKLOG_HIGH_WATER: number = 500000;

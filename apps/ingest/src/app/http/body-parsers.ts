@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import secureJson from 'secure-json-parse';
+import type { InFlightBodyBudget } from './body-budget';
 import { RequestError } from './request-errors';
 
 export const NDJSON_CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson'];
@@ -28,34 +29,80 @@ function parseJsonText(text: string, where: string): unknown {
   }
 }
 
+/** The body as the parsers read it: the payload itself, or a gunzip stream over it. */
+function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  if (encoding === 'identity' || encoding === '') return payload;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
+  }
+  const gunzip = createGunzip();
+  let received = 0;
+  payload.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
+  });
+  payload.on('error', (error) => gunzip.destroy(error));
+  // When Fastify refuses the request before reading the body (an unsupported content type: 415),
+  // nobody listens on this stream, and a corrupt or truncated gzip body would then crash the
+  // process with an unhandled 'error'. A parser that does read it adds its own listener.
+  gunzip.on('error', () => undefined);
+  // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
+  payload.pipe(gunzip);
+  return gunzip;
+}
+
 /**
  * Replaces Fastify's JSON parser and adds NDJSON, both strict about UTF-8, and decompresses
  * `Content-Encoding: gzip` as a stream. Fastify applies `bodyLimit` to the stream this returns,
  * so a gzip bomb stops with 413 once the *decompressed* size passes the limit.
  */
-export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: number): void {
-  fastify.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? 'identity')
-      .trim()
-      .toLowerCase();
-    if (encoding === 'identity' || encoding === '') return payload;
-    if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-      throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
-    }
-    const gunzip = createGunzip();
-    let received = 0;
-    payload.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
+export interface BodyParserOptions {
+  maxBodyBytes: number;
+  budget: InFlightBodyBudget;
+  /** Sent as Retry-After when the budget is spent. */
+  retryAfterSeconds: number;
+}
+
+const BUDGET_TAKEN = Symbol('logpipe:bodyBudgetTaken');
+type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number } };
+
+/**
+ * Takes the decoded body's size from the in-flight budget before it is parsed; the bytes return when
+ * the response is done or the connection closes, whichever comes first ('close' covers both).
+ */
+function takeBudget(request: BudgetedRequest, body: Buffer, options: BodyParserOptions): void {
+  const taken = request[BUDGET_TAKEN];
+  if (taken === undefined) return;
+  if (!options.budget.tryTake(body.length)) {
+    const inUse = (options.budget.bytesInUse / 1048576).toFixed(1);
+    throw new RequestError(
+      503,
+      `ingest is busy: ${inUse} MiB of request bodies are being processed (MAX_IN_FLIGHT_BODY_BYTES=${options.budget.limitBytes}); retry later`,
+      undefined,
+      options.retryAfterSeconds,
+    );
+  }
+  taken.bytes = body.length;
+}
+
+export function registerBodyParsers(fastify: FastifyInstance, options: BodyParserOptions): void {
+  const { maxBodyBytes, budget } = options;
+  // A callback-style hook: an async one costs a promise per request on the hottest path.
+  fastify.addHook('preParsing', (request: BudgetedRequest, reply, payload, done) => {
+    const taken = { bytes: 0 };
+    request[BUDGET_TAKEN] = taken;
+    reply.raw.once('close', () => {
+      budget.release(taken.bytes);
+      taken.bytes = 0;
     });
-    payload.on('error', (error) => gunzip.destroy(error));
-    // When Fastify refuses the request before reading the body (an unsupported content type: 415),
-    // nobody listens on this stream, and a corrupt or truncated gzip body would then crash the
-    // process with an unhandled 'error'. A parser that does read it adds its own listener.
-    gunzip.on('error', () => undefined);
-    // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
-    payload.pipe(gunzip);
-    return gunzip as unknown as Readable & { receivedEncodedLength: number };
+    try {
+      done(null, decodedPayload(request, payload));
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   // Only the types below are accepted; anything else (text/plain included) is a 415.
@@ -63,8 +110,9 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: maxBodyBytes },
-    (_request, body, done) => {
+    (request, body, done) => {
       try {
+        takeBudget(request, body as Buffer, options);
         const text = decodeUtf8(body as Buffer);
         if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
         done(null, parseJsonText(text, 'body'));
@@ -77,8 +125,9 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
   fastify.addContentTypeParser(
     NDJSON_CONTENT_TYPES,
     { parseAs: 'buffer', bodyLimit: maxBodyBytes },
-    (_request, body, done) => {
+    (request, body, done) => {
       try {
+        takeBudget(request, body as Buffer, options);
         const lines = decodeUtf8(body as Buffer).split('\n');
         const values: unknown[] = [];
         for (let i = 0; i < lines.length; i++) {

@@ -4,7 +4,7 @@ export class RequestError extends Error {
     readonly statusCode: number,
     message: string,
     readonly details?: Record<string, unknown>,
-    /** Sent as Retry-After (429: over a quota). */
+    /** Sent as Retry-After (429: over a quota; 503: too many bodies in flight). */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

@@ -19,6 +19,25 @@ async function startIngest(env: Record<string, string>): Promise<NestFastifyAppl
   return app;
 }
 
+/**
+ * An ingest app on a stream key of its own for one describe block, closed and cleaned up after it.
+ * `app()` is only valid inside the block's tests.
+ */
+function ingestOnOwnStream(name: string, env: Record<string, string>) {
+  const streamKey = `test:ingest:${name}:${randomBytes(4).toString('hex')}`;
+  const redis = new Redis(REDIS_URL);
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await startIngest({ REDIS_URL, STREAM_KEY: streamKey, ...env });
+  });
+  afterAll(async () => {
+    await app.close();
+    await redis.del(streamKey);
+    redis.disconnect();
+  });
+  return { streamKey, redis, app: () => app };
+}
+
 const entry = (overrides: Record<string, unknown> = {}) => ({
   level: 'info',
   service: 'checkout',
@@ -218,23 +237,10 @@ describe('ingest when Redis cannot take the write', () => {
 });
 
 describe('ingest backpressure', () => {
-  const streamKey = `test:ingest:backlog:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await startIngest({
-      REDIS_URL,
-      STREAM_KEY: streamKey,
-      BACKLOG_HIGH_WATER: '5',
-      BACKLOG_LOW_WATER: '2',
-      BACKLOG_CHECK_INTERVAL_MS: '20',
-    });
-  });
-  afterAll(async () => {
-    await app.close();
-    await redis.del(streamKey);
-    redis.disconnect();
+  const { streamKey, redis, app } = ingestOnOwnStream('backlog', {
+    BACKLOG_HIGH_WATER: '5',
+    BACKLOG_LOW_WATER: '2',
+    BACKLOG_CHECK_INTERVAL_MS: '20',
   });
 
   async function waitFor(condition: () => Promise<boolean>) {
@@ -245,7 +251,7 @@ describe('ingest backpressure', () => {
     }
   }
   const submit = () =>
-    app.inject({
+    app().inject({
       method: 'POST',
       url: '/api/log',
       payload: JSON.stringify(entry()),
@@ -267,5 +273,44 @@ describe('ingest backpressure', () => {
 
     await redis.xtrim(streamKey, 'MAXLEN', 2);
     await waitFor(async () => (await submit()).statusCode === 202);
+  });
+});
+
+describe('ingest in-flight body budget against the real Redis', () => {
+  const { streamKey, redis, app } = ingestOnOwnStream('budget', {
+    MAX_BODY_BYTES: '65536',
+    MAX_BATCH_ENTRIES: '50',
+    // About two of the batches below at a time.
+    MAX_IN_FLIGHT_BODY_BYTES: '4096',
+    // The suites above set these in process.env; back to the defaults.
+    BACKLOG_HIGH_WATER: '500000',
+    BACKLOG_LOW_WATER: '400000',
+  });
+
+  const batch = JSON.stringify(
+    Array.from({ length: 10 }, (_, i) => entry({ message: `entry ${i} `.padEnd(150, '.') })),
+  );
+  const submit = () =>
+    app().inject({
+      method: 'POST',
+      url: '/api/logs',
+      payload: batch,
+      headers: { 'content-type': 'application/json' },
+    });
+
+  it('answers 503 + Retry-After past the budget, queues nothing for those, and frees the budget afterwards', async () => {
+    expect(Buffer.byteLength(batch)).toBeGreaterThan(1500);
+    const answers = await Promise.all(Array.from({ length: 30 }, submit));
+    const accepted = answers.filter((a) => a.statusCode === 202);
+    const refused = answers.filter((a) => a.statusCode === 503);
+    expect(accepted.length + refused.length).toBe(30);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0].headers['retry-after']).toBe('1');
+    expect(refused[0].json().message).toContain('MAX_IN_FLIGHT_BODY_BYTES=4096');
+    // Exactly the accepted requests' entries are in the stream.
+    expect(await redis.xlen(streamKey)).toBe(accepted.length * 10);
+    // Every answered request gave its bytes back: requests one at a time are all accepted.
+    for (let i = 0; i < 5; i++) expect((await submit()).statusCode).toBe(202);
   });
 });

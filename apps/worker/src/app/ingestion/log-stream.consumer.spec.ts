@@ -16,6 +16,7 @@ const CONFIG: Record<string, unknown> = {
   RETRY_MAX_MS: 20,
   SHUTDOWN_TIMEOUT_MS: 1000,
   MAX_BATCHES_IN_FLIGHT: 2,
+  BATCH_LINGER_MS: 0,
 };
 
 const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));
@@ -23,6 +24,8 @@ const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payl
 /** Reads answer from `script` in order (a message list, or an error to throw), then nothing. */
 class ScriptedStream {
   readonly consumerName = 'unit';
+  /** performance.now() of every readNew call. */
+  readonly readTimes: number[] = [];
   constructor(private readonly script: (StreamMessage[] | Error)[]) {}
   async ensureGroup() {
     return undefined;
@@ -37,6 +40,7 @@ class ScriptedStream {
     return 0;
   }
   async readNew(): Promise<StreamMessage[]> {
+    this.readTimes.push(performance.now());
     const next = this.script.shift();
     if (next instanceof Error) throw next;
     if (next) return next;
@@ -129,5 +133,41 @@ describe('LogStreamConsumer batches in flight', () => {
     await consumer.beforeApplicationShutdown('SIGTERM');
     expect(done.sort()).toEqual(['1-0', '2-0']);
     expect(consumer.state).toBe('stopped');
+  });
+});
+
+describe('LogStreamConsumer linger', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(true));
+
+  async function readGaps(script: StreamMessage[][], lingerMs: number): Promise<number[]> {
+    const stream = new ScriptedStream(script);
+    const stored: string[] = [];
+    const consumer = new LogStreamConsumer(
+      stream as never,
+      {
+        process: async (messages: StreamMessage[]) => void stored.push(...messages.map((m) => m.id)),
+      } as never,
+      { get: (key: string) => ({ ...CONFIG, BATCH_LINGER_MS: lingerMs })[key] } as never,
+    );
+    const expected = script.flat().length;
+    consumer.onApplicationBootstrap();
+    const deadline = Date.now() + 3000;
+    while (stored.length < expected && Date.now() < deadline) await sleep(5);
+    await consumer.beforeApplicationShutdown('SIGTERM');
+    expect(stored).toHaveLength(expected);
+    return stream.readTimes.slice(1, script.length).map((t, i) => t - stream.readTimes[i]);
+  }
+
+  const full = (first: number) => batch(...Array.from({ length: 10 }, (_, i) => `${first + i}-0`));
+
+  it('waits BATCH_LINGER_MS after a short read, so the next batch can gather', async () => {
+    const gaps = await readGaps([batch('1-0'), batch('2-0'), batch('3-0')], 120);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(110);
+  });
+
+  it('reads again at once after a full batch: a backlog drains at full speed', async () => {
+    const gaps = await readGaps([full(1), full(11), full(21)], 120);
+    expect(Math.max(...gaps)).toBeLessThan(100);
   });
 });

@@ -74,6 +74,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     const claimEvery = this.config.get('CLAIM_INTERVAL_MS', { infer: true });
     const trimEvery = this.config.get('TRIM_INTERVAL_MS', { infer: true });
     const maxInFlight = this.config.get('MAX_BATCHES_IN_FLIGHT', { infer: true });
+    const linger = this.config.get('BATCH_LINGER_MS', { infer: true });
     let nextClaim = Date.now() + claimEvery;
     let nextTrim = Date.now();
     let pendingFirst = true;
@@ -89,6 +90,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       batchSize,
       maxWaitMs: maxWait,
       maxBatchesInFlight: maxInFlight,
+      lingerMs: linger,
     });
     for (let failures = 0; !this.stopping; ) {
       try {
@@ -136,6 +138,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           inFlight.add(task);
           if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
         }
+        // Caught up: let the next batch gather instead of chasing the stream a few entries at a time.
+        if (batch.length < batchSize && linger > 0 && !this.stopping) await sleep(linger, this.giveUp.signal);
         failures = 0;
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
