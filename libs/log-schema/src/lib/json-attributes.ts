@@ -40,6 +40,12 @@ function formatPath(segments: readonly (string | number)[]): string {
  */
 class AttributesWalk {
   private sizeLowerBound = 0;
+  /**
+   * An upper bound of the serialised size in UTF-8 bytes: a string or key takes at most 6 bytes per code
+   * unit (a \uXXXX escape; a non-ASCII unit takes at most 3), a number at most 24 characters, plus
+   * quotes, colons, commas and brackets. When it is within the limit, no JSON.stringify is needed.
+   */
+  sizeUpperBound = 2;
   private readonly path: (string | number)[] = [];
 
   /** The problem found, or null. */
@@ -67,6 +73,7 @@ class AttributesWalk {
         return `keys ${keyProblem} (in a key of ${this.here()})`;
       }
       this.sizeLowerBound += key.length + 3;
+      this.sizeUpperBound += 6 * key.length + 3;
       const problem = this.member(value[key], depth, key);
       if (problem !== null) return problem;
     }
@@ -75,12 +82,15 @@ class AttributesWalk {
 
   private member(value: unknown, depth: number, segment: string | number): string | null {
     this.sizeLowerBound += 1;
+    // A comma, and a number or a literal (24 characters at most) or a container's brackets.
+    this.sizeUpperBound += 1 + 24;
     if (this.sizeLowerBound > MAX_ATTRIBUTES_BYTES) {
       return sizeProblem(`more than ${MAX_ATTRIBUTES_BYTES}`);
     }
     switch (typeof value) {
       case 'string': {
         this.sizeLowerBound += value.length + 1;
+        this.sizeUpperBound += 6 * value.length + 2;
         const problem = unstorableTextProblem(value);
         return problem === null ? null : `strings ${problem} (at ${this.here(segment)})`;
       }
@@ -120,9 +130,13 @@ export function attributesProblem(value: unknown): string | null {
   if (!isPlainObject(value)) {
     return `must be a JSON object (got ${describeJsonKind(value)})`;
   }
-  const walkProblem = new AttributesWalk().container(value, 1);
+  const walk = new AttributesWalk();
+  const walkProblem = walk.container(value, 1);
   if (walkProblem !== null) {
     return walkProblem;
+  }
+  if (walk.sizeUpperBound <= MAX_ATTRIBUTES_BYTES) {
+    return null;
   }
   // Serialised once, only after the walk proved the value is a bounded, acyclic JSON tree.
   const json = JSON.stringify(value);

@@ -375,6 +375,13 @@ describe('validateLogEntry', () => {
       );
     });
 
+    it('counts JSON escapes: control characters that serialise to \\uXXXX can pass the limit', () => {
+      // 3,000 code units, 18,000 bytes serialised: under the limit by length, over it as JSON.
+      const escaped = { s: '\u0001'.repeat(3000) };
+      expectRejectedOn(base({ attributes: escaped }), 'attributes', '(got 18008)');
+      expect(accepted(base({ attributes: { s: '\u0001'.repeat(2000) } })).attributes).not.toBeNull();
+    });
+
     it('refuses a huge attributes object early, without its exact size', () => {
       const attributes = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
       expectRejectedOn(
