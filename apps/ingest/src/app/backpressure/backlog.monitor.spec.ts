@@ -50,6 +50,17 @@ describe('BacklogMonitor.admit', () => {
     expect(streamLength).toBe(30);
   });
 
+  it('names a number in the 503 even before the first poll has answered', async () => {
+    const monitor = monitorWithStreamLength(() => 0);
+    // Writes that Redis has not answered yet.
+    const never = () => new Promise<void>(() => undefined);
+    void monitor.admit(20, never);
+    void monitor.admit(10, never);
+    await expect(monitor.admit(1, async () => undefined)).rejects.toThrow(
+      'the pipeline is behind: at least 30 entries wait to be stored (BACKLOG_HIGH_WATER=25)',
+    );
+  });
+
   it('counts writes made since the last poll, and accepts again once a poll finds the backlog under the low-water mark', async () => {
     let streamLength = 0;
     const monitor = monitorWithStreamLength(() => streamLength);

@@ -19,6 +19,8 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   private checking = false;
   private overloaded = false;
   private lastLength: number | null = null;
+  /** The backlog as counted when the mark was crossed: the 503's message quotes it. */
+  private backlogWhenRefused = 0;
   /** Entries of this instance's writes still in flight, and written since the last XLEN answer. */
   private inFlight = 0;
   private writtenSinceCheck = 0;
@@ -60,8 +62,10 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   assertAccepting(): void {
     if (!this.overloaded) return;
     const { entries, highWater } = this.state;
+    // Before the first XLEN answer only this instance's own writes are known: "at least" that many.
+    const shown = entries ?? `at least ${this.backlogWhenRefused}`;
     throw new ServiceUnavailableError(
-      `the pipeline is behind: ${entries} entries wait to be stored (BACKLOG_HIGH_WATER=${highWater}); retry later`,
+      `the pipeline is behind: ${shown} entries wait to be stored (BACKLOG_HIGH_WATER=${highWater}); retry later`,
       this.config.get('RETRY_AFTER_SECONDS', { infer: true }),
     );
   }
@@ -77,6 +81,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     const backlog = (this.lastLength ?? 0) + this.writtenSinceCheck + this.inFlight;
     if (backlog >= this.state.highWater) {
       this.overloaded = true;
+      this.backlogWhenRefused = backlog;
       this.logger.warn({
         message: 'backlog over high-water mark: refusing new entries with 503',
         backlog,
