@@ -67,7 +67,7 @@ export interface BodyParserOptions {
 }
 
 const BUDGET_TAKEN = Symbol('logpipe:bodyBudgetTaken');
-type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number } };
+type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number; closed: boolean } };
 
 /**
  * Takes the decoded body's size from the in-flight budget before it is parsed; the bytes return when
@@ -75,7 +75,9 @@ type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number } };
  */
 function takeBudget(request: BudgetedRequest, body: Buffer, options: BodyParserOptions): void {
   const taken = request[BUDGET_TAKEN];
-  if (taken === undefined) return;
+  // Nothing to take for a request whose connection is already gone: its 'close' has run, and bytes
+  // taken now would never be given back.
+  if (taken === undefined || taken.closed) return;
   if (!options.budget.tryTake(body.length)) {
     const inUse = (options.budget.bytesInUse / 1048576).toFixed(1);
     throw new RequestError(
@@ -92,11 +94,12 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
   const { maxBodyBytes, budget } = options;
   // A callback-style hook: an async one costs a promise per request on the hottest path.
   fastify.addHook('preParsing', (request: BudgetedRequest, reply, payload, done) => {
-    const taken = { bytes: 0 };
+    const taken = { bytes: 0, closed: false };
     request[BUDGET_TAKEN] = taken;
     reply.raw.once('close', () => {
       budget.release(taken.bytes);
       taken.bytes = 0;
+      taken.closed = true;
     });
     try {
       done(null, decodedPayload(request, payload));
