@@ -3,10 +3,11 @@ import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from 
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { getHeapStatistics } from 'node:v8';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app/app.module';
 import { setupOpenApi } from './app/docs/openapi';
-import { InFlightBodyBudget } from './app/http/body-budget';
+import { heapHeadroomProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
 import type { IngestConfig } from './app/ingest.config';
@@ -33,9 +34,12 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
   const config = app.get<ConfigService<IngestConfig, true>>(ConfigService);
   const fastify = app.getHttpAdapter().getInstance();
   const maxBodyBytes = config.get('MAX_BODY_BYTES', { infer: true });
+  const budgetBytes = config.get('MAX_IN_FLIGHT_BODY_BYTES', { infer: true });
+  const heapProblem = heapHeadroomProblem(budgetBytes, maxBodyBytes, getHeapStatistics().heap_size_limit);
+  if (heapProblem !== null) new Logger('Memory').warn(heapProblem);
   registerBodyParsers(fastify, {
     maxBodyBytes,
-    budget: new InFlightBodyBudget(config.get('MAX_IN_FLIGHT_BODY_BYTES', { infer: true })),
+    budget: new InFlightBodyBudget(budgetBytes),
     retryAfterSeconds: config.get('RETRY_AFTER_SECONDS', { infer: true }),
   });
   const instance = config.get('INSTANCE_ID', { infer: true });

@@ -48,6 +48,7 @@ export class LoadRun {
   private stopped = false;
   private sequence = 0;
   private requests = 0;
+  private active = 0;
   private readonly started = Date.now();
 
   constructor(private readonly options: LoadOptions) {
@@ -69,6 +70,11 @@ export class LoadRun {
   async finish(): Promise<void> {
     this.stop();
     await this.done;
+  }
+
+  /** Requests sent and not answered yet. */
+  get inFlight(): number {
+    return this.active;
   }
 
   get sent(): string[] {
@@ -134,6 +140,7 @@ export class LoadRun {
       startedAt,
       endedAt: startedAt,
     };
+    this.active++;
     try {
       const response = await fetch(`${this.options.target()}${single ? '/api/log' : '/api/logs'}`, {
         method: 'POST',
@@ -149,6 +156,8 @@ export class LoadRun {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       outcome.error = cause?.code ?? cause?.message ?? (error as Error).message;
+    } finally {
+      this.active--;
     }
     outcome.endedAt = Date.now();
     this.outcomes.push(outcome);

@@ -42,7 +42,8 @@ class AttributesWalk {
   private sizeLowerBound = 0;
   /**
    * An upper bound of the serialised size in UTF-8 bytes: a string or key takes at most 6 bytes per code
-   * unit (a \uXXXX escape; a non-ASCII unit takes at most 3), a number at most 24 characters, plus
+   * unit (a \uXXXX escape; a non-ASCII unit takes at most 3), a number at most 25 characters
+   * (-0.0000012345678901234567: 17 digits printed in full between 1e-6 and 1e-5), plus
    * quotes, colons, commas and brackets. When it is within the limit, no JSON.stringify is needed.
    */
   sizeUpperBound = 2;
@@ -82,8 +83,8 @@ class AttributesWalk {
 
   private member(value: unknown, depth: number, segment: string | number): string | null {
     this.sizeLowerBound += 1;
-    // A comma, and a number or a literal (24 characters at most) or a container's brackets.
-    this.sizeUpperBound += 1 + 24;
+    // A comma, and a number or a literal (25 characters at most) or a container's brackets.
+    this.sizeUpperBound += 1 + 25;
     if (this.sizeLowerBound > MAX_ATTRIBUTES_BYTES) {
       return sizeProblem(`more than ${MAX_ATTRIBUTES_BYTES}`);
     }

@@ -382,6 +382,14 @@ describe('validateLogEntry', () => {
       expect(accepted(base({ attributes: { s: '\u0001'.repeat(2000) } })).attributes).not.toBeNull();
     });
 
+    it('counts the longest numbers JSON prints (25 characters) against the limit', () => {
+      const longest = -0.0000012345678901234567;
+      expect(JSON.stringify(longest)).toHaveLength(25);
+      // 653 of them: 16,985 bytes serialised.
+      expectRejectedOn(base({ attributes: { a: Array(653).fill(longest) } }), 'attributes', '(got 16985)');
+      expect(accepted(base({ attributes: { a: Array(600).fill(longest) } })).attributes).not.toBeNull();
+    });
+
     it('refuses a huge attributes object early, without its exact size', () => {
       const attributes = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
       expectRejectedOn(

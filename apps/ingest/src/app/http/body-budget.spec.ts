@@ -1,4 +1,4 @@
-import { InFlightBodyBudget } from './body-budget';
+import { heapHeadroomProblem, InFlightBodyBudget } from './body-budget';
 
 describe('InFlightBodyBudget', () => {
   it('takes bodies until the next one would pass the limit, and again once bytes are released', () => {
@@ -19,5 +19,19 @@ describe('InFlightBodyBudget', () => {
     budget.release(5000);
     expect(budget.bytesInUse).toBe(0);
     expect(budget.tryTake(1)).toBe(true);
+  });
+});
+
+describe('heapHeadroomProblem', () => {
+  const MiB = 1048576;
+
+  it('is null for the defaults under the heap cap the stack sets (192 MiB old space)', () => {
+    expect(heapHeadroomProblem(8 * MiB, 5 * MiB, 196 * MiB)).toBeNull();
+  });
+
+  it('names both settings and the remedy when one large body could exhaust the heap', () => {
+    expect(heapHeadroomProblem(8 * MiB, 100 * MiB, 196 * MiB)).toMatch(
+      /heap limit \(196 MiB\) is below ~2000 MiB.*MAX_IN_FLIGHT_BODY_BYTES, MAX_BODY_BYTES.*--max-old-space-size/,
+    );
   });
 });

@@ -28,3 +28,29 @@ export class InFlightBodyBudget {
     return this.used;
   }
 }
+
+/**
+ * Parsing, validating and encoding a body takes up to about this many times its size in heap (JSON
+ * objects, validated entries, stream values); a rough bound from the 5 MB-batch stress test in README
+ * "Memory", with margin.
+ */
+export const HEAP_BYTES_PER_BODY_BYTE = 20;
+
+/**
+ * A warning when the V8 heap limit cannot hold the most request-body bytes ingest may be working on at
+ * once (the budget, or one body of MAX_BODY_BYTES, which is always taken), or null when it can.
+ */
+export function heapHeadroomProblem(
+  budgetBytes: number,
+  maxBodyBytes: number,
+  heapLimitBytes: number,
+): string | null {
+  const worstCase = Math.max(budgetBytes, maxBodyBytes) * HEAP_BYTES_PER_BODY_BYTE;
+  if (worstCase <= heapLimitBytes) return null;
+  const mib = (bytes: number) => Math.round(bytes / 1048576);
+  return (
+    `the V8 heap limit (${mib(heapLimitBytes)} MiB) is below ~${mib(worstCase)} MiB, what ` +
+    `max(MAX_IN_FLIGHT_BODY_BYTES, MAX_BODY_BYTES) of bodies in flight can take; a burst of large batches ` +
+    `could exhaust it. Raise --max-old-space-size in NODE_OPTIONS or lower those settings.`
+  );
+}

@@ -96,16 +96,26 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
   fastify.addHook('preParsing', (request: BudgetedRequest, reply, payload, done) => {
     const taken = { bytes: 0, closed: false };
     request[BUDGET_TAKEN] = taken;
-    reply.raw.once('close', () => {
+    // The response's 'close' comes when it is sent or its connection is lost. A response queued behind
+    // others on a pipelining connection gets none when that connection dies, so the socket's 'close'
+    // releases too; whichever comes first does it, once.
+    const socket = reply.raw.socket;
+    const release = () => {
+      socket?.removeListener('close', release);
       budget.release(taken.bytes);
       taken.bytes = 0;
       taken.closed = true;
-    });
+    };
+    reply.raw.once('close', release);
+    socket?.once('close', release);
+    let decoded: Readable;
     try {
-      done(null, decodedPayload(request, payload));
+      decoded = decodedPayload(request, payload);
     } catch (error) {
       done(error as Error);
+      return;
     }
+    done(null, decoded);
   });
 
   // Only the types below are accepted; anything else (text/plain included) is a 415.

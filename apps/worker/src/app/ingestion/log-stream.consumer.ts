@@ -25,6 +25,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
   private stopping = false;
   /** Aborted when the shutdown budget is spent: stop retrying, leave the batch pending. */
   private readonly giveUp = new AbortController();
+  /** Aborted at SIGTERM: cuts a linger short. */
+  private readonly stopRequested = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private currentState: ConsumerState = 'starting';
 
@@ -47,6 +49,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.log({ message: 'stopping: finishing the batch in flight', signal });
     this.stopping = true;
+    this.stopRequested.abort();
     this.currentState = 'stopping';
     this.consumer.stop();
     const budget = this.config.get('SHUTDOWN_TIMEOUT_MS', { infer: true });
@@ -139,7 +142,9 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
         }
         // Caught up: let the next batch gather instead of chasing the stream a few entries at a time.
-        if (batch.length < batchSize && linger > 0 && !this.stopping) await sleep(linger, this.giveUp.signal);
+        if (batch.length < batchSize && linger > 0 && !this.stopping) {
+          await sleep(linger, this.stopRequested.signal);
+        }
         failures = 0;
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
