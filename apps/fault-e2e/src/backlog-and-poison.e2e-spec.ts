@@ -5,7 +5,7 @@ import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun, post } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 const HIGH_WATER = 400;
 const LOW_WATER = 150;

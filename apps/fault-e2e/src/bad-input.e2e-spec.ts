@@ -7,7 +7,7 @@ import { printLine } from './support/fault-results';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { closeRawAgent, type RawAnswer, rawPost } from './support/raw-http';
 import { StreamProbe } from './support/stream';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const NDJSON_TYPE = { 'content-type': 'application/x-ndjson' };

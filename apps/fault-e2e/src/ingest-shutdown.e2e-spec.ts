@@ -5,7 +5,7 @@ import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL } from './support/workspace';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "Shutdown" on the ingest side: SIGTERM under load stops accepting, lets the requests in

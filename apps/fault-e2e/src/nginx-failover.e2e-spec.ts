@@ -2,9 +2,9 @@ import Redis from 'ioredis';
 import { LogTable } from './support/database';
 import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun, post } from './support/load-generator';
-import { findFreePortBase, isProcessAlive, Stack } from './support/stack';
+import { Stack } from './support/stack';
 import { StreamProbe } from './support/stream';
-import { sleep, waitFor } from './support/workspace';
+import { findFreePortBase, isProcessAlive, sleep, waitFor } from '@logpipe/e2e-support';
 
 const RATE_LIMIT_RPS = 100;
 const RATE_LIMIT_BURST = 50;

@@ -6,7 +6,7 @@ import { LoadRun } from './support/load-generator';
 import { PrivatePostgres } from './support/private-postgres';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_REDIS_URL, waitFor } from './support/workspace';
+import { sleep, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "PostgreSQL down": a private cluster (its own port and data dir under /tmp) is stopped

@@ -6,7 +6,7 @@ import { LoadRun } from './support/load-generator';
 import { PrivateRedis } from './support/private-redis';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, waitFor } from './support/workspace';
+import { sleep, TEST_DATABASE_URL, waitFor } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "Redis down or restarted": a private redis-server with the stack's persistence (AOF,

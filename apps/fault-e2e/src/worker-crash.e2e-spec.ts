@@ -5,7 +5,10 @@ import { expectExactlyOnce, printLine, reconcile } from './support/fault-results
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { randomBetween, sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from './support/workspace';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+
+/** A whole number in [min, max], for kill moments that differ from run to run. */
+const randomBetween = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
 /**
  * Issue 4, worker faults: workers killed at any moment (SIGKILL), killed between commit and XACK

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { interpolate, loadCompose, loadEnvExample } from './support/compose-file';
 import { envsubst } from './support/envsubst';
-import { findFreePortBase } from './support/free-ports';
+import { findFreePortBase } from '@logpipe/e2e-support';
 import { nginxConfigTest } from './support/nginx-binary';
 import { NGINX_TEMPLATE } from './support/repo-paths';
 import { renderStackNginx } from './support/stack-cli';

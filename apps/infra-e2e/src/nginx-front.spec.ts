@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findFreePortBase } from './support/free-ports';
+import { findFreePortBase } from '@logpipe/e2e-support';
 import { startNginx, type RunningNginx } from './support/nginx-binary';
 import { renderStackNginx } from './support/stack-cli';
 

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { findFreePortBase } from './support/free-ports';
+import { findFreePortBase, isProcessAlive } from '@logpipe/e2e-support';
 import { pollUntil } from './support/poll';
-import { describeFailure, isProcessAlive, runStackCli } from './support/stack-cli';
+import { describeFailure, runStackCli } from './support/stack-cli';
 
 // `npm run stack` end to end: the real apps (built by this target's dependsOn, so the stack's own
 // Nx build is a cache hit), a private Redis and PostgreSQL, and nginx, all from tools/stack/cli.mjs.

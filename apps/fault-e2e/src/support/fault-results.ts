@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, writeSync } from 'n
 import { join } from 'node:path';
 import type { LogTable } from './database';
 import type { LoadRun } from './load-generator';
-import { sleep, workspaceRoot } from './workspace';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { workspaceRoot } from './workspace';
 
 /** What one fault scenario did to the client's entries: the figures the issue asks to quote. */
 export interface FaultFigures {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sleep } from './workspace';
+import { sleep } from '@logpipe/e2e-support';
 
 export interface LoadOptions {
   /** Names the entries: service `fault-<scenario>-<run>`, message `<scenario>:<run>:<n>` (unique per entry). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './processes';
-import { sleep, waitFor } from './workspace';
+import { sleep, waitFor } from '@logpipe/e2e-support';
 
 function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';

@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './processes';
-import { waitFor } from './workspace';
+import { waitFor } from '@logpipe/e2e-support';
 
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,26 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workspaceRoot } from './workspace';
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first base from `start` (steps of 10) whose six ports (nginx .. postgres) are all free. */
-export async function findFreePortBase(start: number): Promise<number> {
-  for (let base = start; base < start + 3000; base += 10) {
-    const free = await Promise.all(Array.from({ length: 6 }, (_, i) => isFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`no 6 consecutive free ports from ${start}`);
-}
+import { workspaceRoot } from '@logpipe/e2e-support';
 
 /**
  * A private copy of the one-command stack (tools/stack/cli.mjs: Redis, PostgreSQL, two ingest
@@ -106,16 +88,5 @@ export class Stack {
     const result = this.run(['down', '--purge'], 120000);
     if (result.status !== 0) process.stderr.write(`stack down exited ${result.status}:\n${result.output}\n`);
     rmSync(this.stateDir, { recursive: true, force: true });
-  }
-}
-
-/** True while /proc/<pid> exists and is not a zombie. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
   }
 }

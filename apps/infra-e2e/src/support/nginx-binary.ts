@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pollUntil } from './poll';
-import { isProcessAlive } from './stack-cli';
+import { isProcessAlive } from '@logpipe/e2e-support';
 
 export const NGINX_BINARY =
   ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path)) ?? 'nginx';

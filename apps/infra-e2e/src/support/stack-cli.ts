@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { REPO_ROOT, STACK_CLI } from './repo-paths';
 
 export interface CliResult {
@@ -43,15 +42,4 @@ export function renderStackNginx(outDir: string, portBase: number, env: Record<s
   });
   if (result.status !== 0) throw new Error(describeFailure('render-nginx', result));
   return (JSON.parse(result.stdout) as { conf: string }).conf;
-}
-
-/** True while /proc/<pid> exists and is not a zombie (an exited child not yet reaped by init). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }

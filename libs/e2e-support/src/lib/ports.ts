@@ -1,5 +1,17 @@
 import { createServer } from 'node:net';
 
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolveFree) => {
     const server = createServer();
@@ -9,11 +21,12 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /**
- * The first base from `start` (in steps of 10) whose `count` consecutive ports are all free, so a
- * test's processes never collide with a developer's stack (8088-8093) or another test run.
+ * The first base from `start` (in steps of 10) whose `count` consecutive ports are all free, for a
+ * private stack (nginx .. postgres: 6 ports) that must never collide with a developer's stack
+ * (8088-8093) or another test run.
  */
 export async function findFreePortBase(start: number, count = 6): Promise<number> {
-  for (let base = start; base < start + 2000; base += 10) {
+  for (let base = start; base < start + 3000; base += 10) {
     const ports = Array.from({ length: count }, (_, i) => base + i);
     const free = await Promise.all(ports.map(isFree));
     if (free.every(Boolean)) return base;
