@@ -2,22 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/** Builds a fresh ingest app on its own stream key (config is read when the module is imported). */
-async function startIngest(env: Record<string, string>): Promise<NestFastifyApplication> {
-  Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
-  let app!: NestFastifyApplication;
-  await jest.isolateModulesAsync(async () => {
-    // require, not import(): the module must be evaluated afresh inside the isolated registry.
-    const { createIngestApp } = require('../../bootstrap') as typeof import('../../bootstrap');
-    app = await createIngestApp();
-  });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
-}
 
 /**
  * An ingest app on a stream key of its own for one describe block, closed and cleaned up after it.
@@ -28,7 +15,7 @@ function ingestOnOwnStream(name: string, env: Record<string, string>) {
   const redis = new Redis(REDIS_URL);
   let app: NestFastifyApplication;
   beforeAll(async () => {
-    app = await startIngest({ REDIS_URL, STREAM_KEY: streamKey, ...env });
+    app = await startIngestApp({ REDIS_URL, STREAM_KEY: streamKey, ...env });
   });
   afterAll(async () => {
     await app.close();
@@ -51,7 +38,7 @@ describe('ingest HTTP API against the real Redis', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    app = await startIngest({
+    app = await startIngestApp({
       REDIS_URL,
       STREAM_KEY: streamKey,
       MAX_BODY_BYTES: '65536',
@@ -209,7 +196,7 @@ describe('ingest when Redis cannot take the write', () => {
 
   beforeAll(async () => {
     // Nothing listens on port 1: every write fails at once.
-    app = await startIngest({ REDIS_URL: 'redis://127.0.0.1:1', STREAM_KEY: 'test:ingest:unreachable' });
+    app = await startIngestApp({ REDIS_URL: 'redis://127.0.0.1:1', STREAM_KEY: 'test:ingest:unreachable' });
   });
   afterAll(async () => {
     await app.close();

@@ -3,23 +3,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACME_KEY = `acme-${randomBytes(12).toString('hex')}`;
 const GLOBEX_KEY = `globex-${randomBytes(12).toString('hex')}`;
-
-async function startIngest(env: Record<string, string>): Promise<NestFastifyApplication> {
-  Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
-  let app!: NestFastifyApplication;
-  await jest.isolateModulesAsync(async () => {
-    const { createIngestApp } = require('../../bootstrap') as typeof import('../../bootstrap');
-    app = await createIngestApp();
-  });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
-}
 
 function row(i: number, tenant: string, overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
   return {
@@ -57,7 +46,7 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
       ...Array.from({ length: 12 }, (_, i) => row(i, 'acme')),
       ...Array.from({ length: 5 }, (_, i) => row(i, 'globex', { message: `globex secret ${i}` })),
     ]);
-    app = await startIngest({
+    app = await startIngestApp({
       REDIS_URL,
       STREAM_KEY: streamKey,
       DATABASE_URL,
