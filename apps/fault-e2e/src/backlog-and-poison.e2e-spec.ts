@@ -5,7 +5,7 @@ import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun, post } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 const HIGH_WATER = 400;
 const LOW_WATER = 150;
@@ -36,20 +36,16 @@ describe('backlog and poison entries', () => {
     const startWorker = (waitReady = true) =>
       processes.startWorker(
         `worker-${name}`,
-        {
-          REDIS_URL: TEST_REDIS_URL,
-          DATABASE_URL: TEST_DATABASE_URL,
-          DB_SCHEMA: schema.schema,
-          DB_MIGRATE: 'true',
-          STREAM_KEY: streamKey,
-          DEAD_LETTER_STREAM: probe.deadKey,
-          WORKER_NAME: `worker-${name}-${suffix}`,
-          BATCH_MAX_WAIT_MS: '50',
-          RETRY_BASE_MS: '100',
-          RETRY_MAX_MS: '1000',
-          TRIM_INTERVAL_MS: '200',
-          ...workerEnv,
-        },
+        suiteWorkerEnv(
+          { schema: schema.schema, streamKey, deadKey: probe.deadKey },
+          {
+            WORKER_NAME: `worker-${name}-${suffix}`,
+            RETRY_BASE_MS: '100',
+            RETRY_MAX_MS: '1000',
+            TRIM_INTERVAL_MS: '200',
+            ...workerEnv,
+          },
+        ),
         waitReady,
       );
     return { ingest, probe, startWorker };

@@ -7,7 +7,7 @@ import { printLine } from './support/fault-results';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { closeRawAgent, type RawAnswer, rawPost } from './support/raw-http';
 import { StreamProbe } from './support/stream';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const NDJSON_TYPE = { 'content-type': 'application/x-ndjson' };
@@ -383,15 +383,10 @@ describe('bad input over HTTP', () => {
         MAX_BODY_BYTES: String(MAX_BODY_BYTES),
         MAX_BATCH_ENTRIES: String(MAX_BATCH_ENTRIES),
       }),
-      processes.startWorker(`worker-input-${suffix}`, {
-        REDIS_URL: TEST_REDIS_URL,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DB_SCHEMA: schema.schema,
-        DB_MIGRATE: 'true',
-        STREAM_KEY: streamKey,
-        DEAD_LETTER_STREAM: deadKey,
-        BATCH_MAX_WAIT_MS: '50',
-      }),
+      processes.startWorker(
+        `worker-input-${suffix}`,
+        suiteWorkerEnv({ schema: schema.schema, streamKey, deadKey }),
+      ),
     ]);
   });
 

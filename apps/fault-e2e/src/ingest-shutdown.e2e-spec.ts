@@ -5,7 +5,7 @@ import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL } from '@logpipe/e2e-support';
+import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "Shutdown" on the ingest side: SIGTERM under load stops accepting, lets the requests in
@@ -26,15 +26,10 @@ describe('ingest SIGTERM under load', () => {
     await schema.create();
     [ingest] = await Promise.all([
       processes.startIngest('ingest-sigterm', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey }),
-      processes.startWorker(`worker-shutdown-${suffix}`, {
-        REDIS_URL: TEST_REDIS_URL,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DB_SCHEMA: schema.schema,
-        DB_MIGRATE: 'true',
-        STREAM_KEY: streamKey,
-        DEAD_LETTER_STREAM: deadKey,
-        BATCH_MAX_WAIT_MS: '50',
-      }),
+      processes.startWorker(
+        `worker-shutdown-${suffix}`,
+        suiteWorkerEnv({ schema: schema.schema, streamKey, deadKey }),
+      ),
     ]);
   });
 

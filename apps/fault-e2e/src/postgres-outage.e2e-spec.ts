@@ -6,7 +6,7 @@ import { LoadRun } from './support/load-generator';
 import { PrivatePostgres } from './support/private-postgres';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, suiteWorkerEnv, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "PostgreSQL down": a private cluster (its own port and data dir under /tmp) is stopped
@@ -31,18 +31,13 @@ describe('PostgreSQL outage under load', () => {
     await postgres.start();
     table = new LogTable(postgres.url, 'public');
     ingest = await processes.startIngest('ingest-pg', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey });
-    worker = await processes.startWorker(workerName, {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: postgres.url,
-      DB_MIGRATE: 'true',
-      STREAM_KEY: streamKey,
-      DEAD_LETTER_STREAM: deadKey,
-      WORKER_NAME: workerName,
-      BATCH_SIZE: '50',
-      BATCH_MAX_WAIT_MS: '50',
-      RETRY_BASE_MS: '100',
-      RETRY_MAX_MS: '1000',
-    });
+    worker = await processes.startWorker(
+      workerName,
+      suiteWorkerEnv(
+        { databaseUrl: postgres.url, streamKey, deadKey },
+        { WORKER_NAME: workerName, BATCH_SIZE: '50', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000' },
+      ),
+    );
   });
 
   afterAll(async () => {

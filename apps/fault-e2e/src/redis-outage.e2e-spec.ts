@@ -6,7 +6,7 @@ import { LoadRun } from './support/load-generator';
 import { PrivateRedis } from './support/private-redis';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, waitFor } from '@logpipe/e2e-support';
 
 /**
  * Issue 4, "Redis down or restarted": a private redis-server with the stack's persistence (AOF,
@@ -35,19 +35,13 @@ describe('Redis outage under load', () => {
     redis.on('error', () => undefined);
     probe = new StreamProbe(redis, streamKey, deadKey);
     ingest = await processes.startIngest('ingest-redis', { REDIS_URL: server.url, STREAM_KEY: streamKey });
-    worker = await processes.startWorker(workerName, {
-      REDIS_URL: server.url,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DB_SCHEMA: schema.schema,
-      DB_MIGRATE: 'true',
-      STREAM_KEY: streamKey,
-      DEAD_LETTER_STREAM: deadKey,
-      WORKER_NAME: workerName,
-      BATCH_SIZE: '50',
-      BATCH_MAX_WAIT_MS: '50',
-      RETRY_BASE_MS: '100',
-      RETRY_MAX_MS: '1000',
-    });
+    worker = await processes.startWorker(
+      workerName,
+      suiteWorkerEnv(
+        { redisUrl: server.url, schema: schema.schema, streamKey, deadKey },
+        { WORKER_NAME: workerName, BATCH_SIZE: '50', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000' },
+      ),
+    );
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { expectExactlyOnce, printLine, reconcile } from './support/fault-results
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 /** A whole number in [min, max], for kill moments that differ from run to run. */
 const randomBetween = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
@@ -26,20 +26,11 @@ describe('worker faults under load', () => {
   let ingest: ServiceProcess;
   const workers = new Set<ServiceProcess>();
 
-  const workerEnv = (extra: Record<string, string> = {}) => ({
-    REDIS_URL: TEST_REDIS_URL,
-    DATABASE_URL: TEST_DATABASE_URL,
-    DB_SCHEMA: schema.schema,
-    DB_MIGRATE: 'true',
-    STREAM_KEY: streamKey,
-    DEAD_LETTER_STREAM: deadKey,
-    BATCH_SIZE: '50',
-    BATCH_MAX_WAIT_MS: '50',
-    RETRY_BASE_MS: '100',
-    RETRY_MAX_MS: '1000',
-    TRIM_INTERVAL_MS: '500',
-    ...extra,
-  });
+  const workerEnv = (extra: Record<string, string> = {}) =>
+    suiteWorkerEnv(
+      { schema: schema.schema, streamKey, deadKey },
+      { BATCH_SIZE: '50', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000', TRIM_INTERVAL_MS: '500', ...extra },
+    );
   const startWorker = async (name: string, extra: Record<string, string> = {}, waitReady = true) => {
     const worker = await processes.startWorker(name, workerEnv({ WORKER_NAME: name, ...extra }), waitReady);
     workers.add(worker);

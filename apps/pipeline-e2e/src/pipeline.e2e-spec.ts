@@ -6,7 +6,7 @@ import {
   sleep,
   startIngest,
   startWorker,
-  TEST_DATABASE_URL,
+  suiteWorkerEnv,
   TEST_REDIS_URL,
   TestSchema,
   waitFor,
@@ -35,16 +35,8 @@ describe('pipeline end to end', () => {
   let ingest: ServiceProcess & { url: string };
   let worker: ServiceProcess;
 
-  const workerEnv = (extra: Record<string, string> = {}) => ({
-    REDIS_URL: TEST_REDIS_URL,
-    DATABASE_URL: TEST_DATABASE_URL,
-    DB_SCHEMA: schema.name,
-    DB_MIGRATE: 'true',
-    STREAM_KEY: streamKey,
-    DEAD_LETTER_STREAM: deadKey,
-    BATCH_MAX_WAIT_MS: '50',
-    ...extra,
-  });
+  const workerEnv = (extra: Record<string, string> = {}) =>
+    suiteWorkerEnv({ schema: schema.name, streamKey, deadKey }, extra);
   const launchWorker = async (name: string, extra: Record<string, string> = {}, waitReady = true) => {
     const process = await startWorker(name, workerEnv(extra), waitReady);
     started.push(process);

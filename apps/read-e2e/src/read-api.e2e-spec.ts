@@ -8,6 +8,7 @@ import {
   sleep,
   startIngest,
   startWorker,
+  suiteWorkerEnv,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
   TestSchema,
@@ -107,15 +108,10 @@ describe('read API end to end', () => {
 
   beforeAll(async () => {
     await schema.create();
-    worker = await startWorker('worker-read-e2e', {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DB_SCHEMA: schema.name,
-      DB_MIGRATE: 'true',
-      STREAM_KEY: streamKey,
-      DEAD_LETTER_STREAM: deadKey,
-      BATCH_MAX_WAIT_MS: '50',
-    });
+    worker = await startWorker(
+      'worker-read-e2e',
+      suiteWorkerEnv({ schema: schema.name, streamKey, deadKey }),
+    );
     started.push(worker);
     ingest = await startIngest('ingest-read-e2e', {
       REDIS_URL: TEST_REDIS_URL,

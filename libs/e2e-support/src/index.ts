@@ -5,3 +5,4 @@ export { isProcessAlive } from './lib/process-state';
 export { type ExitStatus, ServiceProcess, startIngest, startWorker } from './lib/service-process';
 export { TestSchema } from './lib/test-schema';
 export { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor, workspaceRoot } from './lib/workspace';
+export { type SuiteStorage, suiteWorkerEnv } from './lib/worker-env';
