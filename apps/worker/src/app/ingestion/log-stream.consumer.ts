@@ -21,12 +21,10 @@ export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | '
 @Injectable()
 export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LogStreamConsumer.name);
-  /** Set at SIGTERM: take no new batch. */
-  private stopping = false;
+  /** Aborted at SIGTERM: take no new batch, and cut a linger short. */
+  private readonly stopRequested = new AbortController();
   /** Aborted when the shutdown budget is spent: stop retrying, leave the batch pending. */
   private readonly giveUp = new AbortController();
-  /** Aborted at SIGTERM: cuts a linger short. */
-  private readonly stopRequested = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private currentState: ConsumerState = 'starting';
 
@@ -35,6 +33,10 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly processor: LogBatchProcessor,
     private readonly config: ConfigService<WorkerConfig, true>,
   ) {}
+
+  private stopping(): boolean {
+    return this.stopRequested.signal.aborted;
+  }
 
   get state(): ConsumerState {
     return this.currentState;
@@ -48,7 +50,6 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.log({ message: 'stopping: finishing the batch in flight', signal });
-    this.stopping = true;
     this.stopRequested.abort();
     this.currentState = 'stopping';
     this.consumer.stop();
@@ -95,7 +96,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       maxBatchesInFlight: maxInFlight,
       lingerMs: linger,
     });
-    for (let failures = 0; !this.stopping; ) {
+    for (let failures = 0; !this.stopping(); ) {
       try {
         if (failure) {
           const { error } = failure;
@@ -142,7 +143,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
         }
         // Caught up: let the next batch gather instead of chasing the stream a few entries at a time.
-        if (batch.length < batchSize && linger > 0 && !this.stopping) {
+        if (batch.length < batchSize && linger > 0 && !this.stopping()) {
           await sleep(linger, this.stopRequested.signal);
         }
         failures = 0;
