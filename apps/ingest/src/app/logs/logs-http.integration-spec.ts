@@ -33,22 +33,9 @@ const entry = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('ingest HTTP API against the real Redis', () => {
-  const streamKey = `test:ingest:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await startIngestApp({
-      REDIS_URL,
-      STREAM_KEY: streamKey,
-      MAX_BODY_BYTES: '65536',
-      MAX_BATCH_ENTRIES: '50',
-    });
-  });
-  afterAll(async () => {
-    await app.close();
-    await redis.del(streamKey);
-    redis.disconnect();
+  const { streamKey, redis, app } = ingestOnOwnStream('api', {
+    MAX_BODY_BYTES: '65536',
+    MAX_BATCH_ENTRIES: '50',
   });
   beforeEach(async () => {
     await redis.del(streamKey);
@@ -58,7 +45,7 @@ describe('ingest HTTP API against the real Redis', () => {
     url: string,
     payload: string | Buffer,
     headers: Record<string, string> = { 'content-type': 'application/json' },
-  ) => app.inject({ method: 'POST', url, payload, headers });
+  ) => app().inject({ method: 'POST', url, payload, headers });
 
   it('queues one entry and answers 202 with the stream id', async () => {
     const response = await post(
@@ -185,7 +172,7 @@ describe('ingest HTTP API against the real Redis', () => {
   });
 
   it('reports readiness with Redis up', async () => {
-    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    const response = await app().inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ok', checks: { redis: 'up' } });
   });
