@@ -30,9 +30,9 @@ export class InFlightBodyBudget {
 }
 
 /**
- * Parsing, validating and encoding a body takes up to about this many times its size in heap (JSON
- * objects, validated entries, stream values); a rough bound from the 5 MB-batch stress test in README
- * "Memory", with margin.
+ * Heap assumed per byte of body being parsed, validated and encoded (JSON objects, validated entries,
+ * stream values). An estimate, not a measurement: the one data point is the stress test in README
+ * "Memory", where the default budget (8 MiB, so 160 MiB by this ratio) stayed within the 192 MiB cap.
  */
 export const HEAP_BYTES_PER_BODY_BYTE = 20;
 
