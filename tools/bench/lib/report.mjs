@@ -1,6 +1,6 @@
 // The run as Markdown: a heading with date, machine and load, the summary table (every figure with its
 // ceiling and reference ratios), the targets, CPU by stage with the likely bottleneck, details, the chart.
-import { bottleneck } from './figures.mjs';
+import { bottleneck, CPU_GROUPS } from './figures.mjs';
 import { DASH, fixed, int, medianRange, percent, times } from './format.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
@@ -168,17 +168,8 @@ function targetsTable(f) {
 }
 
 function cpuTable(results, f) {
-  const columns = [
-    'nginx',
-    'ingest-1',
-    'ingest-2',
-    'redis',
-    'worker',
-    'postgres',
-    'loadgen',
-    'bench',
-    'other',
-  ];
+  // The reference's two apps (app-8001/8002) are shown in the ingest columns of their own row.
+  const columns = CPU_GROUPS.filter((group) => !group.startsWith('app-'));
   const lines = [
     row(['scenario', ...columns.map((c) => (c === 'loadgen' ? 'wrk' : c)), 'machine idle', 'what saturates']),
     row(['---', ...columns.map(() => '---:'), '---:', '---']),
