@@ -70,8 +70,8 @@ const BUDGET_TAKEN = Symbol('logpipe:bodyBudgetTaken');
 type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number; closed: boolean } };
 
 /**
- * Takes the decoded body's size from the in-flight budget before it is parsed; the bytes return when
- * the response is done or the connection closes, whichever comes first ('close' covers both).
+ * Takes the decoded body's size from the in-flight budget before it is parsed; the preParsing hook
+ * gives the bytes back when the response or its socket closes.
  */
 function takeBudget(request: BudgetedRequest, body: Buffer, options: BodyParserOptions): void {
   const taken = request[BUDGET_TAKEN];
