@@ -215,9 +215,16 @@ describe('pipeline end to end', () => {
     expect((await post('/api/logs', JSON.stringify(batch))).status).toBe(202);
 
     const name = `crashy-${suffix}`;
+    // Two batches in flight, as the expectation below describes: with the default three, the third
+    // batch (10 entries) can commit beside the first two before the kill lands (50 stored, seen in CI).
     const crashing = await launchWorker(
       'worker-crashing',
-      { WORKER_NAME: name, BATCH_SIZE: '20', LOGPIPE_FAILPOINT: 'crash-after-commit' },
+      {
+        WORKER_NAME: name,
+        BATCH_SIZE: '20',
+        MAX_BATCHES_IN_FLIGHT: '2',
+        LOGPIPE_FAILPOINT: 'crash-after-commit',
+      },
       false,
     );
     const exit = await crashing.exited;
