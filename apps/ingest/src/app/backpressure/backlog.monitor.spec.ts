@@ -50,6 +50,23 @@ describe('BacklogMonitor.admit', () => {
     expect(streamLength).toBe(30);
   });
 
+  it('does not count a write twice when an XLEN that includes it is handled before its own answer', async () => {
+    let streamLength = 0;
+    const monitor = monitorWithStreamLength(() => streamLength);
+    await monitor.check();
+    // Redis has applied this write of 20 (the XLEN below counts it), but its answer is not handled yet.
+    let answer!: () => void;
+    const pending = monitor.admit(20, () => {
+      streamLength += 20;
+      return new Promise<void>((resolve) => (answer = resolve));
+    });
+    await monitor.check();
+    // 20 waiting, not 40: under the high-water mark of 25.
+    await expect(monitor.admit(1, async () => void (streamLength += 1))).resolves.toBeUndefined();
+    answer();
+    await pending;
+  });
+
   it('names a number in the 503 even before the first poll has answered', async () => {
     const monitor = monitorWithStreamLength(() => 0);
     // Writes that Redis has not answered yet.
