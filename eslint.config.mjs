@@ -31,7 +31,7 @@ export default [
     },
   },
   {
-    files: ['libs/log-schema/**/*.ts'],
+    files: ['libs/log-schema/**/*.ts', 'libs/protocols/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -39,7 +39,7 @@ export default [
           patterns: [
             {
               group: ['@nestjs/*', 'ioredis', 'typeorm', 'pg', 'fastify'],
-              message: 'log-schema stays framework-free.',
+              message: 'log-schema and the protocol libs stay framework-free (no Nest, no I/O).',
             },
           ],
         },

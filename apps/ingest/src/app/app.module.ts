@@ -4,17 +4,22 @@ import { StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-key.registry';
 import { TenantQuota } from './auth/tenant-quota';
 import { BacklogMonitor } from './backpressure/backlog.monitor';
+import { ElasticsearchModule } from './elasticsearch/elasticsearch.module';
 import { HealthController } from './health/health.controller';
 import { IngestConfig } from './ingest.config';
+import { LokiModule } from './loki/loki.module';
 import { LogIngestService } from './logs/log-ingest.service';
 import { LogsController } from './logs/logs.controller';
 import { IngestMetrics } from './metrics/ingest.metrics';
 import { MetricsController } from './metrics/metrics.controller';
+import { OtlpModule } from './otlp/otlp.module';
 import { LogsQueryController } from './query/logs-query.controller';
+import { SyslogModule } from './syslog/syslog.module';
 import { TailController } from './tail/tail.controller';
 import { TailHub } from './tail/tail.hub';
 
@@ -47,6 +52,13 @@ import { TailHub } from './tail/tail.hub';
         applicationName: 'logpipe-ingest',
       }),
     }),
+    // Other ways in: each protocol decodes and maps in its lib (libs/protocols/*), then joins the
+    // one ingest path (LogIngestService) like POST /api/logs.
+    OtlpModule,
+    LokiModule,
+    ElasticsearchModule,
+    SyslogModule,
+    AdminModule,
   ],
   controllers: [LogsController, LogsQueryController, TailController, HealthController, MetricsController],
   providers: [

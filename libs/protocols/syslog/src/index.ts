@@ -1,0 +1,2 @@
+// Public API of @logpipe/protocol-syslog: decode, map onto the log entry, encode the answer. No Nest, no I/O.
+export {};
