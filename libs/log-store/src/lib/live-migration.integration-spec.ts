@@ -25,7 +25,8 @@ const SEED_SQL = `
 
 describe('the partitioning migration on a live table', () => {
   const schema = `test_livemig_${randomBytes(4).toString('hex')}`;
-  const options = createDataSourceOptions({ url: DATABASE_URL, schema });
+  // No statement timeout: seeding a million rows takes longer than the default 30 s.
+  const options = createDataSourceOptions({ url: DATABASE_URL, schema, statementTimeoutMs: 0 });
 
   beforeAll(async () => {
     const admin = new Client({ connectionString: DATABASE_URL });

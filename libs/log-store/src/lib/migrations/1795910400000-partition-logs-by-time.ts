@@ -46,6 +46,17 @@ export class PartitionLogsByTime1795910400000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const [{ schema }]: { schema: string }[] = await queryRunner.query(`SELECT current_schema() AS schema`);
     const trgm = await this.trigramSchema(queryRunner);
+    // Validating the range and building two indexes read the whole table: longer than a statement may
+    // take on the hot path. None of these steps blocks writers; the switch has its own lock timeout.
+    await queryRunner.query(`SET statement_timeout = 0`);
+    try {
+      await this.partition(queryRunner, schema, trgm);
+    } finally {
+      await queryRunner.query(`RESET statement_timeout`);
+    }
+  }
+
+  private async partition(queryRunner: QueryRunner, schema: string, trgm: string): Promise<void> {
 
     await queryRunner.query(`
       CREATE TABLE IF NOT EXISTS "log_event_ids" (
@@ -124,6 +135,7 @@ export class PartitionLogsByTime1795910400000 implements MigrationInterface {
     const trgm = await this.trigramSchema(queryRunner);
     await queryRunner.startTransaction();
     try {
+      await queryRunner.query(`SET LOCAL statement_timeout = 0`);
       await queryRunner.query(`LOCK TABLE "logs" IN ACCESS EXCLUSIVE MODE`);
       for (const fn of FUNCTION_SIGNATURES) await queryRunner.query(`DROP FUNCTION IF EXISTS ${fn}`);
       await queryRunner.query(`ALTER TABLE "logs" RENAME TO "logs_partitioned"`);
