@@ -18,8 +18,15 @@ export {
   dropLogPartitionsBefore,
   expireEventIds,
   listLogPartitions,
+  oldestLogTime,
+  releaseMaintenanceLock,
+  tryMaintenanceLock,
   type LogPartition,
   type LogRowDeletion,
   type SqlQueryable,
 } from './lib/log-partitions';
-export { DEFAULT_PARTITION_INTERVAL, PARTITION_INTERVAL_PATTERN } from './lib/partitioning';
+export {
+  DEFAULT_PARTITION_INTERVAL,
+  PARTITION_INTERVAL_PATTERN,
+  partitionIntervalMs,
+} from './lib/partitioning';

@@ -88,9 +88,13 @@ describe('the partitioning migration on a live table', () => {
         );
       }
 
-      const [{ kind }] = await migrated.query(`SELECT relkind AS kind FROM pg_class WHERE oid = 'logs'::regclass`);
+      const [{ kind }] = await migrated.query(
+        `SELECT relkind AS kind FROM pg_class WHERE oid = 'logs'::regclass`,
+      );
       expect(kind).toBe('p');
-      await expect(migrated.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: ROWS + written }]);
+      await expect(migrated.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([
+        { n: ROWS + written },
+      ]);
       // Every stored event id is known to the dedup table. (Not those this test's plain INSERTs write after
       // the switch: they stand for an old worker, which does not claim ids; docs/store.md says to stop them.)
       await expect(

@@ -89,3 +89,26 @@ export async function expireEventIds(db: SqlQueryable, before: Date, limit: numb
   );
   return expired;
 }
+
+/** Event time of the oldest stored row; null when `logs` is empty. */
+export async function oldestLogTime(db: SqlQueryable): Promise<Date | null> {
+  const [{ oldest }]: { oldest: string | null }[] = await db.query(
+    `SELECT to_json(logpipe_oldest_log_time()) #>> '{}' AS oldest`,
+  );
+  return oldest === null ? null : new Date(oldest);
+}
+
+/**
+ * Takes the session-level lock that lets one maintenance run at a time per schema; false when another
+ * session holds it. Release it on the same connection (a QueryRunner, not the pool).
+ */
+export async function tryMaintenanceLock(connection: SqlQueryable): Promise<boolean> {
+  const [{ locked }]: { locked: boolean }[] = await connection.query(
+    `SELECT pg_try_advisory_lock(hashtext(current_schema() || '.logs:maintenance')) AS locked`,
+  );
+  return locked;
+}
+
+export async function releaseMaintenanceLock(connection: SqlQueryable): Promise<void> {
+  await connection.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || '.logs:maintenance'))`);
+}

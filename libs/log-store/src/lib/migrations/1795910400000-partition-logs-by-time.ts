@@ -57,7 +57,6 @@ export class PartitionLogsByTime1795910400000 implements MigrationInterface {
   }
 
   private async partition(queryRunner: QueryRunner, schema: string, trgm: string): Promise<void> {
-
     await queryRunner.query(`
       CREATE TABLE IF NOT EXISTS "log_event_ids" (
         "tenant" character varying(64) NOT NULL,
@@ -324,6 +323,10 @@ export class PartitionLogsByTime1795910400000 implements MigrationInterface {
         )
         SELECT count(*)::integer FROM gone
       $fn$`);
+    // For the worker's metrics (age of the oldest data) without SELECT on `logs`: one row per partition's ts index.
+    await queryRunner.query(`
+      CREATE FUNCTION logpipe_oldest_log_time()
+      RETURNS timestamptz LANGUAGE sql STABLE SECURITY DEFINER AS $fn$ SELECT min(ts) FROM logs $fn$`);
     for (const fn of FUNCTION_SIGNATURES) {
       // A definer's function must not resolve names through the caller's search_path.
       await queryRunner.query(`ALTER FUNCTION ${fn} SET search_path = "${schema}", pg_temp`);
@@ -368,4 +371,5 @@ const FUNCTION_SIGNATURES = [
   'logpipe_drop_log_partitions(timestamptz)',
   'logpipe_delete_log_rows(text[], boolean, timestamptz, integer)',
   'logpipe_expire_event_ids(timestamptz, integer)',
+  'logpipe_oldest_log_time()',
 ];
