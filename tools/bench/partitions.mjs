@@ -10,6 +10,7 @@
 // partitioning, which is its down migration), in two schemas of their own, dropped at the end.
 //
 //   node tools/bench/partitions.mjs [--rows 1000000] [--drain 200000] [--batch 1000] [--in-flight 3]
+//                                   [--id-every 10] [--only drain]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,12 +31,16 @@ const { values: args } = parseArgs({
     drain: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '1000' },
     'in-flight': { type: 'string', default: '3' },
+    // Every n-th drained entry carries a client event id (0: none); `--only drain` skips the retention part.
+    'id-every': { type: 'string', default: '10' },
+    only: { type: 'string' },
   },
 });
 const ROWS = Number(args.rows);
 const DRAIN = Number(args.drain);
 const BATCH = Number(args.batch);
 const IN_FLIGHT = Number(args['in-flight']);
+const ID_EVERY = Number(args['id-every']);
 const DAY = '2026-11-20';
 const NEXT_DAY = '2026-11-21';
 const suffix = randomBytes(3).toString('hex');
@@ -158,7 +163,7 @@ function batches(tag) {
     service: e.service,
     message: e.message,
     attributes: JSON.stringify(e.attributes),
-    eventId: i % 10 === 0 ? `${tag}-${i}` : null,
+    eventId: ID_EVERY > 0 && i % ID_EVERY === 0 ? `${tag}-${i}` : null,
     streamId: `${now}-${i}`,
   }));
   const out = [];
@@ -237,21 +242,22 @@ async function main() {
       `schemas ${schemas.partitioned} (partitioned by day) and ${schemas.single} (one table) migrated`,
     );
 
-    const r = await retention();
-    console.log(`\nRemoving one day of ${ROWS} rows (${ROWS / 10} rows of the next day stay):`);
-    console.log(
-      `  DROP of its partition: ${r.drop.seconds.toFixed(3)} s, WAL ${mb(r.drop.walBytes)}, logs afterwards ${mb(r.sizeAfter.partitioned)} (before ${mb(r.sizeBefore.partitioned)})`,
-    );
-    console.log(
-      `  DELETE from one table: ${r.delete.seconds.toFixed(3)} s, WAL ${mb(r.delete.walBytes)}, logs afterwards ${mb(r.sizeAfter.single)} (before ${mb(r.sizeBefore.single)}); VACUUM then ${r.vacuumAfterDelete.seconds.toFixed(3)} s, WAL ${mb(r.vacuumAfterDelete.walBytes)}, size ${mb(r.sizeAfterVacuum)}`,
-    );
-    console.log(`  rows left: partitioned ${r.left.partitioned}, one table ${r.left.single}`);
+    if (args.only !== 'drain') {
+      const r = await retention();
+      console.log(`\nRemoving one day of ${ROWS} rows (${ROWS / 10} rows of the next day stay):`);
+      console.log(
+        `  DROP of its partition: ${r.drop.seconds.toFixed(3)} s, WAL ${mb(r.drop.walBytes)}, logs afterwards ${mb(r.sizeAfter.partitioned)} (before ${mb(r.sizeBefore.partitioned)})`,
+      );
+      console.log(
+        `  DELETE from one table: ${r.delete.seconds.toFixed(3)} s, WAL ${mb(r.delete.walBytes)}, logs afterwards ${mb(r.sizeAfter.single)} (before ${mb(r.sizeBefore.single)}); VACUUM then ${r.vacuumAfterDelete.seconds.toFixed(3)} s, WAL ${mb(r.vacuumAfterDelete.walBytes)}, size ${mb(r.sizeAfterVacuum)}`,
+      );
+      console.log(`  rows left: partitioned ${r.left.partitioned}, one table ${r.left.single}`);
+    }
 
     const single = await drain('single');
     const part = await drain('partitioned');
-    console.log(
-      `\nWrite path, ${DRAIN} rows (10% with event ids), batches of ${BATCH}, ${IN_FLIGHT} in flight:`,
-    );
+    const ids = ID_EVERY > 0 ? `1 in ${ID_EVERY} with an event id` : 'no event ids';
+    console.log(`\nWrite path, ${DRAIN} rows (${ids}), batches of ${BATCH}, ${IN_FLIGHT} in flight:`);
     console.log(`  one table:   ${single.seconds.toFixed(2)} s = ${Math.round(single.rowsPerS)} rows/s`);
     console.log(
       `  partitioned: ${part.seconds.toFixed(2)} s = ${Math.round(part.rowsPerS)} rows/s (COPY + event-id claim per batch, one transaction)`,
