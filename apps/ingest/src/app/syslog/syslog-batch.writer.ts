@@ -1,6 +1,8 @@
 import type { SyslogLogEntry } from '@logpipe/protocol-syslog';
 import { Injectable, Logger } from '@nestjs/common';
 import { LogIngestService } from '../logs/log-ingest.service';
+import { IngestOutcome } from '../metrics/ingest-outcome';
+import { IngestMetrics } from '../metrics/ingest.metrics';
 import { SyslogMetrics } from './syslog.metrics';
 import { ThrottledLog } from './throttled-log';
 
@@ -36,7 +38,17 @@ export class SyslogBatchWriter {
   constructor(
     private readonly ingest: LogIngestService,
     private readonly metrics: SyslogMetrics,
+    private readonly ingestMetrics: IngestMetrics,
   ) {}
+
+  /**
+   * Entries syslog gave up on (UDP drops, a wrong key, a shutdown out of time), in the shared entry
+   * counters with protocol="syslog", so the HTTP and syslog figures read the same way.
+   */
+  countRefused(entries: number, reason: 'unauthorized' | 'quota' | 'unavailable'): void {
+    this.ingestMetrics.entriesReceived.inc({ protocol: 'syslog' }, entries);
+    this.ingestMetrics.entriesRejected.inc({ protocol: 'syslog', reason }, entries);
+  }
 
   async write(
     tenant: string,
@@ -44,8 +56,16 @@ export class SyslogBatchWriter {
     transport: SyslogTransport,
   ): Promise<SyslogWriteResult> {
     try {
-      const result = await this.ingest.ingestEach(entries, tenant);
+      const outcome = new IngestOutcome();
+      const result = await this.ingest.ingestEach(entries, tenant, outcome);
+      // Counted once, when queued: a TCP batch the pipeline refused is retried, not received twice.
+      this.ingestMetrics.entriesReceived.inc({ protocol: 'syslog' }, outcome.received);
+      this.ingestMetrics.entriesQueued.inc({ protocol: 'syslog' }, outcome.queued);
       if (result.rejected.length > 0) {
+        this.ingestMetrics.entriesRejected.inc(
+          { protocol: 'syslog', reason: 'invalid' },
+          result.rejected.length,
+        );
         // The mapper only builds valid entries; a rejection here is a bug worth seeing, not noise.
         this.metrics.messagesDropped.inc({ reason: 'invalid', transport }, result.rejected.length);
         this.throttled.warn('invalid', {

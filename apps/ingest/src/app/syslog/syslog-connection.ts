@@ -10,7 +10,7 @@ import type { SyslogMetrics } from './syslog.metrics';
 export interface SyslogConnectionDeps {
   readonly settings: SyslogSettings;
   readonly intake: Pick<SyslogIntake, 'take' | 'refused'>;
-  readonly writer: Pick<SyslogBatchWriter, 'write'>;
+  readonly writer: Pick<SyslogBatchWriter, 'write' | 'countRefused'>;
   readonly metrics: Pick<SyslogMetrics, 'pauses' | 'connectionsClosed' | 'messagesDropped'>;
   /** Whether the backlog is under its high-water mark (BacklogMonitor): reading resumes only then. */
   readonly accepting: () => boolean;

@@ -1,6 +1,6 @@
 import { decodeSyslogFrame, type SyslogLogEntry } from '@logpipe/protocol-syslog';
 import { Logger } from '@nestjs/common';
-import type { SyslogTransport } from './syslog-batch.writer';
+import type { SyslogBatchWriter, SyslogTransport } from './syslog-batch.writer';
 import type { SyslogSettings } from './syslog-settings';
 import { SyslogTenants } from './syslog-tenants';
 import { SyslogMetrics } from './syslog.metrics';
@@ -22,6 +22,7 @@ export class SyslogIntake {
     private readonly settings: SyslogSettings,
     private readonly tenants: SyslogTenants,
     private readonly metrics: SyslogMetrics,
+    private readonly writer: Pick<SyslogBatchWriter, 'countRefused'>,
   ) {}
 
   take(
@@ -40,6 +41,7 @@ export class SyslogIntake {
     const decision = this.tenants.resolve(connectionTenant, decoded.apiKey);
     if ('drop' in decision) {
       this.metrics.messagesDropped.inc({ reason: decision.drop, transport });
+      this.writer.countRefused(1, 'unauthorized');
       this.throttled.warn(decision.drop, {
         message:
           decision.drop === 'wrong_key'

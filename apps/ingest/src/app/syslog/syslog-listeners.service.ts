@@ -8,7 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
-import type { IngestConfig } from '../ingest.config';
+import { IngestConfig } from '../ingest.config';
 import { SyslogBatchWriter, type SyslogTransport } from './syslog-batch.writer';
 import { SyslogConnection } from './syslog-connection';
 import { SyslogIntake } from './syslog-intake';
@@ -43,9 +43,9 @@ export class SyslogListeners implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.get('SYSLOG_ENABLED', { infer: true })) return;
-    const settings = readSyslogSettings(this.config as unknown as IngestConfig & ConfigService);
+    const settings = readSyslogSettings(this.configValues());
     this.settings = settings;
-    const intake = new SyslogIntake(settings, this.tenants, this.metrics);
+    const intake = new SyslogIntake(settings, this.tenants, this.metrics, this.writer);
     const bound: Record<string, number> = {};
     const plain = [
       { tenant: undefined as string | undefined, tcp: settings.tcpPort, udp: settings.udpPort },
@@ -93,6 +93,22 @@ export class SyslogListeners implements OnApplicationBootstrap, BeforeApplicatio
       .filter(([name]) => name.startsWith('udp'))
       .map(([, port]) => port);
     this.logger.log({ message: 'syslog listeners ready', host: settings.host, ports: bound });
+  }
+
+  /** The validated config as one object (ConfigService hands out one variable at a time). */
+  private configValues(): IngestConfig {
+    const names = Object.keys(new IngestConfig()) as (keyof IngestConfig)[];
+    const values: Record<string, unknown> = {};
+    for (const name of names.concat([
+      'SYSLOG_TLS_CERT',
+      'SYSLOG_TLS_KEY',
+      'SYSLOG_TLS_CA',
+      'SYSLOG_TLS_CLIENT_TENANTS',
+      'SYSLOG_TENANT_PORTS',
+    ] as (keyof IngestConfig)[])) {
+      values[name] = this.config.get(name, { infer: true });
+    }
+    return values as unknown as IngestConfig;
   }
 
   private listen(server: Server, port: number, host: string): Promise<number> {

@@ -27,7 +27,7 @@ export class SyslogUdpListener {
     private readonly connectionTenant: string | undefined,
     private readonly settings: SyslogSettings,
     private readonly intake: Pick<SyslogIntake, 'take' | 'refused'>,
-    private readonly writer: Pick<SyslogBatchWriter, 'write'>,
+    private readonly writer: Pick<SyslogBatchWriter, 'write' | 'countRefused'>,
     private readonly metrics: Pick<SyslogMetrics, 'messagesDropped'>,
   ) {}
 
@@ -70,8 +70,9 @@ export class SyslogUdpListener {
     }
   }
 
-  private drop(reason: string, count: number): void {
+  private drop(reason: 'udp_queue_full' | 'udp_unavailable' | 'udp_quota', count: number): void {
     this.metrics.messagesDropped.inc({ reason, transport: 'udp' }, count);
+    this.writer.countRefused(count, reason === 'udp_quota' ? 'quota' : 'unavailable');
     this.throttled.warn(reason, { message: 'syslog UDP messages dropped', dropped: count });
   }
 
