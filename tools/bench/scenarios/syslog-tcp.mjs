@@ -1,0 +1,55 @@
+// Syslog TCP: octet-counted RFC 5424 messages over a few long-lived TCP connections through nginx's
+// stream proxy to both ingest instances (docs/protocols/syslog.md), measured like the HTTP batch runs:
+// entries/s written by the sender, the steady rate Redis accepted, and the exactly-once check (rows ==
+// entries accepted == messages written, since TCP syslog loses nothing it wrote before closing).
+// Issue 15's target: at least 80% of /api/logs json-1000 entries/s in the same run.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { measuredLoad } from '../lib/measure.mjs';
+
+const SENDER = fileURLToPath(new URL('../lib/syslog-sender.mjs', import.meta.url));
+const CONNECTIONS = 8;
+
+function runSender({ address, connections, durationS, onSpawn }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SENDER, address, String(connections), String(durationS)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.once('spawn', () => onSpawn?.(child.pid));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`syslog sender exited ${code}: ${err}`));
+        return;
+      }
+      const result = JSON.parse(out.trim());
+      // The fields measuredLoad reports for wrk; a syslog message has no answer, hence no latency.
+      resolve({ ...result, p50Ms: Number.NaN, p99Ms: Number.NaN, non2xx: 0 });
+    });
+  });
+}
+
+export async function syslogTcpScenario(ctx) {
+  const { opts, stack } = ctx;
+  const address = stack.urls.SYSLOG_ADDR;
+  const runs = [];
+  for (let i = 0; i < opts.runs; i += 1) {
+    runs.push(
+      await measuredLoad(ctx, {
+        phase: `syslog tcp ${i + 1}/${opts.runs}`,
+        durationS: opts.batchSeconds,
+        entriesPerRequest: 1,
+        // Up to a socket buffer per connection may still be in flight when the sender stops counting.
+        connections: CONNECTIONS * 2000,
+        trackMemory: true,
+        load: (onSpawn) =>
+          runSender({ address, connections: CONNECTIONS, durationS: opts.batchSeconds, onSpawn }),
+      }),
+    );
+  }
+  return { connections: CONNECTIONS, durationS: opts.batchSeconds, address, runs };
+}
