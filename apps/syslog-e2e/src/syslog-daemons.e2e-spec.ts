@@ -213,6 +213,34 @@ log { source(s_in); destination(d_logpipe); };
     });
   });
 
+  it('syslog-ng, syslog() over TCP with the key set in structured data by a rewrite (the documented config): exactly N rows of the key tenant', async () => {
+    const marker = `sng-key-${suffix}`;
+    const input = await freePort();
+    const sng = daemon(
+      startSyslogNg(
+        join(workDir, 'sng-key'),
+        `@version: 3.38
+options { time-reopen(1); keep-hostname(yes); stats-freq(0); };
+source s_in { network(ip("127.0.0.1") port(${input}) transport("tcp")); };
+rewrite r_logpipe_key { set("${keys.globex}" value(".SDATA.logpipe@32473.key")); };
+destination d_logpipe { syslog("127.0.0.1" port(${ports.tcp}) transport("tcp")); };
+log { source(s_in); rewrite(r_logpipe_key); destination(d_logpipe); };
+`,
+      ),
+    );
+    await sng.waitListening(input);
+    await sendTcp(input, bsdLines(marker, N, 'shipping'));
+    const stored = await waitForRows(marker, N);
+    expect(stored).toHaveLength(N);
+    expect(stored[0]).toMatchObject({
+      service: 'shipping',
+      tenant: 'globex',
+      message: `order 0000 ${marker}`,
+      attributes: { syslog: { format: 'rfc5424', hostname: 'web-01', procid: '42' } },
+    });
+    expect(JSON.stringify(stored)).not.toContain(keys.globex);
+  });
+
   it('syslog-ng, syslog() over TLS with a client certificate: exactly N rows of the certificate tenant', async () => {
     const marker = `sng-tls-${suffix}`;
     const input = await freePort();
