@@ -100,8 +100,8 @@ describe('nginx configuration', () => {
   it('keeps every path the stack renders inside its own prefix, so it runs without root', () => {
     const prefix = join(workDir, 'paths');
     const conf = renderStackNginx(prefix, portBase);
-    const text = ['nginx.conf', 'logpipe.conf', 'logpipe-stream.conf']
-      .map((name) => readFileSync(join(prefix, 'conf', name), 'utf8'))
+    const text = [conf, ...['logpipe.conf', 'logpipe-stream.conf'].map((name) => join(prefix, 'conf', name))]
+      .map((file) => readFileSync(file, 'utf8'))
       .join('\n');
     // Every directive that names a file nginx writes or reads.
     const paths = [

@@ -53,7 +53,7 @@ export class SyslogListeners implements OnApplicationBootstrap, BeforeApplicatio
     for (const { tenant, tcp, udp } of plain) {
       const label = tenant === undefined ? '' : `:${tenant}`;
       if (tcp !== 0) {
-        const server = createServer((socket) => this.accept(socket, 'tcp', tenant, intake));
+        const server = createServer((socket) => this.accept(socket, 'tcp', tenant, intake, settings));
         bound[`tcp${label}`] = await this.listen(server, tcp, settings.host);
       }
       if (udp !== 0) {
@@ -76,7 +76,7 @@ export class SyslogListeners implements OnApplicationBootstrap, BeforeApplicatio
         (socket: TLSSocket) => {
           const commonName = ca === undefined ? undefined : socket.getPeerCertificate()?.subject?.CN;
           const tenant = typeof commonName === 'string' ? clientTenants.get(commonName) : undefined;
-          this.accept(socket, 'tls', tenant, intake);
+          this.accept(socket, 'tls', tenant, intake, settings);
         },
       );
       server.on('tlsClientError', (error, socket) => {
@@ -128,8 +128,8 @@ export class SyslogListeners implements OnApplicationBootstrap, BeforeApplicatio
     transport: SyslogTransport,
     tenant: string | undefined,
     intake: SyslogIntake,
+    settings: SyslogSettings,
   ): void {
-    const settings = this.settings!;
     const ip = socket.remoteAddress ?? '?';
     const open = this.perIp.get(ip) ?? 0;
     if (open >= settings.maxConnectionsPerIp) {
