@@ -2,7 +2,7 @@
 // nginx (with its stream module), Redis and PostgreSQL binaries (apt-get, root only); for the syslog
 // tests also rsyslog and an unpacked syslog-ng (./syslog-ng.mjs: it cannot be installed beside rsyslog).
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   findNginx,
@@ -13,7 +13,7 @@ import {
 } from './binaries.mjs';
 import { StackError } from './errors.mjs';
 import { isRoot } from './os-users.mjs';
-import { info } from './output.mjs';
+import { info, warn } from './output.mjs';
 import { ensureSyslogNg } from './syslog-ng.mjs';
 
 function run(command, args, options = {}) {
@@ -35,6 +35,13 @@ export function nodeModulesStale(repoRoot) {
 
 export function ensureNodeModules(repoRoot) {
   if (!nodeModulesStale(repoRoot)) return;
+  // A worktree whose node_modules links to another checkout's: `npm ci` here would empty the shared
+  // tree under every other checkout using it (it did once, from a bench run in a worktree).
+  const modules = join(repoRoot, 'node_modules');
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    warn(`node_modules is a link to ${realpathSync(modules)}; not running npm ci over a shared tree (install there)`);
+    return;
+  }
   info('installing npm dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot });
 }
