@@ -39,7 +39,9 @@ export function ensureNodeModules(repoRoot) {
   // tree under every other checkout using it (it did once, from a bench run in a worktree).
   const modules = join(repoRoot, 'node_modules');
   if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
-    warn(`node_modules is a link to ${realpathSync(modules)}; not running npm ci over a shared tree (install there)`);
+    warn(
+      `node_modules is a link to ${realpathSync(modules)}; not running npm ci over a shared tree (install there)`,
+    );
     return;
   }
   info('installing npm dependencies (npm ci)');
