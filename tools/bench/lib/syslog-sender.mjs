@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Load generator of the syslog TCP scenario, run as its own process (so its CPU is the load
-// generator's, as wrk's is): `node syslog-sender.mjs <host:port> <connections> <seconds>`. Each
+// generator's, as wrk's is): `node syslog-sender.mjs <host:port> <connections> <seconds> <max messages>`. Each
 // connection writes octet-counted RFC 5424 messages (RFC 6587) as fast as TCP lets it: a write that the
 // socket does not take at once waits for 'drain', so ingest's flow control (it stops reading while the
 // backlog is over its high-water mark) slows the sender exactly as it would slow rsyslog. Prints one
 // JSON line: messages written, seconds, messages/s.
 import { connect } from 'node:net';
 
-const [address, connectionsArg, secondsArg] = process.argv.slice(2);
+const [address, connectionsArg, secondsArg, maxArg] = process.argv.slice(2);
 const [host, port] = address.split(':');
 const connections = Number(connectionsArg);
 const durationMs = Number(secondsArg) * 1000;
+// Loopback and nginx buffer hundreds of thousands of messages ahead of ingest; a cap keeps the run short.
+const maxPerConnection = Math.ceil(Number(maxArg) / connections);
 
 // ~64 KiB of frames per write: small messages, as devices send them.
 function chunkOfFrames(connection) {
@@ -34,7 +36,7 @@ function runConnection(index, deadline) {
     const socket = connect(Number(port), host);
     socket.once('error', reject);
     const pump = () => {
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && sent < maxPerConnection) {
         sent += count;
         if (!socket.write(chunk)) {
           socket.once('drain', pump);

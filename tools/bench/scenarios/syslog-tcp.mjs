@@ -12,12 +12,18 @@ import { pollUntil } from '../lib/sleep.mjs';
 
 const SENDER = fileURLToPath(new URL('../lib/syslog-sender.mjs', import.meta.url));
 const CONNECTIONS = 8;
+/** Messages per run at most (the sender also stops after the batch run time). */
+const MAX_MESSAGES = 200000;
 
 function runSender({ address, connections, durationS, onSpawn }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SENDER, address, String(connections), String(durationS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SENDER, address, String(connections), String(durationS), String(MAX_MESSAGES)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
@@ -60,11 +66,16 @@ export async function syslogTcpScenario(ctx) {
         phase: `syslog tcp ${i + 1}/${opts.runs}`,
         durationS: opts.batchSeconds,
         entriesPerRequest: 1,
-        // Up to a socket buffer per connection may still be in flight when the sender stops counting.
-        connections: CONNECTIONS * 2000,
+        // Every message written is accepted before the run ends: none may be missing or extra.
+        connections: 0,
         trackMemory: true,
         load: (onSpawn) =>
-          runSender({ address, connections: CONNECTIONS, durationS: opts.batchSeconds, onSpawn }),
+          sendUntilAccepted(ctx, {
+            address,
+            connections: CONNECTIONS,
+            durationS: opts.batchSeconds,
+            onSpawn,
+          }),
       }),
     );
   }
