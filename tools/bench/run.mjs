@@ -20,6 +20,7 @@ import { summarize } from './lib/stats.mjs';
 import { ensureTools, svgToPng } from './lib/tools.mjs';
 import { runWrk, writeBodyFile } from './lib/wrk.mjs';
 import { batchScenario } from './scenarios/batch.mjs';
+import { protocolsScenario } from './scenarios/protocols.mjs';
 import { singleEntryScenario } from './scenarios/single-entry.mjs';
 import { sustainedScenario } from './scenarios/sustained.mjs';
 import { syslogTcpScenario } from './scenarios/syslog-tcp.mjs';
@@ -188,10 +189,11 @@ async function main() {
         results.ceilings.redisXadd = await redisXaddCeiling(ctx);
       }
     }
+    if (wanted('protocols')) results.protocols = await protocolsScenario(ctx);
     if (wanted('syslog')) {
       results.syslog = await syslogTcpScenario(ctx);
       const syslogRate = summarize(results.syslog.runs.map((run) => run.entriesPerS)).median;
-      const http = results.batch?.variants?.['json-1000'];
+      const http = results.protocols?.variants?.['api-json-1000'] ?? results.batch?.variants?.['json-1000'];
       const httpRate = http ? summarize(http.runs.map((run) => run.entriesPerS)).median : Number.NaN;
       results.syslog.comparison = {
         syslogEntriesPerS: syslogRate,
