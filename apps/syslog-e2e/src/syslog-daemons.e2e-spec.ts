@@ -9,6 +9,7 @@ import {
   TestSchema,
   waitFor,
 } from '@logpipe/e2e-support';
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,9 @@ describe('syslog from rsyslog and syslog-ng', () => {
     await worker?.stop();
     await ingest?.stop();
     await schema.drop();
+    const redis = new Redis(TEST_REDIS_URL);
+    await redis.del(streamKey, deadKey);
+    redis.disconnect();
     rmSync(workDir, { recursive: true, force: true });
   });
 
