@@ -23,6 +23,7 @@ import { batchScenario } from './scenarios/batch.mjs';
 import { protocolsScenario } from './scenarios/protocols.mjs';
 import { singleEntryScenario } from './scenarios/single-entry.mjs';
 import { sustainedScenario } from './scenarios/sustained.mjs';
+import { syslogTcpScenario } from './scenarios/syslog-tcp.mjs';
 import { workerDrainScenario } from './scenarios/worker-drain.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -193,6 +194,23 @@ async function main() {
       }
     }
     if (wanted('protocols')) results.protocols = await protocolsScenario(ctx);
+    if (wanted('syslog')) {
+      results.syslog = await syslogTcpScenario(ctx);
+      const syslogRate = summarize(results.syslog.runs.map((run) => run.entriesPerS)).median;
+      const http = results.protocols?.variants?.['api-json-1000'] ?? results.batch?.variants?.['json-1000'];
+      const httpRate = http ? summarize(http.runs.map((run) => run.entriesPerS)).median : Number.NaN;
+      results.syslog.comparison = {
+        syslogEntriesPerS: syslogRate,
+        httpJson1000EntriesPerS: httpRate,
+        ratio: syslogRate / httpRate,
+      };
+      say(
+        `syslog tcp: ${int(syslogRate)} entries/s` +
+          (Number.isFinite(httpRate)
+            ? ` = ${((100 * syslogRate) / httpRate).toFixed(0)}% of /api/logs json-1000 (${int(httpRate)}); target >= 80%`
+            : ''),
+      );
+    }
     if (wanted('4')) {
       const { ratePerS, note } = offeredRate(results, opts);
       results.sustained = { ...(await sustainedScenario(ctx, { ratePerS })), rateNote: note };

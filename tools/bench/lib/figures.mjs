@@ -12,6 +12,8 @@ export const TARGETS = {
   workerRssMiB: 200,
   // "Flat while a backlog grows": the rise within a run stays under this share of the RSS at its start.
   flatRise: 0.1,
+  // Issue 15: syslog over TCP through nginx, as a share of the HTTP batch rate (json-1000) in the same run.
+  syslogVsJson1000: 0.8,
 };
 
 export const CPU_GROUPS = [
@@ -117,6 +119,7 @@ function checkFailures(results) {
     visit(`5 protocols ${name}`, variant.runs);
   if (results.drain) visit('3 worker drain', results.drain.runs);
   if (results.sustained) visit('4 sustained', [results.sustained]);
+  if (results.syslog) visit('syslog tcp', results.syslog.runs);
   return failures;
 }
 
@@ -226,6 +229,23 @@ export function deriveFigures(results) {
         met: Number.isFinite(p.ofApi) ? p.ofApi >= TARGETS.protocolVsApi : null,
       });
     }
+  }
+
+  if (results.syslog) {
+    // Issue 15: syslog over TCP through nginx's stream proxy against /api/logs json-1000 in the same run.
+    // The protocols scenario's interleaved json-1000 when it ran, else scenario 2's.
+    const json1000 = (f.protocols?.[PROTOCOL_YARDSTICK] ?? f.batch?.['json-1000'])?.entriesPerS.median;
+    f.syslog = {
+      connections: results.syslog.connections,
+      entriesPerS: of(results.syslog.runs, 'entriesPerS'),
+      steadyEntriesPerS: of(results.syslog.runs, 'steadyEntriesPerS'),
+      ofJson1000: ratio(of(results.syslog.runs, 'entriesPerS').median, json1000),
+    };
+    f.targets.push({
+      name: `syslog TCP ≥ ${Math.round(TARGETS.syslogVsJson1000 * 100)}% of /api/logs json-1000 entries/s (issue 15)`,
+      value: f.syslog.ofJson1000,
+      met: Number.isFinite(f.syslog.ofJson1000) ? f.syslog.ofJson1000 >= TARGETS.syslogVsJson1000 : null,
+    });
   }
 
   if (results.drain) {

@@ -81,6 +81,21 @@ function summaryTable(results, f) {
       ]),
     );
   }
+  if (f.syslog) {
+    lines.push(
+      row([
+        '2',
+        `syslog over TCP (octet-counted RFC 5424) through nginx's stream proxy, ${f.syslog.connections} connections: entries/s`,
+        medianRange(f.syslog.entriesPerS),
+        f.batch?.['json-1000']
+          ? `\`POST /api/logs\` JSON, 1,000 entries/request: ${medianRange(f.batch['json-1000'].entriesPerS)}`
+          : DASH,
+        percent(f.syslog.ofJson1000),
+        DASH,
+        DASH,
+      ]),
+    );
+  }
   if (f.drain) {
     lines.push(
       row([
