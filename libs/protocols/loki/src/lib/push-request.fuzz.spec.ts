@@ -25,9 +25,7 @@ async function outcome(body: Uint8Array, contentType: string): Promise<number | 
 }
 
 const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/);
-const labelValue = fc
-  .string({ unit: 'binary', minLength: 1, maxLength: 12 })
-  );
+const labelValue = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 });
 const labelSet = fc.uniqueArray(fc.tuple(labelName, labelValue), {
   minLength: 1,
   maxLength: 6,
