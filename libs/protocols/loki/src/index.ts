@@ -6,7 +6,9 @@ export {
   DEFAULT_SERVICE,
   LEVEL_KEYS,
   SERVICE_NAME_LABELS,
+  describeEntryProblems,
   mapLokiPush,
+  type EntryProblem,
   type LokiLogEntry,
   type MappedLokiPush,
 } from './lib/loki-entry.mapper';

@@ -1,6 +1,13 @@
 import { LogLevel, validateLogEntry } from '@logpipe/log-schema';
 import { LabelPair } from './label-string';
-import { DEFAULT_LEVEL, DEFAULT_SERVICE, levelFromText, mapLokiPush, serviceOf } from './loki-entry.mapper';
+import {
+  DEFAULT_LEVEL,
+  DEFAULT_SERVICE,
+  describeEntryProblems,
+  levelFromText,
+  mapLokiPush,
+  serviceOf,
+} from './loki-entry.mapper';
 import { LokiPushEntry, LokiPushRequest } from './push-request';
 
 function stream(labels: LabelPair[], entries: LokiPushEntry[]) {
@@ -256,6 +263,18 @@ describe('mapLokiPush', () => {
       ],
     });
     expect(mapped.entries.map((e) => e.message)).toEqual(['a', 'b', 'c']);
-    expect([0, 1, 2].map((i) => mapped.streamNameOf(i))).toEqual(['{s="1"}', '{s="1"}', '{s="3"}']);
+    expect([0, 1, 2].map((i) => mapped.locate(i))).toEqual([
+      { stream: '{s="1"}', entry: 0 },
+      { stream: '{s="1"}', entry: 1 },
+      { stream: '{s="3"}', entry: 0 },
+    ]);
+    expect(
+      describeEntryProblems(mapped, [
+        { index: 1, message: 'message must not be empty' },
+        { index: 2, message: 'service must be at most 128 characters long (got 200)' },
+      ]),
+    ).toBe(
+      `stream '{s="1"}': entry 1: message must not be empty\nstream '{s="3"}': entry 0: service must be at most 128 characters long (got 200)`,
+    );
   });
 });

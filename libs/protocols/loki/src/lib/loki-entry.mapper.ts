@@ -14,6 +14,7 @@
 // |               | service and level were read from.                                                     |
 import { LogLevel, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
 import { LabelPair } from './label-string';
+import { joinProblems, streamRef } from './loki-push.error';
 import { LokiPushRequest, LokiPushStream } from './push-request';
 
 /**
@@ -82,8 +83,8 @@ export interface LokiLogEntry {
 
 export interface MappedLokiPush {
   readonly entries: LokiLogEntry[];
-  /** The stream (its labels, as Loki names it) an entry came from, for error messages. */
-  streamNameOf(entryIndex: number): string;
+  /** Where entry `entryIndex` came from, for error messages: its stream's name and its index there. */
+  locate(entryIndex: number): { stream: string; entry: number };
 }
 
 /** Maps a level spelling to a level; null for one that is not known. */
@@ -177,7 +178,7 @@ export function mapLokiPush(request: LokiPushRequest): MappedLokiPush {
   }
   return {
     entries,
-    streamNameOf(entryIndex: number): string {
+    locate(entryIndex: number): { stream: string; entry: number } {
       let low = 0;
       let high = ends.length - 1;
       while (low < high) {
@@ -185,7 +186,28 @@ export function mapLokiPush(request: LokiPushRequest): MappedLokiPush {
         if (ends[mid] > entryIndex) high = mid;
         else low = mid + 1;
       }
-      return request.streams[low]?.name ?? '{}';
+      const start = low === 0 ? 0 : ends[low - 1];
+      return { stream: request.streams[low]?.name ?? '{}', entry: entryIndex - start };
     },
   };
+}
+
+/** An entry's problem as ingest's validation reports it (see validateLogBatch in log-schema). */
+export interface EntryProblem {
+  readonly index: number;
+  readonly message: string;
+}
+
+/**
+ * Validation problems of mapped entries, Loki-style: each names the stream (by its labels) and the
+ * entry's index in it, e.g. `stream '{job="api"}': entry 7: message must not be empty`. (`attributes`
+ * in a message means the labels and structured metadata together.)
+ */
+export function describeEntryProblems(mapped: MappedLokiPush, problems: readonly EntryProblem[]): string {
+  return joinProblems(
+    problems.map((problem) => {
+      const { stream, entry } = mapped.locate(problem.index);
+      return `stream ${streamRef(stream)}: entry ${entry}: ${problem.message}`;
+    }),
+  );
 }
