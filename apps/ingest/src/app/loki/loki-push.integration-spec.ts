@@ -248,4 +248,18 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
     expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(response.body).toBe('the API key is not valid\n');
   });
+  it('counts entries, not requests, under protocol="loki" (the tests above, in order)', async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (series: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.split(' ')[1] ?? NaN,
+      );
+    // Queued: 3 (protobuf) + 1 (JSON) + 1 (snappy encoding). Received adds the 6 refused bodies (one
+    // entry each), the 3 entries of the push refused for one empty line, and the 401.
+    expect(value('logpipe_ingest_entries_queued_total{protocol="loki"}')).toBe(5);
+    expect(value('logpipe_ingest_entries_received_total{protocol="loki"}')).toBe(5 + 6 + 3 + 1);
+  });
 });
