@@ -61,7 +61,7 @@ function toLokiEntry(entry, index) {
 export function makeLokiProtobufBody(records) {
   const streams = new Map();
   makeEntries(records).forEach((entry, index) => {
-    const labels = `{service_name="${entry.service}", level="${entry.level}", env="bench", job="loadgen"}`;
+    const labels = `{service_name="${entry.service}", level="${entry.level}"}`;
     let stream = streams.get(labels);
     if (stream === undefined) {
       stream = { labels, entries: [] };

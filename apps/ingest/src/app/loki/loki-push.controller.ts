@@ -38,7 +38,7 @@ export class LokiPushController {
     @Tenant() tenant: string,
     @Outcome() outcome: IngestOutcome,
   ): Promise<void> {
-    const mapped = await this.decode(body, contentType);
+    const mapped = this.decode(body, contentType);
     // Loki answers an empty push with 204 too; there is nothing to queue.
     if (mapped.entries.length === 0) return;
     try {
@@ -48,9 +48,9 @@ export class LokiPushController {
     }
   }
 
-  private async decode(body: Buffer, contentType: string | undefined): Promise<MappedLokiPush> {
+  private decode(body: Buffer, contentType: string | undefined): MappedLokiPush {
     try {
-      const request = await decodeLokiPush(body ?? Buffer.alloc(0), contentType, {
+      const request = decodeLokiPush(body ?? Buffer.alloc(0), contentType, {
         maxBodyBytes: this.config.get('MAX_BODY_BYTES', { infer: true }),
       });
       return mapLokiPush(request);

@@ -14,13 +14,19 @@ describe('decodeLokiPush: the format by Content-Type, as Loki reads it', () => {
     ['Application/JSON; charset=utf-8', JSON_BODY],
     ['application/x-protobuf', PROTO_BODY],
     [undefined, PROTO_BODY],
-  ])('reads %s', async (contentType, body) => {
-    const request = await decodeLokiPush(body, contentType, OPTIONS);
+  ])('reads %s', (contentType, body) => {
+    const request = decodeLokiPush(body, contentType, OPTIONS);
     expect(request.streams[0].entries).toEqual([{ epochMs: 1, line: 'x', metadata: undefined }]);
   });
 
-  it('refuses another content type with a 415 naming the two formats', async () => {
-    const error = await decodeLokiPush(JSON_BODY, 'text/plain', OPTIONS).catch((e: unknown) => e);
+  it('refuses another content type with a 415 naming the two formats', () => {
+    const error = (() => {
+      try {
+        return decodeLokiPush(JSON_BODY, 'text/plain', OPTIONS);
+      } catch (caught) {
+        return caught;
+      }
+    })();
     expect(error).toBeInstanceOf(LokiPushError);
     expect(error).toMatchObject({
       status: 415,

@@ -21,11 +21,11 @@ function mediaType(contentType: string | undefined): string {
  * (Loki's default). Loki reads any other type as protobuf too; Logpipe refuses it with a 415 naming
  * the two formats, which says more than a protobuf error about a body that never was one.
  */
-export async function decodeLokiPush(
+export function decodeLokiPush(
   body: Uint8Array,
   contentType: string | undefined,
   options: LokiDecodeOptions,
-): Promise<LokiPushRequest> {
+): LokiPushRequest {
   const type = mediaType(contentType);
   if (type === 'application/json') return decodeJsonPush(body);
   if (type === 'application/x-protobuf' || type === '') return decodeProtobufPush(body, options.maxBodyBytes);

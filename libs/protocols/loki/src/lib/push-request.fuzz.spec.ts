@@ -10,10 +10,10 @@ const LIMIT = 1024 * 1024;
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
-/** Decodes and maps; resolves to the entry count, or to the LokiPushError; anything else fails the test. */
-async function outcome(body: Uint8Array, contentType: string): Promise<number | LokiPushError> {
+/** Decodes and maps; returns the entry count, or to the LokiPushError; anything else fails the test. */
+function outcome(body: Uint8Array, contentType: string): number | LokiPushError {
   try {
-    return mapLokiPush(await decodeLokiPush(body, contentType, { maxBodyBytes: LIMIT })).entries.length;
+    return mapLokiPush(decodeLokiPush(body, contentType, { maxBodyBytes: LIMIT })).entries.length;
   } catch (error) {
     if (error instanceof LokiPushError) {
       expect([400, 413]).toContain(error.status);
@@ -47,40 +47,40 @@ const validStreams = fc.array(
 );
 
 describe('Loki push decoding under fuzzing', () => {
-  it('random bytes as protobuf: a clean 400/413, never a crash', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
-        await outcome(bytes, PROTOBUF);
+  it('random bytes as protobuf: a clean 400/413, never a crash', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        outcome(bytes, PROTOBUF);
       }),
       { numRuns: 500 },
     );
   });
 
-  it('random bytes behind a valid snappy block (bad protobuf): a clean answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
-        await outcome(compressSync(Buffer.from(bytes)), PROTOBUF);
+  it('random bytes behind a valid snappy block (bad protobuf): a clean answer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        outcome(compressSync(Buffer.from(bytes)), PROTOBUF);
       }),
       { numRuns: 500 },
     );
   });
 
-  it('a valid push cut anywhere, or with a byte flipped, in the snappy or in the protobuf: a clean answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(
+  it('a valid push cut anywhere, or with a byte flipped, in the snappy or in the protobuf: a clean answer', () => {
+    fc.assert(
+      fc.property(
         validStreams,
         fc.nat(),
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         fc.boolean(),
-        async (streams, cutAt, flipAt, flip, inSnappy) => {
+        (streams, cutAt, flipAt, flip, inSnappy) => {
           const proto = encodePushProto(streams);
           const outer = inSnappy ? encodePushBody(streams) : Buffer.from(proto);
           const cut = outer.subarray(0, cutAt % (outer.length + 1));
           const flipped = Buffer.from(outer);
           if (flipped.length > 0) flipped[flipAt % flipped.length] ^= flip;
           for (const bytes of [cut, flipped]) {
-            await outcome(inSnappy ? bytes : compressSync(bytes), PROTOBUF);
+            outcome(inSnappy ? bytes : compressSync(bytes), PROTOBUF);
           }
         },
       ),
@@ -88,32 +88,32 @@ describe('Loki push decoding under fuzzing', () => {
     );
   });
 
-  it('a valid protobuf push decodes to exactly its entries', async () => {
-    await fc.assert(
-      fc.asyncProperty(validStreams, async (streams) => {
-        const count = await outcome(encodePushBody(streams), PROTOBUF);
+  it('a valid protobuf push decodes to exactly its entries', () => {
+    fc.assert(
+      fc.property(validStreams, (streams) => {
+        const count = outcome(encodePushBody(streams), PROTOBUF);
         expect(count).toBe(streams.reduce((n, s) => n + s.entries.length, 0));
       }),
       { numRuns: 200 },
     );
   });
 
-  it('random bytes and random JSON values as JSON: a clean 400, never a crash', async () => {
-    await fc.assert(
-      fc.asyncProperty(
+  it('random bytes and random JSON values as JSON: a clean 400, never a crash', () => {
+    fc.assert(
+      fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b)),
           fc.json().map((j) => Buffer.from(j)),
         ),
-        async (body) => {
-          await outcome(body, JSON_TYPE);
+        (body) => {
+          outcome(body, JSON_TYPE);
         },
       ),
       { numRuns: 500 },
     );
   });
 
-  it('JSON pushes with values of random types: refused or decoded, never a crash', async () => {
+  it('JSON pushes with values of random types: refused or decoded, never a crash', () => {
     const anything = fc.anything({ maxDepth: 2 });
     const push = fc.record({
       streams: fc.array(
@@ -136,9 +136,9 @@ describe('Loki push decoding under fuzzing', () => {
         { maxLength: 3 },
       ),
     });
-    await fc.assert(
-      fc.asyncProperty(push, async (value) => {
-        await outcome(Buffer.from(JSON.stringify(value) ?? 'null'), JSON_TYPE);
+    fc.assert(
+      fc.property(push, (value) => {
+        outcome(Buffer.from(JSON.stringify(value) ?? 'null'), JSON_TYPE);
       }),
       { numRuns: 500 },
     );
