@@ -96,6 +96,18 @@ describe('decodeProtobufPush', () => {
     expect(error.message).toMatch(/^couldn't parse push request: invalid protobuf PushRequest \(/);
   });
 
+  it('refuses a string that is not valid UTF-8 instead of storing replacement characters', () => {
+    const proto = Buffer.from(
+      encodePushProto([
+        { labels: '{a="b"}', entries: [{ timestamp: { seconds: 1, nanos: 0 }, line: 'oXo' }] },
+      ]),
+    );
+    proto[proto.indexOf('oXo') + 1] = 0xff;
+    const error = refusal(compressSync(proto));
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^couldn't parse push request: invalid protobuf PushRequest \(/);
+  });
+
   it('names the stream of a bad label string, as Loki words it', () => {
     const error = refusal(
       encodePushBody([
