@@ -33,6 +33,10 @@ const STACK_OVERRIDES = {
   RATE_LIMIT_RPS: '1000000',
   RATE_LIMIT_BURST: '100000',
   TENANT_QUOTA_PER_SECOND: '0',
+  // The payload is dated 2026-01-15 (the same bytes every run): no age limit, and no retention that would
+  // drop its partition in the middle of a run (docs/store.md).
+  ENTRY_MAX_AGE: '0',
+  RETENTION: '0',
 };
 // The apps' tuning variables (README "Configuration"): when set for a run, the table says so.
 const REPORTED_ENV =

@@ -1,4 +1,4 @@
-import { SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
 
@@ -34,6 +34,15 @@ export class IngestConfig {
   @IsInt() @Min(1) BACKLOG_HIGH_WATER: number = 500000;
   @IsInt() @Min(0) BACKLOG_LOW_WATER: number = 400000;
   @IsInt() @Min(10) BACKLOG_CHECK_INTERVAL_MS: number = 250;
+
+  /**
+   * Time limits on entries (docs/store.md), as durations ("30d", "1h"; 0 = no limit). An entry whose
+   * timestamp is older than ENTRY_MAX_AGE or further ahead than ENTRY_MAX_FUTURE (both relative to its
+   * receipt) gets a 400 that names the limit. Keep ENTRY_MAX_AGE at or below the worker's RETENTION:
+   * an older entry would be stored only to be dropped at the next maintenance run.
+   */
+  @EnvDuration() @IsInt() @Min(0) ENTRY_MAX_AGE: number = 30 * 86_400_000;
+  @EnvDuration() @IsInt() @Min(0) ENTRY_MAX_FUTURE: number = 3_600_000;
 
   /** Seconds a client is told to wait (Retry-After) after a 503. */
   @IsInt() @Min(1) @Max(3600) RETRY_AFTER_SECONDS: number = 1;
