@@ -17,6 +17,7 @@ const { logproto } = require('winston-loki/src/proto') as {
 /** Low enough to overload on purpose (the 503 test), far above what the other tests keep queued. */
 const HIGH_WATER = 300;
 const runId = () => randomBytes(6).toString('hex');
+const nowNs = () => `${Date.now()}000000`;
 const basic = (user: string, key: string) => `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}`;
 
 interface LokiRow extends StoredRow {
@@ -152,7 +153,8 @@ describe('Loki push with the real clients', () => {
     try {
       const winstonLevels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
       const stored = ['error', 'warn', 'info', 'info', 'debug', 'debug', 'trace'];
-      const base = Date.parse('2026-11-26T10:00:00.000Z');
+      // An hour back, inside ENTRY_MAX_AGE, with the records a second apart.
+      const base = Date.now() - 3_600_000;
       const N = 21;
       for (let i = 0; i < N; i++) {
         logger.log(winstonLevels[i % 7], `winston record ${i}`, {
@@ -232,7 +234,6 @@ describe('Loki push with the real clients', () => {
         headers: { 'content-type': 'application/json', authorization: basic('filler', stack.keys.globex) },
         body: JSON.stringify(value),
       });
-    const nowNs = () => `${Date.now()}000000`;
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const worker = stack.pid('worker');
     process.kill(worker, 'SIGSTOP');
@@ -302,7 +303,12 @@ describe('Loki push with the real clients', () => {
       Buffer.from(
         logproto.PushRequest.encode({
           streams: [
-            { labels, entries: [{ timestamp: { seconds: 1_764_151_200, nanos: 0 }, line: `bad ${run}` }] },
+            {
+              labels,
+              entries: [
+                { timestamp: { seconds: Math.floor(Date.now() / 1000), nanos: 0 }, line: `bad ${run}` },
+              ],
+            },
           ],
         }).finish(),
       );
@@ -348,28 +354,28 @@ describe('Loki push with the real clients', () => {
       ],
       [
         'huge label set (JSON)',
-        JSON.stringify({ streams: [{ stream: { ...hugeLabels, run }, values: [['1', `bad ${run}`]] }] }),
+        JSON.stringify({ streams: [{ stream: { ...hugeLabels, run }, values: [[nowNs(), `bad ${run}`]] }] }),
         'application/json',
         400,
         'has 2001 label names; limit 15',
       ],
       [
         'numeric timestamp',
-        JSON.stringify({ streams: [{ stream: { run }, values: [[1764151200000000000, `bad ${run}`]] }] }),
+        JSON.stringify({ streams: [{ stream: { run }, values: [[Date.now() * 1e6, `bad ${run}`]] }] }),
         'application/json',
         400,
         'timestamp must be a string',
       ],
       [
         'line that is an object',
-        JSON.stringify({ streams: [{ stream: { run }, values: [['1', { msg: `bad ${run}` }]] }] }),
+        JSON.stringify({ streams: [{ stream: { run }, values: [[nowNs(), { msg: `bad ${run}` }]] }] }),
         'application/json',
         400,
         'log line must be a string',
       ],
       [
         'label value that is a number',
-        JSON.stringify({ streams: [{ stream: { run, n: 5 }, values: [['1', `bad ${run}`]] }] }),
+        JSON.stringify({ streams: [{ stream: { run, n: 5 }, values: [[nowNs(), `bad ${run}`]] }] }),
         'application/json',
         400,
         'must have a string value',
@@ -378,8 +384,8 @@ describe('Loki push with the real clients', () => {
         'one good and one bad stream',
         JSON.stringify({
           streams: [
-            { stream: { run }, values: [['1', `bad ${run}`]] },
-            { stream: { run, x: 'y' }, values: [['1', '']] },
+            { stream: { run }, values: [[nowNs(), `bad ${run}`]] },
+            { stream: { run, x: 'y' }, values: [[nowNs(), '']] },
           ],
         }),
         'application/json',

@@ -7,6 +7,9 @@ import { compressSync } from 'snappy';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// Event times a minute old: within ENTRY_MAX_AGE and ENTRY_MAX_FUTURE whenever the tests run.
+const MINUTE_AGO = Date.now() - 60_000;
+const nanos = (epochMs: number, subMs = '000000') => `${epochMs}${subMs}`;
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 const BASIC = `Basic ${Buffer.from(`promtail:${KEY}`).toString('base64')}`;
 
@@ -63,7 +66,7 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
   }
 
   it('queues a protobuf + snappy push (winston-loki encoding) and answers 204 with no body', async () => {
-    const ts = Date.parse('2026-11-26T10:00:00.123Z');
+    const ts = MINUTE_AGO;
     const response = await push(
       protobufPush([
         { labels: '{level="warning",job="checkout"}', entries: [{ ts, line: 'disk almost full' }] },
@@ -125,7 +128,7 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
             stream: { service_name: 'api' },
             values: [
               [
-                '1764151200123456789',
+                nanos(MINUTE_AGO, '456789'),
                 'GET /orders',
                 { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', user: 'u1' },
               ],
@@ -138,7 +141,7 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
     expect(response.statusCode).toBe(204);
     expect(await queued()).toEqual([
       expect.objectContaining({
-        timestamp: 1_764_151_200_123,
+        timestamp: MINUTE_AGO,
         level: 'info',
         service: 'api',
         message: 'GET /orders',
@@ -152,10 +155,13 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
   });
 
   it('takes Content-Encoding: snappy on a protobuf push, as Loki does', async () => {
-    const response = await push(protobufPush([{ labels: '{job="x"}', entries: [{ ts: 5, line: 'l' }] }]), {
-      'content-type': 'application/x-protobuf',
-      'content-encoding': 'snappy',
-    });
+    const response = await push(
+      protobufPush([{ labels: '{job="x"}', entries: [{ ts: MINUTE_AGO, line: 'l' }] }]),
+      {
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+      },
+    );
     expect(response.statusCode).toBe(204);
     expect(await queued()).toHaveLength(1);
   });
@@ -222,12 +228,12 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
     const response = await push(
       JSON.stringify({
         streams: [
-          { stream: { job: 'good' }, values: [['1', 'fine']] },
+          { stream: { job: 'good' }, values: [[nanos(MINUTE_AGO), 'fine']] },
           {
             stream: { job: 'bad' },
             values: [
-              ['1', 'fine'],
-              ['2', ''],
+              [nanos(MINUTE_AGO), 'fine'],
+              [nanos(MINUTE_AGO), ''],
             ],
           },
         ],
@@ -236,6 +242,18 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
     );
     expect(response.statusCode).toBe(400);
     expect(response.body).toBe(`stream '{job="bad"}': entry 1: message must not be empty\n`);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('refuses an entry older than ENTRY_MAX_AGE, naming the stream and the limit (Loki: "timestamp too old")', async () => {
+    const response = await push(
+      JSON.stringify({ streams: [{ stream: { job: 'old' }, values: [['1000000', 'from 1970']] }] }),
+      { 'content-type': 'application/json' },
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatch(
+      /^stream '\{job="old"\}': entry 0: 1970-01-01T00:00:00\.001Z is older than the maximum age of 30d \(ENTRY_MAX_AGE\)/,
+    );
     expect(await queued()).toEqual([]);
   });
 
@@ -258,8 +276,8 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
           ?.split(' ')[1] ?? NaN,
       );
     // Queued: 3 (protobuf) + 1 (JSON) + 1 (snappy encoding). Received adds the 6 refused bodies (one
-    // entry each), the 3 entries of the push refused for one empty line, and the 401.
+    // entry each), the 3 entries of the push refused for one empty line, the too old one, and the 401.
     expect(value('logpipe_ingest_entries_queued_total{protocol="loki"}')).toBe(5);
-    expect(value('logpipe_ingest_entries_received_total{protocol="loki"}')).toBe(5 + 6 + 3 + 1);
+    expect(value('logpipe_ingest_entries_received_total{protocol="loki"}')).toBe(5 + 6 + 3 + 1 + 1);
   });
 });
