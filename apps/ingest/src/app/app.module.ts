@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
+import { ApiKeyFileWatcher } from './auth/api-key-file.watcher';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-key.registry';
 import { TenantQuota } from './auth/tenant-quota';
@@ -36,6 +37,7 @@ import { TailHub } from './tail/tail.hub';
         redisUrl: config.get('REDIS_URL', { infer: true }),
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
+        deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),
         commandTimeoutMs: config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true }),
         connectionName: 'logpipe-ingest',
       }),
@@ -45,7 +47,7 @@ import { TailHub } from './tail/tail.hub';
     LogQueryModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<IngestConfig, true>) => ({
-        url: config.get('DATABASE_URL', { infer: true }),
+        url: config.get('READ_DATABASE_URL', { infer: true }) ?? config.get('DATABASE_URL', { infer: true }),
         schema: config.get('DB_SCHEMA', { infer: true }),
         poolSize: config.get('QUERY_POOL_SIZE', { infer: true }),
         statementTimeoutMs: config.get('QUERY_TIMEOUT_MS', { infer: true }),
@@ -65,6 +67,7 @@ import { TailHub } from './tail/tail.hub';
     LogIngestService,
     BacklogMonitor,
     ApiKeyRegistry,
+    ApiKeyFileWatcher,
     TenantQuota,
     IngestMetrics,
     TailHub,

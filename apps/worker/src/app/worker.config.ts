@@ -22,6 +22,13 @@ export class WorkerConfig {
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
   @IsString() DEAD_LETTER_STREAM: string = 'logs:dead';
+  /**
+   * Bound of the dead-letter stream: at most this many entries (oldest dropped first) and none older than
+   * DEAD_LETTER_MAX_AGE_HOURS; 0 switches a bound off. What a bound drops is counted in
+   * logpipe_worker_dead_letters_dropped_total.
+   */
+  @IsInt() @Min(0) DEAD_LETTER_MAX_ENTRIES: number = 100000;
+  @IsInt() @Min(0) @Max(87600) DEAD_LETTER_MAX_AGE_HOURS: number = 24 * 14;
 
   /** Consumer name in the group. Unset: hostname-pid-random, unique per process. */
   @IsOptional()
