@@ -11,3 +11,10 @@ export { LogStoreHealth } from './lib/log-store.health';
 export { LogStoreModule, type LogStoreModuleAsyncOptions } from './lib/log-store.module';
 export { isTransientDatabaseError } from './lib/database-errors';
 export type { StoredLogEntry } from './lib/stored-log-entry';
+export {
+  databaseRolesFromEnv,
+  DEFAULT_DATABASE_ROLES,
+  grantLogStoreAccess,
+  type DatabaseRoles,
+  type GrantOutcome,
+} from './lib/database-roles';

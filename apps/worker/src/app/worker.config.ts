@@ -15,6 +15,29 @@ export class WorkerConfig {
   @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';
 
+  /**
+   * The owner role's connection, for migrate.js (docs/operations.md, "Database roles"); unset: DATABASE_URL.
+   * DATABASE_URL is then the worker's own role, which may only SELECT and INSERT.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'MIGRATION_DATABASE_URL must start with postgres:// or postgresql://',
+  })
+  MIGRATION_DATABASE_URL?: string;
+
+  /** Roles migrate.js grants access to `logs` (writer: SELECT, INSERT; reader: SELECT under RLS); empty: none. */
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, {
+    message: 'DB_WRITER_ROLE must be a plain lower-case SQL identifier or empty',
+  })
+  DB_WRITER_ROLE: string = 'logpipe_writer';
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, {
+    message: 'DB_READER_ROLE must be a plain lower-case SQL identifier or empty',
+  })
+  DB_READER_ROLE: string = 'logpipe_reader';
+
   @EnvBoolean()
   @IsBoolean()
   DB_MIGRATE: boolean = false;
