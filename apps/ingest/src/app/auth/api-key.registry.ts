@@ -79,7 +79,11 @@ export class ApiKeyRegistry implements OnApplicationBootstrap {
       return false;
     }
     const version = ApiKeyRegistry.versionOf(entries);
-    if (version === this.loadedVersion) return false;
+    if (version === this.loadedVersion) {
+      // Said only when asked (SIGHUP, systemctl reload), so the operator sees the request was handled.
+      if (trigger === 'SIGHUP') this.logger.log({ message: 'API keys file re-read: unchanged', trigger });
+      return false;
+    }
     this.keys = ApiKeyRegistry.digests(entries);
     this.loadedVersion = version;
     this.logger.log({ message: 'API keys reloaded', trigger, tenants: this.tenants, keys: this.keys.length });
