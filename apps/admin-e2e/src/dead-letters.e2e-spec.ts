@@ -43,7 +43,8 @@ describe('dead letters end to end: poison -> dead letter -> fix -> replay -> sto
   const withEventId = `poison-${suffix}`;
 
   const admin = async (path: string, init: RequestInit = {}, key: string | null = adminKey) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> =
+      init.body === undefined ? {} : { 'content-type': 'application/json' };
     if (key !== null) headers['authorization'] = `Bearer ${key}`;
     const response = await fetch(`${ingest.url}/api/admin/dead-letters${path}`, { ...init, headers });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
