@@ -20,6 +20,7 @@ import { summarize } from './lib/stats.mjs';
 import { ensureTools, svgToPng } from './lib/tools.mjs';
 import { runWrk, writeBodyFile } from './lib/wrk.mjs';
 import { batchScenario } from './scenarios/batch.mjs';
+import { protocolsScenario } from './scenarios/protocols.mjs';
 import { singleEntryScenario } from './scenarios/single-entry.mjs';
 import { sustainedScenario } from './scenarios/sustained.mjs';
 import { workerDrainScenario } from './scenarios/worker-drain.mjs';
@@ -187,6 +188,7 @@ async function main() {
         results.ceilings.redisXadd = await redisXaddCeiling(ctx);
       }
     }
+    if (wanted('protocols')) results.protocols = await protocolsScenario(ctx);
     if (wanted('4')) {
       const { ratePerS, note } = offeredRate(results, opts);
       results.sustained = { ...(await sustainedScenario(ctx, { ratePerS })), rateNote: note };
