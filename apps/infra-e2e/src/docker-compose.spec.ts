@@ -16,7 +16,12 @@ const LONG_RUNNING = ['ingest-1', 'ingest-2', 'worker', 'redis', 'postgres', 'ng
 const APPS = ['ingest-1', 'ingest-2', 'worker'];
 
 // What `docker compose config` would see with .env copied from .env.example and a password set.
-const variables: Record<string, string> = { ...loadEnvExample(), POSTGRES_PASSWORD: 'test-password' };
+const variables: Record<string, string> = {
+  ...loadEnvExample(),
+  POSTGRES_PASSWORD: 'test-password',
+  POSTGRES_WRITER_PASSWORD: 'writer-password',
+  POSTGRES_READER_PASSWORD: 'reader-password',
+};
 const env = (service: string): Record<string, string> =>
   Object.fromEntries(
     Object.entries(services[service].environment ?? {}).map(([k, v]) => [
@@ -83,7 +88,9 @@ describe('docker-compose.yml', () => {
     expect(services.redis.image).toMatch(/^redis:7/);
     expect(services.redis.volumes).toEqual(['redis-data:/data']);
     expect(services.postgres.image).toMatch(/^postgres:15/);
-    expect(services.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    expect(services.postgres.volumes?.filter((volume) => !volume.startsWith('./'))).toEqual([
+      'postgres-data:/var/lib/postgresql/data',
+    ]);
     expect(Object.keys(compose.volumes).sort()).toEqual(['postgres-data', 'redis-data']);
   });
 
@@ -141,16 +148,48 @@ describe('docker-compose.yml', () => {
     expect(() =>
       interpolate(String(services.postgres.environment?.POSTGRES_PASSWORD), withoutPassword),
     ).toThrow(/POSTGRES_PASSWORD/);
-    expect(() => interpolate(String(services.worker.environment?.DATABASE_URL), withoutPassword)).toThrow(
+    expect(() => interpolate(String(services.migrate.environment?.DATABASE_URL), withoutPassword)).toThrow(
       /POSTGRES_PASSWORD/,
     );
+    for (const [name, service] of [
+      ['POSTGRES_WRITER_PASSWORD', 'worker'],
+      ['POSTGRES_READER_PASSWORD', 'ingest-1'],
+    ]) {
+      expect(loadEnvExample()[name]).toBe('');
+      expect(() =>
+        interpolate(String(services[service].environment?.DATABASE_URL), { ...variables, [name]: '' }),
+      ).toThrow(new RegExp(name));
+    }
+  });
+
+  it('creates the worker and reader roles when the postgres volume is initialised, from the shared script', () => {
+    const binds = (services.postgres.volumes ?? []).map((volume) => volume.split(':'));
+    expect(binds).toContainEqual([
+      './deploy/postgres/init-roles.sh',
+      '/docker-entrypoint-initdb.d/10-logpipe-roles.sh',
+      'ro',
+    ]);
+    expect(binds).toContainEqual(['./deploy/postgres/create-roles.sql', '/logpipe/create-roles.sql', 'ro']);
+    for (const [source] of binds.filter(([source]) => source.startsWith('./'))) {
+      expect(existsSync(join(REPO_ROOT, source))).toBe(true);
+    }
+    const script = readFileSync(join(REPO_ROOT, 'deploy/postgres/init-roles.sh'), 'utf8');
+    expect(script).toContain('-f /logpipe/create-roles.sql');
+    expect(env('postgres')).toMatchObject({
+      LOGPIPE_WRITER_PASSWORD: 'writer-password',
+      LOGPIPE_READER_PASSWORD: 'reader-password',
+    });
   });
 
   it('wires the services to each other consistently', () => {
     const postgres = env('postgres');
-    const expectedUrl = `postgres://${postgres.POSTGRES_USER}:test-password@postgres:5432/${postgres.POSTGRES_DB}`;
-    expect(env('worker').DATABASE_URL).toBe(expectedUrl);
-    expect(env('migrate').DATABASE_URL).toBe(expectedUrl);
+    const database = `postgres:5432/${postgres.POSTGRES_DB}`;
+    // Each app as its own role: migrations as the owner, the worker as the writer, ingest as the reader.
+    expect(env('migrate').DATABASE_URL).toBe(
+      `postgres://${postgres.POSTGRES_USER}:test-password@${database}`,
+    );
+    expect(env('worker').DATABASE_URL).toBe(`postgres://logpipe_writer:writer-password@${database}`);
+    expect(env('ingest-1').DATABASE_URL).toBe(`postgres://logpipe_reader:reader-password@${database}`);
     expect(env('worker').REDIS_URL).toBe('redis://redis:6379');
     for (const [name, address] of [
       ['ingest-1', 'INGEST_1_ADDR'],

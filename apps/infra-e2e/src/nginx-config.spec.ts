@@ -180,6 +180,7 @@ describe('nginx configuration', () => {
       'location = /api/logs/tail {',
       'location / {',
       'location = /api {',
+      'location /api/admin {',
       'location @not_found {',
       'location @payload_too_large {',
       'location @too_many_requests {',

@@ -135,7 +135,15 @@ describe('nginx in front of two ingest instances', () => {
       '/health/ready',
     ]);
 
-    for (const path of ['/metrics', '/', '/api', '/health/other', '/admin']) {
+    for (const path of [
+      '/metrics',
+      '/',
+      '/api',
+      '/health/other',
+      '/admin',
+      '/api/admin',
+      '/api/admin/dead-letters',
+    ]) {
       const response = await fetch(`${base}${path}`);
       expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({
         path,

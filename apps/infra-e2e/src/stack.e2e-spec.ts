@@ -117,6 +117,71 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
     }
   });
 
+  it('runs each app as its own database role: migrations as the owner, the worker as the writer, the query API as the reader', async () => {
+    const sourced = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -a; . "$1"; printf "%s\\n" "$MIGRATION_DATABASE_URL" "$WORKER_DATABASE_URL" "$READ_DATABASE_URL"',
+        'bash',
+        join(stateDir, 'env'),
+      ],
+      { encoding: 'utf8', env: {} },
+    );
+    const [migrationUrl, workerUrl, readUrl] = sourced.stdout.trim().split('\n');
+    const database = `127.0.0.1:${portBase + 5}/logpipe`;
+    expect({ migrationUrl, workerUrl, readUrl }).toEqual({
+      migrationUrl: `postgres://logpipe_owner@${database}`,
+      workerUrl: `postgres://logpipe_writer@${database}`,
+      readUrl: `postgres://logpipe_reader@${database}`,
+    });
+    const sqlstateOf = async (url: string, sql: string): Promise<string | null> => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(sql);
+        return null;
+      } catch (error) {
+        return (error as { code?: string }).code ?? String(error);
+      } finally {
+        await client.end();
+      }
+    };
+    const admin = new Client({ connectionString: env.DATABASE_URL });
+    await admin.connect();
+    try {
+      const owner = await admin.query(
+        `SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'logs'`,
+      );
+      expect(owner.rows).toEqual([{ tableowner: 'logpipe_owner' }]);
+      // The apps' own connections, by the application_name each sets.
+      const sessions = await pollUntil('the apps connected to PostgreSQL', async () => {
+        // A readiness probe makes each ingest instance's read pool open its (lazy) connection.
+        await fetch(`${env.NGINX_URL}/health/ready`);
+        const result = await admin.query(
+          `SELECT DISTINCT application_name AS app, usename AS role FROM pg_stat_activity
+            WHERE application_name IN ('logpipe-worker', 'logpipe-ingest') ORDER BY 1`,
+        );
+        return result.rows.length === 2 ? result.rows : undefined;
+      });
+      expect(sessions).toEqual([
+        { app: 'logpipe-ingest', role: 'logpipe_reader' },
+        { app: 'logpipe-worker', role: 'logpipe_writer' },
+      ]);
+    } finally {
+      await admin.end();
+    }
+    const insert = `INSERT INTO logs (ts, received_at, level, service, message, stream_id, tenant)
+                    VALUES (now(), now(), 'info', 's', 'm', '1-1', 'default')`;
+    expect(await sqlstateOf(readUrl, insert)).toBe('42501');
+    expect(await sqlstateOf(readUrl, `DELETE FROM logs`)).toBe('42501');
+    expect(await sqlstateOf(workerUrl, 'DROP TABLE logs')).toBe('42501');
+    // Through the API, the reader still finds the entry stored above (tenant "default": no keys here).
+    const page = await fetch(`${env.NGINX_URL}/api/logs?service=infra-e2e`);
+    expect(page.status).toBe(200);
+    expect(((await page.json()) as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
+  });
+
   it('status reports every process running and healthy, and exits 0', () => {
     const { code, report } = status();
     expect(code).toBe(0);

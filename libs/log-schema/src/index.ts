@@ -39,3 +39,4 @@ export {
   encodeLogEntry,
 } from './lib/stream-codec';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
+export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

@@ -30,3 +30,10 @@ export {
   PARTITION_INTERVAL_PATTERN,
   partitionIntervalMs,
 } from './lib/partitioning';
+export {
+  databaseRolesFromEnv,
+  DEFAULT_DATABASE_ROLES,
+  grantLogStoreAccess,
+  type DatabaseRoles,
+  type GrantOutcome,
+} from './lib/database-roles';

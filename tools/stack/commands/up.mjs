@@ -89,7 +89,12 @@ export async function up(flags) {
     stack = describeStack({ config, layout, postgresPaths });
     writeEnvFile(
       layout.envFile,
-      envFileEntries({ config, redisUrl: stack.redisUrl, databaseUrl: stack.databaseUrl }),
+      envFileEntries({
+        config,
+        redisUrl: stack.redisUrl,
+        databaseUrl: stack.databaseUrl,
+        databaseUrls: stack.databaseUrls,
+      }),
     );
 
     const start = async (service) => {
@@ -120,7 +125,7 @@ export async function up(flags) {
     info(`running migrations (log: ${layout.logFile('migrate')})`);
     await runMigrations({
       repoRoot: config.repoRoot,
-      databaseUrl: stack.databaseUrl,
+      databaseUrl: stack.databaseUrls.migration,
       logFile: layout.logFile('migrate'),
       signal: abort.signal,
     });

@@ -72,7 +72,10 @@ export async function buildApps({ repoRoot, logFile, signal }) {
   }
 }
 
-/** Applies pending migrations (dist/apps/worker/migrate.js exits 0 when there is nothing left to do). */
+/**
+ * Applies pending migrations and grants the app roles their access (dist/apps/worker/migrate.js exits 0
+ * when there is nothing left to do), connected as the owner role.
+ */
 export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) {
   const script = bundlePath(repoRoot, 'worker', 'migrate.js');
   if (!existsSync(script)) throw new StackError(`${script} is missing; build the worker first`);
@@ -80,7 +83,7 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
     command: process.execPath,
     args: [script],
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: databaseUrl },
     logFile,
     timeoutMs: 2 * 60 * 1000,
     signal,
@@ -112,7 +115,7 @@ const APP_STOP_SIGNALS = [
   ['SIGKILL', 5000],
 ];
 
-export function ingestService({ config, identityMarker, baseEnv, redisUrl, databaseUrl }, instance) {
+export function ingestService({ config, identityMarker, baseEnv, redisUrl, databaseUrls }, instance) {
   const name = `ingest-${instance}`;
   const port = config.ports[name];
   const script = bundlePath(config.repoRoot, 'ingest');
@@ -132,8 +135,9 @@ export function ingestService({ config, identityMarker, baseEnv, redisUrl, datab
           HOST: '127.0.0.1',
           PORT: String(port),
           REDIS_URL: redisUrl,
-          // Ingest reads PostgreSQL too: the query API, and readiness reports it.
-          DATABASE_URL: databaseUrl,
+          // Ingest reads PostgreSQL too (the query API, and readiness reports it), as the read-only role.
+          DATABASE_URL: databaseUrls.read,
+          READ_DATABASE_URL: databaseUrls.read,
           INSTANCE_ID: name,
           MAX_BODY_BYTES: config.limits.MAX_BODY_BYTES,
           // Syslog TCP+UDP behind nginx's stream front (config.ports.syslog); no TLS in the stack.
@@ -150,7 +154,7 @@ export function ingestService({ config, identityMarker, baseEnv, redisUrl, datab
   };
 }
 
-export function workerService({ config, identityMarker, baseEnv, redisUrl, databaseUrl }) {
+export function workerService({ config, identityMarker, baseEnv, redisUrl, databaseUrls }) {
   const port = config.ports.worker;
   const script = bundlePath(config.repoRoot, 'worker');
   return {
@@ -167,7 +171,8 @@ export function workerService({ config, identityMarker, baseEnv, redisUrl, datab
         {
           ...baseEnv('worker'),
           REDIS_URL: redisUrl,
-          DATABASE_URL: databaseUrl,
+          // The writer role: INSERT and SELECT on logs, no DDL.
+          DATABASE_URL: databaseUrls.worker,
           // The stack runs migrate.js itself before starting the worker.
           DB_MIGRATE: 'false',
           WORKER_NAME: 'worker-1',

@@ -10,7 +10,7 @@ export function shellQuote(value) {
   return SAFE_VALUE.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
-export function envFileEntries({ config, redisUrl, databaseUrl }) {
+export function envFileEntries({ config, redisUrl, databaseUrl, databaseUrls }) {
   const { ports } = config;
   return {
     NGINX_URL: `http://127.0.0.1:${ports.nginx}`,
@@ -20,7 +20,11 @@ export function envFileEntries({ config, redisUrl, databaseUrl }) {
     SYSLOG_ADDR: `127.0.0.1:${ports.syslog}`,
     WORKER_HEALTH_URL: `http://127.0.0.1:${ports.worker}`,
     REDIS_URL: redisUrl,
+    // The superuser's (tools, tests, psql); the apps' own roles follow.
     DATABASE_URL: databaseUrl,
+    MIGRATION_DATABASE_URL: databaseUrls.migration,
+    WORKER_DATABASE_URL: databaseUrls.worker,
+    READ_DATABASE_URL: databaseUrls.read,
     LOGPIPE_STACK_DIR: config.stateDir,
   };
 }

@@ -32,8 +32,15 @@ const SUPERUSER = 'postgres';
 // sun_path holds 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH = 107;
 
-export function databaseUrlFor(port) {
-  return `postgres://${SUPERUSER}@127.0.0.1:${port}/${DATABASE_NAME}`;
+/**
+ * The roles the stack's apps connect as (docs/operations.md, "Database roles"): migrations as the owner,
+ * the worker as the writer, ingest's query API as the reader. They have no passwords: the cluster
+ * trusts local connections. DATABASE_URL in .stack/env stays the superuser's, for tools and tests.
+ */
+export const APP_ROLES = { owner: 'logpipe_owner', writer: 'logpipe_writer', reader: 'logpipe_reader' };
+
+export function databaseUrlFor(port, role = SUPERUSER) {
+  return `postgres://${role}@127.0.0.1:${port}/${DATABASE_NAME}`;
 }
 
 /**
@@ -160,7 +167,10 @@ export function postgresService({ config, layout, identityMarker, baseEnv, paths
     async stop(pid) {
       return stopPostgres({ pid, pgdata, owner });
     },
-    ensureDatabase: () => ensureDatabase(requireBinDir(pgdata), port),
+    ensureDatabase: async () => {
+      await ensureDatabase(requireBinDir(pgdata), port);
+      await ensureRoles(requireBinDir(pgdata), port, config.repoRoot);
+    },
   };
 }
 
@@ -197,6 +207,41 @@ async function ensureDatabase(binDir, port) {
   if (exists.output === '1') return;
   const created = await runPgTool(binDir, 'createdb', [...connection, DATABASE_NAME]);
   if (created.status !== 0) throw new StackError(`createdb ${DATABASE_NAME} failed`, created.output);
+}
+
+/**
+ * deploy/postgres/create-roles.sql (the same script compose and systemd use) with the stack's role names
+ * and no passwords. A database from before the roles existed has `logs` owned by the superuser: it is
+ * handed to the owner role, so its migrations can go on altering it.
+ */
+async function ensureRoles(binDir, port, repoRoot) {
+  const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, '-d', DATABASE_NAME];
+  const variables = Object.entries(APP_ROLES).flatMap(([name, role]) => [
+    '-v',
+    `${name}_role=${role}`,
+    '-v',
+    `${name}_password=`,
+  ]);
+  const created = await runPgTool(binDir, 'psql', [
+    ...connection,
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...variables,
+    '-f',
+    join(repoRoot, 'deploy', 'postgres', 'create-roles.sql'),
+  ]);
+  if (created.status !== 0) throw new StackError('creating the database roles failed', created.output);
+  const adopted = await runPgTool(binDir, 'psql', [
+    ...connection,
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-c',
+    `ALTER TABLE IF EXISTS public.logs OWNER TO ${APP_ROLES.owner}`,
+    '-c',
+    `ALTER TABLE IF EXISTS public.logpipe_migrations OWNER TO ${APP_ROLES.owner}`,
+  ]);
+  if (adopted.status !== 0)
+    throw new StackError('handing the tables to the owner role failed', adopted.output);
 }
 
 /** An external PostgreSQL (DATABASE_URL set): probed, never started, stopped or created. */

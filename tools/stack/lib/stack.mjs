@@ -3,7 +3,7 @@
 import { ingestService, workerService } from './apps.mjs';
 import { portsFor } from './config.mjs';
 import { nginxService } from './nginx.mjs';
-import { databaseUrlFor, externalPostgres, postgresService } from './postgres.mjs';
+import { APP_ROLES, databaseUrlFor, externalPostgres, postgresService } from './postgres.mjs';
 import { MARKER_VARIABLE, markerFor } from './processes.mjs';
 import { externalRedis, redisService, redisUrlFor } from './redis.mjs';
 
@@ -16,7 +16,14 @@ export function describeStack({ config, layout, postgresPaths }) {
   const baseEnv = (name) => ({ ...process.env, [MARKER_VARIABLE]: identityMarker(name) });
   const redisUrl = config.external.redisUrl ?? redisUrlFor(config.ports.redis);
   const databaseUrl = config.external.databaseUrl ?? databaseUrlFor(config.ports.postgres);
-  const context = { config, layout, identityMarker, baseEnv, redisUrl, databaseUrl };
+  // An external DATABASE_URL is used for everything: its roles are the operator's business.
+  const roleUrl = (role) => config.external.databaseUrl ?? databaseUrlFor(config.ports.postgres, role);
+  const databaseUrls = {
+    migration: roleUrl(APP_ROLES.owner),
+    worker: roleUrl(APP_ROLES.writer),
+    read: roleUrl(APP_ROLES.reader),
+  };
+  const context = { config, layout, identityMarker, baseEnv, redisUrl, databaseUrl, databaseUrls };
   const services = [
     config.external.redisUrl ? externalRedis(redisUrl) : redisService(context),
     config.external.databaseUrl
@@ -28,7 +35,14 @@ export function describeStack({ config, layout, postgresPaths }) {
     nginxService(context),
   ];
   const byName = Object.fromEntries(services.map((service) => [service.name, service]));
-  return { services, byName, redisUrl, databaseUrl, ordered: (order) => order.map((name) => byName[name]) };
+  return {
+    services,
+    byName,
+    redisUrl,
+    databaseUrl,
+    databaseUrls,
+    ordered: (order) => order.map((name) => byName[name]),
+  };
 }
 
 /** What stack.json records: enough to rebuild the same description without flags. */

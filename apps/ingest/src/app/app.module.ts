@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
+import { ApiKeyFileWatcher } from './auth/api-key-file.watcher';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ElasticsearchModule } from './elasticsearch/elasticsearch.module';
 import { HealthController } from './health/health.controller';
@@ -32,6 +33,7 @@ import { TailHub } from './tail/tail.hub';
         redisUrl: config.get('REDIS_URL', { infer: true }),
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
+        deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),
         commandTimeoutMs: config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true }),
         connectionName: 'logpipe-ingest',
       }),
@@ -41,7 +43,7 @@ import { TailHub } from './tail/tail.hub';
     LogQueryModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<IngestConfig, true>) => ({
-        url: config.get('DATABASE_URL', { infer: true }),
+        url: config.get('READ_DATABASE_URL', { infer: true }) ?? config.get('DATABASE_URL', { infer: true }),
         schema: config.get('DB_SCHEMA', { infer: true }),
         poolSize: config.get('QUERY_POOL_SIZE', { infer: true }),
         statementTimeoutMs: config.get('QUERY_TIMEOUT_MS', { infer: true }),
@@ -59,6 +61,8 @@ import { TailHub } from './tail/tail.hub';
   ],
   controllers: [LogsController, LogsQueryController, TailController, HealthController, MetricsController],
   providers: [
+    // Re-reads API_KEYS_FILE into IngestCoreModule's ApiKeyRegistry on change and on SIGHUP.
+    ApiKeyFileWatcher,
     TailHub,
     // Every route needs an API key unless marked @Public() (health, metrics).
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -12,6 +12,8 @@ export class IngestConfig {
   REDIS_URL: string = 'redis://127.0.0.1:6379';
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
+  /** The worker's dead-letter stream, which the admin routes read (the worker's DEAD_LETTER_STREAM). */
+  @IsString() DEAD_LETTER_STREAM: string = 'logs:dead';
 
   /** A write Redis has not answered within this time fails with 503 instead of holding the client. */
   @IsInt() @Min(50) @Max(30000) REDIS_COMMAND_TIMEOUT_MS: number = 1000;
@@ -58,6 +60,16 @@ export class IngestConfig {
   @IsOptional() @IsString() API_KEYS?: string;
   /** A file of `tenant:key` lines (# comments), read at start; combined with API_KEYS. */
   @IsOptional() @IsString() API_KEYS_FILE?: string;
+  /**
+   * How often API_KEYS_FILE is checked for changes besides the file-system watch (which some file systems,
+   * e.g. network mounts and some container volumes, do not deliver). A change is also picked up on SIGHUP.
+   */
+  @IsInt() @Min(100) @Max(60000) API_KEYS_POLL_MS: number = 500;
+  /**
+   * Comma-separated keys (16+ characters) for the admin routes (/api/admin: dead letters). Unset: the
+   * admin routes answer 403. Separate from the tenants' keys; never logged.
+   */
+  @IsOptional() @IsString() ADMIN_API_KEYS?: string;
   /** Entries per second one tenant may submit to this instance (token bucket; 0 = no quota). */
   @IsInt() @Min(0) TENANT_QUOTA_PER_SECOND: number = 10000;
   /** Entries a tenant may submit at once above the rate; also the largest batch a tenant can ever send. */
@@ -67,6 +79,16 @@ export class IngestConfig {
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
+  /**
+   * The read pool's connection, when it differs from DATABASE_URL: the read-only role (docs/operations.md,
+   * "Database roles"), which may only SELECT, and only the rows of the tenant each query sets.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'READ_DATABASE_URL must start with postgres:// or postgresql://',
+  })
+  READ_DATABASE_URL?: string;
   @IsString()
   @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';

@@ -25,6 +25,8 @@ import { WorkerConfig } from './worker.config';
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
         deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),
+        deadLetterMaxEntries: config.get('DEAD_LETTER_MAX_ENTRIES', { infer: true }),
+        deadLetterMaxAgeMs: config.get('DEAD_LETTER_MAX_AGE_HOURS', { infer: true }) * 3_600_000,
         consumerName: config.get('WORKER_NAME', { infer: true }),
         connectionName: 'logpipe-worker',
       }),

@@ -17,6 +17,29 @@ export class WorkerConfig {
   @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';
 
+  /**
+   * The owner role's connection, for migrate.js (docs/operations.md, "Database roles"); unset: DATABASE_URL.
+   * DATABASE_URL is then the worker's own role, which may only SELECT and INSERT.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'MIGRATION_DATABASE_URL must start with postgres:// or postgresql://',
+  })
+  MIGRATION_DATABASE_URL?: string;
+
+  /** Roles migrate.js grants access to `logs` (writer: SELECT, INSERT; reader: SELECT under RLS); empty: none. */
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, {
+    message: 'DB_WRITER_ROLE must be a plain lower-case SQL identifier or empty',
+  })
+  DB_WRITER_ROLE: string = 'logpipe_writer';
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, {
+    message: 'DB_READER_ROLE must be a plain lower-case SQL identifier or empty',
+  })
+  DB_READER_ROLE: string = 'logpipe_reader';
+
   @EnvBoolean()
   @IsBoolean()
   DB_MIGRATE: boolean = false;
@@ -24,6 +47,13 @@ export class WorkerConfig {
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
   @IsString() DEAD_LETTER_STREAM: string = 'logs:dead';
+  /**
+   * Bound of the dead-letter stream: at most this many entries (oldest dropped first) and none older than
+   * DEAD_LETTER_MAX_AGE_HOURS; 0 switches a bound off. What a bound drops is counted in
+   * logpipe_worker_dead_letters_dropped_total.
+   */
+  @IsInt() @Min(0) DEAD_LETTER_MAX_ENTRIES: number = 100000;
+  @IsInt() @Min(0) @Max(87600) DEAD_LETTER_MAX_AGE_HOURS: number = 24 * 14;
 
   /** Consumer name in the group. Unset: hostname-pid-random, unique per process. */
   @IsOptional()

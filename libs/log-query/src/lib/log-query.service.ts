@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { encodeCursor } from './log-cursor';
 import { viewOfRow, type LogEntryView, type LogRow } from './log-entry.view';
 import type { LogFilter, LogSearch } from './log-filter';
@@ -54,7 +54,7 @@ export class LogQueryService implements OnApplicationShutdown {
   }
 
   async search(tenant: string, search: LogSearch): Promise<LogPage> {
-    const rows = await this.run<LogRow>(buildSearchStatement(tenant, search));
+    const rows = await this.run<LogRow>(tenant, buildSearchStatement(tenant, search));
     const page = rows.slice(0, search.limit);
     const last = page[page.length - 1];
     return {
@@ -64,7 +64,7 @@ export class LogQueryService implements OnApplicationShutdown {
   }
 
   async count(tenant: string, filter: LogFilter): Promise<number> {
-    const [row] = await this.run<{ count: string }>(buildCountStatement(tenant, filter));
+    const [row] = await this.run<{ count: string }>(tenant, buildCountStatement(tenant, filter));
     return Number(row.count);
   }
 
@@ -91,11 +91,34 @@ export class LogQueryService implements OnApplicationShutdown {
     await this.pool.end();
   }
 
-  private async run<T>(statement: SqlStatement): Promise<T[]> {
+  /**
+   * Runs the statement in a read-only transaction that first sets `logpipe.tenant` (SET LOCAL: it ends with
+   * the transaction, so a pooled connection never carries one caller's tenant into another's query). With
+   * the query API connected as the reader role, row-level security then shows PostgreSQL only that
+   * tenant's rows, whatever the statement's own tenant filter says: the second wall. BEGIN and SET LOCAL
+   * travel as one simple-protocol message, so this costs two round trips more than a bare query.
+   */
+  private async run<T>(tenant: string, statement: SqlStatement): Promise<T[]> {
+    let client: PoolClient;
     try {
-      return (await this.pool.query(statement.text, statement.values)).rows as T[];
+      client = await this.pool.connect();
     } catch (error) {
       throw classifyQueryError(error, this.options.statementTimeoutMs);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query(`BEGIN READ ONLY; SET LOCAL logpipe.tenant = ${client.escapeLiteral(tenant)}`);
+      const rows = (await client.query(statement.text, statement.values)).rows as T[];
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      // A connection whose ROLLBACK fails too is broken: release() with the error drops it from the pool.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw classifyQueryError(error, this.options.statementTimeoutMs);
+    } finally {
+      client.release(broken);
     }
   }
 }

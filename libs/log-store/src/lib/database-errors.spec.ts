@@ -13,6 +13,7 @@ describe('isTransientDatabaseError', () => {
     ['40001', 'serialization failure'],
     ['40P01', 'deadlock'],
     ['ECONNREFUSED', 'refused socket'],
+    ['42501', 'insufficient privilege: the roles need fixing, not the entries'],
   ])('treats %s (%s) as transient', (code) => {
     expect(isTransientDatabaseError(pgError(code))).toBe(true);
   });
@@ -29,6 +30,16 @@ describe('isTransientDatabaseError', () => {
   it('looks through a TypeORM QueryFailedError to its driver error', () => {
     const wrapped = Object.assign(new Error('query failed'), { driverError: pgError('57P01') });
     expect(isTransientDatabaseError(wrapped)).toBe(true);
+  });
+
+  it('treats COPY refused under row-level security (a writer role without BYPASSRLS) as transient', () => {
+    const error = Object.assign(new Error('COPY FROM not supported with row-level security'), {
+      code: '0A000',
+    });
+    expect(isTransientDatabaseError(error)).toBe(true);
+    expect(isTransientDatabaseError(Object.assign(new Error('some other feature'), { code: '0A000' }))).toBe(
+      false,
+    );
   });
 
   it('recognises a dropped connection by its message', () => {

@@ -14,6 +14,14 @@ const TRANSIENT_NODE_CODES = new Set([
 ]);
 const TRANSIENT_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
+/**
+ * The database role may not write: a missing GRANT (42501), or a writer role without BYPASSRLS, whose COPY
+ * PostgreSQL refuses on a table with row-level security (0A000). The operator has to fix the roles
+ * (docs/operations.md, "Database roles"); until then the batch is kept, never dead-lettered as if its
+ * entries were bad.
+ */
+const PRIVILEGE_SQLSTATE = '42501';
+const COPY_UNDER_RLS = /COPY FROM not supported with row-level security/i;
 
 /**
  * True when an insert failed because the database was unreachable or busy: the batch should be
@@ -31,5 +39,6 @@ export function isTransientDatabaseError(error: unknown): boolean {
   if (driverError && driverError !== error) return isTransientDatabaseError(driverError);
   if (typeof code === 'string' && (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NODE_CODES.has(code)))
     return true;
-  return typeof message === 'string' && TRANSIENT_MESSAGES.test(message);
+  if (code === PRIVILEGE_SQLSTATE) return true;
+  return typeof message === 'string' && (TRANSIENT_MESSAGES.test(message) || COPY_UNDER_RLS.test(message));
 }

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { ResolvedStreamClientOptions } from './stream-client.options';
 
 /** What a connection is used for; decides how it behaves while Redis is away. */
-export type RedisConnectionRole = 'producer' | 'consumer' | 'consumer-blocking';
+export type RedisConnectionRole = 'producer' | 'consumer' | 'consumer-blocking' | 'admin';
 
 const MAX_RECONNECT_DELAY_MS = 2000;
 

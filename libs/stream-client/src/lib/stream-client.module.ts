@@ -11,6 +11,7 @@ import {
   type ResolvedStreamClientOptions,
   type StreamClientOptions,
 } from './stream-client.options';
+import { DeadLetters } from './dead-letters.service';
 import { StreamConsumer } from './stream-consumer.service';
 import { StreamProducer } from './stream-producer.service';
 
@@ -20,11 +21,11 @@ export interface StreamClientAsyncOptions {
   useFactory: FactoryProvider<StreamClientOptions>['useFactory'];
 }
 
-const services: Provider[] = [StreamProducer, StreamConsumer];
-const exported = [STREAM_CLIENT_OPTIONS, StreamProducer, StreamConsumer];
+const services: Provider[] = [StreamProducer, StreamConsumer, DeadLetters];
+const exported = [STREAM_CLIENT_OPTIONS, StreamProducer, StreamConsumer, DeadLetters];
 
 /**
- * Registers StreamProducer and StreamConsumer once for the whole application (global). Each opens its
+ * Registers StreamProducer, StreamConsumer and DeadLetters once for the whole application (global). Each opens its
  * connections lazily and closes them in onApplicationShutdown, after the app's own
  * onModuleDestroy/beforeApplicationShutdown hooks have finished the work in flight.
  */

@@ -17,6 +17,9 @@ describe('resolveStreamClientOptions', () => {
       groupName: DEFAULT_GROUP_NAME,
       deadLetterStreamKey: DEFAULT_DEAD_LETTER_STREAM_KEY,
       commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+      // The dead-letter stream is unbounded unless the application bounds it (the worker does).
+      deadLetterMaxEntries: 0,
+      deadLetterMaxAgeMs: 0,
     });
     expect([DEFAULT_STREAM_KEY, DEFAULT_GROUP_NAME, DEFAULT_DEAD_LETTER_STREAM_KEY]).toEqual([
       'logs:stream',
@@ -34,6 +37,8 @@ describe('resolveStreamClientOptions', () => {
       consumerName: 'c',
       commandTimeoutMs: 250,
       connectionName: 'logpipe-ingest',
+      deadLetterMaxEntries: 1000,
+      deadLetterMaxAgeMs: 3_600_000,
     });
 
     expect(resolved).toEqual({
@@ -44,6 +49,8 @@ describe('resolveStreamClientOptions', () => {
       consumerName: 'c',
       commandTimeoutMs: 250,
       connectionName: 'logpipe-ingest',
+      deadLetterMaxEntries: 1000,
+      deadLetterMaxAgeMs: 3_600_000,
     });
   });
 
@@ -57,6 +64,8 @@ describe('resolveStreamClientOptions', () => {
     [{ redisUrl: 'redis://x', commandTimeoutMs: 0 }, /commandTimeoutMs/],
     [{ redisUrl: 'redis://x', commandTimeoutMs: 1.5 }, /commandTimeoutMs/],
     [{ redisUrl: 'redis://x', connectionName: 'has space' }, /connectionName/],
+    [{ redisUrl: 'redis://x', deadLetterMaxEntries: -1 }, /deadLetterMaxEntries/],
+    [{ redisUrl: 'redis://x', deadLetterMaxAgeMs: 0.5 }, /deadLetterMaxAgeMs/],
   ])('rejects %j naming the bad option', (options, message) => {
     expect(() => resolveStreamClientOptions(options)).toThrow(message);
   });

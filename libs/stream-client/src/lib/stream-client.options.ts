@@ -27,6 +27,10 @@ export interface StreamClientOptions {
   commandTimeoutMs?: number;
   /** sent as CLIENT SETNAME (suffixed per connection role), e.g. 'logpipe-ingest' */
   connectionName?: string;
+  /** Dead letters kept at most (oldest dropped first); default 0 = no count bound. */
+  deadLetterMaxEntries?: number;
+  /** Dead letters older than this (by their dead-letter stream id) are dropped; default 0 = no age bound. */
+  deadLetterMaxAgeMs?: number;
 }
 
 export type ResolvedStreamClientOptions = Required<Omit<StreamClientOptions, 'connectionName'>> &
@@ -47,6 +51,8 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     consumerName: options.consumerName ?? defaultConsumerName(),
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     connectionName: options.connectionName,
+    deadLetterMaxEntries: options.deadLetterMaxEntries ?? 0,
+    deadLetterMaxAgeMs: options.deadLetterMaxAgeMs ?? 0,
   };
 
   if (typeof resolved.redisUrl !== 'string' || !/^rediss?:\/\/.+/.test(resolved.redisUrl)) {
@@ -66,6 +72,13 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     throw new Error(
       `StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`,
     );
+  }
+  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs'] as const) {
+    if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0) {
+      throw new Error(
+        `StreamClientOptions.${name} must be an integer >= 0 (0: no bound), got ${options[name]}`,
+      );
+    }
   }
   // CLIENT SETNAME rejects spaces and newlines; failing here beats a connection that never becomes ready.
   if (resolved.connectionName !== undefined && !/^[\x21-\x7e]+$/.test(resolved.connectionName)) {

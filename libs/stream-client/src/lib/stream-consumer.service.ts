@@ -40,6 +40,12 @@ export interface DeadLetterItem {
   reason: string;
 }
 
+/** What deadLetter() did: entries the dead-letter bound removed to make room, by bound. */
+export interface DeadLetterOutcome {
+  droppedByCount: number;
+  droppedByAge: number;
+}
+
 export interface ConsumerGroupStatus {
   pending: number;
   /** entries not yet delivered to the group; null when Redis cannot tell */
@@ -167,18 +173,22 @@ export class StreamConsumer implements OnApplicationShutdown {
   /**
    * Copies each entry to the dead-letter stream (with its source id, reason, time and this consumer) and
    * acknowledges it, in one MULTI/EXEC, so an entry is never acknowledged without its dead-letter copy
-   * and never copied without being acknowledged.
+   * and never copied without being acknowledged. The same transaction applies the dead-letter bound
+   * (deadLetterMaxEntries, deadLetterMaxAgeMs) with exact XTRIM MAXLEN / MINID rather than XADD's own
+   * MAXLEN/MINID arguments: XTRIM answers how many entries it removed, which the caller counts in a
+   * metric, and a dead-letter stream is small enough that exact trimming costs nothing measurable.
    */
-  async deadLetter(items: readonly DeadLetterItem[]): Promise<void> {
+  async deadLetter(items: readonly DeadLetterItem[]): Promise<DeadLetterOutcome> {
     if (items.length === 0) {
-      return;
+      return { droppedByCount: 0, droppedByAge: 0 };
     }
-    const failedAt = new Date().toISOString();
-    await this.run('deadLetter', async (redis) => {
+    const failedAt = new Date();
+    const { deadLetterStreamKey, deadLetterMaxEntries, deadLetterMaxAgeMs } = this.options;
+    return this.run('deadLetter', async (redis) => {
       const transaction = redis.multi();
       for (const item of items) {
         transaction.xadd(
-          this.options.deadLetterStreamKey,
+          deadLetterStreamKey,
           '*',
           'source-id',
           item.id,
@@ -187,12 +197,20 @@ export class StreamConsumer implements OnApplicationShutdown {
           'reason',
           item.reason,
           'failed-at',
-          failedAt,
+          failedAt.toISOString(),
           'consumer',
           this.consumerName,
         );
       }
       transaction.xack(this.options.streamKey, this.options.groupName, ...items.map((item) => item.id));
+      if (deadLetterMaxAgeMs > 0) {
+        // Stream ids start with the Redis server's clock in ms; this host's clock is close enough for a
+        // bound measured in hours or days.
+        transaction.xtrim(deadLetterStreamKey, 'MINID', `${failedAt.getTime() - deadLetterMaxAgeMs}-0`);
+      }
+      if (deadLetterMaxEntries > 0) {
+        transaction.xtrim(deadLetterStreamKey, 'MAXLEN', deadLetterMaxEntries);
+      }
       const results = await transaction.exec();
       if (results === null) {
         throw new Error('MULTI/EXEC was aborted');
@@ -201,6 +219,11 @@ export class StreamConsumer implements OnApplicationShutdown {
       if (failed) {
         throw failed[0];
       }
+      const trims = results.slice(items.length + 1).map(([, removed]) => Number(removed));
+      return {
+        droppedByAge: deadLetterMaxAgeMs > 0 ? (trims.shift() ?? 0) : 0,
+        droppedByCount: deadLetterMaxEntries > 0 ? (trims.shift() ?? 0) : 0,
+      };
     });
   }
 

@@ -59,4 +59,44 @@ describe('ApiKeyRegistry', () => {
       'API_KEYS / API_KEYS_FILE is set but lists no tenant:key pair',
     );
   });
+
+  describe('reload', () => {
+    let dir: string;
+    let file: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'logpipe-registry-'));
+      file = join(dir, 'keys');
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('swaps in the keys the file lists now: a new key works, a removed one does not', () => {
+      writeFileSync(file, `acme:${KEY_A}\n`);
+      const keys = registry({ API_KEYS_FILE: file });
+      writeFileSync(file, `globex:${KEY_B}\n`);
+      expect(keys.reload('test')).toBe(true);
+      expect(keys.tenantOf(KEY_B)).toBe('globex');
+      expect(keys.tenantOf(KEY_A)).toBeNull();
+      expect(keys.reload('test')).toBe(false);
+    });
+
+    it('keeps the current keys when the new file is unreadable, does not parse, or lists nothing', () => {
+      writeFileSync(file, `acme:${KEY_A}\n`);
+      const keys = registry({ API_KEYS_FILE: file });
+      for (const text of ['not a pair\n', '# nothing\n', `acme:short\n`]) {
+        writeFileSync(file, text);
+        expect(keys.reload('test')).toBe(false);
+        expect(keys.tenantOf(KEY_A)).toBe('acme');
+        expect(keys.isOpen).toBe(false);
+      }
+      rmSync(file);
+      expect(keys.reload('test')).toBe(false);
+      expect(keys.tenantOf(KEY_A)).toBe('acme');
+    });
+
+    it('has nothing to reload without a keys file', () => {
+      const keys = registry({ API_KEYS: `acme:${KEY_A}` });
+      expect(keys.reload('SIGHUP')).toBe(false);
+      expect(keys.tenantOf(KEY_A)).toBe('acme');
+    });
+  });
 });

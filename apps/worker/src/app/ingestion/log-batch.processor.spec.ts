@@ -42,6 +42,7 @@ class FakeConsumer {
   }
   async deadLetter(items: readonly { id: string; reason: string }[]) {
     this.effects.push(`dead ${items.map((i) => `${i.id}:${i.reason}`).join(' | ')}`);
+    return { droppedByCount: 0, droppedByAge: 0 };
   }
   async deliveryCounts() {
     return this.deliveries;

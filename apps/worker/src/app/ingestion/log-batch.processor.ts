@@ -109,7 +109,8 @@ export class LogBatchProcessor {
         count: dead.length,
         reasons: [...new Set(dead.map((d) => d.reason))].slice(0, 5),
       });
-      await this.retryRedis('dead-letter', giveUp, () => this.consumer.deadLetter(dead));
+      const outcome = await this.retryRedis('dead-letter', giveUp, () => this.consumer.deadLetter(dead));
+      this.metrics?.deadLettersDroppedBy(outcome);
     }
     const poisonedIds = new Set(written.poisoned.map((p) => p.entry.streamId));
     const writtenIds = entries.map((e) => e.streamId).filter((id) => !poisonedIds.has(id));

@@ -1,4 +1,4 @@
-import { StreamConsumer, StreamProducer } from '@logpipe/stream-client';
+import { DeadLetters, StreamConsumer, StreamProducer, type DeadLetterOutcome } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -45,6 +45,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly deadLettersDropped = new Counter({
+    name: 'logpipe_worker_dead_letters_dropped_total',
+    help: 'Dead letters removed by the dead-letter bound to make room (bound="count": DEAD_LETTER_MAX_ENTRIES, bound="age": DEAD_LETTER_MAX_AGE_HOURS)',
+    labelNames: ['bound'],
+    registers: [this.registry],
+  });
+
   private readonly retries = new Counter({
     name: 'logpipe_worker_retries_total',
     help: 'Retries of an operation that failed for lack of PostgreSQL or Redis',
@@ -52,7 +59,18 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  constructor(producer: StreamProducer, consumer: StreamConsumer) {
+  constructor(producer: StreamProducer, consumer: StreamConsumer, deadLetters: DeadLetters) {
+    new Gauge({
+      name: 'logpipe_dead_letters',
+      help: 'Entries in the dead-letter stream (see `logpipe dead list`)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await deadLetters.length().catch(() => Number.NaN));
+      },
+    });
+    // Both bounds appear from the start, so a rate() over them has a zero to start from.
+    this.deadLettersDropped.inc({ bound: 'count' }, 0);
+    this.deadLettersDropped.inc({ bound: 'age' }, 0);
     // Both gauges ask Redis at scrape time; a scrape while Redis is down leaves them out rather than fail.
     new Gauge({
       name: 'logpipe_stream_length',
@@ -104,6 +122,12 @@ export class WorkerMetrics {
     this.rowsInserted.inc(inserted);
     this.duplicates.inc(duplicates);
     this.deadLettered.inc(deadLettered);
+  }
+
+  /** Dead letters the bound removed while this batch's were added. */
+  deadLettersDroppedBy(outcome: DeadLetterOutcome): void {
+    this.deadLettersDropped.inc({ bound: 'count' }, outcome.droppedByCount);
+    this.deadLettersDropped.inc({ bound: 'age' }, outcome.droppedByAge);
   }
 
   /** Starts timing a batch write; call the result when it succeeded. */

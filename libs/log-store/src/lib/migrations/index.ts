@@ -2,6 +2,7 @@ import { CreateLogsTable1795651200000 } from './1795651200000-create-logs-table'
 import { AddTenantAndReadIndexes1795737600000 } from './1795737600000-add-tenant-and-read-indexes';
 import { MessageStatistics1795824000000 } from './1795824000000-message-statistics';
 import { PartitionLogsByTime1795910400000 } from './1795910400000-partition-logs-by-time';
+import { TenantRowSecurity1796083200000 } from './1796083200000-tenant-row-security';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
 export const LOG_STORE_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const LOG_STORE_MIGRATIONS = [
   AddTenantAndReadIndexes1795737600000,
   MessageStatistics1795824000000,
   PartitionLogsByTime1795910400000,
+  TenantRowSecurity1796083200000,
 ];

@@ -1,0 +1,246 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from './redis-connection.factory';
+import { closeConnection, runWhenReady } from './redis-connection.lifecycle';
+import {
+  STREAM_CLIENT_OPTIONS,
+  STREAM_PAYLOAD_FIELD,
+  type ResolvedStreamClientOptions,
+} from './stream-client.options';
+
+/** One entry of the dead-letter stream, as StreamConsumer.deadLetter wrote it. */
+export interface DeadLetter {
+  /** Its id in the dead-letter stream: what show/replay/purge take. */
+  id: string;
+  /** The id it had in the log stream. */
+  sourceId: string | null;
+  payload: string | null;
+  reason: string;
+  failedAt: string | null;
+  consumer: string | null;
+}
+
+export interface DeadLetterPage {
+  entries: DeadLetter[];
+  /** Pass as `after` for the next page; null on the last. */
+  next: string | null;
+}
+
+export interface DeadLetterSummary {
+  total: number;
+  /** Most frequent first. */
+  reasons: { reason: string; count: number }[];
+}
+
+/** Which dead letters an operation applies to. */
+export type DeadLetterSelector = { ids: readonly string[] } | { all: true } | { reason: string };
+
+/** What replay should queue for one dead letter, or why it must stay where it is. */
+export type ReplayPreparation = { payload: string } | { refused: string };
+
+export interface ReplayResult {
+  /** dead-letter id -> the new id in the log stream */
+  queued: { id: string; streamId: string }[];
+  /** left in the dead-letter stream: not found, refused by `prepare`, or replayed by someone else meanwhile */
+  skipped: { id: string; reason: string }[];
+}
+
+const PAGE = 500;
+
+/**
+ * Queues one dead letter again: XADD to the log stream and (unless kept) XDEL from the dead-letter stream
+ * in one script, so a replay is never half done, and two replays of the same entry racing each other
+ * queue it once (the second finds it gone and returns nil).
+ */
+const REPLAY_SCRIPT = `#!lua
+if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return false end
+local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[3])
+if ARGV[4] == '0' then redis.call('XDEL', KEYS[2], ARGV[2]) end
+return id`;
+
+type ScriptedRedis = Redis & {
+  logpipeReplay(
+    stream: string,
+    dead: string,
+    field: string,
+    deadId: string,
+    payload: string,
+    keep: '0' | '1',
+  ): Promise<string | null>;
+};
+
+function fieldsOf(entry: [string, string[]]): DeadLetter {
+  const [id, list] = entry;
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < list.length; i += 2) fields.set(list[i], list[i + 1]);
+  return {
+    id,
+    sourceId: fields.get('source-id') ?? null,
+    payload: fields.get(STREAM_PAYLOAD_FIELD) ?? null,
+    reason: fields.get('reason') ?? '(no reason recorded)',
+    failedAt: fields.get('failed-at') ?? null,
+    consumer: fields.get('consumer') ?? null,
+  };
+}
+
+/** A reason filter matches the whole reason or its beginning: `undecodable` matches `undecodable: not valid JSON`. */
+export function reasonMatches(reason: string, filter: string): boolean {
+  return reason === filter || reason.startsWith(filter);
+}
+
+/**
+ * The operator's view of the dead-letter stream (the CLI and ingest's admin routes): list, count by
+ * reason, show, replay into the log stream, purge. The stream is bounded (deadLetterMaxEntries /
+ * deadLetterMaxAgeMs), so reading all of it for counts or a selection is cheap enough for an admin command.
+ */
+@Injectable()
+export class DeadLetters implements OnApplicationShutdown {
+  private readonly redis: ScriptedRedis;
+
+  constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
+    this.redis = createRedisConnection('admin', options) as ScriptedRedis;
+    this.redis.defineCommand('logpipeReplay', { numberOfKeys: 2, lua: REPLAY_SCRIPT });
+  }
+
+  /** Oldest first, `count` at a time, starting after `after`; optionally only one reason. */
+  async list(options: { count: number; after?: string; reason?: string }): Promise<DeadLetterPage> {
+    const entries: DeadLetter[] = [];
+    let start = options.after === undefined ? '-' : `(${options.after}`;
+    for (;;) {
+      const page = await this.range(start, PAGE);
+      for (const letter of page) {
+        if (options.reason === undefined || reasonMatches(letter.reason, options.reason)) {
+          entries.push(letter);
+          if (entries.length === options.count) {
+            const more = (await this.range(`(${letter.id}`, 1)).length > 0;
+            return { entries, next: more ? letter.id : null };
+          }
+        }
+      }
+      if (page.length < PAGE) return { entries, next: null };
+      start = `(${page[page.length - 1].id}`;
+    }
+  }
+
+  /** null when there is none (or `id` is not a stream id at all). */
+  async get(id: string): Promise<DeadLetter | null> {
+    if (!/^\d+-\d+$/.test(id)) return null;
+    return (await this.range(id, 1, id))[0] ?? null;
+  }
+
+  async summary(): Promise<DeadLetterSummary> {
+    const counts = new Map<string, number>();
+    let total = 0;
+    for await (const letter of this.all()) {
+      total += 1;
+      counts.set(letter.reason, (counts.get(letter.reason) ?? 0) + 1);
+    }
+    const reasons = [...counts].map(([reason, count]) => ({ reason, count }));
+    reasons.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+    return { total, reasons };
+  }
+
+  /** The dead letters a selector names; ids that are not there come back in `missing`. */
+  async select(selector: DeadLetterSelector): Promise<{ letters: DeadLetter[]; missing: string[] }> {
+    if ('ids' in selector) {
+      const letters: DeadLetter[] = [];
+      const missing: string[] = [];
+      for (const id of selector.ids) {
+        const letter = await this.get(id);
+        if (letter === null) missing.push(id);
+        else letters.push(letter);
+      }
+      return { letters, missing };
+    }
+    const letters: DeadLetter[] = [];
+    for await (const letter of this.all()) {
+      if ('all' in selector || reasonMatches(letter.reason, selector.reason)) letters.push(letter);
+    }
+    return { letters, missing: [] };
+  }
+
+  /**
+   * Queues the selected dead letters on the log stream again, each as `prepare` rewrites it (the caller
+   * re-validates and fixes the event id there), and removes them from the dead-letter stream unless `keep`.
+   */
+  async replay(
+    selector: DeadLetterSelector,
+    prepare: (letter: DeadLetter) => ReplayPreparation,
+    options: { keep?: boolean } = {},
+  ): Promise<ReplayResult> {
+    const { letters, missing } = await this.select(selector);
+    const result: ReplayResult = {
+      queued: [],
+      skipped: missing.map((id) => ({ id, reason: 'no such dead letter' })),
+    };
+    for (const letter of letters) {
+      const prepared = prepare(letter);
+      if ('refused' in prepared) {
+        result.skipped.push({ id: letter.id, reason: prepared.refused });
+        continue;
+      }
+      const streamId = await this.run('replay', (redis) =>
+        redis.logpipeReplay(
+          this.options.streamKey,
+          this.options.deadLetterStreamKey,
+          STREAM_PAYLOAD_FIELD,
+          letter.id,
+          prepared.payload,
+          options.keep ? '1' : '0',
+        ),
+      );
+      if (streamId === null)
+        result.skipped.push({ id: letter.id, reason: 'gone meanwhile (replayed or purged)' });
+      else result.queued.push({ id: letter.id, streamId });
+    }
+    return result;
+  }
+
+  /** Deletes the selected dead letters; resolves how many were removed. */
+  async purge(selector: DeadLetterSelector): Promise<number> {
+    if ('all' in selector) {
+      const length = await this.length();
+      // DEL rather than XDEL of every id: one command, and an empty stream needs no key.
+      await this.run('purge', (redis) => redis.del(this.options.deadLetterStreamKey));
+      return length;
+    }
+    const { letters } = await this.select(selector);
+    let removed = 0;
+    for (let i = 0; i < letters.length; i += PAGE) {
+      const ids = letters.slice(i, i + PAGE).map((letter) => letter.id);
+      removed += await this.run('purge', (redis) => redis.xdel(this.options.deadLetterStreamKey, ...ids));
+    }
+    return removed;
+  }
+
+  length(): Promise<number> {
+    return this.run('length', (redis) => redis.xlen(this.options.deadLetterStreamKey));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeConnection(this.redis, this.options.commandTimeoutMs);
+  }
+
+  private async *all(): AsyncGenerator<DeadLetter> {
+    let start = '-';
+    for (;;) {
+      const page = await this.range(start, PAGE);
+      yield* page;
+      if (page.length < PAGE) return;
+      start = `(${page[page.length - 1].id}`;
+    }
+  }
+
+  private async range(start: string, count: number, end = '+'): Promise<DeadLetter[]> {
+    const reply = await this.run('range', (redis) =>
+      redis.xrange(this.options.deadLetterStreamKey, start, end, 'COUNT', count),
+    );
+    return reply.map(fieldsOf);
+  }
+
+  private run<T>(operation: string, command: (redis: ScriptedRedis) => Promise<T>): Promise<T> {
+    return runWhenReady(this.redis, this.options.commandTimeoutMs, `dead letters: ${operation}`, (redis) =>
+      command(redis as ScriptedRedis),
+    );
+  }
+}
