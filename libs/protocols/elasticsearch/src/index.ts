@@ -5,3 +5,14 @@ export { decodeBulkRequest, type BulkItem, type DecodedBulkRequest } from './lib
 export { encodeBulkResponse, type BulkResponse } from './lib/bulk-response';
 export { bulkContentTypeProblem } from './lib/content-type';
 export { encodeErrorBody, type ElasticsearchErrorBody } from './lib/error-body';
+export {
+  COMPATIBLE_VERSION,
+  PRODUCT_HEADER,
+  acknowledged,
+  clusterHealth,
+  clusterInfo,
+  indexInfo,
+  licenseInfo,
+  refreshed,
+  xpackInfo,
+} from './lib/cluster-answers';
