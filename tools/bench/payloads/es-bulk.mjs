@@ -20,11 +20,15 @@ export function toEcsDocument(entry) {
   };
 }
 
-/** The bulk body of `count` documents: a `create` action line (index in the URL) and the source line each. */
+/** The index every action names, so the body needs no index in the URL (POST /elasticsearch/_bulk). */
+export const BENCH_INDEX = 'bench-logs';
+
+/** The bulk body of `count` documents: a `create` action line and the source line each. */
 export function makeBulkBody(count) {
+  const action = JSON.stringify({ create: { _index: BENCH_INDEX } });
   const lines = [];
   for (const entry of makeEntries(count)) {
-    lines.push('{"create":{}}', JSON.stringify(toEcsDocument(entry)));
+    lines.push(action, JSON.stringify(toEcsDocument(entry)));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -39,7 +43,7 @@ function main(argv) {
   const body = makeBulkBody(docs);
   writeFileSync(outFile, body);
   process.stdout.write(
-    `${outFile}: ${docs} documents, ${Buffer.byteLength(body)} bytes; POST it to /elasticsearch/<index>/_bulk with Content-Type: application/x-ndjson\n`,
+    `${outFile}: ${docs} documents, ${Buffer.byteLength(body)} bytes; POST it to /elasticsearch/_bulk with Content-Type: application/x-ndjson\n`,
   );
 }
 

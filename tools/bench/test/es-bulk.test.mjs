@@ -13,7 +13,7 @@ test('the bulk body holds one create action and one ECS document per bench entry
   assert.equal(lines.length, 100);
   const entries = makeEntries(50);
   for (let i = 0; i < 50; i++) {
-    assert.deepEqual(JSON.parse(lines[2 * i]), { create: {} });
+    assert.deepEqual(JSON.parse(lines[2 * i]), { create: { _index: 'bench-logs' } });
     const document = JSON.parse(lines[2 * i + 1]);
     assert.equal(document['@timestamp'], entries[i].timestamp);
     assert.equal(document.log.level, entries[i].level);
