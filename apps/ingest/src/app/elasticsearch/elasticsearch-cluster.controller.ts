@@ -122,6 +122,19 @@ export class ElasticsearchClusterController {
     return refreshed();
   }
 
+  // The 8.x client's indices.refresh() sends GET.
+  @Get('_refresh')
+  @ProtocolRoute('elasticsearch')
+  getRefreshAll() {
+    return refreshed();
+  }
+
+  @Get(':index/_refresh')
+  @ProtocolRoute('elasticsearch')
+  getRefreshIndex() {
+    return refreshed();
+  }
+
   /** `GET|HEAD /{index}`: any index can be written to, and none has mappings or settings. */
   @Get(':index')
   @ProtocolRoute('elasticsearch')

@@ -286,6 +286,9 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
       shards_acknowledged: true,
       index: 'pino',
     });
+    expect((await request('GET', '/elasticsearch/pino/_refresh')).json()).toEqual({
+      _shards: { total: 0, successful: 0, failed: 0 },
+    });
     expect((await request('POST', '/elasticsearch/pino/_refresh')).json()).toEqual({
       _shards: { total: 0, successful: 0, failed: 0 },
     });

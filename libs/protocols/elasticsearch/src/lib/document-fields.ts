@@ -15,6 +15,20 @@ export interface FoundField {
   take(): void;
 }
 
+// Paths are a handful of field names (the mapping's and `_msg_field`'s): split once, not per document.
+const SEGMENTS = new Map<string, readonly string[]>();
+const MAX_CACHED_PATHS = 1000;
+
+function segmentsOf(path: string): readonly string[] {
+  let segments = SEGMENTS.get(path);
+  if (segments === undefined) {
+    segments = path.split('.');
+    // `_msg_field` comes from requests: bound the cache rather than trust its variety.
+    if (SEGMENTS.size < MAX_CACHED_PATHS) SEGMENTS.set(path, segments);
+  }
+  return segments;
+}
+
 /**
  * The field `path` of `document`: the key itself first (a flat "service.name" key), else the nested
  * path (service -> name). Undefined when absent. Only plain objects are walked, never arrays.
@@ -28,8 +42,8 @@ export function findField(document: JsonObject, path: string): FoundField | unde
       },
     };
   }
-  if (!path.includes('.')) return undefined;
-  const segments = path.split('.');
+  const segments = segmentsOf(path);
+  if (segments.length < 2) return undefined;
   const chain: JsonObject[] = [document];
   let current: JsonObject = document;
   for (let i = 0; i < segments.length - 1; i++) {
