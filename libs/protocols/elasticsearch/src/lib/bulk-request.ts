@@ -49,11 +49,11 @@ export interface BulkItem {
   /** The action's `_index`, else the index in the URL. */
   readonly index: string;
   /** The action's `_id` as sent (a number is read as its text, as Elasticsearch does). */
-  readonly id?: string;
+  readonly id: string | undefined;
   /** The entry to ingest, when the item could be mapped to one. */
-  readonly entry?: LogEntryInput;
+  readonly entry: LogEntryInput | undefined;
   /** Why the item is refused before ingest (status 400). */
-  readonly error?: ElasticsearchErrorCause;
+  readonly error: ElasticsearchErrorCause | undefined;
 }
 
 export interface BulkDecodeOptions {
@@ -111,7 +111,9 @@ function simpleText(value: unknown, name: string, line: number): string {
 function readActionLine(text: string, line: number): ActionLine {
   let parsed: unknown;
   try {
-    parsed = parseJson(text);
+    // Plain JSON.parse: only the known parameters are read from an action, nothing of it is kept or
+    // merged, so a `__proto__` key here is harmless (sources go through secure-json-parse).
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new BulkRequestError(
       'x_content_parse_exception',
@@ -176,6 +178,17 @@ function unsupportedAction(action: BulkAction): ElasticsearchErrorCause {
   };
 }
 
+// Every item has the same shape (one hidden class for all of them), whatever its outcome.
+function bulkItem(
+  action: BulkAction,
+  index: string,
+  id: string | undefined,
+  entry: LogEntryInput | undefined,
+  error: ElasticsearchErrorCause | undefined,
+): BulkItem {
+  return { action, index, id, entry, error };
+}
+
 function sourceItem(
   action: ActionLine,
   index: string,
@@ -183,39 +196,40 @@ function sourceItem(
   line: number,
   messageFields: readonly string[],
 ): BulkItem {
-  const base = { action: action.action, index, ...(action.id === undefined ? {} : { id: action.id }) };
-  if (!STORED_ACTIONS.has(action.action)) return { ...base, error: unsupportedAction(action.action) };
+  const { id } = action;
+  if (!STORED_ACTIONS.has(action.action)) {
+    return bulkItem(action.action, index, id, undefined, unsupportedAction(action.action));
+  }
   let eventId: string | undefined;
   let originalId: string | undefined;
-  if (action.id !== undefined) {
-    const mapped = eventIdFromElasticsearchId(action.id);
-    if (!mapped.ok) return { ...base, error: { type: 'illegal_argument_exception', reason: mapped.reason } };
+  if (id !== undefined) {
+    const mapped = eventIdFromElasticsearchId(id);
+    if (!mapped.ok) {
+      return bulkItem(action.action, index, id, undefined, {
+        type: 'illegal_argument_exception',
+        reason: mapped.reason,
+      });
+    }
     eventId = mapped.eventId;
-    if (mapped.hashed) originalId = action.id;
+    if (mapped.hashed) originalId = id;
   }
   let document: unknown;
   try {
     document = parseJson(sourceText);
   } catch (error) {
-    return {
-      ...base,
-      error: {
-        type: 'document_parsing_exception',
-        reason: `[${line}] failed to parse: ${(error as Error).message}`,
-      },
-    };
+    return bulkItem(action.action, index, id, undefined, {
+      type: 'document_parsing_exception',
+      reason: `[${line}] failed to parse: ${(error as Error).message}`,
+    });
   }
   if (!isJsonObject(document)) {
-    return {
-      ...base,
-      error: {
-        type: 'document_parsing_exception',
-        reason: `[${line}] failed to parse: the source must be a JSON object, found [${jsonKind(document)}]`,
-      },
-    };
+    return bulkItem(action.action, index, id, undefined, {
+      type: 'document_parsing_exception',
+      reason: `[${line}] failed to parse: the source must be a JSON object, found [${jsonKind(document)}]`,
+    });
   }
   const entry = documentToEntry(document, { index, eventId, originalId, messageFields, sourceText });
-  return { ...base, entry };
+  return bulkItem(action.action, index, id, entry, undefined);
 }
 
 function firstNonUtf8Line(body: Buffer): number {
@@ -266,17 +280,22 @@ export function decodeBulkRequest(body: Buffer, options: BulkDecodeOptions = {})
     }
     return undefined;
   };
+  // Shippers repeat one action line for every document ({"create":{"_index":"logs"}}): read it once.
+  let previousText: string | undefined;
+  let previousAction: ActionLine | undefined;
   for (let actionLine = nextLine(); actionLine !== undefined; actionLine = nextLine()) {
-    const action = readActionLine(actionLine.text, actionLine.line);
+    const action =
+      actionLine.text === previousText && previousAction !== undefined
+        ? previousAction
+        : readActionLine(actionLine.text, actionLine.line);
+    previousText = actionLine.text;
+    previousAction = action;
     const index = action.index ?? options.urlIndex;
     if (index === undefined || index === '') missingIndex.push(actionLine.line);
     if (!ACTIONS_WITH_SOURCE.has(action.action)) {
-      items.push({
-        action: action.action,
-        index: index ?? '',
-        ...(action.id === undefined ? {} : { id: action.id }),
-        error: unsupportedAction(action.action),
-      });
+      items.push(
+        bulkItem(action.action, index ?? '', action.id, undefined, unsupportedAction(action.action)),
+      );
       continue;
     }
     const source = nextLine();

@@ -1,5 +1,5 @@
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
-import { findField } from './document-fields';
+import { DocumentFields } from './document-fields';
 import { DEFAULT_LEVEL, levelFromValue } from './level-mapping';
 import { timestampForEntry } from './timestamp-mapping';
 
@@ -46,9 +46,9 @@ function messageText(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
-function takeMessage(document: Record<string, unknown>, context: DocumentContext): string {
+function takeMessage(fields: DocumentFields, context: DocumentContext): string {
   for (const path of context.messageFields) {
-    const field = findField(document, path);
+    const field = fields.find(path);
     if (field === undefined) continue;
     const text = messageText(field.value);
     if (text === undefined) continue;
@@ -60,12 +60,12 @@ function takeMessage(document: Record<string, unknown>, context: DocumentContext
 }
 
 function takeFirst<T>(
-  document: Record<string, unknown>,
+  fields: DocumentFields,
   paths: readonly string[],
   read: (value: unknown) => T | undefined,
 ): T | undefined {
   for (const path of paths) {
-    const field = findField(document, path);
+    const field = fields.find(path);
     if (field === undefined) continue;
     const value = read(field.value);
     if (value !== undefined) {
@@ -81,9 +81,8 @@ const matching = (pattern: RegExp) => (value: unknown) =>
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
- * Maps one bulk source document onto a log entry. The document is consumed: the fields that become the
- * entry's own (timestamp, level, service, message, trace and span ids) are removed from it, and what
- * remains, keys exactly as sent (dotted keys stay dotted, nested objects stay nested), is `attributes`.
+ * Maps one bulk source document onto a log entry. The fields that become the entry's own (timestamp,
+ * level, service, message, trace and span ids) are left out of the rest, and what remains, keys exactly as sent (dotted keys stay dotted, nested objects stay nested), is `attributes`.
  *
  * - timestamp: the first of `@timestamp`, `timestamp`, `time` that is present, ISO-8601 or epoch ms (a
  *   value that is not a date is refused by the entry's rules, naming the field, as Elasticsearch's date
@@ -94,25 +93,27 @@ const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !
  * - message: the first non-empty field of `messageFields`; else the whole source line as sent.
  */
 export function documentToEntry(document: Record<string, unknown>, context: DocumentContext): LogEntryInput {
+  const fields = new DocumentFields(document);
   const entry: LogEntryInput = { level: DEFAULT_LEVEL, service: context.index, message: '' };
   if (context.eventId !== undefined) entry.id = context.eventId;
 
   for (const path of TIMESTAMP_FIELDS) {
-    const field = findField(document, path);
+    const field = fields.find(path);
     if (field === undefined) continue;
     entry.timestamp = timestampForEntry(field.value);
     field.take();
     break;
   }
-  entry.level = takeFirst(document, LEVEL_FIELDS, levelFromValue) ?? DEFAULT_LEVEL;
-  entry.service = takeFirst(document, [SERVICE_FIELD], nonEmptyString) ?? context.index;
-  const traceId = takeFirst(document, TRACE_ID_FIELDS, matching(TRACE_ID_PATTERN));
+  entry.level = takeFirst(fields, LEVEL_FIELDS, levelFromValue) ?? DEFAULT_LEVEL;
+  entry.service = takeFirst(fields, [SERVICE_FIELD], nonEmptyString) ?? context.index;
+  const traceId = takeFirst(fields, TRACE_ID_FIELDS, matching(TRACE_ID_PATTERN));
   if (traceId !== undefined) entry.trace_id = traceId;
-  const spanId = takeFirst(document, SPAN_ID_FIELDS, matching(SPAN_ID_PATTERN));
+  const spanId = takeFirst(fields, SPAN_ID_FIELDS, matching(SPAN_ID_PATTERN));
   if (spanId !== undefined) entry.span_id = spanId;
-  entry.message = takeMessage(document, context);
+  entry.message = takeMessage(fields, context);
 
-  if (context.originalId !== undefined) document['_id'] = context.originalId;
-  if (Object.keys(document).length > 0) entry.attributes = document;
+  let attributes = fields.remaining();
+  if (context.originalId !== undefined) attributes = { ...attributes, _id: context.originalId };
+  if (attributes !== undefined) entry.attributes = attributes;
   return entry;
 }

@@ -20,6 +20,8 @@ export function timestampForEntry(value: unknown): unknown {
     return Number.isFinite(value) ? Math.trunc(value) : value;
   }
   if (typeof value !== 'string') return value;
+  // The common case (shippers write UTC with a Z) needs no completion.
+  if (value.endsWith('Z')) return value;
   if (EPOCH_MILLIS_TEXT.test(value)) return Number(value);
   if (DATE_ONLY.test(value)) return `${value}T00:00:00Z`;
   if (DATE_TIME_WITHOUT_ZONE.test(value)) {
