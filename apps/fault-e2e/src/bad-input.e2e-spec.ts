@@ -303,12 +303,26 @@ const field = (
 const safeKey = fc
   .string({ maxLength: 12 })
   .filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k) && !k.includes('\u0000'));
+// Within the default time limits (ENTRY_MAX_AGE 30d, ENTRY_MAX_FUTURE 1h) with a margin for the suite's run time.
+const SUITE_START_MS = Date.now();
+const DAY_MS = 86_400_000;
 const timestampOk = fc.oneof(
-  fc.integer({ min: 0, max: 253402300799999 }),
+  fc.integer({ min: SUITE_START_MS - 29 * DAY_MS, max: SUITE_START_MS + 30 * 60_000 }),
   fc
-    .date({ min: new Date(0), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true })
+    .date({
+      min: new Date(SUITE_START_MS - 29 * DAY_MS),
+      max: new Date(SUITE_START_MS + 30 * 60_000),
+      noInvalidDate: true,
+    })
     .map((d) => d.toISOString()),
 );
+/** Well-formed times outside the limits: refused by name (ENTRY_MAX_AGE, ENTRY_MAX_FUTURE). */
+const timestampOutOfLimits = [
+  0,
+  '2026-01-01T00:00:00Z',
+  SUITE_START_MS - 40 * DAY_MS,
+  SUITE_START_MS + 5 * 3_600_000,
+];
 
 /** Entry-shaped objects whose validity is known from the README's table, not from the code under test. */
 const modelEntry = fc
@@ -326,7 +340,7 @@ const modelEntry = fc
     ),
     timestamp: field(
       timestampOk,
-      fc.constantFrom(-1, 1e20, 1.5, 'yesterday', '2026-11-26T10:00:00', true, null),
+      fc.constantFrom(-1, 1e20, 1.5, 'yesterday', '2026-11-26T10:00:00', true, null, ...timestampOutOfLimits),
       true,
     ),
     attributes: field(

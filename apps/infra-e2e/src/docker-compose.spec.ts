@@ -41,6 +41,8 @@ describe('docker-compose.yml', () => {
     expect(published.map(([name]) => name)).toEqual(['nginx']);
     expect(services.nginx.ports?.map((port) => interpolate(port, variables))).toEqual([
       `${variables.LOGPIPE_HTTP_PORT}:80`,
+      `${variables.LOGPIPE_SYSLOG_PORT}:5514/tcp`,
+      `${variables.LOGPIPE_SYSLOG_PORT}:5514/udp`,
     ]);
   });
 
@@ -113,6 +115,13 @@ describe('docker-compose.yml', () => {
       '/etc/nginx/templates/logpipe.conf.template',
       'ro',
     ]);
+    expect(binds).toContainEqual([
+      './nginx/logpipe-stream.conf.template',
+      '/etc/nginx/templates/logpipe-stream.conf.template',
+      'ro',
+    ]);
+    // The image's main file includes conf.d inside http {} only; the stream block needs this one.
+    expect(binds).toContainEqual(['./nginx/docker/nginx.conf', '/etc/nginx/nginx.conf', 'ro']);
     for (const [source] of binds) expect(existsSync(join(REPO_ROOT, source))).toBe(true);
     expect(existsSync(join(REPO_ROOT, '.env.example'))).toBe(true);
     // An empty conf.d drops the image's default.conf, which would otherwise answer for Host: localhost.
@@ -190,5 +199,16 @@ describe('deploy/Dockerfile', () => {
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['.git', 'node_modules', 'dist', '.nx', '.stack', '.env'])
       expect(ignored).toContain(entry);
+  });
+
+  it('turns syslog on in both ingest instances on the port nginx balances to', () => {
+    for (const name of ['ingest-1', 'ingest-2']) {
+      const ingest = env(name);
+      expect(ingest.SYSLOG_ENABLED).toBe('true');
+      expect(ingest.SYSLOG_TCP_PORT).toBe('5514');
+      expect(ingest.SYSLOG_UDP_PORT).toBe('5514');
+      expect(env('nginx')[`INGEST_${name.slice(-1)}_SYSLOG_ADDR`]).toBe(`${name}:5514`);
+    }
+    expect(env('nginx').SYSLOG_LISTEN).toBe('5514');
   });
 });

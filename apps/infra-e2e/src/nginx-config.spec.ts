@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { interpolate, loadCompose, loadEnvExample } from './support/compose-file';
 import { envsubst } from './support/envsubst';
 import { findFreePortBase } from '@logpipe/e2e-support';
-import { nginxConfigTest } from './support/nginx-binary';
-import { NGINX_TEMPLATE } from './support/repo-paths';
+import { nginxConfigTest, streamModuleLoadLine } from './support/nginx-binary';
+import { NGINX_DOCKER_MAIN, NGINX_STREAM_TEMPLATE, NGINX_TEMPLATE } from './support/repo-paths';
 import { renderStackNginx } from './support/stack-cli';
 
 // Variables the nginx image itself defines; envsubst sees them too, so the template must survive them.
@@ -28,47 +28,52 @@ function composeNginxEnvironment(): Record<string, string> {
 }
 
 /**
- * Renders logpipe.conf.template as the nginx image would, into a prefix with a main file shaped like
- * the image's /etc/nginx/nginx.conf. Only what exists solely inside the image is mapped to this
- * machine: the upstream host names (to 127.0.0.1, same ports), port 80 and /var/log/nginx.
+ * Renders logpipe.conf.template and logpipe-stream.conf.template as the nginx image would, next to
+ * compose's main file (nginx/docker/nginx.conf, which the compose file mounts over the image's own).
+ * Only what exists solely inside the image is mapped to this machine: the upstream host names (to
+ * 127.0.0.1, same ports), the listen ports, /etc/nginx and /var/log/nginx, the image's user, and the
+ * stream module, built into the image but a dynamic module here.
  */
-function renderDockerVariant(prefix: string, listenPort: number): { conf: string; rendered: string } {
+function renderDockerVariant(
+  prefix: string,
+  listenPort: number,
+): { conf: string; rendered: string; renderedStream: string } {
   const environment = composeNginxEnvironment();
+  const toLocal = (address: string) => address.replace(/^[^:]+:/, '127.0.0.1:');
   const local = {
     ...IMAGE_ENVIRONMENT,
     ...environment,
     NGINX_LISTEN: `127.0.0.1:${listenPort}`,
     NGINX_ACCESS_LOG: join(prefix, 'logs', 'access.log'),
-    INGEST_1_ADDR: environment.INGEST_1_ADDR.replace(/^[^:]+:/, '127.0.0.1:'),
-    INGEST_2_ADDR: environment.INGEST_2_ADDR.replace(/^[^:]+:/, '127.0.0.1:'),
+    INGEST_1_ADDR: toLocal(environment.INGEST_1_ADDR),
+    INGEST_2_ADDR: toLocal(environment.INGEST_2_ADDR),
+    SYSLOG_LISTEN: `127.0.0.1:${listenPort + 6}`,
+    SYSLOG_ACCESS_LOG: join(prefix, 'logs', 'syslog-access.log'),
+    INGEST_1_SYSLOG_ADDR: toLocal(environment.INGEST_1_SYSLOG_ADDR),
+    INGEST_2_SYSLOG_ADDR: toLocal(environment.INGEST_2_SYSLOG_ADDR),
   };
   const rendered = envsubst(readFileSync(NGINX_TEMPLATE, 'utf8'), local);
+  const renderedStream = envsubst(readFileSync(NGINX_STREAM_TEMPLATE, 'utf8'), local);
   for (const dir of ['conf.d', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   writeFileSync(join(prefix, 'conf.d', 'logpipe.conf'), rendered);
+  writeFileSync(join(prefix, 'conf.d', 'logpipe-stream.conf'), renderedStream);
+  const main = readFileSync(NGINX_DOCKER_MAIN, 'utf8')
+    .replace(/^user .*$/m, '')
+    .replace(/^error_log .*$/m, 'error_log stderr notice;')
+    .replace(/^pid .*$/m, `pid ${prefix}/logs/nginx.pid;`)
+    .replaceAll('/etc/nginx/conf.d/', `${prefix}/conf.d/`)
+    .replace(
+      /^http \{$/m,
+      [
+        'http {',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+          (kind) => `    ${kind}_temp_path ${prefix}/temp/${kind};`,
+        ),
+      ].join('\n'),
+    );
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(
-    conf,
-    [
-      'worker_processes auto;',
-      `pid ${prefix}/logs/nginx.pid;`,
-      'error_log stderr notice;',
-      'events { worker_connections 1024; }',
-      'http {',
-      '    default_type application/octet-stream;',
-      // The image's own log format and access log are declared next to ours.
-      `    log_format main '$remote_addr - $remote_user [$time_local] "$request" $status';`,
-      `    access_log ${prefix}/logs/image-access.log main;`,
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-        (kind) => `    ${kind}_temp_path ${prefix}/temp/${kind};`,
-      ),
-      '    sendfile on;',
-      '    keepalive_timeout 65;',
-      `    include ${prefix}/conf.d/*.conf;`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  return { conf, rendered };
+  writeFileSync(conf, `${streamModuleLoadLine()}\n${main}`);
+  return { conf, rendered, renderedStream };
 }
 
 describe('nginx configuration', () => {
@@ -95,7 +100,9 @@ describe('nginx configuration', () => {
   it('keeps every path the stack renders inside its own prefix, so it runs without root', () => {
     const prefix = join(workDir, 'paths');
     const conf = renderStackNginx(prefix, portBase);
-    const text = readFileSync(conf, 'utf8') + readFileSync(join(prefix, 'conf', 'logpipe.conf'), 'utf8');
+    const text = [conf, ...['logpipe.conf', 'logpipe-stream.conf'].map((name) => join(prefix, 'conf', name))]
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     // Every directive that names a file nginx writes or reads.
     const paths = [
       ...text.matchAll(/^\s*(pid|error_log|access_log|include|[a-z_]+_temp_path)\s+([^\s;]+)/gm),
@@ -124,8 +131,9 @@ describe('nginx configuration', () => {
 
   it('renders the Docker variant (compose environment through the image envsubst) into a configuration nginx -t accepts', () => {
     const prefix = join(workDir, 'docker');
-    const { conf, rendered } = renderDockerVariant(prefix, portBase);
+    const { conf, rendered, renderedStream } = renderDockerVariant(prefix, portBase);
     expect(rendered).not.toMatch(/\$\{?[A-Z][A-Z0-9_]*\}?/);
+    expect(renderedStream).not.toMatch(/\$\{?[A-Z][A-Z0-9_]*\}?/);
     const result = nginxConfigTest(prefix, conf);
     expect(result).toEqual({ status: 0, output: expect.stringContaining('test is successful') });
   });
@@ -164,6 +172,10 @@ describe('nginx configuration', () => {
       'location = /health/live {',
       'location = /health/ready {',
       'location /api/ {',
+      'location = /v1/logs {',
+      'location = /loki/api/v1/push {',
+      'location /elasticsearch/ {',
+      'location = /elasticsearch {',
       'location /docs {',
       'location = /api/logs/tail {',
       'location / {',
@@ -175,5 +187,44 @@ describe('nginx configuration', () => {
       'location @service_unavailable {',
       'location @gateway_timeout {',
     ]);
+  });
+
+  it('balances syslog over TCP (least_conn) and UDP across both instances in a stream block of its own', () => {
+    const { renderedStream } = renderDockerVariant(join(workDir, 'stream'), portBase);
+    const lines = renderedStream
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(lines[0]).toBe('stream {');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'upstream logpipe_syslog_tcp {',
+        'upstream logpipe_syslog_udp {',
+        'least_conn;',
+        'server 127.0.0.1:5514 max_fails=3 fail_timeout=10s;',
+        `listen 127.0.0.1:${portBase + 6};`,
+        `listen 127.0.0.1:${portBase + 6} udp;`,
+        'proxy_pass logpipe_syslog_tcp;',
+        'proxy_pass logpipe_syslog_udp;',
+        'proxy_responses 0;',
+        'limit_conn logpipe_syslog_per_ip 256;',
+      ]),
+    );
+    // least_conn belongs to the TCP upstream only: a UDP datagram holds no connection to count.
+    const udpUpstream = renderedStream.slice(renderedStream.indexOf('upstream logpipe_syslog_udp'));
+    expect(udpUpstream.slice(0, udpUpstream.indexOf('}'))).not.toContain('least_conn');
+  });
+
+  it('renders, for the stack, the syslog stream front on its own port next to the HTTP server', () => {
+    const prefix = join(workDir, 'stack-stream');
+    const conf = renderStackNginx(prefix, portBase);
+    const main = readFileSync(conf, 'utf8');
+    const stream = readFileSync(join(prefix, 'conf', 'logpipe-stream.conf'), 'utf8');
+    expect(main).toContain(`include ${prefix}/conf/logpipe-stream.conf;`);
+    if (streamModuleLoadLine() !== '') expect(main).toContain(streamModuleLoadLine());
+    expect(stream).toContain(`listen 127.0.0.1:${portBase + 6};`);
+    expect(stream).toContain(`listen 127.0.0.1:${portBase + 6} udp;`);
+    expect(stream).toContain(`server 127.0.0.1:${portBase + 7} max_fails=3 fail_timeout=10s;`);
+    expect(stream).toContain(`server 127.0.0.1:${portBase + 8} max_fails=3 fail_timeout=10s;`);
   });
 });

@@ -62,7 +62,12 @@ describe('pipeline end to end', () => {
 
   beforeAll(async () => {
     await schema.create();
-    ingest = await startIngest('ingest-e2e', { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey });
+    ingest = await startIngest('ingest-e2e', {
+      REDIS_URL: TEST_REDIS_URL,
+      STREAM_KEY: streamKey,
+      // Fixtures carry fixed dates (2026-11-26) that age past the default 30 days: no age limit here.
+      ENTRY_MAX_AGE: '0',
+    });
     started.push(ingest);
     worker = await launchWorker('worker-main', { WORKER_NAME: `main-${suffix}` });
   });

@@ -1,6 +1,6 @@
 // Public API of @logpipe/app-runtime: what every Logpipe process does at start and stop:
 // validate its environment, log as JSON, and shut down gracefully on SIGTERM/SIGINT.
 export { validateEnvironment, EnvironmentValidationError } from './lib/validate-environment';
-export { EnvBoolean } from './lib/env-transforms';
+export { EnvBoolean, EnvDuration, parseDuration } from './lib/env-transforms';
 export { createJsonLogger, SERVICE_LOG_LEVELS, type ServiceLogLevel } from './lib/json-logger';
 export { exitGracefullyOnSignals, type GracefulShutdownOptions } from './lib/graceful-shutdown';

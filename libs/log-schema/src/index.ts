@@ -18,6 +18,7 @@ export {
 } from './lib/log-entry.limits';
 export { LogEntryDto } from './lib/log-entry.dto';
 export type {
+  EntryTimeLimits,
   IngestContext,
   LogBatchFieldError,
   LogBatchValidation,

@@ -1,5 +1,6 @@
 // Public API of @logpipe/log-store: the `logs` table (entity, migrations, DataSource) and its writer.
 export { LogRecordEntity } from './lib/log-record.entity';
+export { LogEventIdEntity } from './lib/log-event-id.entity';
 export { LOG_STORE_MIGRATIONS } from './lib/migrations';
 export {
   createDataSourceOptions,
@@ -11,3 +12,21 @@ export { LogStoreHealth } from './lib/log-store.health';
 export { LogStoreModule, type LogStoreModuleAsyncOptions } from './lib/log-store.module';
 export { isTransientDatabaseError } from './lib/database-errors';
 export type { StoredLogEntry } from './lib/stored-log-entry';
+export {
+  createLogPartitions,
+  deleteLogRows,
+  dropLogPartitionsBefore,
+  expireEventIds,
+  listLogPartitions,
+  oldestLogTime,
+  releaseMaintenanceLock,
+  tryMaintenanceLock,
+  type LogPartition,
+  type LogRowDeletion,
+  type SqlQueryable,
+} from './lib/log-partitions';
+export {
+  DEFAULT_PARTITION_INTERVAL,
+  PARTITION_INTERVAL_PATTERN,
+  partitionIntervalMs,
+} from './lib/partitioning';

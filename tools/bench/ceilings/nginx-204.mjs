@@ -51,7 +51,8 @@ async function startNginx(prefix, port) {
 
 export async function nginx204Ceiling(ctx) {
   const { opts, bodyFiles, runDir, stack } = ctx;
-  const port = stack.portBase + 6;
+  // After the stack's own ports (N..N+8: HTTP, apps, Redis, PostgreSQL, syslog).
+  const port = stack.portBase + 9;
   const prefix = join(runDir, 'nginx-204');
   const nginx = await startNginx(prefix, port);
   const runs = [];

@@ -5,12 +5,15 @@ import { ratio, summarize } from './stats.mjs';
 export const TARGETS = {
   singleVsReference: 8,
   batchEntriesPerS: 80000,
+  protocolVsApi: 0.9,
   drainVsCopy: 0.8,
   freshnessP99Ms: 500,
   ingestRssMiB: 150,
   workerRssMiB: 200,
   // "Flat while a backlog grows": the rise within a run stays under this share of the RSS at its start.
   flatRise: 0.1,
+  // Issue 15: syslog over TCP through nginx, as a share of the HTTP batch rate (json-1000) in the same run.
+  syslogVsJson1000: 0.8,
 };
 
 export const CPU_GROUPS = [
@@ -99,6 +102,9 @@ function memoryFigures(results) {
   };
 }
 
+/** The variant of the protocols scenario the others are compared with. */
+const PROTOCOL_YARDSTICK = 'api-json-1000';
+
 function checkFailures(results) {
   const failures = [];
   const visit = (label, runs) =>
@@ -109,8 +115,11 @@ function checkFailures(results) {
   if (results.single) visit('1 single-entry', results.single.runs);
   for (const [name, variant] of Object.entries(results.batch?.variants ?? {}))
     visit(`2 batch ${name}`, variant.runs);
+  for (const [name, variant] of Object.entries(results.protocols?.variants ?? {}))
+    visit(`5 protocols ${name}`, variant.runs);
   if (results.drain) visit('3 worker drain', results.drain.runs);
   if (results.sustained) visit('4 sustained', [results.sustained]);
+  if (results.syslog) visit('syslog tcp', results.syslog.runs);
   return failures;
 }
 
@@ -120,6 +129,23 @@ function extraRows(results) {
     ...Object.values(results.batch?.variants ?? {}).flatMap((v) => v.runs),
   ];
   return runs.length === 0 ? null : Math.max(...runs.map((run) => run.check?.extraRows ?? 0));
+}
+
+/** The figures of a scenario made of interleaved variants (batch, protocols): medians of each. */
+function variantFigures(variant, redisOpsPerS) {
+  return {
+    ...variant,
+    entriesPerS: of(variant.runs, 'entriesPerS'),
+    steadyEntriesPerS: of(variant.runs, 'steadyEntriesPerS'),
+    rps: of(variant.runs, 'rps'),
+    p50: of(variant.runs, 'p50Ms'),
+    p99: of(variant.runs, 'p99Ms'),
+    non2xx: variant.runs.reduce((sum, run) => sum + run.non2xx, 0),
+    backlogPeak: of(variant.runs, 'backlogPeak'),
+    drainS: of(variant.runs, 'drainS'),
+    cpu: medianCpu(variant.runs),
+    ofCeiling: ratio(of(variant.runs, 'entriesPerS').median, redisOpsPerS),
+  };
 }
 
 export function deriveFigures(results) {
@@ -174,19 +200,7 @@ export function deriveFigures(results) {
     f.batch = Object.fromEntries(
       Object.entries(results.batch.variants).map(([name, variant]) => [
         name,
-        {
-          ...variant,
-          entriesPerS: of(variant.runs, 'entriesPerS'),
-          steadyEntriesPerS: of(variant.runs, 'steadyEntriesPerS'),
-          rps: of(variant.runs, 'rps'),
-          p50: of(variant.runs, 'p50Ms'),
-          p99: of(variant.runs, 'p99Ms'),
-          non2xx: variant.runs.reduce((sum, run) => sum + run.non2xx, 0),
-          backlogPeak: of(variant.runs, 'backlogPeak'),
-          drainS: of(variant.runs, 'drainS'),
-          cpu: medianCpu(variant.runs),
-          ofCeiling: ratio(of(variant.runs, 'entriesPerS').median, f.redis?.opsPerS.median),
-        },
+        variantFigures(variant, f.redis?.opsPerS.median),
       ]),
     );
     const best = Object.entries(f.batch).sort((a, b) => b[1].entriesPerS.median - a[1].entriesPerS.median)[0];
@@ -195,6 +209,42 @@ export function deriveFigures(results) {
       name: `batch ingest ≥ ${TARGETS.batchEntriesPerS.toLocaleString('en-US')} entries/s (best variant: ${best[0]})`,
       value: best[1].entriesPerS.median,
       met: best[1].entriesPerS.median >= TARGETS.batchEntriesPerS,
+    });
+  }
+
+  if (results.protocols) {
+    f.protocols = Object.fromEntries(
+      Object.entries(results.protocols.variants).map(([name, variant]) => [
+        name,
+        variantFigures(variant, f.redis?.opsPerS.median),
+      ]),
+    );
+    const yardstick = f.protocols[PROTOCOL_YARDSTICK]?.entriesPerS.median;
+    for (const [name, p] of Object.entries(f.protocols)) {
+      if (name === PROTOCOL_YARDSTICK) continue;
+      p.ofApi = ratio(p.entriesPerS.median, yardstick);
+      f.targets.push({
+        name: `${name} ≥ ${Math.round(TARGETS.protocolVsApi * 100)}% of /api/logs json-1000 entries/s, same run (issue 10)`,
+        value: p.ofApi,
+        met: Number.isFinite(p.ofApi) ? p.ofApi >= TARGETS.protocolVsApi : null,
+      });
+    }
+  }
+
+  if (results.syslog) {
+    // Issue 15: syslog over TCP through nginx's stream proxy against /api/logs json-1000 in the same run.
+    // The protocols scenario's interleaved json-1000 when it ran, else scenario 2's.
+    const json1000 = (f.protocols?.[PROTOCOL_YARDSTICK] ?? f.batch?.['json-1000'])?.entriesPerS.median;
+    f.syslog = {
+      connections: results.syslog.connections,
+      entriesPerS: of(results.syslog.runs, 'entriesPerS'),
+      steadyEntriesPerS: of(results.syslog.runs, 'steadyEntriesPerS'),
+      ofJson1000: ratio(of(results.syslog.runs, 'entriesPerS').median, json1000),
+    };
+    f.targets.push({
+      name: `syslog TCP ≥ ${Math.round(TARGETS.syslogVsJson1000 * 100)}% of /api/logs json-1000 entries/s (issue 15)`,
+      value: f.syslog.ofJson1000,
+      met: Number.isFinite(f.syslog.ofJson1000) ? f.syslog.ofJson1000 >= TARGETS.syslogVsJson1000 : null,
     });
   }
 

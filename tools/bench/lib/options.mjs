@@ -14,8 +14,8 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --rate N                offered entries/s in the sustained run (default: half the maximum sustained
                           rate measured before it, min(best batch entries/s, drain rows/s))
   --fresh-batch N         entries per request in the sustained run (default 100)
-  --only LIST             comma list of: ceilings,1,2,3,4,reference (default: all)
-  --port-base N           the bench stack's ports N..N+5, nginx 204 ceiling on N+6 (default 8288)
+  --only LIST             comma list of: ceilings,1,2,3,4,protocols,syslog,reference (default: all)
+  --port-base N           the bench stack's ports N..N+8, nginx 204 ceiling on N+9 (default 8288)
   --state-dir DIR         the bench stack's state dir (default .bench/stack); its data is erased
   --reference / --no-reference   measure ../shared/seed-baseline in the same run (default: on, off with --quick)
   --reference-drain-runs N       worker drain runs of the reference (default 1: it takes ~25 s each)
@@ -63,7 +63,7 @@ const COMMON = {
   skipBuild: false,
   drainTimeoutS: 180,
   rate: null,
-  only: ['ceilings', '1', '2', '3', '4', 'reference'],
+  only: ['ceilings', '1', '2', '3', '4', 'protocols', 'syslog', 'reference'],
 };
 
 const NUMERIC = {

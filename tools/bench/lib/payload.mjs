@@ -84,5 +84,9 @@ export function headersFor(format) {
   if (format === 'ndjson-gzip') {
     return { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' };
   }
+  // OTLP protobuf and Loki's snappy-compressed protobuf (snappy is part of Loki's body, not an encoding).
+  if (format === 'protobuf') return { 'content-type': 'application/x-protobuf' };
+  // Elasticsearch bulk: action and source lines.
+  if (format === 'ndjson') return { 'content-type': 'application/x-ndjson' };
   return { 'content-type': 'application/json' };
 }

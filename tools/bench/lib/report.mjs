@@ -81,6 +81,21 @@ function summaryTable(results, f) {
       ]),
     );
   }
+  if (f.syslog) {
+    lines.push(
+      row([
+        '2',
+        `syslog over TCP (octet-counted RFC 5424) through nginx's stream proxy, ${f.syslog.connections} connections: entries/s`,
+        medianRange(f.syslog.entriesPerS),
+        f.batch?.['json-1000']
+          ? `\`POST /api/logs\` JSON, 1,000 entries/request: ${medianRange(f.batch['json-1000'].entriesPerS)}`
+          : DASH,
+        percent(f.syslog.ofJson1000),
+        DASH,
+        DASH,
+      ]),
+    );
+  }
   if (f.drain) {
     lines.push(
       row([
@@ -159,7 +174,7 @@ function targetsTable(f) {
     return int(t.value);
   };
   return [
-    row(['target (issue 5)', 'measured', 'met']),
+    row(['target', 'measured', 'met']),
     row(['---', '---:', '---']),
     ...f.targets.map((t) =>
       row([t.name, show(t), t.met === null ? 'not measured' : t.met ? 'yes' : '**no**']),
@@ -181,6 +196,7 @@ function cpuTable(results, f) {
   };
   add('1 single entry', f.single?.cpu);
   for (const [name, b] of Object.entries(f.batch ?? {})) add(`2 batch ${name}`, b.cpu);
+  for (const [name, p] of Object.entries(f.protocols ?? {})) add(`5 protocols ${name}`, p.cpu);
   add('3 worker drain', f.drain?.cpu);
   add('4 sustained', f.sustained?.cpu);
   add('ceiling: nginx 204', f.nginx204?.cpu);
@@ -219,6 +235,34 @@ function details(results, f) {
           String(b.non2xx),
           medianRange(b.backlogPeak),
           medianRange(b.drainS, (v) => fixed(v, 1)),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (f.protocols) {
+    lines.push(
+      row([
+        'protocol variant (1,000 entries a request)',
+        'path',
+        'body bytes',
+        'req/s',
+        'entries/s (2xx)',
+        'of /api/logs json-1000',
+        'p50 / p99, ms',
+        'non-2xx',
+      ]),
+      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
+      ...Object.entries(f.protocols).map(([name, p]) =>
+        row([
+          name,
+          `\`${p.path}\``,
+          int(p.bodyBytes),
+          medianRange(p.rps),
+          medianRange(p.entriesPerS),
+          p.ofApi === undefined ? '—' : percent(p.ofApi),
+          latency(p.p50, p.p99),
+          String(p.non2xx),
         ]),
       ),
       '',

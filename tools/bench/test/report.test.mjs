@@ -205,3 +205,33 @@ test('bottleneck names a saturated stage, else says whether the machine itself i
   );
   assert.match(bottleneck({ worker: 30, machineIdle: 60 }), /no stage saturated \(machine idle 60%\)/);
 });
+
+test('the protocols scenario compares each protocol with /api/logs json-1000 of the same run', () => {
+  const variant = (path, rates) => ({
+    format: 'protobuf',
+    path,
+    entriesPerRequest: 1000,
+    bodyBytes: 100000,
+    runs: rates.map((rate) => batchRun(rate, 120)),
+  });
+  const figures = deriveFigures({
+    protocols: {
+      variants: {
+        'api-json-1000': variant('/api/logs', [50000, 60000, 55000]),
+        'otlp-protobuf-1000': variant('/v1/logs', [52000, 51000, 50000]),
+        'es-bulk-1000': variant('/elasticsearch/_bulk', [40000, 45000, 44000]),
+      },
+    },
+  });
+  assert.equal(figures.protocols['otlp-protobuf-1000'].ofApi, 51000 / 55000);
+  const targets = Object.fromEntries(figures.targets.map((t) => [t.name.split(' ')[0], t]));
+  assert.equal(targets['otlp-protobuf-1000'].met, true);
+  assert.equal(targets['es-bulk-1000'].met, false);
+  assert.equal(targets['api-json-1000'], undefined);
+  const markdown = renderMarkdown(
+    { ...results(), protocols: undefined },
+    { ...deriveFigures(results()), protocols: figures.protocols },
+  );
+  assert.match(markdown, /\| otlp-protobuf-1000 \| `\/v1\/logs` \|/);
+  assert.match(markdown, /5 protocols es-bulk-1000/);
+});

@@ -136,6 +136,11 @@ export function ingestService({ config, identityMarker, baseEnv, redisUrl, datab
           DATABASE_URL: databaseUrl,
           INSTANCE_ID: name,
           MAX_BODY_BYTES: config.limits.MAX_BODY_BYTES,
+          // Syslog TCP+UDP behind nginx's stream front (config.ports.syslog); no TLS in the stack.
+          SYSLOG_ENABLED: 'true',
+          SYSLOG_TCP_PORT: String(config.ports[`${name}-syslog`]),
+          SYSLOG_UDP_PORT: String(config.ports[`${name}-syslog`]),
+          SYSLOG_TLS_PORT: '0',
         },
         INGEST_NODE_OPTIONS,
       ),

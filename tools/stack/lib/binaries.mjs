@@ -58,3 +58,20 @@ export function versionAtLeast(version, minimum) {
   }
   return true;
 }
+
+const DEBIAN_MODULES_PATH = '/usr/lib/nginx/modules';
+
+/**
+ * How this nginx gets the stream module (the syslog front): `{ builtIn: true }`, `{ path }` of the
+ * dynamic module to load_module (Debian's libnginx-mod-stream), or null when it has none.
+ */
+export function nginxStreamModule(buildFlags) {
+  if (/--with-stream(\s|$)/.test(buildFlags)) return { builtIn: true };
+  if (!buildFlags.includes('--with-stream=dynamic')) return null;
+  const flagged = /--modules-path=(\S+)/.exec(buildFlags);
+  for (const dir of [flagged?.[1], DEBIAN_MODULES_PATH].filter(Boolean)) {
+    const path = join(dir, 'ngx_stream_module.so');
+    if (existsSync(path)) return { path };
+  }
+  return null;
+}

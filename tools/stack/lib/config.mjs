@@ -17,6 +17,10 @@ export const PORT_OFFSETS = Object.freeze({
   worker: 3,
   redis: 4,
   postgres: 5,
+  // Syslog: nginx's stream front (TCP and UDP on the same number), and each ingest's own listeners.
+  syslog: 6,
+  'ingest-1-syslog': 7,
+  'ingest-2-syslog': 8,
 });
 
 const DEFAULT_LIMITS = Object.freeze({

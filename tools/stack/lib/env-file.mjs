@@ -16,6 +16,8 @@ export function envFileEntries({ config, redisUrl, databaseUrl }) {
     NGINX_URL: `http://127.0.0.1:${ports.nginx}`,
     INGEST_1_URL: `http://127.0.0.1:${ports['ingest-1']}`,
     INGEST_2_URL: `http://127.0.0.1:${ports['ingest-2']}`,
+    // Syslog over TCP and UDP through nginx's stream front (docs/protocols/syslog.md).
+    SYSLOG_ADDR: `127.0.0.1:${ports.syslog}`,
     WORKER_HEALTH_URL: `http://127.0.0.1:${ports.worker}`,
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,

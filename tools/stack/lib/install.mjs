@@ -1,12 +1,20 @@
 // Installing what a fresh clone on a fresh Debian/Ubuntu machine lacks: npm dependencies, and the
-// nginx, Redis and PostgreSQL binaries (apt-get, root only).
+// nginx (with its stream module), Redis and PostgreSQL binaries (apt-get, root only); for the syslog
+// tests also rsyslog and an unpacked syslog-ng (./syslog-ng.mjs: it cannot be installed beside rsyslog).
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findNginx, findPostgresBinDir, findRedisServer } from './binaries.mjs';
+import {
+  findNginx,
+  findPostgresBinDir,
+  findRedisServer,
+  nginxBuildInfo,
+  nginxStreamModule,
+} from './binaries.mjs';
 import { StackError } from './errors.mjs';
 import { isRoot } from './os-users.mjs';
-import { info } from './output.mjs';
+import { info, warn } from './output.mjs';
+import { ensureSyslogNg } from './syslog-ng.mjs';
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
@@ -27,14 +35,29 @@ export function nodeModulesStale(repoRoot) {
 
 export function ensureNodeModules(repoRoot) {
   if (!nodeModulesStale(repoRoot)) return;
+  // A worktree whose node_modules links to another checkout's: `npm ci` here would empty the shared
+  // tree under every other checkout using it (it did once, from a bench run in a worktree).
+  const modules = join(repoRoot, 'node_modules');
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    warn(
+      `node_modules is a link to ${realpathSync(modules)}; not running npm ci over a shared tree (install there)`,
+    );
+    return;
+  }
   info('installing npm dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot });
 }
 
+const RSYSLOGD = '/usr/sbin/rsyslogd';
+
 /** Debian/Ubuntu package names for the binaries that are missing, given which services are local. */
-export function missingPackages({ needRedis, needPostgres }) {
+export function missingPackages({ needRedis, needPostgres, needSyslog = false }) {
   const missing = [];
-  if (findNginx() === null) missing.push('nginx');
+  const nginx = findNginx();
+  if (nginx === null) missing.push('nginx');
+  // The syslog front is nginx's stream module, a separate package on Debian (nginx-light lacks it).
+  else if (nginxStreamModule(nginxBuildInfo(nginx).flags) === null) missing.push('libnginx-mod-stream');
+  if (needSyslog && !existsSync(RSYSLOGD)) missing.push('rsyslog');
   if (needRedis && findRedisServer() === null) missing.push('redis-server');
   if (needPostgres && findPostgresBinDir() === null) missing.push('postgresql');
   return missing;
@@ -73,9 +96,23 @@ function withoutServiceStarts(install) {
 }
 
 export function ensureSystemPackages(needs) {
+  installMissing(needs);
+  // syslog-ng is fetched and unpacked, never installed (it conflicts with rsyslog as a package).
+  if (needs.needSyslog) {
+    try {
+      ensureSyslogNg({ log: info });
+    } catch (error) {
+      throw new StackError(`syslog-ng for the syslog tests: ${error.message}`);
+    }
+  }
+}
+
+function installMissing(needs) {
   const missing = missingPackages(needs);
   if (missing.length === 0) return;
-  const packages = missing.map((name) => (name === 'nginx' ? 'nginx-light' : name));
+  const packages = missing.flatMap((name) =>
+    name === 'nginx' ? ['nginx-light', 'libnginx-mod-stream'] : [name],
+  );
   if (!isRoot()) {
     throw new StackError(
       `missing system packages: ${missing.join(', ')}`,
@@ -92,7 +129,9 @@ export function ensureSystemPackages(needs) {
   withoutServiceStarts(() => {
     info(`installing ${missing.join(', ')} with apt-get`);
     run('apt-get', ['update'], { env });
-    const resolved = missing.map((name) => (name === 'nginx' ? nginxPackageName() : name));
+    const resolved = missing.flatMap((name) =>
+      name === 'nginx' ? [nginxPackageName(), 'libnginx-mod-stream'] : [name],
+    );
     run('apt-get', ['install', '-y', '--no-install-recommends', ...resolved], { env });
   });
   const still = missingPackages(needs);

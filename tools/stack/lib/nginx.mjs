@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findNginx, nginxBuildInfo, versionAtLeast } from './binaries.mjs';
+import { findNginx, nginxBuildInfo, nginxStreamModule, versionAtLeast } from './binaries.mjs';
 import { runtimeDirFor } from './config.mjs';
 import { StackError } from './errors.mjs';
 import { probeHttp } from './health.mjs';
@@ -40,6 +40,18 @@ function moduleTempPaths(buildFlags, tempDir) {
     .join('\n');
 }
 
+/** The load_module line for the stream module, or nothing when it is built in. */
+function streamModuleLoad(buildFlags) {
+  const stream = nginxStreamModule(buildFlags);
+  if (stream === null) {
+    throw new StackError(
+      'this nginx has no stream module (needed for the syslog front)',
+      'Install it: sudo apt-get install -y libnginx-mod-stream (the stack installs it itself when run as root)',
+    );
+  }
+  return stream.builtIn ? '' : `load_module ${stream.path};`;
+}
+
 /**
  * Where nginx's temp files go. As root the workers run as nobody, which must reach them; when it
  * cannot traverse the state dir they go under /tmp/logpipe-stack-<hash>/ instead.
@@ -52,7 +64,7 @@ export function nginxTempDir(stateDir, prefix) {
 }
 
 /**
- * Writes <prefix>/conf/nginx.conf and <prefix>/conf/logpipe.conf for the given ports and limits.
+ * Writes <prefix>/conf/nginx.conf, logpipe.conf and logpipe-stream.conf for the given ports and limits.
  * Returns the main conf path and whether either file changed (a running nginx then needs a reload).
  */
 export function renderStackNginx({ repoRoot, prefix, tempDir, ports, limits, nginxBinary }) {
@@ -67,10 +79,16 @@ export function renderStackNginx({ repoRoot, prefix, tempDir, ports, limits, ngi
     NGINX_ACCESS_LOG: join(prefix, 'logs', 'access.log'),
     INGEST_1_ADDR: `127.0.0.1:${ports['ingest-1']}`,
     INGEST_2_ADDR: `127.0.0.1:${ports['ingest-2']}`,
+    NGINX_LOAD_MODULES: streamModuleLoad(build.flags),
+    SYSLOG_LISTEN: `127.0.0.1:${ports.syslog}`,
+    SYSLOG_ACCESS_LOG: join(prefix, 'logs', 'syslog-access.log'),
+    SYSLOG_MAX_CONNECTIONS_PER_IP: '256',
+    INGEST_1_SYSLOG_ADDR: `127.0.0.1:${ports['ingest-1-syslog']}`,
+    INGEST_2_SYSLOG_ADDR: `127.0.0.1:${ports['ingest-2-syslog']}`,
     ...limits,
   };
   let changed = false;
-  for (const name of ['nginx.conf', 'logpipe.conf']) {
+  for (const name of ['nginx.conf', 'logpipe.conf', 'logpipe-stream.conf']) {
     const template = nginxTemplatePath(repoRoot, `${name}.template`);
     const rendered = renderTemplate(readFileSync(template, 'utf8'), variables, template);
     const target = join(confDir, name);

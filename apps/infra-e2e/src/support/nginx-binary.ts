@@ -6,6 +6,17 @@ import { isProcessAlive } from '@logpipe/e2e-support';
 export const NGINX_BINARY =
   ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path)) ?? 'nginx';
 
+/**
+ * The load_module line this machine's nginx needs for the stream module (Debian's libnginx-mod-stream),
+ * or '' when it is built in (as in the official image).
+ */
+export function streamModuleLoadLine(): string {
+  const flags = spawnSync(NGINX_BINARY, ['-V'], { encoding: 'utf8' }).stderr ?? '';
+  if (!flags.includes('--with-stream=dynamic')) return '';
+  const dir = /--modules-path=(\S+)/.exec(flags)?.[1] ?? '/usr/lib/nginx/modules';
+  return `load_module ${dir}/ngx_stream_module.so;`;
+}
+
 /** `nginx -t` on a prefix-relative configuration; returns nginx's verdict and its messages. */
 export function nginxConfigTest(prefix: string, conf: string): { status: number | null; output: string } {
   const result = spawnSync(NGINX_BINARY, ['-t', '-p', `${prefix}/`, '-c', conf, '-e', 'stderr'], {

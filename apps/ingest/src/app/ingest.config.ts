@@ -1,5 +1,5 @@
-import { SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsTimeZone, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
 
 /** Every environment variable the ingest service reads, with its default and its rule (README lists them). */
@@ -34,6 +34,15 @@ export class IngestConfig {
   @IsInt() @Min(1) BACKLOG_HIGH_WATER: number = 500000;
   @IsInt() @Min(0) BACKLOG_LOW_WATER: number = 400000;
   @IsInt() @Min(10) BACKLOG_CHECK_INTERVAL_MS: number = 250;
+
+  /**
+   * Time limits on entries (docs/store.md), as durations ("30d", "1h"; 0 = no limit). An entry whose
+   * timestamp is older than ENTRY_MAX_AGE or further ahead than ENTRY_MAX_FUTURE (both relative to its
+   * receipt) gets a 400 that names the limit. Keep ENTRY_MAX_AGE at or below the worker's RETENTION:
+   * an older entry would be stored only to be dropped at the next maintenance run.
+   */
+  @EnvDuration() @IsInt() @Min(0) ENTRY_MAX_AGE: number = 30 * 86_400_000;
+  @EnvDuration() @IsInt() @Min(0) ENTRY_MAX_FUTURE: number = 3_600_000;
 
   /** Seconds a client is told to wait (Retry-After) after a 503. */
   @IsInt() @Min(1) @Max(3600) RETRY_AFTER_SECONDS: number = 1;
@@ -71,4 +80,53 @@ export class IngestConfig {
   @IsInt() @Min(1) @Max(10000) TAIL_MAX_CLIENTS: number = 100;
   /** A comment line sent this often keeps idle tail connections open through proxies. */
   @IsInt() @Min(1000) @Max(120000) TAIL_HEARTBEAT_MS: number = 15000;
+
+  // --- Syslog listeners (syslog/, docs/protocols/syslog.md). Off unless enabled: the stack, compose and
+  // deploy/ turn them on; a bare ingest (tests, a second instance on one host) binds no extra ports.
+  @EnvBoolean() @IsBoolean() SYSLOG_ENABLED: boolean = false;
+  /** Plain TCP (RFC 6587) and UDP ports on HOST; 0 turns that listener off. */
+  @IsInt() @Min(0) @Max(65535) SYSLOG_TCP_PORT: number = 5514;
+  @IsInt() @Min(0) @Max(65535) SYSLOG_UDP_PORT: number = 5514;
+  /** TLS (RFC 5425) port, used only when SYSLOG_TLS_CERT and SYSLOG_TLS_KEY are set; 0 turns it off. */
+  @IsInt() @Min(0) @Max(65535) SYSLOG_TLS_PORT: number = 6514;
+  /** PEM files of the TLS listener's certificate (chain) and private key. */
+  @IsOptional() @IsString() SYSLOG_TLS_CERT?: string;
+  @IsOptional() @IsString() SYSLOG_TLS_KEY?: string;
+  /** PEM CA bundle: when set, TLS clients must present a certificate signed by it. */
+  @IsOptional() @IsString() SYSLOG_TLS_CA?: string;
+  /** `commonName:tenant,...`: a TLS client whose certificate has that subject CN writes as that tenant. */
+  @IsOptional()
+  @Matches(/^\s*[^:,]+:[A-Za-z0-9._-]{1,64}\s*(,\s*[^:,]+:[A-Za-z0-9._-]{1,64}\s*)*$/, {
+    message: 'SYSLOG_TLS_CLIENT_TENANTS must be commonName:tenant[,commonName:tenant...]',
+  })
+  SYSLOG_TLS_CLIENT_TENANTS?: string;
+  /** `tenant:port,...`: extra TCP+UDP listeners whose every message belongs to that tenant. */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9._-]{1,64}:\d{1,5}\s*(,\s*[A-Za-z0-9._-]{1,64}:\d{1,5}\s*)*$/, {
+    message: 'SYSLOG_TENANT_PORTS must be tenant:port[,tenant:port...]',
+  })
+  SYSLOG_TENANT_PORTS?: string;
+  /** SD-ID of the structured data element whose `key` parameter carries the API key. */
+  @IsString()
+  @Matches(/^[^= \]"]{1,32}$/, {
+    message: 'SYSLOG_KEY_SD_ID must be an RFC 5424 SD-ID (1-32 characters, no = ] " or space)',
+  })
+  SYSLOG_KEY_SD_ID: string = 'logpipe@32473';
+  /** IANA zone of BSD (RFC 3164) timestamps, which carry none. */
+  @IsTimeZone({ message: 'SYSLOG_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin' })
+  SYSLOG_TIMEZONE: string = 'UTC';
+  /** Largest octet-counted frame or UDP datagram accepted, in bytes. */
+  @IsInt() @Min(480) @Max(1024 * 1024) SYSLOG_MAX_MESSAGE_BYTES: number = 65536;
+  /** Longest newline-terminated message accepted, in bytes. */
+  @IsInt() @Min(480) @Max(1024 * 1024) SYSLOG_MAX_LINE_BYTES: number = 65536;
+  /** TCP/TLS connections one client address may hold open (behind nginx: nginx's own address). */
+  @IsInt() @Min(1) @Max(100000) SYSLOG_MAX_CONNECTIONS_PER_IP: number = 256;
+  /** A connection that sends nothing for this long is closed (0: never). */
+  @IsInt() @Min(0) SYSLOG_IDLE_TIMEOUT_MS: number = 600000;
+  /** A connection that stops in the middle of a frame for this long is closed. */
+  @IsInt() @Min(100) SYSLOG_FRAME_TIMEOUT_MS: number = 30000;
+  /** Most messages one connection hands to the ingest path at once. */
+  @IsInt() @Min(1) @Max(10000) SYSLOG_BATCH_ENTRIES: number = 500;
+  /** UDP messages waiting for the ingest path; more are dropped (and counted). */
+  @IsInt() @Min(1) @Max(1000000) SYSLOG_UDP_QUEUE_ENTRIES: number = 10000;
 }

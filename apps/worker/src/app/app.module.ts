@@ -6,6 +6,8 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkerHealthServer } from './health/worker-health.server';
 import { LogBatchProcessor } from './ingestion/log-batch.processor';
 import { LogStreamConsumer } from './ingestion/log-stream.consumer';
+import { PartitionMaintenance } from './maintenance/partition-maintenance.service';
+import { StoreMetrics } from './maintenance/store.metrics';
 import { WorkerMetrics } from './metrics/worker.metrics';
 import { WorkerConfig } from './worker.config';
 
@@ -33,12 +35,20 @@ import { WorkerConfig } from './worker.config';
         url: config.get('DATABASE_URL', { infer: true }),
         schema: config.get('DB_SCHEMA', { infer: true }),
         migrationsRun: config.get('DB_MIGRATE', { infer: true }),
-        // One connection per batch in flight, plus one for health checks and one spare.
-        poolSize: config.get('MAX_BATCHES_IN_FLIGHT', { infer: true }) + 2,
+        // One connection per batch in flight, plus one for health checks, one for maintenance and one spare.
+        poolSize: config.get('MAX_BATCHES_IN_FLIGHT', { infer: true }) + 3,
+        partitionInterval: config.get('PARTITION_INTERVAL', { infer: true }),
         applicationName: 'logpipe-worker',
       }),
     }),
   ],
-  providers: [LogBatchProcessor, LogStreamConsumer, WorkerHealthServer, WorkerMetrics],
+  providers: [
+    LogBatchProcessor,
+    LogStreamConsumer,
+    WorkerHealthServer,
+    WorkerMetrics,
+    StoreMetrics,
+    PartitionMaintenance,
+  ],
 })
 export class AppModule {}

@@ -1,4 +1,6 @@
-import { EnvBoolean, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { DEFAULT_PARTITION_INTERVAL, PARTITION_INTERVAL_PATTERN } from '@logpipe/log-store';
+import { TENANT_RETENTION_PATTERN } from './maintenance/retention-policy';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every environment variable the worker reads, with its default and its rule (README lists them). */
@@ -62,6 +64,29 @@ export class WorkerConfig {
 
   /** How often acknowledged entries are trimmed from the stream (XTRIM MINID). */
   @IsInt() @Min(100) TRIM_INTERVAL_MS: number = 1000;
+
+  // --- Partitions and retention (maintenance/, docs/store.md).
+  /** Width of one partition of `logs`: whole hours, days or weeks ("1 day", "6 hours", "1 week"). */
+  @IsString()
+  @Matches(PARTITION_INTERVAL_PATTERN, {
+    message: 'PARTITION_INTERVAL must be "<n> hour(s)", "<n> day(s)" or "<n> week(s)", e.g. "1 day"',
+  })
+  PARTITION_INTERVAL: string = DEFAULT_PARTITION_INTERVAL;
+  /** Partitions the maintenance job keeps created ahead of now (beyond the current one). */
+  @IsInt() @Min(1) @Max(100) PARTITIONS_AHEAD: number = 3;
+  /** How long rows are kept (a duration: "30d"); older partitions are dropped whole. 0 keeps everything. */
+  @EnvDuration() @IsInt() @Min(0) RETENTION: number = 30 * 86_400_000;
+  /** Per-tenant overrides of RETENTION: "acme:7d,globex:90d" (0 keeps that tenant's rows forever). */
+  @IsOptional()
+  @IsString()
+  @Matches(TENANT_RETENTION_PATTERN, {
+    message: 'TENANT_RETENTION must be tenant:duration pairs, e.g. acme:7d,globex:90d',
+  })
+  TENANT_RETENTION?: string;
+  /** Time between maintenance runs (a duration: "10m"); 0 switches the job off (the writer still creates partitions). */
+  @EnvDuration() @IsInt() @Min(0) MAINTENANCE_INTERVAL: number = 600_000;
+  /** Rows one retention DELETE statement removes at most (per-tenant retention, expired event ids). */
+  @IsInt() @Min(100) @Max(1_000_000) MAINTENANCE_DELETE_BATCH: number = 10000;
 
   @IsString() HEALTH_HOST: string = '127.0.0.1';
   @IsInt() @Min(0) @Max(65535) HEALTH_PORT: number = 9464;

@@ -1,11 +1,12 @@
 import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
-import { EnvBoolean } from './env-transforms';
+import { EnvBoolean, EnvDuration, parseDuration } from './env-transforms';
 import { EnvironmentValidationError, validateEnvironment } from './validate-environment';
 
 class ExampleEnv {
   @IsInt() @Min(1) @Max(65535) PORT: number = 3000;
   @IsString() REDIS_URL: string = 'redis://127.0.0.1:6379';
   @EnvBoolean() @IsBoolean() DB_MIGRATE: boolean = false;
+  @EnvDuration() @IsInt() @Min(0) RETENTION: number = 30 * 86_400_000;
 }
 
 describe('validateEnvironment', () => {
@@ -42,5 +43,22 @@ describe('validateEnvironment', () => {
 
   it('rejects a non-numeric port by name', () => {
     expect(() => validate({ PORT: 'eighty' })).toThrow(/PORT=/);
+  });
+
+  it('reads durations as milliseconds, and names one it cannot read', () => {
+    expect(validate({ RETENTION: '7d' }).RETENTION).toBe(7 * 86_400_000);
+    expect(validate({ RETENTION: '0' }).RETENTION).toBe(0);
+    expect(validate({ RETENTION: '2592000000' }).RETENTION).toBe(2_592_000_000);
+    expect(() => validate({ RETENTION: '30 days' })).toThrow(/RETENTION="30 days"/);
+    expect(['45s', '90m', '12h', '2w', '250ms', '1.5d', 'soon', '-1d'].map(parseDuration)).toEqual([
+      45_000,
+      5_400_000,
+      43_200_000,
+      1_209_600_000,
+      250,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -22,10 +22,10 @@ function isFree(port: number): Promise<boolean> {
 
 /**
  * The first base from `start` (in steps of 10) whose `count` consecutive ports are all free, for a
- * private stack (nginx .. postgres: 6 ports) that must never collide with a developer's stack
+ * private stack (nginx .. postgres and the syslog ports: 9) that must never collide with a developer's stack
  * (8088-8093) or another test run.
  */
-export async function findFreePortBase(start: number, count = 6): Promise<number> {
+export async function findFreePortBase(start: number, count = 9): Promise<number> {
   for (let base = start; base < start + 3000; base += 10) {
     const ports = Array.from({ length: count }, (_, i) => base + i);
     const free = await Promise.all(ports.map(isFree));

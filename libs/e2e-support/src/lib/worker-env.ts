@@ -27,6 +27,8 @@ export function suiteWorkerEnv(
     STREAM_KEY: storage.streamKey,
     DEAD_LETTER_STREAM: storage.deadKey,
     BATCH_MAX_WAIT_MS: '50',
+    // Suites send fixed dates (2026-01-01, 2026-11-26) that retention would drop as they age.
+    RETENTION: '0',
     ...extra,
   };
 }

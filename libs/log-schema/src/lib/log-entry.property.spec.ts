@@ -145,6 +145,34 @@ describe('log entry properties', () => {
     );
   });
 
+  it('with time limits, accepts exactly the valid submissions whose time is within them, and names the limit otherwise', () => {
+    const limits = fc.record({
+      maxAgeMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 * 86_400_000 })),
+      maxFutureMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 * 86_400_000 })),
+    });
+    fc.assert(
+      fc.property(validSubmission, limits, (submission, timeLimits) => {
+        const context = { receivedAtMs: RECEIVED_AT, tenant: 'default', timeLimits };
+        const result = validateLogEntry(asInput(submission), context);
+        const ts = expectedEntry(submission).timestamp;
+        const tooOld = timeLimits.maxAgeMs > 0 && ts < RECEIVED_AT - timeLimits.maxAgeMs;
+        const tooNew = timeLimits.maxFutureMs > 0 && ts > RECEIVED_AT + timeLimits.maxFutureMs;
+        if (!tooOld && !tooNew) {
+          expect(result).toEqual({ ok: true, entry: expectedEntry(submission) });
+        } else {
+          expect(result.ok).toBe(false);
+          expect(!result.ok && result.errors).toEqual([
+            {
+              field: 'timestamp',
+              message: expect.stringContaining(tooOld ? 'ENTRY_MAX_AGE' : 'ENTRY_MAX_FUTURE'),
+            },
+          ]);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('reports batch errors only at indexes of entries that fail on their own', () => {
     const item = fc.oneof(validSubmission.map(asInput), fc.jsonValue({ maxDepth: 2 }));
     fc.assert(

@@ -26,6 +26,19 @@ export interface IngestContext {
   receivedAtMs: number;
   /** The tenant of the API key that sent it. */
   tenant: string;
+  /** Bounds on the event time relative to receipt; absent: any representable time is accepted. */
+  timeLimits?: EntryTimeLimits;
+}
+
+/**
+ * How far the event time of an entry may lie from its receipt time (as Loki's reject_old_samples_max_age
+ * and creation_grace_period). 0 switches a bound off.
+ */
+export interface EntryTimeLimits {
+  /** Oldest accepted event time, in milliseconds before receipt (ENTRY_MAX_AGE). */
+  maxAgeMs: number;
+  /** Latest accepted event time, in milliseconds after receipt (ENTRY_MAX_FUTURE). */
+  maxFutureMs: number;
 }
 
 export interface LogEntryFieldError {

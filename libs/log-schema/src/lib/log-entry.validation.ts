@@ -13,6 +13,7 @@ import {
 } from './log-entry.types';
 import { quoteForMessage } from './storable-text';
 import { parseTimestamp } from './timestamp';
+import { checkTimeLimits, validateTimeLimits } from './time-limits';
 
 export const ROOT_FIELD = '(root)';
 export const DEFAULT_MAX_BATCH_ERRORS = 100;
@@ -83,6 +84,7 @@ function toContext(received: number | IngestContext): IngestContext {
   if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
     throw new RangeError(`tenant must match ${TENANT_PATTERN}, got ${JSON.stringify(tenant)}`);
   }
+  if (context.timeLimits !== undefined) validateTimeLimits(context.timeLimits);
   return context;
 }
 
@@ -102,10 +104,15 @@ const validateFields = compileValidator(LogEntryDto);
 function validateOne(input: unknown, context: IngestContext): LogEntryValidation {
   if (!isPlainObject(input)) return notAnObject(input);
   const errors = validateFields(input, unknownField);
+  if (errors.length > 0) return { ok: false, errors };
   // The rules passed, so the plain object has exactly the DTO's shape.
-  return errors.length === 0
-    ? { ok: true, entry: toLogEntry(input as unknown as LogEntryDto, context) }
-    : { ok: false, errors };
+  const entry = toLogEntry(input as unknown as LogEntryDto, context);
+  // Only a well-formed time can be too old or too new; the compiled validator knows nothing of limits.
+  const outside =
+    context.timeLimits === undefined
+      ? undefined
+      : checkTimeLimits(entry.timestamp, context.receivedAtMs, context.timeLimits);
+  return outside === undefined ? { ok: true, entry } : { ok: false, errors: [outside] };
 }
 
 /**

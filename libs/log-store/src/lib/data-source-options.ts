@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { LogEventIdEntity } from './log-event-id.entity';
 import { LogRecordEntity } from './log-record.entity';
 import { LOG_STORE_MIGRATIONS } from './migrations';
 
@@ -13,9 +14,11 @@ export interface LogStoreConnectionOptions {
   /** Server-side limit for any one statement, so a stuck query fails instead of holding the batch. */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** Width of the partitions the writer creates when a row finds none (PARTITION_INTERVAL); '1 day' by default. */
+  partitionInterval?: string;
 }
 
-export const LOG_STORE_ENTITIES = [LogRecordEntity];
+export const LOG_STORE_ENTITIES = [LogRecordEntity, LogEventIdEntity];
 
 /** The one DataSource definition, shared by the Nest module and the TypeORM migration CLI. */
 export function createDataSourceOptions(options: LogStoreConnectionOptions): DataSourceOptions {

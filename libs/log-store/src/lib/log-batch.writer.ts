@@ -1,33 +1,62 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { copyRow } from './copy-text';
+import { DEFAULT_PARTITION_INTERVAL, LOG_PARTITION_INTERVAL } from './partitioning';
 import type { StoredLogEntry } from './stored-log-entry';
 
 /*
  * The hot path drops below TypeORM's entity layer on purpose (TypeORM still owns the schema and the
- * migrations). Each batch is first sent with COPY, PostgreSQL's bulk path: one statement, so the
- * batch lands whole or not at all. COPY cannot skip rows that already exist, so when it fails on a
- * unique index (a batch redelivered after a crash between commit and XACK, or a client's retried
- * event id) the same batch goes through INSERT ... SELECT FROM unnest() ... ON CONFLICT DO NOTHING,
- * which stores exactly the rows that are missing. Redeliveries are rare, so almost every batch
- * takes the COPY path (about twice the unnest INSERT's rate in the measurements of TOOLCHAIN.md:
- * 111k–119k against 46k–54k rows/s). Both statements take the same fields, from rowFields().
+ * migrations). Each batch is first sent with COPY, PostgreSQL's bulk path, in one transaction with the
+ * batch's client event ids (`log_event_ids`, which keeps them unique across partitions): the batch
+ * lands whole or not at all. COPY cannot skip rows that already exist, so when the transaction fails on
+ * a unique index (a batch redelivered after a crash between commit and XACK: `logs (stream_id, ts)`; or
+ * a client's retried event id: `log_event_ids`) the same batch goes through one INSERT ... SELECT FROM
+ * unnest() statement that first claims the event ids ON CONFLICT DO NOTHING and then stores exactly the
+ * rows that are new. Redeliveries are rare, so almost every batch takes the COPY path (about twice the
+ * unnest INSERT's rate in the measurements of TOOLCHAIN.md: 111k–119k against 46k–54k rows/s). Both
+ * statements take the same fields, from rowFields().
+ *
+ * A row whose partition does not exist yet (the maintenance job creates them ahead, but may not have
+ * run) fails with 23514; the writer then creates the partitions the batch needs and writes it again.
  */
 const COLUMNS =
   'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
 const COPY_SQL = `COPY logs (${COLUMNS}) FROM STDIN`;
 const UNIQUE_VIOLATION = '23505';
+const CHECK_VIOLATION = '23514';
+const NO_PARTITION = /no partition of relation/;
+/** A batch may need a new partition, then (rarely: a boundary crossed meanwhile) one more. */
+const PARTITION_ATTEMPTS = 3;
+
+const CLAIM_EVENT_IDS_SQL = `
+  INSERT INTO log_event_ids (tenant, event_id, stream_id, ts)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`;
 
 const INSERT_BATCH_SQL = `
+  WITH batch AS (
+    SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           AS b(${COLUMNS})
+  ), claimed AS (
+    INSERT INTO log_event_ids (tenant, event_id, stream_id, ts)
+    SELECT tenant, event_id, stream_id, ts FROM batch WHERE event_id IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING stream_id
+  )
   INSERT INTO logs (${COLUMNS})
-  SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
-                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+  SELECT ${COLUMNS} FROM batch
+  WHERE event_id IS NULL OR stream_id IN (SELECT stream_id FROM claimed)
   ON CONFLICT DO NOTHING`;
+
+const CREATE_PARTITIONS_SQL = `
+  SELECT logpipe_create_log_partition(min(t), $2::interval)
+  FROM unnest($1::timestamptz[]) AS t
+  GROUP BY date_bin($2::interval, t, timestamptz '2001-01-01 00:00:00+00')`;
 
 export interface InsertOutcome {
   /** Rows written now. */
@@ -66,27 +95,81 @@ function insertParameters(entries: readonly StoredLogEntry[]): (string | null)[]
   return columns;
 }
 
+/** The event ids of a batch as columns for CLAIM_EVENT_IDS_SQL; null when the batch has none. */
+function eventIdParameters(entries: readonly StoredLogEntry[]): string[][] | null {
+  const withId = entries.filter((e) => e.eventId !== null);
+  if (withId.length === 0) return null;
+  return [
+    withId.map((e) => e.tenant),
+    withId.map((e) => e.eventId as string),
+    withId.map((e) => e.streamId),
+    withId.map((e) => new Date(e.timestamp).toISOString()),
+  ];
+}
+
+function sqlState(error: unknown): string | undefined {
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  const value = driverError?.code ?? code;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isMissingPartition(error: unknown): boolean {
+  return sqlState(error) === CHECK_VIOLATION && NO_PARTITION.test(String((error as Error).message));
+}
+
 @Injectable()
 export class LogBatchWriter {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional()
+    @Inject(LOG_PARTITION_INTERVAL)
+    private readonly partitionInterval: string = DEFAULT_PARTITION_INTERVAL,
+  ) {}
 
   async insert(entries: readonly StoredLogEntry[]): Promise<InsertOutcome> {
     if (entries.length === 0) return { inserted: 0, duplicates: 0 };
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
-      try {
-        const copy = client.query(copyFrom(COPY_SQL));
-        await pipeline(Readable.from([copyText(entries)]), copy);
-        return { inserted: entries.length, duplicates: 0 };
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.write(runner, client, entries);
+        } catch (error) {
+          if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
+          await runner.query(CREATE_PARTITIONS_SQL, [
+            entries.map((e) => new Date(e.timestamp).toISOString()),
+            this.partitionInterval,
+          ]);
+        }
       }
-      const result = await runner.query(INSERT_BATCH_SQL, insertParameters(entries), true);
-      const inserted = Number(result.affected ?? 0);
-      return { inserted, duplicates: entries.length - inserted };
     } finally {
       await runner.release();
     }
+  }
+
+  private async write(
+    runner: QueryRunner,
+    client: PoolClient,
+    entries: readonly StoredLogEntry[],
+  ): Promise<InsertOutcome> {
+    const eventIds = eventIdParameters(entries);
+    try {
+      // A batch without event ids is one COPY, its own transaction; with ids, the claim joins it.
+      if (eventIds !== null) await client.query('BEGIN');
+      const copy = client.query(copyFrom(COPY_SQL));
+      await pipeline(Readable.from([copyText(entries)]), copy);
+      if (eventIds !== null) {
+        await client.query(CLAIM_EVENT_IDS_SQL, eventIds);
+        await client.query('COMMIT');
+      }
+      return { inserted: entries.length, duplicates: 0 };
+    } catch (error) {
+      // A broken connection cannot roll back, and the original error is the one worth reporting.
+      if (eventIds !== null) await client.query('ROLLBACK').catch(() => undefined);
+      if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    }
+    const result = await runner.query(INSERT_BATCH_SQL, insertParameters(entries), true);
+    const inserted = Number(result.affected ?? 0);
+    return { inserted, duplicates: entries.length - inserted };
   }
 }

@@ -1,14 +1,15 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One stored log entry: the public `logs` table that people query with psql or Grafana.
  * The migrations own the DDL; this entity must describe exactly what they create (a test checks it).
+ * The table is partitioned by RANGE (ts) (docs/store.md), so every unique index includes `ts`; client
+ * event ids are kept unique in `log_event_ids` instead (LogEventIdEntity).
  */
 @Entity({ name: 'logs' })
 @Index('logs_ts_idx', ['ts'])
 @Index('logs_service_ts_idx', ['service', 'ts'])
-@Index('logs_tenant_event_id_key', ['tenant', 'eventId'], { unique: true, where: 'event_id IS NOT NULL' })
-@Index('logs_stream_id_key', ['streamId'], { unique: true })
+@Index('logs_stream_id_ts_key', ['streamId', 'ts'], { unique: true })
 // Read side: newest-first keyset pages of one tenant (scanned backwards), and trace lookups.
 @Index('logs_tenant_ts_id_idx', ['tenant', 'ts', 'id'])
 @Index('logs_tenant_trace_id_idx', ['tenant', 'traceId'], { where: 'trace_id IS NOT NULL' })
@@ -28,8 +29,8 @@ export class LogRecordEntity {
   @Column({ type: 'varchar', length: 64, default: 'default' })
   tenant!: string;
 
-  /** When the event happened, as the client said (or the time of receipt when it said nothing). */
-  @Column({ type: 'timestamptz' })
+  /** When the event happened, as the client said (or the time of receipt when it said nothing); the partition key. */
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'logs_pkey' })
   ts!: Date;
 
   /** When an ingest instance accepted the entry. */
@@ -54,11 +55,11 @@ export class LogRecordEntity {
   @Column({ name: 'span_id', type: 'varchar', length: 16, nullable: true })
   spanId!: string | null;
 
-  /** The client's own event id: unique where present, so a retried submission is stored once. */
+  /** The client's own event id: unique per tenant through `log_event_ids`, so a retried submission is stored once. */
   @Column({ name: 'event_id', type: 'varchar', length: 128, nullable: true })
   eventId!: string | null;
 
-  /** The Redis Stream entry id: unique, so a batch redelivered after a crash is stored once. */
+  /** The Redis Stream entry id: unique with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
   @Column({ name: 'stream_id', type: 'varchar', length: 41 })
   streamId!: string;
 }

@@ -47,7 +47,7 @@ describe('log-store against PostgreSQL', () => {
   });
 
   beforeEach(async () => {
-    await dataSource.query('TRUNCATE logs');
+    await dataSource.query('TRUNCATE logs, log_event_ids');
   });
 
   it('creates the schema the entity describes (no pending schema changes after the migrations)', async () => {
@@ -161,8 +161,7 @@ describe('log-store against PostgreSQL', () => {
       'logs_message_trgm_idx',
       'logs_pkey',
       'logs_service_ts_idx',
-      'logs_stream_id_key',
-      'logs_tenant_event_id_key',
+      'logs_stream_id_ts_key',
       'logs_tenant_trace_id_idx',
       'logs_tenant_ts_id_idx',
       'logs_ts_idx',

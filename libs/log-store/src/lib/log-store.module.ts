@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { createDataSourceOptions, type LogStoreConnectionOptions } from './data-source-options';
 import { LogBatchWriter } from './log-batch.writer';
 import { LogStoreHealth } from './log-store.health';
+import { DEFAULT_PARTITION_INTERVAL, LOG_PARTITION_INTERVAL } from './partitioning';
 
 export interface LogStoreModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
@@ -18,6 +19,7 @@ export class LogStoreModule {
     return {
       module: LogStoreModule,
       imports: [
+        ...(options.imports ?? []),
         TypeOrmModule.forRootAsync({
           imports: options.imports,
           inject: options.inject,
@@ -29,7 +31,16 @@ export class LogStoreModule {
           }),
         }),
       ],
-      providers: [LogBatchWriter, LogStoreHealth],
+      providers: [
+        LogBatchWriter,
+        LogStoreHealth,
+        {
+          provide: LOG_PARTITION_INTERVAL,
+          inject: options.inject,
+          useFactory: async (...args: unknown[]) =>
+            (await options.useFactory(...args)).partitionInterval ?? DEFAULT_PARTITION_INTERVAL,
+        },
+      ],
       exports: [LogBatchWriter, LogStoreHealth],
     };
   }

@@ -36,6 +36,9 @@ function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
     .trim()
     .toLowerCase();
   if (encoding === 'identity' || encoding === '') return payload;
+  // Loki's protobuf push is snappy-compressed by definition and some clients say so in this header
+  // (grafana/loki#3407); Loki passes such a body on to its decoder, and so does the Loki route.
+  if (encoding === 'snappy' && protocolRouteOf(request).logpipeProtocol === 'loki') return payload;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
   }

@@ -1,5 +1,7 @@
 import {
   encodeLogEntry,
+  type EntryTimeLimits,
+  type IngestContext,
   validateLogBatch,
   validateLogEntry,
   type LogEntry,
@@ -32,18 +34,29 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
  */
 @Injectable()
 export class LogIngestService {
+  private readonly timeLimits: EntryTimeLimits;
+
   constructor(
     private readonly producer: StreamProducer,
     private readonly backlog: BacklogMonitor,
     private readonly config: ConfigService<IngestConfig, true>,
     private readonly quota: TenantQuota,
-  ) {}
+  ) {
+    this.timeLimits = {
+      maxAgeMs: config.get('ENTRY_MAX_AGE', { infer: true }),
+      maxFutureMs: config.get('ENTRY_MAX_FUTURE', { infer: true }),
+    };
+  }
+
+  private context(tenant: string): IngestContext {
+    return { receivedAtMs: Date.now(), tenant, timeLimits: this.timeLimits };
+  }
 
   /** `tenant` comes from the API key (see auth/), never from the body. */
   async ingestOne(input: unknown, tenant: string, outcome?: IngestOutcome): Promise<string> {
     if (outcome !== undefined) outcome.received = 1;
     this.backlog.assertAccepting();
-    const result = validateLogEntry(input, { receivedAtMs: Date.now(), tenant });
+    const result = validateLogEntry(input, this.context(tenant));
     if (!result.ok) {
       throw new RequestError(400, `invalid log entry: ${summarise(result.errors)}`, {
         errors: result.errors,
@@ -64,7 +77,7 @@ export class LogIngestService {
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
-    const result = validateLogBatch(inputs, { receivedAtMs: Date.now(), tenant });
+    const result = validateLogBatch(inputs, this.context(tenant));
     if (!result.ok) {
       const invalid = new Set(result.errors.map((e) => e.index)).size;
       throw new RequestError(

@@ -90,6 +90,41 @@ describe('ingest HTTP API against the real Redis', () => {
     await expect(redis.xlen(streamKey)).resolves.toBe(0);
   });
 
+  it('refuses entries older than ENTRY_MAX_AGE or further ahead than ENTRY_MAX_FUTURE with a 400 naming the limit, per item', async () => {
+    const now = Date.now();
+    const single = await post('/api/log', JSON.stringify(entry({ timestamp: now - 31 * 86_400_000 })));
+    expect(single.statusCode).toBe(400);
+    expect(single.json().message).toContain('ENTRY_MAX_AGE');
+    const batch = await post(
+      '/api/logs',
+      JSON.stringify([
+        entry({ timestamp: now - 60_000 }),
+        entry({ timestamp: '2026-01-01T00:00:00Z' }),
+        entry(),
+        entry({ timestamp: now + 2 * 3_600_000 }),
+      ]),
+    );
+    expect(batch.statusCode).toBe(400);
+    expect(batch.json().errors).toEqual([
+      {
+        index: 1,
+        field: 'timestamp',
+        message: expect.stringContaining('maximum age of 30d (ENTRY_MAX_AGE)'),
+      },
+      { index: 3, field: 'timestamp', message: expect.stringContaining('grace of 1h (ENTRY_MAX_FUTURE)') },
+    ]);
+    // Reasonable times, as existing clients send them, are accepted as before.
+    const fine = await post(
+      '/api/logs',
+      JSON.stringify([
+        entry({ timestamp: now - 29 * 86_400_000 }),
+        entry({ timestamp: new Date(now + 60_000).toISOString() }),
+      ]),
+    );
+    expect(fine.statusCode).toBe(202);
+    await expect(redis.xlen(streamKey)).resolves.toBe(2);
+  });
+
   it('names the bad NDJSON line and queues nothing', async () => {
     const response = await post('/api/logs', `${JSON.stringify(entry())}\n{broken\n`, {
       'content-type': 'application/x-ndjson',

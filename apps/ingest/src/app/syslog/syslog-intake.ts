@@ -1,0 +1,67 @@
+import { decodeSyslogFrame, type SyslogLogEntry } from '@logpipe/protocol-syslog';
+import { Logger } from '@nestjs/common';
+import type { SyslogBatchWriter, SyslogTransport } from './syslog-batch.writer';
+import type { SyslogSettings } from './syslog-settings';
+import { SyslogTenants } from './syslog-tenants';
+import { SyslogMetrics } from './syslog.metrics';
+import { ThrottledLog } from './throttled-log';
+
+export interface TenantEntry {
+  readonly tenant: string;
+  readonly entry: SyslogLogEntry;
+}
+
+/**
+ * One frame or datagram -> the entry to store and its tenant, or nothing (counted and logged) when its
+ * key is wrong or missing. The key itself is never logged.
+ */
+export class SyslogIntake {
+  private readonly throttled = new ThrottledLog(new Logger(SyslogIntake.name));
+
+  constructor(
+    private readonly settings: SyslogSettings,
+    private readonly tenants: SyslogTenants,
+    private readonly metrics: SyslogMetrics,
+    private readonly writer: Pick<SyslogBatchWriter, 'countRefused'>,
+  ) {}
+
+  take(
+    frame: Buffer,
+    transport: SyslogTransport,
+    connectionTenant: string | undefined,
+    peer: string,
+  ): TenantEntry | null {
+    this.metrics.messagesReceived.inc({ transport });
+    const decoded = decodeSyslogFrame(frame, {
+      receivedAt: Date.now(),
+      timeZone: this.settings.timeZone,
+      keyElementId: this.settings.keyElementId,
+    });
+    if (!decoded.parsed) this.metrics.parseErrors.inc({ transport });
+    const decision = this.tenants.resolve(connectionTenant, decoded.apiKey);
+    if ('drop' in decision) {
+      this.metrics.messagesDropped.inc({ reason: decision.drop, transport });
+      this.writer.countRefused(1, 'unauthorized');
+      this.throttled.warn(decision.drop, {
+        message:
+          decision.drop === 'wrong_key'
+            ? 'syslog message dropped: its API key is not configured'
+            : `syslog message dropped: API keys are required and it has no [${this.settings.keyElementId} key="..."] element`,
+        transport,
+        peer,
+      });
+      return null;
+    }
+    return { tenant: decision.tenant, entry: decoded.entry };
+  }
+
+  refused(reason: string, transport: SyslogTransport, peer: string, bytes: number): void {
+    this.metrics.framesRefused.inc({ reason });
+    this.throttled.warn(reason, {
+      message: 'syslog frame refused by the framing limits',
+      transport,
+      peer,
+      bytes,
+    });
+  }
+}

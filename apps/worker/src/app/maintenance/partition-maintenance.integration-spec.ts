@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import {
+  createDataSourceOptions,
+  listLogPartitions,
+  LogBatchWriter,
+  releaseMaintenanceLock,
+  tryMaintenanceLock,
+  type StoredLogEntry,
+} from '@logpipe/log-store';
+import type { ConfigService } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import type { WorkerMetrics } from '../metrics/worker.metrics';
+import type { WorkerConfig } from '../worker.config';
+import { PartitionMaintenance } from './partition-maintenance.service';
+import { StoreMetrics } from './store.metrics';
+
+const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DAY = 86_400_000;
+const NOW = new Date('2026-11-29T12:00:00.000Z');
+
+let seq = 0;
+function entry(tenant: string, ageMs: number, eventId: string | null = null): StoredLogEntry {
+  seq += 1;
+  const at = NOW.getTime() - ageMs;
+  return {
+    timestamp: at,
+    receivedAt: at,
+    level: 'info',
+    service: 'svc',
+    message: `m${seq}`,
+    attributes: null,
+    traceId: null,
+    spanId: null,
+    eventId,
+    tenant,
+    streamId: `${at}-${seq}`,
+  };
+}
+
+describe('partition maintenance against PostgreSQL', () => {
+  const schema = `test_maint_${randomBytes(4).toString('hex')}`;
+  let dataSource: DataSource;
+  let writer: LogBatchWriter;
+  let registry: Registry;
+
+  const job = (env: Partial<Record<keyof WorkerConfig, unknown>> = {}) => {
+    const values: Partial<Record<keyof WorkerConfig, unknown>> = {
+      MAINTENANCE_INTERVAL: 0,
+      PARTITION_INTERVAL: '1 day',
+      PARTITIONS_AHEAD: 3,
+      RETENTION: 30 * DAY,
+      MAINTENANCE_DELETE_BATCH: 100,
+      ...env,
+    };
+    const config = { get: (key: keyof WorkerConfig) => values[key] } as unknown as ConfigService<
+      WorkerConfig,
+      true
+    >;
+    registry = new Registry();
+    const metrics = new StoreMetrics({ registry } as WorkerMetrics, dataSource);
+    return new PartitionMaintenance(dataSource, config, metrics);
+  };
+
+  const partitionNames = async () => (await listLogPartitions(dataSource)).map((p) => p.name);
+
+  beforeAll(async () => {
+    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
+    await admin.initialize();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.destroy();
+    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
+    await dataSource.initialize();
+    writer = new LogBatchWriter(dataSource, '1 day');
+  });
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    for (const name of await partitionNames()) await dataSource.query(`DROP TABLE "${name}"`);
+    await dataSource.query('TRUNCATE log_event_ids');
+  });
+
+  it('creates today and PARTITIONS_AHEAD days ahead, and a second run changes nothing', async () => {
+    const first = await job().runOnce(NOW);
+    expect(first).toMatchObject({
+      created: [
+        'logs_p20261129t000000',
+        'logs_p20261130t000000',
+        'logs_p20261201t000000',
+        'logs_p20261202t000000',
+      ],
+      dropped: [],
+    });
+    await expect(job().runOnce(NOW)).resolves.toEqual({
+      created: [],
+      dropped: [],
+      rowsDeleted: 0,
+      eventIdsExpired: 0,
+    });
+    expect(await partitionNames()).toHaveLength(4);
+  });
+
+  it('drops the partitions past RETENTION, and only those, while writes go on', async () => {
+    await writer.insert([entry('acme', 40 * DAY, 'old-1'), entry('acme', 29 * DAY), entry('acme', 0)]);
+    let stop = false;
+    const writes = (async () => {
+      let n = 0;
+      while (!stop) n += (await writer.insert([entry('acme', 0)])).inserted;
+      return n;
+    })();
+    const report = await job().runOnce(NOW);
+    stop = true;
+    const written = await writes;
+    expect(report).toMatchObject({ dropped: ['logs_p20261020t000000'], eventIdsExpired: 1 });
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([
+      { n: 2 + written },
+    ]);
+    expect(await partitionNames()).not.toContain('logs_p20261020t000000');
+    expect(await partitionNames()).toContain('logs_p20261031t000000');
+  });
+
+  it('applies TENANT_RETENTION: partitions kept for the longest, shorter tenants deleted row by row in batches', async () => {
+    const rows = [
+      ...Array.from({ length: 250 }, () => entry('acme', 10 * DAY)),
+      entry('acme', 1 * DAY, 'acme-recent'),
+      entry('globex', 60 * DAY),
+      entry('initech', 40 * DAY),
+      entry('initech', 10 * DAY),
+    ];
+    await writer.insert(rows);
+    const report = await job({ TENANT_RETENTION: 'acme:7d,globex:90d' }).runOnce(NOW);
+    // globex keeps 90 days, so no partition younger than that goes; acme loses 250 rows (3 batches of
+    // at most 100), initech (RETENTION, 30 days) its 40-day-old row.
+    expect(report).toMatchObject({ dropped: [], rowsDeleted: 251 });
+    const left = await dataSource.query(
+      `SELECT tenant, round(extract(epoch FROM $1::timestamptz - ts) / 86400)::int AS days FROM logs ORDER BY tenant, ts`,
+      [NOW.toISOString()],
+    );
+    expect(left).toEqual([
+      { tenant: 'acme', days: 1 },
+      { tenant: 'globex', days: 60 },
+      { tenant: 'initech', days: 10 },
+    ]);
+  });
+
+  it('lets one worker run at a time: a run finds the lock held and skips', async () => {
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      expect(await tryMaintenanceLock(other)).toBe(true);
+      await expect(job().runOnce(NOW)).resolves.toBe('skipped');
+      expect(await partitionNames()).toEqual([]);
+    } finally {
+      // A session-level lock outlives release() (the connection goes back to the pool): unlock first.
+      await releaseMaintenanceLock(other);
+      await other.release();
+    }
+  });
+
+  it('reports partitions, their sizes, the age of the oldest row and the runs on /metrics', async () => {
+    await writer.insert([entry('acme', 2 * DAY)]);
+    const maintenance = job({ RETENTION: 0 });
+    await maintenance.runOnce(NOW);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^logpipe_store_partitions 5$/m);
+    expect(text).toMatch(/^logpipe_store_partition_bytes\{partition="logs_p20261127t000000"\} \d+$/m);
+    const age = Number(/^logpipe_store_oldest_entry_age_seconds (\S+)$/m.exec(text)?.[1]);
+    expect(age).toBeGreaterThanOrEqual((Date.now() - (NOW.getTime() - 2 * DAY)) / 1000 - 60);
+    expect(text).toMatch(/^logpipe_maintenance_runs_total\{outcome="done"\} 1$/m);
+    expect(text).toMatch(/^logpipe_maintenance_partitions_created_total 4$/m);
+  });
+});

@@ -1,0 +1,196 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSourceOptions } from './data-source-options';
+import { LogBatchWriter } from './log-batch.writer';
+import {
+  createLogPartitions,
+  deleteLogRows,
+  dropLogPartitionsBefore,
+  expireEventIds,
+  listLogPartitions,
+} from './log-partitions';
+import type { StoredLogEntry } from './stored-log-entry';
+
+const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MIDNIGHT = Date.parse('2026-11-27T00:00:00.000Z');
+const DAY = 86_400_000;
+
+let streamSeq = 0;
+function entry(overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
+  streamSeq += 1;
+  return {
+    timestamp: MIDNIGHT - DAY / 2,
+    receivedAt: MIDNIGHT - DAY / 2,
+    level: 'info',
+    service: 'checkout',
+    message: 'order placed',
+    attributes: null,
+    traceId: null,
+    spanId: null,
+    eventId: null,
+    tenant: 'acme',
+    streamId: `${MIDNIGHT}-${streamSeq}`,
+    ...overrides,
+  };
+}
+
+describe('partitioned logs against PostgreSQL', () => {
+  const schema = `test_parts_${randomBytes(4).toString('hex')}`;
+  let dataSource: DataSource;
+  let writer: LogBatchWriter;
+
+  const partitionOf = async (streamId: string): Promise<string[]> =>
+    (
+      await dataSource.query(`SELECT tableoid::regclass::text AS part FROM logs WHERE stream_id = $1`, [
+        streamId,
+      ])
+    ).map((row: { part: string }) => row.part.replace(/^.*\./, ''));
+
+  beforeAll(async () => {
+    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
+    await admin.initialize();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.destroy();
+    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
+    await dataSource.initialize();
+    writer = new LogBatchWriter(dataSource, '1 day');
+  });
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    for (const part of await listLogPartitions(dataSource))
+      await dataSource.query(`DROP TABLE "${part.name}"`);
+    await dataSource.query('TRUNCATE log_event_ids');
+  });
+
+  it('stores an entry that arrives before any partition exists (the job has not run): its day is created', async () => {
+    await expect(listLogPartitions(dataSource)).resolves.toEqual([]);
+    const first = entry();
+    await expect(writer.insert([first])).resolves.toEqual({ inserted: 1, duplicates: 0 });
+    const parts = await listLogPartitions(dataSource);
+    expect(parts.map((p) => [p.name, p.rangeStart?.toISOString(), p.rangeEnd?.toISOString()])).toEqual([
+      ['logs_p20261126t000000', '2026-11-26T00:00:00.000Z', '2026-11-27T00:00:00.000Z'],
+    ]);
+    await expect(partitionOf(first.streamId)).resolves.toEqual(['logs_p20261126t000000']);
+  });
+
+  it('puts an entry stamped exactly at midnight into the new day, and the last millisecond before it into the old', async () => {
+    const before = entry({ timestamp: MIDNIGHT - 1 });
+    const at = entry({ timestamp: MIDNIGHT });
+    // One batch, two partitions missing: both are created, the batch is stored whole.
+    await expect(writer.insert([before, at])).resolves.toEqual({ inserted: 2, duplicates: 0 });
+    await expect(partitionOf(before.streamId)).resolves.toEqual(['logs_p20261126t000000']);
+    await expect(partitionOf(at.streamId)).resolves.toEqual(['logs_p20261127t000000']);
+  });
+
+  it('stores a client retry once when its two attempts fall on either side of midnight (no client timestamp)', async () => {
+    // The client sent no timestamp, so ts = receipt time: 23:59:59.990 for the first attempt, 00:00:00.020 for the retry.
+    const first = entry({ eventId: 'order-7', timestamp: MIDNIGHT - 10, receivedAt: MIDNIGHT - 10 });
+    const retry = entry({ eventId: 'order-7', timestamp: MIDNIGHT + 20, receivedAt: MIDNIGHT + 20 });
+    await expect(writer.insert([first])).resolves.toEqual({ inserted: 1, duplicates: 0 });
+    await expect(writer.insert([retry, entry({ timestamp: MIDNIGHT + 30 })])).resolves.toEqual({
+      inserted: 1,
+      duplicates: 1,
+    });
+    const rows = await dataSource.query(`SELECT stream_id FROM logs WHERE event_id = 'order-7'`);
+    expect(rows).toEqual([{ stream_id: first.streamId }]);
+    // Both attempts in one batch: the first one wins, in either order of partitions.
+    const a = entry({ eventId: 'order-8', timestamp: MIDNIGHT + 40 });
+    const b = entry({ eventId: 'order-8', timestamp: MIDNIGHT - 40 });
+    await expect(writer.insert([a, b])).resolves.toEqual({ inserted: 1, duplicates: 1 });
+    await expect(dataSource.query(`SELECT stream_id FROM logs WHERE event_id = 'order-8'`)).resolves.toEqual([
+      { stream_id: a.streamId },
+    ]);
+  });
+
+  it('stores a redelivered batch that straddles midnight once', async () => {
+    const batch = [
+      entry({ timestamp: MIDNIGHT - 5 }),
+      entry({ timestamp: MIDNIGHT + 5, eventId: 'e-1' }),
+      entry({ timestamp: MIDNIGHT + 6 }),
+    ];
+    await writer.insert(batch);
+    await expect(writer.insert(batch)).resolves.toEqual({ inserted: 0, duplicates: 3 });
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 3 }]);
+  });
+
+  it('scans only the partitions of a time range (EXPLAIN shows the pruning)', async () => {
+    await createLogPartitions(
+      dataSource,
+      new Date(MIDNIGHT - 3 * DAY),
+      new Date(MIDNIGHT + 2 * DAY),
+      '1 day',
+    );
+    expect((await listLogPartitions(dataSource)).length).toBe(5);
+    const [{ 'QUERY PLAN': plan }] = await dataSource.query(
+      `EXPLAIN (FORMAT JSON) SELECT * FROM logs WHERE tenant = 'acme' AND ts >= $1 AND ts < $2 ORDER BY ts DESC, id DESC LIMIT 50`,
+      [new Date(MIDNIGHT - DAY + 3_600_000).toISOString(), new Date(MIDNIGHT + 3_600_000).toISOString()],
+    );
+    const relations = new Set<string>();
+    const walk = (node: { 'Relation Name'?: string; Plans?: unknown[] }): void => {
+      if (node['Relation Name']) relations.add(node['Relation Name']);
+      for (const child of node.Plans ?? []) walk(child as typeof node);
+    };
+    walk(plan[0].Plan);
+    expect([...relations].sort()).toEqual(['logs_p20261126t000000', 'logs_p20261127t000000']);
+  });
+
+  it('drops only the partitions wholly before the cutoff, while writes go on', async () => {
+    await createLogPartitions(dataSource, new Date(MIDNIGHT - 3 * DAY), new Date(MIDNIGHT + DAY), '1 day');
+    await writer.insert([
+      entry({ timestamp: MIDNIGHT - 3 * DAY + 1, eventId: 'old' }),
+      entry({ timestamp: MIDNIGHT - DAY + 1 }),
+    ]);
+    const writes = (async () => {
+      let stored = 0;
+      for (let i = 0; i < 20; i++)
+        stored += (await writer.insert([entry({ timestamp: MIDNIGHT + i })])).inserted;
+      return stored;
+    })();
+    // The cutoff falls inside 2026-11-25: that day stays, 2026-11-24 goes.
+    const dropped = await dropLogPartitionsBefore(dataSource, new Date(MIDNIGHT - 2 * DAY + 1000));
+    await expect(writes).resolves.toBe(20);
+    expect(dropped).toEqual(['logs_p20261124t000000']);
+    expect((await listLogPartitions(dataSource)).map((p) => p.name)).toEqual([
+      'logs_p20261125t000000',
+      'logs_p20261126t000000',
+      'logs_p20261127t000000',
+    ]);
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 21 }]);
+    // The dropped row's event id is forgotten with it.
+    await expect(expireEventIds(dataSource, new Date(MIDNIGHT - 2 * DAY + 1000), 1000)).resolves.toBe(1);
+  });
+
+  it("deletes one tenant's expired rows in bounded batches, and their event ids, leaving the others", async () => {
+    await writer.insert([
+      entry({ tenant: 'acme', timestamp: MIDNIGHT - 2 * DAY, eventId: 'a-1' }),
+      entry({ tenant: 'acme', timestamp: MIDNIGHT - 2 * DAY + 1 }),
+      entry({ tenant: 'acme', timestamp: MIDNIGHT - 2 * DAY + 2 }),
+      entry({ tenant: 'acme', timestamp: MIDNIGHT }),
+      entry({ tenant: 'globex', timestamp: MIDNIGHT - 2 * DAY }),
+    ]);
+    const acmeOld = { tenants: ['acme'], except: false, before: new Date(MIDNIGHT - DAY) };
+    await expect(deleteLogRows(dataSource, acmeOld, 2)).resolves.toBe(2);
+    await expect(deleteLogRows(dataSource, acmeOld, 2)).resolves.toBe(1);
+    await expect(deleteLogRows(dataSource, acmeOld, 2)).resolves.toBe(0);
+    const rest = await dataSource.query(
+      `SELECT tenant, (extract(epoch FROM ts) * 1000)::bigint::text AS ts FROM logs ORDER BY tenant`,
+    );
+    expect(rest).toEqual([
+      { tenant: 'acme', ts: String(MIDNIGHT) },
+      { tenant: 'globex', ts: String(MIDNIGHT - 2 * DAY) },
+    ]);
+    await expect(dataSource.query('SELECT count(*)::int AS n FROM log_event_ids')).resolves.toEqual([
+      { n: 0 },
+    ]);
+    // "Every tenant but acme": globex's old row goes.
+    await expect(
+      deleteLogRows(dataSource, { tenants: ['acme'], except: true, before: new Date(MIDNIGHT - DAY) }, 100),
+    ).resolves.toBe(1);
+  });
+});

@@ -1,0 +1,114 @@
+/*
+ * The partition management of `logs`, for the worker's maintenance job and for tests. Every call goes
+ * through a SECURITY DEFINER function of the migration 1795910400000 (owned by the owner role), so the
+ * caller needs EXECUTE on it, not ownership of `logs`.
+ */
+
+/** Anything that runs a parameterised statement: a TypeORM DataSource, QueryRunner or EntityManager. */
+export interface SqlQueryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM types query results as any
+  query(sql: string, parameters?: unknown[]): Promise<any>;
+}
+
+export interface LogPartition {
+  name: string;
+  /** Inclusive lower bound; null for the legacy partition (MINVALUE). */
+  rangeStart: Date | null;
+  /** Exclusive upper bound. */
+  rangeEnd: Date | null;
+  /** Table, indexes and TOAST, in bytes. */
+  totalBytes: number;
+}
+
+function boundary(value: string): Date | null {
+  return value === '-infinity' || value === 'infinity' ? null : new Date(value);
+}
+
+export async function listLogPartitions(db: SqlQueryable): Promise<LogPartition[]> {
+  const rows: { partition_name: string; range_start: string; range_end: string; total_bytes: string }[] =
+    await db.query(
+      `SELECT partition_name, to_json(range_start) #>> '{}' AS range_start, to_json(range_end) #>> '{}' AS range_end,
+              total_bytes::text FROM logpipe_log_partitions() ORDER BY range_start`,
+    );
+  return rows.map((row) => ({
+    name: row.partition_name,
+    rangeStart: boundary(row.range_start),
+    rangeEnd: boundary(row.range_end),
+    totalBytes: Number(row.total_bytes),
+  }));
+}
+
+/** Makes sure partitions cover [from, to); returns the names of the partitions covering it. */
+export async function createLogPartitions(
+  db: SqlQueryable,
+  from: Date,
+  to: Date,
+  interval: string,
+): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `SELECT logpipe_create_log_partitions AS name FROM logpipe_create_log_partitions($1, $2, $3::interval)`,
+    [from.toISOString(), to.toISOString(), interval],
+  );
+  return rows.map((row) => row.name);
+}
+
+/** Drops every partition whose rows are all older than `before`; returns their names. */
+export async function dropLogPartitionsBefore(db: SqlQueryable, before: Date): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `SELECT logpipe_drop_log_partitions AS name FROM logpipe_drop_log_partitions($1)`,
+    [before.toISOString()],
+  );
+  return rows.map((row) => row.name);
+}
+
+export interface LogRowDeletion {
+  /** The tenants concerned, or (with `except`) the tenants spared. */
+  tenants: readonly string[];
+  except: boolean;
+  before: Date;
+}
+
+/** Deletes at most `limit` rows (and their event ids) older than `before`; returns how many. */
+export async function deleteLogRows(
+  db: SqlQueryable,
+  deletion: LogRowDeletion,
+  limit: number,
+): Promise<number> {
+  const [{ deleted }]: { deleted: number }[] = await db.query(
+    `SELECT logpipe_delete_log_rows($1::text[], $2, $3, $4) AS deleted`,
+    [deletion.tenants, deletion.except, deletion.before.toISOString(), limit],
+  );
+  return deleted;
+}
+
+/** Forgets at most `limit` event ids whose rows are older than `before`; returns how many. */
+export async function expireEventIds(db: SqlQueryable, before: Date, limit: number): Promise<number> {
+  const [{ expired }]: { expired: number }[] = await db.query(
+    `SELECT logpipe_expire_event_ids($1, $2) AS expired`,
+    [before.toISOString(), limit],
+  );
+  return expired;
+}
+
+/** Event time of the oldest stored row; null when `logs` is empty. */
+export async function oldestLogTime(db: SqlQueryable): Promise<Date | null> {
+  const [{ oldest }]: { oldest: string | null }[] = await db.query(
+    `SELECT to_json(logpipe_oldest_log_time()) #>> '{}' AS oldest`,
+  );
+  return oldest === null ? null : new Date(oldest);
+}
+
+/**
+ * Takes the session-level lock that lets one maintenance run at a time per schema; false when another
+ * session holds it. Release it on the same connection (a QueryRunner, not the pool).
+ */
+export async function tryMaintenanceLock(connection: SqlQueryable): Promise<boolean> {
+  const [{ locked }]: { locked: boolean }[] = await connection.query(
+    `SELECT pg_try_advisory_lock(hashtext(current_schema() || '.logs:maintenance')) AS locked`,
+  );
+  return locked;
+}
+
+export async function releaseMaintenanceLock(connection: SqlQueryable): Promise<void> {
+  await connection.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || '.logs:maintenance'))`);
+}

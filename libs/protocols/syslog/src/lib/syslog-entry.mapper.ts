@@ -1,0 +1,211 @@
+// One syslog message -> one log entry (the shape of POST /api/logs entries), and the API key it carried.
+//
+// | log entry                     | RFC 5424                        | RFC 3164 / BSD                          |
+// | ----------------------------- | ------------------------------- | --------------------------------------- |
+// | timestamp (epoch ms)          | TIMESTAMP (absent if `-`)       | header time, zone/year as the parser says; absent if none |
+// | level                         | severity: emerg/alert/crit → fatal, err → error, warning → warn, notice/info → info, debug → debug |
+// | service                       | APP-NAME, else HOSTNAME, else `syslog` | TAG, else hostname, else `syslog` |
+// | message                       | MSG (BOM removed; empty → `-`)  | text after `TAG[pid]: ` (Cisco: from `%FAC-SEV-MNEMONIC`) |
+// | attributes.syslog.format      | `rfc5424`                       | `rfc3164`                               |
+// | attributes.syslog.facility    | facility keyword (`local4`)     | same                                    |
+// | attributes.syslog.severity    | severity keyword (`notice`)     | same                                    |
+// | attributes.syslog.hostname    | HOSTNAME                        | hostname                                |
+// | attributes.syslog.procid      | PROCID                          | `pid` of `TAG[pid]`                     |
+// | attributes.syslog.msgid       | MSGID                           | -                                       |
+// | attributes.syslog.sd          | { SD-ID: { PARAM: value } } without the key element | -               |
+// | attributes.syslog.sequence    | -                               | Cisco sequence number                   |
+// | attributes.syslog.mnemonic    | -                               | Cisco `FAC-SEV-MNEMONIC`                |
+// | attributes.syslog.device_time | -                               | the header time as written, when it was not used (`*` unset clock) or its zone name was not UTC |
+// A message that does not parse: level info, service `syslog`, the whole text as message, and
+// attributes.syslog.parse_error naming what was wrong (plus facility/severity when the PRI was readable).
+import {
+  MAX_ATTRIBUTES_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_SERVICE_LENGTH,
+  type LogLevel,
+} from '@logpipe/log-schema';
+import { looksLikeRfc5424, parseRfc5424 } from './rfc5424.parser';
+import { parseRfc3164 } from './rfc3164.parser';
+import {
+  FACILITY_NAMES,
+  readPri,
+  SEVERITY_NAMES,
+  type StructuredData,
+  type SyslogMessage,
+  type SyslogParse,
+} from './syslog-message';
+
+export interface SyslogDecodeOptions {
+  /** When the frame arrived (epoch ms): the missing year of BSD times is taken relative to it. */
+  readonly receivedAt: number;
+  /** IANA zone of BSD times that carry none (`UTC` unless configured). */
+  readonly timeZone: string;
+  /** SD-ID of the element that carries the API key as its `key` parameter, e.g. `logpipe@32473`. */
+  readonly keyElementId: string;
+}
+
+export interface SyslogAttributes {
+  format?: 'rfc5424' | 'rfc3164';
+  facility?: string;
+  severity?: string;
+  hostname?: string;
+  procid?: string;
+  msgid?: string;
+  sd?: StructuredData;
+  sd_dropped?: true;
+  sequence?: string;
+  mnemonic?: string;
+  device_time?: string;
+  truncated?: true;
+  parse_error?: string;
+}
+
+/** A LogEntryDto-shaped object: what ingest's shared path validates and queues. */
+export interface SyslogLogEntry {
+  timestamp?: number;
+  level: LogLevel;
+  service: string;
+  message: string;
+  attributes: { syslog: SyslogAttributes };
+}
+
+export interface DecodedSyslog {
+  readonly entry: SyslogLogEntry;
+  /** The `key` of the key element, when the message had one (the element itself is not stored). */
+  readonly apiKey?: string;
+  readonly parsed: boolean;
+}
+
+/** RFC 5424 severity code -> log level (issue 15's table). */
+const LEVELS: readonly LogLevel[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
+const FALLBACK_SERVICE = 'syslog';
+const EMPTY_MESSAGE = '-';
+const MAX_HEADER_FIELD = 255;
+
+/**
+ * PostgreSQL text cannot hold U+0000; Buffer's UTF-8 decoder already turns bad bytes into U+FFFD, so
+ * NUL is the only thing left to replace. Trailing line ends are framing, not content.
+ */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(/[\r\n]+$/, '');
+}
+
+/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
+function fitBytes(text: string, maxBytes: number): { text: string; cut: boolean } {
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, cut: false };
+  let cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8');
+  // A character split at the cut decodes as U+FFFD: drop it rather than store a replacement.
+  if (cut.endsWith('\uFFFD') && !text.startsWith(cut)) cut = cut.slice(0, -1);
+  return { text: cut, cut: true };
+}
+
+function short(value: string | undefined, max = MAX_HEADER_FIELD): string | undefined {
+  return value === undefined ? undefined : value.slice(0, max);
+}
+
+function messageText(text: string): { message: string; truncated: boolean } {
+  const fitted = fitBytes(text, MAX_MESSAGE_BYTES);
+  return { message: fitted.text.length === 0 ? EMPTY_MESSAGE : fitted.text, truncated: fitted.cut };
+}
+
+/** Takes the key element out of the structured data; returns the key and what is left to store. */
+function extractKey(
+  data: StructuredData | undefined,
+  keyElementId: string,
+): { apiKey?: string; rest?: StructuredData } {
+  if (data === undefined || !(keyElementId in data)) return { rest: data };
+  const { [keyElementId]: element, ...rest } = data;
+  const key = element.key;
+  return {
+    apiKey: Array.isArray(key) ? key[0] : key,
+    rest: Object.keys(rest).length === 0 ? undefined : rest,
+  };
+}
+
+function withoutUndefined(attributes: SyslogAttributes): SyslogAttributes {
+  for (const name of Object.keys(attributes) as (keyof SyslogAttributes)[]) {
+    if (attributes[name] === undefined) delete attributes[name];
+  }
+  return attributes;
+}
+
+function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
+  const { apiKey, rest } = extractKey(parsed.structuredData, keyElementId);
+  const { message, truncated } = messageText(storableText(parsed.message));
+  const hostname = short(parsed.hostname);
+  const attributes = withoutUndefined({
+    format: parsed.format,
+    facility: FACILITY_NAMES[parsed.facility],
+    severity: SEVERITY_NAMES[parsed.severity],
+    hostname,
+    procid: short(parsed.procId),
+    msgid: short(parsed.msgId),
+    sd: rest,
+    sequence: parsed.sequence,
+    mnemonic: short(parsed.mnemonic),
+    device_time: parsed.deviceTime,
+    truncated: truncated ? true : undefined,
+  });
+  // Structured data is the one open-ended part: beyond the attributes limit it is dropped (and said so)
+  // rather than losing the whole message to validation.
+  if (
+    attributes.sd !== undefined &&
+    Buffer.byteLength(JSON.stringify({ syslog: attributes }), 'utf8') > MAX_ATTRIBUTES_BYTES
+  ) {
+    delete attributes.sd;
+    attributes.sd_dropped = true;
+  }
+  const service =
+    storableText(parsed.appName ?? hostname ?? '').slice(0, MAX_SERVICE_LENGTH) || FALLBACK_SERVICE;
+  return {
+    entry: {
+      ...(parsed.timestamp !== undefined ? { timestamp: parsed.timestamp } : {}),
+      level: LEVELS[parsed.severity],
+      service,
+      message,
+      attributes: { syslog: attributes },
+    },
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    parsed: true,
+  };
+}
+
+function rawEntry(text: string, failure: Extract<SyslogParse, { ok: false }>): DecodedSyslog {
+  const { message, truncated } = messageText(storableText(text));
+  return {
+    entry: {
+      level: 'info',
+      service: FALLBACK_SERVICE,
+      message,
+      attributes: {
+        syslog: withoutUndefined({
+          facility: failure.facility === undefined ? undefined : FACILITY_NAMES[failure.facility],
+          severity: failure.severity === undefined ? undefined : SEVERITY_NAMES[failure.severity],
+          truncated: truncated ? true : undefined,
+          parse_error: failure.problem,
+        }),
+      },
+    },
+    parsed: false,
+  };
+}
+
+/** Parses one frame (TCP) or datagram (UDP) as RFC 5424 or BSD syslog. Never throws. */
+export function parseSyslog(text: string, options: Omit<SyslogDecodeOptions, 'keyElementId'>): SyslogParse {
+  const pri = readPri(text);
+  if (pri === null) return { ok: false, problem: 'no valid <PRI> at the start' };
+  return looksLikeRfc5424(text, pri.end) ? parseRfc5424(text) : parseRfc3164(text, options);
+}
+
+/** One frame or datagram -> the log entry to ingest and the API key it carried. Never throws. */
+export function decodeSyslogFrame(frame: Buffer | string, options: SyslogDecodeOptions): DecodedSyslog {
+  const text = (typeof frame === 'string' ? frame : frame.toString('utf8')).replace(/[\r\n]+$/, '');
+  let parsed: SyslogParse;
+  try {
+    parsed = parseSyslog(text, options);
+  } catch (error) {
+    // The parsers are written not to throw; this keeps a bug in them from costing the message.
+    parsed = { ok: false, problem: `parser error: ${(error as Error).message}` };
+  }
+  return parsed.ok ? toEntry(parsed.message, options.keyElementId) : rawEntry(text, parsed);
+}
