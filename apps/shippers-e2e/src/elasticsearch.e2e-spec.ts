@@ -5,7 +5,8 @@ import pino from 'pino';
 import pinoElasticsearch from 'pino-elasticsearch';
 import { ShipperStack, type StoredRow } from './support/shipper-stack';
 
-const BASE_TIME = Date.parse('2026-11-26T10:00:00.000Z');
+// Event times an hour back (inside ingest's ENTRY_MAX_AGE / ENTRY_MAX_FUTURE window), whole seconds.
+const BASE_TIME = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 const LEVEL_NAMES = ['debug', 'info', 'warning', 'error', 'critical'];
 const LEVEL_OF = {
   debug: 'debug',

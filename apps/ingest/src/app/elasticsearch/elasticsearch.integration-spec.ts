@@ -10,6 +10,9 @@ const KEY = `acme-${randomBytes(12).toString('hex')}`;
 const AUTH = { authorization: `ApiKey ${Buffer.from(`filebeat:${KEY}`).toString('base64')}` };
 const NDJSON = { 'content-type': 'application/x-ndjson' };
 
+// An event time within ingest's accepted window (ENTRY_MAX_AGE, ENTRY_MAX_FUTURE), to the millisecond.
+const EVENT_TIME = Math.floor(Date.now() / 1000) * 1000 - 3_600_000 + 123;
+
 const ndjson = (...lines: unknown[]) =>
   lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
 
@@ -62,7 +65,7 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
         { index: { _index: 'test', _id: '1' } },
         {
           field1: 'value1',
-          '@timestamp': '2026-11-26T10:00:00.123Z',
+          '@timestamp': new Date(EVENT_TIME).toISOString(),
           'log.level': 'warning',
           message: 'one',
         },
@@ -117,7 +120,7 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
         tenant: 'acme',
       },
     ]);
-    expect(entries[0].timestamp).toBe(Date.UTC(2026, 10, 26, 10, 0, 0, 123));
+    expect(entries[0].timestamp).toBe(EVENT_TIME);
   });
 
   it('takes the index from the URL, PUT as well as POST, gzip, and the compatibility content types', async () => {
