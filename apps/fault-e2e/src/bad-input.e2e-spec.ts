@@ -359,6 +359,54 @@ const modelEntry = fc
     return { value, ok: Object.values(fields).every((f) => f.ok) };
   });
 
+/** Issue 10: malformed Elasticsearch bulk bodies get a whole-request 4xx in Elasticsearch's error shape. */
+const ES_BULK = '/elasticsearch/_bulk';
+const ELASTICSEARCH_CORPUS: [
+  name: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  status: number,
+][] = [
+  [
+    'an action without its source',
+    NDJSON_TYPE,
+    '{"create":{"_index":"a"}}\n{"message":"x"}\n{"create":{"_index":"a"}}\n',
+    400,
+  ],
+  ['an action line that is not JSON', NDJSON_TYPE, '{"create":{"_index":"a"}\n{"message":"x"}\n', 400],
+  ['an unknown action', NDJSON_TYPE, '{"upsert":{"_index":"a"}}\n{"message":"x"}\n', 400],
+  ['an _index of the wrong type', NDJSON_TYPE, '{"index":{"_index":{"a":1}}}\n{"message":"x"}\n', 400],
+  [
+    'an unknown action parameter',
+    NDJSON_TYPE,
+    '{"index":{"_index":"a","colour":"red"}}\n{"message":"x"}\n',
+    400,
+  ],
+  ['no index anywhere', NDJSON_TYPE, '{"index":{}}\n{"message":"x"}\n', 400],
+  ['a JSON array instead of NDJSON', JSON_TYPE, json([{ index: { _index: 'a' } }, { message: 'x' }]), 400],
+  ['an empty body', NDJSON_TYPE, '', 400],
+  ['invalid UTF-8', NDJSON_TYPE, Buffer.from([0x7b, 0x7d, 0x0a, 0xff, 0xfe, 0x0a]), 400],
+  [
+    'corrupt gzip',
+    { ...NDJSON_TYPE, 'content-encoding': 'gzip' },
+    gzipSync('{"index":{"_index":"a"}}\n{}\n').subarray(0, 15),
+    400,
+  ],
+  ['text/plain', { 'content-type': 'text/plain' }, '{"index":{"_index":"a"}}\n{"message":"x"}\n', 415],
+  [
+    'compatible-with=9',
+    { 'content-type': 'application/vnd.elasticsearch+x-ndjson; compatible-with=9' },
+    '{"index":{"_index":"a"}}\n{}\n',
+    415,
+  ],
+  [
+    'more documents than MAX_BATCH_ENTRIES',
+    NDJSON_TYPE,
+    '{"create":{"_index":"a"}}\n{"message":"x"}\n'.repeat(MAX_BATCH_ENTRIES + 1),
+    413,
+  ],
+];
+
 describe('bad input over HTTP', () => {
   const suffix = randomBytes(4).toString('hex');
   const streamKey = `fault:${suffix}:input-stream`;
@@ -538,6 +586,70 @@ describe('bad input over HTTP', () => {
     );
   });
 
+  const expectElasticsearchRefusal = (answer: RawAnswer, status: number) => {
+    expect(answer.status).toBe(status);
+    expect(answer.headers['x-elastic-product']).toBe('Elasticsearch');
+    expect(answer.json).toMatchObject({
+      status,
+      error: { type: expect.any(String), reason: expect.any(String), root_cause: expect.any(Array) },
+    });
+  };
+
+  it.each(ELASTICSEARCH_CORPUS)(
+    'Elasticsearch bulk: refuses %s with a 4xx in its error shape and queues nothing',
+    async (_name, headers, body, status) => {
+      const added = await probe.entriesAdded();
+      expectElasticsearchRefusal(await send(ES_BULK, headers, body), status);
+      expect(await probe.entriesAdded()).toBe(added);
+      expect(ingest.isRunning).toBe(true);
+    },
+  );
+
+  it('property: Elasticsearch bulk bodies of random lines are never a 5xx, and exactly the items answered 201 are queued', async () => {
+    const actionLine = fc
+      .record({
+        action: fc.constantFrom('create', 'index', 'delete', 'update', 'upsert'),
+        index: fc.constantFrom('fuzz-es', '', undefined),
+        id: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+      })
+      .map(({ action, index, id }) => json({ [action]: { _index: index, _id: id } }));
+    const sourceLine = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((value) => json(value) ?? 'null'),
+      fc
+        .record({
+          message: fc.string({ maxLength: 30 }),
+          level: fc.constantFrom('info', 'warning', 30, 'loud'),
+        })
+        .map(json),
+      fc.string({ maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(actionLine, sourceLine), { maxLength: 12 }),
+        fc.boolean(),
+        async (lines, gzip) => {
+          const text = lines.join('\n') + '\n';
+          const headers: Record<string, string> = gzip
+            ? { ...NDJSON_TYPE, 'content-encoding': 'gzip' }
+            : NDJSON_TYPE;
+          const added = await probe.entriesAdded();
+          const answer = await send(ES_BULK, headers, gzip ? gzipSync(text) : text);
+          expect(answer.status).toBeLessThan(500);
+          if (answer.status === 200) {
+            const items = answer.json?.['items'] as Record<string, { status: number }>[];
+            const created = items.filter((item) => Object.values(item)[0].status === 201).length;
+            expect(await probe.entriesAdded()).toBe(added + created);
+            acceptedByFuzz += created;
+          } else {
+            expectElasticsearchRefusal(answer, answer.status);
+            expect(await probe.entriesAdded()).toBe(added);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('after the properties: ingest is alive and exactly the accepted entries reached Redis and PostgreSQL', async () => {
     expect(ingest.isRunning).toBe(true);
     expect(worker.isRunning).toBe(true);
@@ -548,6 +660,8 @@ describe('bad input over HTTP', () => {
     const { rows } = await schema.pool.query('SELECT count(*)::int AS n FROM logs');
     expect(rows[0].n).toBe(acceptedByFuzz);
     expect(await probe.deadLetters()).toEqual([]);
-    printLine(`FUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length}`);
+    printLine(
+      `FUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length + ELASTICSEARCH_CORPUS.length}`,
+    );
   });
 });

@@ -39,7 +39,8 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMet
       metrics.requestDuration.observe({ method: request.method, route, status: String(status) }, seconds);
     }
     const protocol = protocolRouteOf(request).logpipeProtocol;
-    if (protocol !== undefined) {
+    // A protocol's GET/HEAD (a handshake or probe, refused or not) carries no entries to count.
+    if (protocol !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
       countProtocolWrite(metrics, protocol, status, request[INGEST_OUTCOME]);
     } else if (request.method === 'POST' && WRITE_ROUTES.has(route)) {
       const entries = entriesIn(request.body);

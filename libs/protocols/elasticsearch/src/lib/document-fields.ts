@@ -1,0 +1,116 @@
+// Finding a field in an Elasticsearch document the way Elasticsearch itself reads a field name: the
+// dotted key ("log.level": "warn") or the nested object path ({"log": {"level": "warn"}}) name the
+// same field.
+
+type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where a field was found, so that it can be marked as used. */
+export interface FoundField {
+  readonly value: unknown;
+  /** Marks the field as used: it is left out of `remaining()`. */
+  take(): void;
+}
+
+// Paths are a handful of field names (the mapping's and `_msg_field`'s): split once, not per document.
+const SEGMENTS = new Map<string, readonly string[]>();
+const MAX_CACHED_PATHS = 1000;
+
+function segmentsOf(path: string): readonly string[] {
+  let segments = SEGMENTS.get(path);
+  if (segments === undefined) {
+    segments = path.split('.');
+    // `_msg_field` comes from requests: bound the cache rather than trust its variety.
+    if (SEGMENTS.size < MAX_CACHED_PATHS) SEGMENTS.set(path, segments);
+  }
+  return segments;
+}
+
+/**
+ * Reads fields of one document and hands back what was not used. Used fields are recorded rather
+ * than deleted: `delete` turns a V8 object into a slow dictionary, which every later step (validation,
+ * serialisation for the stream) would then pay for. Only the objects that lost a field are copied.
+ */
+export class DocumentFields {
+  // A document uses a handful of fields at most: parallel arrays cost less than a Map of Sets per
+  // document on the hot path.
+  /** The objects holding a used key, and the keys, pairwise. */
+  private readonly takenHolders: JsonObject[] = [];
+  private readonly takenKeys: string[] = [];
+  /** Objects on the path to a used key: the ones `remaining()` must copy. */
+  private readonly touched: JsonObject[] = [];
+
+  constructor(private readonly document: JsonObject) {}
+
+  /**
+   * The field `path`: the key itself first (a flat "service.name" key), else the nested path
+   * (service -> name). Undefined when absent or already used. Only plain objects are walked, never arrays.
+   */
+  find(path: string): FoundField | undefined {
+    const document = this.document;
+    if (this.has(document, path)) {
+      return { value: document[path], take: () => this.take([document], path) };
+    }
+    const segments = segmentsOf(path);
+    if (segments.length < 2) return undefined;
+    const chain: JsonObject[] = [document];
+    let current: JsonObject = document;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const next = this.has(current, segments[i]) ? current[segments[i]] : undefined;
+      if (!isJsonObject(next)) return undefined;
+      chain.push(next);
+      current = next;
+    }
+    const leaf = segments[segments.length - 1];
+    if (!this.has(current, leaf)) return undefined;
+    return { value: current[leaf], take: () => this.take(chain, leaf) };
+  }
+
+  /**
+   * The document without the used fields, or undefined when nothing is left. Objects emptied by that
+   * ({"service": {"name": "api"}} once service.name is used) are left out too.
+   */
+  remaining(): JsonObject | undefined {
+    const rest = this.touched.length === 0 ? this.document : this.without(this.document);
+    for (const _key in rest) return rest;
+    return undefined;
+  }
+
+  private isTaken(object: JsonObject, key: string): boolean {
+    for (let i = 0; i < this.takenKeys.length; i++) {
+      if (this.takenKeys[i] === key && this.takenHolders[i] === object) return true;
+    }
+    return false;
+  }
+
+  private has(object: JsonObject, key: string): boolean {
+    return Object.hasOwn(object, key) && (this.takenKeys.length === 0 || !this.isTaken(object, key));
+  }
+
+  private take(chain: readonly JsonObject[], key: string): void {
+    this.takenHolders.push(chain[chain.length - 1]);
+    this.takenKeys.push(key);
+    for (const object of chain) if (!this.touched.includes(object)) this.touched.push(object);
+  }
+
+  private without(object: JsonObject): JsonObject {
+    const copy: JsonObject = {};
+    for (const key of Object.keys(object)) {
+      if (this.isTaken(object, key)) continue;
+      const value = object[key];
+      if (isJsonObject(value) && this.touched.includes(value)) {
+        const rest = this.without(value);
+        for (const _key in rest) {
+          copy[key] = rest;
+          break;
+        }
+      } else {
+        copy[key] = value;
+      }
+    }
+    return copy;
+  }
+}
