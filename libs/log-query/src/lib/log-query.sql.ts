@@ -101,3 +101,64 @@ export function buildCountStatement(tenant: string, filter: LogFilter): SqlState
     values: where.values,
   };
 }
+
+/**
+ * Matching entries grouped by bucket of `intervalMs` (aligned to the Unix epoch, as bucketRange expects)
+ * and level. The range must be bounded (`fromMs` and `toMs` set): the caller fixes it. With a service
+ * filter or a whole tenant, logs_tenant_service_ts_idx (which INCLUDEs level) lets PostgreSQL count
+ * from the index alone, without reading the rows.
+ */
+export function buildHistogramStatement(tenant: string, filter: LogFilter, intervalMs: number): SqlStatement {
+  const where = whereFor(tenant, filter);
+  const interval = where.param(`${intervalMs} milliseconds`);
+  return {
+    text:
+      `SELECT (extract(epoch FROM date_bin(${interval}::interval, ts, timestamptz '1970-01-01 00:00:00+00')) * 1000)::bigint AS bucket_ms,\n` +
+      `         level, count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}\n  GROUP BY 1, 2`,
+    values: where.values,
+  };
+}
+
+/** Most services one answer lists (the recursion below stops there). */
+export const MAX_SERVICES_LISTED = 1000;
+
+/**
+ * The tenant's distinct services, by a skip scan: each step asks logs_tenant_service_ts_idx for the
+ * first service after the previous one, so the cost grows with the number of services (a handful of
+ * index probes each), not with the number of rows.
+ */
+export function buildServicesStatement(tenant: string): SqlStatement {
+  return {
+    text: `WITH RECURSIVE found(service, n) AS (
+    (SELECT service, 1 FROM logs WHERE tenant = $1 ORDER BY service LIMIT 1)
+    UNION ALL
+    SELECT (SELECT l.service FROM logs l WHERE l.tenant = $1 AND l.service > found.service ORDER BY l.service LIMIT 1), n + 1
+      FROM found WHERE found.service IS NOT NULL AND n < $2
+  )
+  SELECT service FROM found WHERE service IS NOT NULL ORDER BY service`,
+    values: [tenant, MAX_SERVICES_LISTED],
+  };
+}
+
+/**
+ * Entries of one service next to a moment: up to `limit` at or before it (newest first) and up to
+ * `limit` after it (oldest first), both read in order from logs_tenant_service_ts_idx.
+ */
+export function buildContextStatements(
+  tenant: string,
+  service: string,
+  atMs: number,
+  limit: number,
+): { before: SqlStatement; after: SqlStatement } {
+  const at = new Date(atMs).toISOString();
+  return {
+    before: {
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts <= $3::timestamptz\n  ORDER BY ts DESC, id DESC\n  LIMIT $4`,
+      values: [tenant, service, at, limit],
+    },
+    after: {
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts > $3::timestamptz\n  ORDER BY ts ASC, id ASC\n  LIMIT $4`,
+      values: [tenant, service, at, limit],
+    },
+  };
+}
