@@ -111,10 +111,13 @@ export function buildCountStatement(tenant: string, filter: LogFilter): SqlState
 export function buildHistogramStatement(tenant: string, filter: LogFilter, intervalMs: number): SqlStatement {
   const where = whereFor(tenant, filter);
   const interval = where.param(`${intervalMs} milliseconds`);
+  // Grouped by the timestamptz date_bin gives (cheap to hash); turned into epoch ms only per group,
+  // since extract() yields numeric, which would cost a numeric computation for every row.
   return {
     text:
-      `SELECT (extract(epoch FROM date_bin(${interval}::interval, ts, timestamptz '1970-01-01 00:00:00+00')) * 1000)::bigint AS bucket_ms,\n` +
-      `         level, count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}\n  GROUP BY 1, 2`,
+      `SELECT (extract(epoch FROM bucket) * 1000)::bigint AS bucket_ms, level, count\n  FROM (\n` +
+      `    SELECT date_bin(${interval}::interval, ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, level, count(*)::bigint AS count\n` +
+      `      FROM logs\n      WHERE ${where.sql}\n      GROUP BY 1, 2\n  ) AS grouped`,
     values: where.values,
   };
 }
@@ -142,7 +145,8 @@ export function buildServicesStatement(tenant: string): SqlStatement {
 
 /**
  * Entries of one service next to a moment: up to `limit` at or before it (newest first) and up to
- * `limit` after it (oldest first), both read in order from logs_tenant_service_ts_idx.
+ * `limit` after it (oldest first), both read in order from logs_tenant_service_ts_idx. Ordered by `ts`
+ * alone, which that index gives without a sort (entries of the same millisecond come in either order).
  */
 export function buildContextStatements(
   tenant: string,
@@ -153,11 +157,11 @@ export function buildContextStatements(
   const at = new Date(atMs).toISOString();
   return {
     before: {
-      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts <= $3::timestamptz\n  ORDER BY ts DESC, id DESC\n  LIMIT $4`,
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts <= $3::timestamptz\n  ORDER BY ts DESC\n  LIMIT $4`,
       values: [tenant, service, at, limit],
     },
     after: {
-      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts > $3::timestamptz\n  ORDER BY ts ASC, id ASC\n  LIMIT $4`,
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts > $3::timestamptz\n  ORDER BY ts ASC\n  LIMIT $4`,
       values: [tenant, service, at, limit],
     },
   };
