@@ -68,7 +68,8 @@ async function main() {
   ensureNodeModules(root);
   // nginx for the e2e tests; redis-server and PostgreSQL binaries for the private instances of the
   // stack and fault tests (the machine's shared services are not enough there).
-  ensureSystemPackages({ needRedis: true, needPostgres: true });
+  // chromium for the console e2e tests (apps/console-e2e).
+  ensureSystemPackages({ needRedis: true, needPostgres: true, needBrowser: true });
   await checkServices();
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });

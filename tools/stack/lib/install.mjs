@@ -32,13 +32,18 @@ export function ensureNodeModules(repoRoot) {
 }
 
 /** Debian/Ubuntu package names for the binaries that are missing, given which services are local. */
-export function missingPackages({ needRedis, needPostgres }) {
+export function missingPackages({ needRedis, needPostgres, needBrowser = false }) {
   const missing = [];
   if (findNginx() === null) missing.push('nginx');
   if (needRedis && findRedisServer() === null) missing.push('redis-server');
   if (needPostgres && findPostgresBinDir() === null) missing.push('postgresql');
+  // Only the tests need a browser (apps/console-e2e drives Debian's chromium; nothing downloads one).
+  if (needBrowser && !existsSync(CHROMIUM)) missing.push('chromium');
   return missing;
 }
+
+/** Where Debian's chromium package puts the browser the console's e2e tests drive. */
+export const CHROMIUM = '/usr/bin/chromium';
 
 // nginx-light is the small build on Debian 12; newer releases dropped it for plain `nginx`.
 function nginxPackageName() {
