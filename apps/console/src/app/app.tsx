@@ -70,7 +70,9 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
   const [tailStatus, setTailStatus] = useState<TailStatus | null>(null);
   const [tailNotice, setTailNotice] = useState('');
   const [paused, setPaused] = useState(false);
-  const [pending, setPending] = useState<LogEntry[]>([]);
+  // Arrivals while paused wait here (newest first); only their count is state, for the status line.
+  const pending = useRef<LogEntry[]>([]);
+  const [pendingCount, setPendingCount] = useState(0);
   const pausedRef = useRef(false);
   const searchAt = useRef(Date.now());
   const filtersKey = encodeView({ ...view, tail: false, utc: false, trace: '' });
@@ -158,8 +160,10 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
     }
     const tail = new LiveTail(apiFilters(view, Date.now(), false), {
       entry: (entry) => {
-        if (pausedRef.current) setPending((list) => [entry, ...list].slice(0, MAX_TAILED_ROWS));
-        else setEntries((list) => [entry, ...list].slice(0, MAX_TAILED_ROWS));
+        if (pausedRef.current) {
+          pending.current = [entry, ...pending.current].slice(0, MAX_TAILED_ROWS);
+          setPendingCount((n) => n + 1);
+        } else setEntries((list) => [entry, ...list].slice(0, MAX_TAILED_ROWS));
       },
       status: setTailStatus,
       notice: setTailNotice,
@@ -172,10 +176,10 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
     pausedRef.current = on;
     setPaused(on);
     if (!on) {
-      setPending((list) => {
-        if (list.length) setEntries((current) => [...list, ...current].slice(0, MAX_TAILED_ROWS));
-        return [];
-      });
+      const arrived = pending.current;
+      pending.current = [];
+      setPendingCount(0);
+      if (arrived.length) setEntries((current) => [...arrived, ...current].slice(0, MAX_TAILED_ROWS));
     }
   };
 
@@ -285,7 +289,7 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
                   </button>
                   {paused && (
                     <span data-testid="paused-count" role="status">
-                      {formatCount(pending.length)} new while paused
+                      {formatCount(pendingCount)} new while paused
                     </span>
                   )}
                 </>
