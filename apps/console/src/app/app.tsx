@@ -55,7 +55,8 @@ export function App() {
 
 function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignOut: () => void }) {
   const [view, setView] = useView();
-  const [services, setServices] = useState<string[]>([]);
+  // null until the server has answered (the empty state differs for a tenant with nothing stored).
+  const [services, setServices] = useState<string[] | null>(null);
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -192,8 +193,8 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
         event.preventDefault();
         (document.getElementById('q') as HTMLInputElement | null)?.focus();
       } else if (event.key === 'Escape' && !contextOf) {
-        if (expanded) setExpanded(null);
-        else if (view.trace) setView({ ...view, trace: '' });
+        if (view.trace) setView({ ...view, trace: '' });
+        else if (expanded) setExpanded(null);
         else if (typing) target.blur();
       }
     };
@@ -244,7 +245,7 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
         <TraceView traceId={view.trace} utc={view.utc} onClose={() => setView({ ...view, trace: '' })} />
       ) : (
         <main class="main">
-          <SearchBar view={view} services={services} onSearch={search} />
+          <SearchBar view={view} services={services ?? []} onSearch={search} />
           {histogram && !histogramError && (
             <HistogramChart
               histogram={histogram}
@@ -311,7 +312,7 @@ function Console(props: { theme: Theme; onTheme: (theme: Theme) => void; onSignO
           )}
           {!loading && !error && entries.length === 0 && (
             <div class="empty" data-testid="empty">
-              {services.length === 0 ? (
+              {services?.length === 0 ? (
                 <p>
                   Nothing is stored for your tenant yet. Send a first entry with <code>POST /api/logs</code>{' '}
                   (see <a href="/docs">the API docs</a>), then search again.
