@@ -57,7 +57,14 @@ import { TailHub } from './tail/tail.hub';
     SyslogModule,
     AdminModule,
   ],
-  controllers: [LogsController, LogsQueryController, ServicesController, TailController, HealthController, MetricsController],
+  controllers: [
+    LogsController,
+    LogsQueryController,
+    ServicesController,
+    TailController,
+    HealthController,
+    MetricsController,
+  ],
   providers: [
     TailHub,
     // Every route needs an API key unless marked @Public() (health, metrics).
