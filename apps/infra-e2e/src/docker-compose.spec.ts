@@ -133,6 +133,13 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(REPO_ROOT, '.env.example'))).toBe(true);
     // An empty conf.d drops the image's default.conf, which would otherwise answer for Host: localhost.
     expect(services.nginx.tmpfs).toEqual(['/etc/nginx/conf.d']);
+    // The front is nginx with the console's static files, served from CONSOLE_ROOT.
+    expect(services.nginx.build).toEqual({
+      context: '.',
+      dockerfile: 'deploy/Dockerfile',
+      target: 'console',
+    });
+    expect(services.nginx.environment?.CONSOLE_ROOT).toBe('/usr/share/logpipe/console');
   });
 
   it('documents every variable it interpolates in .env.example', () => {
@@ -219,8 +226,15 @@ describe('deploy/Dockerfile', () => {
   }));
   const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
-  it('builds in stages: deps, build, prod-deps, runtime', () => {
-    expect(stages.map((stage) => stage.name)).toEqual(['deps', 'build', 'prod-deps', 'runtime']);
+  it('builds in stages: deps, build, console-build, console, prod-deps, runtime', () => {
+    expect(stages.map((stage) => stage.name)).toEqual([
+      'deps',
+      'build',
+      'console-build',
+      'console',
+      'prod-deps',
+      'runtime',
+    ]);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     expect(dockerfile).toMatch(/RUN npm ci --omit=dev/);
   });
@@ -232,6 +246,14 @@ describe('deploy/Dockerfile', () => {
       '--from=prod-deps /repo/node_modules ./node_modules',
       '--from=build /repo/dist/apps/${APP} ./dist/apps/${APP}',
     ]);
+  });
+
+  it('builds the front image from nginx with the console files where CONSOLE_ROOT points', () => {
+    expect(stages.find((stage) => stage.name === 'console')?.from).toBe('nginx:1.27');
+    expect(dockerfile).toMatch(
+      /^COPY --from=console-build \/repo\/dist\/apps\/console \/usr\/share\/logpipe\/console$/m,
+    );
+    expect(dockerfile).toMatch(/npx nx run console:build/);
   });
 
   it('keeps local installs, build outputs and secrets out of the build context', () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -75,7 +75,15 @@ describe('nginx in front of two ingest instances', () => {
     chmodSync(workDir, 0o755);
     const portBase = await findFreePortBase(18700);
     // A small body limit keeps the 413 test's payload small; everything else uses the defaults.
-    const conf = renderStackNginx(join(workDir, 'nginx'), portBase, { MAX_BODY_BYTES: '4096' });
+    // A stand-in for the console build (dist/apps/console): an index and one hashed bundle.
+    const consoleDir = join(workDir, 'console');
+    mkdirSync(join(consoleDir, 'assets'), { recursive: true });
+    writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(join(consoleDir, 'assets', 'index-AbC123.js'), 'export {};');
+    const conf = renderStackNginx(join(workDir, 'nginx'), portBase, {
+      MAX_BODY_BYTES: '4096',
+      LOGPIPE_CONSOLE_DIR: consoleDir,
+    });
     one = new Upstream('ingest-1', portBase + 1);
     two = new Upstream('ingest-2', portBase + 2);
     await Promise.all([one.start(), two.start()]);
@@ -125,6 +133,29 @@ describe('nginx in front of two ingest instances', () => {
     );
   });
 
+  it('serves the console at / with index.html for any console URL, and its hashed bundles cached', async () => {
+    for (const path of ['/', '/?range=1h&service=api', '/some/deep/link']) {
+      const page = await fetch(`${base}${path}`);
+      expect({ path, status: page.status, type: page.headers.get('content-type') }).toEqual({
+        path,
+        status: 200,
+        type: 'text/html',
+      });
+      expect(await page.text()).toContain('<title>console</title>');
+      expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    }
+    const bundle = await fetch(`${base}/assets/index-AbC123.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toBe('text/javascript');
+    expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const missing = await fetch(`${base}/assets/gone-000.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ statusCode: 404 });
+    expect(one.seen.length + two.seen.length).toBe(0);
+  });
+
   it('proxies the batch endpoint and the two health endpoints, and nothing else', async () => {
     expect((await fetch(`${base}/api/logs`, { method: 'POST', body: '[]' })).status).toBe(202);
     expect((await fetch(`${base}/health/live`)).status).toBe(202);
@@ -135,15 +166,8 @@ describe('nginx in front of two ingest instances', () => {
       '/health/ready',
     ]);
 
-    for (const path of [
-      '/metrics',
-      '/',
-      '/api',
-      '/health/other',
-      '/admin',
-      '/api/admin',
-      '/api/admin/dead-letters',
-    ]) {
+    // '/' and other paths are the console's (an SPA: unknown paths get its index.html).
+    for (const path of ['/metrics', '/api', '/health/other', '/api/admin', '/api/admin/dead-letters']) {
       const response = await fetch(`${base}${path}`);
       expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({
         path,

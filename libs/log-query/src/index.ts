@@ -11,7 +11,23 @@ export {
   type RawQuery,
 } from './lib/log-query.parser';
 export { decodeCursor, encodeCursor } from './lib/log-cursor';
-export { buildCountStatement, buildSearchStatement, type SqlStatement } from './lib/log-query.sql';
+export {
+  buildContextStatements,
+  buildCountStatement,
+  buildHistogramStatement,
+  buildSearchStatement,
+  buildServicesStatement,
+  type SqlStatement,
+} from './lib/log-query.sql';
+export {
+  autoInterval,
+  bucketRange,
+  DEFAULT_HISTOGRAM_RANGE_MS,
+  HISTOGRAM_INTERVALS,
+  MAX_BUCKETS,
+  type HistogramBucket,
+  type LogHistogram,
+} from './lib/log-histogram';
 export { matchesLogFilter } from './lib/log-filter.matcher';
 export { viewOfEntry, viewOfRow, type LogEntryView, type LogRow } from './lib/log-entry.view';
 export { QueryTimeoutError, QueryUnavailableError } from './lib/log-query.errors';

@@ -17,6 +17,8 @@ export async function renderNginx(flags) {
     ports: portsFor(resolvePortBase(flags.portBase, process.env)),
     limits: resolveLimits(process.env),
     nginxBinary: findNginx() ?? 'nginx',
+    // The tests point it at a console build of their own.
+    consoleRoot: process.env.LOGPIPE_CONSOLE_DIR || undefined,
   });
   process.stdout.write(`${JSON.stringify({ prefix, conf: confPath })}\n`);
   return 0;

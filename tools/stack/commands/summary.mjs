@@ -16,6 +16,7 @@ export function printSummary({ stack, layout, config, started }) {
   }
   lines.push(
     '',
+    `Web console: ${nginxUrl}/  (sign in with a key from API_KEYS; any text when no keys are set)`,
     'Send one entry:',
     `  curl -sS -X POST ${nginxUrl}/api/log -H 'content-type: application/json' \\`,
     `    -d '{"level":"info","service":"demo","message":"hello from curl"}'`,

@@ -116,7 +116,7 @@ export async function up(flags) {
     if (flags.skipBuild) {
       info('skipping the build (--skip-build): using the bundles already in dist/apps');
     } else {
-      info(`building ingest and worker (log: ${layout.logFile('build')})`);
+      info(`building ingest, worker and console (log: ${layout.logFile('build')})`);
       await buildApps({ repoRoot: config.repoRoot, logFile: layout.logFile('build'), signal: abort.signal });
     }
     checkpoint();

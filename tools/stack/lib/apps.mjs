@@ -42,12 +42,15 @@ function nxCli(repoRoot) {
   return join(packageDir, typeof bin === 'string' ? bin : bin.nx);
 }
 
-/** nx run-many -t build -p ingest worker; Nx's cache makes a repeat run with no changes cheap. */
+/**
+ * nx run-many -t build -p ingest worker console (the web console nginx serves); Nx's cache makes a
+ * repeat run with no changes cheap.
+ */
 export async function buildApps({ repoRoot, logFile, signal }) {
   const nx = nxCli(repoRoot);
   const result = await runToLog({
     command: process.execPath,
-    args: [nx, 'run-many', '-t', 'build', '-p', 'ingest', 'worker'],
+    args: [nx, 'run-many', '-t', 'build', '-p', 'ingest', 'worker', 'console'],
     cwd: repoRoot,
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
     logFile,
@@ -57,7 +60,7 @@ export async function buildApps({ repoRoot, logFile, signal }) {
   if (signal?.aborted) throw signal.reason;
   if (result.status !== 0) {
     throw new StackError(
-      `building ingest and worker failed (exit ${result.status ?? result.signal})`,
+      `building ingest, worker and console failed (exit ${result.status ?? result.signal})`,
       tailOf(logFile, 30),
     );
   }
@@ -65,6 +68,7 @@ export async function buildApps({ repoRoot, logFile, signal }) {
     ['ingest', 'main.js'],
     ['worker', 'main.js'],
     ['worker', 'migrate.js'],
+    ['console', 'index.html'],
   ]) {
     if (!existsSync(bundlePath(repoRoot, app, file))) {
       throw new StackError(`the build did not produce ${bundlePath(repoRoot, app, file)}`);

@@ -51,7 +51,7 @@ export function ensureNodeModules(repoRoot) {
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 
 /** Debian/Ubuntu package names for the binaries that are missing, given which services are local. */
-export function missingPackages({ needRedis, needPostgres, needSyslog = false }) {
+export function missingPackages({ needRedis, needPostgres, needSyslog = false, needBrowser = false }) {
   const missing = [];
   const nginx = findNginx();
   if (nginx === null) missing.push('nginx');
@@ -60,8 +60,13 @@ export function missingPackages({ needRedis, needPostgres, needSyslog = false })
   if (needSyslog && !existsSync(RSYSLOGD)) missing.push('rsyslog');
   if (needRedis && findRedisServer() === null) missing.push('redis-server');
   if (needPostgres && findPostgresBinDir() === null) missing.push('postgresql');
+  // Only the tests need a browser (apps/console-e2e drives Debian's chromium; nothing downloads one).
+  if (needBrowser && !existsSync(CHROMIUM)) missing.push('chromium');
   return missing;
 }
+
+/** Where Debian's chromium package puts the browser the console's e2e tests drive. */
+export const CHROMIUM = '/usr/bin/chromium';
 
 // nginx-light is the small build on Debian 12; newer releases dropped it for plain `nginx`.
 function nginxPackageName() {

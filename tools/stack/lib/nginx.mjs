@@ -1,7 +1,7 @@
 // Rendering nginx/*.conf.template for the stack (the same ${VAR} substitution the official nginx
 // image's envsubst step does) and running nginx from a prefix under the state dir.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findNginx, nginxBuildInfo, nginxStreamModule, versionAtLeast } from './binaries.mjs';
 import { runtimeDirFor } from './config.mjs';
@@ -30,6 +30,25 @@ export function renderTemplate(text, variables, templateName) {
 
 export function nginxTemplatePath(repoRoot, name) {
   return join(repoRoot, 'nginx', name);
+}
+
+/** Where `nx run console:build` writes the web console (vite's outDir). */
+export function consoleBuildDir(repoRoot) {
+  return join(repoRoot, 'dist', 'apps', 'console');
+}
+
+/**
+ * The directory nginx serves the console from. As root the workers run as nobody; when nobody cannot
+ * reach the build output (a checkout under a private home), a copy goes under /tmp/logpipe-stack-<hash>/.
+ */
+export function consoleRootFor(stateDir, repoRoot) {
+  const built = consoleBuildDir(repoRoot);
+  // Not built (a suite that does not need the console, with --skip-build): nginx answers 404 there.
+  if (!existsSync(join(built, 'index.html')) || !isRoot() || canTraverse('nobody', built)) return built;
+  const copy = join(ensureRuntimeDir(runtimeDirFor(stateDir)), 'console');
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(built, copy, { recursive: true });
+  return copy;
 }
 
 /** Temp-path directives for the modules this nginx was built with (nginx-light lacks some). */
@@ -67,7 +86,7 @@ export function nginxTempDir(stateDir, prefix) {
  * Writes <prefix>/conf/nginx.conf, logpipe.conf and logpipe-stream.conf for the given ports and limits.
  * Returns the main conf path and whether either file changed (a running nginx then needs a reload).
  */
-export function renderStackNginx({ repoRoot, prefix, tempDir, ports, limits, nginxBinary }) {
+export function renderStackNginx({ repoRoot, prefix, tempDir, ports, limits, nginxBinary, consoleRoot }) {
   const build = nginxBuildInfo(nginxBinary ?? findNginx() ?? 'nginx');
   const confDir = join(prefix, 'conf');
   for (const dir of [confDir, join(prefix, 'logs'), tempDir]) mkdirSync(dir, { recursive: true });
@@ -85,6 +104,7 @@ export function renderStackNginx({ repoRoot, prefix, tempDir, ports, limits, ngi
     SYSLOG_MAX_CONNECTIONS_PER_IP: '256',
     INGEST_1_SYSLOG_ADDR: `127.0.0.1:${ports['ingest-1-syslog']}`,
     INGEST_2_SYSLOG_ADDR: `127.0.0.1:${ports['ingest-2-syslog']}`,
+    CONSOLE_ROOT: consoleRoot ?? consoleBuildDir(repoRoot),
     ...limits,
   };
   let changed = false;
@@ -138,6 +158,7 @@ export function nginxService({ config, layout, identityMarker, baseEnv }) {
         ports: config.ports,
         limits: config.limits,
         nginxBinary,
+        consoleRoot: consoleRootFor(config.stateDir, config.repoRoot),
       });
       testNginxConfig(nginxBinary, prefix, result.confPath);
       return result;

@@ -4,7 +4,7 @@ import { COMPOSE_FILE, ENV_EXAMPLE } from './repo-paths';
 
 export interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile?: string; target?: string; args?: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];

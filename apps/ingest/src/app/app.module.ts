@@ -15,7 +15,7 @@ import { LokiModule } from './loki/loki.module';
 import { LogsController } from './logs/logs.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { OtlpModule } from './otlp/otlp.module';
-import { LogsQueryController } from './query/logs-query.controller';
+import { LogsQueryController, ServicesController } from './query/logs-query.controller';
 import { SyslogModule } from './syslog/syslog.module';
 import { TailController } from './tail/tail.controller';
 import { TailHub } from './tail/tail.hub';
@@ -59,7 +59,14 @@ import { TailHub } from './tail/tail.hub';
     SyslogModule,
     AdminModule,
   ],
-  controllers: [LogsController, LogsQueryController, TailController, HealthController, MetricsController],
+  controllers: [
+    LogsController,
+    LogsQueryController,
+    ServicesController,
+    TailController,
+    HealthController,
+    MetricsController,
+  ],
   providers: [
     // Re-reads API_KEYS_FILE into IngestCoreModule's ApiKeyRegistry on change and on SIGHUP.
     ApiKeyFileWatcher,

@@ -5,7 +5,20 @@ import { viewOfRow, type LogEntryView, type LogRow } from './log-entry.view';
 import type { LogFilter, LogSearch } from './log-filter';
 import { classifyQueryError } from './log-query.errors';
 import { LOG_QUERY_OPTIONS, type LogQueryOptions } from './log-query.options';
-import { buildCountStatement, buildSearchStatement, type SqlStatement } from './log-query.sql';
+import {
+  assembleHistogram,
+  HISTOGRAM_INTERVALS,
+  type HistogramRow,
+  type LogHistogram,
+} from './log-histogram';
+import {
+  buildContextStatements,
+  buildCountStatement,
+  buildHistogramStatement,
+  buildSearchStatement,
+  buildServicesStatement,
+  type SqlStatement,
+} from './log-query.sql';
 
 /** One page of GET /api/logs. */
 export interface LogPage {
@@ -66,6 +79,30 @@ export class LogQueryService implements OnApplicationShutdown {
   async count(tenant: string, filter: LogFilter): Promise<number> {
     const [row] = await this.run<{ count: string }>(tenant, buildCountStatement(tenant, filter));
     return Number(row.count);
+  }
+
+  /** Counts per bucket and level over [fromMs, toMs); `interval` is a key of HISTOGRAM_INTERVALS. */
+  async histogram(
+    tenant: string,
+    filter: LogFilter & { fromMs: number; toMs: number },
+    interval: string,
+  ): Promise<LogHistogram> {
+    const rows = await this.run<HistogramRow>(
+      buildHistogramStatement(tenant, filter, HISTOGRAM_INTERVALS[interval]),
+    );
+    return assembleHistogram(filter.fromMs, filter.toMs, interval, rows);
+  }
+
+  /** The tenant's services, sorted by name. */
+  async services(tenant: string): Promise<string[]> {
+    return (await this.run<{ service: string }>(buildServicesStatement(tenant))).map((row) => row.service);
+  }
+
+  /** Entries of `service` around `atMs`, newest first: up to `limit` after it and `limit` at or before it. */
+  async context(tenant: string, service: string, atMs: number, limit: number): Promise<LogEntryView[]> {
+    const { before, after } = buildContextStatements(tenant, service, atMs, limit);
+    const [older, newer] = await Promise.all([this.run<LogRow>(before), this.run<LogRow>(after)]);
+    return [...newer.reverse(), ...older].map(viewOfRow);
   }
 
   /** true when PostgreSQL answers within `timeoutMs`; never throws. */

@@ -23,8 +23,10 @@ export function containmentDocument(
 
 /** Numbered parameters and AND-ed conditions; every value is a parameter, never spliced into the SQL. */
 class WhereClause {
-  readonly values: unknown[] = [];
   private readonly conditions: string[] = [];
+
+  /** `values` may be shared by several clauses of one statement (their $n numbers continue). */
+  constructor(readonly values: unknown[] = []) {}
 
   param(value: unknown): string {
     this.values.push(value);
@@ -46,8 +48,8 @@ class WhereClause {
  * ILIKE '%word%' -> logs_message_trgm_idx (pg_trgm GIN), attributes @> -> logs_attributes_idx
  * (jsonb_path_ops GIN), service -> logs_service_ts_idx. The planner picks among them by selectivity.
  */
-function whereFor(tenant: string, filter: LogFilter): WhereClause {
-  const where = new WhereClause();
+function whereFor(tenant: string, filter: LogFilter, values: unknown[] = []): WhereClause {
+  const where = new WhereClause(values);
   where.and(`tenant = ${where.param(tenant)}`);
   if (filter.services?.length) where.and(`service = ANY(${where.param(filter.services)}::text[])`);
   if (filter.minLevel !== undefined && filter.minLevel !== 'trace') {
@@ -99,5 +101,119 @@ export function buildCountStatement(tenant: string, filter: LogFilter): SqlState
   return {
     text: `SELECT count(*)::bigint AS count\n  FROM logs\n  WHERE ${where.sql}`,
     values: where.values,
+  };
+}
+
+/** Bucket width of `log_counts` (the migration's date_bin); histogram intervals that are multiples use it. */
+export const ROLLUP_MS = 5 * 60000;
+
+const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+
+/** Rows of `logs` per bucket and level (the WHERE clause already holds every filter and the range). */
+function rowsPerBucket(where: WhereClause, interval: string): string {
+  return `SELECT date_bin(${interval}::interval, ts, ${EPOCH}) AS bucket, level, count(*) AS n\n      FROM logs\n      WHERE ${where.sql}\n      GROUP BY 1, 2`;
+}
+
+/**
+ * Matching entries grouped by bucket of `intervalMs` (aligned to the Unix epoch, as bucketRange expects)
+ * and level, over a bounded range (`fromMs` and `toMs` set: the caller fixes it).
+ *
+ * When only tenant, services, level and range filter, and the interval is a multiple of ROLLUP_MS, the
+ * whole 5-minute buckets inside the range are read from `log_counts` (kept by a trigger on `logs`) and
+ * only the partial buckets at the two ends from `logs`: a week is about 2,000 counts per service and
+ * level instead of every row, and the total still equals GET /api/logs/count for the same range.
+ * Otherwise (text, trace or attribute filters; short intervals) the rows are counted; one service or a
+ * tenant reads logs_tenant_service_ts_idx (which INCLUDEs level) without touching the rows.
+ */
+export function buildHistogramStatement(
+  tenant: string,
+  filter: LogFilter & { fromMs: number; toMs: number },
+  intervalMs: number,
+): SqlStatement {
+  const values: unknown[] = [];
+  const interval = `$${values.push(`${intervalMs} milliseconds`)}`;
+  const innerFrom = Math.ceil(filter.fromMs / ROLLUP_MS) * ROLLUP_MS;
+  const innerTo = Math.floor(filter.toMs / ROLLUP_MS) * ROLLUP_MS;
+  const rollup =
+    intervalMs % ROLLUP_MS === 0 &&
+    innerFrom < innerTo &&
+    !filter.words?.length &&
+    filter.traceId === undefined &&
+    filter.attributes.length === 0;
+  const parts: string[] = [];
+  if (!rollup) {
+    parts.push(rowsPerBucket(whereFor(tenant, filter, values), interval));
+  } else {
+    const counts = new WhereClause(values);
+    counts.and(`tenant = ${counts.param(tenant)}`);
+    if (filter.services?.length) counts.and(`service = ANY(${counts.param(filter.services)}::text[])`);
+    if (filter.minLevel !== undefined && filter.minLevel !== 'trace') {
+      counts.and(`level = ANY(${counts.param(levelsAtLeast(filter.minLevel))}::text[])`);
+    }
+    counts.and(`bucket >= ${counts.param(new Date(innerFrom).toISOString())}::timestamptz`);
+    counts.and(`bucket < ${counts.param(new Date(innerTo).toISOString())}::timestamptz`);
+    parts.push(
+      `SELECT date_bin(${interval}::interval, bucket, ${EPOCH}) AS bucket, level, sum(count) AS n\n      FROM log_counts\n      WHERE ${counts.sql}\n      GROUP BY 1, 2`,
+    );
+    if (filter.fromMs < innerFrom) {
+      parts.push(rowsPerBucket(whereFor(tenant, { ...filter, toMs: innerFrom }, values), interval));
+    }
+    if (innerTo < filter.toMs) {
+      parts.push(rowsPerBucket(whereFor(tenant, { ...filter, fromMs: innerTo }, values), interval));
+    }
+  }
+  // Grouped by the timestamptz date_bin gives (cheap to hash); turned into epoch ms only per group,
+  // since extract() yields numeric, which would cost a numeric computation for every row.
+  return {
+    text:
+      `SELECT (extract(epoch FROM bucket) * 1000)::bigint AS bucket_ms, level, sum(n)::bigint AS count\n  FROM (\n    ` +
+      parts.join('\n    UNION ALL\n    ') +
+      `\n  ) AS parts\n  GROUP BY 1, 2`,
+    values,
+  };
+}
+
+/** Most services one answer lists (the recursion below stops there). */
+export const MAX_SERVICES_LISTED = 1000;
+
+/**
+ * The tenant's distinct services, by a skip scan: each step asks logs_tenant_service_ts_idx for the
+ * first service after the previous one, so the cost grows with the number of services (a handful of
+ * index probes each), not with the number of rows.
+ */
+export function buildServicesStatement(tenant: string): SqlStatement {
+  return {
+    text: `WITH RECURSIVE found(service, n) AS (
+    (SELECT service, 1 FROM logs WHERE tenant = $1 ORDER BY service LIMIT 1)
+    UNION ALL
+    SELECT (SELECT l.service FROM logs l WHERE l.tenant = $1 AND l.service > found.service ORDER BY l.service LIMIT 1), n + 1
+      FROM found WHERE found.service IS NOT NULL AND n < $2
+  )
+  SELECT service FROM found WHERE service IS NOT NULL ORDER BY service`,
+    values: [tenant, MAX_SERVICES_LISTED],
+  };
+}
+
+/**
+ * Entries of one service next to a moment: up to `limit` at or before it (newest first) and up to
+ * `limit` after it (oldest first), both read in order from logs_tenant_service_ts_idx. Ordered by `ts`
+ * alone, which that index gives without a sort (entries of the same millisecond come in either order).
+ */
+export function buildContextStatements(
+  tenant: string,
+  service: string,
+  atMs: number,
+  limit: number,
+): { before: SqlStatement; after: SqlStatement } {
+  const at = new Date(atMs).toISOString();
+  return {
+    before: {
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts <= $3::timestamptz\n  ORDER BY ts DESC\n  LIMIT $4`,
+      values: [tenant, service, at, limit],
+    },
+    after: {
+      text: `SELECT ${PAGE_COLUMNS}\n  FROM logs\n  WHERE tenant = $1 AND service = $2 AND ts > $3::timestamptz\n  ORDER BY ts ASC\n  LIMIT $4`,
+      values: [tenant, service, at, limit],
+    },
   };
 }

@@ -77,6 +77,8 @@ export async function grantLogStoreAccess(
     await dataSource.query(`GRANT USAGE ON SCHEMA ${quotedSchema} TO "${role}"`);
     await dataSource.query(`GRANT ${privileges} ON TABLE logs TO "${role}"`);
     if (role === roles.writer) await grantWriterMaintenance(dataSource, role);
+    // The console's histogram reads the rollup (row-level security on tenant, as on logs).
+    if (role === roles.reader) await dataSource.query(`GRANT SELECT ON TABLE log_counts TO "${role}"`);
     outcome.granted.push(role);
   }
   return outcome;

@@ -66,6 +66,7 @@ describe('partitioned logs against PostgreSQL', () => {
     for (const part of await listLogPartitions(dataSource))
       await dataSource.query(`DROP TABLE "${part.name}"`);
     await dataSource.query('TRUNCATE log_event_ids');
+    await dataSource.query('TRUNCATE log_counts');
   });
 
   it('stores an entry that arrives before any partition exists (the job has not run): its day is created', async () => {
@@ -164,6 +165,39 @@ describe('partitioned logs against PostgreSQL', () => {
     await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 21 }]);
     // The dropped row's event id is forgotten with it.
     await expect(expireEventIds(dataSource, new Date(MIDNIGHT - 2 * DAY + 1000), 1000)).resolves.toBe(1);
+  });
+
+  it("keeps the console's rollup (log_counts) equal to the rows when retention deletes a tenant's rows or drops a partition", async () => {
+    const byTenant = async (sql: string) =>
+      ((await dataSource.query(sql)) as { tenant: string; n: number }[]).map((r) => `${r.tenant}:${r.n}`);
+    const counts = () =>
+      byTenant(`SELECT tenant, sum(count)::int AS n FROM log_counts GROUP BY tenant ORDER BY tenant`);
+    const rows = () =>
+      byTenant(`SELECT tenant, count(*)::int AS n FROM logs GROUP BY tenant ORDER BY tenant`);
+    const at = (ms: number, tenant: string, level = 'info') => entry({ timestamp: ms, tenant, level });
+    const old = MIDNIGHT - 1.5 * DAY;
+    const recent = MIDNIGHT + 3_600_000;
+    await writer.insert([
+      at(old, 'acme'),
+      at(old, 'acme', 'warn'),
+      at(old + 60_000, 'acme'),
+      at(old, 'globex'),
+    ]);
+    await writer.insert([at(old, 'globex'), at(recent, 'acme'), at(recent, 'acme'), at(recent, 'globex')]);
+    expect(await counts()).toEqual(['acme:5', 'globex:3']);
+    await expect(
+      deleteLogRows(dataSource, { tenants: ['acme'], except: false, before: new Date(MIDNIGHT) }, 100),
+    ).resolves.toBe(3);
+    expect(await rows()).toEqual(['acme:2', 'globex:3']);
+    expect(await counts()).toEqual(await rows());
+    await dropLogPartitionsBefore(dataSource, new Date(MIDNIGHT - DAY));
+    expect(await rows()).toEqual(['acme:2', 'globex:1']);
+    expect(await counts()).toEqual(await rows());
+    // Buckets that reached zero are gone, not kept as zeros.
+    const [{ zero }] = await dataSource.query(
+      `SELECT count(*)::int AS zero FROM log_counts WHERE count <= 0`,
+    );
+    expect(zero).toBe(0);
   });
 
   it("deletes one tenant's expired rows in bounded batches, and their event ids, leaving the others", async () => {

@@ -59,3 +59,41 @@ export class LogPageModel {
 export class LogCountModel {
   @ApiProperty({ example: 1234 }) count!: number;
 }
+
+export class HistogramBucketModel {
+  @ApiProperty({ format: 'date-time', description: 'Bucket start; it ends where the next begins' })
+  start!: string;
+  @ApiProperty({ example: 42 }) total!: number;
+  @ApiProperty({
+    description: 'Entries per level (levels without entries are left out)',
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { info: 40, error: 2 },
+  })
+  counts!: Record<string, number>;
+}
+
+export class LogHistogramModel {
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ example: '5m' }) interval!: string;
+  @ApiProperty({ example: 300000 }) interval_ms!: number;
+  @ApiProperty({
+    type: [HistogramBucketModel],
+    description: 'Every bucket of the range, oldest first, empty ones included',
+  })
+  buckets!: HistogramBucketModel[];
+}
+
+export class ServiceListModel {
+  @ApiProperty({ type: [String], example: ['api', 'checkout'], description: 'Sorted by name' })
+  services!: string[];
+}
+
+export class LogContextModel {
+  @ApiProperty({
+    type: [LogEntryViewModel],
+    description: 'Newest first: up to `limit` entries after `at`, then up to `limit` at or before it',
+  })
+  entries!: LogEntryViewModel[];
+}

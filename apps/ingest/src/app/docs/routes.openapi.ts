@@ -19,10 +19,13 @@ import {
 } from '@nestjs/swagger';
 import {
   ErrorModel,
+  LogContextModel,
   LogCountModel,
+  LogHistogramModel,
   LogPageModel,
   QueuedBatchModel,
   QueuedOneModel,
+  ServiceListModel,
 } from './api-models.openapi';
 import { LOG_ENTRY_SCHEMA_NAME } from './log-entry.openapi';
 
@@ -137,4 +140,55 @@ export const ApiTailLogs = () =>
       description: 'Too many tail readers on this instance (TAIL_MAX_CLIENTS)',
       type: ErrorModel,
     }),
+  );
+
+export const ApiLogHistogram = () =>
+  applyDecorators(
+    reads(),
+    ApiOperation({
+      summary: 'Matching entries per time bucket and level (the console histogram)',
+      description:
+        'The filters of GET /api/logs (no limit, cursor). The range is always bounded: `to` defaults to now, `from` to ' +
+        '24 hours before `to`. Buckets are aligned to the interval since the Unix epoch (UTC).',
+    }),
+    ApiQuery({
+      name: 'interval',
+      required: false,
+      enum: ['1s', '5s', '10s', '30s', '1m', '5m', '10m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'],
+      description:
+        'Bucket width. Default: the smallest that gives at most 120 buckets over the range; one that gives more than 1000 is a 400.',
+    }),
+    ApiOkResponse({ type: LogHistogramModel }),
+  );
+
+export const ApiLogContext = () =>
+  applyDecorators(
+    ApiTags('query'),
+    keyed(),
+    ApiOperation({ summary: 'Entries of one service around a moment ("show context")' }),
+    ApiQuery({ name: 'service', required: true, schema: { type: 'string' } }),
+    ApiQuery({
+      name: 'at',
+      required: true,
+      description: 'The moment: ISO-8601 with a zone, or epoch milliseconds',
+      schema: { type: 'string' },
+    }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      description: 'Entries on each side, 1-100 (default 20)',
+      schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    }),
+    ApiBadRequestResponse({ description: 'A bad parameter; every one is named', type: ErrorModel }),
+    ApiServiceUnavailableResponse({ description: 'PostgreSQL is unavailable or too slow', type: ErrorModel }),
+    ApiOkResponse({ type: LogContextModel }),
+  );
+
+export const ApiServices = () =>
+  applyDecorators(
+    ApiTags('query'),
+    keyed(),
+    ApiOperation({ summary: "Your tenant's services (every service with a stored entry), sorted by name" }),
+    ApiServiceUnavailableResponse({ description: 'PostgreSQL is unavailable or too slow', type: ErrorModel }),
+    ApiOkResponse({ type: ServiceListModel }),
   );

@@ -1,9 +1,24 @@
-import { LogQueryDto, LogQueryService, parseLogQuery, type LogPage, type RawQuery } from '@logpipe/log-query';
+import {
+  LogQueryDto,
+  LogQueryService,
+  parseLogQuery,
+  type LogEntryView,
+  type LogHistogram,
+  type LogPage,
+  type RawQuery,
+} from '@logpipe/log-query';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Tenant } from '../auth/tenant.decorator';
-import { ApiCountLogs, ApiSearchLogs } from '../docs/routes.openapi';
+import {
+  ApiCountLogs,
+  ApiLogContext,
+  ApiLogHistogram,
+  ApiSearchLogs,
+  ApiServices,
+} from '../docs/routes.openapi';
 import type { IngestConfig } from '../ingest.config';
+import { parseContextQuery, parseHistogramQuery } from './console-query.parser';
 import { asHttpError, orBadRequest } from './query-errors';
 
 /**
@@ -33,9 +48,42 @@ export class LogsQueryController {
     return { count: await this.read(() => this.queries.count(tenant, filter)) };
   }
 
+  @Get('histogram')
+  @ApiLogHistogram()
+  async histogram(@Query() query: LogQueryDto, @Tenant() tenant: string): Promise<LogHistogram> {
+    const { filter, interval } = orBadRequest(parseHistogramQuery(query as unknown as RawQuery));
+    return this.read(() => this.queries.histogram(tenant, filter, interval));
+  }
+
+  @Get('context')
+  @ApiLogContext()
+  async context(@Query() query: RawQuery, @Tenant() tenant: string): Promise<{ entries: LogEntryView[] }> {
+    const { service, atMs, limit } = orBadRequest(parseContextQuery(query));
+    return { entries: await this.read(() => this.queries.context(tenant, service, atMs, limit)) };
+  }
+
   private async read<T>(query: () => Promise<T>): Promise<T> {
     try {
       return await query();
+    } catch (error) {
+      throw asHttpError(error, this.config.get('RETRY_AFTER_SECONDS', { infer: true }));
+    }
+  }
+}
+
+/** The caller tenant's services, for the console's service picker. */
+@Controller('api/services')
+export class ServicesController {
+  constructor(
+    private readonly queries: LogQueryService,
+    private readonly config: ConfigService<IngestConfig, true>,
+  ) {}
+
+  @Get()
+  @ApiServices()
+  async list(@Tenant() tenant: string): Promise<{ services: string[] }> {
+    try {
+      return { services: await this.queries.services(tenant) };
     } catch (error) {
       throw asHttpError(error, this.config.get('RETRY_AFTER_SECONDS', { infer: true }));
     }

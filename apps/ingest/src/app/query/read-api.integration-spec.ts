@@ -145,6 +145,53 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
     ).toBe(12);
   });
 
+  it('answers the histogram by bucket and level, summing to the count for the same filters', async () => {
+    const range = 'from=2026-11-26T10:00:00Z&to=2026-11-26T10:01:00Z';
+    const answer = await get(`/api/logs/histogram?${range}&interval=5s`, ACME_KEY);
+    expect(answer.statusCode).toBe(200);
+    const histogram = answer.json();
+    expect(histogram.interval_ms).toBe(5000);
+    expect(histogram.buckets).toHaveLength(12);
+    expect(histogram.buckets[0]).toEqual({
+      start: '2026-11-26T10:00:00.000Z',
+      total: 5,
+      counts: { error: 3, info: 2 },
+    });
+    for (const filters of ['', '&service=checkout', '&level=error', '&q=failed']) {
+      const { buckets } = (await get(`/api/logs/histogram?${range}${filters}`, ACME_KEY)).json();
+      const { count } = (await get(`/api/logs/count?${range}${filters}`, ACME_KEY)).json();
+      expect(buckets.reduce((sum: number, b: { total: number }) => sum + b.total, 0)).toBe(count);
+    }
+    const auto = (await get(`/api/logs/histogram?${range}`, ACME_KEY)).json();
+    expect(auto.interval).toBe('1s');
+    const tooMany = await get(
+      '/api/logs/histogram?from=2026-11-01T00:00:00Z&to=2026-11-26T00:00:00Z&interval=1s',
+      ACME_KEY,
+    );
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().message).toContain('interval');
+    expect((await get('/api/logs/histogram?interval=2m', ACME_KEY)).statusCode).toBe(400);
+  });
+
+  it("lists the caller's services only, and the context of an entry within its service", async () => {
+    expect((await get('/api/services', ACME_KEY)).json()).toEqual({ services: ['api', 'checkout'] });
+    expect((await get('/api/services', GLOBEX_KEY)).json()).toEqual({ services: ['api', 'checkout'] });
+    expect((await get('/api/services')).statusCode).toBe(401);
+    const context = await get('/api/logs/context?service=checkout&at=2026-11-26T10:00:06Z&limit=1', ACME_KEY);
+    expect(context.statusCode).toBe(200);
+    expect(context.json().entries.map((e: { message: string }) => e.message)).toEqual([
+      'request 9 served',
+      'request 6 failed',
+    ]);
+    const bad = await get('/api/logs/context?at=yesterday&limit=0', ACME_KEY);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { parameter: string }) => e.parameter)).toEqual([
+      'service',
+      'at',
+      'limit',
+    ]);
+  });
+
   it('answers 400 naming every bad parameter', async () => {
     const response = await get('/api/logs?level=loud&limit=5000&from=yesterday&colour=red&q=ab', ACME_KEY);
     expect(response.statusCode).toBe(400);
