@@ -2,9 +2,8 @@ import Redis from 'ioredis';
 import { LogTable } from './support/database';
 import { expectExactlyOnce, reconcile } from './support/fault-results';
 import { LoadRun, post } from './support/load-generator';
-import { Stack } from './support/stack';
 import { StreamProbe } from './support/stream';
-import { findFreePortBase, isProcessAlive, sleep, waitFor } from '@logpipe/e2e-support';
+import { findFreePortBase, isProcessAlive, PrivateStack, sleep, waitFor } from '@logpipe/e2e-support';
 
 const RATE_LIMIT_RPS = 100;
 const RATE_LIMIT_BURST = 50;
@@ -16,14 +15,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * one is SIGKILLed under load, the per-client rate limit (429) and the body limit (413).
  */
 describe('nginx in front of the stack', () => {
-  let stack: Stack;
+  let stack: PrivateStack;
   let nginx: string;
   let table: LogTable;
   let redis: Redis;
   let probe: StreamProbe;
 
   beforeAll(async () => {
-    stack = new Stack(await findFreePortBase(18600), {
+    stack = new PrivateStack(await findFreePortBase(18600), {
       RATE_LIMIT_RPS: String(RATE_LIMIT_RPS),
       RATE_LIMIT_BURST: String(RATE_LIMIT_BURST),
       MAX_BODY_BYTES: String(MAX_BODY_BYTES),

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from '@logpipe/app-runtime';
-import { Logger } from '@nestjs/common';
+import { Logger, type Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { getHeapStatistics } from 'node:v8';
@@ -10,12 +10,16 @@ import { setupOpenApi } from './app/docs/openapi';
 import { heapHeadroomProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
+import { ProtocolErrorFormats } from './app/http/protocol-error-formats';
 import type { IngestConfig } from './app/ingest.config';
 import { registerHttpMetrics } from './app/metrics/http-metrics.hooks';
 import { IngestMetrics } from './app/metrics/ingest.metrics';
 
-/** Builds the ingest HTTP application without listening (tests use it with `app.inject`). */
-export async function createIngestApp(): Promise<NestFastifyApplication> {
+/**
+ * Builds the ingest HTTP application without listening (tests use it with `app.inject`). `rootModule`
+ * is AppModule; a test may pass a module that imports AppModule and adds routes of its own.
+ */
+export async function createIngestApp(rootModule: Type = AppModule): Promise<NestFastifyApplication> {
   const logger = createJsonLogger((process.env['LOG_LEVEL'] as ServiceLogLevel) ?? 'info', 'ingest');
   const adapter = new FastifyAdapter({
     // Body size is enforced per parser below, after decompression; this is only the outer bound.
@@ -26,7 +30,7 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger,
     // Our own parsers (strict UTF-8, NDJSON, gzip) replace the ones Nest would register.
     bodyParser: false,
@@ -48,7 +52,13 @@ export async function createIngestApp(): Promise<NestFastifyApplication> {
     done();
   });
   registerHttpMetrics(fastify, app.get(IngestMetrics));
-  app.useGlobalFilters(new HttpErrorFilter(config.get('RETRY_AFTER_SECONDS', { infer: true }), maxBodyBytes));
+  app.useGlobalFilters(
+    new HttpErrorFilter(
+      config.get('RETRY_AFTER_SECONDS', { infer: true }),
+      maxBodyBytes,
+      app.get(ProtocolErrorFormats),
+    ),
+  );
   // /docs: the OpenAPI document of the routes, request bodies and parameters generated from the DTOs.
   setupOpenApi(app);
   return app;

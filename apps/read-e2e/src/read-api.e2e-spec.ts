@@ -324,10 +324,10 @@ describe('read API end to end', () => {
 
     const ingestAfter = await scrape(`${ingest.url}/metrics`);
     const delta = (series: string) => sample(ingestAfter, series) - sample(ingestBefore, series);
-    expect(delta('logpipe_ingest_entries_received_total')).toBe(12);
-    expect(delta('logpipe_ingest_entries_queued_total')).toBe(7);
-    expect(delta('logpipe_ingest_entries_rejected_total{reason="invalid"}')).toBe(3);
-    expect(delta('logpipe_ingest_entries_rejected_total{reason="unauthorized"}')).toBe(2);
+    expect(delta('logpipe_ingest_entries_received_total{protocol="logpipe"}')).toBe(12);
+    expect(delta('logpipe_ingest_entries_queued_total{protocol="logpipe"}')).toBe(7);
+    expect(delta('logpipe_ingest_entries_rejected_total{protocol="logpipe",reason="invalid"}')).toBe(3);
+    expect(delta('logpipe_ingest_entries_rejected_total{protocol="logpipe",reason="unauthorized"}')).toBe(2);
     expect(
       delta('logpipe_http_request_duration_seconds_count{method="POST",route="/api/logs",status="202"}'),
     ).toBe(1);

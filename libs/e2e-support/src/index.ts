@@ -2,6 +2,7 @@
 // give each suite its own PostgreSQL schema, and wait with deadlines. Test code only.
 export { findFreePortBase, freePort } from './lib/ports';
 export { isProcessAlive } from './lib/process-state';
+export { PrivateStack } from './lib/private-stack';
 export { type ExitStatus, ServiceProcess, startIngest, startWorker } from './lib/service-process';
 export { TestSchema } from './lib/test-schema';
 export { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor, workspaceRoot } from './lib/workspace';

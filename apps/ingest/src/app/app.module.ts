@@ -6,16 +6,12 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeyRegistry } from './auth/api-key.registry';
-import { TenantQuota } from './auth/tenant-quota';
-import { BacklogMonitor } from './backpressure/backlog.monitor';
 import { ElasticsearchModule } from './elasticsearch/elasticsearch.module';
 import { HealthController } from './health/health.controller';
 import { IngestConfig } from './ingest.config';
+import { IngestCoreModule } from './ingest-core.module';
 import { LokiModule } from './loki/loki.module';
-import { LogIngestService } from './logs/log-ingest.service';
 import { LogsController } from './logs/logs.controller';
-import { IngestMetrics } from './metrics/ingest.metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { OtlpModule } from './otlp/otlp.module';
 import { LogsQueryController } from './query/logs-query.controller';
@@ -52,6 +48,7 @@ import { TailHub } from './tail/tail.hub';
         applicationName: 'logpipe-ingest',
       }),
     }),
+    IngestCoreModule,
     // Other ways in: each protocol decodes and maps in its lib (libs/protocols/*), then joins the
     // one ingest path (LogIngestService) like POST /api/logs.
     OtlpModule,
@@ -62,11 +59,6 @@ import { TailHub } from './tail/tail.hub';
   ],
   controllers: [LogsController, LogsQueryController, TailController, HealthController, MetricsController],
   providers: [
-    LogIngestService,
-    BacklogMonitor,
-    ApiKeyRegistry,
-    TenantQuota,
-    IngestMetrics,
     TailHub,
     // Every route needs an API key unless marked @Public() (health, metrics).
     { provide: APP_GUARD, useClass: ApiKeyGuard },

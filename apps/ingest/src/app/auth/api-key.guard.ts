@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '@logpipe/log-schema';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,15 +7,61 @@ import { ApiKeyRegistry } from './api-key.registry';
 import { IS_PUBLIC } from './public.decorator';
 import { TENANT_OF_REQUEST, type RequestWithTenant } from './tenant.decorator';
 
-/** `Authorization: Bearer <key>`, else `X-API-Key: <key>`. */
+/** The key an `Authorization` header carries, in the schemes log shippers use; undefined for none. */
+function keyFromAuthorization(header: string): string | undefined {
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  if (match === null) throw new RequestError(401, 'the Authorization header is malformed');
+  const [, scheme, value] = match;
+  switch (scheme.toLowerCase()) {
+    case 'bearer':
+      return value;
+    case 'basic': {
+      // Loki and Elasticsearch clients send Basic auth: the key is the password, the user is free.
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const password = colon === -1 ? '' : decoded.slice(colon + 1);
+      if (password === '') {
+        throw new RequestError(
+          401,
+          'HTTP Basic credentials carry the API key as the password; none was given',
+        );
+      }
+      return password;
+    }
+    case 'apikey': {
+      // Elasticsearch's `ApiKey base64(id:api_key)`: the api_key part is the Logpipe key.
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon === -1 ? decoded : decoded.slice(colon + 1);
+    }
+    default:
+      throw new RequestError(
+        401,
+        `the Authorization scheme "${scheme}" is not supported; use Bearer, Basic (key as password) or ApiKey`,
+      );
+  }
+}
+
+/**
+ * The API key a request presents: `Authorization: Bearer <key>`, `Basic base64(user:key)` or
+ * `ApiKey base64(id:key)`, or `X-API-Key: <key>`. Two different keys on one request are refused (400)
+ * rather than served as either one: which tenant the caller meant is not ours to guess.
+ */
 export function presentedKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers['authorization'];
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match) return match[1];
-  }
+  const fromAuthorization =
+    typeof authorization === 'string' && authorization.trim() !== ''
+      ? keyFromAuthorization(authorization.trim())
+      : undefined;
   const header = request.headers['x-api-key'];
-  return typeof header === 'string' ? header.trim() : undefined;
+  const fromHeader = typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+  if (fromAuthorization !== undefined && fromHeader !== undefined && fromAuthorization !== fromHeader) {
+    throw new RequestError(
+      400,
+      'the request carries two different credentials (Authorization and X-API-Key); send one API key',
+    );
+  }
+  return fromAuthorization ?? fromHeader;
 }
 
 /**
@@ -34,14 +81,27 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & RequestWithTenant>();
-    const presented = presentedKey(request);
+    // Open mode: whatever credentials a shipper was configured with are not ours to judge.
+    if (this.keys.isOpen) {
+      request[TENANT_OF_REQUEST] = DEFAULT_TENANT;
+      return true;
+    }
+    const challenge = () =>
+      http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="logpipe"');
+    let presented: string | undefined;
+    try {
+      presented = presentedKey(request);
+    } catch (error) {
+      if (error instanceof RequestError && error.statusCode === 401) challenge();
+      throw error;
+    }
     const tenant = this.keys.tenantOf(presented);
     if (tenant === null) {
-      http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="logpipe"');
+      challenge();
       throw new RequestError(
         401,
         presented === undefined
-          ? 'an API key is required: send Authorization: Bearer <key> (or X-API-Key: <key>)'
+          ? 'an API key is required: send Authorization: Bearer <key> (or X-API-Key: <key>, or Basic auth with the key as the password)'
           : 'the API key is not valid',
       );
     }

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import secureJson from 'secure-json-parse';
 import type { InFlightBodyBudget } from './body-budget';
+import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
 
 export const NDJSON_CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson'];
@@ -118,7 +119,8 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     done(null, decoded);
   });
 
-  // Only the types below are accepted; anything else (text/plain included) is a 415.
+  // Only the types below are accepted on Logpipe's own routes; anything else (text/plain included) is a
+  // 415. A protocol route marked rawBody takes any type: its decoder checks the type and reads the bytes.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
@@ -126,6 +128,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     (request, body, done) => {
       try {
         takeBudget(request, body as Buffer, options);
+        if (protocolRouteOf(request).rawBody) return done(null, body);
         const text = decodeUtf8(body as Buffer);
         if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
         done(null, parseJsonText(text, 'body'));
@@ -141,6 +144,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     (request, body, done) => {
       try {
         takeBudget(request, body as Buffer, options);
+        if (protocolRouteOf(request).rawBody) return done(null, body);
         const lines = decodeUtf8(body as Buffer).split('\n');
         const values: unknown[] = [];
         for (let i = 0; i < lines.length; i++) {
@@ -161,4 +165,57 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
       }
     },
   );
+
+  // Every other content type (and none): the bytes for a rawBody route, a 415 anywhere else, refused
+  // before a byte of the body is read (as Fastify itself does for a type it has no parser for).
+  fastify.addContentTypeParser('*', (request, payload, done) => {
+    if (!protocolRouteOf(request).rawBody) {
+      const type = request.headers['content-type'] ?? '(none)';
+      done(
+        new RequestError(
+          415,
+          `Unsupported Media Type: ${type}; send application/json, or application/x-ndjson to /api/logs`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    readLimited(payload, maxBodyBytes, (error, body) => {
+      if (error !== null) return done(error, undefined);
+      try {
+        takeBudget(request, body, options);
+        done(null, body);
+      } catch (budgetError) {
+        done(budgetError as Error, undefined);
+      }
+    });
+  });
+}
+
+/** The whole (decoded) body, or a 413 as soon as it passes `limit` bytes. */
+function readLimited(
+  payload: Readable,
+  limit: number,
+  callback: (error: Error | null, body: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let finished = false;
+  const finish = (error: Error | null) => {
+    if (finished) return;
+    finished = true;
+    callback(error, error === null ? Buffer.concat(chunks, length) : Buffer.alloc(0));
+  };
+  payload.on('data', (chunk: Buffer) => {
+    length += chunk.length;
+    if (length > limit) {
+      payload.removeAllListeners('data');
+      payload.resume();
+      finish(Object.assign(new Error('Request body is too large'), { statusCode: 413 }));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  payload.on('error', (error) => finish(error));
+  payload.on('end', () => finish(null));
 }

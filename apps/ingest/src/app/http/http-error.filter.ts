@@ -1,7 +1,9 @@
 import { StreamUnavailableError } from '@logpipe/stream-client';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import type { ProtocolError, ProtocolErrorFormats } from './protocol-error-formats';
+import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
 
 /** Tells the client to come back later: thrown for outages and backpressure, answered as 503. */
@@ -14,17 +16,13 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
-interface ErrorAnswer {
-  status: number;
-  message: string;
-  details?: Record<string, unknown>;
-  retryAfter?: number;
-}
+type ErrorAnswer = ProtocolError;
 
 /**
  * One JSON error shape for every failure, whether it came from a controller, from Fastify's body
- * parsing (size, content type) or from zlib: `{statusCode, error, message, ...details}`.
- * 5xx answers never carry internal details; they are logged instead.
+ * parsing (size, content type) or from zlib: `{statusCode, error, message, ...details}`. On another
+ * protocol's route (OTLP, Loki, Elasticsearch) the same answer is encoded the way that protocol's
+ * clients read errors. 5xx answers never carry internal details; they are logged instead.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -33,10 +31,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   constructor(
     private readonly defaultRetryAfterSeconds: number,
     private readonly maxBodyBytes: number,
+    private readonly protocolFormats?: ProtocolErrorFormats,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
     const answer = this.answer(exception);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';
@@ -47,6 +47,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       });
     }
     if (answer.retryAfter !== undefined) reply.header('Retry-After', String(answer.retryAfter));
+    const format = this.protocolFormats?.formatterFor(protocolRouteOf(request).logpipeProtocol);
+    if (format !== undefined) {
+      const { contentType, body } = format(answer, request);
+      reply.status(answer.status).header('content-type', contentType).send(body);
+      return;
+    }
     reply.status(answer.status).send({
       statusCode: answer.status,
       error: STATUS_CODES[answer.status] ?? 'Error',

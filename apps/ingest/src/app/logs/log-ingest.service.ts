@@ -2,6 +2,7 @@ import {
   encodeLogEntry,
   validateLogBatch,
   validateLogEntry,
+  type LogEntry,
   type LogEntryFieldError,
 } from '@logpipe/log-schema';
 import { StreamProducer } from '@logpipe/stream-client';
@@ -11,6 +12,13 @@ import { TenantQuota } from '../auth/tenant-quota';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
+import type { IngestOutcome } from '../metrics/ingest-outcome';
+
+/** What `ingestEach` did: how many entries were queued, and which inputs were refused and why. */
+export interface IngestEachResult {
+  queued: number;
+  rejected: { index: number; errors: LogEntryFieldError[] }[];
+}
 
 function summarise(errors: readonly LogEntryFieldError[]): string {
   const shown = errors.slice(0, 3).map((e) => `${e.field}: ${e.message}`);
@@ -32,7 +40,8 @@ export class LogIngestService {
   ) {}
 
   /** `tenant` comes from the API key (see auth/), never from the body. */
-  async ingestOne(input: unknown, tenant: string): Promise<string> {
+  async ingestOne(input: unknown, tenant: string, outcome?: IngestOutcome): Promise<string> {
+    if (outcome !== undefined) outcome.received = 1;
     this.backlog.assertAccepting();
     const result = validateLogEntry(input, { receivedAtMs: Date.now(), tenant });
     if (!result.ok) {
@@ -41,18 +50,19 @@ export class LogIngestService {
       });
     }
     this.quota.take(tenant, 1);
-    return this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
+    const id = await this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
+    if (outcome !== undefined) outcome.queued = 1;
+    return id;
   }
 
-  async ingestMany(inputs: readonly unknown[], tenant: string): Promise<number> {
-    const limit = this.config.get('MAX_BATCH_ENTRIES', { infer: true });
+  /**
+   * All or nothing: every input valid and all queued in one atomic append, or a 400 listing the
+   * problems and nothing queued (POST /api/logs, Loki push).
+   */
+  async ingestMany(inputs: readonly unknown[], tenant: string, outcome?: IngestOutcome): Promise<number> {
+    if (outcome !== undefined) outcome.received = inputs.length;
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
-    if (inputs.length > limit) {
-      throw new RequestError(
-        413,
-        `the batch has ${inputs.length} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`,
-      );
-    }
+    this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const result = validateLogBatch(inputs, { receivedAtMs: Date.now(), tenant });
     if (!result.ok) {
@@ -63,11 +73,51 @@ export class LogIngestService {
         { errors: result.errors },
       );
     }
-    // Only valid entries count against the quota, and a refused batch takes nothing from it.
-    this.quota.take(tenant, result.entries.length);
-    await this.backlog.admit(result.entries.length, () =>
-      this.producer.appendMany(result.entries.map(encodeLogEntry)),
-    );
+    await this.queue(result.entries, tenant);
+    if (outcome !== undefined) outcome.queued = result.entries.length;
     return result.entries.length;
+  }
+
+  /**
+   * Partial acceptance (OTLP's partial_success, Elasticsearch's per-item bulk results): the valid
+   * entries are queued together in one atomic append and the invalid ones are reported by index, so a
+   * client retrying the request cannot half-duplicate it. Quota, backpressure and Redis failures still
+   * refuse the whole request (429/503), since then nothing was queued.
+   */
+  async ingestEach(
+    inputs: readonly unknown[],
+    tenant: string,
+    outcome?: IngestOutcome,
+  ): Promise<IngestEachResult> {
+    if (outcome !== undefined) outcome.received = inputs.length;
+    this.assertBatchSize(inputs.length);
+    this.backlog.assertAccepting();
+    const context = { receivedAtMs: Date.now(), tenant };
+    const valid: LogEntry[] = [];
+    const rejected: IngestEachResult['rejected'] = [];
+    for (let index = 0; index < inputs.length; index++) {
+      const result = validateLogEntry(inputs[index], context);
+      if (result.ok) valid.push(result.entry);
+      else rejected.push({ index, errors: result.errors });
+    }
+    if (valid.length > 0) await this.queue(valid, tenant);
+    if (outcome !== undefined) outcome.queued = valid.length;
+    return { queued: valid.length, rejected };
+  }
+
+  private assertBatchSize(count: number): void {
+    const limit = this.config.get('MAX_BATCH_ENTRIES', { infer: true });
+    if (count > limit) {
+      throw new RequestError(
+        413,
+        `the request has ${count} entries; at most ${limit} (MAX_BATCH_ENTRIES) are accepted per request`,
+      );
+    }
+  }
+
+  private async queue(entries: readonly LogEntry[], tenant: string): Promise<void> {
+    // Only valid entries count against the quota, and a refused request takes nothing from it.
+    this.quota.take(tenant, entries.length);
+    await this.backlog.admit(entries.length, () => this.producer.appendMany(entries.map(encodeLogEntry)));
   }
 }

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NdjsonLines } from '../http/body-parsers';
+import { protocolRouteOf } from '../http/protocol-route';
+import { INGEST_OUTCOME, type RequestWithOutcome } from './ingest-outcome';
 import { IngestMetrics, rejectionReason } from './ingest.metrics';
 
 const STARTED = Symbol('logpipe:started');
 const WRITE_ROUTES = new Set(['/api/log', '/api/logs']);
 
-type TimedRequest = FastifyRequest & { [STARTED]?: bigint };
+type TimedRequest = FastifyRequest & RequestWithOutcome & { [STARTED]?: bigint };
 
 /** Entries in a write request's body: a batch's length, 1 for one entry or a body that never parsed. */
 export function entriesIn(body: unknown): number {
@@ -15,10 +17,12 @@ export function entriesIn(body: unknown): number {
 }
 
 /**
- * Request duration for every route, and the entry counters for the two write routes, taken from
+ * Request duration for every route, and the entry counters for the write routes, taken from
  * Fastify's hooks: onResponse sees every answer, including the ones Fastify or the body parsers gave
- * before Nest ran (413, 415, broken JSON). A write is all or nothing, so a 202 queued every entry of
- * the body and any other answer refused every one.
+ * before Nest ran (413, 415, broken JSON). /api/log(s) is all or nothing, so a 202 queued every entry
+ * of the body and any other answer refused every one. A protocol route's handler leaves an
+ * IngestOutcome (records received, entries queued), since those answer 2xx to a partial success; one
+ * that failed before its handler decoded anything counts as one rejected entry.
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMetrics): void {
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.
@@ -34,12 +38,36 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMet
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.requestDuration.observe({ method: request.method, route, status: String(status) }, seconds);
     }
-    if (request.method === 'POST' && WRITE_ROUTES.has(route)) {
+    const protocol = protocolRouteOf(request).logpipeProtocol;
+    if (protocol !== undefined) {
+      countProtocolWrite(metrics, protocol, status, request[INGEST_OUTCOME]);
+    } else if (request.method === 'POST' && WRITE_ROUTES.has(route)) {
       const entries = entriesIn(request.body);
-      metrics.entriesReceived.inc(entries);
-      if (status === 202) metrics.entriesQueued.inc(entries);
-      else metrics.entriesRejected.inc({ reason: rejectionReason(status) }, entries);
+      const labels = { protocol: 'logpipe' };
+      metrics.entriesReceived.inc(labels, entries);
+      if (status === 202) metrics.entriesQueued.inc(labels, entries);
+      else metrics.entriesRejected.inc({ ...labels, reason: rejectionReason(status) }, entries);
     }
     done();
   });
+}
+
+function countProtocolWrite(
+  metrics: IngestMetrics,
+  protocol: string,
+  status: number,
+  outcome: { received: number; queued: number } | undefined,
+): void {
+  // A handshake or probe (GET, HEAD) of a protocol route carries no entries.
+  if (outcome === undefined && status < 400) return;
+  // A request refused before its records were decoded (bad body, no key) counts as one entry, as on /api/logs.
+  const received = outcome === undefined || (status >= 400 && outcome.received === 0) ? 1 : outcome.received;
+  metrics.entriesReceived.inc({ protocol }, received);
+  if (status < 400) {
+    metrics.entriesQueued.inc({ protocol }, outcome?.queued ?? 0);
+    const invalid = received - (outcome?.queued ?? 0);
+    if (invalid > 0) metrics.entriesRejected.inc({ protocol, reason: 'invalid' }, invalid);
+  } else {
+    metrics.entriesRejected.inc({ protocol, reason: rejectionReason(status) }, received);
+  }
 }

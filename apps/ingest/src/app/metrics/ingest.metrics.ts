@@ -27,20 +27,22 @@ export class IngestMetrics {
 
   readonly entriesReceived = new Counter({
     name: 'logpipe_ingest_entries_received_total',
-    help: 'Entries submitted to POST /api/log and /api/logs (accepted or not)',
+    help: 'Entries submitted (accepted or not), by protocol: logpipe (/api/log, /api/logs), otlp, loki, elasticsearch, syslog',
+    labelNames: ['protocol'],
     registers: [this.registry],
   });
 
   readonly entriesQueued = new Counter({
     name: 'logpipe_ingest_entries_queued_total',
-    help: 'Entries appended to the Redis stream (answered 202)',
+    help: 'Entries appended to the Redis stream (answered as accepted), by protocol',
+    labelNames: ['protocol'],
     registers: [this.registry],
   });
 
   readonly entriesRejected = new Counter({
     name: 'logpipe_ingest_entries_rejected_total',
-    help: 'Entries refused, by reason: invalid, unauthorized, too_large, unsupported_media_type, quota, unavailable, error',
-    labelNames: ['reason'],
+    help: 'Entries refused, by protocol and reason: invalid, unauthorized, too_large, unsupported_media_type, quota, unavailable, error',
+    labelNames: ['protocol', 'reason'],
     registers: [this.registry],
   });
 

@@ -180,11 +180,11 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
     const value = (name: string) =>
       Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics.body)?.[1] ?? 'NaN');
     // 202s so far: 1 + 1 (earlier test) + 25 + 25.
-    expect(value('logpipe_ingest_entries_queued_total')).toBe(52);
-    expect(value('logpipe_ingest_entries_rejected_total{reason="quota"}')).toBe(25);
-    expect(value('logpipe_ingest_entries_rejected_total{reason="invalid"}')).toBe(1);
+    expect(value('logpipe_ingest_entries_queued_total{protocol="logpipe"}')).toBe(52);
+    expect(value('logpipe_ingest_entries_rejected_total{protocol="logpipe",reason="quota"}')).toBe(25);
+    expect(value('logpipe_ingest_entries_rejected_total{protocol="logpipe",reason="invalid"}')).toBe(1);
     // 4 header variants x (1 + 2) entries refused for want of a key.
-    expect(value('logpipe_ingest_entries_rejected_total{reason="unauthorized"}')).toBe(12);
+    expect(value('logpipe_ingest_entries_rejected_total{protocol="logpipe",reason="unauthorized"}')).toBe(12);
     expect(metrics.body).toMatch(
       /^logpipe_http_request_duration_seconds_count\{method="GET",route="\/api\/logs",status="200"\} \d+$/m,
     );

@@ -2,15 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workspaceRoot } from '@logpipe/e2e-support';
+import { workspaceRoot } from './workspace';
 
 /**
  * A private copy of the one-command stack (tools/stack/cli.mjs: Redis, PostgreSQL, two ingest
  * instances, a worker, nginx) in a temp state dir on free ports, brought up detached and torn down
  * with `down --purge`, which stops exactly the PIDs of this state dir.
  */
-export class Stack {
-  readonly stateDir = mkdtempSync(join(tmpdir(), 'fault-e2e-stack-'));
+export class PrivateStack {
+  readonly stateDir = mkdtempSync(join(tmpdir(), 'logpipe-e2e-stack-'));
   env: Record<string, string> = {};
 
   constructor(
@@ -76,11 +76,10 @@ export class Stack {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
-  /** Copies the stack's process logs to tmp/fault-logs/<label>/ (the state dir is deleted at the end). */
-  saveLogs(label: string): void {
+  /** Copies the stack's process logs to tmp/<folder>/<label>/ (the state dir is deleted at the end). */
+  saveLogs(label: string, folder = 'fault-logs'): void {
     const logs = join(this.stateDir, 'logs');
-    if (existsSync(logs))
-      cpSync(logs, join(workspaceRoot(), 'tmp', 'fault-logs', label), { recursive: true });
+    if (existsSync(logs)) cpSync(logs, join(workspaceRoot(), 'tmp', folder, label), { recursive: true });
   }
 
   /** Stops what this state dir's pid files name and deletes its data; whatever happened before. */

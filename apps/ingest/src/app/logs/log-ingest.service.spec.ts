@@ -1,0 +1,76 @@
+import type { StreamProducer } from '@logpipe/stream-client';
+import type { ConfigService } from '@nestjs/config';
+import type { TenantQuota } from '../auth/tenant-quota';
+import type { BacklogMonitor } from '../backpressure/backlog.monitor';
+import { RequestError } from '../http/request-errors';
+import type { IngestConfig } from '../ingest.config';
+import { IngestOutcome } from '../metrics/ingest-outcome';
+import { LogIngestService } from './log-ingest.service';
+
+/** The service over fakes: what it appends, what it takes from the quota, what it reports. */
+function serviceWithFakes(maxBatchEntries = 100) {
+  const appended: string[][] = [];
+  const taken: number[] = [];
+  const producer = {
+    appendMany: jest.fn(async (values: unknown[]) => {
+      appended.push(values.map((v) => JSON.stringify(v)));
+    }),
+  } as unknown as StreamProducer;
+  const backlog = {
+    assertAccepting: () => undefined,
+    admit: (_entries: number, write: () => Promise<unknown>) => write(),
+  } as unknown as BacklogMonitor;
+  const config = { get: () => maxBatchEntries } as unknown as ConfigService<IngestConfig, true>;
+  const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
+  return { service: new LogIngestService(producer, backlog, config, quota), appended, taken };
+}
+
+const valid = (message: string) => ({ level: 'info', service: 'api', message });
+
+describe('LogIngestService.ingestEach: partial acceptance for OTLP and Elasticsearch', () => {
+  it('queues the valid entries in one append and reports each invalid one by index', async () => {
+    const { service, appended, taken } = serviceWithFakes();
+    const outcome = new IngestOutcome();
+    const result = await service.ingestEach(
+      [valid('a'), { level: 'loud', service: 'api', message: 'b' }, valid('c'), { service: 'api' }],
+      'acme',
+      outcome,
+    );
+    expect(result.queued).toBe(2);
+    expect(result.rejected.map((r) => r.index)).toEqual([1, 3]);
+    expect(result.rejected[0].errors[0].field).toBe('level');
+    expect(appended).toHaveLength(1);
+    expect(appended[0]).toHaveLength(2);
+    expect(taken).toEqual([2]);
+    expect(outcome).toMatchObject({ received: 4, queued: 2 });
+  });
+
+  it('appends nothing and takes no quota when every entry is invalid, or there are none', async () => {
+    const { service, appended, taken } = serviceWithFakes();
+    expect((await service.ingestEach([{ level: 'x' }], 'acme')).queued).toBe(0);
+    expect((await service.ingestEach([], 'acme')).rejected).toEqual([]);
+    expect(appended).toHaveLength(0);
+    expect(taken).toHaveLength(0);
+  });
+
+  it('refuses a request over MAX_BATCH_ENTRIES with 413 before validating', async () => {
+    const { service, appended } = serviceWithFakes(2);
+    const error = await service.ingestEach([valid('a'), valid('b'), valid('c')], 'acme').catch((e) => e);
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as RequestError).statusCode).toBe(413);
+    expect(appended).toHaveLength(0);
+  });
+});
+
+describe('LogIngestService.ingestMany: all or nothing', () => {
+  it('queues nothing when one entry is invalid, and records what the request carried', async () => {
+    const { service, appended } = serviceWithFakes();
+    const outcome = new IngestOutcome();
+    const error = await service.ingestMany([valid('a'), { level: 'x' }], 'acme', outcome).catch((e) => e);
+    expect((error as RequestError).statusCode).toBe(400);
+    expect(appended).toHaveLength(0);
+    expect(outcome).toMatchObject({ received: 2, queued: 0 });
+    expect(await service.ingestMany([valid('a')], 'acme', outcome)).toBe(1);
+    expect(outcome).toMatchObject({ received: 1, queued: 1 });
+  });
+});
