@@ -107,10 +107,8 @@ describe('decodeExportLogsRequest', () => {
         tags: ['a', 'b'],
         raw: 'AQID',
         otel: {
-          resource: { 'service.name': 'checkout-api', 'deployment.environment': 'test' },
+          resource: { 'deployment.environment': 'test' },
           scope: { name: 'orders', version: '2.1.0' },
-          severity_number: 13,
-          severity_text: 'WARN',
           flags: 1,
         },
       },
@@ -119,7 +117,11 @@ describe('decodeExportLogsRequest', () => {
       level: 'error',
       message: '{"order":{"id":42,"lines":[1,2]},"note":"structured"}',
       attributes: {
-        otel: { body: { order: { id: 42, lines: [1, 2] }, note: 'structured' }, event_name: 'order.failed' },
+        otel: {
+          body: { order: { id: 42, lines: [1, 2] }, note: 'structured' },
+          event_name: 'order.failed',
+          severity_number: 18,
+        },
       },
     });
     expect(fromProtobuf[1].trace_id).toBeUndefined();

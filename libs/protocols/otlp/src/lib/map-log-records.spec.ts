@@ -64,14 +64,12 @@ describe('mapExportLogsRequest', () => {
           'array.attribute': ['many', 'values'],
           'map.attribute': { 'some.map.key': 'some value' },
           otel: {
-            resource: { 'service.name': 'my.service' },
             scope: {
               name: 'my.library',
               version: '1.0.0',
               attributes: { 'my.scope.attribute': 'some scope attribute' },
             },
             severity_text: 'Information',
-            observed_time_unix_nano: '1544712660300000000',
           },
         },
       },
@@ -115,6 +113,22 @@ describe('mapExportLogsRequest', () => {
     expect(levelOf(25, 'chatty')).toBe(DEFAULT_LEVEL);
   });
 
+  it('keeps severity number and text only where the level does not already say them', () => {
+    const otelOf = (severityNumber: number, severityText: string) =>
+      mapOne(record({ severityNumber, severityText })).attributes?.['otel'];
+    expect(otelOf(13, 'WARN')).toBeUndefined();
+    expect(otelOf(14, 'Warning')).toEqual({ severity_number: 14, severity_text: 'Warning' });
+    expect(otelOf(0, 'info')).toBeUndefined();
+  });
+
+  it('keeps the resource attributes but service.name, which is the service field', () => {
+    const entry = mapOne(record(), { 'service.name': 'billing', 'host.name': 'h1' });
+    expect(entry.attributes).toEqual({ otel: { resource: { 'host.name': 'h1' } } });
+    expect(mapOne(record(), { 'service.name': 7 }).attributes).toEqual({
+      otel: { resource: { 'service.name': 7 } },
+    });
+  });
+
   it('takes the service from service.name, else unknown_service', () => {
     expect(mapOne(record(), { 'service.name': 'billing' }).service).toBe('billing');
     expect(mapOne(record(), { 'service.name': '' }).service).toBe(UNKNOWN_SERVICE);
@@ -156,8 +170,8 @@ describe('mapExportLogsRequest', () => {
   });
 
   it('keeps a record attribute named otel under otel.attribute', () => {
-    const entry = mapOne(record({ attributes: { otel: 'mine', k: 1 }, severityNumber: 9 }));
-    expect(entry.attributes).toEqual({ k: 1, otel: { attribute: 'mine', severity_number: 9 } });
+    const entry = mapOne(record({ attributes: { otel: 'mine', k: 1 }, severityNumber: 10 }));
+    expect(entry.attributes).toEqual({ k: 1, otel: { attribute: 'mine', severity_number: 10 } });
   });
 
   it('keeps a __proto__ key as an own key, so that the schema sees and refuses it', () => {
