@@ -1,20 +1,9 @@
 // Public API of @logpipe/protocol-otlp: decode, map onto the log entry, encode the answer. No Nest, no I/O.
 // The mapping table is in lib/map-log-records.ts.
-export {
-  OTLP_CONTENT_TYPES,
-  UNSUPPORTED_CONTENT_TYPE_MESSAGE,
-  otlpEncodingOf,
-} from './lib/otlp-content-type';
+export { UNSUPPORTED_CONTENT_TYPE_MESSAGE, otlpEncodingOf } from './lib/otlp-content-type';
 export { OtlpDecodeError } from './lib/otlp-decode-error';
 export { decodeExportLogsRequest } from './lib/decode-request';
-export {
-  DEFAULT_LEVEL,
-  NO_BODY_MESSAGE,
-  UNKNOWN_SERVICE,
-  mapExportLogsRequest,
-  type OtlpLogEntries,
-  type OtlpLogEntry,
-} from './lib/map-log-records';
+export { mapExportLogsRequest, type OtlpLogEntries, type OtlpLogEntry } from './lib/map-log-records';
 export {
   encodeExportLogsResponse,
   encodeRpcStatus,
