@@ -46,9 +46,10 @@ describe('POST /v1/logs (OTLP/HTTP)', () => {
   const streamKey = `test:ingest:otlp:${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
   let app: NestFastifyApplication;
+  // Booting the app compiles and loads its whole module tree: seconds on a loaded 2-core machine.
   beforeAll(async () => {
     app = await startIngestApp({ REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}` });
-  });
+  }, 60_000);
   afterAll(async () => {
     await app.close();
     await redis.del(streamKey);
