@@ -88,6 +88,7 @@ export class LogQueryService implements OnApplicationShutdown {
     interval: string,
   ): Promise<LogHistogram> {
     const rows = await this.run<HistogramRow>(
+      tenant,
       buildHistogramStatement(tenant, filter, HISTOGRAM_INTERVALS[interval]),
     );
     return assembleHistogram(filter.fromMs, filter.toMs, interval, rows);
@@ -95,13 +96,18 @@ export class LogQueryService implements OnApplicationShutdown {
 
   /** The tenant's services, sorted by name. */
   async services(tenant: string): Promise<string[]> {
-    return (await this.run<{ service: string }>(buildServicesStatement(tenant))).map((row) => row.service);
+    return (await this.run<{ service: string }>(tenant, buildServicesStatement(tenant))).map(
+      (row) => row.service,
+    );
   }
 
   /** Entries of `service` around `atMs`, newest first: up to `limit` after it and `limit` at or before it. */
   async context(tenant: string, service: string, atMs: number, limit: number): Promise<LogEntryView[]> {
     const { before, after } = buildContextStatements(tenant, service, atMs, limit);
-    const [older, newer] = await Promise.all([this.run<LogRow>(before), this.run<LogRow>(after)]);
+    const [older, newer] = await Promise.all([
+      this.run<LogRow>(tenant, before),
+      this.run<LogRow>(tenant, after),
+    ]);
     return [...newer.reverse(), ...older].map(viewOfRow);
   }
 
