@@ -174,7 +174,8 @@ describe('partitioned logs against PostgreSQL', () => {
       byTenant(`SELECT tenant, sum(count)::int AS n FROM log_counts GROUP BY tenant ORDER BY tenant`);
     const rows = () =>
       byTenant(`SELECT tenant, count(*)::int AS n FROM logs GROUP BY tenant ORDER BY tenant`);
-    const at = (ms: number, tenant: string, level: StoredLogEntry['level'] = 'info') => entry({ timestamp: ms, tenant, level });
+    const at = (ms: number, tenant: string, level: StoredLogEntry['level'] = 'info') =>
+      entry({ timestamp: ms, tenant, level });
     const old = MIDNIGHT - 1.5 * DAY;
     const recent = MIDNIGHT + 3_600_000;
     await writer.insert([
