@@ -119,7 +119,13 @@ describe('query plans on a seeded table', () => {
   async function plan(
     name: string,
     statement: SqlStatement,
-  ): Promise<{ kinds: string[]; indexes: string[]; relations: string[]; examined: number; seqScans: string[] }> {
+  ): Promise<{
+    kinds: string[];
+    indexes: string[];
+    relations: string[];
+    examined: number;
+    seqScans: string[];
+  }> {
     const { rows } = await client.query(
       `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`,
       statement.values,
