@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { compressSync as snappyCompress } from 'snappy';
 import { TestSchema } from './support/database';
 import { printLine } from './support/fault-results';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
@@ -407,6 +408,99 @@ const ELASTICSEARCH_CORPUS: [
   ],
 ];
 
+/** Protobuf, by hand: a field's key, and a length-delimited field (enough for the shapes below). */
+const varint = (value: number): number[] => {
+  const out: number[] = [];
+  let rest = value;
+  while (rest > 0x7f) {
+    out.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 128);
+  }
+  return [...out, rest];
+};
+const pbField = (number: number, bytes: Buffer | string): Buffer => {
+  const payload = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  return Buffer.concat([Buffer.from([(number << 3) | 2, ...varint(payload.length)]), payload]);
+};
+
+/** One OTLP ExportLogsServiceRequest: resource_logs{scope_logs{log_records{body{string_value}}}}. */
+const otlpRequest = (message: string): Buffer =>
+  pbField(1, pbField(2, pbField(2, pbField(5, pbField(1, message)))));
+const OTLP_LOGS = '/v1/logs';
+const PROTOBUF_TYPE = { 'content-type': 'application/x-protobuf' };
+const otlpJson = (records: unknown[]) => json({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] });
+
+/** Issue 10: malformed OTLP/HTTP bodies get a 4xx (a google.rpc.Status encoded like the request). */
+const OTLP_CORPUS: [name: string, headers: Record<string, string>, body: string | Buffer, status: number][] =
+  [
+    ['truncated protobuf', PROTOBUF_TYPE, otlpRequest('a log line').subarray(0, 9), 400],
+    ['a protobuf length running past the end', PROTOBUF_TYPE, Buffer.from([0x0a, 0x7f, 0x12, 0x00]), 400],
+    ['resourceLogs of the wrong type (JSON)', JSON_TYPE, json({ resourceLogs: 'x' }), 400],
+    [
+      'a timestamp of the wrong type (JSON)',
+      JSON_TYPE,
+      otlpJson([{ timeUnixNano: {}, body: { stringValue: 'x' } }]),
+      400,
+    ],
+    ['broken JSON', JSON_TYPE, '{"resourceLogs":[', 400],
+    ['text/plain', { 'content-type': 'text/plain' }, 'a log line', 415],
+    [
+      'corrupt gzip',
+      { ...PROTOBUF_TYPE, 'content-encoding': 'gzip' },
+      gzipSync(otlpRequest('x')).subarray(0, 12),
+      400,
+    ],
+    [
+      'more records than MAX_BATCH_ENTRIES',
+      JSON_TYPE,
+      otlpJson(Array.from({ length: MAX_BATCH_ENTRIES + 1 }, () => ({ body: { stringValue: 'x' } }))),
+      413,
+    ],
+  ];
+
+/** One Loki PushRequest stream (labels string, entries of timestamp + line), snappy-compressed. */
+const lokiEntry = (line: string) =>
+  pbField(2, Buffer.concat([pbField(1, Buffer.from([0x08, ...varint(1764151200)])), pbField(2, line)]));
+const lokiStream = (labels: string, lines: string[]) =>
+  pbField(1, Buffer.concat([pbField(1, labels), ...lines.map(lokiEntry)]));
+const lokiPush = (labels: string, lines: string[]) => snappyCompress(lokiStream(labels, lines));
+const LOKI_PUSH = '/loki/api/v1/push';
+const manyLabels = `{${Array.from({ length: 20 }, (_, i) => `l${i}="v"`).join(', ')}}`;
+
+/** Issue 10: malformed Loki pushes get a 400 naming the problem (text, as Loki answers), nothing queued. */
+const LOKI_CORPUS: [name: string, headers: Record<string, string>, body: string | Buffer, status: number][] =
+  [
+    ['bytes that are not snappy', PROTOBUF_TYPE, Buffer.from('definitely not snappy at all'), 400],
+    [
+      'truncated protobuf inside valid snappy',
+      PROTOBUF_TYPE,
+      snappyCompress(lokiStream('{job="a"}', ['x']).subarray(0, 7)),
+      400,
+    ],
+    ['an unterminated label string', PROTOBUF_TYPE, lokiPush('{job="a"', ['x']), 400],
+    ['a label set over the limit', PROTOBUF_TYPE, lokiPush(manyLabels, ['x']), 400],
+    [
+      'one bad stream among good ones',
+      PROTOBUF_TYPE,
+      snappyCompress(Buffer.concat([lokiStream('{job="a"}', ['x']), lokiStream('{}', ['y'])])),
+      400,
+    ],
+    [
+      'a JSON timestamp that is a number',
+      JSON_TYPE,
+      json({ streams: [{ stream: { job: 'a' }, values: [[1, 'x']] }] }),
+      400,
+    ],
+    [
+      'JSON values of the wrong shape',
+      JSON_TYPE,
+      json({ streams: [{ stream: { job: 'a' }, values: 'x' }] }),
+      400,
+    ],
+    ['broken JSON', JSON_TYPE, '{"streams":[', 400],
+    ['text/plain', { 'content-type': 'text/plain' }, 'x', 415],
+  ];
+
 describe('bad input over HTTP', () => {
   const suffix = randomBytes(4).toString('hex');
   const streamKey = `fault:${suffix}:input-stream`;
@@ -650,6 +744,50 @@ describe('bad input over HTTP', () => {
     );
   });
 
+  it.each(OTLP_CORPUS)(
+    'OTLP/HTTP: refuses %s with a 4xx and queues nothing',
+    async (_name, headers, body, status) => {
+      const added = await probe.entriesAdded();
+      const answer = await send(OTLP_LOGS, headers, body);
+      expect(answer.status).toBe(status);
+      expect(await probe.entriesAdded()).toBe(added);
+      expect(ingest.isRunning).toBe(true);
+    },
+  );
+
+  it.each(LOKI_CORPUS)(
+    'Loki push: refuses %s with a 4xx in words and queues nothing',
+    async (_name, headers, body, status) => {
+      const added = await probe.entriesAdded();
+      const answer = await send(LOKI_PUSH, headers, body);
+      expect(answer.status).toBe(status);
+      expect(answer.text.trim().length).toBeGreaterThan(0);
+      expect(await probe.entriesAdded()).toBe(added);
+      expect(ingest.isRunning).toBe(true);
+    },
+  );
+
+  it('property: random bytes to the OTLP and Loki endpoints are never a 5xx; whatever a 2xx queued is counted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom(OTLP_LOGS, LOKI_PUSH),
+        fc.constantFrom('application/x-protobuf', 'application/json'),
+        fc.boolean(),
+        async (bytes, path, type, snappy) => {
+          const body = snappy && path === LOKI_PUSH ? snappyCompress(Buffer.from(bytes)) : Buffer.from(bytes);
+          const added = await probe.entriesAdded();
+          const answer = await send(path, { 'content-type': type }, body);
+          expect(answer.status).toBeLessThan(500);
+          const queued = (await probe.entriesAdded()) - added;
+          if (answer.status >= 400) expect(queued).toBe(0);
+          acceptedByFuzz += queued;
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('after the properties: ingest is alive and exactly the accepted entries reached Redis and PostgreSQL', async () => {
     expect(ingest.isRunning).toBe(true);
     expect(worker.isRunning).toBe(true);
@@ -661,7 +799,7 @@ describe('bad input over HTTP', () => {
     expect(rows[0].n).toBe(acceptedByFuzz);
     expect(await probe.deadLetters()).toEqual([]);
     printLine(
-      `FUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length + ELASTICSEARCH_CORPUS.length}`,
+      `FUZZ http-layer: accepted=${acceptedByFuzz} stored=${rows[0].n} corpus=${CORPUS.length + ELASTICSEARCH_CORPUS.length + OTLP_CORPUS.length + LOKI_CORPUS.length}`,
     );
   });
 });
