@@ -27,38 +27,12 @@ type MessageFieldParameter = string | string[] | undefined;
 export class ElasticsearchBulkController {
   constructor(private readonly ingest: LogIngestService) {}
 
-  @Post('_bulk')
+  // One handler per method for both paths (a route's config does not carry over to an @All handler).
+  @Post(['_bulk', ':index/_bulk'])
   @HttpCode(200)
   @ProtocolRoute('elasticsearch', { rawBody: true })
   postBulk(
-    @Body() body: Buffer | undefined,
-    @Headers('content-type') contentType: string | undefined,
-    @Query('_msg_field') messageField: MessageFieldParameter,
-    @Tenant() tenant: string,
-    @Outcome() outcome: IngestOutcome,
-  ): Promise<BulkResponse> {
-    return this.bulk(body, contentType, undefined, messageField, tenant, outcome);
-  }
-
-  // The official clients send PUT as well as POST; Elasticsearch takes both.
-  @Put('_bulk')
-  @HttpCode(200)
-  @ProtocolRoute('elasticsearch', { rawBody: true })
-  putBulk(
-    @Body() body: Buffer | undefined,
-    @Headers('content-type') contentType: string | undefined,
-    @Query('_msg_field') messageField: MessageFieldParameter,
-    @Tenant() tenant: string,
-    @Outcome() outcome: IngestOutcome,
-  ): Promise<BulkResponse> {
-    return this.bulk(body, contentType, undefined, messageField, tenant, outcome);
-  }
-
-  @Post(':index/_bulk')
-  @HttpCode(200)
-  @ProtocolRoute('elasticsearch', { rawBody: true })
-  postIndexBulk(
-    @Param('index') index: string,
+    @Param('index') index: string | undefined,
     @Body() body: Buffer | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Query('_msg_field') messageField: MessageFieldParameter,
@@ -68,11 +42,12 @@ export class ElasticsearchBulkController {
     return this.bulk(body, contentType, index, messageField, tenant, outcome);
   }
 
-  @Put(':index/_bulk')
+  // The official clients send PUT as well as POST; Elasticsearch takes both.
+  @Put(['_bulk', ':index/_bulk'])
   @HttpCode(200)
   @ProtocolRoute('elasticsearch', { rawBody: true })
-  putIndexBulk(
-    @Param('index') index: string,
+  putBulk(
+    @Param('index') index: string | undefined,
     @Body() body: Buffer | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Query('_msg_field') messageField: MessageFieldParameter,
