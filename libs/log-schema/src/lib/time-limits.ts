@@ -31,17 +31,18 @@ export function checkTimeLimits(
   receivedAtMs: number,
   { maxAgeMs, maxFutureMs }: EntryTimeLimits,
 ): LogEntryFieldError | undefined {
-  const at = new Date(timestampMs).toISOString();
+  // Formatted only for an entry outside the limits: this runs for every entry.
+  const at = () => new Date(timestampMs).toISOString();
   if (maxAgeMs > 0 && timestampMs < receivedAtMs - maxAgeMs) {
     return {
       field: 'timestamp',
-      message: `${at} is older than the maximum age of ${formatDuration(maxAgeMs)} (ENTRY_MAX_AGE): entries before ${new Date(receivedAtMs - maxAgeMs).toISOString()} are refused`,
+      message: `${at()} is older than the maximum age of ${formatDuration(maxAgeMs)} (ENTRY_MAX_AGE): entries before ${new Date(receivedAtMs - maxAgeMs).toISOString()} are refused`,
     };
   }
   if (maxFutureMs > 0 && timestampMs > receivedAtMs + maxFutureMs) {
     return {
       field: 'timestamp',
-      message: `${at} is further ahead than the grace of ${formatDuration(maxFutureMs)} (ENTRY_MAX_FUTURE): entries after ${new Date(receivedAtMs + maxFutureMs).toISOString()} are refused`,
+      message: `${at()} is further ahead than the grace of ${formatDuration(maxFutureMs)} (ENTRY_MAX_FUTURE): entries after ${new Date(receivedAtMs + maxFutureMs).toISOString()} are refused`,
     };
   }
   return undefined;

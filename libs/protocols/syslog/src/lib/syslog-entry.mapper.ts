@@ -122,11 +122,46 @@ function extractKey(
   };
 }
 
+/**
+ * The attributes without their undefined fields, copied into a fresh object rather than deleted in
+ * place: `delete` turns an object into a slow dictionary that validation and encoding then walk, once
+ * per message.
+ */
 function withoutUndefined(attributes: SyslogAttributes): SyslogAttributes {
-  for (const name of Object.keys(attributes) as (keyof SyslogAttributes)[]) {
-    if (attributes[name] === undefined) delete attributes[name];
+  const defined: Record<string, unknown> = {};
+  for (const name in attributes) {
+    const value = attributes[name as keyof SyslogAttributes];
+    if (value !== undefined) defined[name] = value;
   }
-  return attributes;
+  return defined as SyslogAttributes;
+}
+
+/**
+ * An upper bound of the JSON size of `{ syslog: attributes }`: 6 bytes per UTF-16 unit covers any
+ * escape, and every name, quote, colon and comma is counted generously. Below the limit, the exact
+ * JSON.stringify (once per message) is not needed.
+ */
+function attributesSizeBound(attributes: SyslogAttributes): number {
+  let units = 32;
+  const text = (value: string) => {
+    units += value.length * 6 + 4;
+  };
+  for (const name in attributes) {
+    units += name.length + 4;
+    const value = attributes[name as keyof SyslogAttributes];
+    if (typeof value === 'string') text(value);
+    else if (name === 'sd' && value !== undefined) {
+      for (const [id, params] of Object.entries(value as StructuredData)) {
+        text(id);
+        for (const [param, paramValue] of Object.entries(params)) {
+          text(param);
+          if (Array.isArray(paramValue)) paramValue.forEach(text);
+          else text(paramValue);
+        }
+      }
+    } else units += 8;
+  }
+  return units;
 }
 
 function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
@@ -150,6 +185,7 @@ function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
   // rather than losing the whole message to validation.
   if (
     attributes.sd !== undefined &&
+    attributesSizeBound(attributes) > MAX_ATTRIBUTES_BYTES &&
     Buffer.byteLength(JSON.stringify({ syslog: attributes }), 'utf8') > MAX_ATTRIBUTES_BYTES
   ) {
     delete attributes.sd;
