@@ -59,7 +59,8 @@ function countProtocolWrite(
   status: number,
   outcome: { received: number; queued: number } | undefined,
 ): void {
-  // A handshake or probe (GET, HEAD) of a protocol route carries no entries.
+  // A write-method call that carries no entries (an Elasticsearch template or ILM PUT) counts none;
+  // GET and HEAD probes never get here.
   if (outcome === undefined && status < 400) return;
   // A request refused before its records were decoded (bad body, no key) counts as one entry, as on /api/logs.
   const received = outcome === undefined || (status >= 400 && outcome.received === 0) ? 1 : outcome.received;
