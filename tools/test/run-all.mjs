@@ -69,8 +69,14 @@ async function main() {
   // nginx for the e2e tests; redis-server and PostgreSQL binaries for the private instances of the
   // stack and fault tests (the machine's shared services are not enough there).
   // rsyslog and syslog-ng: the real senders of the syslog e2e tests (apps/syslog-e2e); chromium for
-  // the console e2e tests (apps/console-e2e).
-  ensureSystemPackages({ needRedis: true, needPostgres: true, needSyslog: true, needBrowser: true });
+  // the console e2e tests (apps/console-e2e); kubectl for the manifest tests (apps/k8s-manifests).
+  ensureSystemPackages({
+    needRedis: true,
+    needPostgres: true,
+    needSyslog: true,
+    needBrowser: true,
+    needKubectl: true,
+  });
   await checkServices();
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });

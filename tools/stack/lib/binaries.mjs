@@ -14,6 +14,11 @@ export function findNginx() {
   return onPath('nginx');
 }
 
+/** kubectl for the manifest tests (apps/k8s-manifests); its embedded kustomize renders deploy/k8s. */
+export function findKubectl() {
+  return onPath('kubectl');
+}
+
 export function findRedisServer() {
   return onPath('redis-server');
 }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  findKubectl,
   findNginx,
   findPostgresBinDir,
   findRedisServer,
@@ -51,7 +52,13 @@ export function ensureNodeModules(repoRoot) {
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 
 /** Debian/Ubuntu package names for the binaries that are missing, given which services are local. */
-export function missingPackages({ needRedis, needPostgres, needSyslog = false, needBrowser = false }) {
+export function missingPackages({
+  needRedis,
+  needPostgres,
+  needSyslog = false,
+  needBrowser = false,
+  needKubectl = false,
+}) {
   const missing = [];
   const nginx = findNginx();
   if (nginx === null) missing.push('nginx');
@@ -62,6 +69,10 @@ export function missingPackages({ needRedis, needPostgres, needSyslog = false, n
   if (needPostgres && findPostgresBinDir() === null) missing.push('postgresql');
   // Only the tests need a browser (apps/console-e2e drives Debian's chromium; nothing downloads one).
   if (needBrowser && !existsSync(CHROMIUM)) missing.push('chromium');
+  // Only the manifest tests need kubectl (apps/k8s-manifests renders deploy/k8s with `kubectl kustomize`).
+  // Any kubectl on PATH will do; Debian's kubernetes-client is kubectl 1.20 with kustomize v2.0.3, which
+  // deploy/k8s is written to render with (bases, no components).
+  if (needKubectl && findKubectl() === null) missing.push('kubernetes-client');
   return missing;
 }
 
