@@ -384,8 +384,11 @@ describe('deploy/k8s', () => {
     beforeAll(() => {
       nginx = readNginxLimits();
     });
-    const annotation = (ingress: K8sObject, name: string) =>
-      ingress.metadata.annotations?.[`nginx.ingress.kubernetes.io/${name}`];
+    const annotation = (ingress: K8sObject, name: string): string => {
+      const value = ingress.metadata.annotations?.[`nginx.ingress.kubernetes.io/${name}`];
+      if (value === undefined) throw new Error(`Ingress ${ingress.metadata.name} has no ${name} annotation`);
+      return value;
+    };
 
     it.each(['logpipe', 'logpipe-tail'])(
       '%s carries the body size, per-IP rate and timeouts of nginx/',

@@ -5,11 +5,11 @@ import { parseAllDocuments } from 'yaml';
 export const REPO_ROOT = join(__dirname, '../../..');
 
 /** A rendered Kubernetes object, loosely typed: the specs read the fields they assert. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [field: string]: any;
 };
 
