@@ -6,6 +6,8 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { createServer } from 'node:net';
 /* eslint-disable @nx/enforce-module-boundaries -- these tests hold the manifests to the apps' own
    configuration rules, health routes and metrics, so they import them rather than copy them. */
+import { AdminKeys } from '../../ingest/src/app/admin/admin-keys';
+import { parseApiKeyList } from '../../ingest/src/app/auth/api-keys';
 import { HealthController } from '../../ingest/src/app/health/health.controller';
 import { IngestConfig } from '../../ingest/src/app/ingest.config';
 import { WorkerHealthServer } from '../../worker/src/app/health/worker-health.server';
@@ -171,6 +173,12 @@ describe('deploy/k8s', () => {
         );
         expect(literalUrls).toEqual([]);
       }
+    });
+
+    it('gives ingest API keys its key parsers accept (ingest stops at start on a malformed list)', () => {
+      const apiKeys = ingestEnv.get('API_KEYS')?.value ?? '';
+      expect(parseApiKeyList(apiKeys).length).toBeGreaterThan(0);
+      expect(new AdminKeys(ingestEnv.get('ADMIN_API_KEYS')?.value).enabled).toBe(true);
     });
 
     it('runs the migration in an init container before the worker, and not again in the worker', () => {
