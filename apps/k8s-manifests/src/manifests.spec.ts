@@ -375,15 +375,17 @@ describe('deploy/k8s', () => {
       const metrics = new WorkerMetrics({} as never, {} as never, {} as never);
       expect(metrics.registry.getSingleMetric(metric.external.metric.name)).toBeDefined();
       expect(metric.external.metric.name).toBe('logpipe_stream_consumer_lag');
-      // The same target and bounds as the KEDA variant.
+      // The same target, bounds and scale-down damping as the KEDA variant.
       expect({
         target: Number(metric.external.target.averageValue),
         min: hpa.spec.minReplicas,
         max: hpa.spec.maxReplicas,
+        behavior: hpa.spec.behavior,
       }).toEqual({
         target: Number(scaled.spec.triggers[0].metadata.lagCount),
         min: scaled.spec.minReplicaCount,
         max: scaled.spec.maxReplicaCount,
+        behavior: scaled.spec.advanced.horizontalPodAutoscalerConfig.behavior,
       });
     });
   });
