@@ -23,11 +23,21 @@ export function kubectlBinary(): string {
 
 /** `kubectl kustomize <dir>`, parsed with the yaml package: every object of the overlay. */
 export function renderKustomization(directory: string, kubectl = kubectlBinary()): K8sObject[] {
-  const output = execFileSync(kubectl, ['kustomize', join(REPO_ROOT, directory)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
+  let output: string;
+  try {
+    output = execFileSync(kubectl, ['kustomize', join(REPO_ROOT, directory)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        `${kubectl} not found: npm test installs Debian's kubernetes-client when no kubectl is on PATH; or set KUBECTL`,
+      );
+    }
+    throw error;
+  }
   return parseAllDocuments(output)
     .map((document) => {
       if (document.errors.length > 0)
