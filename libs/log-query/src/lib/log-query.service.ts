@@ -155,7 +155,9 @@ export class LogQueryService implements OnApplicationShutdown {
    * the transaction, so a pooled connection never carries one caller's tenant into another's query). With
    * the query API connected as the reader role, row-level security then shows PostgreSQL only that
    * tenant's rows, whatever the statement's own tenant filter says: the second wall. BEGIN and SET LOCAL
-   * travel as one simple-protocol message, so this costs two round trips more than a bare query.
+   * travel as one simple-protocol message, so this costs two round trips more than a bare query. All of it
+   * is allowed on a hot standby (a read-only transaction may SET LOCAL a custom setting), so the same code
+   * reads from a read replica; apps/replica-e2e runs it against one.
    */
   private async run<T>(tenant: string, statement: SqlStatement): Promise<T[]> {
     let client: PoolClient;
