@@ -154,9 +154,13 @@ describe('read API on a streaming read replica', () => {
     await post('globex', batch('globex', 'caught-up', 5));
     await waitFor('35 rows through the worker and the replica', async () =>
       (await apiCount('acme', 'service=caught-up')) === 30 &&
-      (await apiCount('globex', 'service=caught-up')) === 5 ? true : false,
+      (await apiCount('globex', 'service=caught-up')) === 5
+        ? true
+        : false,
     );
-    const page = (await get('acme', '/api/logs?service=caught-up&limit=100')) as { entries: { id: string }[] };
+    const page = (await get('acme', '/api/logs?service=caught-up&limit=100')) as {
+      entries: { id: string }[];
+    };
     expect(page.entries).toHaveLength(30);
     expect(page.entries.every((entry) => entry.id.startsWith('acme-'))).toBe(true);
 

@@ -50,10 +50,16 @@ export class PrivatePostgres {
    */
   static async create(prefix = 'e2e-pg-'): Promise<PrivatePostgres> {
     const server = await PrivatePostgres.allocate(prefix);
-    const initdb = server.runAsOwner(
-      'initdb',
-      ['-D', server.dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
-    );
+    const initdb = server.runAsOwner('initdb', [
+      '-D',
+      server.dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
     if (initdb.status !== 0) {
       rmSync(server.dir, { recursive: true, force: true });
       throw new Error(`initdb failed (${initdb.status}): ${initdb.stderr}`);

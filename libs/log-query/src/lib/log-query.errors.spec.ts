@@ -2,9 +2,9 @@ import { classifyQueryError, QueryTimeoutError, QueryUnavailableError } from './
 
 describe('classifyQueryError', () => {
   it('turns a statement timeout into QueryTimeoutError', () => {
-    expect(classifyQueryError({ code: '57014', message: 'canceling statement due to statement timeout' }, 500)).toEqual(
-      new QueryTimeoutError(500),
-    );
+    expect(
+      classifyQueryError({ code: '57014', message: 'canceling statement due to statement timeout' }, 500),
+    ).toEqual(new QueryTimeoutError(500));
   });
 
   it("turns a read replica's recovery conflict into QueryUnavailableError, which the caller may retry", () => {
