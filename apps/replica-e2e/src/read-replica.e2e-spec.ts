@@ -145,8 +145,11 @@ describe('read API on a streaming read replica', () => {
   it('runs a real hot standby of the primary', async () => {
     expect((await standby.query('SELECT pg_is_in_recovery() AS r')).rows[0].r).toBe(true);
     expect((await primary.query('SELECT pg_is_in_recovery() AS r')).rows[0].r).toBe(false);
-    const senders = await primary.query("SELECT state FROM pg_stat_replication WHERE state = 'streaming'");
-    expect(senders.rowCount).toBe(1);
+    // The WAL sender reaches "streaming" once the standby has caught up after its start.
+    await waitFor('one standby streaming from the primary', async () => {
+      const senders = await primary.query("SELECT state FROM pg_stat_replication WHERE state = 'streaming'");
+      return senders.rowCount === 1;
+    });
   });
 
   it('serves searches and counts from the replica, as the reader role, one tenant at a time', async () => {
