@@ -1,6 +1,7 @@
+import { validateEnvironment } from '@logpipe/app-runtime';
 import type { LogQueryService, ReadDatabaseState } from '@logpipe/log-query';
 import type { ConfigService } from '@nestjs/config';
-import type { IngestConfig } from '../ingest.config';
+import { IngestConfig } from '../ingest.config';
 import { IngestMetrics } from '../metrics/ingest.metrics';
 import type { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { ReadReplicaMonitor } from './read-replica.monitor';
@@ -51,5 +52,27 @@ describe('ReadReplicaMonitor', () => {
     const { monitor, metrics } = monitorOf(null);
     expect(await monitor.report()).toEqual({ postgres: 'down' });
     expect(await gauge(metrics, 'logpipe_read_database_replica')).toBeNaN();
+  });
+});
+
+describe('read replica settings', () => {
+  const validate = validateEnvironment(IngestConfig);
+
+  it('reads READ_DATABASE_URL and READ_REPLICA_MAX_LAG_SECONDS', () => {
+    const config = validate({
+      READ_DATABASE_URL: 'postgres://logpipe_reader@replica:5432/logpipe',
+      READ_REPLICA_MAX_LAG_SECONDS: '5',
+    });
+    expect(config.READ_DATABASE_URL).toBe('postgres://logpipe_reader@replica:5432/logpipe');
+    expect(config.READ_REPLICA_MAX_LAG_SECONDS).toBe(5);
+    expect(validate({}).READ_REPLICA_MAX_LAG_SECONDS).toBe(30);
+  });
+
+  it.each([
+    [{ READ_DATABASE_URL: 'mysql://replica/logpipe' }, /READ_DATABASE_URL must start with postgres:\/\//],
+    [{ READ_REPLICA_MAX_LAG_SECONDS: '0' }, /READ_REPLICA_MAX_LAG_SECONDS/],
+    [{ READ_REPLICA_MAX_LAG_SECONDS: 'soon' }, /READ_REPLICA_MAX_LAG_SECONDS/],
+  ])('refuses %j naming the variable', (raw, message) => {
+    expect(() => validate(raw)).toThrow(message);
   });
 });
