@@ -2,6 +2,7 @@
 // give each suite its own PostgreSQL schema, and wait with deadlines. Test code only.
 export { findFreePortBase, freePort } from './lib/ports';
 export { isProcessAlive } from './lib/process-state';
+export { PrivatePostgres } from './lib/private-postgres';
 export { PrivateStack } from './lib/private-stack';
 export { type ExitStatus, ServiceProcess, startIngest, startWorker } from './lib/service-process';
 export { TestSchema } from './lib/test-schema';

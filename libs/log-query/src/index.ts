@@ -33,4 +33,5 @@ export { viewOfEntry, viewOfRow, type LogEntryView, type LogRow } from './lib/lo
 export { QueryTimeoutError, QueryUnavailableError } from './lib/log-query.errors';
 export { LOG_QUERY_OPTIONS, type LogQueryOptions } from './lib/log-query.options';
 export { LogQueryService, type LogPage } from './lib/log-query.service';
+export type { ReadDatabaseState } from './lib/read-database.state';
 export { LogQueryModule, type LogQueryModuleAsyncOptions } from './lib/log-query.module';

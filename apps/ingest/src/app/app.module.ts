@@ -16,6 +16,7 @@ import { LogsController } from './logs/logs.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { OtlpModule } from './otlp/otlp.module';
 import { LogsQueryController, ServicesController } from './query/logs-query.controller';
+import { ReadReplicaMonitor } from './query/read-replica.monitor';
 import { SyslogModule } from './syslog/syslog.module';
 import { TailController } from './tail/tail.controller';
 import { TailHub } from './tail/tail.hub';
@@ -39,7 +40,7 @@ import { TailHub } from './tail/tail.hub';
       }),
     }),
     // The read API's own small pool; connections open on first use, so a database that is down does
-    // not keep ingest from starting or from taking writes.
+    // not keep ingest from starting or from taking writes. READ_DATABASE_URL may name a read replica.
     LogQueryModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<IngestConfig, true>) => ({
@@ -71,6 +72,7 @@ import { TailHub } from './tail/tail.hub';
     // Re-reads API_KEYS_FILE into IngestCoreModule's ApiKeyRegistry on change and on SIGHUP.
     ApiKeyFileWatcher,
     TailHub,
+    ReadReplicaMonitor,
     // Every route needs an API key unless marked @Public() (health, metrics).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

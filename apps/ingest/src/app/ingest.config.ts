@@ -81,7 +81,9 @@ export class IngestConfig {
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
   /**
    * The read pool's connection, when it differs from DATABASE_URL: the read-only role (docs/operations.md,
-   * "Database roles"), which may only SELECT, and only the rows of the tenant each query sets.
+   * "Database roles"), which may only SELECT, and only the rows of the tenant each query sets. It may
+   * name a read replica (a hot standby of the worker's database): every read of the query API, counts and
+   * console go there, and readiness and metrics report its lag (docs/scale.md).
    */
   @IsOptional()
   @IsString()
@@ -89,6 +91,11 @@ export class IngestConfig {
     message: 'READ_DATABASE_URL must start with postgres:// or postgresql://',
   })
   READ_DATABASE_URL?: string;
+  /**
+   * Replay lag (seconds) above which readiness reports the read replica as lagging. Reported only: reads
+   * stay on the replica (ReadReplicaMonitor says why) and readiness stays 200.
+   */
+  @IsInt() @Min(1) @Max(86400) READ_REPLICA_MAX_LAG_SECONDS: number = 30;
   @IsString()
   @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'DB_SCHEMA must be a plain lower-case SQL identifier' })
   DB_SCHEMA: string = 'public';

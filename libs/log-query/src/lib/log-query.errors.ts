@@ -18,8 +18,11 @@ export class QueryUnavailableError extends Error {
 
 // 57014: query_canceled, which is what statement_timeout raises.
 const STATEMENT_TIMEOUT = '57014';
-// Connection exceptions, insufficient resources, operator intervention (shutdown), socket errors.
-const UNAVAILABLE = /^(08|53|57P)/;
+// Connection exceptions, insufficient resources, operator intervention (shutdown), socket errors, and
+// 40001: a read is READ ONLY at READ COMMITTED, so it never fails serialization on a primary; on a read
+// replica 40001 is "canceling statement due to conflict with recovery" (replay had to remove rows the
+// query still needed, past max_standby_streaming_delay): the same read a moment later succeeds.
+const UNAVAILABLE = /^(08|53|57P|40001$)/;
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

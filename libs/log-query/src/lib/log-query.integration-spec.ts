@@ -241,7 +241,7 @@ describe('LogQueryService against PostgreSQL', () => {
     }
   });
 
-  it('reports an unreachable database as unavailable, and is not reachable', async () => {
+  it('reports an unreachable database as unavailable, not reachable, and of no known role', async () => {
     const offline = new LogQueryService({
       url: 'postgres://postgres@127.0.0.1:1/none',
       schema,
@@ -252,6 +252,9 @@ describe('LogQueryService against PostgreSQL', () => {
       await expect(offline.count('acme', { attributes: [] })).rejects.toBeInstanceOf(QueryUnavailableError);
       await expect(offline.isReachable()).resolves.toBe(false);
       await expect(queries.isReachable()).resolves.toBe(true);
+      await expect(offline.readDatabaseState()).resolves.toBeNull();
+      // The shared test database is a primary; apps/replica-e2e measures a real standby's lag.
+      await expect(queries.readDatabaseState()).resolves.toEqual({ role: 'primary' });
     } finally {
       await offline.onApplicationShutdown();
     }

@@ -6,6 +6,12 @@ import type { LogFilter, LogSearch } from './log-filter';
 import { classifyQueryError } from './log-query.errors';
 import { LOG_QUERY_OPTIONS, type LogQueryOptions } from './log-query.options';
 import {
+  READ_DATABASE_STATE_SQL,
+  readDatabaseStateOf,
+  type ReadDatabaseState,
+  type ReadDatabaseStateRow,
+} from './read-database.state';
+import {
   assembleHistogram,
   HISTOGRAM_INTERVALS,
   type HistogramRow,
@@ -113,25 +119,35 @@ export class LogQueryService implements OnApplicationShutdown {
 
   /** true when PostgreSQL answers within `timeoutMs`; never throws. */
   async isReachable(timeoutMs = 1000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    return (await this.answerWithin(timeoutMs, () => this.pool.query('SELECT 1').then(() => true))) ?? false;
+  }
+
+  /**
+   * Whether reads go to the primary or to a replica, and the replica's replay lag (READ_DATABASE_STATE_SQL
+   * says how it is measured); null when PostgreSQL does not answer within `timeoutMs`. Never throws.
+   */
+  async readDatabaseState(timeoutMs = 1000): Promise<ReadDatabaseState | null> {
+    return this.answerWithin(timeoutMs, async () => {
+      const { rows } = await this.pool.query<ReadDatabaseStateRow>(READ_DATABASE_STATE_SQL);
+      return readDatabaseStateOf(rows[0]);
     });
-    try {
-      return await Promise.race([
-        this.pool.query('SELECT 1').then(
-          () => true,
-          () => false,
-        ),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** The probe's answer, or null when it fails or takes longer than `timeoutMs` (health checks must not hang). */
+  private async answerWithin<T>(timeoutMs: number, probe: () => Promise<T>): Promise<T | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      return await Promise.race([probe().catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -139,7 +155,9 @@ export class LogQueryService implements OnApplicationShutdown {
    * the transaction, so a pooled connection never carries one caller's tenant into another's query). With
    * the query API connected as the reader role, row-level security then shows PostgreSQL only that
    * tenant's rows, whatever the statement's own tenant filter says: the second wall. BEGIN and SET LOCAL
-   * travel as one simple-protocol message, so this costs two round trips more than a bare query.
+   * travel as one simple-protocol message, so this costs two round trips more than a bare query. All of it
+   * is allowed on a hot standby (a read-only transaction may SET LOCAL a custom setting), so the same code
+   * reads from a read replica; apps/replica-e2e runs it against one.
    */
   private async run<T>(tenant: string, statement: SqlStatement): Promise<T[]> {
     let client: PoolClient;

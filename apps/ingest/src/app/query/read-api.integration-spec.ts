@@ -236,6 +236,9 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
       /^logpipe_http_request_duration_seconds_count\{method="GET",route="\/api\/logs",status="200"\} \d+$/m,
     );
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
+    // Reads go to a primary here: no replica, so no lag.
+    expect(value('logpipe_read_database_replica')).toBe(0);
+    expect(value('logpipe_read_replica_lag_seconds')).toBe(0);
   });
 
   it('reports PostgreSQL and the backlog in readiness, without a key', async () => {
@@ -245,6 +248,8 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
       status: 'ok',
       checks: { redis: 'up', postgres: 'up' },
       backlog: { accepting: true },
+      // READ_DATABASE_URL is unset: reads go to DATABASE_URL, a primary (apps/replica-e2e covers a replica).
+      readDatabase: { role: 'primary' },
     });
   });
 
