@@ -64,7 +64,9 @@ function openTail(base: string, key: string, localAddress: string): Promise<Tail
           resolve({ ...answerOf(200, response.headers, body), close });
         }
       });
-      response.on('end', () => resolve({ ...answerOf(response.statusCode ?? 0, response.headers, body), close }));
+      response.on('end', () =>
+        resolve({ ...answerOf(response.statusCode ?? 0, response.headers, body), close }),
+      );
       // A tail closed by close() ends with an abort; nothing waits for it any more.
       response.on('error', () => undefined);
     });
@@ -78,11 +80,7 @@ async function post(base: string, key: string, entries: object[]): Promise<Answe
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(entries),
   });
-  return answerOf(
-    response.status,
-    Object.fromEntries(response.headers.entries()),
-    await response.text(),
-  );
+  return answerOf(response.status, Object.fromEntries(response.headers.entries()), await response.text());
 }
 
 const entries = (service: string, count: number) =>
@@ -140,7 +138,8 @@ describe('no noisy neighbours: deliberate shedding never takes an instance out',
 
   it("limits one tenant's tails per instance (429), an address's at nginx (429) and an instance's (503), while other writes are served by both instances", async () => {
     const noisy: TailAttempt[] = [];
-    for (let i = 0; i < 2 * TAIL_MAX_PER_TENANT + 1; i += 1) noisy.push(await openTail(nginx, NOISY_KEY, '127.0.0.1'));
+    for (let i = 0; i < 2 * TAIL_MAX_PER_TENANT + 1; i += 1)
+      noisy.push(await openTail(nginx, NOISY_KEY, '127.0.0.1'));
     tails.push(...noisy);
     // nginx spreads open tails evenly (least_conn), so the tenant gets its share on each instance.
     const opened = noisy.filter((tail) => tail.status === 200);
@@ -155,7 +154,10 @@ describe('no noisy neighbours: deliberate shedding never takes an instance out',
 
     // Another tenant from the same address: one more tail fits the address's limit, the next does not,
     // and nginx refuses it itself.
-    const sameAddress = [await openTail(nginx, THIRD_KEY, '127.0.0.1'), await openTail(nginx, THIRD_KEY, '127.0.0.1')];
+    const sameAddress = [
+      await openTail(nginx, THIRD_KEY, '127.0.0.1'),
+      await openTail(nginx, THIRD_KEY, '127.0.0.1'),
+    ];
     tails.push(...sameAddress);
     expect(sameAddress[0].status).toBe(200);
     expect(sameAddress[1]).toMatchObject({
@@ -198,7 +200,7 @@ describe('no noisy neighbours: deliberate shedding never takes an instance out',
     expect(instancesOf(writes)).toEqual(['ingest-1', 'ingest-2']);
   });
 
-  it("refuses two different credentials on one request with 400 (through nginx), storing nothing", async () => {
+  it('refuses two different credentials on one request with 400 (through nginx), storing nothing', async () => {
     const response = await fetch(`${nginx}/api/log`, {
       method: 'POST',
       headers: {
