@@ -14,8 +14,8 @@ import { TailHub } from './tail.hub';
 
 /**
  * 429 when the tenant holds its share of this instance's tails (its own doing: close one), 503 when the
- * instance is full (anyone's doing: another instance, or later, may have room). nginx passes both on
- * without counting them against the instance (nginx/README.md, "Deliberate shedding").
+ * instance is full (anyone's doing: another instance, or later, may have room). nginx tries the 503 on
+ * the other instance; it counts neither against the instance (nginx/README.md, "Live tail").
  */
 function refusalError(refusal: TailRefusal, retryAfterSeconds: number): Error {
   if (refusal.limit === 'TAIL_MAX_PER_TENANT') {
