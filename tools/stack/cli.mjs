@@ -29,7 +29,7 @@ options:
   --out DIR          render-nginx: where to render
 
 environment: REDIS_URL / DATABASE_URL (use that server instead of starting one),
-  RATE_LIMIT_RPS, RATE_LIMIT_BURST, MAX_BODY_BYTES (nginx limits, see nginx/README.md),
+  RATE_LIMIT_RPS, RATE_LIMIT_BURST, MAX_BODY_BYTES, TAIL_MAX_PER_IP (nginx limits, see nginx/README.md),
   LOG_LEVEL and the apps' other variables (passed through to ingest and worker).
 `;
 

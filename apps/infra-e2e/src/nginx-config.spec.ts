@@ -154,7 +154,8 @@ describe('nginx configuration', () => {
         'proxy_http_version 1.1;',
         'proxy_set_header Connection "";',
         'proxy_connect_timeout 1s;',
-        'proxy_next_upstream error timeout http_502 http_503 non_idempotent;',
+        // Only what cannot be an answer the instance chose: those count toward max_fails (issue 13).
+        'proxy_next_upstream error timeout non_idempotent;',
         'proxy_next_upstream_tries 2;',
         `limit_req_zone $binary_remote_addr zone=logpipe_per_ip:10m rate=${defaults.RATE_LIMIT_RPS}r/s;`,
         `limit_req zone=logpipe_per_ip burst=${defaults.RATE_LIMIT_BURST} nodelay;`,
@@ -187,10 +188,47 @@ describe('nginx configuration', () => {
       'location @not_found {',
       'location @payload_too_large {',
       'location @too_many_requests {',
+      'location @too_many_tails {',
       'location @bad_gateway {',
       'location @service_unavailable {',
       'location @gateway_timeout {',
     ]);
+  });
+
+  it('serves the live tail from an upstream of its own that retries a full instance without counting it as failed', () => {
+    const { rendered } = renderDockerVariant(join(workDir, 'tail'), portBase);
+    /** The directives of one block, from its opening line to its closing brace (blocks do not nest here). */
+    const block = (opening: string) => {
+      const from = rendered.indexOf(opening);
+      expect(from).toBeGreaterThanOrEqual(0);
+      return rendered
+        .slice(from, rendered.indexOf('}', from))
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+    };
+    expect(block('upstream ingest_tail {')).toEqual([
+      'upstream ingest_tail {',
+      'zone ingest_tail_upstream 64k;',
+      'least_conn;',
+      'server 127.0.0.1:3000 max_fails=0;',
+      expect.stringMatching(/^server 127\.0\.0\.1:\d+ max_fails=0;$/),
+    ]);
+    const defaults = loadEnvExample();
+    expect(block('location = /api/logs/tail {')).toEqual(
+      expect.arrayContaining([
+        `limit_conn logpipe_tail_per_ip ${defaults.TAIL_MAX_PER_IP};`,
+        'limit_conn_status 460;',
+        'error_page 460 =429 @too_many_tails;',
+        'error_page 502 @bad_gateway;',
+        'proxy_buffering off;',
+        'proxy_next_upstream error timeout http_503;',
+        'proxy_pass http://ingest_tail;',
+      ]),
+    );
+    // The write path's upstream never sees a tail, and no location retries on a 503 but the tail's.
+    expect(rendered.match(/proxy_pass http:\/\/ingest_tail;/g)).toHaveLength(1);
+    expect(rendered.match(/^\s*proxy_next_upstream [^;]*http_503/gm)).toHaveLength(1);
   });
 
   it('balances syslog over TCP (least_conn) and UDP across both instances in a stream block of its own', () => {

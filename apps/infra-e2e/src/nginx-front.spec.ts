@@ -201,14 +201,40 @@ describe('nginx in front of two ingest instances', () => {
 
   // The tests below make instances fail. nginx remembers failures for fail_timeout (10 s), so they run
   // last and in this order: an instance marked down would change how the earlier tests are balanced.
-  it("retries an instance's 503 on the other instance", async () => {
+  it("passes an instance's deliberate 503 on to the client without retrying it or counting it as a failure", async () => {
+    one.status = 503;
+    const answers: string[] = [];
+    // Twice max_fails (3) within fail_timeout: counted as failures, these would take ingest-1 out.
+    for (let i = 0; i < 12; i += 1) {
+      const response = await postLog(base);
+      answers.push(`${response.status} ${response.headers.get('x-logpipe-instance')}`);
+    }
+    expect(answers.filter((answer) => answer === '503 ingest-1').length).toBeGreaterThanOrEqual(6);
+    expect(answers.filter((answer) => answer === '202 ingest-2').length).toBeGreaterThanOrEqual(1);
+    expect(answers.every((answer) => ['503 ingest-1', '202 ingest-2'].includes(answer))).toBe(true);
+    // Each 503 reached one instance only: nginx did not send the write again.
+    expect(one.seen.length + two.seen.length).toBe(12);
+    // ingest-1 was never marked down: once it accepts again it gets its share at once.
+    one.status = 202;
+    const after = [];
+    for (let i = 0; i < 6; i += 1) after.push((await postLog(base)).headers.get('x-logpipe-instance'));
+    expect(after.filter((instance) => instance === 'ingest-1').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("tries a full instance's 503 on a live tail on the other instance, and passes the last 503 on", async () => {
     one.status = 503;
     two.status = 503;
-    const response = await postLog(base);
-    // Both refused: the client gets the instance's own 503, not an nginx page.
+    const response = await fetch(`${base}/api/logs/tail`);
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 503 });
-    expect(one.seen.length + two.seen.length).toBe(2);
+    expect(one.seen.map((seen) => seen.url)).toEqual(['/api/logs/tail']);
+    expect(two.seen.map((seen) => seen.url)).toEqual(['/api/logs/tail']);
+    // The tail's upstream is its own: the write path still balances over both.
+    one.status = 202;
+    two.status = 202;
+    const writers = new Set<string | null>();
+    for (let i = 0; i < 4; i += 1) writers.add((await postLog(base)).headers.get('x-logpipe-instance'));
+    expect(writers).toEqual(new Set(['ingest-1', 'ingest-2']));
   });
 
   it('sends a request that cannot reach a stopped instance to the other one', async () => {

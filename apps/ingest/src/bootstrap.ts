@@ -26,7 +26,8 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
     bodyLimit: 100 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
     trustProxy: true,
-    // While closing, keep-alive requests get 503 + Connection: close, which nginx retries elsewhere.
+    // While closing, keep-alive requests get 503 + Connection: close: the client retries (nginx passes
+    // 503s on, see nginx/README.md), and nginx's next connect is refused and goes elsewhere.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });

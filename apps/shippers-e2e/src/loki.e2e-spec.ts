@@ -240,18 +240,22 @@ describe('Loki push with the real clients', () => {
     let winstonTransport: LokiTransport | undefined;
     try {
       // Fill the backlog past the high water while the worker is stopped, then wait until both ingest
-      // instances refuse (nginx tries the other on a 503, so a 503 here means both said so).
+      // instances refuse (nginx passes an instance's 503 on without trying the other, and each instance
+      // polls the backlog on its own).
       const filler = Array.from({ length: HIGH_WATER }, (_, i) => [nowNs(), `filler ${i}`]);
       expect((await pushJson({ streams: [{ stream: { job: 'filler', run }, values: filler }] })).status).toBe(
         204,
       );
+      const refusedBy = new Set<string | null>();
       const refusal = await waitFor(
-        'ingest to refuse with 503',
+        'both ingest instances to refuse with 503',
         async () => {
           const response = await pushJson({
             streams: [{ stream: { job: 'probe', run }, values: [[nowNs(), 'probe']] }],
           });
-          return response.status === 503 ? response : false;
+          if (response.status !== 503) return false;
+          refusedBy.add(response.headers.get('x-logpipe-instance'));
+          return refusedBy.size === 2 ? response : false;
         },
         15000,
         250,

@@ -308,9 +308,8 @@ describe('OTLP/HTTP logs with the OpenTelemetry SDK exporters, through nginx', (
         ),
       });
       expect(fill.status).toBe(202);
-      // Both ingest instances shed. Asked directly, not through nginx: nginx counts every 503 as a failed
-      // attempt (proxy_next_upstream http_503, max_fails=3) and would leave both instances out for
-      // fail_timeout, answering 502 to the exporter's retries meanwhile.
+      // Both ingest instances shed. Asked directly, so each one is asked until it does (each polls the
+      // backlog on its own; nginx passes one instance's 503 on without trying the other).
       for (const ingestUrl of ingestUrls(stack)) {
         await waitFor(`${ingestUrl} to answer 503 on /v1/logs`, async () => {
           const probe = await fetch(`${ingestUrl}/v1/logs`, {

@@ -27,6 +27,8 @@ const DEFAULT_LIMITS = Object.freeze({
   RATE_LIMIT_RPS: '2000',
   RATE_LIMIT_BURST: '4000',
   MAX_BODY_BYTES: '5242880',
+  // Open live tails per client address at nginx (ingest has its own per-tenant and per-instance limits).
+  TAIL_MAX_PER_IP: '20',
 });
 
 function positiveInteger(name, raw) {

@@ -1,7 +1,7 @@
 // The stack as a list of services, built from the resolved config (for `up`) or from the stack.json
 // a previous `up` wrote (for `status` and `down`), so all commands agree on names, ports and PIDs.
 import { ingestService, workerService } from './apps.mjs';
-import { portsFor } from './config.mjs';
+import { portsFor, resolveLimits } from './config.mjs';
 import { nginxService } from './nginx.mjs';
 import { APP_ROLES, databaseUrlFor, externalPostgres, postgresService } from './postgres.mjs';
 import { MARKER_VARIABLE, markerFor } from './processes.mjs';
@@ -63,7 +63,8 @@ export function configFromRecord(record, repoRoot) {
     portBase: record.portBase,
     ports: portsFor(record.portBase),
     external: record.external,
-    limits: record.limits,
+    // A record written before a limit existed (TAIL_MAX_PER_IP) gets its default: the templates need it.
+    limits: { ...resolveLimits({}), ...record.limits },
     timeoutMs: 60000,
   };
 }

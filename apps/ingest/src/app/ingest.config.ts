@@ -105,8 +105,13 @@ export class IngestConfig {
   @IsInt() @Min(100) @Max(300000) QUERY_TIMEOUT_MS: number = 5000;
   /** Entries waiting for one slow tail reader before it is dropped. */
   @IsInt() @Min(10) @Max(100000) TAIL_BUFFER_ENTRIES: number = 1000;
-  /** Tail connections one instance serves at once; more are answered 503. */
+  /** Tail connections one instance serves at once, all tenants together; more are answered 503. */
   @IsInt() @Min(1) @Max(10000) TAIL_MAX_CLIENTS: number = 100;
+  /**
+   * Tail connections one tenant may hold on one instance; more are answered 429. Per instance (tail-slots.ts
+   * says why): across N instances a tenant holds at most N times this many.
+   */
+  @IsInt() @Min(1) @Max(10000) TAIL_MAX_PER_TENANT: number = 25;
   /** A comment line sent this often keeps idle tail connections open through proxies. */
   @IsInt() @Min(1000) @Max(120000) TAIL_HEARTBEAT_MS: number = 15000;
 

@@ -19,6 +19,23 @@ describe('errors in words', () => {
       'q: too short',
     );
     expect(errorForNetwork(false).message).toContain('offline');
+  });
+
+  it('tells a refused live tail which limit it met, not the request rate', () => {
+    const tenant = errorForResponse(
+      429,
+      'this tenant already has 25 live tails open on this instance (TAIL_MAX_PER_TENANT=25); close one or retry later',
+      '1',
+    );
+    expect(tenant.message).toContain('for your API key');
+    expect(tenant.message).toContain('wait 1 s');
+    const address = errorForResponse(
+      429,
+      'Too many live tails open from this client address (TAIL_MAX_PER_IP=20); close one or retry later',
+      '5',
+    );
+    expect(address.message).toContain('from your address');
+    expect(address.retryAfterSeconds).toBe(5);
     expect(errorForNetwork(true).kind).toBe('unreachable');
   });
 });

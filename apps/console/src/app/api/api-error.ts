@@ -28,6 +28,13 @@ export function errorForResponse(status: number, serverMessage: string, retryAft
     return new ApiError('unauthorized', 'Your API key was not accepted. Sign in again.', status);
   if (status === 400)
     return new ApiError('bad-request', `The server refused this search: ${serverMessage}`, status);
+  if (status === 429 && /TAIL_MAX_PER_(TENANT|IP)/.test(serverMessage))
+    return new ApiError(
+      'rate',
+      `Too many live tails are open ${/TENANT/.test(serverMessage) ? 'for your API key' : 'from your address'}; close one (another tab?) or wait ${retry ?? 5} s.`,
+      status,
+      retry,
+    );
   if (status === 429)
     return new ApiError(
       'rate',

@@ -136,8 +136,14 @@ export const ApiTailLogs = () =>
       description: 'An event stream',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
     }),
+    ApiTooManyRequestsResponse({
+      description:
+        'Your tenant already has TAIL_MAX_PER_TENANT tails open on this instance (or, from nginx, your address has ' +
+        'TAIL_MAX_PER_IP open); has Retry-After',
+      type: ErrorModel,
+    }),
     ApiServiceUnavailableResponse({
-      description: 'Too many tail readers on this instance (TAIL_MAX_CLIENTS)',
+      description: 'Too many tail readers on this instance (TAIL_MAX_CLIENTS); has Retry-After',
       type: ErrorModel,
     }),
   );

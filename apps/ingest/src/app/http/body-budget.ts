@@ -3,7 +3,8 @@
  * process. A parsed batch takes several times its body size in memory (objects, validated entries,
  * encoded stream values), so without a bound a burst of large batches grows the heap until the
  * process is killed, losing every request in flight. Past the bound a request is answered 503 with
- * Retry-After before it is parsed; nginx then tries the other instance.
+ * Retry-After before it is parsed; nginx passes it on (a deliberate 503 is not a dead instance, see
+ * nginx/README.md) and the client retries.
  */
 export class InFlightBodyBudget {
   private used = 0;

@@ -66,10 +66,6 @@ export class TailHub implements OnModuleDestroy {
     return this.readers.size;
   }
 
-  get capacityLeft(): number {
-    return this.config.get('TAIL_MAX_CLIENTS', { infer: true }) - this.readers.size;
-  }
-
   /**
    * Makes sure the stream is being read from a position no later than now. Resolves once it is, so an
    * entry written after this resolves reaches every reader added right after.
