@@ -443,6 +443,11 @@ describe('deploy/k8s', () => {
       expect(Number(annotation(tail, 'proxy-read-timeout'))).toBe(nginx.tail.readTimeoutSeconds);
     });
 
+    it('limits open tails per client address as nginx/ does (TAIL_MAX_PER_IP)', () => {
+      const tail = findObject(objects, 'Ingress', 'logpipe-tail');
+      expect(Number(annotation(tail, 'limit-connections'))).toBe(nginx.tail.maxPerIp);
+    });
+
     it('routes neither the admin API nor /metrics, as nginx/ does not', () => {
       const paths = ['logpipe', 'logpipe-tail'].flatMap((name) =>
         findObject(objects, 'Ingress', name).spec.rules.flatMap(

@@ -10,7 +10,7 @@ export interface NginxLimits {
   sendTimeoutSeconds: number;
   readTimeoutSeconds: number;
   bodyBufferSize: string;
-  tail: { buffering: string; readTimeoutSeconds: number };
+  tail: { buffering: string; readTimeoutSeconds: number; maxPerIp: number };
 }
 
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
@@ -60,6 +60,7 @@ export function readNginxLimits(): NginxLimits {
     tail: {
       buffering: directive(tailBlock, 'proxy_buffering', 'the tail location'),
       readTimeoutSeconds: nginxSeconds(directive(tailBlock, 'proxy_read_timeout', 'the tail location')),
+      maxPerIp: composeDefault(compose, 'TAIL_MAX_PER_IP'),
     },
   };
 }
