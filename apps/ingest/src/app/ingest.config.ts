@@ -70,10 +70,18 @@ export class IngestConfig {
    * admin routes answer 403. Separate from the tenants' keys; never logged.
    */
   @IsOptional() @IsString() ADMIN_API_KEYS?: string;
-  /** Entries per second one tenant may submit to this instance (token bucket; 0 = no quota). */
+  /**
+   * Entries per second one tenant may submit across all ingest instances (a token bucket in Redis;
+   * 0 = no quota).
+   */
   @IsInt() @Min(0) TENANT_QUOTA_PER_SECOND: number = 10000;
   /** Entries a tenant may submit at once above the rate; also the largest batch a tenant can ever send. */
   @IsInt() @Min(1) TENANT_QUOTA_BURST: number = 20000;
+  /**
+   * While Redis is away each instance holds a tenant to this fraction (1/N) of the rate and burst; set it
+   * to the number of ingest instances (or more) and the fleet stays within the quota then too.
+   */
+  @IsInt() @Min(1) @Max(1000) TENANT_QUOTA_INSTANCES: number = 1;
 
   // --- Read side (query/, tail/).
   @IsString()

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createRedisConnection } from './redis-connection.factory';
+import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
 import { closeConnection, runWhenReady, waitUntilReady } from './redis-connection.lifecycle';
 import {
   STREAM_CLIENT_OPTIONS,
@@ -82,6 +83,33 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     return this.run('appendMany', (redis) =>
       (redis as ScriptedRedis).logpipeAppendMany(this.options.streamKey, STREAM_PAYLOAD_FIELD, ...payloads),
     );
+  }
+
+  /**
+   * Runs a Lua script over ONE key on this connection (EVALSHA; EVAL once after a restart flushed the
+   * script cache), sharing its auto-pipelining: small atomic state beside the stream, such as the shared
+   * tenant quota, without a second connection. Unlike the appends it never waits for a connection that
+   * is not ready but rejects at once (StreamUnavailableError), so a caller with a local fallback does not
+   * hold a request for an outage the append will report anyway. `script.name` must stay the same for the
+   * same `lua`.
+   */
+  async runScript(
+    script: { readonly name: string; readonly lua: string },
+    key: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    if (!this.isReady) {
+      throw new StreamUnavailableError(`Redis is not ready (status ${this.redis.status})`);
+    }
+    const scripted = this.redis as unknown as Record<string, (...params: unknown[]) => Promise<unknown>>;
+    if (typeof scripted[script.name] !== 'function') {
+      this.redis.defineCommand(script.name, { numberOfKeys: 1, lua: script.lua });
+    }
+    try {
+      return await scripted[script.name](key, ...args);
+    } catch (error) {
+      throw toStreamError(error, script.name);
+    }
   }
 
   /** true when Redis answers PING within commandTimeoutMs; never throws. */

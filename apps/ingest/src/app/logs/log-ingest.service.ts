@@ -62,7 +62,7 @@ export class LogIngestService {
         errors: result.errors,
       });
     }
-    this.quota.take(tenant, 1);
+    await this.quota.take(tenant, 1);
     const id = await this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
     if (outcome !== undefined) outcome.queued = 1;
     return id;
@@ -130,7 +130,7 @@ export class LogIngestService {
 
   private async queue(entries: readonly LogEntry[], tenant: string): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
-    this.quota.take(tenant, entries.length);
+    await this.quota.take(tenant, entries.length);
     await this.backlog.admit(entries.length, () => this.producer.appendMany(entries.map(encodeLogEntry)));
   }
 }
