@@ -93,7 +93,9 @@ function show(values, digits = 1) {
 
 async function main() {
   const { clients, take } = await candidates();
-  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(' ');
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
   const results = {};
   try {
     for (const name of Object.keys(take)) {
@@ -112,10 +114,14 @@ async function main() {
     await clients[0].del(`${PREFIX}:{acme}`, `${PREFIX}:rlf:acme`).catch(() => undefined);
     await Promise.all(clients.map((client) => client.quit()));
   }
-  const loadAfter = loadavg().map((value) => value.toFixed(2)).join(' ');
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
   console.log(`quota take() cost, ${CALLS} calls a run, median of ${RUNS} runs (min–max), ${REDIS_URL}`);
   console.log(`load average before: ${loadBefore}; after: ${loadAfter}`);
-  console.log('| candidate | sequential µs/call | sequential CPU µs/call | concurrent calls/s | concurrent CPU µs/call |');
+  console.log(
+    '| candidate | sequential µs/call | sequential CPU µs/call | concurrent calls/s | concurrent CPU µs/call |',
+  );
   console.log('| --- | --- | --- | --- | --- |');
   for (const [name, { sequential, concurrent }] of Object.entries(results)) {
     console.log(

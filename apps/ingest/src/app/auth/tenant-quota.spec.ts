@@ -113,7 +113,9 @@ describe('TenantQuota', () => {
     expect(refused.statusCode).toBe(429);
     // 5 tokens at 5 per second: 1 s.
     expect(refused.retryAfterSeconds).toBe(1);
-    expect(refused.message).toContain('1/2 of it (TENANT_QUOTA_INSTANCES) while the shared quota in Redis is unavailable');
+    expect(refused.message).toContain(
+      '1/2 of it (TENANT_QUOTA_INSTANCES) while the shared quota in Redis is unavailable',
+    );
     // A batch above this instance's share of the burst cannot fit until Redis is back.
     jest.advanceTimersByTime(60_000);
     expect((await refusal(limits.take('acme', 26))).retryAfterSeconds).toBe(1);

@@ -41,7 +41,12 @@ export class TenantQuota {
     this.rate = config.get('TENANT_QUOTA_PER_SECOND', { infer: true });
     this.burst = config.get('TENANT_QUOTA_BURST', { infer: true });
     this.instances = config.get('TENANT_QUOTA_INSTANCES', { infer: true });
-    this.shared = new SharedTokenBucket(producer, config.get('STREAM_KEY', { infer: true }), this.rate, this.burst);
+    this.shared = new SharedTokenBucket(
+      producer,
+      config.get('STREAM_KEY', { infer: true }),
+      this.rate,
+      this.burst,
+    );
   }
 
   /**
@@ -93,8 +98,7 @@ export class TenantQuota {
     }
     const answer = bucket.take(entries);
     if (answer.admitted) return;
-    const retryAfter =
-      entries > bucket.burst ? 1 : secondsUntil(answer.tokens, entries, bucket.rate);
+    const retryAfter = entries > bucket.burst ? 1 : secondsUntil(answer.tokens, entries, bucket.rate);
     throw new RequestError(
       429,
       `tenant "${tenant}" is over its ingest quota of ${this.rate} entries per second (burst ${this.burst}), held on this instance at 1/${this.instances} of it (TENANT_QUOTA_INSTANCES) while the shared quota in Redis is unavailable; retry after ${retryAfter} s`,
