@@ -8,7 +8,9 @@
 // Each on its own ioredis connection with auto-pipelining on, as the stream producer's connection is.
 // Sequential: N awaited one after another (latency per call, µs). Concurrent: N issued at once and
 // awaited together (calls per second). CPU: this process' user+system time per call (µs), the part an
-// ingest instance pays on its own cores. Every figure is the median of RUNS runs (min–max beside it).
+// ingest instance pays on its own cores. Redis µs: the server's own time per call (INFO commandstats,
+// usec of EVALSHA or PING, read before and after each run; on a Redis other clients use too, their
+// EVALSHAs count in: give the bench a private one). Every figure is the median of RUNS runs (min–max).
 // The quota is set far above what the bench takes, so every call is admitted (the common path).
 //
 //   node tools/bench/quota.mjs [--calls 5000] [--runs 7]        REDIS_URL=redis://127.0.0.1:6379 (default)
@@ -58,6 +60,7 @@ async function candidates() {
   await Promise.all([lua.connect(), rlfClient.connect(), ping.connect()]);
   return {
     clients: [lua, rlfClient, ping],
+    command: { lua: 'evalsha', rlf: 'evalsha', ping: 'ping' },
     take: {
       lua: async () => {
         const [admitted] = await lua.logpipeTakeTokens(`${PREFIX}:{acme}`, RATE, BURST, 50);
@@ -69,7 +72,18 @@ async function candidates() {
   };
 }
 
-async function measure(take, concurrent) {
+/** calls and usec Redis reports for one command so far. */
+async function commandStats(redis, command) {
+  const line = (await redis.info('commandstats'))
+    .split('\n')
+    .find((l) => l.startsWith(`cmdstat_${command}:`));
+  const calls = Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+  const usec = Number(/usec=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+  return { calls, usec };
+}
+
+async function measure(take, concurrent, inspector, command) {
+  const serverBefore = await commandStats(inspector, command);
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   if (concurrent) {
@@ -79,7 +93,9 @@ async function measure(take, concurrent) {
   }
   const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = await commandStats(inspector, command);
   return {
+    redisUs: (serverAfter.usec - serverBefore.usec) / (serverAfter.calls - serverBefore.calls),
     latencyUs: elapsedUs / CALLS,
     perSecond: (CALLS / elapsedUs) * 1e6,
     cpuUs: (cpu.user + cpu.system) / CALLS,
@@ -92,7 +108,8 @@ function show(values, digits = 1) {
 }
 
 async function main() {
-  const { clients, take } = await candidates();
+  const { clients, command, take } = await candidates();
+  const inspector = clients[2];
   const loadBefore = loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
@@ -106,8 +123,8 @@ async function main() {
     // Interleave candidates run by run, so a noisy moment on this shared machine hits all of them.
     for (let run = 0; run < RUNS; run++) {
       for (const name of Object.keys(take)) {
-        results[name].sequential.push(await measure(take[name], false));
-        results[name].concurrent.push(await measure(take[name], true));
+        results[name].sequential.push(await measure(take[name], false, inspector, command[name]));
+        results[name].concurrent.push(await measure(take[name], true, inspector, command[name]));
       }
     }
   } finally {
@@ -120,15 +137,18 @@ async function main() {
   console.log(`quota take() cost, ${CALLS} calls a run, median of ${RUNS} runs (min–max), ${REDIS_URL}`);
   console.log(`load average before: ${loadBefore}; after: ${loadAfter}`);
   console.log(
-    '| candidate | sequential µs/call | sequential CPU µs/call | concurrent calls/s | concurrent CPU µs/call |',
+    '| candidate | sequential µs/call | sequential CPU µs/call | concurrent calls/s | concurrent CPU µs/call | Redis µs/call |',
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [name, { sequential, concurrent }] of Object.entries(results)) {
     console.log(
       `| ${name} | ${show(sequential.map((r) => r.latencyUs))} | ${show(sequential.map((r) => r.cpuUs))} | ${show(
         concurrent.map((r) => r.perSecond),
         0,
-      )} | ${show(concurrent.map((r) => r.cpuUs))} |`,
+      )} | ${show(concurrent.map((r) => r.cpuUs))} | ${show(
+        [...sequential, ...concurrent].map((r) => r.redisUs),
+        2,
+      )} |`,
     );
   }
 }
