@@ -143,6 +143,8 @@ export function ingestService({ config, identityMarker, baseEnv, redisUrl, datab
           DATABASE_URL: databaseUrls.read,
           READ_DATABASE_URL: databaseUrls.read,
           INSTANCE_ID: name,
+          // Two instances: while Redis is away each holds a tenant to half its quota (README "Quota").
+          TENANT_QUOTA_INSTANCES: process.env.TENANT_QUOTA_INSTANCES || '2',
           MAX_BODY_BYTES: config.limits.MAX_BODY_BYTES,
           // Syslog TCP+UDP behind nginx's stream front (config.ports.syslog); no TLS in the stack.
           SYSLOG_ENABLED: 'true',

@@ -7,6 +7,8 @@ import type { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
+import { IngestMetrics } from '../metrics/ingest.metrics';
+import type { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { TenantQuota } from './tenant-quota';
 
 const SHARED_REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -52,7 +54,7 @@ async function instance(
     resolveStreamClientOptions({ redisUrl, streamKey, commandTimeoutMs: 500 }),
   );
   await producer.onModuleInit();
-  return { quota: new TenantQuota(config, producer), producer };
+  return { quota: new TenantQuota(config, producer, new IngestMetrics({} as BacklogMonitor)), producer };
 }
 
 /** Takes `batch` entries for `tenant` over and over until `untilMs`; resolves the entries admitted. */

@@ -2,6 +2,8 @@ import { StreamUnavailableError, type StreamProducer } from '@logpipe/stream-cli
 import type { ConfigService } from '@nestjs/config';
 import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
+import { IngestMetrics } from '../metrics/ingest.metrics';
+import type { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { TenantQuota } from './tenant-quota';
 import { LocalTokenBucket } from './token-bucket';
 
@@ -27,7 +29,11 @@ class FakeSharedRedis {
   }
 }
 
-function quota(rate: number, burst: number, instances = 1): { limits: TenantQuota; redis: FakeSharedRedis } {
+function quota(
+  rate: number,
+  burst: number,
+  instances = 1,
+): { limits: TenantQuota; redis: FakeSharedRedis; decisions: () => Promise<Record<string, number>> } {
   const values = {
     TENANT_QUOTA_PER_SECOND: rate,
     TENANT_QUOTA_BURST: burst,
@@ -39,7 +45,15 @@ function quota(rate: number, burst: number, instances = 1): { limits: TenantQuot
     true
   >;
   const redis = new FakeSharedRedis();
-  return { limits: new TenantQuota(config, redis as unknown as StreamProducer), redis };
+  const metrics = new IngestMetrics({} as BacklogMonitor);
+  const decisions = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await metrics.quotaDecisions.get()).values.map((v) => [
+        `${v.labels.decided_by}:${v.labels.outcome}`,
+        v.value,
+      ]),
+    );
+  return { limits: new TenantQuota(config, redis as unknown as StreamProducer, metrics), redis, decisions };
 }
 
 async function refusal(taking: Promise<void>): Promise<RequestError> {
@@ -79,7 +93,7 @@ describe('TenantQuota', () => {
   });
 
   it('refuses a tenant that is clearly over its quota without asking Redis', async () => {
-    const { limits, redis } = quota(10, 50);
+    const { limits, redis, decisions } = quota(10, 50);
     await limits.take('acme', 50);
     const asked = redis.keys.length;
     jest.advanceTimersByTime(500);
@@ -91,6 +105,7 @@ describe('TenantQuota', () => {
     jest.advanceTimersByTime(1500);
     await limits.take('acme', 20);
     expect(redis.keys.length).toBe(asked + 1);
+    expect(await decisions()).toEqual({ 'redis:admitted': 2, 'local_bound:refused': 1 });
   });
 
   it('answers 413, not 429, for a batch that can never fit the bucket, and asks Redis nothing', async () => {
@@ -123,12 +138,17 @@ describe('TenantQuota', () => {
   });
 
   it('falls back when a shared take fails, never answering 500, and returns to Redis when it answers', async () => {
-    const { limits, redis } = quota(10, 50, 2);
+    const { limits, redis, decisions } = quota(10, 50, 2);
     redis.failing = true;
     await limits.take('acme', 25);
     expect((await refusal(limits.take('acme', 1))).statusCode).toBe(429);
     redis.failing = false;
     await limits.take('acme', 50);
     expect(redis.keys).toEqual(['logs:stream:quota:{acme}']);
+    expect(await decisions()).toEqual({
+      'fallback:admitted': 1,
+      'fallback:refused': 1,
+      'redis:admitted': 1,
+    });
   });
 });

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
+import { IngestMetrics } from '../metrics/ingest.metrics';
 import { SharedTokenBucket } from './shared-token-bucket';
 import { LocalTokenBucket, refilled, secondsUntil } from './token-bucket';
 
@@ -37,7 +38,11 @@ export class TenantQuota {
   private readonly fallbackBuckets = new Map<string, LocalTokenBucket>();
   private fallingBack = false;
 
-  constructor(config: ConfigService<IngestConfig, true>, producer: StreamProducer) {
+  constructor(
+    config: ConfigService<IngestConfig, true>,
+    producer: StreamProducer,
+    private readonly metrics: IngestMetrics,
+  ) {
     this.rate = config.get('TENANT_QUOTA_PER_SECOND', { infer: true });
     this.burst = config.get('TENANT_QUOTA_BURST', { infer: true });
     this.instances = config.get('TENANT_QUOTA_INSTANCES', { infer: true });
@@ -65,7 +70,10 @@ export class TenantQuota {
     const last = this.lastAnswers.get(tenant);
     if (last !== undefined) {
       const atMost = refilled(last.tokens, sentAtMs - last.sentAtMs, this.rate, this.burst);
-      if (atMost < entries) throw this.overQuota(tenant, atMost, entries);
+      if (atMost < entries) {
+        this.count('local_bound', false);
+        throw this.overQuota(tenant, atMost, entries);
+      }
     }
     if (this.shared.isAvailable) {
       let answer;
@@ -77,6 +85,7 @@ export class TenantQuota {
       }
       this.recovered();
       this.remember(tenant, { tokens: answer.tokens, sentAtMs });
+      this.count('redis', answer.admitted);
       if (!answer.admitted) throw this.overQuota(tenant, answer.tokens, entries);
       return;
     }
@@ -97,6 +106,7 @@ export class TenantQuota {
       this.fallbackBuckets.set(tenant, bucket);
     }
     const answer = bucket.take(entries);
+    this.count('fallback', answer.admitted);
     if (answer.admitted) return;
     const retryAfter = entries > bucket.burst ? 1 : secondsUntil(answer.tokens, entries, bucket.rate);
     throw new RequestError(
@@ -105,6 +115,10 @@ export class TenantQuota {
       undefined,
       retryAfter,
     );
+  }
+
+  private count(decidedBy: 'redis' | 'local_bound' | 'fallback', admitted: boolean): void {
+    this.metrics.quotaDecisions.inc({ decided_by: decidedBy, outcome: admitted ? 'admitted' : 'refused' });
   }
 
   private overQuota(tenant: string, tokens: number, entries: number): RequestError {

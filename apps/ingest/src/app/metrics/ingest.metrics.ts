@@ -46,6 +46,13 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly quotaDecisions = new Counter({
+    name: 'logpipe_ingest_quota_decisions_total',
+    help: 'Tenant quota decisions (requests, not entries) by who decided: redis (the shared bucket), local_bound (refused here, over even the most the shared bucket could hold), fallback (this instance alone, Redis away); and outcome: admitted, refused',
+    labelNames: ['decided_by', 'outcome'],
+    registers: [this.registry],
+  });
+
   readonly requestDuration = new Histogram({
     name: 'logpipe_http_request_duration_seconds',
     help: 'HTTP request duration by route (the route pattern, not the URL) and status',
