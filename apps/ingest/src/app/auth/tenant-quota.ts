@@ -5,7 +5,7 @@ import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
 import { IngestMetrics } from '../metrics/ingest.metrics';
 import { SharedTokenBucket } from './shared-token-bucket';
-import { LocalTokenBucket, refilled, secondsUntil } from './token-bucket';
+import { type BucketAnswer, LocalTokenBucket, refilled, secondsUntil } from './token-bucket';
 
 /** What the shared bucket last said about a tenant, and when the question was sent. */
 interface LastAnswer {
@@ -76,7 +76,7 @@ export class TenantQuota {
       }
     }
     if (this.shared.isAvailable) {
-      let answer;
+      let answer: BucketAnswer;
       try {
         answer = await this.shared.take(tenant, entries);
       } catch (error) {
