@@ -133,8 +133,11 @@ describe('TenantQuota shared in Redis (real Redis)', () => {
       const ttl = await inspector.pttl(key);
       expect(ttl).toBeGreaterThan(2000);
       expect(ttl).toBeLessThanOrEqual(3000);
-      // A refusal writes nothing.
-      await expect(one.quota.take('globex', 40)).rejects.toMatchObject({ statusCode: 429 });
+      // A refusal writes nothing; its Retry-After is the time until the bucket holds enough: 10 more at 10/s.
+      await expect(one.quota.take('globex', 40)).rejects.toMatchObject({
+        statusCode: 429,
+        retryAfterSeconds: 1,
+      });
       expect(Number(await inspector.hget(key, 'tokens'))).toBeLessThan(31);
     } finally {
       await inspector.quit();
