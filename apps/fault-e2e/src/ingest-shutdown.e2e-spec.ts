@@ -78,7 +78,7 @@ describe('ingest SIGTERM under load', () => {
       requestsAfterSigterm: afterExit.length,
       exitCode: exit.code,
     };
-    const figures = await reconcile('ingest-sigterm', schema, load, () => probe.drained(), notes);
+    const figures = await reconcile('ingest-sigterm', schema, load, probe, notes);
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // Draining is real: requests that were in flight at SIGTERM were answered 202 (and are stored, above).
     expect(finishedWith202.length).toBeGreaterThan(0);

@@ -122,7 +122,7 @@ describe('PostgreSQL outage under load', () => {
             (r['message'] as { message?: string })?.message ===
             'PostgreSQL unavailable; keeping the batch and retrying',
         ).length;
-      const figures = await reconcile(scenario, table, load, () => probe.drained(), {
+      const figures = await reconcile(scenario, table, load, probe, {
         ...outage,
         retryWarnings: retries,
       });
