@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { LogTable } from './support/database';
-import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun, post } from './support/load-generator';
 import { StreamProbe } from './support/stream';
 import { findFreePortBase, isProcessAlive, PrivateStack, sleep, waitFor } from '@logpipe/e2e-support';

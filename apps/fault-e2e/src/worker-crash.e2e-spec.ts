@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { expectExactlyOnce, printLine, reconcile } from './support/fault-results';
+import { printLine } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
