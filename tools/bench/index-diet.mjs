@@ -167,6 +167,17 @@ async function flushPendingLists(client) {
   return (performance.now() - started) / 1000;
 }
 
+/** Bytes of every index of `logs`' partitions: what each row's entries add up to, free of the machine's noise. */
+async function indexBytes(client) {
+  const { rows } = await client.query(
+    `SELECT coalesce(sum(pg_relation_size(i.indexrelid)), 0)::bigint AS bytes
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+      WHERE t.relnamespace = $1::regnamespace AND t.relkind = 'r' AND t.relname LIKE 'logs_p%'`,
+    [schema],
+  );
+  return Number(rows[0].bytes);
+}
+
 async function countRows(client) {
   return Number((await client.query('SELECT count(*) AS n FROM logs')).rows[0].n);
 }
@@ -217,6 +228,7 @@ async function main() {
           const stored = await countRows(client);
           if (stored !== ROWS) throw new Error(`${name} ${kind}: ${stored} rows stored, ${ROWS} written`);
           results[name][kind].push(run.rowsPerS);
+          if (kind === 'worker') results[name].indexBytes = await indexBytes(client);
           results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
         }
         console.log(
@@ -227,16 +239,16 @@ async function main() {
     await client.end();
     const base = summarize(results[names[0]].worker).median;
     console.log(
-      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush |`,
+      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const worker = summarize(results[name].worker);
       const copy = summarize(results[name].copy);
       console.log(
         `| ${name} | ${range(worker)} | ${range(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
           `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${fmt(summarize(results[name].workerFlushed).median)} | ` +
-          `${fmt(summarize(results[name].copyFlushed).median)} |`,
+          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} |`,
       );
     }
     console.log(
