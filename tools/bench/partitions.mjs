@@ -12,19 +12,11 @@
 //   node tools/bench/partitions.mjs [--rows 1000000] [--drain 200000] [--batch 1000] [--in-flight 3]
 //                                   [--id-every 10] [--only drain]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
-import { makeEntries } from './lib/payload.mjs';
+import { connect, DATABASE_URL, drainBatches, migrate, payloadBatches } from './lib/write-path.mjs';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
@@ -45,39 +37,6 @@ const DAY = '2026-11-20';
 const NEXT_DAY = '2026-11-21';
 const suffix = randomBytes(3).toString('hex');
 const schemas = { partitioned: `bench_parts_${suffix}`, single: `bench_single_${suffix}` };
-
-function run(command, commandArgs, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: 'pipe',
-    });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.once('close', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${command} exited ${code}: ${output}`)),
-    );
-  });
-}
-
-const migrate = (schema, action) =>
-  run('npx', ['typeorm-ts-node-commonjs', '-d', 'libs/log-store/src/lib/data-source.ts', action], {
-    TS_NODE_PROJECT: 'libs/log-store/tsconfig.lib.json',
-    TS_NODE_TRANSPILE_ONLY: 'true',
-    DATABASE_URL,
-    DB_SCHEMA: schema,
-  });
-
-async function connect(schema) {
-  const client = new pg.Client({
-    connectionString: DATABASE_URL,
-    options: `-c search_path=${schema} -c statement_timeout=0`,
-  });
-  await client.connect();
-  return client;
-}
 
 // One day of ROWS rows plus a tenth as much on the day after, so the table is not just the day to remove.
 const FILL_SQL = `
@@ -148,60 +107,6 @@ async function retention() {
   }
 }
 
-// --- The write path (LogBatchWriter's statements, copied here because the bench runs plain Node).
-const COLUMNS =
-  'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
-const SPECIAL = /[\\\n\r\t]/g;
-const ESCAPES = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const field = (v) => (v === null ? '\\N' : v.replace(SPECIAL, (c) => ESCAPES[c]));
-
-function batches(tag) {
-  const now = Date.now();
-  const entries = makeEntries(DRAIN).map((e, i) => ({
-    ts: new Date(now - (DRAIN - i)).toISOString(),
-    level: e.level,
-    service: e.service,
-    message: e.message,
-    attributes: JSON.stringify(e.attributes),
-    eventId: ID_EVERY > 0 && i % ID_EVERY === 0 ? `${tag}-${i}` : null,
-    streamId: `${now}-${i}`,
-  }));
-  const out = [];
-  for (let i = 0; i < entries.length; i += BATCH) out.push(entries.slice(i, i + BATCH));
-  return out;
-}
-
-const copyText = (batch) =>
-  batch
-    .map(
-      (e) =>
-        [e.ts, e.ts, e.level, e.service, e.message, e.attributes, null, null, e.eventId, e.streamId, 'acme']
-          .map(field)
-          .join('\t') + '\n',
-    )
-    .join('');
-
-async function writeBatch(client, batch, partitioned) {
-  const withIds = batch.filter((e) => e.eventId !== null);
-  if (partitioned && withIds.length > 0) await client.query('BEGIN');
-  await pipeline(
-    Readable.from([copyText(batch)]),
-    client.query(copyStreams.from(`COPY logs (${COLUMNS}) FROM STDIN`)),
-  );
-  if (partitioned && withIds.length > 0) {
-    await client.query(
-      'INSERT INTO log_event_ids (tenant, event_id, stream_id, ts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])',
-      [
-        withIds.map(() => 'acme'),
-        withIds.map((e) => e.eventId),
-        withIds.map((e) => e.streamId),
-        withIds.map((e) => e.ts),
-      ],
-    );
-    await client.query('COMMIT');
-  }
-}
-
 async function drain(kind) {
   const schema = schemas[kind];
   const partitioned = kind === 'partitioned';
@@ -214,18 +119,8 @@ async function drain(kind) {
     );
   }
   await setup.end();
-  const queue = batches(kind);
-  const clients = await Promise.all(Array.from({ length: IN_FLIGHT }, () => connect(schema)));
-  const started = performance.now();
-  await Promise.all(
-    clients.map(async (client) => {
-      for (let batch = queue.shift(); batch !== undefined; batch = queue.shift())
-        await writeBatch(client, batch, partitioned);
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await Promise.all(clients.map((c) => c.end()));
-  return { rows: DRAIN, seconds, rowsPerS: DRAIN / seconds };
+  const batches = payloadBatches({ count: DRAIN, batchSize: BATCH, idEvery: ID_EVERY, tag: kind });
+  return drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: partitioned });
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;

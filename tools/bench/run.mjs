@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'no
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginx204Ceiling } from './ceilings/nginx-204.mjs';
+import { nodeHttpFloorCeiling } from './ceilings/node-http-floor.mjs';
 import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
 import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
 import { sustainedChartSvg } from './lib/chart.mjs';
@@ -186,6 +187,11 @@ async function main() {
     if (wanted('ceilings')) results.ceilings.nginx204 = await nginx204Ceiling(ctx);
     if (wanted('1')) results.single = await singleEntryScenario(ctx);
     if (wanted('2')) results.batch = await batchScenario(ctx);
+    if (wanted('floor')) {
+      results.ceilings.nodeHttpFloor = await nodeHttpFloorCeiling(ctx, {
+        log: (text) => appendFileSync(stackLog, text),
+      });
+    }
     if (wanted('3')) {
       results.drain = await workerDrainScenario(ctx);
       if (wanted('ceilings')) {

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun, post } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
@@ -129,7 +129,7 @@ describe('backlog and poison entries', () => {
       .map((r) => r['message'] as { message?: string; backlog?: number })
       .filter((m) => m?.message === 'backlog under low-water mark: accepting entries again');
     notes['backlogWhenResumed'] = resumed.map((m) => m.backlog);
-    const figures = await reconcile('backlog-high-water', schema, load, () => probe.drained(), notes);
+    const figures = await reconcile('backlog-high-water', schema, load, probe, notes);
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // A backlog 503 means nothing was queued.
     expect(figures.non2xxStored).toBe(0);
@@ -227,7 +227,7 @@ describe('backlog and poison entries', () => {
       20000,
       100,
     );
-    const figures = await reconcile('poison', schema, load, () => probe.drained(), {
+    const figures = await reconcile('poison', schema, load, probe, {
       poisonDeadLettered: deadFromBatch.length + 1,
       mixedGood: goodMessages.length,
       mixedPoison: poisonMessages.length,

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
@@ -78,7 +78,7 @@ describe('ingest SIGTERM under load', () => {
       requestsAfterSigterm: afterExit.length,
       exitCode: exit.code,
     };
-    const figures = await reconcile('ingest-sigterm', schema, load, () => probe.drained(), notes);
+    const figures = await reconcile('ingest-sigterm', schema, load, probe, notes);
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     // Draining is real: requests that were in flight at SIGTERM were answered 202 (and are stored, above).
     expect(finishedWith202.length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { LogTable } from './support/database';
-import { expectExactlyOnce, reconcile } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun } from './support/load-generator';
 import { PrivatePostgres } from './support/private-postgres';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
@@ -122,7 +122,7 @@ describe('PostgreSQL outage under load', () => {
             (r['message'] as { message?: string })?.message ===
             'PostgreSQL unavailable; keeping the batch and retrying',
         ).length;
-      const figures = await reconcile(scenario, table, load, () => probe.drained(), {
+      const figures = await reconcile(scenario, table, load, probe, {
         ...outage,
         retryWarnings: retries,
       });

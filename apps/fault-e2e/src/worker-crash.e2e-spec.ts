@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { expectExactlyOnce, printLine, reconcile } from './support/fault-results';
+import { printLine } from './support/fault-results';
+import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun } from './support/load-generator';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
@@ -116,7 +117,7 @@ describe('worker faults under load', () => {
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-sigkill', schema, load, () => probe.drained(), {
+    const figures = await reconcile('worker-sigkill', schema, load, probe, {
       kills: 3,
       pendingAtKill,
     });
@@ -155,7 +156,7 @@ describe('worker faults under load', () => {
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-crash-after-commit', schema, load, () => probe.drained(), {
+    const figures = await reconcile('worker-crash-after-commit', schema, load, probe, {
       crashes: 2,
       pendingAfterCrash,
     });
@@ -184,7 +185,7 @@ describe('worker faults under load', () => {
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-sigterm', schema, load, () => probe.drained(), { sigterms: 2 });
+    const figures = await reconcile('worker-sigterm', schema, load, probe, { sigterms: 2 });
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
     expect(figures.non2xx).toBe(0);
   });
@@ -224,7 +225,7 @@ describe('worker faults under load', () => {
     } finally {
       await load.finish();
     }
-    const figures = await reconcile('worker-abandoned-claimed', schema, load, () => probe.drained(), {
+    const figures = await reconcile('worker-abandoned-claimed', schema, load, probe, {
       stranded,
     });
     expectExactlyOnce(figures, () => processes.saveLogs(figures.scenario));
@@ -239,7 +240,7 @@ describe('worker faults under load', () => {
     const load = startLoad('workers-shared');
     await sleep(5000);
     await load.finish();
-    const figures = await reconcile('workers-shared', schema, load, () => probe.drained());
+    const figures = await reconcile('workers-shared', schema, load, probe);
     const storedBy = Object.fromEntries(
       sharing.map((worker, i) => [
         names[i],

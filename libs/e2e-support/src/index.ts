@@ -1,5 +1,6 @@
 // Public API of @logpipe/e2e-support: what the end-to-end suites share to boot the built processes,
 // give each suite its own PostgreSQL schema, and wait with deadlines. Test code only.
+export { type DeliveryTally, tallyByKey } from './lib/delivery-tally';
 export { findFreePortBase, freePort } from './lib/ports';
 export { isProcessAlive } from './lib/process-state';
 export { PrivatePostgres } from './lib/private-postgres';

@@ -14,6 +14,8 @@ export const TARGETS = {
   flatRise: 0.1,
   // Issue 15: syslog over TCP through nginx, as a share of the HTTP batch rate (json-1000) in the same run.
   syslogVsJson1000: 0.8,
+  // Issue 14: single entries through ingest as a share of the bare node:http floor in the same run.
+  singleVsFloor: 0.85,
 };
 
 export const CPU_GROUPS = [
@@ -118,6 +120,11 @@ function checkFailures(results) {
   for (const [name, variant] of Object.entries(results.protocols?.variants ?? {}))
     visit(`5 protocols ${name}`, variant.runs);
   if (results.drain) visit('3 worker drain', results.drain.runs);
+  const floor = results.ceilings?.nodeHttpFloor;
+  if (floor) {
+    visit('floor single-entry', floor.single.runs);
+    visit(`floor ${floor.batch.variant}`, floor.batch.runs);
+  }
   if (results.sustained) visit('4 sustained', [results.sustained]);
   if (results.syslog) visit('syslog tcp', results.syslog.runs);
   return failures;
@@ -209,6 +216,29 @@ export function deriveFigures(results) {
       name: `batch ingest ≥ ${TARGETS.batchEntriesPerS.toLocaleString('en-US')} entries/s (best variant: ${best[0]})`,
       value: best[1].entriesPerS.median,
       met: best[1].entriesPerS.median >= TARGETS.batchEntriesPerS,
+    });
+  }
+
+  if (c.nodeHttpFloor) {
+    // Issue 14's floor: node:http in ingest's place, same nginx, validator, XADD and worker. Logpipe's
+    // figures of scenarios 1 and 2 (same run) as a fraction of it.
+    const floor = c.nodeHttpFloor;
+    const variant = floor.batch.variant;
+    f.floor = {
+      single: {
+        rps: of(floor.single.runs, 'rps'),
+        p50: of(floor.single.runs, 'p50Ms'),
+        p99: of(floor.single.runs, 'p99Ms'),
+        cpu: medianCpu(floor.single.runs),
+      },
+      batch: { variant, entriesPerS: of(floor.batch.runs, 'entriesPerS'), cpu: medianCpu(floor.batch.runs) },
+    };
+    f.floor.singleOfFloor = ratio(f.single?.rps.median, f.floor.single.rps.median);
+    f.floor.batchOfFloor = ratio(f.batch?.[variant]?.entriesPerS.median, f.floor.batch.entriesPerS.median);
+    f.targets.push({
+      name: `single-entry ingest ≥ ${Math.round(TARGETS.singleVsFloor * 100)}% of the node:http floor, same run (issue 14)`,
+      value: f.floor.singleOfFloor,
+      met: Number.isFinite(f.floor.singleOfFloor) ? f.floor.singleOfFloor >= TARGETS.singleVsFloor : null,
     });
   }
 

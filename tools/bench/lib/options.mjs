@@ -14,7 +14,8 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --rate N                offered entries/s in the sustained run (default: half the maximum sustained
                           rate measured before it, min(best batch entries/s, drain rows/s))
   --fresh-batch N         entries per request in the sustained run (default 100)
-  --only LIST             comma list of: ceilings,1,2,3,4,protocols,syslog,reference (default: all)
+  --only LIST             comma list of: ceilings,1,2,floor,3,4,protocols,syslog,reference (default:
+                          all; floor: node:http in ingest's place, single + json-1000)
   --port-base N           the bench stack's ports N..N+8, nginx 204 ceiling on N+9 (default 8288)
   --state-dir DIR         the bench stack's state dir (default .bench/stack); its data is erased
   --reference / --no-reference   measure ../shared/seed-baseline in the same run (default: on, off with --quick)
@@ -63,7 +64,7 @@ const COMMON = {
   skipBuild: false,
   drainTimeoutS: 180,
   rate: null,
-  only: ['ceilings', '1', '2', '3', '4', 'protocols', 'syslog', 'reference'],
+  only: ['ceilings', '1', '2', 'floor', '3', '4', 'protocols', 'syslog', 'reference'],
 };
 
 const NUMERIC = {

@@ -81,6 +81,29 @@ function summaryTable(results, f) {
       ]),
     );
   }
+  if (f.floor) {
+    const fl = f.floor;
+    lines.push(
+      row([
+        'floor',
+        `Logpipe as a fraction of the floor: single entry, ${results.ceilings.nodeHttpFloor.single.connections} connections: req/s`,
+        f.single ? medianRange(f.single.rps) : DASH,
+        `bare \`node:http\` in ingest's place: ${medianRange(fl.single.rps)}`,
+        percent(fl.singleOfFloor),
+        DASH,
+        DASH,
+      ]),
+      row([
+        'floor',
+        `Logpipe as a fraction of the floor: \`POST /api/logs\` ${fl.batch.variant}: entries/s`,
+        f.batch?.[fl.batch.variant] ? medianRange(f.batch[fl.batch.variant].entriesPerS) : DASH,
+        `bare \`node:http\` in ingest's place: ${medianRange(fl.batch.entriesPerS)}`,
+        percent(fl.batchOfFloor),
+        DASH,
+        DASH,
+      ]),
+    );
+  }
   if (f.syslog) {
     lines.push(
       row([
@@ -200,6 +223,9 @@ function cpuTable(results, f) {
   add('3 worker drain', f.drain?.cpu);
   add('4 sustained', f.sustained?.cpu);
   add('ceiling: nginx 204', f.nginx204?.cpu);
+  // The floor's node:http processes are in the ingest columns.
+  add('floor: node:http single entry', f.floor?.single.cpu);
+  add(`floor: node:http ${f.floor?.batch.variant}`, f.floor?.batch.cpu);
   if (f.reference?.cpu) {
     const c = f.reference.cpu;
     const { 'app-8001': app1, 'app-8002': app2, ...rest } = c;

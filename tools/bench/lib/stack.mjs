@@ -90,9 +90,12 @@ export function benchStack({ repoRoot, stateDir, portBase, env, log }) {
         await sleep(50);
       }
     },
-    /** `up` again: the stack reuses what runs and starts what is missing (here: the worker). */
-    async startWorker() {
+    /** `up` again: the stack reuses what runs and starts what is missing (a stopped worker or ingest). */
+    async startMissing() {
       await runCli(repoRoot, ['up', '--detach', ...cliFlags, '--skip-install', '--skip-build'], env, log);
+    },
+    async startWorker() {
+      await stack.startMissing();
     },
   };
   return stack;

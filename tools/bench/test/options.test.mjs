@@ -27,6 +27,7 @@ test('bad options are usage errors that name the option', () => {
     (error) => error instanceof UsageError && /--runs/.test(error.message),
   );
   assert.throws(() => parseOptions(['--only', '1,9']), /unknown 9/);
+  assert.deepEqual(parseOptions(['--only', 'floor', '--no-reference']).only, ['floor']);
   assert.throws(() => parseOptions(['--drain-entries', '1500']), /multiple of 1000/);
   assert.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
 });

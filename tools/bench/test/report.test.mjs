@@ -235,3 +235,33 @@ test('the protocols scenario compares each protocol with /api/logs json-1000 of 
   assert.match(markdown, /\| otlp-protobuf-1000 \| `\/v1\/logs` \|/);
   assert.match(markdown, /5 protocols es-bulk-1000/);
 });
+
+test('the node:http floor gives "Logpipe as a fraction of the floor" for single entries and json-1000', () => {
+  const r = results();
+  r.batch.variants['json-1000'] = {
+    format: 'json',
+    entriesPerRequest: 1000,
+    bodyBytes: 300000,
+    runs: [batchRun(50000, 120), batchRun(52000, 120), batchRun(48000, 120)],
+  };
+  r.ceilings.nodeHttpFloor = {
+    single: { connections: 64, runs: [wrkRun(10000), wrkRun(12000), wrkRun(11000)] },
+    batch: {
+      variant: 'json-1000',
+      runs: [batchRun(100000, 100), batchRun(90000, 100), batchRun(110000, 100)],
+    },
+  };
+  const f = deriveFigures(r);
+  // Medians: single 9,000 of 11,000; json-1000 50,000 of 100,000.
+  assert.equal(f.floor.singleOfFloor, 9000 / 11000);
+  assert.equal(f.floor.batchOfFloor, 0.5);
+  const target = f.targets.find((t) => t.name.includes('node:http floor'));
+  assert.deepEqual([target.value, target.met], [9000 / 11000, false]);
+  const markdown = renderMarkdown(r, f);
+  assert.match(markdown, /Logpipe as a fraction of the floor: single entry.*\| 82% \|/);
+  assert.match(markdown, /Logpipe as a fraction of the floor: `POST \/api\/logs` json-1000.*\| 50% \|/);
+  assert.match(markdown, /floor: node:http single entry/);
+  // Its runs' delivery checks count like the others'.
+  r.ceilings.nodeHttpFloor.batch.runs[0].check = { ok: false, extraRows: 0, problems: ['1 row missing'] };
+  assert.match(deriveFigures(r).checkFailures.join('\n'), /floor json-1000 run 1: 1 row missing/);
+});

@@ -45,6 +45,7 @@ export class LoadRun {
   readonly service: string;
   readonly outcomes: RequestOutcome[] = [];
   readonly done: Promise<void>;
+  private readonly faults: { label: string; from: number; to: number }[] = [];
   private stopped = false;
   private sequence = 0;
   private requests = 0;
@@ -87,6 +88,28 @@ export class LoadRun {
 
   get notAcked(): string[] {
     return this.outcomes.filter((o) => !is2xx(o.status)).flatMap((o) => o.keys);
+  }
+
+  /**
+   * Marks a fault striking now (a process killed, a server stopped); call `struck()` once it has
+   * fully happened (the process is gone). A request in flight in that window may have been written
+   * and still refused (its answer lost): the only refused entries allowed to be stored.
+   */
+  faultStrikes(label: string): { struck(): void } {
+    const fault = { label, from: Date.now(), to: Date.now() };
+    this.faults.push(fault);
+    return {
+      struck: () => {
+        fault.to = Date.now();
+      },
+    };
+  }
+
+  /** Keys of the requests in flight while a marked fault struck (empty when none was marked). */
+  get inFlightAtFaults(): string[] {
+    return this.outcomes
+      .filter((o) => this.faults.some((f) => o.startedAt <= f.to && o.endedAt >= f.from))
+      .flatMap((o) => o.keys);
   }
 
   /** Requests whose answer came at or after `at` (ms epoch). */

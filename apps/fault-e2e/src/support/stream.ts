@@ -6,6 +6,11 @@ const fieldsOf = (reply: unknown[]): Record<string, unknown> => {
   return record;
 };
 
+export interface DrainState {
+  backlogDrained: boolean;
+  pendingEmpty: boolean;
+}
+
 /** Read-only views of one stream and its consumer group, for assertions and drain checks. */
 export class StreamProbe {
   constructor(
@@ -64,10 +69,22 @@ export class StreamProbe {
     return (await this.pendingByConsumer())[consumer] ?? 0;
   }
 
+  /**
+   * The two halves of "drained", apart so a reconciliation can say which one never came: every
+   * entry delivered to the group (the backlog), and every delivery acknowledged (the pending list).
+   */
+  async drainState(): Promise<DrainState> {
+    const [stream, group] = await Promise.all([this.info(), this.groupState()]);
+    return {
+      backlogDrained: group !== null && group.lastDeliveredId === stream.lastGeneratedId,
+      pendingEmpty: group !== null && group.pending === 0,
+    };
+  }
+
   /** True once every entry was delivered to the group and acknowledged. */
   async drained(): Promise<boolean> {
-    const [stream, group] = await Promise.all([this.info(), this.groupState()]);
-    return group !== null && group.pending === 0 && group.lastDeliveredId === stream.lastGeneratedId;
+    const state = await this.drainState();
+    return state.backlogDrained && state.pendingEmpty;
   }
 
   async deadLetters(): Promise<Record<string, string>[]> {

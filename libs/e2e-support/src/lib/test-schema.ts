@@ -31,6 +31,15 @@ export class TestSchema {
     return rows[0].n;
   }
 
+  /** message -> rows holding it, for one service: what a delivery check compares by key. */
+  async storedMessages(service: string): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query(
+      'SELECT message, count(*)::int AS n FROM logs WHERE service = $1 GROUP BY message',
+      [service],
+    );
+    return new Map(rows.map((r: { message: string; n: number }) => [r.message, r.n]));
+  }
+
   /** Total rows and distinct stream ids: equal when nothing was stored twice. */
   async tally(): Promise<{ rows: number; distinct: number }> {
     const { rows } = await this.pool.query(

@@ -46,7 +46,7 @@ class WhereClause {
  * The filters as conditions, each shaped for an index of the `logs` table:
  * tenant + ts -> logs_tenant_ts_id_idx (ranges and newest-first order), trace_id -> logs_tenant_trace_id_idx,
  * ILIKE '%word%' -> logs_message_trgm_idx (pg_trgm GIN), attributes @> -> logs_attributes_idx
- * (jsonb_path_ops GIN), service -> logs_service_ts_idx. The planner picks among them by selectivity.
+ * (jsonb_path_ops GIN), service -> logs_tenant_service_ts_idx. The planner picks among them by selectivity.
  */
 function whereFor(tenant: string, filter: LogFilter, values: unknown[] = []): WhereClause {
   const where = new WhereClause(values);

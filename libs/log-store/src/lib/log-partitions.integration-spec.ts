@@ -9,6 +9,7 @@ import {
   dropLogPartitionsBefore,
   expireEventIds,
   listLogPartitions,
+  oldestLogTime,
 } from './log-partitions';
 import type { StoredLogEntry } from './stored-log-entry';
 
@@ -118,6 +119,17 @@ describe('partitioned logs against PostgreSQL', () => {
     await writer.insert(batch);
     await expect(writer.insert(batch)).resolves.toEqual({ inserted: 0, duplicates: 3 });
     await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 3 }]);
+  });
+
+  it("finds the oldest row's time across tenants (the worker's metric), null when empty, without an index on time alone", async () => {
+    await expect(oldestLogTime(dataSource)).resolves.toBeNull();
+    await writer.insert([
+      entry({ tenant: 'acme', timestamp: MIDNIGHT + 5000 }),
+      entry({ tenant: 'globex', timestamp: MIDNIGHT - DAY + 1234 }),
+      entry({ tenant: 'initech', timestamp: MIDNIGHT - 10 }),
+      entry({ tenant: 'acme', timestamp: MIDNIGHT - 3000 }),
+    ]);
+    await expect(oldestLogTime(dataSource)).resolves.toEqual(new Date(MIDNIGHT - DAY + 1234));
   });
 
   it('scans only the partitions of a time range (EXPLAIN shows the pruning)', async () => {

@@ -7,8 +7,6 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  * event ids are kept unique in `log_event_ids` instead (LogEventIdEntity).
  */
 @Entity({ name: 'logs' })
-@Index('logs_ts_idx', ['ts'])
-@Index('logs_service_ts_idx', ['service', 'ts'])
 @Index('logs_stream_id_ts_key', ['streamId', 'ts'], { unique: true })
 // Read side: newest-first keyset pages of one tenant (scanned backwards), and trace lookups.
 @Index('logs_tenant_ts_id_idx', ['tenant', 'ts', 'id'])
@@ -19,6 +17,8 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
 @Index('logs_message_trgm_idx', { synchronize: false })
 // The console's covering index (INCLUDE, which TypeORM cannot express either).
 @Index('logs_tenant_service_ts_idx', { synchronize: false })
+// Time ranges without a tenant (retention, people's own queries): a BRIN, also beyond TypeORM.
+@Index('logs_ts_brin_idx', { synchronize: false })
 export class LogRecordEntity {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',

@@ -160,13 +160,14 @@ describe('log-store against PostgreSQL', () => {
       'logs_attributes_idx',
       'logs_message_trgm_idx',
       'logs_pkey',
-      'logs_service_ts_idx',
       'logs_stream_id_ts_key',
       'logs_tenant_service_ts_idx',
       'logs_tenant_trace_id_idx',
       'logs_tenant_ts_id_idx',
-      'logs_ts_idx',
+      'logs_ts_brin_idx',
     ]);
+    // Issue 14's diet: time alone is a BRIN; (service, ts) is gone, (tenant, service, ts) serves it.
+    expect(definitions.get('logs_ts_brin_idx')).toContain('USING brin (ts)');
     expect(definitions.get('logs_attributes_idx')).toContain('USING gin (attributes jsonb_path_ops)');
     expect(definitions.get('logs_message_trgm_idx')).toMatch(/USING gin \(message \S*gin_trgm_ops\)/);
     expect(definitions.get('logs_tenant_service_ts_idx')).toContain('(tenant, service, ts) INCLUDE (level)');

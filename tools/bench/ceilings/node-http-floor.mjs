@@ -1,0 +1,163 @@
+// Floor for single entries and json-1000 (issue 14): the bench's own nginx, Redis and worker, with both
+// ingest instances replaced by the bare node:http server of node-http-floor/main.ts on the same ports,
+// so the only difference to scenarios 1 and 2 is ingest's framework and extras. Ingest comes back
+// (the stack starts what is missing) before the bench goes on.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { INGEST_NODE_OPTIONS } from '../../stack/lib/apps.mjs';
+import { measuredLoad } from '../lib/measure.mjs';
+import { memoryOf } from '../lib/proc-stats.mjs';
+import { progress, say } from '../lib/progress.mjs';
+import { pollUntil, sleep } from '../lib/sleep.mjs';
+import { runWrk } from '../lib/wrk.mjs';
+
+const INSTANCES = ['ingest-1', 'ingest-2'];
+export const FLOOR_BATCH_VARIANT = 'json-1000';
+
+/** Bundles the floor server with esbuild (the workspace's path aliases resolve the real libs). */
+export function buildFloorServer(repoRoot) {
+  const outfile = join(repoRoot, 'dist', 'tools', 'bench', 'node-http-floor.js');
+  const result = spawnSync(
+    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(repoRoot, 'tools/bench/ceilings/node-http-floor/main.ts'),
+      '--bundle',
+      '--platform=node',
+      '--target=node20',
+      '--packages=external',
+      `--tsconfig=${join(repoRoot, 'tsconfig.base.json')}`,
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+    ],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`building the node:http floor failed:\n${result.stderr}`);
+  return outfile;
+}
+
+async function waitGone(pid, timeoutMs) {
+  const { timedOut } = await pollUntil(() => memoryOf(pid) === null, { intervalMs: 50, timeoutMs });
+  if (timedOut) throw new Error(`pid ${pid} did not exit within ${timeoutMs} ms`);
+}
+
+async function listening(url) {
+  try {
+    // Any HTTP answer means the server is up (the floor answers 404 to GET /).
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startFloor(script, { name, port, stack, log }) {
+  const child = spawn(process.execPath, [script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_OPTIONS: INGEST_NODE_OPTIONS,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL: stack.urls.REDIS_URL,
+      ...(stack.urls.STREAM_KEY ? { STREAM_KEY: stack.urls.STREAM_KEY } : {}),
+      INSTANCE_ID: `${name}-floor`,
+      // As the bench's stack runs ingest: no age limit on the fixed-date payload.
+      ENTRY_MAX_AGE: '0',
+    },
+  });
+  child.stdout.on('data', (chunk) => log(`[${name}-floor] ${chunk}`));
+  child.stderr.on('data', (chunk) => log(`[${name}-floor] ${chunk}`));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10000)]);
+    },
+  };
+}
+
+export async function nodeHttpFloorCeiling(ctx, { log }) {
+  const { opts, stack, bodies, bodyFiles, repoRoot } = ctx;
+  const script = buildFloorServer(repoRoot);
+  const ports = INSTANCES.map((name) =>
+    Number(new URL(stack.urls[`${name.replace('-', '_').toUpperCase()}_URL`]).port),
+  );
+  progress('floor', { note: 'stopping ingest, starting the node:http floor on its ports' });
+  for (const name of INSTANCES) {
+    const pid = stack.pid(name);
+    if (pid === null) continue;
+    process.kill(pid, 'SIGTERM');
+    await waitGone(pid, 30000);
+  }
+  const floors = INSTANCES.map((name, i) => startFloor(script, { name, port: ports[i], stack, log }));
+  // The load's CPU and memory meters see the floor processes where ingest's were.
+  const floorStack = {
+    ...stack,
+    pid: (name) => (INSTANCES.includes(name) ? floors[INSTANCES.indexOf(name)].pid : stack.pid(name)),
+    pids: () => ({ ...stack.pids(), 'ingest-1': floors[0].pid, 'ingest-2': floors[1].pid }),
+  };
+  const floorCtx = { ...ctx, stack: floorStack };
+  const single = [];
+  const batch = [];
+  try {
+    for (const port of ports) {
+      const { timedOut } = await pollUntil(() => listening(`http://127.0.0.1:${port}/`), {
+        intervalMs: 50,
+        timeoutMs: 15000,
+      });
+      if (timedOut) throw new Error(`the node:http floor on port ${port} did not start (see stack.log)`);
+    }
+    for (let i = 0; i < opts.runs; i += 1) {
+      single.push(
+        await measuredLoad(floorCtx, {
+          phase: `floor single-entry ${i + 1}/${opts.runs}`,
+          durationS: opts.loadSeconds,
+          entriesPerRequest: 1,
+          connections: opts.singleConnections,
+          load: (onSpawn) =>
+            runWrk({
+              url: `${stack.nginxUrl}/api/log`,
+              bodyFile: bodyFiles.single,
+              format: 'json',
+              connections: opts.singleConnections,
+              durationS: opts.loadSeconds,
+              onSpawn,
+            }),
+        }),
+      );
+      const { format, entries } = bodies[FLOOR_BATCH_VARIANT];
+      batch.push(
+        await measuredLoad(floorCtx, {
+          phase: `floor ${FLOOR_BATCH_VARIANT} ${i + 1}/${opts.runs}`,
+          durationS: opts.batchSeconds,
+          entriesPerRequest: entries,
+          connections: opts.batchConnections,
+          load: (onSpawn) =>
+            runWrk({
+              url: `${stack.nginxUrl}/api/logs`,
+              bodyFile: bodyFiles[FLOOR_BATCH_VARIANT],
+              format,
+              connections: opts.batchConnections,
+              durationS: opts.batchSeconds,
+              onSpawn,
+            }),
+        }),
+      );
+    }
+  } finally {
+    await Promise.all(floors.map((floor) => floor.stop()));
+    progress('floor', { note: 'starting ingest again' });
+    await stack.startMissing();
+  }
+  say(`  floor: node:http in ingest's place (${script})`);
+  return {
+    single: { connections: opts.singleConnections, durationS: opts.loadSeconds, runs: single },
+    batch: {
+      variant: FLOOR_BATCH_VARIANT,
+      connections: opts.batchConnections,
+      durationS: opts.batchSeconds,
+      runs: batch,
+    },
+  };
+}

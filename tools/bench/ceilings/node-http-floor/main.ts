@@ -1,0 +1,192 @@
+// The floor of issue 14: a bare node:http server in ingest's place behind the bench's nginx, doing
+// what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
+// bounded), refuse invalid UTF-8, parse it with secure-json-parse (JSON or NDJSON), validate with
+// log-schema's validator, encode with log-schema's codec and append with stream-client's
+// StreamProducer (the same XADD / Lua script, auto-pipelining and timeouts). No Nest application,
+// no Fastify: the difference to ingest is what the framework and ingest's extras cost.
+// Built by tools/bench/ceilings/node-http-floor.mjs (esbuild, the workspace's path aliases).
+import 'reflect-metadata';
+import {
+  DEFAULT_TENANT,
+  encodeLogEntry,
+  type EntryTimeLimits,
+  validateLogBatch,
+  validateLogEntry,
+} from '@logpipe/log-schema';
+import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
+import { isUtf8 } from 'node:buffer';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createGunzip } from 'node:zlib';
+import secureJson from 'secure-json-parse';
+
+interface FloorConfig {
+  host: string;
+  port: number;
+  redisUrl: string;
+  streamKey: string;
+  maxBodyBytes: number;
+  instance: string;
+  timeLimits: EntryTimeLimits;
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(
+      `${name} must be a whole number (milliseconds or bytes) for the floor server, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function loadConfig(env: NodeJS.ProcessEnv): FloorConfig {
+  const port = integerSetting(env, 'PORT', 0);
+  if (port === 0) throw new Error('PORT must be set for the floor server');
+  if (!env['REDIS_URL']) throw new Error('REDIS_URL must be set for the floor server');
+  return {
+    host: env['HOST'] ?? '127.0.0.1',
+    port,
+    redisUrl: env['REDIS_URL'],
+    streamKey: env['STREAM_KEY'] || 'logs:stream',
+    // Ingest's defaults (apps/ingest/src/app/ingest.config.ts).
+    maxBodyBytes: integerSetting(env, 'MAX_BODY_BYTES', 5 * 1024 * 1024),
+    instance: env['INSTANCE_ID'] ?? `floor-${process.pid}`,
+    timeLimits: {
+      maxAgeMs: integerSetting(env, 'ENTRY_MAX_AGE', 30 * 86_400_000),
+      maxFutureMs: integerSetting(env, 'ENTRY_MAX_FUTURE', 3_600_000),
+    },
+  };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does). */
+function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+    let source: NodeJS.ReadableStream = request;
+    if (encoding === 'gzip' || encoding === 'x-gzip') {
+      const gunzip = createGunzip();
+      request.pipe(gunzip);
+      source = gunzip;
+    } else if (encoding !== 'identity' && encoding !== '') {
+      reject(new HttpError(415, `Content-Encoding "${encoding}" is not supported`));
+      request.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        reject(new HttpError(413, 'body too large'));
+        request.unpipe();
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    source.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    source.on('error', (error) => reject(new HttpError(400, `body could not be read: ${error.message}`)));
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    throw new HttpError(400, `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function parseBody(body: Buffer, contentType: string): { ndjson: boolean; value: unknown } {
+  if (!isUtf8(body)) throw new HttpError(400, 'body is not valid UTF-8');
+  const text = body.toString('utf8');
+  if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
+    const values: unknown[] = [];
+    for (const line of text.split('\n')) if (line.trim() !== '') values.push(parseJson(line));
+    return { ndjson: true, value: values };
+  }
+  return { ndjson: false, value: parseJson(text) };
+}
+
+function send(response: ServerResponse, status: number, body: unknown, instance: string): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-logpipe-instance': instance,
+  });
+  response.end(text);
+}
+
+async function handle(
+  request: IncomingMessage,
+  config: FloorConfig,
+  producer: StreamProducer,
+): Promise<[number, unknown]> {
+  const single = request.url === '/api/log';
+  if (request.method !== 'POST' || (!single && request.url !== '/api/logs')) {
+    return [404, { statusCode: 404, message: 'the floor server only takes POST /api/log and /api/logs' }];
+  }
+  const body = await readBody(request, config.maxBodyBytes);
+  const { ndjson, value } = parseBody(body, String(request.headers['content-type'] ?? ''));
+  const context = { receivedAtMs: Date.now(), tenant: DEFAULT_TENANT, timeLimits: config.timeLimits };
+  if (single) {
+    if (ndjson) throw new HttpError(415, 'POST /api/log takes one entry as application/json');
+    const result = validateLogEntry(value, context);
+    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    return [202, { status: 'queued', id: await producer.append(encodeLogEntry(result.entry)) }];
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new HttpError(400, 'send a non-empty array of entries');
+  const result = validateLogBatch(value, context);
+  if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+  await producer.appendMany(result.entries.map(encodeLogEntry));
+  return [202, { status: 'queued', count: result.entries.length }];
+}
+
+export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  const producer = new StreamProducer(
+    resolveStreamClientOptions({
+      redisUrl: config.redisUrl,
+      streamKey: config.streamKey,
+      connectionName: 'logpipe-floor',
+    }),
+  );
+  await producer.onModuleInit();
+  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+    handle(request, config, producer).then(
+      ([status, body]) => send(response, status, body, config.instance),
+      (error: Error) => {
+        const status = error instanceof HttpError ? error.status : 503;
+        send(response, status, { statusCode: status, message: error.message }, config.instance);
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  process.stdout.write(`node:http floor listening on ${config.host}:${config.port}\n`);
+  const stop = () => {
+    server.close(() => {
+      producer.onApplicationShutdown().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+bootstrap().catch((error: Error) => {
+  process.stderr.write(`node:http floor: ${error.message}\n`);
+  process.exit(1);
+});

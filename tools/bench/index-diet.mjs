@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+// Issue 14's table diet: what each index of `logs` costs the drain. One schema built by the real
+// migrations; for every variant of the index set (the migrated one, and each candidate change) the same
+// DRAIN rows of the bench payload are written with the worker's path (LogBatchWriter's COPY, batches of
+// BATCH, IN_FLIGHT at once) and, as the reference, with one `psql \copy` of the same rows into the same
+// table with the same indexes (issue 14: worker >= 90% of \copy). Variants run alternately, ROUNDS
+// times, and the medians are printed with the load average: on a shared machine only the ratios mean
+// much.
+//
+//   node tools/bench/index-diet.mjs [--rows 200000] [--rounds 3] [--batch 1000] [--in-flight 3]
+//                                   [--variants before-diet,after-diet (migrated),...] [--id-every 0]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { summarize } from './lib/stats.mjs';
+import {
+  COLUMNS,
+  connect,
+  copyText,
+  DATABASE_URL,
+  drainBatches,
+  migrate,
+  payloadBatches,
+} from './lib/write-path.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '1000' },
+    'in-flight': { type: 'string', default: '3' },
+    // The bench payload carries no client event ids; 10 = every tenth row has one (claimed per batch).
+    'id-every': { type: 'string', default: '0' },
+    variants: { type: 'string' },
+  },
+});
+const ROWS = Number(args.rows);
+const ROUNDS = Number(args.rounds);
+const BATCH = Number(args.batch);
+const IN_FLIGHT = Number(args['in-flight']);
+const ID_EVERY = Number(args['id-every']);
+const schema = `bench_diet_${randomBytes(3).toString('hex')}`;
+// Ctrl-C or SIGTERM stops after the run in progress, and the schema is still dropped.
+let interrupted = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => (interrupted = signal));
+
+const ATTRIBUTES = 'logs_attributes_idx';
+const MESSAGE = 'logs_message_trgm_idx';
+/** A migrated index again, with storage parameters (e.g. GIN's fastupdate). */
+const withStorage = (like, storage) => ({ like, storage });
+
+const TS_BTREE = 'CREATE INDEX "logs_ts_idx" ON logs (ts)';
+const SERVICE_TS_BTREE = 'CREATE INDEX "logs_service_ts_idx" ON logs (service, ts)';
+const TS_BRIN = 'logs_ts_brin_idx';
+
+/**
+ * Each variant: indexes dropped from, and created on, the migrated set (on the partitioned parent,
+ * so every partition gets them). The migrated set is after issue 14's diet (migration
+ * 1796256000000-index-diet); the first variant puts back what that migration took away, so the
+ * deltas are against the table before it. A storage parameter cannot be changed on a partitioned
+ * index, so a GIN variant drops the index and creates it again with its parameters.
+ */
+const VARIANTS = {
+  'before-diet': { drop: [TS_BRIN], create: [TS_BTREE, SERVICE_TS_BTREE] },
+  // Every read filters by tenant: (tenant, service, ts) INCLUDE (level) serves what this one did.
+  'before-diet -service_ts': { drop: [TS_BRIN], create: [TS_BTREE] },
+  // (tenant, ts, id) serves the tenant-scoped time reads; ranges without a tenant are what is left.
+  'before-diet -ts': { drop: [TS_BRIN], create: [SERVICE_TS_BTREE] },
+  'before-diet ts->brin': { drop: [], create: [SERVICE_TS_BTREE] },
+  'after-diet (migrated)': { drop: [], create: [] },
+  'after-diet gin-fastupdate-off': {
+    drop: [ATTRIBUTES, MESSAGE],
+    create: [withStorage(ATTRIBUTES, 'fastupdate = off'), withStorage(MESSAGE, 'fastupdate = off')],
+  },
+  'after-diet gin-pending-32MB': {
+    drop: [ATTRIBUTES, MESSAGE],
+    create: [
+      withStorage(ATTRIBUTES, 'gin_pending_list_limit = 32768'),
+      withStorage(MESSAGE, 'gin_pending_list_limit = 32768'),
+    ],
+  },
+  // Not a candidate: what the read indexes cost together (only the primary key and the redelivery key).
+  'bare (pkey + stream_id key only)': {
+    drop: [
+      TS_BRIN,
+      'logs_tenant_ts_id_idx',
+      'logs_tenant_trace_id_idx',
+      'logs_tenant_service_ts_idx',
+      ATTRIBUTES,
+      MESSAGE,
+    ],
+    create: [],
+  },
+};
+
+// fastupdate=off is left out by default: about ten times slower in a first 20,000-row run (each row's
+// trigrams go straight into the GIN tree), it would take most of the run's time.
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'after-diet gin-fastupdate-off');
+
+async function indexDefinitions(client) {
+  const { rows } = await client.query(
+    `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'logs' ORDER BY indexname`,
+    [schema],
+  );
+  return rows;
+}
+
+// pg_indexes shows a partitioned table's index as `ON ONLY logs`; created that way it would not reach
+// the partitions.
+const onEveryPartition = (indexdef) => indexdef.replace(' ON ONLY ', ' ON ');
+
+/** Puts the migrated index set back, then applies the variant's changes (on an empty table: instant). */
+async function applyVariant(client, migrated, variant) {
+  const constraints = new Set(['logs_pkey']);
+  for (const { indexname } of await indexDefinitions(client))
+    if (!constraints.has(indexname)) await client.query(`DROP INDEX "${indexname}"`);
+  for (const { indexname, indexdef } of migrated)
+    if (!constraints.has(indexname) && !variant.drop.includes(indexname))
+      await client.query(onEveryPartition(indexdef));
+  for (const item of variant.create) {
+    if (typeof item === 'string') await client.query(item);
+    else {
+      const { indexdef } = migrated.find((index) => index.indexname === item.like);
+      await client.query(`${onEveryPartition(indexdef)} WITH (${item.storage})`);
+    }
+  }
+}
+
+/** An empty table (and rollup, and event ids), today's partitions, and clean buffers for every run. */
+async function reset(client) {
+  await client.query('TRUNCATE logs, log_event_ids, log_counts');
+  await client.query(
+    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
+  );
+  await client.query('CHECKPOINT').catch(() => undefined);
+}
+
+function psqlCopy(file) {
+  const started = performance.now();
+  const result = spawnSync(
+    'psql',
+    [DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy logs (${COLUMNS}) FROM '${file}'`],
+    { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
+  return { rows: ROWS, seconds, rowsPerS: ROWS / seconds };
+}
+
+/**
+ * Merges what GIN's fast-update pending lists still hold into the indexes (what autovacuum would do
+ * later, and what every search reads linearly until then): a bigger pending list that only defers the
+ * work shows up here. Seconds.
+ */
+async function flushPendingLists(client) {
+  const started = performance.now();
+  await client.query(
+    `SELECT gin_clean_pending_list(c.oid) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+      WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'i' AND a.amname = 'gin'`,
+    [schema],
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/** Bytes of every index of `logs`' partitions: what each row's entries add up to, free of the machine's noise. */
+async function indexBytes(client) {
+  const { rows } = await client.query(
+    `SELECT coalesce(sum(pg_relation_size(i.indexrelid)), 0)::bigint AS bytes
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+      WHERE t.relnamespace = $1::regnamespace AND t.relkind = 'r' AND t.relname LIKE 'logs_p%'`,
+    [schema],
+  );
+  return Number(rows[0].bytes);
+}
+
+async function countRows(client) {
+  return Number((await client.query('SELECT count(*) AS n FROM logs')).rows[0].n);
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+
+async function main() {
+  const names = args.variants ? args.variants.split(',') : DEFAULT_VARIANTS;
+  const unknown = names.filter((name) => !VARIANTS[name]);
+  if (unknown.length > 0)
+    throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  const dir = mkdtempSync(join(tmpdir(), 'index-diet-'));
+  const loadBefore = loadavg().map((v) => v.toFixed(2));
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await migrate(schema, 'migration:run');
+    const client = await connect(schema);
+    const migrated = await indexDefinitions(client);
+    console.log(`schema ${schema} migrated; indexes of logs:`);
+    for (const { indexdef } of migrated) console.log(`  ${indexdef.replace(` ${schema}.`, ' ')}`);
+    const batches = payloadBatches({ count: ROWS, batchSize: BATCH, idEvery: ID_EVERY, tag: 'diet' });
+    const file = join(dir, 'rows.copy');
+    writeFileSync(file, batches.map(copyText).join(''));
+    console.log(
+      `\n${ROWS} rows of the bench payload; worker path: COPY batches of ${BATCH}, ${IN_FLIGHT} in flight` +
+        `${ID_EVERY > 0 ? `, 1 in ${ID_EVERY} with an event id` : ''}; reference: one psql \\copy. ` +
+        `${ROUNDS} rounds, variants alternating. Load average before: ${loadBefore.join(' ')}`,
+    );
+    const results = Object.fromEntries(
+      names.map((name) => [name, { worker: [], copy: [], workerFlushed: [], copyFlushed: [] }]),
+    );
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of names) {
+        if (interrupted) throw new Error(`${interrupted}: stopped; schema ${schema} dropped`);
+        await applyVariant(client, migrated, VARIANTS[name]);
+        // Which of the two goes first alternates, so neither always meets a warmer cache.
+        const order = round % 2 === 0 ? ['worker', 'copy'] : ['copy', 'worker'];
+        for (const kind of order) {
+          await reset(client);
+          const run =
+            kind === 'worker'
+              ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true })
+              : psqlCopy(file);
+          const flushS = await flushPendingLists(client);
+          const stored = await countRows(client);
+          if (stored !== ROWS) throw new Error(`${name} ${kind}: ${stored} rows stored, ${ROWS} written`);
+          results[name][kind].push(run.rowsPerS);
+          if (kind === 'worker') results[name].indexBytes = await indexBytes(client);
+          results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
+        }
+        console.log(
+          `  round ${round + 1} ${name}: worker ${fmt(results[name].worker.at(-1))} rows/s, \\copy ${fmt(results[name].copy.at(-1))} rows/s (load ${loadavg()[0].toFixed(2)})`,
+        );
+      }
+    }
+    await client.end();
+    const base = summarize(results[names[0]].worker).median;
+    console.log(
+      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row |`,
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const name of names) {
+      const worker = summarize(results[name].worker);
+      const copy = summarize(results[name].copy);
+      console.log(
+        `| ${name} | ${range(worker)} | ${range(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
+          `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${fmt(summarize(results[name].workerFlushed).median)} | ` +
+          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} |`,
+      );
+    }
+    console.log(
+      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')} (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the shared test database'})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
