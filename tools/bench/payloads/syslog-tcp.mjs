@@ -1,7 +1,8 @@
 // The syslog TCP scenario's messages: octet-counted RFC 5424 frames (RFC 6587) as rsyslog's omfwd
 // sends them with TCP_Framing="octet-counted", small as devices' messages are. The sender
 // (tools/bench/lib/syslog-sender.mjs) writes them, and tools/bench/protocol-cost.mjs feeds the same
-// frames to ingest's framer in the chunk size nginx's stream proxy forwards (proxy_buffer_size, 16k).
+// frames to ingest's framer in 64 KiB reads: what Node reads at once from a socket whose receive buffer
+// filled while ingest was queuing the previous batch (the case under load).
 
 /** One message of connection `connection`, number `count`. */
 export function syslogMessage(connection, count) {
@@ -27,7 +28,7 @@ export function chunkOfFrames(connection, targetBytes = 64 * 1024) {
 export const SYSLOG_MESSAGES = 1000;
 
 /** SYSLOG_MESSAGES frames of connection 0, cut into `chunkBytes` pieces as TCP reads deliver them. */
-export function makeSyslogChunks(chunkBytes = 16 * 1024) {
+export function makeSyslogChunks(chunkBytes = 64 * 1024) {
   const frames = [];
   for (let i = 0; i < SYSLOG_MESSAGES; i++) {
     const message = syslogMessage(0, i);
