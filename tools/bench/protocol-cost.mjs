@@ -151,21 +151,22 @@ async function variants(src, ingest) {
       bodyBytes: json.length,
       entries: 1000,
       // body-parsers.ts: strict UTF-8, then secure-json-parse with the same options.
-      run: () =>
-        logs.submitMany(
-          src.secureJson.parse(utf8.decode(json), undefined, {
-            protoAction: 'error',
-            constructorAction: 'error',
-          }),
-          'default',
+      run: async () =>
+        JSON.stringify(
+          await logs.submitMany(
+            src.secureJson.parse(utf8.decode(json), undefined, {
+              protoAction: 'error',
+              constructorAction: 'error',
+            }),
+            'default',
+          ),
         ),
     },
     {
       name: 'otlp-protobuf-1000',
       bodyBytes: otlpBody.length,
       entries: 1000,
-      run: () =>
-        otlp.export(otlpBody, 'application/x-protobuf', 'default', new src.IngestOutcome(), reply),
+      run: () => otlp.export(otlpBody, 'application/x-protobuf', 'default', new src.IngestOutcome(), reply),
     },
     {
       name: 'loki-protobuf-1000',
@@ -177,8 +178,18 @@ async function variants(src, ingest) {
       name: 'es-bulk-1000',
       bodyBytes: esBody.length,
       entries: 1000,
-      run: () =>
-        es.postBulk(undefined, esBody, 'application/x-ndjson', undefined, 'default', new src.IngestOutcome()),
+      // The answer (an item per document) as Fastify serialises an object: JSON.stringify.
+      run: async () =>
+        JSON.stringify(
+          await es.postBulk(
+            undefined,
+            esBody,
+            'application/x-ndjson',
+            undefined,
+            'default',
+            new src.IngestOutcome(),
+          ),
+        ),
     },
     {
       // SyslogConnection's path: framer -> intake (parse, map, tenant) -> batches -> writer.write.
@@ -197,7 +208,11 @@ async function variants(src, ingest) {
           }
           while (pending.length > 0) {
             const batch = pending.splice(0, settings.batchEntries);
-            await writer.write('default', batch.map((taken) => taken.entry), 'tcp');
+            await writer.write(
+              'default',
+              batch.map((taken) => taken.entry),
+              'tcp',
+            );
           }
         }
       },
@@ -229,7 +244,13 @@ function relaunched() {
   if (process.env.PROTOCOL_COST_CHILD === '1') return false;
   const result = spawnSync(
     process.execPath,
-    [...INGEST_NODE_OPTIONS.split(' '), '--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    [
+      ...INGEST_NODE_OPTIONS.split(' '),
+      '--expose-gc',
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env: { ...process.env, PROTOCOL_COST_CHILD: '1' } },
   );
   process.exit(result.status ?? 1);
@@ -256,7 +277,9 @@ async function main() {
   process.stdout.write(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}; Node ${process.version} ${INGEST_NODE_OPTIONS}; ${opts.warmup} warm-up + ${opts.rounds} rounds of ${opts.requests} requests per variant, ${opts.concurrency} in flight, variants interleaved\n`,
+      .join(
+        ' ',
+      )}; Node ${process.version} ${INGEST_NODE_OPTIONS}; ${opts.warmup} warm-up + ${opts.rounds} rounds of ${opts.requests} requests per variant, ${opts.concurrency} in flight, variants interleaved\n`,
   );
   for (let round = 0; round < opts.warmup + opts.rounds; round++) {
     for (const variant of all) {
@@ -277,7 +300,9 @@ async function main() {
       const used = process.cpuUsage(before);
       await settle();
       if (producer.values !== variant.entries * opts.requests) {
-        throw new Error(`${variant.name}: ${producer.values} entries queued, expected ${variant.entries * opts.requests}`);
+        throw new Error(
+          `${variant.name}: ${producer.values} entries queued, expected ${variant.entries * opts.requests}`,
+        );
       }
       if (round < opts.warmup) continue;
       const result = results.get(variant.name);
