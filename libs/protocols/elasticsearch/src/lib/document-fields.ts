@@ -35,6 +35,7 @@ export class DocumentFields {
   private readonly takenKeys: string[] = [];
   /** Objects on the path to a used key: the ones `remaining()` must copy. */
   private readonly touched: JsonObject[] = [];
+  private document: JsonObject;
 
   /** The object holding the field the last find() found (undefined: not found), and its key. */
   private foundHolder: JsonObject | undefined;
@@ -42,7 +43,22 @@ export class DocumentFields {
   /** The path segments of that field when it was found nested, for takeFound() to mark the objects on the way. */
   private foundSegments: readonly string[] | undefined;
 
-  constructor(private readonly document: JsonObject) {}
+  constructor(document: JsonObject) {
+    this.document = document;
+  }
+
+  /**
+   * Starts over on another document: one instance can serve every document of a request (they are
+   * mapped one after the other), instead of four objects per document.
+   */
+  reset(document: JsonObject): this {
+    this.document = document;
+    this.takenHolders.length = 0;
+    this.takenKeys.length = 0;
+    this.touched.length = 0;
+    this.foundHolder = undefined;
+    return this;
+  }
 
   /**
    * The value of field `path`: the key itself first (a flat "service.name" key), else the nested path
@@ -99,8 +115,8 @@ export class DocumentFields {
    * ({"service": {"name": "api"}} once service.name is used) are left out too.
    */
   remaining(): JsonObject | undefined {
-    const rest = this.touched.length === 0 ? this.document : this.without(this.document);
-    for (const _key in rest) return rest;
+    if (this.touched.length > 0) return this.without(this.document);
+    for (const _key in this.document) return this.document;
     return undefined;
   }
 
@@ -119,20 +135,17 @@ export class DocumentFields {
     if (!this.touched.includes(object)) this.touched.push(object);
   }
 
-  private without(object: JsonObject): JsonObject {
-    const copy: JsonObject = {};
-    for (const key of Object.keys(object)) {
+  /** `object` without its used fields, or undefined when nothing is left; copied only when something is. */
+  private without(object: JsonObject): JsonObject | undefined {
+    let copy: JsonObject | undefined;
+    for (const key in object) {
       if (this.isTaken(object, key)) continue;
-      const value = object[key];
+      let value = object[key];
       if (isJsonObject(value) && this.touched.includes(value)) {
-        const rest = this.without(value);
-        for (const _key in rest) {
-          copy[key] = rest;
-          break;
-        }
-      } else {
-        copy[key] = value;
+        value = this.without(value);
+        if (value === undefined) continue;
       }
+      (copy ??= {})[key] = value;
     }
     return copy;
   }

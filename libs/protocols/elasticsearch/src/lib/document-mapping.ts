@@ -82,6 +82,8 @@ const matching = (pattern: RegExp) => (value: unknown) =>
 const traceIdValue = matching(TRACE_ID_PATTERN);
 const spanIdValue = matching(SPAN_ID_PATTERN);
 const SERVICE_FIELDS: readonly string[] = [SERVICE_FIELD];
+// Mapping is synchronous and never re-entered, so one reader serves every document.
+const FIELDS = new DocumentFields({});
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -97,7 +99,7 @@ const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !
  * - message: the first non-empty field of `messageFields`; else the whole source line as sent.
  */
 export function documentToEntry(document: Record<string, unknown>, context: DocumentContext): LogEntryInput {
-  const fields = new DocumentFields(document);
+  const fields = FIELDS.reset(document);
   const entry: LogEntryInput = { level: DEFAULT_LEVEL, service: context.index, message: '' };
   if (context.eventId !== undefined) entry.id = context.eventId;
 
