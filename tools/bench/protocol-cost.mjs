@@ -13,7 +13,7 @@
 // bundles); the @logpipe/* aliases resolve through tsconfig.base.json's paths.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -96,6 +96,8 @@ class CountingProducer {
   values = 0;
   bytes = 0;
   sample = null;
+  /** PROTOCOL_COST_DUMP=<dir>: every stream value of the last round per variant, to compare two builds. */
+  dump = process.env.PROTOCOL_COST_DUMP ? [] : null;
   async appendMany(values) {
     // Resolved on a later turn, as Redis answers: requests in flight together keep their objects alive
     // together, as they do in ingest under load (which is what makes a 2 MB semi-space promote them).
@@ -103,6 +105,7 @@ class CountingProducer {
     this.values += values.length;
     for (const value of values) this.bytes += Buffer.byteLength(value);
     this.sample ??= values[0];
+    this.dump?.push(...values);
     return values.map(() => '0-0');
   }
   async append(value) {
@@ -288,6 +291,7 @@ async function main() {
       producer.values = 0;
       producer.bytes = 0;
       producer.sample = null;
+      if (producer.dump !== null) producer.dump.length = 0;
       gcMs = 0;
       gcCount = 0;
       const before = process.cpuUsage();
@@ -312,6 +316,18 @@ async function main() {
       result.gcCount.push(gcCount / opts.requests);
       result.bytes = producer.bytes / entries;
       result.sample = producer.sample;
+      if (producer.dump !== null) {
+        // receivedAt (element 2) differs between runs; everything else must not.
+        const stable = producer.dump.map((value) => {
+          const parsed = JSON.parse(value);
+          parsed[2] = 0;
+          return JSON.stringify(parsed);
+        });
+        writeFileSync(
+          join(process.env.PROTOCOL_COST_DUMP, `${variant.name}.ndjson`),
+          `${stable.sort().join('\n')}\n`,
+        );
+      }
     }
   }
 
