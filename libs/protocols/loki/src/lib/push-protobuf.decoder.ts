@@ -186,14 +186,17 @@ function readLabelPair(reader: Reader, end: number): LabelPair {
   return [name, value];
 }
 
+/** What readEntry found besides the entry: one object for the whole decoder, not one per entry. */
+const entryCheck: { timestamp: number | null | undefined; metadataProblem: string | null } = {
+  timestamp: undefined,
+  metadataProblem: null,
+};
+
 /**
- * One EntryAdapter, with its timestamp (undefined: absent, null: out of range) and the problem of its
- * structured metadata (or null), for the stream to report.
+ * One EntryAdapter. Its timestamp (undefined: absent, null: out of range) and the problem of its
+ * structured metadata (or null) are left in `entryCheck` for the stream to report.
  */
-function readEntry(
-  reader: Reader,
-  end: number,
-): { entry: LokiPushEntry; timestamp: number | null | undefined; metadataProblem: string | null } {
+function readEntry(reader: Reader, end: number): LokiPushEntry {
   let timestamp: number | null | undefined;
   let line = '';
   let metadata: LabelPair[] | undefined;
@@ -217,8 +220,9 @@ function readEntry(
     }
   }
   checkEnd(reader, end, 'EntryAdapter');
-  const metadataProblem = metadata === undefined ? null : structuredMetadataProblem(metadata);
-  return { entry: { epochMs: timestamp ?? 0, line, metadata }, timestamp, metadataProblem };
+  entryCheck.timestamp = timestamp;
+  entryCheck.metadataProblem = metadata === undefined ? null : structuredMetadataProblem(metadata);
+  return { epochMs: timestamp ?? 0, line, metadata };
 }
 
 /**
@@ -254,7 +258,8 @@ function readStream(reader: Reader, end: number, problems: string[]): LokiPushSt
   let ok = streamProblems.labels !== null;
   for (let i = 0; i < entries.length; i++) {
     reader.pos = ranges[2 * i];
-    const { entry, timestamp, metadataProblem } = readEntry(reader, ranges[2 * i + 1]);
+    const entry = readEntry(reader, ranges[2 * i + 1]);
+    const { timestamp, metadataProblem } = entryCheck;
     if (streamProblems.labels === null) continue;
     if (timestamp === null || timestamp === undefined) {
       problems.push(
