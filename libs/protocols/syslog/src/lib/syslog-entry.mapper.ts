@@ -231,7 +231,8 @@ function rawEntry(text: string, failure: Extract<SyslogParse, { ok: false }>): D
           facility: failure.facility === undefined ? undefined : FACILITY_NAMES[failure.facility],
           severity: failure.severity === undefined ? undefined : SEVERITY_NAMES[failure.severity],
           truncated: message !== storable && storable.length > 0 ? true : undefined,
-          parse_error: failure.problem,
+          // The problem can quote the message (a NUL in it would make the entry unstorable).
+          parse_error: storableText(failure.problem),
         }),
       },
     },
