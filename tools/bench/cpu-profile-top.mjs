@@ -25,6 +25,9 @@ for (const [id, count] of hits) {
 const idle = [...self].filter(([key]) => key.startsWith('(idle)')).reduce((sum, [, n]) => sum + n, 0);
 const busy = total - idle;
 process.stdout.write(`${busy} busy samples (idle left out)\n`);
-for (const [key, count] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, Number(countArg))) {
+for (const [key, count] of [...self]
+  .filter(([k]) => !k.startsWith('(idle)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(countArg))) {
   process.stdout.write(`${((count / busy) * 100).toFixed(1).padStart(5)}%  ${key}\n`);
 }
