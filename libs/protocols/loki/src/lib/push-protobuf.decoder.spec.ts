@@ -80,7 +80,10 @@ describe('decodeProtobufPush', () => {
       .uint32((1 << 3) | 2)
       .string('{app="a"}')
       .finish();
-    const request = new Writer().uint32((1 << 3) | 2).bytes(stream).finish();
+    const request = new Writer()
+      .uint32((1 << 3) | 2)
+      .bytes(stream)
+      .finish();
     expect(decodeProtobufPush(compressSync(Buffer.from(request)), LIMIT)).toEqual({
       streams: [
         {
@@ -93,8 +96,14 @@ describe('decodeProtobufPush', () => {
   });
 
   it('refuses a field of the wrong wire type', () => {
-    const stream = new Writer().uint32((1 << 3) | 0).uint32(5).finish();
-    const request = new Writer().uint32((1 << 3) | 2).bytes(stream).finish();
+    const stream = new Writer()
+      .uint32((1 << 3) | 0)
+      .uint32(5)
+      .finish();
+    const request = new Writer()
+      .uint32((1 << 3) | 2)
+      .bytes(stream)
+      .finish();
     expect(refusal(compressSync(Buffer.from(request))).message).toBe(
       "couldn't parse push request: invalid protobuf PushRequest (StreamAdapter.labels has wire type VARINT, expected LEN)",
     );
@@ -111,8 +120,7 @@ describe('decodeProtobufPush', () => {
       },
     ]);
     expect(decodeProtobufPush(body, LIMIT).streams[0].entries.map((e) => e.epochMs)).toEqual([
-      999,
-      253_402_300_799_000,
+      999, 253_402_300_799_000,
     ]);
     const far = refusal(
       encodePushBody([

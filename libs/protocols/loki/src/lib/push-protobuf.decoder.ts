@@ -85,7 +85,9 @@ function endOf(reader: Reader, field: string): number {
   const length = reader.uint32();
   const end = reader.pos + length;
   if (end > reader.len) {
-    throw new ProtobufError(`${field} is truncated: ${length} bytes announced, ${reader.len - reader.pos} left`);
+    throw new ProtobufError(
+      `${field} is truncated: ${length} bytes announced, ${reader.len - reader.pos} left`,
+    );
   }
   return end;
 }
@@ -264,7 +266,9 @@ function readStream(reader: Reader, end: number, problems: string[]): LokiPushSt
     if (timestamp === null || timestamp === undefined) {
       problems.push(
         `stream ${streamRef(name)}: entry ${i}: ${
-          timestamp === null ? 'timestamp is out of range (1970 to 9999, nanos 0-999999999)' : 'has no timestamp'
+          timestamp === null
+            ? 'timestamp is out of range (1970 to 9999, nanos 0-999999999)'
+            : 'has no timestamp'
         }`,
       );
       ok = false;
