@@ -138,6 +138,17 @@ describe('RFC 5424 details', () => {
     expect(validateLogEntry(entry, Date.now()).ok).toBe(true);
   });
 
+  it('replaces a NUL in header fields and structured data as in the message (found by the fuzz test)', () => {
+    const { entry } = decode('<165>1 - h\u0000st app 12 ID\u0000 [x@1 k\u0000="v\u0000"] m\u0000');
+    expect(entry.attributes.syslog).toMatchObject({
+      hostname: 'h\uFFFDst',
+      msgid: 'ID\uFFFD',
+      sd: { 'x@1': { 'k\uFFFD': 'v\uFFFD' } },
+    });
+    expect(entry.message).toBe('m\uFFFD');
+    expect(validateLogEntry(entry, Date.now()).ok).toBe(true);
+  });
+
   it('drops structured data over the attributes limit instead of the message', () => {
     const { entry } = decode(`<14>1 - - a - - [x@1 big="${'v'.repeat(20_000)}"] m`);
     expect(entry.attributes.syslog.sd).toBeUndefined();

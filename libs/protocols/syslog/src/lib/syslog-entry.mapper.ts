@@ -175,7 +175,29 @@ function attributesSizeBound(attributes: SyslogAttributes): number {
   return units;
 }
 
-function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
+/**
+ * `value` with U+0000 replaced in every string and key (PostgreSQL refuses NUL in text and jsonb). Run
+ * only for a frame that has a NUL at all, so the common message pays one `includes` for it.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const name = key.replaceAll('\u0000', '\uFFFD');
+    // An SD-ID or PARAM-NAME `__proto__` stays a key (which validation refuses), not a prototype.
+    Object.defineProperty(out, name, {
+      value: withoutNul(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out as T;
+}
+
+function toEntry(parsed: SyslogMessage, keyElementId: string, hasNul: boolean): DecodedSyslog {
   const data = parsed.structuredData;
   let apiKey: string | undefined;
   let sd: StructuredData | undefined = data;
@@ -206,6 +228,9 @@ function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
     delete attributes.sd;
     attributes.sd_dropped = true;
   }
+  // Header fields and structured data are stored as sent, except for a NUL (the message and service
+  // have theirs replaced by storableText).
+  const stored = hasNul ? withoutNul(attributes) : attributes;
   const serviceText = parsed.appName ?? hostname;
   const service =
     (serviceText === undefined ? '' : storableText(serviceText).slice(0, MAX_SERVICE_LENGTH)) ||
@@ -213,8 +238,8 @@ function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
   const level = LEVELS[parsed.severity];
   const entry: SyslogLogEntry =
     parsed.timestamp !== undefined
-      ? { timestamp: parsed.timestamp, level, service, message, attributes: { syslog: attributes } }
-      : { level, service, message, attributes: { syslog: attributes } };
+      ? { timestamp: parsed.timestamp, level, service, message, attributes: { syslog: stored } }
+      : { level, service, message, attributes: { syslog: stored } };
   return apiKey !== undefined ? { entry, apiKey, parsed: true } : { entry, parsed: true };
 }
 
@@ -257,5 +282,7 @@ export function decodeSyslogFrame(frame: Buffer | string, options: SyslogDecodeO
     // The parsers are written not to throw; this keeps a bug in them from costing the message.
     parsed = { ok: false, problem: `parser error: ${(error as Error).message}` };
   }
-  return parsed.ok ? toEntry(parsed.message, options.keyElementId) : rawEntry(text, parsed);
+  return parsed.ok
+    ? toEntry(parsed.message, options.keyElementId, text.includes('\u0000'))
+    : rawEntry(text, parsed);
 }
