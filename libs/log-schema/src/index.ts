@@ -21,6 +21,7 @@ export type {
   EntryTimeLimits,
   IngestContext,
   LogBatchFieldError,
+  LogEntriesValidation,
   LogBatchValidation,
   LogEntry,
   LogEntryFieldError,
@@ -30,6 +31,7 @@ export {
   DEFAULT_MAX_BATCH_ERRORS,
   ROOT_FIELD,
   validateLogBatch,
+  validateLogEntries,
   validateLogEntry,
 } from './lib/log-entry.validation';
 export {

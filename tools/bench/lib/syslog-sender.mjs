@@ -6,6 +6,7 @@
 // backlog is over its high-water mark) slows the sender exactly as it would slow rsyslog. Prints one
 // JSON line: messages written, seconds, messages/s.
 import { connect } from 'node:net';
+import { chunkOfFrames } from '../payloads/syslog-tcp.mjs';
 
 const [address, connectionsArg, secondsArg, maxArg] = process.argv.slice(2);
 const [host, port] = address.split(':');
@@ -14,20 +15,7 @@ const durationMs = Number(secondsArg) * 1000;
 // Loopback and nginx buffer hundreds of thousands of messages ahead of ingest; a cap keeps the run short.
 const maxPerConnection = Math.ceil(Number(maxArg) / connections);
 
-// ~64 KiB of frames per write: small messages, as devices send them.
-function chunkOfFrames(connection) {
-  const frames = [];
-  let bytes = 0;
-  let count = 0;
-  while (bytes < 64 * 1024) {
-    const message = `<14>1 2026-11-29T12:00:00.000Z bench-host bench ${connection} - - syslog bench message ${count} from connection ${connection} with a realistic length of text`;
-    const frame = `${Buffer.byteLength(message)} ${message}`;
-    frames.push(frame);
-    bytes += Buffer.byteLength(frame);
-    count += 1;
-  }
-  return { chunk: Buffer.from(frames.join('')), count };
-}
+// ~64 KiB of frames per write (chunkOfFrames): small messages, as devices send them.
 
 function runConnection(index, deadline) {
   return new Promise((resolve, reject) => {

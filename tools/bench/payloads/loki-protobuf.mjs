@@ -4,6 +4,14 @@
 // same deterministic entries as the /api/logs scenarios (tools/bench/lib/payload.mjs), one stream per
 // service and level, as a shipper's labels split them.
 //
+// Same facts as the /api/logs entries, in the shape Loki clients send them: Loki lines are text, so the
+// HTTP fields ride in the line as logfmt (as a line Promtail tails from a file carries them) and the two
+// ids are structured metadata. That is realistic, and it is not free: the stored message is ~118
+// characters instead of 64 (more trigrams for the message index), and the stream labels are kept in
+// attributes too (the mapping's `labels`), so an entry's stream value is ~351 bytes against ~291 for
+// /api/logs (tools/bench/protocol-cost.mjs prints both). Putting every field in structured metadata
+// instead would be realistic as well (Alloy's OTLP-to-Loki path does); this keeps what most shippers do.
+//
 //   node tools/bench/payloads/loki-protobuf.mjs <records> <out-file>
 //
 // Also importable: makeLokiProtobufBody(records) returns the body as a Buffer.

@@ -57,3 +57,9 @@ export type LogEntryValidation = { ok: true; entry: LogEntry } | { ok: false; er
 export type LogBatchValidation =
   | { ok: true; entries: LogEntry[] }
   | { ok: false; errors: LogBatchFieldError[] };
+
+/** Each input validated on its own (partial acceptance): the valid entries, and which inputs were refused. */
+export interface LogEntriesValidation {
+  entries: LogEntry[];
+  rejected: { index: number; errors: LogEntryFieldError[] }[];
+}

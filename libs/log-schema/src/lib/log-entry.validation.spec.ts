@@ -7,7 +7,7 @@ import {
   MIN_TIMESTAMP_MS,
 } from './log-entry.limits';
 import { LogEntryFieldError } from './log-entry.types';
-import { validateLogBatch, validateLogEntry } from './log-entry.validation';
+import { validateLogBatch, validateLogEntries, validateLogEntry } from './log-entry.validation';
 
 const RECEIVED_AT = Date.UTC(2026, 10, 26, 10, 0, 0, 500);
 
@@ -519,6 +519,28 @@ describe('validateLogEntry', () => {
   it('refuses a receivedAtMs that is not integer epoch milliseconds (a caller bug)', () => {
     expect(() => validateLogEntry(base(), 1.5)).toThrow(RangeError);
     expect(() => validateLogEntry(base(), -1)).toThrow(RangeError);
+  });
+});
+
+describe('validateLogEntries', () => {
+  it('keeps the valid entries and reports each refused input by index, as validateLogEntry would', () => {
+    const inputs = [base(), base({ level: 'loud' }), 'text', base({ message: 'second' })];
+    const result = validateLogEntries(inputs, { receivedAtMs: RECEIVED_AT, tenant: 'acme' });
+    expect(result.entries.map((entry) => [entry.message, entry.tenant, entry.receivedAt])).toEqual([
+      ['order placed', 'acme', RECEIVED_AT],
+      ['second', 'acme', RECEIVED_AT],
+    ]);
+    expect(result.rejected).toEqual([
+      { index: 1, errors: (validateLogEntry(inputs[1], RECEIVED_AT) as { errors: unknown }).errors },
+      { index: 2, errors: (validateLogEntry(inputs[2], RECEIVED_AT) as { errors: unknown }).errors },
+    ]);
+  });
+
+  it('checks the receipt time and tenant once, and throws for a bad one as validateLogEntry does', () => {
+    expect(() => validateLogEntries([], { receivedAtMs: RECEIVED_AT, tenant: 'Not A Tenant!' })).toThrow(
+      RangeError,
+    );
+    expect(validateLogEntries([], RECEIVED_AT)).toEqual({ entries: [], rejected: [] });
   });
 });
 

@@ -5,6 +5,7 @@ import { LogEntryDto } from './log-entry.dto';
 import { DEFAULT_TENANT, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, TENANT_PATTERN } from './log-entry.limits';
 import {
   IngestContext,
+  LogEntriesValidation,
   LogBatchFieldError,
   LogBatchValidation,
   LogEntry,
@@ -145,6 +146,26 @@ export function validateWithClassValidator(input: unknown): LogEntryFieldError[]
  */
 export function validateLogEntry(input: unknown, received: number | IngestContext): LogEntryValidation {
   return validateOne(input, toContext(received));
+}
+
+/**
+ * Validates each input on its own, as validateLogEntry does, for a request that stores its valid
+ * entries and reports the others (OTLP's partial success, Elasticsearch's per-item results, syslog).
+ * The receipt time and tenant are checked once for all of them, not once per entry.
+ */
+export function validateLogEntries(
+  inputs: readonly unknown[],
+  received: number | IngestContext,
+): LogEntriesValidation {
+  const context = toContext(received);
+  const entries: LogEntry[] = [];
+  const rejected: LogEntriesValidation['rejected'] = [];
+  for (let index = 0; index < inputs.length; index++) {
+    const result = validateOne(inputs[index], context);
+    if (result.ok) entries.push(result.entry);
+    else rejected.push({ index, errors: result.errors });
+  }
+  return { entries, rejected };
 }
 
 /**

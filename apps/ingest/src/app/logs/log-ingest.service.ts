@@ -3,6 +3,7 @@ import {
   type EntryTimeLimits,
   type IngestContext,
   validateLogBatch,
+  validateLogEntries,
   validateLogEntry,
   type LogEntry,
   type LogEntryFieldError,
@@ -105,14 +106,7 @@ export class LogIngestService {
     if (outcome !== undefined) outcome.received = inputs.length;
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
-    const context = { receivedAtMs: Date.now(), tenant };
-    const valid: LogEntry[] = [];
-    const rejected: IngestEachResult['rejected'] = [];
-    for (let index = 0; index < inputs.length; index++) {
-      const result = validateLogEntry(inputs[index], context);
-      if (result.ok) valid.push(result.entry);
-      else rejected.push({ index, errors: result.errors });
-    }
+    const { entries: valid, rejected } = validateLogEntries(inputs, { receivedAtMs: Date.now(), tenant });
     if (valid.length > 0) await this.queue(valid, tenant);
     if (outcome !== undefined) outcome.queued = valid.length;
     return { queued: valid.length, rejected };

@@ -271,4 +271,12 @@ describe('decodeBulkRequest', () => {
       expect(error.reason).toBe('line [2] is not valid UTF-8; the bulk body must be UTF-8 NDJSON');
     });
   });
+
+  it('reads a body that starts with a UTF-8 byte-order mark (the first line is trimmed of it)', () => {
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      ndjson({ create: { _index: 'a' } }, { message: 'm' }),
+    ]);
+    expect(decodeBulkRequest(body).entries).toEqual([{ level: 'info', service: 'a', message: 'm' }]);
+  });
 });

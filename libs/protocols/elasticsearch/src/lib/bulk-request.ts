@@ -245,16 +245,52 @@ function firstNonUtf8Line(body: Buffer): number {
   return line;
 }
 
+// ignoreBOM keeps a leading BOM in the text, as Buffer#toString did (the line's trim() drops it).
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decodeText(body: Buffer): string {
   // Buffer#toString would quietly turn invalid bytes into U+FFFD: the stored text would differ from
-  // what the client sent, so such a body is refused instead, naming the line.
-  if (!isUtf8(body)) {
+  // what the client sent, so such a body is refused instead, naming the line. One strict pass (as
+  // POST /api/logs decodes its body), and the line is looked for only when it fails.
+  try {
+    return STRICT_UTF8.decode(body);
+  } catch {
     throw new BulkRequestError(
       'x_content_parse_exception',
       `line [${firstNonUtf8Line(body)}] is not valid UTF-8; the bulk body must be UTF-8 NDJSON`,
     );
   }
-  return body.toString('utf8');
+}
+
+/**
+ * The non-blank lines of an NDJSON body, trimmed, with their 1-based line numbers, read in place (no
+ * array of every line, no object per line).
+ */
+class LineReader {
+  private pos = 0;
+  private lineNumber = 0;
+  /** The current line (after next() returned true) and its number. */
+  text = '';
+  line = 0;
+
+  constructor(private readonly body: string) {}
+
+  next(): boolean {
+    const body = this.body;
+    while (this.pos <= body.length) {
+      let end = body.indexOf('\n', this.pos);
+      if (end === -1) end = body.length;
+      this.lineNumber++;
+      const text = body.slice(this.pos, end).trim();
+      this.pos = end + 1;
+      if (text !== '') {
+        this.text = text;
+        this.line = this.lineNumber;
+        return true;
+      }
+    }
+    return false;
+  }
 }
 
 /**
@@ -267,45 +303,38 @@ function decodeText(body: Buffer): string {
  * requires may be missing.
  */
 export function decodeBulkRequest(body: Buffer, options: BulkDecodeOptions = {}): DecodedBulkRequest {
-  const lines = decodeText(body).split('\n');
+  const lines = new LineReader(decodeText(body));
   const messageFields = messageFieldsOf(options.messageField);
   const items: BulkItem[] = [];
   const entries: LogEntryInput[] = [];
   const missingIndex: number[] = [];
-  let i = 0;
-  const nextLine = (): { text: string; line: number } | undefined => {
-    while (i < lines.length) {
-      const text = lines[i++].trim();
-      if (text !== '') return { text, line: i };
-    }
-    return undefined;
-  };
   // Shippers repeat one action line for every document ({"create":{"_index":"logs"}}): read it once.
   let previousText: string | undefined;
   let previousAction: ActionLine | undefined;
-  for (let actionLine = nextLine(); actionLine !== undefined; actionLine = nextLine()) {
+  while (lines.next()) {
+    const actionText = lines.text;
+    const actionLineNumber = lines.line;
     const action =
-      actionLine.text === previousText && previousAction !== undefined
+      actionText === previousText && previousAction !== undefined
         ? previousAction
-        : readActionLine(actionLine.text, actionLine.line);
-    previousText = actionLine.text;
+        : readActionLine(actionText, actionLineNumber);
+    previousText = actionText;
     previousAction = action;
     const index = action.index ?? options.urlIndex;
-    if (index === undefined || index === '') missingIndex.push(actionLine.line);
+    if (index === undefined || index === '') missingIndex.push(actionLineNumber);
     if (!ACTIONS_WITH_SOURCE.has(action.action)) {
       items.push(
         bulkItem(action.action, index ?? '', action.id, undefined, unsupportedAction(action.action)),
       );
       continue;
     }
-    const source = nextLine();
-    if (source === undefined) {
+    if (!lines.next()) {
       throw malformed(
-        actionLine.line,
+        actionLineNumber,
         `the [${action.action}] action is the last line: its source document must follow on the next line`,
       );
     }
-    const item = sourceItem(action, index ?? '', source.text, source.line, messageFields);
+    const item = sourceItem(action, index ?? '', lines.text, lines.line, messageFields);
     items.push(item);
     if (item.entry !== undefined) entries.push(item.entry);
   }

@@ -50,14 +50,27 @@ export function encodeBulkResponse(
   for (const { index, errors } of rejected) rejectedByEntry.set(index, errors);
   let entryIndex = 0;
   let errors = false;
+  // Shippers send one action for every document: the stored items without an `_id` all answer the
+  // same, so consecutive ones share one (never modified) answer object instead of two objects each.
+  let shared: { action: BulkAction; index: string; item: BulkResponseItem } | undefined;
   const items = request.items.map((item): BulkResponseItem => {
-    const result: BulkItemResult = { _index: item.index, status: 201 };
-    if (item.id !== undefined) result._id = item.id;
     let error = item.error;
     if (item.entry !== undefined) {
       const fieldErrors = rejectedByEntry.get(entryIndex++);
       if (fieldErrors !== undefined) error = validationError(fieldErrors);
     }
+    if (error === undefined && item.id === undefined) {
+      if (shared === undefined || shared.action !== item.action || shared.index !== item.index) {
+        shared = {
+          action: item.action,
+          index: item.index,
+          item: { [item.action]: { _index: item.index, status: 201, result: 'created' } },
+        };
+      }
+      return shared.item;
+    }
+    const result: BulkItemResult = { _index: item.index, status: 201 };
+    if (item.id !== undefined) result._id = item.id;
     if (error === undefined) {
       result.result = 'created';
     } else {

@@ -8,13 +8,6 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Where a field was found, so that it can be marked as used. */
-export interface FoundField {
-  readonly value: unknown;
-  /** Marks the field as used: it is left out of `remaining()`. */
-  take(): void;
-}
-
 // Paths are a handful of field names (the mapping's and `_msg_field`'s): split once, not per document.
 const SEGMENTS = new Map<string, readonly string[]>();
 const MAX_CACHED_PATHS = 1000;
@@ -42,31 +35,79 @@ export class DocumentFields {
   private readonly takenKeys: string[] = [];
   /** Objects on the path to a used key: the ones `remaining()` must copy. */
   private readonly touched: JsonObject[] = [];
+  private document: JsonObject;
 
-  constructor(private readonly document: JsonObject) {}
+  /** The object holding the field the last find() found (undefined: not found), and its key. */
+  private foundHolder: JsonObject | undefined;
+  private foundKey = '';
+  /** The path segments of that field when it was found nested, for takeFound() to mark the objects on the way. */
+  private foundSegments: readonly string[] | undefined;
+
+  constructor(document: JsonObject) {
+    this.document = document;
+  }
 
   /**
-   * The field `path`: the key itself first (a flat "service.name" key), else the nested path
-   * (service -> name). Undefined when absent or already used. Only plain objects are walked, never arrays.
+   * Starts over on another document: one instance can serve every document of a request (they are
+   * mapped one after the other), instead of four objects per document.
    */
-  find(path: string): FoundField | undefined {
+  reset(document: JsonObject): this {
+    this.document = document;
+    this.takenHolders.length = 0;
+    this.takenKeys.length = 0;
+    this.touched.length = 0;
+    this.foundHolder = undefined;
+    return this;
+  }
+
+  /**
+   * The value of field `path`: the key itself first (a flat "service.name" key), else the nested path
+   * (service -> name). Undefined when absent or already used (JSON has no undefined value). Only plain
+   * objects are walked, never arrays. takeFound() marks what it found as used; nothing is allocated
+   * per lookup, as this runs several times per document.
+   */
+  find(path: string): unknown {
+    this.foundHolder = undefined;
     const document = this.document;
     if (this.has(document, path)) {
-      return { value: document[path], take: () => this.take([document], path) };
+      this.foundHolder = document;
+      this.foundKey = path;
+      this.foundSegments = undefined;
+      return document[path];
     }
     const segments = segmentsOf(path);
     if (segments.length < 2) return undefined;
-    const chain: JsonObject[] = [document];
     let current: JsonObject = document;
     for (let i = 0; i < segments.length - 1; i++) {
       const next = this.has(current, segments[i]) ? current[segments[i]] : undefined;
       if (!isJsonObject(next)) return undefined;
-      chain.push(next);
       current = next;
     }
     const leaf = segments[segments.length - 1];
     if (!this.has(current, leaf)) return undefined;
-    return { value: current[leaf], take: () => this.take(chain, leaf) };
+    this.foundHolder = current;
+    this.foundKey = leaf;
+    this.foundSegments = segments;
+    return current[leaf];
+  }
+
+  /** Marks the field the last find() returned as used: it is left out of `remaining()`. */
+  takeFound(): void {
+    const holder = this.foundHolder;
+    if (holder === undefined) throw new Error('takeFound() without a field found by find()');
+    this.takenHolders.push(holder);
+    this.takenKeys.push(this.foundKey);
+    this.touch(this.document);
+    const segments = this.foundSegments;
+    if (segments !== undefined) {
+      // The same walk as find()'s, which just succeeded: every step is a plain object.
+      let current = this.document;
+      for (let i = 0; i < segments.length - 1; i++) {
+        current = current[segments[i]] as JsonObject;
+        this.touch(current);
+      }
+    }
+    this.foundHolder = undefined;
   }
 
   /**
@@ -74,8 +115,8 @@ export class DocumentFields {
    * ({"service": {"name": "api"}} once service.name is used) are left out too.
    */
   remaining(): JsonObject | undefined {
-    const rest = this.touched.length === 0 ? this.document : this.without(this.document);
-    for (const _key in rest) return rest;
+    if (this.touched.length > 0) return this.without(this.document);
+    for (const _key in this.document) return this.document;
     return undefined;
   }
 
@@ -90,26 +131,21 @@ export class DocumentFields {
     return Object.hasOwn(object, key) && (this.takenKeys.length === 0 || !this.isTaken(object, key));
   }
 
-  private take(chain: readonly JsonObject[], key: string): void {
-    this.takenHolders.push(chain[chain.length - 1]);
-    this.takenKeys.push(key);
-    for (const object of chain) if (!this.touched.includes(object)) this.touched.push(object);
+  private touch(object: JsonObject): void {
+    if (!this.touched.includes(object)) this.touched.push(object);
   }
 
-  private without(object: JsonObject): JsonObject {
-    const copy: JsonObject = {};
-    for (const key of Object.keys(object)) {
+  /** `object` without its used fields, or undefined when nothing is left; copied only when something is. */
+  private without(object: JsonObject): JsonObject | undefined {
+    let copy: JsonObject | undefined;
+    for (const key in object) {
       if (this.isTaken(object, key)) continue;
-      const value = object[key];
+      let value = object[key];
       if (isJsonObject(value) && this.touched.includes(value)) {
-        const rest = this.without(value);
-        for (const _key in rest) {
-          copy[key] = rest;
-          break;
-        }
-      } else {
-        copy[key] = value;
+        value = this.without(value);
+        if (value === undefined) continue;
       }
+      (copy ??= {})[key] = value;
     }
     return copy;
   }

@@ -48,11 +48,11 @@ function messageText(value: unknown): string | undefined {
 
 function takeMessage(fields: DocumentFields, context: DocumentContext): string {
   for (const path of context.messageFields) {
-    const field = fields.find(path);
-    if (field === undefined) continue;
-    const text = messageText(field.value);
+    const value = fields.find(path);
+    if (value === undefined) continue;
+    const text = messageText(value);
     if (text === undefined) continue;
-    field.take();
+    fields.takeFound();
     return text;
   }
   // Elasticsearch takes any JSON document: one without a message field is kept whole, as sent.
@@ -65,11 +65,11 @@ function takeFirst<T>(
   read: (value: unknown) => T | undefined,
 ): T | undefined {
   for (const path of paths) {
-    const field = fields.find(path);
-    if (field === undefined) continue;
-    const value = read(field.value);
+    const found = fields.find(path);
+    if (found === undefined) continue;
+    const value = read(found);
     if (value !== undefined) {
-      field.take();
+      fields.takeFound();
       return value;
     }
   }
@@ -78,6 +78,12 @@ function takeFirst<T>(
 
 const matching = (pattern: RegExp) => (value: unknown) =>
   typeof value === 'string' && pattern.test(value) ? value : undefined;
+// Made once, not per document.
+const traceIdValue = matching(TRACE_ID_PATTERN);
+const spanIdValue = matching(SPAN_ID_PATTERN);
+const SERVICE_FIELDS: readonly string[] = [SERVICE_FIELD];
+// Mapping is synchronous and never re-entered, so one reader serves every document.
+const FIELDS = new DocumentFields({});
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -93,22 +99,22 @@ const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !
  * - message: the first non-empty field of `messageFields`; else the whole source line as sent.
  */
 export function documentToEntry(document: Record<string, unknown>, context: DocumentContext): LogEntryInput {
-  const fields = new DocumentFields(document);
+  const fields = FIELDS.reset(document);
   const entry: LogEntryInput = { level: DEFAULT_LEVEL, service: context.index, message: '' };
   if (context.eventId !== undefined) entry.id = context.eventId;
 
   for (const path of TIMESTAMP_FIELDS) {
-    const field = fields.find(path);
-    if (field === undefined) continue;
-    entry.timestamp = timestampForEntry(field.value);
-    field.take();
+    const value = fields.find(path);
+    if (value === undefined) continue;
+    entry.timestamp = timestampForEntry(value);
+    fields.takeFound();
     break;
   }
   entry.level = takeFirst(fields, LEVEL_FIELDS, levelFromValue) ?? DEFAULT_LEVEL;
-  entry.service = takeFirst(fields, [SERVICE_FIELD], nonEmptyString) ?? context.index;
-  const traceId = takeFirst(fields, TRACE_ID_FIELDS, matching(TRACE_ID_PATTERN));
+  entry.service = takeFirst(fields, SERVICE_FIELDS, nonEmptyString) ?? context.index;
+  const traceId = takeFirst(fields, TRACE_ID_FIELDS, traceIdValue);
   if (traceId !== undefined) entry.trace_id = traceId;
-  const spanId = takeFirst(fields, SPAN_ID_FIELDS, matching(SPAN_ID_PATTERN));
+  const spanId = takeFirst(fields, SPAN_ID_FIELDS, spanIdValue);
   if (spanId !== undefined) entry.span_id = spanId;
   entry.message = takeMessage(fields, context);
 

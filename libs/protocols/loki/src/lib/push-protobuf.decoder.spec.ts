@@ -1,3 +1,4 @@
+import { Writer } from 'protobufjs/light';
 import { compressSync } from 'snappy';
 import { encodePushBody, encodePushProto } from '../test-support/push-encoder';
 import { LokiPushError } from './loki-push.error';
@@ -46,6 +47,91 @@ describe('decodeProtobufPush', () => {
         },
       ],
     });
+  });
+
+  it('reads fields in any order, skips unknown ones, keeps the last of a repeated singular field', () => {
+    // EntryAdapter: line twice (last wins), an unknown varint field 9, `parsed` (4), timestamp last.
+    const entry = new Writer()
+      .uint32((2 << 3) | 2)
+      .string('first value')
+      .uint32((9 << 3) | 0)
+      .uint64(7)
+      .uint32((4 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string('p')
+      .ldelim()
+      .uint32((2 << 3) | 2)
+      .string('héllo ✓')
+      .uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 0)
+      .int32(5_000_000)
+      .uint32((1 << 3) | 0)
+      .int64(1_700_000_000)
+      .ldelim()
+      .finish();
+    // StreamAdapter: the entry before the labels, and a hash.
+    const stream = new Writer()
+      .uint32((2 << 3) | 2)
+      .bytes(entry)
+      .uint32((3 << 3) | 0)
+      .uint64(99)
+      .uint32((1 << 3) | 2)
+      .string('{app="a"}')
+      .finish();
+    const request = new Writer()
+      .uint32((1 << 3) | 2)
+      .bytes(stream)
+      .finish();
+    expect(decodeProtobufPush(compressSync(Buffer.from(request)), LIMIT)).toEqual({
+      streams: [
+        {
+          labels: [['app', 'a']],
+          name: '{app="a"}',
+          entries: [{ epochMs: 1_700_000_000_005, line: 'héllo ✓', metadata: undefined }],
+        },
+      ],
+    });
+  });
+
+  it('refuses a field of the wrong wire type', () => {
+    const stream = new Writer()
+      .uint32((1 << 3) | 0)
+      .uint32(5)
+      .finish();
+    const request = new Writer()
+      .uint32((1 << 3) | 2)
+      .bytes(stream)
+      .finish();
+    expect(refusal(compressSync(Buffer.from(request))).message).toBe(
+      "couldn't parse push request: invalid protobuf PushRequest (StreamAdapter.labels has wire type VARINT, expected LEN)",
+    );
+  });
+
+  it('reads the far ends of the timestamp range and refuses beyond them', () => {
+    const body = encodePushBody([
+      {
+        labels: '{a="b"}',
+        entries: [
+          { timestamp: { seconds: 0, nanos: 999_999_999 }, line: 'epoch' },
+          { timestamp: { seconds: 253_402_300_799, nanos: 0 }, line: 'year 9999' },
+        ],
+      },
+    ]);
+    expect(decodeProtobufPush(body, LIMIT).streams[0].entries.map((e) => e.epochMs)).toEqual([
+      999, 253_402_300_799_000,
+    ]);
+    const far = refusal(
+      encodePushBody([
+        { labels: '{a="b"}', entries: [{ timestamp: { seconds: -1, nanos: 999_999_999 }, line: 'x' }] },
+        { labels: '{a="c"}', entries: [{ timestamp: { seconds: 2 ** 62, nanos: 0 }, line: 'x' }] },
+      ]),
+    );
+    expect(far.message.split('\n')).toEqual([
+      `stream '{a="b"}': entry 0: timestamp is out of range (1970 to 9999, nanos 0-999999999)`,
+      `stream '{a="c"}': entry 0: timestamp is out of range (1970 to 9999, nanos 0-999999999)`,
+    ]);
   });
 
   it('reads an empty push', () => {

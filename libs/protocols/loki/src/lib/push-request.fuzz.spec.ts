@@ -98,6 +98,49 @@ describe('Loki push decoding under fuzzing', () => {
     );
   });
 
+  it('a valid protobuf push decodes to exactly what was encoded: labels, lines, metadata, timestamps', () => {
+    const richEntry = fc.record({
+      timestamp: fc.record({
+        seconds: fc.integer({ min: 0, max: 253_402_300_799 }),
+        nanos: fc.integer({ min: 0, max: 999_999_999 }),
+      }),
+      line: fc.string({ unit: 'binary', maxLength: 60 }),
+      structuredMetadata: fc.array(
+        fc.record({ name: labelName, value: fc.string({ unit: 'binary', maxLength: 20 }) }),
+        { maxLength: 3 },
+      ),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ labels: labelSet, entries: fc.array(richEntry, { maxLength: 4 }) }), {
+          maxLength: 3,
+        }),
+        (streams) => {
+          const encoded = streams.map(({ labels, entries }) => ({
+            labels: formatLabels(labels as LabelPair[]),
+            entries,
+          }));
+          const decoded = decodeLokiPush(encodePushBody(encoded), PROTOBUF, { maxBodyBytes: LIMIT });
+          expect(decoded).toEqual({
+            streams: encoded.map(({ labels, entries }, i) => ({
+              labels: streams[i].labels,
+              name: labels,
+              entries: entries.map(({ timestamp, line, structuredMetadata }) => ({
+                epochMs: timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1_000_000),
+                line,
+                metadata:
+                  structuredMetadata.length === 0
+                    ? undefined
+                    : structuredMetadata.map(({ name, value }) => [name, value]),
+              })),
+            })),
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('random bytes and random JSON values as JSON: a clean 400, never a crash', () => {
     fc.assert(
       fc.property(

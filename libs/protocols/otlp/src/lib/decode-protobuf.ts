@@ -61,8 +61,17 @@ function checkEnd(reader: Reader, end: number, field: string): void {
   }
 }
 
-/** fixed64 as an exact bigint. */
+/**
+ * fixed64 as an exact bigint: one native read (one BigInt) from a Buffer, the request body; from another
+ * Uint8Array, two 32-bit halves joined.
+ */
 function fixed64(reader: Reader): bigint {
+  const buf = reader.buf;
+  if (Buffer.isBuffer(buf) && reader.pos + 8 <= reader.len) {
+    const value = buf.readBigUInt64LE(reader.pos);
+    reader.pos += 8;
+    return value;
+  }
   const low = reader.fixed32();
   const high = reader.fixed32();
   return high === 0 ? BigInt(low) : BigInt(high) * TWO_TO_32 + BigInt(low);

@@ -130,6 +130,25 @@ describe('RFC 5424 details', () => {
     );
   });
 
+  it('keeps parse_error storable when it quotes a NUL of the message (found by the fuzz test)', () => {
+    const { entry } = decode('<165>1 \u0000Oct 11 22:14:15 1 <13>');
+    expect(entry.attributes.syslog.parse_error).toBe(
+      'RFC 5424 TIMESTAMP is not an RFC 3339 date-time: \uFFFDOct',
+    );
+    expect(validateLogEntry(entry, Date.now()).ok).toBe(true);
+  });
+
+  it('replaces a NUL in header fields and structured data as in the message (found by the fuzz test)', () => {
+    const { entry } = decode('<165>1 - h\u0000st app 12 ID\u0000 [x@1 k\u0000="v\u0000"] m\u0000');
+    expect(entry.attributes.syslog).toMatchObject({
+      hostname: 'h\uFFFDst',
+      msgid: 'ID\uFFFD',
+      sd: { 'x@1': { 'k\uFFFD': 'v\uFFFD' } },
+    });
+    expect(entry.message).toBe('m\uFFFD');
+    expect(validateLogEntry(entry, Date.now()).ok).toBe(true);
+  });
+
   it('drops structured data over the attributes limit instead of the message', () => {
     const { entry } = decode(`<14>1 - - a - - [x@1 big="${'v'.repeat(20_000)}"] m`);
     expect(entry.attributes.syslog.sd).toBeUndefined();

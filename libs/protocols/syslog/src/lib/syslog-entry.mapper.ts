@@ -82,30 +82,41 @@ const FALLBACK_SERVICE = 'syslog';
 const EMPTY_MESSAGE = '-';
 const MAX_HEADER_FIELD = 255;
 
+/** Drops the line ends at the end of `text` (framing, not content) without a regex per message. */
+function withoutTrailingLineEnds(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const code = text.charCodeAt(end - 1);
+    if (code !== 0x0a && code !== 0x0d) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /**
  * PostgreSQL text cannot hold U+0000; Buffer's UTF-8 decoder already turns bad bytes into U+FFFD, so
  * NUL is the only thing left to replace. Trailing line ends are framing, not content.
  */
 function storableText(text: string): string {
-  return text.replaceAll('\u0000', '\uFFFD').replace(/[\r\n]+$/, '');
+  return withoutTrailingLineEnds(text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
 }
 
-/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
-function fitBytes(text: string, maxBytes: number): { text: string; cut: boolean } {
-  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, cut: false };
-  let cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8');
+/** `text` cut to at most `maxBytes` of UTF-8 without splitting a character; the same string when it fits. */
+function fitBytes(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8');
   // A character split at the cut decodes as U+FFFD: drop it rather than store a replacement.
-  if (cut.endsWith('\uFFFD') && !text.startsWith(cut)) cut = cut.slice(0, -1);
-  return { text: cut, cut: true };
+  return cut.endsWith('\uFFFD') && !text.startsWith(cut) ? cut.slice(0, -1) : cut;
 }
 
 function short(value: string | undefined, max = MAX_HEADER_FIELD): string | undefined {
-  return value === undefined ? undefined : value.slice(0, max);
+  return value === undefined || value.length <= max ? value : value.slice(0, max);
 }
 
-function messageText(text: string): { message: string; truncated: boolean } {
+/** The message to store: cut to MAX_MESSAGE_BYTES (the caller compares to see a cut), never empty. */
+function messageText(text: string): string {
   const fitted = fitBytes(text, MAX_MESSAGE_BYTES);
-  return { message: fitted.text.length === 0 ? EMPTY_MESSAGE : fitted.text, truncated: fitted.cut };
+  return fitted.length === 0 ? EMPTY_MESSAGE : fitted;
 }
 
 /** Takes the key element out of the structured data; returns the key and what is left to store. */
@@ -125,7 +136,7 @@ function extractKey(
 /**
  * The attributes without their undefined fields, copied into a fresh object rather than deleted in
  * place: `delete` turns an object into a slow dictionary that validation and encoding then walk, once
- * per message.
+ * per message. (Used where few fields are set; toEntry assigns its fields one by one.)
  */
 function withoutUndefined(attributes: SyslogAttributes): SyslogAttributes {
   const defined: Record<string, unknown> = {};
@@ -164,50 +175,77 @@ function attributesSizeBound(attributes: SyslogAttributes): number {
   return units;
 }
 
-function toEntry(parsed: SyslogMessage, keyElementId: string): DecodedSyslog {
-  const { apiKey, rest } = extractKey(parsed.structuredData, keyElementId);
-  const { message, truncated } = messageText(storableText(parsed.message));
+/**
+ * `value` with U+0000 replaced in every string and key (PostgreSQL refuses NUL in text and jsonb). Run
+ * only for a frame that has a NUL at all, so the common message pays one `includes` for it.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const name = key.replaceAll('\u0000', '\uFFFD');
+    // An SD-ID or PARAM-NAME `__proto__` stays a key (which validation refuses), not a prototype.
+    Object.defineProperty(out, name, {
+      value: withoutNul(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out as T;
+}
+
+function toEntry(parsed: SyslogMessage, keyElementId: string, hasNul: boolean): DecodedSyslog {
+  const data = parsed.structuredData;
+  let apiKey: string | undefined;
+  let sd: StructuredData | undefined = data;
+  if (data !== undefined && keyElementId in data) ({ apiKey, rest: sd } = extractKey(data, keyElementId));
+  const text = storableText(parsed.message);
+  const message = messageText(text);
   const hostname = short(parsed.hostname);
-  const attributes = withoutUndefined({
-    format: parsed.format,
-    facility: FACILITY_NAMES[parsed.facility],
-    severity: SEVERITY_NAMES[parsed.severity],
-    hostname,
-    procid: short(parsed.procId),
-    msgid: short(parsed.msgId),
-    sd: rest,
-    sequence: parsed.sequence,
-    mnemonic: short(parsed.mnemonic),
-    device_time: parsed.deviceTime,
-    truncated: truncated ? true : undefined,
-  });
+  // Assigned one by one, in the order of the mapping table (the stored JSON's key order), and only
+  // when set: one object per message, no copy, no `delete`.
+  const attributes: SyslogAttributes = { format: parsed.format };
+  attributes.facility = FACILITY_NAMES[parsed.facility];
+  attributes.severity = SEVERITY_NAMES[parsed.severity];
+  if (hostname !== undefined) attributes.hostname = hostname;
+  if (parsed.procId !== undefined) attributes.procid = short(parsed.procId);
+  if (parsed.msgId !== undefined) attributes.msgid = short(parsed.msgId);
+  if (sd !== undefined) attributes.sd = sd;
+  if (parsed.sequence !== undefined) attributes.sequence = parsed.sequence;
+  if (parsed.mnemonic !== undefined) attributes.mnemonic = short(parsed.mnemonic);
+  if (parsed.deviceTime !== undefined) attributes.device_time = parsed.deviceTime;
+  if (message !== text && text.length > 0) attributes.truncated = true;
   // Structured data is the one open-ended part: beyond the attributes limit it is dropped (and said so)
   // rather than losing the whole message to validation.
   if (
-    attributes.sd !== undefined &&
+    sd !== undefined &&
     attributesSizeBound(attributes) > MAX_ATTRIBUTES_BYTES &&
     Buffer.byteLength(JSON.stringify({ syslog: attributes }), 'utf8') > MAX_ATTRIBUTES_BYTES
   ) {
     delete attributes.sd;
     attributes.sd_dropped = true;
   }
+  // Header fields and structured data are stored as sent, except for a NUL (the message and service
+  // have theirs replaced by storableText).
+  const stored = hasNul ? withoutNul(attributes) : attributes;
+  const serviceText = parsed.appName ?? hostname;
   const service =
-    storableText(parsed.appName ?? hostname ?? '').slice(0, MAX_SERVICE_LENGTH) || FALLBACK_SERVICE;
-  return {
-    entry: {
-      ...(parsed.timestamp !== undefined ? { timestamp: parsed.timestamp } : {}),
-      level: LEVELS[parsed.severity],
-      service,
-      message,
-      attributes: { syslog: attributes },
-    },
-    ...(apiKey !== undefined ? { apiKey } : {}),
-    parsed: true,
-  };
+    (serviceText === undefined ? '' : storableText(serviceText).slice(0, MAX_SERVICE_LENGTH)) ||
+    FALLBACK_SERVICE;
+  const level = LEVELS[parsed.severity];
+  const entry: SyslogLogEntry =
+    parsed.timestamp !== undefined
+      ? { timestamp: parsed.timestamp, level, service, message, attributes: { syslog: stored } }
+      : { level, service, message, attributes: { syslog: stored } };
+  return apiKey !== undefined ? { entry, apiKey, parsed: true } : { entry, parsed: true };
 }
 
 function rawEntry(text: string, failure: Extract<SyslogParse, { ok: false }>): DecodedSyslog {
-  const { message, truncated } = messageText(storableText(text));
+  const storable = storableText(text);
+  const message = messageText(storable);
   return {
     entry: {
       level: 'info',
@@ -217,8 +255,9 @@ function rawEntry(text: string, failure: Extract<SyslogParse, { ok: false }>): D
         syslog: withoutUndefined({
           facility: failure.facility === undefined ? undefined : FACILITY_NAMES[failure.facility],
           severity: failure.severity === undefined ? undefined : SEVERITY_NAMES[failure.severity],
-          truncated: truncated ? true : undefined,
-          parse_error: failure.problem,
+          truncated: message !== storable && storable.length > 0 ? true : undefined,
+          // The problem can quote the message (a NUL in it would make the entry unstorable).
+          parse_error: storableText(failure.problem),
         }),
       },
     },
@@ -235,7 +274,7 @@ export function parseSyslog(text: string, options: Omit<SyslogDecodeOptions, 'ke
 
 /** One frame or datagram -> the log entry to ingest and the API key it carried. Never throws. */
 export function decodeSyslogFrame(frame: Buffer | string, options: SyslogDecodeOptions): DecodedSyslog {
-  const text = (typeof frame === 'string' ? frame : frame.toString('utf8')).replace(/[\r\n]+$/, '');
+  const text = withoutTrailingLineEnds(typeof frame === 'string' ? frame : frame.toString('utf8'));
   let parsed: SyslogParse;
   try {
     parsed = parseSyslog(text, options);
@@ -243,5 +282,7 @@ export function decodeSyslogFrame(frame: Buffer | string, options: SyslogDecodeO
     // The parsers are written not to throw; this keeps a bug in them from costing the message.
     parsed = { ok: false, problem: `parser error: ${(error as Error).message}` };
   }
-  return parsed.ok ? toEntry(parsed.message, options.keyElementId) : rawEntry(text, parsed);
+  return parsed.ok
+    ? toEntry(parsed.message, options.keyElementId, text.includes('\u0000'))
+    : rawEntry(text, parsed);
 }

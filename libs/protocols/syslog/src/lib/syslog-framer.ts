@@ -53,13 +53,22 @@ type State =
   /** Skipping a line over the limit up to its LF. */
   | { readonly name: 'skip-line'; skipped: number };
 
+// The states without data of their own are shared, not allocated once per frame.
+const IDLE: State = { name: 'idle' };
+const LENGTH: State = { name: 'length' };
+const LINE: State = { name: 'line' };
+
 function isDigit(byte: number): boolean {
   return byte >= DIGIT_0 && byte <= DIGIT_9;
 }
 
 export class SyslogFramer {
-  private state: State = { name: 'idle' };
-  /** Bytes of the frame being read, in arrival order (slices of the chunks, copied only on completion). */
+  private state: State = IDLE;
+  /**
+   * Bytes of the frame being read, in arrival order: views of the chunks, joined only when a frame spans
+   * chunks. A frame within one chunk is a view of it (no copy per message): the caller decodes each
+   * frame as it gets it, so no frame outlives its chunk by long.
+   */
   private parts: Buffer[] = [];
   private partBytes = 0;
 
@@ -104,7 +113,7 @@ export class SyslogFramer {
   }
 
   private reset(): void {
-    this.state = { name: 'idle' };
+    this.state = IDLE;
     this.parts = [];
     this.partBytes = 0;
   }
@@ -116,8 +125,7 @@ export class SyslogFramer {
   }
 
   private take(): Buffer {
-    const frame =
-      this.parts.length === 1 ? Buffer.from(this.parts[0]) : Buffer.concat(this.parts, this.partBytes);
+    const frame = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partBytes);
     this.reset();
     return frame;
   }
@@ -135,7 +143,7 @@ export class SyslogFramer {
       case 'idle': {
         const byte = chunk[at];
         if (byte === LF || byte === CR || byte === NUL || byte === SP) return at + 1;
-        this.state = isDigit(byte) ? { name: 'length' } : { name: 'line' };
+        this.state = isDigit(byte) ? LENGTH : LINE;
         return at;
       }
       case 'length':
@@ -195,12 +203,19 @@ export class SyslogFramer {
     while (i < chunk.length && isDigit(chunk[i]) && this.partBytes + (i - at) < MAX_LENGTH_DIGITS) i += 1;
     this.keep(chunk.subarray(at, i));
     if (i === chunk.length) return i;
-    const digits = Buffer.concat(this.parts, this.partBytes).toString('latin1');
-    if (chunk[i] !== SP || digits[0] === '0' || !/^[0-9]+$/.test(digits)) {
-      this.state = { name: 'line' };
+    // `parts` holds only digits (at most MAX_LENGTH_DIGITS): read them as a number without a string.
+    let length = 0;
+    let first = -1;
+    for (const part of this.parts) {
+      for (let d = 0; d < part.length; d++) {
+        if (first === -1) first = part[d];
+        length = length * 10 + (part[d] - DIGIT_0);
+      }
+    }
+    if (chunk[i] !== SP || first === DIGIT_0 || first === -1) {
+      this.state = LINE;
       return i;
     }
-    const length = Number(digits);
     this.parts = [];
     this.partBytes = 0;
     if (length > this.limits.maxMessageBytes) {

@@ -1,0 +1,361 @@
+#!/usr/bin/env node
+// CPU cost per entry of each way in, without Redis, nginx or the network: in one process, the same
+// 1,000-entry bodies the bench's protocols scenario sends go through the real ingest code (the
+// controllers, LogIngestService with its validation and stream encoding) up to the values that would be
+// XADDed, and the harness reports microseconds of CPU per entry (process.cpuUsage, so other load on the
+// machine changes it far less than wall time), GC time per entry, and the stream value's bytes per
+// entry (what Redis, the worker and PostgreSQL then carry).
+//
+//   node tools/bench/protocol-cost.mjs [--rounds 9] [--requests 24] [--concurrency 8] [--only api-json-1000,loki-protobuf-1000]
+//   node --cpu-prof --cpu-prof-dir=.bench/prof tools/bench/protocol-cost.mjs --only es-bulk-1000
+//
+// The TypeScript sources run through ts-node (transpile only, the same tsc output the webpack build
+// bundles); the @logpipe/* aliases resolve through tsconfig.base.json's paths.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { makeBodies } from './lib/payload.mjs';
+import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
+import { makeBulkBody } from './payloads/es-bulk.mjs';
+import { makeLokiProtobufBody } from './payloads/loki-protobuf.mjs';
+import { makeOtlpProtobufBody } from './payloads/otlp-protobuf.mjs';
+import { makeSyslogChunks, SYSLOG_MESSAGES } from './payloads/syslog-tcp.mjs';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+function parseArgs(argv) {
+  const opts = { rounds: 9, warmup: 3, requests: 24, concurrency: 8, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, value] = [argv[i], argv[i + 1]];
+    if (name === '--rounds') opts.rounds = Number(value);
+    else if (name === '--warmup') opts.warmup = Number(value);
+    else if (name === '--requests') opts.requests = Number(value);
+    else if (name === '--concurrency') opts.concurrency = Number(value);
+    else if (name === '--only') opts.only = new Set(value.split(','));
+    else if (name === '--help') {
+      process.stdout.write(
+        'node tools/bench/protocol-cost.mjs [--rounds N] [--warmup N] [--requests N] [--concurrency N] [--only a,b]\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${name}`);
+    i++;
+  }
+  return opts;
+}
+
+/** ts-node for the sources, and the tsconfig paths of @logpipe/* (what webpack's tsconfig plugin does). */
+function loadSources() {
+  process.env.TS_NODE_TRANSPILE_ONLY = 'true';
+  require('ts-node').register({
+    project: join(repoRoot, 'apps/ingest/tsconfig.app.json'),
+    transpileOnly: true,
+  });
+  const { paths } = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+  const Module = require('node:module');
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function resolveAlias(request, ...rest) {
+    const target = paths[request];
+    return resolve.call(this, target === undefined ? request : join(repoRoot, target[0]), ...rest);
+  };
+  require('reflect-metadata');
+  const app = (path) => require(join(repoRoot, 'apps/ingest/src/app', path));
+  return {
+    LogIngestService: app('logs/log-ingest.service.ts').LogIngestService,
+    LogsController: app('logs/logs.controller.ts').LogsController,
+    OtlpLogsController: app('otlp/otlp-logs.controller.ts').OtlpLogsController,
+    LokiPushController: app('loki/loki-push.controller.ts').LokiPushController,
+    ElasticsearchBulkController: app('elasticsearch/elasticsearch-bulk.controller.ts')
+      .ElasticsearchBulkController,
+    IngestOutcome: app('metrics/ingest-outcome.ts').IngestOutcome,
+    IngestMetrics: app('metrics/ingest.metrics.ts').IngestMetrics,
+    SyslogMetrics: app('syslog/syslog.metrics.ts').SyslogMetrics,
+    SyslogIntake: app('syslog/syslog-intake.ts').SyslogIntake,
+    SyslogTenants: app('syslog/syslog-tenants.ts').SyslogTenants,
+    SyslogBatchWriter: app('syslog/syslog-batch.writer.ts').SyslogBatchWriter,
+    SyslogFramer: require(join(repoRoot, 'libs/protocols/syslog/src/index.ts')).SyslogFramer,
+    secureJson: require('secure-json-parse'),
+  };
+}
+
+// The settings the bench's stack runs with (tools/stack defaults, ENTRY_MAX_AGE=0 as the bench sets it).
+const CONFIG = {
+  MAX_BATCH_ENTRIES: 10000,
+  MAX_BODY_BYTES: 10 * 1024 * 1024,
+  ENTRY_MAX_AGE: 0,
+  ENTRY_MAX_FUTURE: 0,
+  SYSLOG_BATCH_ENTRIES: 500,
+};
+
+/** What replaces Redis: counts the stream values and their bytes, as StreamProducer.appendMany takes them. */
+class CountingProducer {
+  values = 0;
+  bytes = 0;
+  sample = null;
+  /** PROTOCOL_COST_DUMP=<dir>: every stream value of the last round per variant, to compare two builds. */
+  dump = process.env.PROTOCOL_COST_DUMP ? [] : null;
+  async appendMany(values) {
+    // Resolved on a later turn, as Redis answers: requests in flight together keep their objects alive
+    // together, as they do in ingest under load (which is what makes a 2 MB semi-space promote them).
+    await new Promise((resolve) => setImmediate(resolve));
+    this.values += values.length;
+    for (const value of values) this.bytes += Buffer.byteLength(value);
+    this.sample ??= values[0];
+    this.dump?.push(...values);
+    return values.map(() => '0-0');
+  }
+  async append(value) {
+    return (await this.appendMany([value]))[0];
+  }
+}
+
+function buildIngest(src, producer) {
+  const config = { get: (key) => CONFIG[key] };
+  const backlog = { assertAccepting() {}, admit: (_count, append) => append() };
+  const quota = { take() {} };
+  return new src.LogIngestService(producer, backlog, config, quota);
+}
+
+/** The request bodies of the protocols scenario (tools/bench/scenarios/protocols.mjs) and a syslog stream. */
+async function variants(src, ingest) {
+  const config = { get: (key) => CONFIG[key] };
+  const logs = new src.LogsController(ingest);
+  const otlp = new src.OtlpLogsController(ingest);
+  const loki = new src.LokiPushController(ingest, config);
+  const es = new src.ElasticsearchBulkController(ingest);
+  const reply = { header() {} };
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const json = makeBodies({ batchSizes: [1000] })['json-1000'].body;
+  const otlpBody = await makeOtlpProtobufBody(1000);
+  const lokiBody = makeLokiProtobufBody(1000);
+  const esBody = Buffer.from(makeBulkBody(1000));
+
+  const metrics = new src.IngestMetrics();
+  const syslogMetrics = new src.SyslogMetrics(metrics);
+  const writer = new src.SyslogBatchWriter(ingest, syslogMetrics, metrics);
+  const settings = {
+    keyElementId: 'logpipe@32473',
+    timeZone: 'UTC',
+    maxMessageBytes: 65536,
+    maxLineBytes: 65536,
+    batchEntries: CONFIG.SYSLOG_BATCH_ENTRIES,
+  };
+  const tenants = new src.SyslogTenants({ isOpen: true, tenantOf: () => null });
+  const intake = new src.SyslogIntake(settings, tenants, syslogMetrics, writer);
+  const syslogChunks = makeSyslogChunks();
+
+  return [
+    {
+      name: 'api-json-1000',
+      bodyBytes: json.length,
+      entries: 1000,
+      // body-parsers.ts: strict UTF-8, then secure-json-parse with the same options.
+      run: async () =>
+        JSON.stringify(
+          await logs.submitMany(
+            src.secureJson.parse(utf8.decode(json), undefined, {
+              protoAction: 'error',
+              constructorAction: 'error',
+            }),
+            'default',
+          ),
+        ),
+    },
+    {
+      name: 'otlp-protobuf-1000',
+      bodyBytes: otlpBody.length,
+      entries: 1000,
+      run: () => otlp.export(otlpBody, 'application/x-protobuf', 'default', new src.IngestOutcome(), reply),
+    },
+    {
+      name: 'loki-protobuf-1000',
+      bodyBytes: lokiBody.length,
+      entries: 1000,
+      run: () => loki.push(lokiBody, 'application/x-protobuf', 'default', new src.IngestOutcome()),
+    },
+    {
+      name: 'es-bulk-1000',
+      bodyBytes: esBody.length,
+      entries: 1000,
+      // The answer (an item per document) as Fastify serialises an object: JSON.stringify.
+      run: async () =>
+        JSON.stringify(
+          await es.postBulk(
+            undefined,
+            esBody,
+            'application/x-ndjson',
+            undefined,
+            'default',
+            new src.IngestOutcome(),
+          ),
+        ),
+    },
+    {
+      // SyslogConnection's path: framer -> intake (parse, map, tenant) -> batches -> writer.write.
+      name: 'syslog-tcp-1000',
+      bodyBytes: syslogChunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      entries: SYSLOG_MESSAGES,
+      // As SyslogConnection.pump does: each read's messages are queued (in batches of at most
+      // SYSLOG_BATCH_ENTRIES) before the socket is read again.
+      run: async () => {
+        const framer = new src.SyslogFramer(settings);
+        for (const chunk of syslogChunks) {
+          const pending = [];
+          for (const event of framer.push(chunk)) {
+            const taken = intake.take(event.frame, 'tcp', undefined, 'bench');
+            if (taken !== null) pending.push(taken);
+          }
+          while (pending.length > 0) {
+            const batch = pending.splice(0, settings.batchEntries);
+            await writer.write(
+              'default',
+              batch.map((taken) => taken.entry),
+              'tcp',
+            );
+          }
+        }
+      },
+    },
+  ];
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// GC entries reach the observer a little after the collection; a timer tick delivers them.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Leaf values of a JSON tree (how many attributes an entry carries, whatever their nesting). */
+function leaves(value) {
+  if (value === null || typeof value !== 'object') return 1;
+  return Object.values(value).reduce((sum, item) => sum + leaves(item), 0);
+}
+
+/**
+ * Runs the harness in a child with ingest's own heap settings (a 2 MB semi-space makes a 1,000-entry
+ * request's objects outlive scavenges, which is much of ingest's GC) and --expose-gc (a full collection
+ * before each measured batch, so one variant's garbage is not billed to the next).
+ */
+function relaunched() {
+  if (process.env.PROTOCOL_COST_CHILD === '1') return false;
+  const result = spawnSync(
+    process.execPath,
+    [
+      ...INGEST_NODE_OPTIONS.split(' '),
+      '--expose-gc',
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit', env: { ...process.env, PROTOCOL_COST_CHILD: '1' } },
+  );
+  process.exit(result.status ?? 1);
+}
+
+async function main() {
+  relaunched();
+  const opts = parseArgs(process.argv.slice(2));
+  const src = loadSources();
+  let gcMs = 0;
+  let gcCount = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      gcCount += 1;
+    }
+  }).observe({ entryTypes: ['gc'] });
+
+  const producer = new CountingProducer();
+  const ingest = buildIngest(src, producer);
+  const all = (await variants(src, ingest)).filter((v) => opts.only === null || opts.only.has(v.name));
+  const results = new Map(all.map((v) => [v.name, { cpu: [], gc: [], gcCount: [], bytes: 0, sample: null }]));
+
+  process.stdout.write(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}; Node ${process.version} ${INGEST_NODE_OPTIONS}; ${opts.warmup} warm-up + ${opts.rounds} rounds of ${opts.requests} requests per variant, ${opts.concurrency} in flight, variants interleaved\n`,
+  );
+  for (let round = 0; round < opts.warmup + opts.rounds; round++) {
+    for (const variant of all) {
+      global.gc?.();
+      await settle();
+      producer.values = 0;
+      producer.bytes = 0;
+      producer.sample = null;
+      if (producer.dump !== null) producer.dump.length = 0;
+      gcMs = 0;
+      gcCount = 0;
+      const before = process.cpuUsage();
+      // `concurrency` requests in flight at a time (the bench's 16 connections over two instances).
+      for (let i = 0; i < opts.requests; i += opts.concurrency) {
+        const wave = [];
+        for (let j = i; j < Math.min(opts.requests, i + opts.concurrency); j++) wave.push(variant.run());
+        await Promise.all(wave);
+      }
+      const used = process.cpuUsage(before);
+      await settle();
+      if (producer.values !== variant.entries * opts.requests) {
+        throw new Error(
+          `${variant.name}: ${producer.values} entries queued, expected ${variant.entries * opts.requests}`,
+        );
+      }
+      if (round < opts.warmup) continue;
+      const result = results.get(variant.name);
+      const entries = producer.values;
+      result.cpu.push((used.user + used.system) / entries);
+      result.gc.push((gcMs * 1000) / entries);
+      result.gcCount.push(gcCount / opts.requests);
+      result.bytes = producer.bytes / entries;
+      result.sample = producer.sample;
+      if (producer.dump !== null) {
+        // receivedAt (element 2) differs between runs; everything else must not.
+        const stable = producer.dump.map((value) => {
+          const parsed = JSON.parse(value);
+          parsed[2] = 0;
+          return JSON.stringify(parsed);
+        });
+        writeFileSync(
+          join(process.env.PROTOCOL_COST_DUMP, `${variant.name}.ndjson`),
+          `${stable.sort().join('\n')}\n`,
+        );
+      }
+    }
+  }
+
+  const base = results.get('api-json-1000');
+  const baseCpu = base === undefined ? undefined : median(base.cpu);
+  const rows = [
+    '| variant | body bytes/entry | CPU µs/entry, median (min–max) | of api-json | GC pause µs/entry (wall) | GCs/request | stream value bytes/entry | message chars | attribute leaves |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const variant of all) {
+    const r = results.get(variant.name);
+    const cpu = median(r.cpu);
+    const decoded = JSON.parse(r.sample);
+    rows.push(
+      `| ${variant.name} | ${(variant.bodyBytes / variant.entries).toFixed(0)} | ${cpu.toFixed(1)} (${Math.min(...r.cpu).toFixed(1)}–${Math.max(...r.cpu).toFixed(1)}) | ${
+        baseCpu === undefined ? '—' : `${((cpu / baseCpu) * 100).toFixed(0)}%`
+      } | ${median(r.gc).toFixed(1)} | ${median(r.gcCount).toFixed(1)} | ${r.bytes.toFixed(0)} | ${decoded[5].length} | ${leaves(decoded[6])} |`,
+    );
+  }
+  process.stdout.write(`${rows.join('\n')}\n`);
+  process.stdout.write(
+    `(message chars and attribute leaves: of the first entry's stream value; load average now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})\n`,
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});
