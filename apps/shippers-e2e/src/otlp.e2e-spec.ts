@@ -22,7 +22,8 @@ import { ShipperStack } from './support/shipper-stack';
 const HIGH_WATER = 200;
 // Time for the worker, resumed when the exporter has met its first 503, to drain the backlog before the retry.
 const RETRY_AFTER_SECONDS = 2;
-const EVENT_MS = Date.parse('2026-04-02T08:30:15.250Z');
+// An hour back (inside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE, which OTLP records obey per item), at .250 s.
+const EVENT_MS = Math.floor((Date.now() - 3_600_000) / 1000) * 1000 + 250;
 
 /** What the exporters report through the OpenTelemetry diag channel (retries, partial success). */
 const diagMessages: string[] = [];

@@ -345,7 +345,15 @@ log { source(s_in); destination(d_logpipe); };
     expect(byStart("'su root' failed for lonvick on")).toMatchObject({
       level: 'fatal',
       service: 'su',
-      attributes: { syslog: { format: 'rfc5424', msgid: 'ID47', hostname: 'mymachine.example.com' } },
+      attributes: {
+        syslog: {
+          format: 'rfc5424',
+          msgid: 'ID47',
+          hostname: 'mymachine.example.com',
+          // 2003 is older than ENTRY_MAX_AGE: stored at its receipt time, the header's time kept.
+          header_time: '2003-10-11T22:14:15.003Z',
+        },
+      },
     });
     expect(byStart('An application event')?.attributes?.syslog.sd).toEqual({
       'exampleSDID@32473': { iut: '3', eventSource: 'Application', eventID: '1011' },

@@ -20,7 +20,14 @@ function serviceWithFakes(maxBatchEntries = 100) {
     assertAccepting: () => undefined,
     admit: (_entries: number, write: () => Promise<unknown>) => write(),
   } as unknown as BacklogMonitor;
-  const config = { get: () => maxBatchEntries } as unknown as ConfigService<IngestConfig, true>;
+  const settings: Partial<Record<keyof IngestConfig, number>> = {
+    MAX_BATCH_ENTRIES: maxBatchEntries,
+    ENTRY_MAX_AGE: 3_600_000,
+    ENTRY_MAX_FUTURE: 60_000,
+  };
+  const config = {
+    get: (name: keyof IngestConfig) => settings[name],
+  } as unknown as ConfigService<IngestConfig, true>;
   const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
   return { service: new LogIngestService(producer, backlog, config, quota), appended, taken };
 }
@@ -51,6 +58,21 @@ describe('LogIngestService.ingestEach: partial acceptance for OTLP and Elasticse
     expect((await service.ingestEach([], 'acme')).rejected).toEqual([]);
     expect(appended).toHaveLength(0);
     expect(taken).toHaveLength(0);
+  });
+
+  it('applies ENTRY_MAX_AGE and ENTRY_MAX_FUTURE per item, as /api/logs does for a batch', async () => {
+    const { service, appended } = serviceWithFakes();
+    const now = Date.now();
+    const at = (offsetMs: number) => ({ ...valid('t'), timestamp: new Date(now + offsetMs).toISOString() });
+    const result = await service.ingestEach([at(-7_200_000), at(-60_000), at(600_000)], 'acme');
+    expect(result.queued).toBe(1);
+    expect(result.rejected.map((r) => [r.index, r.errors[0].field])).toEqual([
+      [0, 'timestamp'],
+      [2, 'timestamp'],
+    ]);
+    expect(result.rejected[0].errors[0].message).toContain('ENTRY_MAX_AGE');
+    expect(result.rejected[1].errors[0].message).toContain('ENTRY_MAX_FUTURE');
+    expect(appended[0]).toHaveLength(1);
   });
 
   it('refuses a request over MAX_BATCH_ENTRIES with 413 before validating', async () => {

@@ -106,7 +106,7 @@ export class LogIngestService {
     if (outcome !== undefined) outcome.received = inputs.length;
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
-    const { entries: valid, rejected } = validateLogEntries(inputs, { receivedAtMs: Date.now(), tenant });
+    const { entries: valid, rejected } = validateLogEntries(inputs, this.context(tenant));
     if (valid.length > 0) await this.queue(valid, tenant);
     if (outcome !== undefined) outcome.queued = valid.length;
     return { queued: valid.length, rejected };

@@ -9,7 +9,8 @@ import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
-const EVENT_MS = Date.parse('2026-03-01T12:00:00.123Z');
+// An hour back (inside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE, which OTLP records obey per item), at .123 s.
+const EVENT_MS = Math.floor((Date.now() - 3_600_000) / 1000) * 1000 + 123;
 
 /** A record as the SDK hands it to the exporter's serializer (only what the serializer reads). */
 function sdkRecord(service: string, message: string, severityNumber = 9): ReadableLogRecord {

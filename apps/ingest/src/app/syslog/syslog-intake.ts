@@ -40,8 +40,9 @@ export class SyslogIntake {
     peer: string,
   ): TenantEntry | null {
     this.received[transport].inc();
+    const receivedAt = Date.now();
     const decoded = decodeSyslogFrame(frame, {
-      receivedAt: Date.now(),
+      receivedAt,
       timeZone: this.settings.timeZone,
       keyElementId: this.settings.keyElementId,
     });
@@ -60,7 +61,37 @@ export class SyslogIntake {
       });
       return null;
     }
-    return { tenant: decision.tenant, entry: decoded.entry };
+    return { tenant: decision.tenant, entry: this.withinTimeLimits(decoded.entry, receivedAt, transport) };
+  }
+
+  /**
+   * A header time outside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE is a device clock that is wrong (a router
+   * that booted in 1970, a 3164 message whose year was guessed across New Year), not a message to lose:
+   * syslog cannot be told its message was refused. The entry takes its receipt time instead and keeps
+   * the header's in `syslog.header_time`, counted as `messages_retimed`.
+   */
+  private withinTimeLimits(
+    entry: SyslogLogEntry,
+    receivedAt: number,
+    transport: SyslogTransport,
+  ): SyslogLogEntry {
+    const { timestamp } = entry;
+    if (timestamp === undefined) return entry;
+    const { maxAgeMs, maxFutureMs } = this.settings.timeLimits;
+    const tooOld = maxAgeMs > 0 && timestamp < receivedAt - maxAgeMs;
+    const tooNew = maxFutureMs > 0 && timestamp > receivedAt + maxFutureMs;
+    if (!tooOld && !tooNew) return entry;
+    this.metrics.messagesRetimed.inc({ transport });
+    const headerTime = Number.isFinite(new Date(timestamp).getTime())
+      ? new Date(timestamp).toISOString()
+      : String(timestamp);
+    const { level, service, message, attributes } = entry;
+    return {
+      level,
+      service,
+      message,
+      attributes: { syslog: { ...attributes.syslog, header_time: headerTime } },
+    };
   }
 
   refused(reason: string, transport: SyslogTransport, peer: string, bytes: number): void {

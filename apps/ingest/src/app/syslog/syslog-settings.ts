@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
+import type { EntryTimeLimits } from '@logpipe/log-schema';
 import type { IngestConfig } from '../ingest.config';
 
 /** A problem with the SYSLOG_* variables found at start; the message names the variable. */
@@ -33,6 +34,8 @@ export interface SyslogSettings {
   /** Entries per ingestEach call: SYSLOG_BATCH_ENTRIES, never above MAX_BATCH_ENTRIES. */
   readonly batchEntries: number;
   readonly udpQueueEntries: number;
+  /** ENTRY_MAX_AGE / ENTRY_MAX_FUTURE: a header time outside them gives way to the receipt time. */
+  readonly timeLimits: EntryTimeLimits;
 }
 
 function pairs(text: string | undefined): [string, string][] {
@@ -123,5 +126,6 @@ export function readSyslogSettings(config: IngestConfig): SyslogSettings {
     frameTimeoutMs: config.SYSLOG_FRAME_TIMEOUT_MS,
     batchEntries: Math.min(config.SYSLOG_BATCH_ENTRIES, config.MAX_BATCH_ENTRIES),
     udpQueueEntries: config.SYSLOG_UDP_QUEUE_ENTRIES,
+    timeLimits: { maxAgeMs: config.ENTRY_MAX_AGE, maxFutureMs: config.ENTRY_MAX_FUTURE },
   };
 }

@@ -37,6 +37,7 @@ export class SyslogMetrics {
   readonly connectionsClosed: Counter<'reason'>;
   readonly messagesReceived: Counter<'transport'>;
   readonly parseErrors: Counter<'transport'>;
+  readonly messagesRetimed: Counter<'transport'>;
   readonly framesRefused: Counter<'reason'>;
   readonly messagesDropped: Counter<'reason' | 'transport'>;
   readonly pauses: Counter;
@@ -78,6 +79,12 @@ export class SyslogMetrics {
     this.parseErrors = new Counter({
       name: 'logpipe_syslog_messages_unparsed_total',
       help: 'Syslog messages that matched neither RFC 5424 nor BSD syslog, stored as raw text with attributes.syslog.parse_error',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.messagesRetimed = new Counter({
+      name: 'logpipe_syslog_messages_retimed_total',
+      help: 'Syslog messages whose header time lay outside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE: stored at their receipt time, the header time in attributes.syslog.header_time',
       labelNames: ['transport'],
       registers,
     });

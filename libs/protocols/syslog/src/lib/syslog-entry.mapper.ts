@@ -58,6 +58,8 @@ export interface SyslogAttributes {
   device_time?: string;
   truncated?: true;
   parse_error?: string;
+  /** The header's time (ISO) when it lay outside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE; ts is the receipt. */
+  header_time?: string;
 }
 
 /** A LogEntryDto-shaped object: what ingest's shared path validates and queues. */
