@@ -4,14 +4,18 @@ export {
   DEFAULT_DEAD_LETTER_STREAM_KEY,
   DEFAULT_GROUP_NAME,
   DEFAULT_STREAM_KEY,
+  MAX_STREAM_SHARDS,
   STREAM_CLIENT_OPTIONS,
+  parseClusterNodes,
   STREAM_PAYLOAD_FIELD,
   resolveStreamClientOptions,
   type ResolvedStreamClientOptions,
   type StreamClientOptions,
 } from './lib/stream-client.options';
 export { StreamClientModule, type StreamClientAsyncOptions } from './lib/stream-client.module';
-export { StreamProducer } from './lib/stream-producer.service';
+export { StreamProducer, type StreamBacklog } from './lib/stream-producer.service';
+export { StreamTail } from './lib/stream-tail.service';
+export { StreamLayoutMismatchError, type StreamShard } from './lib/stream-shards';
 export {
   StreamConsumer,
   type ConsumerGroupStatus,
