@@ -61,7 +61,10 @@ const CLUSTER_RETRY_DELAY_MS = 100;
 const MAX_REDIRECTIONS = 5;
 
 /** Options of a Cluster client: cluster-wide behaviour here, each node's connection from redisOptionsFor. */
-export function clusterOptionsFor(role: RedisConnectionRole, options: ResolvedStreamClientOptions): ClusterOptions {
+export function clusterOptionsFor(
+  role: RedisConnectionRole,
+  options: ResolvedStreamClientOptions,
+): ClusterOptions {
   const { lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = redisOptionsFor(role, options);
   const url = new URL(options.redisUrl);
   return {

@@ -36,7 +36,11 @@ function nextReady(redis: RedisClient): Promise<void> {
  * Resolves once the client is ready, starting a lazy connection if needed. Rejects with
  * StreamUnavailableError after `timeoutMs`, when the client was closed, or when `signal` aborts.
  */
-export async function waitUntilReady(redis: RedisClient, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitUntilReady(
+  redis: RedisClient,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   if (redis.status === 'ready') {
     return;
   }

@@ -306,7 +306,11 @@ export class StreamConsumer implements OnApplicationShutdown {
     return this.withDeliveryCounts(found);
   }
 
-  private async claimIdleInShard(shard: StreamShard, minIdleMs: number, count: number): Promise<StreamMessage[]> {
+  private async claimIdleInShard(
+    shard: StreamShard,
+    minIdleMs: number,
+    count: number,
+  ): Promise<StreamMessage[]> {
     const found: StreamMessage[] = [];
     let claimed = 0;
     let cursor = '0-0';
@@ -342,7 +346,10 @@ export class StreamConsumer implements OnApplicationShutdown {
     return counts;
   }
 
-  private async deliveryCountsInShard(shard: StreamShard, ids: readonly string[]): Promise<Map<string, number>> {
+  private async deliveryCountsInShard(
+    shard: StreamShard,
+    ids: readonly string[],
+  ): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     const wanted = new Set(ids);
     const first = minStreamId(ids);

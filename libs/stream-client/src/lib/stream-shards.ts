@@ -39,7 +39,12 @@ export class StreamLayout {
   /** Records the layout the keys were created with, so a different one is refused at start. */
   readonly recordKey: string;
 
-  constructor(options: Pick<ResolvedStreamClientOptions, 'streamKey' | 'deadLetterStreamKey' | 'shardCount' | 'clusterNodes'>) {
+  constructor(
+    options: Pick<
+      ResolvedStreamClientOptions,
+      'streamKey' | 'deadLetterStreamKey' | 'shardCount' | 'clusterNodes'
+    >,
+  ) {
     this.tagged = options.shardCount > 1 || options.clusterNodes.length > 0;
     if (this.tagged) {
       for (const [name, key] of [
@@ -47,7 +52,8 @@ export class StreamLayout {
         ['deadLetterStreamKey', options.deadLetterStreamKey],
       ] as const) {
         // Redis hashes only the first {...}: a tag of the caller's own would put every shard in one slot.
-        if (/[{}]/.test(key)) throw new Error(`StreamClientOptions.${name} must not contain { or } when sharded`);
+        if (/[{}]/.test(key))
+          throw new Error(`StreamClientOptions.${name} must not contain { or } when sharded`);
       }
     }
     this.shards = Array.from({ length: options.shardCount }, (_, index) =>

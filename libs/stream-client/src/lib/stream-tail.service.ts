@@ -62,6 +62,11 @@ export class StreamTail implements OnApplicationShutdown {
     }
   }
 
+  /** Cuts every read in progress short (at shutdown: a BLOCK would otherwise hold it up to blockMs); later reads fail. */
+  stopReads(): void {
+    for (const redis of this.blocking.values()) redis.disconnect();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
       [this.commands, ...this.blocking.values()].map((redis) =>

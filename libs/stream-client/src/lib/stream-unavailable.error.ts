@@ -33,7 +33,7 @@ const CLIENT_SIDE_MESSAGES = [
   'Socket timeout',
   // Cluster client: every retry of a command on a failed-over slot failed, or the slot map is unknown.
   'Too many Cluster redirections',
-  'Cluster isn\'t ready',
+  "Cluster isn't ready",
   'Failed to refresh slots cache',
   'None of startup nodes is available',
   'Cluster is ended',
