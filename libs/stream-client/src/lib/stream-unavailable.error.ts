@@ -49,6 +49,9 @@ const TRANSIENT_REPLY_PREFIXES = [
   'CLUSTERDOWN',
   'READONLY',
   'NOREPLICAS',
+  // A cluster redirection that reached the caller (the command did not run): the slot map is moving.
+  'MOVED ',
+  'ASK ',
 ];
 
 function isTransient(error: unknown): boolean {
