@@ -137,7 +137,7 @@ describe('Logpipe on a Redis Cluster', () => {
     // Back to 2xx by itself: a few requests answered 202 after the promotion, with no restart.
     await waitFor(
       'ingest accepting again after the failover',
-      async () => load.answers.filter((a) => a.at > promotedAt + 2000 && a.status === 202).length >= 10,
+      async () => load.answers.filter((a) => a.at > promotedAt + 3000 && a.status === 202).length >= 20,
       20000,
       200,
     );
