@@ -171,6 +171,8 @@ describe('Logpipe on a Redis Cluster', () => {
     if (exit === null) await wrong.stop('SIGKILL');
     expect(exit?.code).toBe(1);
     expect(wrong.logs()).toContain('shards=3;keys=tagged');
-    expect(wrong.logs()).toMatch(/Changing STREAM_SHARDS .* is not supported: stop ingest, let the workers drain/);
+    expect(wrong.logs()).toMatch(
+      /Changing STREAM_SHARDS .* is not supported: stop ingest, let the workers drain/,
+    );
   });
 });

@@ -18,6 +18,7 @@ export { StreamTail } from './lib/stream-tail.service';
 export { StreamLayoutMismatchError, type StreamShard } from './lib/stream-shards';
 export {
   StreamConsumer,
+  summedGroupInfo,
   type ConsumerGroupStatus,
   type DeadLetterItem,
   type DeadLetterOutcome,

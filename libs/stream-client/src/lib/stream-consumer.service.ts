@@ -56,6 +56,21 @@ export interface ConsumerGroupStatus {
 }
 
 /**
+ * The group over all shards: pending and lag summed, consumers the most any shard has (every consumer
+ * reads every shard), lastDeliveredId shard 0's.
+ */
+export function summedGroupInfo(shards: readonly ConsumerGroupStatus[]): ConsumerGroupStatus {
+  return {
+    pending: shards.reduce((sum, shard) => sum + shard.pending, 0),
+    lag: shards.some((shard) => shard.lag === null)
+      ? null
+      : shards.reduce((sum, shard) => sum + (shard.lag as number), 0),
+    lastDeliveredId: shards[0].lastDeliveredId,
+    consumers: Math.max(...shards.map((shard) => shard.consumers)),
+  };
+}
+
+/**
  * One member of the consumer group. Blocking reads run on their own connection so that acks, claims
  * and trims on the other connection never queue behind a BLOCK. Connections open on first use, so an
  * app that only produces pays nothing for this provider.
@@ -423,15 +438,7 @@ export class StreamConsumer implements OnApplicationShutdown {
    * shards (consumers: the most any shard has, since every consumer reads every shard).
    */
   async groupInfo(): Promise<ConsumerGroupStatus> {
-    const shards = await this.groupInfoByShard();
-    return {
-      pending: shards.reduce((sum, shard) => sum + shard.pending, 0),
-      lag: shards.some((shard) => shard.lag === null)
-        ? null
-        : shards.reduce((sum, shard) => sum + (shard.lag as number), 0),
-      lastDeliveredId: shards[0].lastDeliveredId,
-      consumers: Math.max(...shards.map((shard) => shard.consumers)),
-    };
+    return summedGroupInfo(await this.groupInfoByShard());
   }
 
   /** groupInfo of each shard, by shard index. */

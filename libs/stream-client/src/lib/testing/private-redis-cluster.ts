@@ -60,7 +60,9 @@ export class PrivateRedisCluster {
     readonly nodeTimeoutMs: number,
   ) {}
 
-  static async start(options: { masters?: number; nodeTimeoutMs?: number } = {}): Promise<PrivateRedisCluster> {
+  static async start(
+    options: { masters?: number; nodeTimeoutMs?: number } = {},
+  ): Promise<PrivateRedisCluster> {
     const masters = options.masters ?? 3;
     const ports = await findFreePorts(masters * 2);
     const cluster = new PrivateRedisCluster(
@@ -153,7 +155,9 @@ export class PrivateRedisCluster {
           .filter((port) => this.isRunning(port))
           .map((port) => cli(port, 'CLUSTER', 'INFO').catch(() => '')),
       );
-      if (states.every((info) => info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')))
+      if (
+        states.every((info) => info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384'))
+      )
         return;
       if (Date.now() > deadline) throw new Error(`Redis Cluster not healthy within ${timeoutMs} ms`);
       await sleep(200);
@@ -198,7 +202,13 @@ export class PrivateRedisCluster {
     this.processes.set(port, child);
     const deadline = Date.now() + 10000;
     for (;;) {
-      if (await cli(port, 'PING').then((reply) => reply.trim() === 'PONG', () => false)) return;
+      if (
+        await cli(port, 'PING').then(
+          (reply) => reply.trim() === 'PONG',
+          () => false,
+        )
+      )
+        return;
       if (Date.now() > deadline || !this.isRunning(port)) {
         throw new Error(`redis-server (cluster node) on port ${port} did not start`);
       }
