@@ -1,3 +1,4 @@
+import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** The environment the CLI reads: the same variable names and defaults as the worker's. */
@@ -12,7 +13,7 @@ export class CliConfig {
    * the credentials and TLS (rediss://) every node is reached with.
    */
   @IsString()
-  @Matches(/^(\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*)*)?$/, {
+  @Matches(CLUSTER_NODES_PATTERN, {
     message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (or empty for a single Redis)',
   })
   REDIS_CLUSTER_NODES: string = '';

@@ -1,3 +1,4 @@
+import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsTimeZone, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
@@ -17,7 +18,7 @@ export class IngestConfig {
    * the credentials and TLS (rediss://) every node is reached with.
    */
   @IsString()
-  @Matches(/^(\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*)*)?$/, {
+  @Matches(CLUSTER_NODES_PATTERN, {
     message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (or empty for a single Redis)',
   })
   REDIS_CLUSTER_NODES: string = '';

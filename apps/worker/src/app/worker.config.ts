@@ -1,3 +1,4 @@
+import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { DEFAULT_PARTITION_INTERVAL, PARTITION_INTERVAL_PATTERN } from '@logpipe/log-store';
 import { TENANT_RETENTION_PATTERN } from './maintenance/retention-policy';
@@ -15,7 +16,7 @@ export class WorkerConfig {
    * the credentials and TLS (rediss://) every node is reached with.
    */
   @IsString()
-  @Matches(/^(\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-\[\]:]+:\d{1,5}\s*)*)?$/, {
+  @Matches(CLUSTER_NODES_PATTERN, {
     message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (or empty for a single Redis)',
   })
   REDIS_CLUSTER_NODES: string = '';

@@ -45,7 +45,10 @@ export interface StreamClientOptions {
 export type ResolvedStreamClientOptions = Required<Omit<StreamClientOptions, 'connectionName'>> &
   Pick<StreamClientOptions, 'connectionName'>;
 
-const CLUSTER_NODE = /^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/;
+const CLUSTER_NODE = /^[\w.[\]:-]+:\d{1,5}$/;
+
+/** A whole REDIS_CLUSTER_NODES value (empty items allowed), for the apps' config validation. */
+export const CLUSTER_NODES_PATTERN = /^\s*([\w.[\]:-]+:\d{1,5})?\s*(,\s*([\w.[\]:-]+:\d{1,5})?\s*)*$/;
 
 /**
  * REDIS_CLUSTER_NODES: comma-separated host:port seeds, blanks ignored; [] when unset. Throws with a

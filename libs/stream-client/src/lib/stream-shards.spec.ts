@@ -1,4 +1,8 @@
-import { parseClusterNodes, resolveStreamClientOptions } from './stream-client.options';
+import {
+  CLUSTER_NODES_PATTERN,
+  parseClusterNodes,
+  resolveStreamClientOptions,
+} from './stream-client.options';
 import { shardKey, StreamLayout } from './stream-shards';
 
 const layout = (shardCount: number, clusterNodes: string[] = []) =>
@@ -65,5 +69,14 @@ describe('parseClusterNodes', () => {
     expect(() => parseClusterNodes('10.0.0.1')).toThrow(
       /REDIS_CLUSTER_NODES must be comma-separated host:port/,
     );
+  });
+});
+
+describe('CLUSTER_NODES_PATTERN', () => {
+  it('accepts what parseClusterNodes reads and nothing else', () => {
+    for (const good of ['', '10.0.0.1:7000', ' a:1, b-2.example:7001 ,', '[::1]:7000'])
+      expect(CLUSTER_NODES_PATTERN.test(good)).toBe(true);
+    for (const bad of ['10.0.0.1', 'a:1;b:2', 'redis://a:1'])
+      expect(CLUSTER_NODES_PATTERN.test(bad)).toBe(false);
   });
 });
