@@ -9,6 +9,7 @@ import {
 } from '@logpipe/e2e-support';
 import { PrivateRedisCluster } from '@logpipe/stream-client/testing';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { KeyedLoad } from './support/keyed-load';
 
 const SHARDS = 3;
@@ -111,6 +112,33 @@ describe('Logpipe on a Redis Cluster', () => {
       [load.service],
     );
     expect(rows.map((row) => row.shard).sort()).toEqual(['s0', 's1', 's2']);
+  });
+
+  // Before the failover test: afterwards one master has no replica left, and WAIT 1 could not succeed.
+  it('REDIS_WAIT_REPLICAS=1: every 202 entry was confirmed by a replica; what it costs per request', async () => {
+    const waiting = await startIngest('cluster-ingest-wait', { ...redisEnv(), REDIS_WAIT_REPLICAS: '1' });
+    processes.push(waiting);
+    const measure = async (name: string, url: string) => {
+      const load = new KeyedLoad(`cluster-${name}-${suffix}`, () => [url], {
+        durationMs: 20000,
+        maxRequests: 300,
+        lanes: 2,
+        pauseMs: 0,
+      });
+      const started = Date.now();
+      await load.done;
+      return { load, ms: Date.now() - started };
+    };
+    const plain = await measure('nowait', ingests[0].url);
+    const waited = await measure('wait', waiting.url);
+
+    expect(waited.load.statuses()).toEqual({ '202': waited.load.answers.length });
+    await expectEveryAckedStoredOnce(waited.load);
+    console.log(
+      `CLUSTER WAIT cost: 300 requests (half single entries, half batches of 2-10), 2 lanes: ${plain.ms} ms without WAIT, ${waited.ms} ms with REDIS_WAIT_REPLICAS=1; load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+    );
   });
 
   it('a master SIGKILLed under load: 503 + Retry-After until its replica is promoted, then 2xx again by itself; every 2xx stored exactly once', async () => {

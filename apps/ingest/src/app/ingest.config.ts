@@ -24,6 +24,11 @@ export class IngestConfig {
   REDIS_CLUSTER_NODES: string = '';
   /** Streams the log stream is split over (hash-tagged keys, see README "Redis Cluster"); the same everywhere. */
   @IsInt() @Min(1) @Max(64) STREAM_SHARDS: number = 1;
+  /**
+   * Replicas that must confirm an append (Redis WAIT, within half of REDIS_COMMAND_TIMEOUT_MS) before
+   * the 202; fewer is a 503. 0 (default): asynchronous replication. See README "Redis Cluster".
+   */
+  @IsInt() @Min(0) @Max(5) REDIS_WAIT_REPLICAS: number = 0;
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
   /** The worker's dead-letter stream, which the admin routes read (the worker's DEAD_LETTER_STREAM). */

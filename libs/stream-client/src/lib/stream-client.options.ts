@@ -40,6 +40,11 @@ export interface StreamClientOptions {
   deadLetterMaxEntries?: number;
   /** Dead letters older than this (by their dead-letter stream id) are dropped; default 0 = no age bound. */
   deadLetterMaxAgeMs?: number;
+  /**
+   * Replicas that must confirm an append (WAIT n, within half of commandTimeoutMs) before it counts as
+   * done; default 0 = Redis' asynchronous replication. See README "Redis Cluster".
+   */
+  waitReplicas?: number;
 }
 
 export type ResolvedStreamClientOptions = Required<Omit<StreamClientOptions, 'connectionName'>> &
@@ -86,6 +91,7 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     connectionName: options.connectionName,
     deadLetterMaxEntries: options.deadLetterMaxEntries ?? 0,
     deadLetterMaxAgeMs: options.deadLetterMaxAgeMs ?? 0,
+    waitReplicas: options.waitReplicas ?? 0,
   };
 
   if (typeof resolved.redisUrl !== 'string' || !/^rediss?:\/\/.+/.test(resolved.redisUrl)) {
@@ -116,7 +122,7 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
       `StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`,
     );
   }
-  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs'] as const) {
+  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs', 'waitReplicas'] as const) {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0) {
       throw new Error(
         `StreamClientOptions.${name} must be an integer >= 0 (0: no bound), got ${options[name]}`,

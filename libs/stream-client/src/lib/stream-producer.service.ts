@@ -120,6 +120,9 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
 
   /** XADD with an auto id; resolves the new entry's id. */
   append(payload: string): Promise<string> {
+    if (this.options.waitReplicas > 0) {
+      return this.appendMany([payload]).then(([id]) => id);
+    }
     const shard = this.takeShard();
     return this.run('append', async (redis) => {
       const id = await redis.xadd(shard.streamKey, '*', STREAM_PAYLOAD_FIELD, payload);
@@ -141,11 +144,14 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     }
     const shard = this.takeShard();
     return this.run('appendMany', async (redis) => {
-      const ids = await (redis as ScriptedRedis).logpipeAppendMany(
-        shard.streamKey,
-        STREAM_PAYLOAD_FIELD,
-        ...payloads,
-      );
+      const ids =
+        this.options.waitReplicas > 0
+          ? await this.appendAndWait(redis as ScriptedRedis, shard, payloads)
+          : await (redis as ScriptedRedis).logpipeAppendMany(
+              shard.streamKey,
+              STREAM_PAYLOAD_FIELD,
+              ...payloads,
+            );
       return this.layout.tagged ? ids.map((id) => this.layout.qualify(shard, id)) : ids;
     });
   }
@@ -200,6 +206,38 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
       this.layout.shards.map((shard) => this.run('streamLength', (redis) => redis.xlen(shard.streamKey))),
     );
     return { total: shards.reduce((sum, length) => sum + length, 0), shards };
+  }
+
+  /**
+   * The script and WAIT in one pipeline: on a cluster a pipeline goes to the node of its keys, so WAIT
+   * runs on the connection (and master) that took the write, which is what it waits for. Fewer
+   * replicas than asked within the time is a StreamUnavailableError (503): the entries ARE on the
+   * master and may well survive, but cannot be promised; a client that resends them without an `id`
+   * may then store them twice. WAIT narrows the loss window of a failover, it does not close it.
+   */
+  private async appendAndWait(
+    redis: ScriptedRedis,
+    shard: StreamShard,
+    payloads: readonly string[],
+  ): Promise<string[]> {
+    const wanted = this.options.waitReplicas;
+    const waitMs = Math.max(1, Math.floor(this.options.commandTimeoutMs / 2));
+    const pipeline = redis.pipeline() as ReturnType<RedisClient['pipeline']> & {
+      logpipeAppendMany(key: string, field: string, ...payloads: string[]): unknown;
+    };
+    pipeline.logpipeAppendMany(shard.streamKey, STREAM_PAYLOAD_FIELD, ...payloads);
+    pipeline.wait(wanted, waitMs);
+    const results = await pipeline.exec();
+    if (results === null) throw new Error('pipeline was aborted');
+    const [[appendError, ids], [waitError, confirmed]] = results;
+    if (appendError) throw appendError;
+    if (waitError) throw waitError;
+    if (Number(confirmed) < wanted) {
+      throw new StreamUnavailableError(
+        `only ${confirmed} of ${wanted} replicas confirmed the append within ${waitMs} ms (REDIS_WAIT_REPLICAS)`,
+      );
+    }
+    return ids as string[];
   }
 
   private takeShard(): StreamShard {
