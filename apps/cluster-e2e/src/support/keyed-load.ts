@@ -6,7 +6,10 @@ export interface Answer {
   /** null: no answer (refused, reset, timed out) */
   status: number | null;
   retryAfter: string | null;
+  /** when the answer came (ms epoch) */
   at: number;
+  /** how long it took (ms) */
+  ms: number;
 }
 
 /**
@@ -59,7 +62,8 @@ export class KeyedLoad {
 
   private async send(target: string, keys: string[]): Promise<void> {
     const entries = keys.map((message) => ({ level: 'info', service: this.service, message }));
-    const answer: Answer = { keys, status: null, retryAfter: null, at: 0 };
+    const started = performance.now();
+    const answer: Answer = { keys, status: null, retryAfter: null, at: 0, ms: 0 };
     try {
       const response = await fetch(`${target}${keys.length === 1 ? '/api/log' : '/api/logs'}`, {
         method: 'POST',
@@ -74,6 +78,7 @@ export class KeyedLoad {
       // No answer: the entries count as not accepted.
     }
     answer.at = Date.now();
+    answer.ms = performance.now() - started;
     this.answers.push(answer);
   }
 }
