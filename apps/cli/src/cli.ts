@@ -1,5 +1,6 @@
 import { validateEnvironment } from '@logpipe/app-runtime';
 import {
+  DEAD_LETTER_ID_PATTERN,
   DeadLetters,
   parseClusterNodes,
   resolveStreamClientOptions,
@@ -36,7 +37,7 @@ exit status: 0 done, 1 failed or something skipped, 2 usage error.
 /** A mistake in the command line: printed with the usage, exit 2. */
 export class UsageError extends Error {}
 
-const STREAM_ID = /^\d+-\d+$/;
+const STREAM_ID = DEAD_LETTER_ID_PATTERN;
 
 interface Parsed {
   command: string[];

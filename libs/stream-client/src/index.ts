@@ -16,7 +16,7 @@ export {
 export { StreamClientModule, type StreamClientAsyncOptions } from './lib/stream-client.module';
 export { StreamProducer, type StreamBacklog } from './lib/stream-producer.service';
 export { StreamTail } from './lib/stream-tail.service';
-export { StreamLayoutMismatchError, type StreamShard } from './lib/stream-shards';
+export { DEAD_LETTER_ID_PATTERN, StreamLayoutMismatchError, type StreamShard } from './lib/stream-shards';
 export {
   StreamConsumer,
   summedGroupInfo,

@@ -14,6 +14,9 @@ export interface ShardedId {
 }
 
 const QUALIFIED_ID = /^s(\d+):(\d+-\d+)$/;
+
+/** The shape of a dead-letter (or stream) id callers see, in either layout: `1764460800000-0` or `s1:1764460800000-0`. */
+export const DEAD_LETTER_ID_PATTERN = /^(s\d+:)?\d+-\d+$/;
 const STREAM_ID = /^\d+-\d+$/;
 
 /**
