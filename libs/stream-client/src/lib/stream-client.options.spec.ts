@@ -41,6 +41,7 @@ describe('resolveStreamClientOptions', () => {
       deadLetterMaxAgeMs: 3_600_000,
       clusterNodes: ['10.0.0.1:7000', 'redis-b:7001'],
       shardCount: 4,
+      waitReplicas: 1,
     });
 
     expect(resolved).toEqual({
@@ -55,6 +56,7 @@ describe('resolveStreamClientOptions', () => {
       connectionName: 'logpipe-ingest',
       deadLetterMaxEntries: 1000,
       deadLetterMaxAgeMs: 3_600_000,
+      waitReplicas: 1,
     });
   });
 
@@ -63,6 +65,7 @@ describe('resolveStreamClientOptions', () => {
     [{ redisUrl: '' }, /redisUrl/],
     [{ redisUrl: 'redis://x', streamKey: '' }, /streamKey/],
     [{ redisUrl: 'redis://x', shardCount: 0 }, /shardCount/],
+    [{ redisUrl: 'redis://x', waitReplicas: -1 }, /waitReplicas/],
     [{ redisUrl: 'redis://x', shardCount: 65 }, /shardCount/],
     [{ redisUrl: 'redis://x', clusterNodes: ['10.0.0.1'] }, /clusterNodes/],
     [{ redisUrl: 'redis://x', groupName: '' }, /groupName/],
