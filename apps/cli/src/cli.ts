@@ -1,5 +1,11 @@
 import { validateEnvironment } from '@logpipe/app-runtime';
-import { DeadLetters, resolveStreamClientOptions, type DeadLetterSelector } from '@logpipe/stream-client';
+import {
+  DEAD_LETTER_ID_PATTERN,
+  DeadLetters,
+  parseClusterNodes,
+  resolveStreamClientOptions,
+  type DeadLetterSelector,
+} from '@logpipe/stream-client';
 import { parseArgs } from 'node:util';
 import { CliConfig } from './cli.config';
 import {
@@ -24,14 +30,14 @@ options:
   --keep      replay: leave the dead letters in place (a replayed entry keeps its event id, so
               replaying it again still stores it once)
 
-environment: REDIS_URL, STREAM_KEY, DEAD_LETTER_STREAM (as the worker's), REDIS_COMMAND_TIMEOUT_MS.
+environment: REDIS_URL, REDIS_CLUSTER_NODES, STREAM_SHARDS, STREAM_KEY, DEAD_LETTER_STREAM (as the worker's), REDIS_COMMAND_TIMEOUT_MS.
 exit status: 0 done, 1 failed or something skipped, 2 usage error.
 `;
 
 /** A mistake in the command line: printed with the usage, exit 2. */
 export class UsageError extends Error {}
 
-const STREAM_ID = /^\d+-\d+$/;
+const STREAM_ID = DEAD_LETTER_ID_PATTERN;
 
 interface Parsed {
   command: string[];
@@ -124,6 +130,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, io: O
   const deadLetters = new DeadLetters(
     resolveStreamClientOptions({
       redisUrl: config.REDIS_URL,
+      clusterNodes: parseClusterNodes(config.REDIS_CLUSTER_NODES),
+      shardCount: config.STREAM_SHARDS,
       streamKey: config.STREAM_KEY,
       groupName: config.STREAM_GROUP,
       deadLetterStreamKey: config.DEAD_LETTER_STREAM,

@@ -1,6 +1,6 @@
 import { validateEnvironment } from '@logpipe/app-runtime';
 import { LogQueryModule } from '@logpipe/log-query';
-import { StreamClientModule } from '@logpipe/stream-client';
+import { parseClusterNodes, StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
@@ -32,6 +32,9 @@ import { TailHub } from './tail/tail.hub';
       inject: [ConfigService],
       useFactory: (config: ConfigService<IngestConfig, true>) => ({
         redisUrl: config.get('REDIS_URL', { infer: true }),
+        clusterNodes: parseClusterNodes(config.get('REDIS_CLUSTER_NODES', { infer: true })),
+        shardCount: config.get('STREAM_SHARDS', { infer: true }),
+        waitReplicas: config.get('REDIS_WAIT_REPLICAS', { infer: true }),
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
         deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),

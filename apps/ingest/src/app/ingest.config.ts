@@ -1,3 +1,4 @@
+import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsTimeZone, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
@@ -10,6 +11,24 @@ export class IngestConfig {
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /**
+   * Seed nodes of a Redis Cluster, comma-separated host:port (e.g. 10.0.0.1:7000,10.0.0.2:7000). Empty
+   * (default): the single Redis at REDIS_URL. Set: ioredis' Cluster client; REDIS_URL then only gives
+   * the credentials and TLS (rediss://) every node is reached with.
+   */
+  @IsString()
+  @Matches(CLUSTER_NODES_PATTERN, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (or empty for a single Redis)',
+  })
+  REDIS_CLUSTER_NODES: string = '';
+  /** Streams the log stream is split over (hash-tagged keys, see README "Redis Cluster"); the same everywhere. */
+  @IsInt() @Min(1) @Max(64) STREAM_SHARDS: number = 1;
+  /**
+   * Replicas that must confirm an append (Redis WAIT, within half of REDIS_COMMAND_TIMEOUT_MS) before
+   * the 202; fewer is a 503. 0 (default): asynchronous replication. See README "Redis Cluster".
+   */
+  @IsInt() @Min(0) @Max(5) REDIS_WAIT_REPLICAS: number = 0;
   @IsString() STREAM_KEY: string = 'logs:stream';
   @IsString() STREAM_GROUP: string = 'log-workers';
   /** The worker's dead-letter stream, which the admin routes read (the worker's DEAD_LETTER_STREAM). */

@@ -1,6 +1,6 @@
 import { validateEnvironment } from '@logpipe/app-runtime';
 import { LogStoreModule } from '@logpipe/log-store';
-import { StreamClientModule } from '@logpipe/stream-client';
+import { parseClusterNodes, StreamClientModule } from '@logpipe/stream-client';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkerHealthServer } from './health/worker-health.server';
@@ -22,6 +22,8 @@ import { WorkerConfig } from './worker.config';
       inject: [ConfigService],
       useFactory: (config: ConfigService<WorkerConfig, true>) => ({
         redisUrl: config.get('REDIS_URL', { infer: true }),
+        clusterNodes: parseClusterNodes(config.get('REDIS_CLUSTER_NODES', { infer: true })),
+        shardCount: config.get('STREAM_SHARDS', { infer: true }),
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
         deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),

@@ -1,3 +1,4 @@
+import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { DEFAULT_PARTITION_INTERVAL, PARTITION_INTERVAL_PATTERN } from '@logpipe/log-store';
 import { TENANT_RETENTION_PATTERN } from './maintenance/retention-policy';
@@ -8,6 +9,19 @@ export class WorkerConfig {
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /**
+   * Seed nodes of a Redis Cluster, comma-separated host:port (e.g. 10.0.0.1:7000,10.0.0.2:7000). Empty
+   * (default): the single Redis at REDIS_URL. Set: ioredis' Cluster client; REDIS_URL then only gives
+   * the credentials and TLS (rediss://) every node is reached with.
+   */
+  @IsString()
+  @Matches(CLUSTER_NODES_PATTERN, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (or empty for a single Redis)',
+  })
+  REDIS_CLUSTER_NODES: string = '';
+  /** Streams the log stream is split over (hash-tagged keys, see README "Redis Cluster"); the same everywhere. */
+  @IsInt() @Min(1) @Max(64) STREAM_SHARDS: number = 1;
 
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })

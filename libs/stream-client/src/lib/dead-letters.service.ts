@@ -1,16 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { createRedisConnection } from './redis-connection.factory';
+import { createRedisConnection, type RedisClient } from './redis-connection.factory';
 import { closeConnection, runWhenReady } from './redis-connection.lifecycle';
 import {
   STREAM_CLIENT_OPTIONS,
   STREAM_PAYLOAD_FIELD,
   type ResolvedStreamClientOptions,
 } from './stream-client.options';
+import { StreamLayout, type StreamShard } from './stream-shards';
 
 /** One entry of the dead-letter stream, as StreamConsumer.deadLetter wrote it. */
 export interface DeadLetter {
-  /** Its id in the dead-letter stream: what show/replay/purge take. */
+  /** Its id in the dead-letter stream (qualified by its shard when sharded): what show/replay/purge take. */
   id: string;
   /** The id it had in the log stream. */
   sourceId: string | null;
@@ -58,7 +58,7 @@ local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[3])
 if ARGV[4] == '0' then redis.call('XDEL', KEYS[2], ARGV[2]) end
 return id`;
 
-type ScriptedRedis = Redis & {
+type ScriptedRedis = RedisClient & {
   logpipeReplay(
     stream: string,
     dead: string,
@@ -69,8 +69,8 @@ type ScriptedRedis = Redis & {
   ): Promise<string | null>;
 };
 
-function fieldsOf(entry: [string, string[]]): DeadLetter {
-  const [id, list] = entry;
+function fieldsOf(entry: [string, string[]], id: string): DeadLetter {
+  const [, list] = entry;
   const fields = new Map<string, string>();
   for (let i = 0; i + 1 < list.length; i += 2) fields.set(list[i], list[i + 1]);
   return {
@@ -92,12 +92,16 @@ export function reasonMatches(reason: string, filter: string): boolean {
  * The operator's view of the dead-letter stream (the CLI and ingest's admin routes): list, count by
  * reason, show, replay into the log stream, purge. The stream is bounded (deadLetterMaxEntries /
  * deadLetterMaxAgeMs), so reading all of it for counts or a selection is cheap enough for an admin command.
+ * Several shards: every shard has its own dead-letter stream; listing goes through them shard after
+ * shard (oldest first within each), and a replayed entry goes back to the stream of its own shard.
  */
 @Injectable()
 export class DeadLetters implements OnApplicationShutdown {
   private readonly redis: ScriptedRedis;
+  private readonly layout: StreamLayout;
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
+    this.layout = new StreamLayout(options);
     this.redis = createRedisConnection('admin', options) as ScriptedRedis;
     this.redis.defineCommand('logpipeReplay', { numberOfKeys: 2, lua: REPLAY_SCRIPT });
   }
@@ -105,27 +109,32 @@ export class DeadLetters implements OnApplicationShutdown {
   /** Oldest first, `count` at a time, starting after `after`; optionally only one reason. */
   async list(options: { count: number; after?: string; reason?: string }): Promise<DeadLetterPage> {
     const entries: DeadLetter[] = [];
-    let start = options.after === undefined ? '-' : `(${options.after}`;
-    for (;;) {
-      const page = await this.range(start, PAGE);
-      for (const letter of page) {
-        if (options.reason === undefined || reasonMatches(letter.reason, options.reason)) {
-          entries.push(letter);
-          if (entries.length === options.count) {
-            const more = (await this.range(`(${letter.id}`, 1)).length > 0;
-            return { entries, next: more ? letter.id : null };
+    const after = options.after === undefined ? null : this.layout.locate(options.after);
+    const shards = this.layout.shards.slice(after?.shard.index ?? 0);
+    for (const [position, shard] of shards.entries()) {
+      let start = position === 0 && after !== null ? `(${after.id}` : '-';
+      for (;;) {
+        const page = await this.range(shard, start, PAGE);
+        for (const [rawId, letter] of page) {
+          if (options.reason === undefined || reasonMatches(letter.reason, options.reason)) {
+            entries.push(letter);
+            if (entries.length === options.count) {
+              return { entries, next: (await this.anyAfter(shard, rawId)) ? letter.id : null };
+            }
           }
         }
+        if (page.length < PAGE) break;
+        start = `(${page[page.length - 1][0]}`;
       }
-      if (page.length < PAGE) return { entries, next: null };
-      start = `(${page[page.length - 1].id}`;
     }
+    return { entries, next: null };
   }
 
-  /** null when there is none (or `id` is not a stream id at all). */
+  /** null when there is none (or `id` is not a dead-letter id at all). */
   async get(id: string): Promise<DeadLetter | null> {
-    if (!/^\d+-\d+$/.test(id)) return null;
-    return (await this.range(id, 1, id))[0] ?? null;
+    const located = this.layout.locate(id);
+    if (located === null) return null;
+    return (await this.range(located.shard, located.id, 1, located.id))[0]?.[1] ?? null;
   }
 
   async summary(): Promise<DeadLetterSummary> {
@@ -179,19 +188,20 @@ export class DeadLetters implements OnApplicationShutdown {
         result.skipped.push({ id: letter.id, reason: prepared.refused });
         continue;
       }
+      const { shard, id } = this.layout.locate(letter.id) as { shard: StreamShard; id: string };
       const streamId = await this.run('replay', (redis) =>
         redis.logpipeReplay(
-          this.options.streamKey,
-          this.options.deadLetterStreamKey,
+          shard.streamKey,
+          shard.deadLetterStreamKey,
           STREAM_PAYLOAD_FIELD,
-          letter.id,
+          id,
           prepared.payload,
           options.keep ? '1' : '0',
         ),
       );
       if (streamId === null)
         result.skipped.push({ id: letter.id, reason: 'gone meanwhile (replayed or purged)' });
-      else result.queued.push({ id: letter.id, streamId });
+      else result.queued.push({ id: letter.id, streamId: this.layout.qualify(shard, streamId) });
     }
     return result;
   }
@@ -200,21 +210,30 @@ export class DeadLetters implements OnApplicationShutdown {
   async purge(selector: DeadLetterSelector): Promise<number> {
     if ('all' in selector) {
       const length = await this.length();
-      // DEL rather than XDEL of every id: one command, and an empty stream needs no key.
-      await this.run('purge', (redis) => redis.del(this.options.deadLetterStreamKey));
+      // DEL rather than XDEL of every id: one command per shard, and an empty stream needs no key.
+      for (const shard of this.layout.shards) {
+        await this.run('purge', (redis) => redis.del(shard.deadLetterStreamKey));
+      }
       return length;
     }
     const { letters } = await this.select(selector);
     let removed = 0;
-    for (let i = 0; i < letters.length; i += PAGE) {
-      const ids = letters.slice(i, i + PAGE).map((letter) => letter.id);
-      removed += await this.run('purge', (redis) => redis.xdel(this.options.deadLetterStreamKey, ...ids));
+    for (const [shard, rawIds] of this.layout.groupByShard(letters.map((letter) => letter.id))) {
+      for (let i = 0; i < rawIds.length; i += PAGE) {
+        const ids = rawIds.slice(i, i + PAGE);
+        removed += await this.run('purge', (redis) => redis.xdel(shard.deadLetterStreamKey, ...ids));
+      }
     }
     return removed;
   }
 
-  length(): Promise<number> {
-    return this.run('length', (redis) => redis.xlen(this.options.deadLetterStreamKey));
+  /** Dead letters in all shards. */
+  async length(): Promise<number> {
+    let total = 0;
+    for (const shard of this.layout.shards) {
+      total += await this.run('length', (redis) => redis.xlen(shard.deadLetterStreamKey));
+    }
+    return total;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -222,20 +241,37 @@ export class DeadLetters implements OnApplicationShutdown {
   }
 
   private async *all(): AsyncGenerator<DeadLetter> {
-    let start = '-';
-    for (;;) {
-      const page = await this.range(start, PAGE);
-      yield* page;
-      if (page.length < PAGE) return;
-      start = `(${page[page.length - 1].id}`;
+    for (const shard of this.layout.shards) {
+      let start = '-';
+      for (;;) {
+        const page = await this.range(shard, start, PAGE);
+        yield* page.map(([, letter]) => letter);
+        if (page.length < PAGE) break;
+        start = `(${page[page.length - 1][0]}`;
+      }
     }
   }
 
-  private async range(start: string, count: number, end = '+'): Promise<DeadLetter[]> {
+  /** Whether any dead letter comes after `rawId` of `shard` in listing order. */
+  private async anyAfter(shard: StreamShard, rawId: string): Promise<boolean> {
+    if ((await this.range(shard, `(${rawId}`, 1)).length > 0) return true;
+    for (const later of this.layout.shards.slice(shard.index + 1)) {
+      if ((await this.range(later, '-', 1)).length > 0) return true;
+    }
+    return false;
+  }
+
+  /** [raw id in the shard's dead-letter stream, the dead letter with its qualified id] */
+  private async range(
+    shard: StreamShard,
+    start: string,
+    count: number,
+    end = '+',
+  ): Promise<[string, DeadLetter][]> {
     const reply = await this.run('range', (redis) =>
-      redis.xrange(this.options.deadLetterStreamKey, start, end, 'COUNT', count),
+      redis.xrange(shard.deadLetterStreamKey, start, end, 'COUNT', count),
     );
-    return reply.map(fieldsOf);
+    return reply.map((entry) => [entry[0], fieldsOf(entry, this.layout.qualify(shard, entry[0]))]);
   }
 
   private run<T>(operation: string, command: (redis: ScriptedRedis) => Promise<T>): Promise<T> {

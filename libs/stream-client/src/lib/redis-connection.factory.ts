@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedStreamClientOptions } from './stream-client.options';
+
+/** One Redis, or a Redis Cluster: both speak the same commands; the cluster routes each by its key's slot. */
+export type RedisClient = Redis | Cluster;
 
 /** What a connection is used for; decides how it behaves while Redis is away. */
 export type RedisConnectionRole = 'producer' | 'consumer' | 'consumer-blocking' | 'admin';
@@ -50,15 +53,67 @@ export function redisOptionsFor(
   return { ...common, commandTimeout: options.commandTimeoutMs };
 }
 
+// While a master is down and its replica not yet promoted, a command to its slots is retried after
+// this pause (with a slot refresh), at most MAX_REDIRECTIONS times: about half a second in all, so
+// the retries end before commandTimeoutMs (1 s by default) has the caller answer 503. A retry that
+// outlived its caller's answer could store an entry the client was told was refused.
+const CLUSTER_RETRY_DELAY_MS = 100;
+const MAX_REDIRECTIONS = 5;
+
+/** Options of a Cluster client: cluster-wide behaviour here, each node's connection from redisOptionsFor. */
+export function clusterOptionsFor(
+  role: RedisConnectionRole,
+  options: ResolvedStreamClientOptions,
+): ClusterOptions {
+  const { lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = redisOptionsFor(role, options);
+  const url = new URL(options.redisUrl);
+  return {
+    lazyConnect,
+    // The cluster-wide offline queue would hold commands while the slot map is being (re)loaded;
+    // failing fast keeps the 503 prompt, for the reason redisOptionsFor gives.
+    enableOfflineQueue,
+    // Reconnect to the seeds forever, with the single Redis's backoff, when every node was lost.
+    clusterRetryStrategy: (attempt) => (retryStrategy ? (retryStrategy(attempt) ?? null) : null),
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: MAX_REDIRECTIONS,
+    // A slot map that does not load within the command budget counts as an outage, not a hang.
+    slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 500),
+    // Notices a promoted replica even when no command to its slots failed meanwhile.
+    slotsRefreshInterval: 2000,
+    // No auto-pipelining on a cluster: after a failover, a pipeline holding commands of several slots
+    // came back with MOVED errors that ioredis does not retry (seen in the failover test), while a
+    // single command is redirected.
+    enableAutoPipelining: false,
+    redisOptions: {
+      ...perNode,
+      enableAutoPipelining: false,
+      username: url.username ? decodeURIComponent(url.username) : undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+    },
+  };
+}
+
 /**
  * Creates an unconnected client (it connects on first use) whose connection errors are logged once
- * per outage instead of once per reconnect attempt.
+ * per outage instead of once per reconnect attempt: a Cluster client when clusterNodes are given.
  */
 export function createRedisConnection(
   role: RedisConnectionRole,
   options: ResolvedStreamClientOptions,
-): Redis {
-  const redis = new Redis(options.redisUrl, redisOptionsFor(role, options));
+): RedisClient {
+  const redis: RedisClient =
+    options.clusterNodes.length > 0
+      ? new Cluster(
+          options.clusterNodes.map((node) => {
+            const cut = node.lastIndexOf(':');
+            return { host: node.slice(0, cut), port: Number(node.slice(cut + 1)) };
+          }),
+          clusterOptionsFor(role, options),
+        )
+      : new Redis(options.redisUrl, redisOptionsFor(role, options));
   const logger = new Logger(`StreamClient:${role}`);
   let outage = false;
   redis.on('error', (error: Error) => {

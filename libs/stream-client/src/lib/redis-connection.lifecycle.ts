@@ -1,11 +1,12 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './redis-connection.factory';
 import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
 
 // One pending "next ready" promise per client, shared by all callers waiting on it, so a burst of
 // requests during an outage adds two listeners to the client rather than two per request.
-const readiness = new WeakMap<Redis, Promise<void>>();
+const readiness = new WeakMap<RedisClient, Promise<void>>();
 
-function nextReady(redis: Redis): Promise<void> {
+function nextReady(redis: RedisClient): Promise<void> {
   let ready = readiness.get(redis);
   if (!ready) {
     ready = new Promise<void>((resolve, reject) => {
@@ -35,7 +36,11 @@ function nextReady(redis: Redis): Promise<void> {
  * Resolves once the client is ready, starting a lazy connection if needed. Rejects with
  * StreamUnavailableError after `timeoutMs`, when the client was closed, or when `signal` aborts.
  */
-export async function waitUntilReady(redis: Redis, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitUntilReady(
+  redis: RedisClient,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   if (redis.status === 'ready') {
     return;
   }
@@ -79,7 +84,7 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number, signal?: A
  * QUIT lets Redis answer what is in flight; a server that does not answer in time is cut off. Resolves
  * once the connection has ended (or, for a socket that will not even close, shortly after giving up).
  */
-export async function closeConnection(redis: Redis, timeoutMs: number): Promise<void> {
+export async function closeConnection(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'end') {
     return;
   }
@@ -118,14 +123,15 @@ async function settlesWithin(promise: Promise<void>, timeoutMs: number): Promise
  * no timeout can prevent that, which is why consumers must tolerate redelivery.
  */
 export async function runWhenReady<T>(
-  redis: Redis,
+  redis: RedisClient,
   timeoutMs: number,
   operation: string,
-  command: (redis: Redis) => Promise<T>,
+  command: (redis: RedisClient) => Promise<T>,
 ): Promise<T> {
-  if (redis.status === 'ready') {
+  if (redis.status === 'ready' && !(redis instanceof Cluster)) {
     // The common case, on the request path: the connection's own commandTimeout bounds the call,
-    // so no extra timer and race per command.
+    // so no extra timer and race per command. (A cluster retries a command on another node after a
+    // failover or MOVED, each try with its own timeout: only the race below bounds the whole call.)
     try {
       return await command(redis);
     } catch (error) {

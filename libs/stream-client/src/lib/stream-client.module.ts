@@ -14,6 +14,7 @@ import {
 import { DeadLetters } from './dead-letters.service';
 import { StreamConsumer } from './stream-consumer.service';
 import { StreamProducer } from './stream-producer.service';
+import { StreamTail } from './stream-tail.service';
 
 export interface StreamClientAsyncOptions {
   imports?: ModuleMetadata['imports'];
@@ -21,11 +22,11 @@ export interface StreamClientAsyncOptions {
   useFactory: FactoryProvider<StreamClientOptions>['useFactory'];
 }
 
-const services: Provider[] = [StreamProducer, StreamConsumer, DeadLetters];
-const exported = [STREAM_CLIENT_OPTIONS, StreamProducer, StreamConsumer, DeadLetters];
+const services: Provider[] = [StreamProducer, StreamConsumer, DeadLetters, StreamTail];
+const exported = [STREAM_CLIENT_OPTIONS, StreamProducer, StreamConsumer, DeadLetters, StreamTail];
 
 /**
- * Registers StreamProducer, StreamConsumer and DeadLetters once for the whole application (global). Each opens its
+ * Registers StreamProducer, StreamConsumer, DeadLetters and StreamTail once for the whole application (global). Each opens its
  * connections lazily and closes them in onApplicationShutdown, after the app's own
  * onModuleDestroy/beforeApplicationShutdown hooks have finished the work in flight.
  */

@@ -39,10 +39,15 @@ describe('resolveStreamClientOptions', () => {
       connectionName: 'logpipe-ingest',
       deadLetterMaxEntries: 1000,
       deadLetterMaxAgeMs: 3_600_000,
+      clusterNodes: ['10.0.0.1:7000', 'redis-b:7001'],
+      shardCount: 4,
+      waitReplicas: 1,
     });
 
     expect(resolved).toEqual({
       redisUrl: 'rediss://cache.internal:6380/2',
+      clusterNodes: ['10.0.0.1:7000', 'redis-b:7001'],
+      shardCount: 4,
       streamKey: 's',
       groupName: 'g',
       deadLetterStreamKey: 'd',
@@ -51,6 +56,7 @@ describe('resolveStreamClientOptions', () => {
       connectionName: 'logpipe-ingest',
       deadLetterMaxEntries: 1000,
       deadLetterMaxAgeMs: 3_600_000,
+      waitReplicas: 1,
     });
   });
 
@@ -58,6 +64,10 @@ describe('resolveStreamClientOptions', () => {
     [{ redisUrl: 'http://127.0.0.1:6379' }, /redisUrl/],
     [{ redisUrl: '' }, /redisUrl/],
     [{ redisUrl: 'redis://x', streamKey: '' }, /streamKey/],
+    [{ redisUrl: 'redis://x', shardCount: 0 }, /shardCount/],
+    [{ redisUrl: 'redis://x', waitReplicas: -1 }, /waitReplicas/],
+    [{ redisUrl: 'redis://x', shardCount: 65 }, /shardCount/],
+    [{ redisUrl: 'redis://x', clusterNodes: ['10.0.0.1'] }, /clusterNodes/],
     [{ redisUrl: 'redis://x', groupName: '' }, /groupName/],
     [{ redisUrl: 'redis://x', consumerName: '' }, /consumerName/],
     [{ redisUrl: 'redis://x', deadLetterStreamKey: DEFAULT_STREAM_KEY }, /deadLetterStreamKey/],

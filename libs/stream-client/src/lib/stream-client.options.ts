@@ -5,6 +5,8 @@ export const DEFAULT_STREAM_KEY = 'logs:stream';
 export const DEFAULT_GROUP_NAME = 'log-workers';
 export const DEFAULT_DEAD_LETTER_STREAM_KEY = 'logs:dead';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+/** More shards than this buys nothing on a cluster of sane size and makes every sweep longer. */
+export const MAX_STREAM_SHARDS = 64;
 
 /** The single stream field that carries a message's opaque payload. */
 export const STREAM_PAYLOAD_FIELD = 'data';
@@ -13,8 +15,15 @@ export const STREAM_PAYLOAD_FIELD = 'data';
 export const STREAM_CLIENT_OPTIONS = Symbol('STREAM_CLIENT_OPTIONS');
 
 export interface StreamClientOptions {
-  /** e.g. redis://127.0.0.1:6379/0 */
+  /** e.g. redis://127.0.0.1:6379/0; with clusterNodes, only its credentials and TLS are used. */
   redisUrl: string;
+  /**
+   * Seed nodes ("host:port") of a Redis Cluster: when given, ioredis' Cluster client is used instead
+   * of one connection to redisUrl. Default [] (a single Redis).
+   */
+  clusterNodes?: readonly string[];
+  /** Streams the log stream is split over (see stream-shards.ts); default 1. */
+  shardCount?: number;
   /** default 'logs:stream' */
   streamKey?: string;
   /** default 'log-workers' */
@@ -31,10 +40,37 @@ export interface StreamClientOptions {
   deadLetterMaxEntries?: number;
   /** Dead letters older than this (by their dead-letter stream id) are dropped; default 0 = no age bound. */
   deadLetterMaxAgeMs?: number;
+  /**
+   * Replicas that must confirm an append (WAIT n, within half of commandTimeoutMs) before it counts as
+   * done; default 0 = Redis' asynchronous replication. See README "Redis Cluster".
+   */
+  waitReplicas?: number;
 }
 
 export type ResolvedStreamClientOptions = Required<Omit<StreamClientOptions, 'connectionName'>> &
   Pick<StreamClientOptions, 'connectionName'>;
+
+const CLUSTER_NODE = /^[\w.[\]:-]+:\d{1,5}$/;
+
+/** A whole REDIS_CLUSTER_NODES value (empty items allowed), for the apps' config validation. */
+export const CLUSTER_NODES_PATTERN = /^\s*([\w.[\]:-]+:\d{1,5})?\s*(,\s*([\w.[\]:-]+:\d{1,5})?\s*)*$/;
+
+/**
+ * REDIS_CLUSTER_NODES: comma-separated host:port seeds, blanks ignored; [] when unset. Throws with a
+ * message naming the setting for anything else, so a typo stops the process at start.
+ */
+export function parseClusterNodes(value: string | undefined, setting = 'REDIS_CLUSTER_NODES'): string[] {
+  const nodes = (value ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter((node) => node.length > 0);
+  for (const node of nodes) {
+    if (!CLUSTER_NODE.test(node)) {
+      throw new Error(`${setting} must be comma-separated host:port pairs, got ${JSON.stringify(node)}`);
+    }
+  }
+  return nodes;
+}
 
 export function defaultConsumerName(): string {
   // The random part keeps names apart when PID namespaces (containers) reuse the same PID on one host name.
@@ -45,6 +81,8 @@ export function defaultConsumerName(): string {
 export function resolveStreamClientOptions(options: StreamClientOptions): ResolvedStreamClientOptions {
   const resolved: ResolvedStreamClientOptions = {
     redisUrl: options.redisUrl,
+    clusterNodes: [...(options.clusterNodes ?? [])],
+    shardCount: options.shardCount ?? 1,
     streamKey: options.streamKey ?? DEFAULT_STREAM_KEY,
     groupName: options.groupName ?? DEFAULT_GROUP_NAME,
     deadLetterStreamKey: options.deadLetterStreamKey ?? DEFAULT_DEAD_LETTER_STREAM_KEY,
@@ -53,11 +91,22 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     connectionName: options.connectionName,
     deadLetterMaxEntries: options.deadLetterMaxEntries ?? 0,
     deadLetterMaxAgeMs: options.deadLetterMaxAgeMs ?? 0,
+    waitReplicas: options.waitReplicas ?? 0,
   };
 
   if (typeof resolved.redisUrl !== 'string' || !/^rediss?:\/\/.+/.test(resolved.redisUrl)) {
     throw new Error(
       `StreamClientOptions.redisUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(options.redisUrl)}`,
+    );
+  }
+  parseClusterNodes(resolved.clusterNodes.join(','), 'StreamClientOptions.clusterNodes');
+  if (
+    !Number.isInteger(resolved.shardCount) ||
+    resolved.shardCount < 1 ||
+    resolved.shardCount > MAX_STREAM_SHARDS
+  ) {
+    throw new Error(
+      `StreamClientOptions.shardCount must be an integer from 1 to ${MAX_STREAM_SHARDS}, got ${options.shardCount}`,
     );
   }
   for (const name of ['streamKey', 'groupName', 'deadLetterStreamKey', 'consumerName'] as const) {
@@ -73,7 +122,7 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
       `StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`,
     );
   }
-  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs'] as const) {
+  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs', 'waitReplicas'] as const) {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0) {
       throw new Error(
         `StreamClientOptions.${name} must be an integer >= 0 (0: no bound), got ${options[name]}`,

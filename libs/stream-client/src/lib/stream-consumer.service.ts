@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedisConnection } from './redis-connection.factory';
+import { createRedisConnection, type RedisClient } from './redis-connection.factory';
 import { closeConnection, runWhenReady, waitUntilReady } from './redis-connection.lifecycle';
 import {
   STREAM_CLIENT_OPTIONS,
@@ -18,6 +17,7 @@ import {
   type GroupInfo,
   type StreamMessage,
 } from './stream-reply.parser';
+import { StreamLayout, type StreamShard } from './stream-shards';
 import { isNoGroupError, StreamUnavailableError, toStreamError } from './stream-unavailable.error';
 
 // Long reads are split into slices this short so that stop() takes effect promptly without cutting a
@@ -50,69 +50,111 @@ export interface ConsumerGroupStatus {
   pending: number;
   /** entries not yet delivered to the group; null when Redis cannot tell */
   lag: number | null;
+  /** (qualified) id of the last entry delivered: of shard 0 when summed over shards */
   lastDeliveredId: string;
   consumers: number;
+}
+
+/**
+ * The group over all shards: pending and lag summed, consumers the most any shard has (every consumer
+ * reads every shard), lastDeliveredId shard 0's.
+ */
+export function summedGroupInfo(shards: readonly ConsumerGroupStatus[]): ConsumerGroupStatus {
+  return {
+    pending: shards.reduce((sum, shard) => sum + shard.pending, 0),
+    lag: shards.some((shard) => shard.lag === null)
+      ? null
+      : shards.reduce((sum, shard) => sum + (shard.lag as number), 0),
+    lastDeliveredId: shards[0].lastDeliveredId,
+    consumers: Math.max(...shards.map((shard) => shard.consumers)),
+  };
 }
 
 /**
  * One member of the consumer group. Blocking reads run on their own connection so that acks, claims
  * and trims on the other connection never queue behind a BLOCK. Connections open on first use, so an
  * app that only produces pays nothing for this provider.
+ *
+ * Several shards: every shard's stream has its own consumer group of the same name, and every
+ * consumer reads every shard (rather than owning some): no ownership to hand over when workers come
+ * and go, XAUTOCLAIM per shard takes over what a dead worker left, and one slow shard is read by all.
+ * Ids are qualified by their shard (StreamLayout), so ack, deadLetter and deliveryCounts take ids of
+ * any shards and route each to its own.
  */
 @Injectable()
 export class StreamConsumer implements OnApplicationShutdown {
   readonly consumerName: string;
-  private readonly commands: Redis;
-  private readonly blocking: Redis;
+  private readonly commands: RedisClient;
+  private readonly blocking: RedisClient;
   private readonly stopping = new AbortController();
-  // Where the next readPending continues; '0' means "from this consumer's oldest pending entry".
-  private pendingCursor = '0';
+  private readonly layout: StreamLayout;
+  // Per shard, where the next readPending continues; '0' means "from this consumer's oldest pending entry".
+  private readonly pendingCursors: string[];
+  // The shard readPending is working through.
+  private pendingShard = 0;
+  // The shard readNew looks at first, so that every shard gets its turn.
+  private nextShard = 0;
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.consumerName = options.consumerName;
+    this.layout = new StreamLayout(options);
+    this.pendingCursors = this.layout.shards.map(() => '0');
     this.commands = createRedisConnection('consumer', options);
     this.blocking = createRedisConnection('consumer-blocking', options);
   }
 
   /** XGROUP CREATE ... 0 MKSTREAM: a new group starts at the stream's first entry; an existing one is kept. */
   async ensureGroup(): Promise<void> {
-    await this.run('ensureGroup', async (redis) => {
-      try {
-        await redis.xgroup('CREATE', this.options.streamKey, this.options.groupName, '0', 'MKSTREAM');
-      } catch (error) {
-        if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) {
-          throw error;
+    for (const shard of this.layout.shards) {
+      await this.run('ensureGroup', async (redis) => {
+        try {
+          await redis.xgroup('CREATE', shard.streamKey, this.options.groupName, '0', 'MKSTREAM');
+        } catch (error) {
+          if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) {
+            throw error;
+          }
         }
-      }
-    });
+      });
+    }
+  }
+
+  /** The shards, in index order. */
+  get shards(): readonly StreamShard[] {
+    return this.layout.shards;
   }
 
   /**
    * This consumer's own delivered-but-unacknowledged entries, oldest first, `count` at a time: each call
    * continues after the last id the previous call returned; a call that finds nothing returns [] and
    * starts over from the oldest on the next call (so entries left unacknowledged come round again).
+   * Shards are worked through one after another; one call returns entries of one shard.
    */
   async readPending(count: number): Promise<StreamMessage[]> {
     assertCount(count);
-    const reply = await this.inGroup('readPending', (redis) =>
-      redis.xreadgroup(
-        'GROUP',
-        this.options.groupName,
-        this.consumerName,
-        'COUNT',
-        count,
-        'STREAMS',
-        this.options.streamKey,
-        this.pendingCursor,
-      ),
-    );
-    const messages = parseReadReply(reply);
-    if (messages.length === 0) {
-      this.pendingCursor = '0';
-      return [];
+    for (; this.pendingShard < this.layout.shards.length; this.pendingShard++) {
+      const shard = this.layout.shards[this.pendingShard];
+      const cursor = this.pendingCursors[shard.index];
+      const reply = await this.inGroup('readPending', (redis) =>
+        redis.xreadgroup(
+          'GROUP',
+          this.options.groupName,
+          this.consumerName,
+          'COUNT',
+          count,
+          'STREAMS',
+          shard.streamKey,
+          cursor,
+        ),
+      );
+      const messages = parseReadReply(reply);
+      if (messages.length > 0) {
+        this.pendingCursors[shard.index] = messages[messages.length - 1].id;
+        return this.withDeliveryCounts(this.qualified(shard, messages));
+      }
+      this.pendingCursors[shard.index] = '0';
     }
-    this.pendingCursor = messages[messages.length - 1].id;
-    return this.withDeliveryCounts(messages);
+    this.pendingShard = 0;
+    return [];
   }
 
   /**
@@ -121,6 +163,9 @@ export class StreamConsumer implements OnApplicationShutdown {
    * A connection that drops during the wait is waited for within the same window, and a group that
    * vanished (Redis restarted empty) is recreated. Rejects with StreamUnavailableError when Redis
    * stays unreachable for the whole window (at least commandTimeoutMs); returns [] once stop() is called.
+   * Several shards: the others are looked at without waiting, then the wait (one slice at a time) is
+   * on one shard, the next one each slice, so an entry waits at most one slice (250 ms) for its turn.
+   * One call returns entries of one shard.
    */
   async readNew(count: number, blockMs: number): Promise<StreamMessage[]> {
     assertCount(count);
@@ -136,9 +181,7 @@ export class StreamConsumer implements OnApplicationShutdown {
           Math.max(remaining, this.options.commandTimeoutMs),
           this.stopping.signal,
         );
-        const reply = await this.readNewOnce(count, remaining);
-        // Entries read with '>' have never been delivered to this group before.
-        const messages = parseReadReply(reply).map((message) => ({ ...message, deliveryCount: 1 }));
+        const messages = await this.readNewFromEachShard(count, remaining);
         if (messages.length > 0 || Date.now() >= deadline) {
           return messages;
         }
@@ -162,12 +205,17 @@ export class StreamConsumer implements OnApplicationShutdown {
     }
   }
 
-  /** XACK; resolves how many of the ids were still pending. */
+  /** XACK (per shard); resolves how many of the ids were still pending. */
   async ack(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) {
       return 0;
     }
-    return this.run('ack', (redis) => redis.xack(this.options.streamKey, this.options.groupName, ...ids));
+    const acked = await Promise.all(
+      [...this.layout.groupByShard(ids)].map(([shard, rawIds]) =>
+        this.run('ack', (redis) => redis.xack(shard.streamKey, this.options.groupName, ...rawIds)),
+      ),
+    );
+    return acked.reduce((sum, count) => sum + count, 0);
   }
 
   /**
@@ -177,16 +225,42 @@ export class StreamConsumer implements OnApplicationShutdown {
    * (deadLetterMaxEntries, deadLetterMaxAgeMs) with exact XTRIM MAXLEN / MINID rather than XADD's own
    * MAXLEN/MINID arguments: XTRIM answers how many entries it removed, which the caller counts in a
    * metric, and a dead-letter stream is small enough that exact trimming costs nothing measurable.
+   * Several shards: each shard's entries go to that shard's own dead-letter stream, in one MULTI per
+   * shard (its two keys share a slot; a MULTI across shards is impossible on a cluster). The bound
+   * applies per shard's dead-letter stream.
    */
   async deadLetter(items: readonly DeadLetterItem[]): Promise<DeadLetterOutcome> {
     if (items.length === 0) {
       return { droppedByCount: 0, droppedByAge: 0 };
     }
+    const byShard = new Map<StreamShard, { raw: string; item: DeadLetterItem }[]>();
+    for (const item of items) {
+      const located = this.layout.locate(item.id);
+      if (located === null) throw new Error(`Not a stream id of this layout: ${item.id}`);
+      byShard.set(located.shard, [...(byShard.get(located.shard) ?? []), { raw: located.id, item }]);
+    }
+    const outcomes = await Promise.all(
+      [...byShard].map(([shard, entries]) => this.deadLetterInShard(shard, entries)),
+    );
+    return outcomes.reduce(
+      (sum, outcome) => ({
+        droppedByCount: sum.droppedByCount + outcome.droppedByCount,
+        droppedByAge: sum.droppedByAge + outcome.droppedByAge,
+      }),
+      { droppedByCount: 0, droppedByAge: 0 },
+    );
+  }
+
+  private deadLetterInShard(
+    shard: StreamShard,
+    items: readonly { raw: string; item: DeadLetterItem }[],
+  ): Promise<DeadLetterOutcome> {
     const failedAt = new Date();
-    const { deadLetterStreamKey, deadLetterMaxEntries, deadLetterMaxAgeMs } = this.options;
+    const { deadLetterMaxEntries, deadLetterMaxAgeMs } = this.options;
+    const { deadLetterStreamKey } = shard;
     return this.run('deadLetter', async (redis) => {
       const transaction = redis.multi();
-      for (const item of items) {
+      for (const { item } of items) {
         transaction.xadd(
           deadLetterStreamKey,
           '*',
@@ -202,7 +276,7 @@ export class StreamConsumer implements OnApplicationShutdown {
           this.consumerName,
         );
       }
-      transaction.xack(this.options.streamKey, this.options.groupName, ...items.map((item) => item.id));
+      transaction.xack(shard.streamKey, this.options.groupName, ...items.map(({ raw }) => raw));
       if (deadLetterMaxAgeMs > 0) {
         // Stream ids start with the Redis server's clock in ms; this host's clock is close enough for a
         // bound measured in hours or days.
@@ -237,12 +311,29 @@ export class StreamConsumer implements OnApplicationShutdown {
     assertCount(count);
     const found: StreamMessage[] = [];
     let claimed = 0;
+    // Shard after shard until `count` are claimed: a batch may hold entries of several shards.
+    for (const shard of this.layout.shards) {
+      if (claimed >= count) break;
+      const page = await this.claimIdleInShard(shard, minIdleMs, count - claimed);
+      found.push(...page);
+      claimed += page.filter((message) => message.payload !== null).length;
+    }
+    return this.withDeliveryCounts(found);
+  }
+
+  private async claimIdleInShard(
+    shard: StreamShard,
+    minIdleMs: number,
+    count: number,
+  ): Promise<StreamMessage[]> {
+    const found: StreamMessage[] = [];
+    let claimed = 0;
     let cursor = '0-0';
     do {
       const start = cursor;
       const reply = await this.inGroup('claimIdle', (redis) =>
         redis.xautoclaim(
-          this.options.streamKey,
+          shard.streamKey,
           this.options.groupName,
           this.consumerName,
           minIdleMs,
@@ -256,11 +347,24 @@ export class StreamConsumer implements OnApplicationShutdown {
       claimed += page.messages.filter((message) => message.payload !== null).length;
       cursor = page.nextCursor;
     } while (cursor !== '0-0' && claimed < count);
-    return this.withDeliveryCounts(found);
+    return this.qualified(shard, found);
   }
 
   /** Delivery counts of those ids that are pending in the group (XPENDING over their id range). */
   async deliveryCounts(ids: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const [shard, rawIds] of this.layout.groupByShard(ids)) {
+      for (const [id, count] of await this.deliveryCountsInShard(shard, rawIds)) {
+        counts.set(this.layout.qualify(shard, id), count);
+      }
+    }
+    return counts;
+  }
+
+  private async deliveryCountsInShard(
+    shard: StreamShard,
+    ids: readonly string[],
+  ): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     const wanted = new Set(ids);
     const first = minStreamId(ids);
@@ -274,7 +378,7 @@ export class StreamConsumer implements OnApplicationShutdown {
       const from = start;
       const rows = parsePendingEntries(
         await this.inGroup('deliveryCounts', (redis) =>
-          redis.xpending(this.options.streamKey, this.options.groupName, from, last, pageSize),
+          redis.xpending(shard.streamKey, this.options.groupName, from, last, pageSize),
         ),
       );
       for (const row of rows) {
@@ -293,13 +397,21 @@ export class StreamConsumer implements OnApplicationShutdown {
    * XTRIM MINID up to the oldest entry that some group of the stream still needs: for each group its
    * smallest pending id, or (nothing pending) the entry after its last delivered one. Entries below
    * that were delivered to and acknowledged by every group. A stream without groups is left alone.
-   * Resolves the number of entries removed.
+   * Resolves the number of entries removed (in all shards, each trimmed by its own groups).
    */
   async trimAcknowledged(): Promise<number> {
+    let removed = 0;
+    for (const shard of this.layout.shards) {
+      removed += await this.trimAcknowledgedInShard(shard);
+    }
+    return removed;
+  }
+
+  private async trimAcknowledgedInShard(shard: StreamShard): Promise<number> {
     let groups: GroupInfo[];
     try {
       groups = parseGroupsInfo(
-        await this.run('trimAcknowledged', (redis) => redis.xinfo('GROUPS', this.options.streamKey)),
+        await this.run('trimAcknowledged', (redis) => redis.xinfo('GROUPS', shard.streamKey)),
       );
     } catch (error) {
       if (isNoGroupError(error)) {
@@ -315,29 +427,45 @@ export class StreamConsumer implements OnApplicationShutdown {
     // when workers start, and one created at 0 while a trim runs could miss the trimmed entries.)
     const floors: string[] = [];
     for (const group of groups) {
-      floors.push(await this.oldestNeededId(group));
+      floors.push(await this.oldestNeededId(shard, group));
     }
     const minId = minStreamId(floors) as string;
-    return this.run('trimAcknowledged', (redis) => redis.xtrim(this.options.streamKey, 'MINID', minId));
+    return this.run('trimAcknowledged', (redis) => redis.xtrim(shard.streamKey, 'MINID', minId));
   }
 
-  /** Pending entries, undelivered entries (lag) and consumers of this consumer's group. */
+  /**
+   * Pending entries, undelivered entries (lag) and consumers of this consumer's group, summed over the
+   * shards (consumers: the most any shard has, since every consumer reads every shard).
+   */
   async groupInfo(): Promise<ConsumerGroupStatus> {
+    return summedGroupInfo(await this.groupInfoByShard());
+  }
+
+  /** groupInfo of each shard, by shard index. */
+  async groupInfoByShard(): Promise<ConsumerGroupStatus[]> {
+    const statuses: ConsumerGroupStatus[] = [];
+    for (const shard of this.layout.shards) {
+      statuses.push(await this.groupInfoOfShard(shard));
+    }
+    return statuses;
+  }
+
+  private async groupInfoOfShard(shard: StreamShard): Promise<ConsumerGroupStatus> {
     for (let attempt = 0; ; attempt++) {
       const groups = parseGroupsInfo(
-        await this.inGroup('groupInfo', (redis) => redis.xinfo('GROUPS', this.options.streamKey)),
+        await this.inGroup('groupInfo', (redis) => redis.xinfo('GROUPS', shard.streamKey)),
       );
       const group = groups.find((candidate) => candidate.name === this.options.groupName);
       if (group) {
         return {
           pending: group.pending,
           lag: group.lag,
-          lastDeliveredId: group.lastDeliveredId,
+          lastDeliveredId: this.layout.qualify(shard, group.lastDeliveredId),
           consumers: group.consumers,
         };
       }
       if (attempt > 0) {
-        throw new Error(`Consumer group ${this.options.groupName} is missing on ${this.options.streamKey}`);
+        throw new Error(`Consumer group ${this.options.groupName} is missing on ${shard.streamKey}`);
       }
       await this.ensureGroup();
     }
@@ -359,8 +487,28 @@ export class StreamConsumer implements OnApplicationShutdown {
     ]);
   }
 
-  private readNewOnce(count: number, remainingMs: number): Promise<unknown> {
-    const { groupName, streamKey } = this.options;
+  /**
+   * One look at every shard, starting with `nextShard`: without waiting at the first ones, and (when
+   * time remains) waiting one slice at the last. Entries read with '>' were never delivered before.
+   */
+  private async readNewFromEachShard(count: number, remainingMs: number): Promise<StreamMessage[]> {
+    const shards = this.layout.shards;
+    for (let i = 0; i < shards.length; i++) {
+      const shard = shards[(this.nextShard + i) % shards.length];
+      const last = i === shards.length - 1;
+      const reply = await this.readNewOnce(shard, count, last ? remainingMs : 0);
+      const messages = parseReadReply(reply);
+      if (messages.length > 0 || last) {
+        this.nextShard = (shard.index + 1) % shards.length;
+        return this.qualified(shard, messages).map((message) => ({ ...message, deliveryCount: 1 }));
+      }
+    }
+    return [];
+  }
+
+  private readNewOnce(shard: StreamShard, count: number, remainingMs: number): Promise<unknown> {
+    const { groupName } = this.options;
+    const { streamKey } = shard;
     if (remainingMs <= 0) {
       return this.blocking.xreadgroup(
         'GROUP',
@@ -388,10 +536,10 @@ export class StreamConsumer implements OnApplicationShutdown {
     );
   }
 
-  private async oldestNeededId(group: GroupInfo): Promise<string> {
+  private async oldestNeededId(shard: StreamShard, group: GroupInfo): Promise<string> {
     if (group.pending > 0) {
       const summary = parsePendingSummary(
-        await this.run('trimAcknowledged', (redis) => redis.xpending(this.options.streamKey, group.name)),
+        await this.run('trimAcknowledged', (redis) => redis.xpending(shard.streamKey, group.name)),
       );
       if (summary.smallestId !== null) {
         return summary.smallestId;
@@ -412,8 +560,14 @@ export class StreamConsumer implements OnApplicationShutdown {
     });
   }
 
+  /** Messages of `shard` with their ids qualified by it (unchanged in the plain layout). */
+  private qualified(shard: StreamShard, messages: StreamMessage[]): StreamMessage[] {
+    if (!this.layout.tagged) return messages;
+    return messages.map((message) => ({ ...message, id: this.layout.qualify(shard, message.id) }));
+  }
+
   /** Runs a group command; if the group is gone (Redis restarted empty), recreates it and retries once. */
-  private async inGroup<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  private async inGroup<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
     try {
       return await this.run(operation, command);
     } catch (error) {
@@ -425,7 +579,7 @@ export class StreamConsumer implements OnApplicationShutdown {
     }
   }
 
-  private run<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  private run<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
     return runWhenReady(this.commands, this.options.commandTimeoutMs, operation, command);
   }
 }

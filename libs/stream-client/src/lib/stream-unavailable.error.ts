@@ -31,6 +31,12 @@ const CLIENT_SIDE_MESSAGES = [
   'Connection is closed',
   'Reached the max retries per request limit',
   'Socket timeout',
+  // Cluster client: every retry of a command on a failed-over slot failed, or the slot map is unknown.
+  'Too many Cluster redirections',
+  "Cluster isn't ready",
+  'Failed to refresh slots cache',
+  'None of startup nodes is available',
+  'Cluster is ended',
 ];
 
 // Reply prefixes of states Redis recovers from by itself (memory freed, data loaded, failover done).
@@ -43,6 +49,9 @@ const TRANSIENT_REPLY_PREFIXES = [
   'CLUSTERDOWN',
   'READONLY',
   'NOREPLICAS',
+  // A cluster redirection that reached the caller (the command did not run): the slot map is moving.
+  'MOVED ',
+  'ASK ',
 ];
 
 function isTransient(error: unknown): boolean {

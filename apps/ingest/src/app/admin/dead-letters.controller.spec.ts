@@ -7,6 +7,8 @@ describe('selectorOf (the dead letters a replay or purge names)', () => {
       ids: ['1764460800000-0', '1764460800000-1'],
     });
     expect(selectorOf({ ids: '1764460800000-0' })).toEqual({ ids: ['1764460800000-0'] });
+    // Sharded layouts qualify ids by their shard.
+    expect(selectorOf({ ids: ['s2:1764460800000-0'] })).toEqual({ ids: ['s2:1764460800000-0'] });
     expect(selectorOf({ reason: 'undecodable' })).toEqual({ reason: 'undecodable' });
     expect(selectorOf({ all: true })).toEqual({ all: true });
     expect(selectorOf({ all: 'true' })).toEqual({ all: true });
@@ -17,6 +19,7 @@ describe('selectorOf (the dead letters a replay or purge names)', () => {
     [{ ids: ['1-0'], all: true }, /exactly one/],
     [{ ids: [] }, /non-empty list/],
     [{ ids: ['nope'] }, /stream ids/],
+    [{ ids: ['s1-1764460800000-0'] }, /stream ids/],
     [{ reason: '' }, /non-empty string/],
     [{ all: false }, /all must be true/],
   ])('answers 400 for %j', (input, message) => {

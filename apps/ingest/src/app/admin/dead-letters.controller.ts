@@ -1,5 +1,6 @@
 import { prepareDeadLetterReplay } from '@logpipe/log-schema';
 import {
+  DEAD_LETTER_ID_PATTERN,
   DeadLetters,
   type DeadLetter,
   type DeadLetterSelector,
@@ -23,10 +24,10 @@ export function selectorOf(input: { ids?: unknown; reason?: unknown; all?: unkno
   }
   if (input.ids !== undefined) {
     const ids = Array.isArray(input.ids) ? input.ids : [input.ids];
-    if (ids.length === 0 || !ids.every((id) => typeof id === 'string' && /^\d+-\d+$/.test(id))) {
+    if (ids.length === 0 || !ids.every((id) => typeof id === 'string' && DEAD_LETTER_ID_PATTERN.test(id))) {
       throw new RequestError(
         400,
-        'ids must be a non-empty list of dead-letter stream ids like 1764460800000-0',
+        'ids must be a non-empty list of dead-letter stream ids like 1764460800000-0 (s1:1764460800000-0 when sharded)',
       );
     }
     return { ids: ids as string[] };
@@ -68,8 +69,11 @@ export class DeadLettersController {
     @Query('after') after?: string,
     @Query('reason') reason?: string,
   ): Promise<DeadLetterSummary & { entries: DeadLetter[]; next: string | null }> {
-    if (after !== undefined && !/^\d+-\d+$/.test(after)) {
-      throw new RequestError(400, 'after must be a dead-letter stream id like 1764460800000-0');
+    if (after !== undefined && !DEAD_LETTER_ID_PATTERN.test(after)) {
+      throw new RequestError(
+        400,
+        'after must be a dead-letter stream id like 1764460800000-0 (s1:1764460800000-0 when sharded)',
+      );
     }
     const page = await this.deadLetters.list({ count: limitOf(limit), after, reason: reason || undefined });
     return { ...(await this.deadLetters.summary()), ...page };

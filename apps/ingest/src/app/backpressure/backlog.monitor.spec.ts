@@ -17,7 +17,9 @@ const config = { get: (key: keyof IngestConfig) => settings[key] } as unknown as
 >;
 
 function monitorWithStreamLength(length: () => number) {
-  const producer = { streamLength: async () => length() } as unknown as StreamProducer;
+  const producer = {
+    backlog: async () => ({ total: length(), shards: [length()] }),
+  } as unknown as StreamProducer;
   return new BacklogMonitor(producer, config);
 }
 

@@ -11,6 +11,8 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
  * stops it flapping). Polled in the background so the request path pays nothing for it.
  * Between two polls, this instance adds what it writes (and is writing) to the last length it read,
  * so a burst cannot carry the stream past the mark by more than the one request that crossed it.
+ * Several shards: the marks apply to the sum over the shards (every worker reads every shard, so
+ * they drain together); the per-shard lengths are reported in state, readiness and metrics.
  */
 @Injectable()
 export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +21,8 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   private checking = false;
   private overloaded = false;
   private lastLength: number | null = null;
+  /** Per shard (by index), from the same poll as lastLength. */
+  private lastShardLengths: number[] | null = null;
   /** The backlog as counted when the mark was crossed: the 503's message quotes it. */
   private backlogWhenRefused = 0;
   /**
@@ -40,6 +44,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   get state() {
     return {
       entries: this.lastLength,
+      entriesByShard: this.lastShardLengths,
       accepting: !this.overloaded,
       highWater: this.config.get('BACKLOG_HIGH_WATER', { infer: true }),
       lowWater: this.config.get('BACKLOG_LOW_WATER', { infer: true }),
@@ -112,7 +117,9 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     this.checking = true;
     try {
       const issuedBefore = this.issuedEntries;
-      const length = await this.producer.streamLength();
+      const backlog = await this.producer.backlog();
+      const length = backlog.total;
+      this.lastShardLengths = backlog.shards;
       // Writes issued before this XLEN are in `length`, however late their own answers are handled;
       // keep counting only the later ones. (Counting a write both in `length` and as still in flight
       // refused the write after it one entry early, seen in CI.)

@@ -90,6 +90,17 @@ export class IngestMetrics {
       },
     });
     new Gauge({
+      name: 'logpipe_stream_shard_length',
+      help: 'Entries in each shard of the Redis stream (STREAM_SHARDS), as last polled by this instance',
+      labelNames: ['shard'],
+      registers: [this.registry],
+      collect() {
+        backlog.state.entriesByShard?.forEach((entries, shard) =>
+          this.set({ shard: String(shard) }, entries),
+        );
+      },
+    });
+    new Gauge({
       name: 'logpipe_ingest_accepting',
       help: '1 while the backlog is under the high-water mark and entries are accepted, 0 while answering 503',
       registers: [this.registry],

@@ -1,4 +1,10 @@
-import { DeadLetters, StreamConsumer, StreamProducer, type DeadLetterOutcome } from '@logpipe/stream-client';
+import {
+  DeadLetters,
+  StreamConsumer,
+  StreamProducer,
+  summedGroupInfo,
+  type DeadLetterOutcome,
+} from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -72,13 +78,34 @@ export class WorkerMetrics {
     this.deadLettersDropped.inc({ bound: 'count' }, 0);
     this.deadLettersDropped.inc({ bound: 'age' }, 0);
     // Both gauges ask Redis at scrape time; a scrape while Redis is down leaves them out rather than fail.
+    // Totals over the shards keep their names; the *_shard_* gauges break them down (label shard).
+    const shardLength = new Gauge({
+      name: 'logpipe_stream_shard_length',
+      help: 'Entries in each shard of the Redis stream (STREAM_SHARDS)',
+      labelNames: ['shard'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'logpipe_stream_length',
-      help: 'Entries in the Redis stream (not yet stored, or stored and not yet trimmed)',
+      help: 'Entries in the Redis stream, all shards (not yet stored, or stored and not yet trimmed)',
       registers: [this.registry],
       async collect() {
-        this.set(await producer.streamLength().catch(() => Number.NaN));
+        const backlog = await producer.backlog().catch(() => null);
+        this.set(backlog?.total ?? Number.NaN);
+        backlog?.shards.forEach((length, shard) => shardLength.set({ shard: String(shard) }, length));
       },
+    });
+    const shardPending = new Gauge({
+      name: 'logpipe_stream_shard_pending',
+      help: 'Entries delivered to the consumer group of each shard and not yet acknowledged',
+      labelNames: ['shard'],
+      registers: [this.registry],
+    });
+    const shardLag = new Gauge({
+      name: 'logpipe_stream_shard_consumer_lag',
+      help: 'Entries in each shard not yet delivered to its consumer group',
+      labelNames: ['shard'],
+      registers: [this.registry],
     });
     const group = {
       pending: new Gauge({
@@ -103,7 +130,12 @@ export class WorkerMetrics {
       registers: [this.registry],
       async collect() {
         try {
-          const info = await consumer.groupInfo();
+          const shards = await consumer.groupInfoByShard();
+          shards.forEach((shard, index) => {
+            shardPending.set({ shard: String(index) }, shard.pending);
+            shardLag.set({ shard: String(index) }, shard.lag ?? Number.NaN);
+          });
+          const info = summedGroupInfo(shards);
           group.pending.set(info.pending);
           group.lag.set(info.lag ?? Number.NaN);
           group.consumers.set(info.consumers);

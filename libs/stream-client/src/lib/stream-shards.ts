@@ -1,0 +1,111 @@
+import type { ResolvedStreamClientOptions } from './stream-client.options';
+
+/** One shard of the log stream: its stream and dead-letter keys, which always share a hash slot. */
+export interface StreamShard {
+  index: number;
+  streamKey: string;
+  deadLetterStreamKey: string;
+}
+
+/** A stream id together with the shard it lives in. */
+export interface ShardedId {
+  shard: StreamShard;
+  id: string;
+}
+
+const QUALIFIED_ID = /^s(\d+):(\d+-\d+)$/;
+
+/** The shape of a dead-letter (or stream) id callers see, in either layout: `1764460800000-0` or `s1:1764460800000-0`. */
+export const DEAD_LETTER_ID_PATTERN = /^(s\d+:)?\d+-\d+$/;
+const STREAM_ID = /^\d+-\d+$/;
+
+/**
+ * `logs:stream` -> `logs:{s0}:stream`: the hash tag goes before the last segment, so each shard's
+ * keys (stream, dead letters) hash to one slot and a MULTI or script over them is legal on a cluster.
+ */
+export function shardKey(baseKey: string, index: number): string {
+  const cut = baseKey.lastIndexOf(':');
+  return cut < 0 ? `{s${index}}:${baseKey}` : `${baseKey.slice(0, cut)}:{s${index}}${baseKey.slice(cut)}`;
+}
+
+/**
+ * Where the log stream lives in Redis. Plain layout (one shard on a single Redis, the default): the
+ * keys and ids are exactly those of an unsharded Logpipe (`logs:stream`, `logs:dead`, ids as Redis
+ * gives them), so an upgrade drains what is already queued. Tagged layout (STREAM_SHARDS > 1, or any
+ * Redis Cluster, where `logs:stream` and `logs:dead` would sit in different slots): hash-tagged keys
+ * per shard, and ids qualified by their shard (`s2:1700000000000-0`) because two shards hand out the
+ * same ids; what the worker stores as stream_id and what the dead-letter routes show are these.
+ */
+export class StreamLayout {
+  readonly shards: readonly StreamShard[];
+  readonly tagged: boolean;
+  /** Records the layout the keys were created with, so a different one is refused at start. */
+  readonly recordKey: string;
+
+  constructor(
+    options: Pick<
+      ResolvedStreamClientOptions,
+      'streamKey' | 'deadLetterStreamKey' | 'shardCount' | 'clusterNodes'
+    >,
+  ) {
+    this.tagged = options.shardCount > 1 || options.clusterNodes.length > 0;
+    if (this.tagged) {
+      for (const [name, key] of [
+        ['streamKey', options.streamKey],
+        ['deadLetterStreamKey', options.deadLetterStreamKey],
+      ] as const) {
+        // Redis hashes only the first {...}: a tag of the caller's own would put every shard in one slot.
+        if (/[{}]/.test(key))
+          throw new Error(`StreamClientOptions.${name} must not contain { or } when sharded`);
+      }
+    }
+    this.shards = Array.from({ length: options.shardCount }, (_, index) =>
+      this.tagged
+        ? {
+            index,
+            streamKey: shardKey(options.streamKey, index),
+            deadLetterStreamKey: shardKey(options.deadLetterStreamKey, index),
+          }
+        : { index, streamKey: options.streamKey, deadLetterStreamKey: options.deadLetterStreamKey },
+    );
+    this.recordKey = `${options.streamKey}:layout`;
+  }
+
+  /** What the record key holds for this layout. */
+  get description(): string {
+    return `shards=${this.shards.length};keys=${this.tagged ? 'tagged' : 'plain'}`;
+  }
+
+  /** The id callers see for entry `id` of `shard`. */
+  qualify(shard: StreamShard, id: string): string {
+    return this.tagged ? `s${shard.index}:${id}` : id;
+  }
+
+  /** The shard and raw Redis id of a qualified id; null when it is not one of this layout's. */
+  locate(qualifiedId: string): ShardedId | null {
+    if (!this.tagged) {
+      return STREAM_ID.test(qualifiedId) ? { shard: this.shards[0], id: qualifiedId } : null;
+    }
+    const match = QUALIFIED_ID.exec(qualifiedId);
+    const shard = match ? this.shards[Number(match[1])] : undefined;
+    return match && shard ? { shard, id: match[2] } : null;
+  }
+
+  /** Raw ids grouped by shard; throws for an id of no shard (a caller's bug, not bad input). */
+  groupByShard(qualifiedIds: readonly string[]): Map<StreamShard, string[]> {
+    const groups = new Map<StreamShard, string[]>();
+    for (const qualifiedId of qualifiedIds) {
+      const located = this.locate(qualifiedId);
+      if (located === null) throw new Error(`Not a stream id of this layout: ${qualifiedId}`);
+      const ids = groups.get(located.shard) ?? [];
+      ids.push(located.id);
+      groups.set(located.shard, ids);
+    }
+    return groups;
+  }
+}
+
+/** The stream was set up with a different shard count or key layout than this process is configured for. */
+export class StreamLayoutMismatchError extends Error {
+  override readonly name = 'StreamLayoutMismatchError';
+}
