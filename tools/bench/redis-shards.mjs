@@ -74,8 +74,10 @@ function loadSources() {
   require('reflect-metadata');
   const streamClient = require(join(repoRoot, 'libs/stream-client/src/index.ts'));
   const logSchema = require(join(repoRoot, 'libs/log-schema/src/index.ts'));
+  const { shardTag } = require(join(repoRoot, 'libs/stream-client/src/testing.ts'));
   return {
     ...streamClient,
+    shardTag,
     ...logSchema,
     Redis: require('ioredis').Redis,
     Cluster: require('ioredis').Cluster,
@@ -315,10 +317,14 @@ async function main() {
     },
   ];
 
-  // Which master serves each shard's slot: the shard keys' hash tags decide it, not the shard count.
+  // Which master serves each shard's slot: the shard keys' hash tags (stream-client's shardTag) decide it.
   const shardSlots = [];
   for (let index = 0; index < opts.shards; index++) {
-    shardSlots.push(Number(await clusterAdmins[0].call('CLUSTER', 'KEYSLOT', `x:{s${index}}:stream`)));
+    shardSlots.push(
+      Number(
+        await clusterAdmins[0].call('CLUSTER', 'KEYSLOT', `x:{${src.shardTag(index, opts.shards)}}:stream`),
+      ),
+    );
   }
   const slotRanges = await clusterAdmins[0].call('CLUSTER', 'SLOTS');
   const masterOfSlot = (slot) => {
@@ -330,7 +336,7 @@ async function main() {
     `redis-shards bench: ${opts.rounds} rounds × ${opts.batches} batches of ${BATCH_ENTRIES} entries, ${opts.inFlight} in flight, ` +
       `${fmt(valueBytes, 0)} bytes per stream value; redis-server ${(await run('redis-server', ['--version'])).stdout.trim().split(' ')[2]}\n` +
       `single Redis :${singlePort}; cluster masters ${clusterPorts.map((port) => `:${port}`).join(' ')} (no replicas, appendonly no)\n` +
-      `cluster shard -> slot -> master: ${shardSlots.map((slot, i) => `s${i} -> ${slot} -> :${masterOfSlot(slot)}`).join(', ')}\n` +
+      `cluster shard -> slot -> master: ${shardSlots.map((slot, i) => `${src.shardTag(i, opts.shards)} -> ${slot} -> :${masterOfSlot(slot)}`).join(', ')}\n` +
       `start ${new Date().toISOString()}, load average ${load()}\n\n`,
   );
 

@@ -7,7 +7,7 @@ import {
   TestSchema,
   waitFor,
 } from '@logpipe/e2e-support';
-import { PrivateRedisCluster } from '@logpipe/stream-client/testing';
+import { PrivateRedisCluster, shardTag } from '@logpipe/stream-client/testing';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { KeyedLoad } from './support/keyed-load';
@@ -112,6 +112,13 @@ describe('Logpipe on a Redis Cluster', () => {
       [load.service],
     );
     expect(rows.map((row) => row.shard).sort()).toEqual(['s0', 's1', 's2']);
+    // The shards' hash tags spread them one per master of the evenly split 3-master cluster.
+    const masters = await Promise.all(
+      [0, 1, 2].map(
+        async (index) => (await cluster.masterOf(await cluster.keySlot(`{${shardTag(index, SHARDS)}}`))).port,
+      ),
+    );
+    expect(new Set(masters).size).toBe(3);
   });
 
   // Before the failover test: afterwards one master has no replica left, and WAIT 1 could not succeed.
@@ -146,7 +153,7 @@ describe('Logpipe on a Redis Cluster', () => {
   });
 
   it('a master SIGKILLed under load: 503 + Retry-After until its replica is promoted, then 2xx again by itself; every 2xx stored exactly once', async () => {
-    const slot = await cluster.keySlot(`${streamKey.split(':')[0]}:{s0}:stream`);
+    const slot = await cluster.keySlot(`{${shardTag(0, SHARDS)}}`);
     const victim = await cluster.masterOf(slot);
     const load = new KeyedLoad(`cluster-failover-${suffix}`, () => ingests.map((i) => i.url), {
       durationMs: 25000,

@@ -3,7 +3,8 @@ import {
   parseClusterNodes,
   resolveStreamClientOptions,
 } from './stream-client.options';
-import { shardKey, StreamLayout } from './stream-shards';
+import calculateSlot from 'cluster-key-slot';
+import { shardKey, shardTag, StreamLayout } from './stream-shards';
 
 const layout = (shardCount: number, clusterNodes: string[] = []) =>
   new StreamLayout(resolveStreamClientOptions({ redisUrl: 'redis://x', shardCount, clusterNodes }));
@@ -17,14 +18,20 @@ describe('StreamLayout', () => {
     expect(plain.locate('1700000000000-0')).toEqual({ shard: plain.shards[0], id: '1700000000000-0' });
   });
 
-  it('hash-tags each shard so its stream and dead letters share one slot', () => {
-    const sharded = layout(3);
-    expect(sharded.shards.map((shard) => [shard.streamKey, shard.deadLetterStreamKey])).toEqual([
-      ['logs:{s0}:stream', 'logs:{s0}:dead'],
-      ['logs:{s1}:stream', 'logs:{s1}:dead'],
-      ['logs:{s2}:stream', 'logs:{s2}:dead'],
-    ]);
-    expect(shardKey('plain', 4)).toBe('{s4}:plain');
+  it('hash-tags each shard so its stream and dead letters share one slot, spread over the slot range', () => {
+    for (const count of [2, 3, 4, 6]) {
+      const sharded = layout(count);
+      sharded.shards.forEach((shard, index) => {
+        expect(shard.streamKey).toMatch(new RegExp(`^logs:\\{s${index}(\\.\\d+)?\\}:stream$`));
+        const slot = calculateSlot(shard.streamKey);
+        expect(calculateSlot(shard.deadLetterStreamKey)).toBe(slot);
+        // The index-th count-th of the 16384 slots: one shard per master of an evenly split cluster.
+        expect(slot).toBeGreaterThanOrEqual(Math.floor((index * 16384) / count));
+        expect(slot).toBeLessThan(Math.floor(((index + 1) * 16384) / count));
+      });
+    }
+    expect(shardTag(0, 1)).toBe('s0');
+    expect(shardKey('plain', 's4')).toBe('{s4}:plain');
   });
 
   it('hash-tags even one shard on a cluster, where logs:stream and logs:dead sit in different slots', () => {

@@ -1,4 +1,11 @@
+// The apps compile this file with their own tsconfig, which would not see the declaration otherwise.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./cluster-key-slot.d.ts" />
+import calculateSlot from 'cluster-key-slot';
 import type { ResolvedStreamClientOptions } from './stream-client.options';
+
+/** Redis Cluster's hash slots (CRC16 of the key's hash tag, modulo 16384). */
+const CLUSTER_SLOTS = 16384;
 
 /** One shard of the log stream: its stream and dead-letter keys, which always share a hash slot. */
 export interface StreamShard {
@@ -20,12 +27,34 @@ export const DEAD_LETTER_ID_PATTERN = /^(s\d+:)?\d+-\d+$/;
 const STREAM_ID = /^\d+-\d+$/;
 
 /**
+ * The hash tag of shard `index` of `count`: `s<index>` when its slot already lies in the index-th
+ * count-th of the slot range, else `s<index>.<n>` with the smallest n that puts it there. Plain `s0`,
+ * `s1`, `s2` hash to slots 11097, 15224 and 2843, so on a cluster whose masters split the slots evenly
+ * (as `redis-cli --cluster create` does) two of three shards would share a master and the third master
+ * would get none (measured with tools/bench/redis-shards.mjs). Chosen tags spread the shards evenly
+ * over such a cluster whenever the shard count is a multiple of the master count.
+ */
+export function shardTag(index: number, count: number): string {
+  const first = Math.floor((index * CLUSTER_SLOTS) / count);
+  const end = Math.floor(((index + 1) * CLUSTER_SLOTS) / count);
+  const fits = (tag: string) => {
+    const slot = calculateSlot(tag);
+    return slot >= first && slot < end;
+  };
+  if (fits(`s${index}`)) return `s${index}`;
+  // At most 64 shards, so the range holds at least 256 slots: a fitting n comes within a few hundred tries.
+  for (let n = 1; ; n++) {
+    if (fits(`s${index}.${n}`)) return `s${index}.${n}`;
+  }
+}
+
+/**
  * `logs:stream` -> `logs:{s0}:stream`: the hash tag goes before the last segment, so each shard's
  * keys (stream, dead letters) hash to one slot and a MULTI or script over them is legal on a cluster.
  */
-export function shardKey(baseKey: string, index: number): string {
+export function shardKey(baseKey: string, tag: string): string {
   const cut = baseKey.lastIndexOf(':');
-  return cut < 0 ? `{s${index}}:${baseKey}` : `${baseKey.slice(0, cut)}:{s${index}}${baseKey.slice(cut)}`;
+  return cut < 0 ? `{${tag}}:${baseKey}` : `${baseKey.slice(0, cut)}:{${tag}}${baseKey.slice(cut)}`;
 }
 
 /**
@@ -59,15 +88,17 @@ export class StreamLayout {
           throw new Error(`StreamClientOptions.${name} must not contain { or } when sharded`);
       }
     }
-    this.shards = Array.from({ length: options.shardCount }, (_, index) =>
-      this.tagged
-        ? {
-            index,
-            streamKey: shardKey(options.streamKey, index),
-            deadLetterStreamKey: shardKey(options.deadLetterStreamKey, index),
-          }
-        : { index, streamKey: options.streamKey, deadLetterStreamKey: options.deadLetterStreamKey },
-    );
+    this.shards = Array.from({ length: options.shardCount }, (_, index) => {
+      if (!this.tagged) {
+        return { index, streamKey: options.streamKey, deadLetterStreamKey: options.deadLetterStreamKey };
+      }
+      const tag = shardTag(index, options.shardCount);
+      return {
+        index,
+        streamKey: shardKey(options.streamKey, tag),
+        deadLetterStreamKey: shardKey(options.deadLetterStreamKey, tag),
+      };
+    });
     this.recordKey = `${options.streamKey}:layout`;
   }
 
