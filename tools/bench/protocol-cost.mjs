@@ -143,6 +143,7 @@ async function variants(src, ingest) {
     maxMessageBytes: 65536,
     maxLineBytes: 65536,
     batchEntries: CONFIG.SYSLOG_BATCH_ENTRIES,
+    timeLimits: { maxAgeMs: CONFIG.ENTRY_MAX_AGE, maxFutureMs: CONFIG.ENTRY_MAX_FUTURE },
   };
   const tenants = new src.SyslogTenants({ isOpen: true, tenantOf: () => null });
   const intake = new src.SyslogIntake(settings, tenants, syslogMetrics, writer);
