@@ -12,13 +12,13 @@
 // The TypeScript sources run through ts-node (transpile only, the same tsc output the webpack build
 // bundles); the @logpipe/* aliases resolve through tsconfig.base.json's paths.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { makeBodies } from './lib/payload.mjs';
+import { tsRequire } from './lib/ts-sources.mjs';
 import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { makeBulkBody } from './payloads/es-bulk.mjs';
 import { makeLokiProtobufBody } from './payloads/loki-protobuf.mjs';
@@ -26,7 +26,6 @@ import { makeOtlpProtobufBody } from './payloads/otlp-protobuf.mjs';
 import { makeSyslogChunks, SYSLOG_MESSAGES } from './payloads/syslog-tcp.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
   const opts = { rounds: 9, warmup: 3, requests: 24, concurrency: 8, only: null };
@@ -48,21 +47,9 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** ts-node for the sources, and the tsconfig paths of @logpipe/* (what webpack's tsconfig plugin does). */
+/** The ingest sources this harness runs (tools/bench/lib/ts-sources.mjs loads TypeScript). */
 function loadSources() {
-  process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-  require('ts-node').register({
-    project: join(repoRoot, 'apps/ingest/tsconfig.app.json'),
-    transpileOnly: true,
-  });
-  const { paths } = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-  const Module = require('node:module');
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function resolveAlias(request, ...rest) {
-    const target = paths[request];
-    return resolve.call(this, target === undefined ? request : join(repoRoot, target[0]), ...rest);
-  };
-  require('reflect-metadata');
+  const require = tsRequire();
   const app = (path) => require(join(repoRoot, 'apps/ingest/src/app', path));
   return {
     LogIngestService: app('logs/log-ingest.service.ts').LogIngestService,

@@ -13,8 +13,7 @@
 // before and after each measured run, so other load on the machine changes it far less than the wall
 // time; the appends per second it also prints are wall-clock and move with that load.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,9 +21,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeEntry } from './lib/payload.mjs';
+import { tsRequire } from './lib/ts-sources.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
 const run = promisify(execFile);
 const BATCH_ENTRIES = 1000;
 // Distinct pre-encoded batches cycled through: enough variety that values are not all identical,
@@ -57,21 +56,9 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** ts-node for the sources, and the tsconfig paths of @logpipe/* (as protocol-cost.mjs does). */
+/** The ingest sources this harness runs (tools/bench/lib/ts-sources.mjs loads TypeScript). */
 function loadSources() {
-  process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-  require('ts-node').register({
-    project: join(repoRoot, 'apps/ingest/tsconfig.app.json'),
-    transpileOnly: true,
-  });
-  const { paths } = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-  const Module = require('node:module');
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function resolveAlias(request, ...rest) {
-    const target = paths[request];
-    return resolve.call(this, target === undefined ? request : join(repoRoot, target[0]), ...rest);
-  };
-  require('reflect-metadata');
+  const require = tsRequire();
   const streamClient = require(join(repoRoot, 'libs/stream-client/src/index.ts'));
   const logSchema = require(join(repoRoot, 'libs/log-schema/src/index.ts'));
   const { shardTag } = require(join(repoRoot, 'libs/stream-client/src/testing.ts'));
