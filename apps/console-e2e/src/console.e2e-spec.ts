@@ -230,7 +230,12 @@ describe('the web console in a real browser', () => {
     expect(url.searchParams.has('range')).toBe(false);
     expect(to - from).toBeLessThan(24 * 3600000 * 0.7);
     expect(to - from).toBeGreaterThan(24 * 3600000 * 0.5);
-    expect(await page.inputValue('#range')).toBe('custom');
+    // The form follows the view in an effect, a render after the URL changed: wait for it.
+    await waitFor(
+      'the range select showing the custom range',
+      async () => (await page.inputValue('#range')) === 'custom',
+      5000,
+    );
     const { count } = await stack.api<{ count: number }>(
       `/api/logs/count?${new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
     );

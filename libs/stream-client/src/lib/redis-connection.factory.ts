@@ -53,10 +53,11 @@ export function redisOptionsFor(
   return { ...common, commandTimeout: options.commandTimeoutMs };
 }
 
-// While a master is down and its replica not yet promoted, a command to its slots is retried after
-// this pause (with a slot refresh), at most MAX_REDIRECTIONS times: about half a second in all, so
-// the retries end before commandTimeoutMs (1 s by default) has the caller answer 503. A retry that
-// outlived its caller's answer could store an entry the client was told was refused.
+// While a slot's owner is changing (CLUSTERDOWN, TRYAGAIN), a command to it is retried after this
+// pause, at most MAX_REDIRECTIONS times: about half a second in all, so the retries end before
+// commandTimeoutMs (1 s by default) has the caller answer 503. Those answers mean the command did not
+// run; a retry that outlived its caller's answer could otherwise store an entry the client was told
+// was refused.
 const CLUSTER_RETRY_DELAY_MS = 100;
 const MAX_REDIRECTIONS = 5;
 
@@ -74,7 +75,10 @@ export function clusterOptionsFor(
     enableOfflineQueue,
     // Reconnect to the seeds forever, with the single Redis's backoff, when every node was lost.
     clusterRetryStrategy: (attempt) => (retryStrategy ? (retryStrategy(attempt) ?? null) : null),
-    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    // A node connection that closed under a command ("Connection is closed") is NOT retried: the
+    // command may have run before the socket dropped (an append script, a dead-letter MULTI), and a
+    // second run would store it twice. The caller answers 503 and the client resends (review finding).
+    retryDelayOnFailover: 0,
     retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
     retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
     maxRedirections: MAX_REDIRECTIONS,
@@ -89,6 +93,13 @@ export function clusterOptionsFor(
     redisOptions: {
       ...perNode,
       enableAutoPipelining: false,
+      // ioredis gives every node connection an offline queue whatever is passed here, and flushes it
+      // on 'ready' without looking at whether a queued command was already timed out and answered 503.
+      // So a node must never sit in 'connecting' longer than a command may wait: a short connect
+      // timeout, and no ready check (a node loading its AOF answers -LOADING at once, a 503, instead
+      // of holding commands until it is done and then running them behind their callers' backs).
+      connectTimeout: Math.max(100, Math.floor(options.commandTimeoutMs / 2)),
+      enableReadyCheck: false,
       username: url.username ? decodeURIComponent(url.username) : undefined,
       password: url.password ? decodeURIComponent(url.password) : undefined,
       tls: url.protocol === 'rediss:' ? {} : undefined,

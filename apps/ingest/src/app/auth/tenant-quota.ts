@@ -66,7 +66,8 @@ export class TenantQuota {
         `the batch has ${entries} entries; a tenant may send at most ${this.burst} at once (TENANT_QUOTA_BURST)`,
       );
     }
-    const sentAtMs = Date.now();
+    // Monotonic: a wall clock stepped back (NTP, a resumed VM) would freeze the local bound on old answers.
+    const sentAtMs = performance.now();
     const last = this.lastAnswers.get(tenant);
     if (last !== undefined) {
       const atMost = refilled(last.tokens, sentAtMs - last.sentAtMs, this.rate, this.burst);

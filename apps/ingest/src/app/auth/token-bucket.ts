@@ -25,7 +25,8 @@ export class LocalTokenBucket {
   constructor(
     readonly rate: number,
     readonly burst: number,
-    private readonly now: () => number = Date.now,
+    // Monotonic, so a wall clock stepped back cannot stop the refill.
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = burst;
     this.updatedMs = now();

@@ -25,7 +25,8 @@ export class TailHub implements OnModuleDestroy {
   private readonly logger = new Logger(TailHub.name);
   private readonly readers = new Set<TailReader>();
   private readonly heartbeat: NodeJS.Timeout;
-  private loop: Promise<void> | undefined;
+  /** The reader loop of each shard (by index) that is running. */
+  private readonly running = new Map<number, Promise<void>>();
   /** Per shard (by index), the raw id the next read continues after. */
   private lastIds: string[] = [];
   private closing = false;
@@ -51,20 +52,27 @@ export class TailHub implements OnModuleDestroy {
    * entry written after this resolves reaches every reader added right after.
    */
   async ready(): Promise<void> {
-    if (this.loop !== undefined) return;
+    // Each shard's loop stops by itself once nobody listens, after its current read (up to BLOCK_MS):
+    // a reader arriving meanwhile may find some loops still running and others stopped, so every
+    // stopped one is started again here, not only when all of them have stopped.
+    const stopped = this.stream.shards.filter((shard) => !this.running.has(shard.index));
+    if (stopped.length === 0) return;
     // An empty shard starts at 0-0: every entry from now on has a larger id.
-    const newest = await Promise.all(this.stream.shards.map((shard) => this.stream.newestId(shard))).catch(
+    const newest = await Promise.all(stopped.map((shard) => this.stream.newestId(shard))).catch(
       (error: unknown) => {
         throw error instanceof StreamUnavailableError
           ? error
           : new StreamUnavailableError(`tail cannot start: ${(error as Error).message}`);
       },
     );
-    if (this.loop !== undefined) return;
-    this.lastIds = newest;
-    this.loop = Promise.all(this.stream.shards.map((shard) => this.run(shard))).then(() => {
-      // Nobody listens any more: the next reader starts new loops from the stream's end of that time.
-      this.loop = undefined;
+    stopped.forEach((shard, i) => {
+      // Started meanwhile by another reader's ready(): that loop already reads from no later than now.
+      if (this.running.has(shard.index)) return;
+      this.lastIds[shard.index] = newest[i];
+      this.running.set(
+        shard.index,
+        this.run(shard).finally(() => this.running.delete(shard.index)),
+      );
     });
   }
 
@@ -85,7 +93,7 @@ export class TailHub implements OnModuleDestroy {
     for (const reader of [...this.readers])
       reader.end('shutdown', { reason: 'this ingest instance is shutting down; reconnect' });
     this.stream.stopReads();
-    await this.loop;
+    await Promise.all(this.running.values());
   }
 
   private async run(shard: StreamShard): Promise<void> {
