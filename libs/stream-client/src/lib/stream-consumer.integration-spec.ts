@@ -233,18 +233,26 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
     expect((await c1.readPending(10)).map((m) => m.id)).toEqual([ids[2]]);
   });
 
-  it('deadLetter sends the copies and the ack as one MULTI/EXEC transaction', async () => {
+  it('deadLetter copies and acknowledges in one script, and a repeated call copies nothing twice', async () => {
     const c1 = consumer('c1', { connectionName: `dl-${names.groupName}` });
     await c1.ensureGroup();
     const ids = await appendNumbered(2);
     await c1.readNew(10, 500);
 
-    await c1.deadLetter(ids.map((id) => ({ id, payload: 'x', reason: 'r' })));
-
-    // CLIENT LIST shows each connection's last command: the dead-letter ended with an EXEC.
-    expect(await lastCommandOf(inspector, `dl-${names.groupName}-consumer`)).toBe('exec');
+    const items = ids.map((id) => ({ id, payload: 'x', reason: 'r' }));
+    await c1.deadLetter(items);
+    // CLIENT LIST shows each connection's last command: one script call, no separate XACK.
+    expect(['evalsha', 'eval']).toContain(await lastCommandOf(inspector, `dl-${names.groupName}-consumer`));
     expect(await inspector.xlen(names.deadLetterStreamKey)).toBe(2);
     expect(await c1.readPending(10)).toEqual([]);
+
+    // A retry after a lost reply (or after another shard of the batch failed): nothing pending, no copy.
+    await c1.deadLetter(items);
+    expect(await inspector.xlen(names.deadLetterStreamKey)).toBe(2);
+    // An entry XAUTOCLAIM reported deleted from the stream (payload null) is no longer pending, and its
+    // dead letter is written anyway: it is the only record of the loss.
+    await c1.deadLetter([{ id: ids[0], payload: null, reason: 'deleted from the stream' }]);
+    expect(await inspector.xlen(names.deadLetterStreamKey)).toBe(3);
   });
 
   it('claimIdle takes over entries another consumer left idle, up to count', async () => {

@@ -81,6 +81,37 @@ export function summedGroupInfo(shards: readonly ConsumerGroupStatus[]): Consume
  * Ids are qualified by their shard (StreamLayout), so ack, deadLetter and deliveryCounts take ids of
  * any shards and route each to its own.
  */
+/**
+ * Moves entries of one shard to its dead-letter stream, atomically and at most once each: an entry is
+ * copied only when XACK removed it from the group's pending list, so a retry after a lost reply, or
+ * after another shard of the same batch failed, copies nothing twice (a MULTI of XADDs and one XACK did:
+ * its XADDs run whether or not the entry was still pending). Then the dead-letter bound, with exact XTRIM
+ * (it answers how many it removed, for the metric). KEYS: stream, dead letters (one slot). ARGV: group,
+ * consumer, failed-at, MINID bound or '', MAXLEN bound or '0', then per entry: raw id, source id, payload,
+ * reason, and '1' when the entry is gone from the stream (XAUTOCLAIM reported it deleted, and Redis 7 has
+ * already dropped it from the pending list): its dead letter, which records the loss, is written anyway.
+ * Returns {moved, removed by age, removed by count}.
+ */
+const DEAD_LETTER_SCRIPT = `#!lua
+local moved = 0
+for i = 6, #ARGV, 5 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 or ARGV[i + 4] == '1' then
+    redis.call('XADD', KEYS[2], '*', 'source-id', ARGV[i + 1], '${STREAM_PAYLOAD_FIELD}', ARGV[i + 2],
+      'reason', ARGV[i + 3], 'failed-at', ARGV[3], 'consumer', ARGV[2])
+    moved = moved + 1
+  end
+end
+local byAge = 0
+if ARGV[4] ~= '' then byAge = redis.call('XTRIM', KEYS[2], 'MINID', ARGV[4]) end
+local byCount = 0
+if ARGV[5] ~= '0' then byCount = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[5]) end
+return {moved, byAge, byCount}
+`;
+
+type DeadLetterRedis = RedisClient & {
+  logpipeDeadLetter(stream: string, dead: string, ...args: string[]): Promise<[number, number, number]>;
+};
+
 @Injectable()
 export class StreamConsumer implements OnApplicationShutdown {
   readonly consumerName: string;
@@ -100,6 +131,8 @@ export class StreamConsumer implements OnApplicationShutdown {
     this.layout = new StreamLayout(options);
     this.pendingCursors = this.layout.shards.map(() => '0');
     this.commands = createRedisConnection('consumer', options);
+    // EVALSHA, falling back to EVAL once after a Redis restart flushed the script cache.
+    this.commands.defineCommand('logpipeDeadLetter', { numberOfKeys: 2, lua: DEAD_LETTER_SCRIPT });
     this.blocking = createRedisConnection('consumer-blocking', options);
   }
 
@@ -220,13 +253,14 @@ export class StreamConsumer implements OnApplicationShutdown {
 
   /**
    * Copies each entry to the dead-letter stream (with its source id, reason, time and this consumer) and
-   * acknowledges it, in one MULTI/EXEC, so an entry is never acknowledged without its dead-letter copy
-   * and never copied without being acknowledged. The same transaction applies the dead-letter bound
+   * acknowledges it, in one script (DEAD_LETTER_SCRIPT), so an entry is never acknowledged without its
+   * dead-letter copy, never copied without being acknowledged, and never copied twice when the call is
+   * repeated (a lost reply, another shard of the batch failing). The same script applies the dead-letter bound
    * (deadLetterMaxEntries, deadLetterMaxAgeMs) with exact XTRIM MAXLEN / MINID rather than XADD's own
    * MAXLEN/MINID arguments: XTRIM answers how many entries it removed, which the caller counts in a
    * metric, and a dead-letter stream is small enough that exact trimming costs nothing measurable.
-   * Several shards: each shard's entries go to that shard's own dead-letter stream, in one MULTI per
-   * shard (its two keys share a slot; a MULTI across shards is impossible on a cluster). The bound
+   * Several shards: each shard's entries go to that shard's own dead-letter stream, in one script call
+   * per shard (its two keys share a slot; a script across shards is impossible on a cluster). The bound
    * applies per shard's dead-letter stream.
    */
   async deadLetter(items: readonly DeadLetterItem[]): Promise<DeadLetterOutcome> {
@@ -258,46 +292,25 @@ export class StreamConsumer implements OnApplicationShutdown {
     const failedAt = new Date();
     const { deadLetterMaxEntries, deadLetterMaxAgeMs } = this.options;
     const { deadLetterStreamKey } = shard;
+    const args = [
+      this.options.groupName,
+      this.consumerName,
+      failedAt.toISOString(),
+      // Stream ids start with the Redis server's clock in ms; this host's clock is close enough for a
+      // bound measured in hours or days.
+      deadLetterMaxAgeMs > 0 ? `${failedAt.getTime() - deadLetterMaxAgeMs}-0` : '',
+      String(deadLetterMaxEntries),
+    ];
+    for (const { raw, item } of items) {
+      args.push(raw, item.id, item.payload ?? '', item.reason, item.payload === null ? '1' : '0');
+    }
     return this.run('deadLetter', async (redis) => {
-      const transaction = redis.multi();
-      for (const { item } of items) {
-        transaction.xadd(
-          deadLetterStreamKey,
-          '*',
-          'source-id',
-          item.id,
-          STREAM_PAYLOAD_FIELD,
-          item.payload ?? '',
-          'reason',
-          item.reason,
-          'failed-at',
-          failedAt.toISOString(),
-          'consumer',
-          this.consumerName,
-        );
-      }
-      transaction.xack(shard.streamKey, this.options.groupName, ...items.map(({ raw }) => raw));
-      if (deadLetterMaxAgeMs > 0) {
-        // Stream ids start with the Redis server's clock in ms; this host's clock is close enough for a
-        // bound measured in hours or days.
-        transaction.xtrim(deadLetterStreamKey, 'MINID', `${failedAt.getTime() - deadLetterMaxAgeMs}-0`);
-      }
-      if (deadLetterMaxEntries > 0) {
-        transaction.xtrim(deadLetterStreamKey, 'MAXLEN', deadLetterMaxEntries);
-      }
-      const results = await transaction.exec();
-      if (results === null) {
-        throw new Error('MULTI/EXEC was aborted');
-      }
-      const failed = results.find(([error]) => error);
-      if (failed) {
-        throw failed[0];
-      }
-      const trims = results.slice(items.length + 1).map(([, removed]) => Number(removed));
-      return {
-        droppedByAge: deadLetterMaxAgeMs > 0 ? (trims.shift() ?? 0) : 0,
-        droppedByCount: deadLetterMaxEntries > 0 ? (trims.shift() ?? 0) : 0,
-      };
+      const [, droppedByAge, droppedByCount] = await (redis as DeadLetterRedis).logpipeDeadLetter(
+        shard.streamKey,
+        deadLetterStreamKey,
+        ...args,
+      );
+      return { droppedByAge: Number(droppedByAge), droppedByCount: Number(droppedByCount) };
     });
   }
 
