@@ -187,10 +187,18 @@ describe('no noisy neighbours: deliberate shedding never takes an instance out',
         message: expect.stringContaining(`TAIL_MAX_CLIENTS=${TAIL_MAX_CLIENTS}`),
       });
     }
-    const refusedTails = stack
-      .accessLog()
-      .slice(accessLogBefore)
-      .filter((line) => line['uri'] === '/api/logs/tail' && line['status'] === 503);
+    // nginx writes a request's access-log line after its response has gone out: wait for the tenth.
+    const refusedTailLines = () =>
+      stack
+        .accessLog()
+        .slice(accessLogBefore)
+        .filter((line) => line['uri'] === '/api/logs/tail' && line['status'] === 503);
+    await waitFor(
+      'ten refused tails in the access log',
+      async () => refusedTailLines().length >= 10,
+      5000,
+    ).catch(() => undefined);
+    const refusedTails = refusedTailLines();
     expect(refusedTails).toHaveLength(10);
     for (const line of refusedTails) expect(String(line['upstream_addr']).split(', ')).toHaveLength(2);
 
