@@ -36,7 +36,10 @@ const documentFields = fc
     fc.jsonValue({ maxDepth: 3 }),
     { maxKeys: 5 },
   )
-  .map((value) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+  .map((value) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>)
+  // Nested values may hold such keys too: a source with one is refused per item (bulk-request.spec.ts),
+  // not round-tripped (found by a CI run: {"": {"__proto__": ""}}).
+  .filter((value) => !/"(__proto__|constructor)"/.test(JSON.stringify(value)));
 
 const operation = fc.oneof(
   fc.record({
