@@ -5,11 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { INGEST_NODE_OPTIONS } from '../../stack/lib/apps.mjs';
-import { measuredLoad } from '../lib/measure.mjs';
 import { memoryOf } from '../lib/proc-stats.mjs';
 import { progress, say } from '../lib/progress.mjs';
 import { pollUntil, sleep } from '../lib/sleep.mjs';
-import { runWrk } from '../lib/wrk.mjs';
+import { batchRun } from '../scenarios/batch.mjs';
+import { singleEntryRun } from '../scenarios/single-entry.mjs';
 
 const INSTANCES = ['ingest-1', 'ingest-2'];
 export const FLOOR_BATCH_VARIANT = 'json-1000';
@@ -78,7 +78,7 @@ function startFloor(script, { name, port, stack, log }) {
 }
 
 export async function nodeHttpFloorCeiling(ctx, { log }) {
-  const { opts, stack, bodies, bodyFiles, repoRoot } = ctx;
+  const { opts, stack, repoRoot } = ctx;
   const script = buildFloorServer(repoRoot);
   const ports = INSTANCES.map((name) =>
     Number(new URL(stack.urls[`${name.replace('-', '_').toUpperCase()}_URL`]).port),
@@ -109,40 +109,9 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
       if (timedOut) throw new Error(`the node:http floor on port ${port} did not start (see stack.log)`);
     }
     for (let i = 0; i < opts.runs; i += 1) {
-      single.push(
-        await measuredLoad(floorCtx, {
-          phase: `floor single-entry ${i + 1}/${opts.runs}`,
-          durationS: opts.loadSeconds,
-          entriesPerRequest: 1,
-          connections: opts.singleConnections,
-          load: (onSpawn) =>
-            runWrk({
-              url: `${stack.nginxUrl}/api/log`,
-              bodyFile: bodyFiles.single,
-              format: 'json',
-              connections: opts.singleConnections,
-              durationS: opts.loadSeconds,
-              onSpawn,
-            }),
-        }),
-      );
-      const { format, entries } = bodies[FLOOR_BATCH_VARIANT];
+      single.push(await singleEntryRun(floorCtx, `floor single-entry ${i + 1}/${opts.runs}`));
       batch.push(
-        await measuredLoad(floorCtx, {
-          phase: `floor ${FLOOR_BATCH_VARIANT} ${i + 1}/${opts.runs}`,
-          durationS: opts.batchSeconds,
-          entriesPerRequest: entries,
-          connections: opts.batchConnections,
-          load: (onSpawn) =>
-            runWrk({
-              url: `${stack.nginxUrl}/api/logs`,
-              bodyFile: bodyFiles[FLOOR_BATCH_VARIANT],
-              format,
-              connections: opts.batchConnections,
-              durationS: opts.batchSeconds,
-              onSpawn,
-            }),
-        }),
+        await batchRun(floorCtx, FLOOR_BATCH_VARIANT, `floor ${FLOOR_BATCH_VARIANT} ${i + 1}/${opts.runs}`),
       );
     }
   } finally {

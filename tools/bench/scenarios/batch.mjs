@@ -5,29 +5,35 @@
 import { measuredLoad } from '../lib/measure.mjs';
 import { runWrk } from '../lib/wrk.mjs';
 
-export async function batchScenario(ctx) {
+/** One run of batch variant `name` through nginx; the floor scenario measures its server with the same run. */
+export function batchRun(ctx, name, phase, { trackMemory = false } = {}) {
   const { opts, stack, bodies, bodyFiles } = ctx;
+  const { format, entries } = bodies[name];
+  return measuredLoad(ctx, {
+    phase,
+    durationS: opts.batchSeconds,
+    entriesPerRequest: entries,
+    connections: opts.batchConnections,
+    trackMemory,
+    load: (onSpawn) =>
+      runWrk({
+        url: `${stack.nginxUrl}/api/logs`,
+        bodyFile: bodyFiles[name],
+        format,
+        connections: opts.batchConnections,
+        durationS: opts.batchSeconds,
+        onSpawn,
+      }),
+  });
+}
+
+export async function batchScenario(ctx) {
+  const { opts, bodies } = ctx;
   const variants = Object.fromEntries(opts.batchVariants.map((name) => [name, []]));
   for (let i = 0; i < opts.runs; i += 1) {
     for (const name of opts.batchVariants) {
-      const { format, entries } = bodies[name];
       variants[name].push(
-        await measuredLoad(ctx, {
-          phase: `2 batch ${name} ${i + 1}/${opts.runs}`,
-          durationS: opts.batchSeconds,
-          entriesPerRequest: entries,
-          connections: opts.batchConnections,
-          trackMemory: true,
-          load: (onSpawn) =>
-            runWrk({
-              url: `${stack.nginxUrl}/api/logs`,
-              bodyFile: bodyFiles[name],
-              format,
-              connections: opts.batchConnections,
-              durationS: opts.batchSeconds,
-              onSpawn,
-            }),
-        }),
+        await batchRun(ctx, name, `2 batch ${name} ${i + 1}/${opts.runs}`, { trackMemory: true }),
       );
     }
   }

@@ -2,27 +2,31 @@
 import { measuredLoad } from '../lib/measure.mjs';
 import { runWrk } from '../lib/wrk.mjs';
 
-export async function singleEntryScenario(ctx) {
+/** One single-entry run through nginx; the floor scenario measures its server with the same run. */
+export function singleEntryRun(ctx, phase) {
   const { opts, stack, bodyFiles } = ctx;
+  return measuredLoad(ctx, {
+    phase,
+    durationS: opts.loadSeconds,
+    entriesPerRequest: 1,
+    connections: opts.singleConnections,
+    load: (onSpawn) =>
+      runWrk({
+        url: `${stack.nginxUrl}/api/log`,
+        bodyFile: bodyFiles.single,
+        format: 'json',
+        connections: opts.singleConnections,
+        durationS: opts.loadSeconds,
+        onSpawn,
+      }),
+  });
+}
+
+export async function singleEntryScenario(ctx) {
+  const { opts } = ctx;
   const runs = [];
   for (let i = 0; i < opts.runs; i += 1) {
-    runs.push(
-      await measuredLoad(ctx, {
-        phase: `1 single-entry ${i + 1}/${opts.runs}`,
-        durationS: opts.loadSeconds,
-        entriesPerRequest: 1,
-        connections: opts.singleConnections,
-        load: (onSpawn) =>
-          runWrk({
-            url: `${stack.nginxUrl}/api/log`,
-            bodyFile: bodyFiles.single,
-            format: 'json',
-            connections: opts.singleConnections,
-            durationS: opts.loadSeconds,
-            onSpawn,
-          }),
-      }),
-    );
+    runs.push(await singleEntryRun(ctx, `1 single-entry ${i + 1}/${opts.runs}`));
   }
   return { connections: opts.singleConnections, durationS: opts.loadSeconds, runs };
 }
