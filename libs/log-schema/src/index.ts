@@ -35,10 +35,18 @@ export {
   validateLogEntry,
 } from './lib/log-entry.validation';
 export {
+  LOG_CHUNK_CODEC_VERSION,
   LOG_ENTRY_CODEC_VERSION,
   LogEntryDecodeError,
+  chunkEntryId,
   decodeLogEntry,
+  decodeStreamValue,
+  encodeChunkEntry,
+  encodeLogChunk,
+  encodeLogChunkOfEncoded,
   encodeLogEntry,
+  type DecodedSlot,
+  type DecodedStreamValue,
 } from './lib/stream-codec';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

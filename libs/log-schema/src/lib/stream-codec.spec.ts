@@ -1,6 +1,17 @@
 import { LogEntry } from './log-entry.types';
 import { validateLogEntry } from './log-entry.validation';
-import { LOG_ENTRY_CODEC_VERSION, LogEntryDecodeError, decodeLogEntry, encodeLogEntry } from './stream-codec';
+import {
+  LOG_CHUNK_CODEC_VERSION,
+  LOG_ENTRY_CODEC_VERSION,
+  LogEntryDecodeError,
+  chunkEntryId,
+  decodeLogEntry,
+  decodeStreamValue,
+  encodeChunkEntry,
+  encodeLogChunk,
+  encodeLogChunkOfEncoded,
+  encodeLogEntry,
+} from './stream-codec';
 
 const FULL: LogEntry = {
   timestamp: 1_764_151_200_123,
@@ -223,5 +234,69 @@ describe('stream codec', () => {
       `,{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}},"4bf`,
     );
     expect(decodeFailure(raw).reason).toBe('attributes must not nest more than 8 levels deep');
+  });
+});
+
+describe('chunks (version 3)', () => {
+  it('round-trips every entry of a chunk, in order', () => {
+    const decoded = decodeStreamValue(encodeLogChunk([FULL, MINIMAL, FULL]));
+    expect(decoded.chunk).toBe(true);
+    expect(decoded.slots).toEqual([
+      { ok: true, entry: FULL },
+      { ok: true, entry: MINIMAL },
+      { ok: true, entry: FULL },
+    ]);
+  });
+
+  it('builds the same chunk from entries encoded one by one', () => {
+    expect(encodeLogChunkOfEncoded([FULL, MINIMAL].map(encodeChunkEntry))).toBe(
+      encodeLogChunk([FULL, MINIMAL]),
+    );
+    expect(JSON.parse(encodeLogChunk([MINIMAL]))[0]).toBe(LOG_CHUNK_CODEC_VERSION);
+  });
+
+  it('reports a bad entry in its own slot and still decodes its neighbours', () => {
+    const bad = [1, 2, 'loud', 's', 'm', null, null, null, null, 'default'];
+    const raw = `[3,${encodeChunkEntry(FULL)},${JSON.stringify(bad)},"not an array",${encodeChunkEntry(MINIMAL)}]`;
+    const { slots } = decodeStreamValue(raw);
+    expect(slots.map((slot) => slot.ok)).toEqual([true, false, false, true]);
+    const [, badLevel, notArray] = slots;
+    expect(!badLevel.ok && badLevel.error.reason).toMatch(/level must be one of/);
+    expect(!badLevel.ok && JSON.parse(badLevel.raw)).toEqual(bad);
+    expect(!notArray.ok && notArray.error.reason).toMatch(/must be a JSON array/);
+  });
+
+  it('refuses a chunk entry of the wrong arity alone', () => {
+    const short = JSON.stringify(JSON.parse(encodeChunkEntry(FULL)).slice(0, 9));
+    const { slots } = decodeStreamValue(`[3,${short}]`);
+    expect(!slots[0].ok && slots[0].error.reason).toMatch(/expected 10 elements/);
+  });
+
+  it('refuses a whole value that is not a chunk or an entry', () => {
+    expect(() => decodeStreamValue('[3]')).toThrow(/at least one entry/);
+    expect(() => decodeStreamValue('[9,1]')).toThrow(/unsupported codec version 9 \(expected 1, 2, 3\)/);
+    expect(() => decodeStreamValue('{')).toThrow(LogEntryDecodeError);
+    expect(() => decodeStreamValue(null)).toThrow(/expected a string, got null/);
+  });
+
+  it('still reads single entries of versions 1 and 2 as one slot', () => {
+    expect(decodeStreamValue(encodeLogEntry(FULL))).toEqual({
+      chunk: false,
+      slots: [{ ok: true, entry: FULL }],
+    });
+    const v1 = JSON.stringify([1, 5, 6, 'info', 's', 'm', null, null, null, null]);
+    expect(decodeStreamValue(v1).slots[0]).toEqual({
+      ok: true,
+      entry: { ...MINIMAL, timestamp: 5, receivedAt: 6, level: 'info', tenant: 'default' },
+    });
+  });
+
+  it('will not read a chunk as a single entry', () => {
+    expect(() => decodeLogEntry(encodeLogChunk([FULL]))).toThrow(/unsupported codec version 3/);
+  });
+
+  it('names the stored position of a chunk entry', () => {
+    expect(chunkEntryId('1764151200000-3', 17)).toBe('1764151200000-3#17');
+    expect(chunkEntryId('s2:1764151200000-3', 0)).toBe('s2:1764151200000-3#0');
   });
 });

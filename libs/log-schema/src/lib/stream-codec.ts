@@ -1,9 +1,13 @@
-// One Redis Stream field value per entry: a JSON array, positional to stay compact, versioned in its first
-// element so the format can change while old entries are still in the stream.
-//   version 2: [2, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId, tenant]
-//   version 1: [1, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId]
+// One Redis Stream field value: a JSON array, positional to stay compact, versioned in its first element
+// so the format can change while old entries are still in the stream.
+//   version 3 (a chunk of entries): [3, [timestamp, receivedAt, level, service, message, attributes,
+//                                        traceId, spanId, eventId, tenant], [...], ...]
+//   version 2 (one entry): [2, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId, tenant]
+//   version 1 (one entry): [1, timestamp, receivedAt, level, service, message, attributes, traceId, spanId, eventId]
 // Version 1 was written before tenants existed; it still decodes (as the default tenant), so a stream
-// written by an older ingest drains after an upgrade.
+// written by an older ingest drains after an upgrade. Version 3 carries many entries in one stream entry
+// (issue 14: Redis and the worker then pay per chunk, not per entry); entry i of a chunk is stored under
+// the position `<stream id>#<i>` (chunkEntryId), so a redelivered chunk is still stored once.
 import { isPlainObject } from './json-attributes';
 import {
   EVENT_ID_PATTERN,
@@ -20,6 +24,9 @@ import { isLogLevel } from './log-level';
 import { TextLimits, textProblem, unstorableTextProblem } from './storable-text';
 
 export const LOG_ENTRY_CODEC_VERSION = 2;
+export const LOG_CHUNK_CODEC_VERSION = 3;
+/** Elements of one entry inside a version 3 chunk (version 2 without its version element). */
+const CHUNK_ENTRY_ARITY = 10;
 
 /** Elements of an encoded entry, per version still accepted by decodeLogEntry. */
 const ARITY: ReadonlyMap<unknown, number> = new Map([
@@ -59,6 +66,40 @@ export function encodeLogEntry(entry: LogEntry): string {
     entry.eventId,
     entry.tenant,
   ]);
+}
+
+/** One entry of a version 3 chunk: its JSON text without the version element. */
+export function encodeChunkEntry(entry: LogEntry): string {
+  return JSON.stringify([
+    entry.timestamp,
+    entry.receivedAt,
+    entry.level,
+    entry.service,
+    entry.message,
+    entry.attributes,
+    entry.traceId,
+    entry.spanId,
+    entry.eventId,
+    entry.tenant,
+  ]);
+}
+
+/**
+ * A chunk (version 3) from entries already encoded with encodeChunkEntry: the caller can measure them to
+ * cut chunks by size without encoding twice.
+ */
+export function encodeLogChunkOfEncoded(encodedEntries: readonly string[]): string {
+  return `[${LOG_CHUNK_CODEC_VERSION},${encodedEntries.join(',')}]`;
+}
+
+/** A chunk (version 3) of `entries`, at least one. */
+export function encodeLogChunk(entries: readonly LogEntry[]): string {
+  return encodeLogChunkOfEncoded(entries.map(encodeChunkEntry));
+}
+
+/** The stored position of entry `index` of the chunk at stream id `messageId`. */
+export function chunkEntryId(messageId: string, index: number): string {
+  return `${messageId}#${index}`;
 }
 
 function epochMs(value: unknown, name: string): number {
@@ -130,13 +171,7 @@ function attributes(value: unknown): Record<string, unknown> | null {
   return value;
 }
 
-/**
- * Reads a stream value written by encodeLogEntry, or throws LogEntryDecodeError saying what is wrong.
- * It does not repeat ingest's validation; it re-checks only what the database insert relies on: types,
- * level, id forms, timestamp range, text the columns accept (no NUL, no lone surrogate, service length,
- * message size) and a nesting bound on attributes.
- */
-export function decodeLogEntry(raw: string | null | undefined): LogEntry {
+function parseValue(raw: string | null | undefined): unknown[] {
   if (typeof raw !== 'string') {
     throw new LogEntryDecodeError(`expected a string, got ${raw === null ? 'null' : typeof raw}`);
   }
@@ -149,6 +184,40 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
   if (!Array.isArray(parsed)) {
     throw new LogEntryDecodeError('expected a JSON array');
   }
+  return parsed;
+}
+
+/**
+ * The entry whose fields start at `fields[offset]` (timestamp first); `version` 1 has no tenant. It does
+ * not repeat ingest's validation; it re-checks only what the database insert relies on: types, level, id
+ * forms, timestamp range, text the columns accept (no NUL, no lone surrogate, service length, message
+ * size) and a nesting bound on attributes.
+ */
+function entryOf(fields: readonly unknown[], offset: number, version: number): LogEntry {
+  const level = fields[offset + 2];
+  if (!isLogLevel(level)) {
+    throw new LogEntryDecodeError(`level must be one of the log levels, got ${shown(level)}`);
+  }
+  return {
+    timestamp: epochMs(fields[offset], 'timestamp'),
+    receivedAt: epochMs(fields[offset + 1], 'receivedAt'),
+    level,
+    service: text(fields[offset + 3], 'service', { maxLength: MAX_SERVICE_LENGTH }),
+    message: text(fields[offset + 4], 'message', { maxBytes: MAX_MESSAGE_BYTES }),
+    attributes: attributes(fields[offset + 5]),
+    traceId: nullableMatching(fields[offset + 6], STORED_TRACE_ID, 'traceId'),
+    spanId: nullableMatching(fields[offset + 7], STORED_SPAN_ID, 'spanId'),
+    eventId: nullableMatching(fields[offset + 8], EVENT_ID_PATTERN, 'eventId'),
+    tenant: version === 1 ? DEFAULT_TENANT : matching(fields[offset + 9], TENANT_PATTERN, 'tenant'),
+  };
+}
+
+/**
+ * Reads a single-entry stream value (version 1 or 2, written by encodeLogEntry), or throws
+ * LogEntryDecodeError saying what is wrong. A chunk (version 3) is refused here: use decodeStreamValue.
+ */
+export function decodeLogEntry(raw: string | null | undefined): LogEntry {
+  const parsed = parseValue(raw);
   const version = parsed[0];
   const arity = ARITY.get(version);
   if (arity === undefined) {
@@ -159,21 +228,62 @@ export function decodeLogEntry(raw: string | null | undefined): LogEntry {
   if (parsed.length !== arity) {
     throw new LogEntryDecodeError(`expected ${arity} elements for version ${version}, got ${parsed.length}`);
   }
-  const [, timestamp, receivedAt, level, service, message, attrs, traceId, spanId, eventId, tenant] =
-    parsed as unknown[];
-  if (!isLogLevel(level)) {
-    throw new LogEntryDecodeError(`level must be one of the log levels, got ${shown(level)}`);
+  return entryOf(parsed, 1, version as number);
+}
+
+/** One position of a decoded stream value: the entry, or why that entry alone cannot be stored. */
+export type DecodedSlot =
+  | { ok: true; entry: LogEntry }
+  | {
+      ok: false;
+      error: LogEntryDecodeError;
+      /** the entry's own JSON text, for its dead letter */ raw: string;
+    };
+
+/** A decoded stream value: one slot for version 1 or 2, one per entry (in order) for a chunk. */
+export interface DecodedStreamValue {
+  chunk: boolean;
+  slots: DecodedSlot[];
+}
+
+/**
+ * Reads any stream value ingest writes (versions 1, 2 and 3). A value that is not a decodable array of
+ * a known version throws LogEntryDecodeError (the whole stream entry is poison); inside a chunk, each
+ * entry is decoded on its own, so one bad entry is reported in its slot and its neighbours still decode.
+ */
+export function decodeStreamValue(raw: string | null | undefined): DecodedStreamValue {
+  const parsed = parseValue(raw);
+  if (parsed[0] !== LOG_CHUNK_CODEC_VERSION) {
+    const version = parsed[0];
+    const arity = ARITY.get(version);
+    if (arity === undefined) {
+      throw new LogEntryDecodeError(
+        `unsupported codec version ${shown(version)} (expected ${[...ARITY.keys(), LOG_CHUNK_CODEC_VERSION].join(', ')})`,
+      );
+    }
+    if (parsed.length !== arity) {
+      throw new LogEntryDecodeError(
+        `expected ${arity} elements for version ${version}, got ${parsed.length}`,
+      );
+    }
+    return { chunk: false, slots: [{ ok: true, entry: entryOf(parsed, 1, version as number) }] };
   }
-  return {
-    timestamp: epochMs(timestamp, 'timestamp'),
-    receivedAt: epochMs(receivedAt, 'receivedAt'),
-    level,
-    service: text(service, 'service', { maxLength: MAX_SERVICE_LENGTH }),
-    message: text(message, 'message', { maxBytes: MAX_MESSAGE_BYTES }),
-    attributes: attributes(attrs),
-    traceId: nullableMatching(traceId, STORED_TRACE_ID, 'traceId'),
-    spanId: nullableMatching(spanId, STORED_SPAN_ID, 'spanId'),
-    eventId: nullableMatching(eventId, EVENT_ID_PATTERN, 'eventId'),
-    tenant: version === 1 ? DEFAULT_TENANT : matching(tenant, TENANT_PATTERN, 'tenant'),
-  };
+  if (parsed.length < 2) throw new LogEntryDecodeError('a chunk must hold at least one entry');
+  const slots: DecodedSlot[] = [];
+  for (let i = 1; i < parsed.length; i++) {
+    const fields = parsed[i];
+    try {
+      if (!Array.isArray(fields)) throw new LogEntryDecodeError('a chunk entry must be a JSON array');
+      if (fields.length !== CHUNK_ENTRY_ARITY) {
+        throw new LogEntryDecodeError(
+          `expected ${CHUNK_ENTRY_ARITY} elements for a chunk entry, got ${fields.length}`,
+        );
+      }
+      slots.push({ ok: true, entry: entryOf(fields, 0, LOG_CHUNK_CODEC_VERSION) });
+    } catch (error) {
+      if (!(error instanceof LogEntryDecodeError)) throw error;
+      slots.push({ ok: false, error, raw: JSON.stringify(fields) ?? 'null' });
+    }
+  }
+  return { chunk: true, slots };
 }

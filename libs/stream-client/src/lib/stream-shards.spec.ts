@@ -13,7 +13,14 @@ describe('StreamLayout', () => {
   it("keeps today's keys and ids for one shard on a single Redis, so an upgrade drains what is queued", () => {
     const plain = layout(1);
     expect(plain.tagged).toBe(false);
-    expect(plain.shards).toEqual([{ index: 0, streamKey: 'logs:stream', deadLetterStreamKey: 'logs:dead' }]);
+    expect(plain.shards).toEqual([
+      {
+        index: 0,
+        streamKey: 'logs:stream',
+        deadLetterStreamKey: 'logs:dead',
+        entriesKey: 'logs:stream:entries',
+      },
+    ]);
     expect(plain.qualify(plain.shards[0], '1700000000000-0')).toBe('1700000000000-0');
     expect(plain.locate('1700000000000-0')).toEqual({ shard: plain.shards[0], id: '1700000000000-0' });
   });

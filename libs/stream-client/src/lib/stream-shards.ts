@@ -12,6 +12,12 @@ export interface StreamShard {
   index: number;
   streamKey: string;
   deadLetterStreamKey: string;
+  /**
+   * The shard's backlog in log entries (a chunk counts its entries): the append scripts INCRBY it, the
+   * worker DECRBYs it when it acknowledges (XACK) or dead-letters a stream entry, clamped at 0 (entries
+   * written before the counter existed were never counted). Same hash slot as streamKey.
+   */
+  entriesKey: string;
 }
 
 /** A stream id together with the shard it lives in. */
@@ -90,13 +96,19 @@ export class StreamLayout {
     }
     this.shards = Array.from({ length: options.shardCount }, (_, index) => {
       if (!this.tagged) {
-        return { index, streamKey: options.streamKey, deadLetterStreamKey: options.deadLetterStreamKey };
+        return {
+          index,
+          streamKey: options.streamKey,
+          deadLetterStreamKey: options.deadLetterStreamKey,
+          entriesKey: `${options.streamKey}:entries`,
+        };
       }
       const tag = shardTag(index, options.shardCount);
       return {
         index,
         streamKey: shardKey(options.streamKey, tag),
         deadLetterStreamKey: shardKey(options.deadLetterStreamKey, tag),
+        entriesKey: `${shardKey(options.streamKey, tag)}:entries`,
       };
     });
     this.recordKey = `${options.streamKey}:layout`;
