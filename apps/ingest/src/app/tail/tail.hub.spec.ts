@@ -10,6 +10,7 @@ const SHARDS: StreamShard[] = [0, 1].map((index) => ({
   index,
   streamKey: `logs:{s${index}}:stream`,
   deadLetterStreamKey: `logs:{s${index}}:dead`,
+  entriesKey: `logs:{s${index}}:stream:entries`,
 }));
 
 /**
