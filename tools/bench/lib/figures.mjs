@@ -415,7 +415,7 @@ export function deriveFigures(results) {
         : `sustained rate with ${limit} ≥ ${TARGETS.sustainedVsBaseline}× the pre-change baseline (give it with --sustained-baseline) (issue 14)`,
       value: rate,
       shown: Number.isFinite(rate)
-        ? `${int(rate)} entries/s${baseline ? ` = ${times(f.search.xBaseline)}` : ''}`
+        ? `${int(rate)} entries/s${baseline ? ` = ${times(f.search.xBaseline, 2)}` : ''}`
         : 'no full-length step passed',
       met:
         baseline && Number.isFinite(rate)

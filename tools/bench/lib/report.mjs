@@ -164,7 +164,8 @@ function summaryTable(results, f) {
         `highest offered rate with freshness p99 < 1 s for ${s.fullSeconds} s (search, steps below), batches of ${results.options.freshBatch ?? 100}: entries/s`,
         Number.isFinite(s.ratePerS) ? int(s.ratePerS) : 'no full-length step passed',
         s.baseline ? `pre-change baseline (--sustained-baseline): ${int(s.baseline)}` : DASH,
-        times(s.xBaseline),
+        // Two decimals: the target is 1.5×, and 1.46× must not print as 1.5×.
+        times(s.xBaseline, 2),
         DASH,
         '',
       ]),

@@ -221,18 +221,18 @@ test('the rate search: the figure, the baseline target and every step in the tab
   const f = deriveFigures(r);
   const target = f.targets.find((t) => t.name.startsWith('sustained rate'));
   assert.equal(target.met, false);
-  assert.equal(target.shown, '10,000 entries/s = 1.3×');
+  assert.equal(target.shown, '10,000 entries/s = 1.25×');
   const markdown = renderMarkdown(r, f, {});
   assert.match(
     markdown,
-    /\| sustained rate with freshness p99 < 1 s for 60 s ≥ 1\.5× 8,000 entries\/s, the pre-change baseline \(issue 14\) \| 10,000 entries\/s = 1\.3× \| \*\*no\*\* \|/,
+    /\| sustained rate with freshness p99 < 1 s for 60 s ≥ 1\.5× 8,000 entries\/s, the pre-change baseline \(issue 14\) \| 10,000 entries\/s = 1\.25× \| \*\*no\*\* \|/,
   );
   assert.match(
     markdown,
     /\| probe \| 20 \| 15,000 \| 15,000 \| 15,000 \| 200 \/ 3000 \(4000\) \| 5,000 \/ 100; \+900\/s \| fail: p99 3000 ms \|/,
   );
   assert.match(markdown, /\| confirm \| 60 \| 10,000 .* \| pass \|/);
-  assert.match(markdown, /pre-change baseline \(--sustained-baseline\): 8,000 \| 1\.3×/);
+  assert.match(markdown, /pre-change baseline \(--sustained-baseline\): 8,000 \| 1\.25×/);
   delete r.options.sustainedBaseline;
   assert.equal(deriveFigures(r).targets.find((t) => t.name.startsWith('sustained rate')).met, null);
 });
