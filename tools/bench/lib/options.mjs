@@ -4,7 +4,7 @@ export const USAGE = `usage: npm run bench -- [options]      (node tools/bench/r
 Starts a private Logpipe stack (tools/stack, state in .bench/stack), measures it, prints a Markdown
 table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See BENCHMARKS.md.
 
-  --quick                 smoke run (about a minute after the stack is up): 1 run each, short loads,
+  --quick                 smoke run (about two minutes after the stack is up): 1 run each, short loads,
                           no reference, nothing appended unless --append
   --runs N                runs per figure (default 3)
   --load-seconds S        single-entry and nginx-204 runs (default 10)
