@@ -275,6 +275,11 @@ test('the Markdown holds the heading, the summary with min–max, the targets, t
     /\| worker drain ≥ 80% of psql \\copy of the same rows \(issue 5\) \| 85% \| yes \|/,
   );
   assert.match(markdown, /\| 1 single entry \| 60 \| 95 \|.*ingest-1 95% of a core: saturated \|/);
+  // CPU per entry: ingest-1's 95% of a core over json-100's 86,700 entries/s in the window = 10.96 µs.
+  assert.match(
+    markdown,
+    /\| 2 batch json-100 \| 11\.0 \| 0\.0 \| 0\.0 \| 0\.0 \| 6\.9 \| 17\.9 \| 86,700 \|/,
+  );
   assert.match(
     markdown,
     /!\[Scenario 4: throughput, freshness and backlog over time\]\(docs\/bench\/x\.svg\)/,
