@@ -23,6 +23,7 @@ import { runWrk, writeBodyFile } from './lib/wrk.mjs';
 import { batchScenario } from './scenarios/batch.mjs';
 import { protocolsScenario } from './scenarios/protocols.mjs';
 import { singleEntryScenario } from './scenarios/single-entry.mjs';
+import { sustainedSearchScenario } from './scenarios/sustained-search.mjs';
 import { sustainedScenario } from './scenarios/sustained.mjs';
 import { syslogTcpScenario } from './scenarios/syslog-tcp.mjs';
 import { workerDrainScenario } from './scenarios/worker-drain.mjs';
@@ -220,6 +221,13 @@ async function main() {
     if (wanted('4')) {
       const { ratePerS, note } = offeredRate(results, opts);
       results.sustained = { ...(await sustainedScenario(ctx, { ratePerS })), rateNote: note };
+    }
+    if (wanted('search')) {
+      const guess = offeredRate(results, opts);
+      const start = opts.searchStart
+        ? { startRate: opts.searchStart, startNote: 'set with --search-start' }
+        : { startRate: guess.ratePerS, startNote: guess.note, seed: results.sustained };
+      results.sustainedSearch = await sustainedSearchScenario(ctx, start);
     }
   } finally {
     // The drained rows (tens of MB) were only needed for the \copy ceiling.

@@ -20,6 +20,6 @@ export function percent(value) {
   return Number.isFinite(value) ? `${Math.round(value * 100)}%` : DASH;
 }
 
-export function times(value) {
-  return Number.isFinite(value) ? `${value.toFixed(1)}×` : DASH;
+export function times(value, digits = 1) {
+  return Number.isFinite(value) ? `${value.toFixed(digits)}×` : DASH;
 }

@@ -90,6 +90,9 @@ export async function measuredLoad(
   const memory = trackMemory ? memoryMeter(() => pick(stack.pids(), APP_PROCESSES)) : null;
   memory?.start();
   const result = await load((pid) => loadgen.push(pid));
+  // The backlog grows while the load runs and shrinks after it: the peak up to here is the one "flat
+  // while the backlog grows" is about.
+  const loadPeakRss = memory?.peakSoFar() ?? null;
   const loadEndRss = Object.fromEntries(
     APP_PROCESSES.map((name) => [name, (memoryOf(stack.pid(name))?.rssKiB ?? Number.NaN) / 1024]),
   );
@@ -122,6 +125,7 @@ export async function measuredLoad(
     cpu: cpu.result(),
     memory: memory?.stop() ?? null,
     loadEndRss,
+    loadPeakRss,
     check,
   };
   say(

@@ -4,7 +4,7 @@ export const USAGE = `usage: npm run bench -- [options]      (node tools/bench/r
 Starts a private Logpipe stack (tools/stack, state in .bench/stack), measures it, prints a Markdown
 table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See BENCHMARKS.md.
 
-  --quick                 smoke run (about a minute after the stack is up): 1 run each, short loads,
+  --quick                 smoke run (about two minutes after the stack is up): 1 run each, short loads,
                           no reference, nothing appended unless --append
   --runs N                runs per figure (default 3)
   --load-seconds S        single-entry and nginx-204 runs (default 10)
@@ -13,9 +13,20 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --sustained-seconds S   sustained run (default 60)
   --rate N                offered entries/s in the sustained run (default: half the maximum sustained
                           rate measured before it, min(best batch entries/s, drain rows/s))
-  --fresh-batch N         entries per request in the sustained run (default 100)
-  --only LIST             comma list of: ceilings,1,2,floor,3,4,protocols,syslog,reference (default:
-                          all; floor: node:http in ingest's place, single + json-1000)
+  --fresh-batch N         entries per request in the sustained run and the search (default 100)
+  --search-probes N       search: probe steps (default 4; --quick 3), each --search-probe-seconds
+  --search-probe-seconds S  search: length of a probe step (default 20; --quick 5)
+  --search-confirms N     search: at most N full-length (--sustained-seconds) steps to confirm the
+                          best probe, 15% lower after a failure (default 2; --quick 1)
+  --search-start N        search: first offered rate in entries/s (default: scenario 4's run is the
+                          first step when it ran, else half of min(best batch, steady drain), else 5,000)
+  --sustained-baseline N  search: today's figure in entries/s (measured on the pre-change commit);
+                          the target line is "≥ 1.5× N"
+  --only LIST             comma list of: ceilings,1,2,floor,3,4,search,protocols,syslog,reference
+                          (default: all; floor: node:http in ingest's place, single + json-1000;
+                          search: the highest rate at which freshness p99 stays < 1 s for
+                          --sustained-seconds, after 4. At the defaults the search adds 4 probes of
+                          20 s and one or two 60 s steps, each followed by its drain: ~3–5 min)
   --port-base N           the bench stack's ports N..N+8, nginx 204 ceiling on N+9 (default 8288)
   --state-dir DIR         the bench stack's state dir (default .bench/stack); its data is erased
   --reference / --no-reference   measure ../shared/seed-baseline in the same run (default: on, off with --quick)
@@ -33,6 +44,9 @@ const PROFILES = {
     batchSeconds: 4,
     drainEntries: 200000,
     sustainedSeconds: 60,
+    searchProbes: 4,
+    searchProbeSeconds: 20,
+    searchConfirms: 2,
     reference: true,
     append: true,
     redisRequests: 200000,
@@ -43,6 +57,9 @@ const PROFILES = {
     batchSeconds: 2,
     drainEntries: 20000,
     sustainedSeconds: 10,
+    searchProbes: 3,
+    searchProbeSeconds: 5,
+    searchConfirms: 1,
     reference: false,
     append: false,
     redisRequests: 50000,
@@ -64,7 +81,9 @@ const COMMON = {
   skipBuild: false,
   drainTimeoutS: 180,
   rate: null,
-  only: ['ceilings', '1', '2', 'floor', '3', '4', 'protocols', 'syslog', 'reference'],
+  searchStart: null,
+  sustainedBaseline: null,
+  only: ['ceilings', '1', '2', 'floor', '3', '4', 'search', 'protocols', 'syslog', 'reference'],
 };
 
 const NUMERIC = {
@@ -75,6 +94,11 @@ const NUMERIC = {
   '--sustained-seconds': 'sustainedSeconds',
   '--rate': 'rate',
   '--fresh-batch': 'freshBatch',
+  '--search-probes': 'searchProbes',
+  '--search-probe-seconds': 'searchProbeSeconds',
+  '--search-confirms': 'searchConfirms',
+  '--search-start': 'searchStart',
+  '--sustained-baseline': 'sustainedBaseline',
   '--port-base': 'portBase',
   '--reference-drain-runs': 'referenceDrainRuns',
   '--drain-timeout': 'drainTimeoutS',

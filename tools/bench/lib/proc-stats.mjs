@@ -108,6 +108,11 @@ export function resetPeakRss(pid) {
   }
 }
 
+/** The larger of the sampled VmRSS and VmHWM over `points`, in MiB. */
+function peakMiB(points) {
+  return Math.max(...points.map((point) => Math.max(point.rssKiB, point.hwmKiB || 0))) / 1024;
+}
+
 /**
  * Samples VmRSS of named pids every `intervalMs` and reports, per name, the RSS at the first and last
  * sample, the peak (the larger of the sampled maximum and VmHWM, reset at start), in MiB.
@@ -131,18 +136,23 @@ export function memoryMeter(pidsByName, intervalMs = 250) {
       sample();
       timer = setInterval(sample, intervalMs);
     },
+    /** Per name, the peak so far in MiB (a fresh sample included): the peak of a phase within the run. */
+    peakSoFar() {
+      sample();
+      return Object.fromEntries(Object.entries(series).map(([name, points]) => [name, peakMiB(points)]));
+    },
     stop() {
       clearInterval(timer);
       sample();
-      const mib = (kib) => kib / 1024;
       return Object.fromEntries(
-        Object.entries(series).map(([name, points]) => {
-          const peakKiB = Math.max(...points.map((point) => Math.max(point.rssKiB, point.hwmKiB || 0)));
-          return [
-            name,
-            { startMiB: mib(points[0].rssKiB), endMiB: mib(points.at(-1).rssKiB), peakMiB: mib(peakKiB) },
-          ];
-        }),
+        Object.entries(series).map(([name, points]) => [
+          name,
+          {
+            startMiB: points[0].rssKiB / 1024,
+            endMiB: points.at(-1).rssKiB / 1024,
+            peakMiB: peakMiB(points),
+          },
+        ]),
       );
     },
   };

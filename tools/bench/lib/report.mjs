@@ -1,9 +1,10 @@
 // The run as Markdown: a heading with date, machine and load, the summary table (every figure with its
 // ceiling and reference ratios), the targets, CPU by stage with the likely bottleneck, details, the chart.
-import { bottleneck, CPU_GROUPS } from './figures.mjs';
+import { bottleneck, CPU_GROUPS, CPU_PER_ENTRY_STAGES } from './figures.mjs';
 import { DASH, fixed, int, medianRange, percent, times } from './format.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
+const signed = (value, digits) => `${value >= 0 ? '+' : ''}${fixed(value, digits)}`;
 const latency = (p50, p99) =>
   `${medianRange(p50, (v) => fixed(v, 1))} / ${medianRange(p99, (v) => fixed(v, 1))}`;
 
@@ -155,6 +156,21 @@ function summaryTable(results, f) {
       ]),
     );
   }
+  if (f.search) {
+    const s = f.search;
+    lines.push(
+      row([
+        '4',
+        `highest offered rate with freshness p99 < 1 s for ${s.fullSeconds} s (search, steps below), batches of ${results.options.freshBatch ?? 100}: entries/s`,
+        Number.isFinite(s.ratePerS) ? int(s.ratePerS) : 'no full-length step passed',
+        s.baseline ? `pre-change baseline (--sustained-baseline): ${int(s.baseline)}` : DASH,
+        // Two decimals: the target is 1.5×, and 1.46× must not print as 1.5×.
+        times(s.xBaseline, 2),
+        DASH,
+        '',
+      ]),
+    );
+  }
   if (f.memory) {
     const { peakMiB, worstRise } = f.memory;
     lines.push(
@@ -169,11 +185,11 @@ function summaryTable(results, f) {
       ]),
       row([
         '5',
-        'largest RSS rise within a batch run while the backlog grew, MiB: ingest-1 / ingest-2 / worker',
+        'largest RSS rise within a batch run while the backlog grew (start → peak during the load), MiB and % of the start: ingest-1 / ingest-2 / worker',
         ['ingest-1', 'ingest-2', 'worker']
           .map((n) =>
             worstRise[n]
-              ? `${worstRise[n].rise >= 0 ? '+' : ''}${fixed(worstRise[n].rise, 0)} (from ${fixed(worstRise[n].start, 0)}, backlog ${int(worstRise[n].backlog)})`
+              ? `${signed(worstRise[n].rise, 0)} = ${signed(100 * worstRise[n].share, 0)}% (from ${fixed(worstRise[n].start, 0)}, backlog ${int(worstRise[n].backlog)})`
               : DASH,
           )
           .join(' / '),
@@ -189,7 +205,9 @@ function summaryTable(results, f) {
 
 function targetsTable(f) {
   const show = (t) => {
+    if (t.shown !== undefined) return t.shown;
     if (t.value === null || t.value === undefined) return '';
+    if (t.name.includes('µs')) return `${fixed(t.value, 1)} µs`;
     if (t.name.includes('×')) return times(t.value);
     if (t.name.includes('%')) return percent(t.value);
     if (t.name.includes('MiB')) return `${fixed(t.value, 0)} MiB`;
@@ -232,6 +250,76 @@ function cpuTable(results, f) {
     add('reference 1 (uvicorn apps in the ingest columns)', { ...rest, 'ingest-1': app1, 'ingest-2': app2 });
   }
   return lines;
+}
+
+function cpuPerEntryTable(results, f) {
+  const stages = Object.keys(CPU_PER_ENTRY_STAGES);
+  const lines = [
+    row([
+      'scenario',
+      ...stages.map((stage) => (stage === 'ingest' ? 'ingest-1 + ingest-2' : stage)),
+      'stack total',
+      'entries/s in the window',
+    ]),
+    row(['---', ...stages.map(() => '---:'), '---:', '---:']),
+  ];
+  const add = (label, perEntry) => {
+    if (!perEntry) return;
+    lines.push(
+      row([
+        label,
+        ...stages.map((stage) => fixed(perEntry[stage], 1)),
+        fixed(perEntry.stack, 1),
+        int(perEntry.entriesPerS),
+      ]),
+    );
+  };
+  for (const [name, b] of Object.entries(f.batch ?? {})) add(`2 batch ${name}`, b.cpuPerEntry);
+  for (const [name, p] of Object.entries(f.protocols ?? {})) add(`5 protocols ${name}`, p.cpuPerEntry);
+  if (f.floor)
+    add(
+      `floor: node:http ${f.floor.batch.variant} (node:http in the ingest column)`,
+      f.floor.batch.cpuPerEntry,
+    );
+  add('3 worker drain (per row stored, start-up included)', f.drain?.cpuPerEntry);
+  return lines.length > 2 ? lines : [];
+}
+
+function searchSteps(f) {
+  const s = f.search;
+  if (!s) return [];
+  const ms = (value) => fixed(value, 0);
+  return [
+    `Scenario 4's rate search: first step at ${int(s.startRate)} entries/s (${s.startNote}); probes of ${s.probeSeconds} s, ` +
+      `then full-length steps of ${s.fullSeconds} s to confirm; a step passes when freshness p99 < 1 s (over the step and ` +
+      `over its last quarter), ≥ 99% of the offered entries are answered 2xx, and the backlog, extrapolated to ${s.fullSeconds} s ` +
+      `from its trend, stays under one second of intake. ${int(s.loadSeconds)} s of load in the search's own steps.`,
+    '',
+    row([
+      'step',
+      's',
+      'offered entries/s',
+      'answered 2xx entries/s',
+      'stored rows/s (steady part)',
+      'freshness p50 / p99 (last quarter), ms',
+      'backlog max / at the end; trend',
+      'verdict',
+    ]),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+    ...s.steps.map((step) =>
+      row([
+        step.kind,
+        fixed(step.durationS, 0),
+        int(step.offeredPerS),
+        int(step.acceptedPerS),
+        int(step.storedPerS),
+        `${ms(step.freshnessP50)} / ${ms(step.freshnessP99)} (${ms(step.freshnessP99LastQuarter)})`,
+        `${int(step.backlogMax)} / ${int(step.backlogAtEnd)}; ${Number.isFinite(step.backlogSlope) ? `${signed(step.backlogSlope, 0)}/s` : DASH}`,
+        step.pass ? 'pass' : `fail: ${step.reasons.join('; ')}`,
+      ]),
+    ),
+    '',
+  ];
 }
 
 function details(results, f) {
@@ -327,6 +415,15 @@ export function renderMarkdown(results, f, { chartLink } = {}) {
     '',
     ...cpuTable(results, f),
     '',
+    ...(f.batch || f.protocols || f.drain
+      ? [
+          "CPU per entry (µs of one core per entry; median of the runs): each stage's CPU over the load's steady window ÷ the entries Redis accepted in that window (entries answered 2xx, counted server-side). The worker and PostgreSQL store behind a growing backlog in 2 and 5, so their figures there are per entry accepted, not per row stored; 3 gives theirs per row:",
+          '',
+          ...cpuPerEntryTable(results, f),
+          '',
+        ]
+      : []),
+    ...searchSteps(f),
     ...details(results, f),
     ...(chartLink ? [`![Scenario 4: throughput, freshness and backlog over time](${chartLink})`, ''] : []),
   ].join('\n');

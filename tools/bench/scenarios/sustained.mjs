@@ -1,13 +1,15 @@
 // Scenario 4: sustained end to end at a fixed offered rate (half the maximum sustained rate measured
 // earlier in the run, unless --rate says otherwise), batches of --fresh-batch entries per request.
 // Freshness = time from an entry's 202 to its row being visible; the backlog and the rates are sampled
-// every second for the table and the chart.
+// every second for the table and the chart. The rate search (sustained-search.mjs) runs its steps with
+// the same `sustainedRun`.
 import { APP_PROCESSES, pick, resetTable } from '../lib/measure.mjs';
 import { headersFor, makeEntries } from '../lib/payload.mjs';
 import { sendPaced } from '../lib/paced-sender.mjs';
 import { cpuMeter, memoryMeter } from '../lib/proc-stats.mjs';
 import { progress, say } from '../lib/progress.mjs';
 import { startSampler } from '../lib/sampler.mjs';
+import { slope } from '../lib/rate-search.mjs';
 import { percentile } from '../lib/stats.mjs';
 import { visibilityPoller } from '../lib/visibility-poller.mjs';
 
@@ -49,10 +51,36 @@ export function perSecondSeries({ sentAt, answers, freshness, samples, batchSize
   });
 }
 
-export async function sustainedScenario(ctx, { ratePerS }) {
+/**
+ * How the backlog moved during a run, from the sampler's points: its least-squares slope (entries/s)
+ * and the rows stored per second, both leaving out the first `settleS` seconds (the first requests,
+ * the worker's first read), so a short probe step is judged on its steady part.
+ */
+export function backlogTrend(samples, { settleS }) {
+  const steady = samples.filter((point) => point.t >= settleS && Number.isFinite(point.backlog));
+  const first = steady[0];
+  const last = steady.at(-1);
+  const storedPerS =
+    first && last && last.t > first.t ? (last.rows - first.rows) / (last.t - first.t) : Number.NaN;
+  return { backlogSlope: slope(steady.map(({ t, backlog }) => ({ t, y: backlog }))), storedPerS };
+}
+
+/** Scenario 4 as the table shows it: one run of --sustained-seconds at `ratePerS`. */
+export function sustainedScenario(ctx, { ratePerS }) {
+  return sustainedRun(ctx, {
+    ratePerS,
+    durationS: ctx.opts.sustainedSeconds,
+    phase: `4 sustained ${Math.round(ratePerS)} entries/s`,
+  });
+}
+
+/**
+ * One sustained run: an empty table, `durationS` seconds of open-loop load at `ratePerS` entries/s, then
+ * the drain (so the next run starts on an empty pipeline) and the check rows = entries answered 202.
+ */
+export async function sustainedRun(ctx, { ratePerS, durationS, phase }) {
   const { opts, stack, probe } = ctx;
   const batchSize = opts.freshBatch;
-  const phase = `4 sustained ${Math.round(ratePerS)} entries/s`;
   await resetTable(probe);
   const added0 = await probe.entriesAdded();
   const prefix = `bench-${Date.now().toString(36)}-`;
@@ -73,7 +101,7 @@ export async function sustainedScenario(ctx, { ratePerS }) {
     url: `${stack.nginxUrl}/api/logs`,
     headers: headersFor('json'),
     ratePerS: ratePerS / batchSize,
-    durationS: opts.sustainedSeconds,
+    durationS,
     maxSockets: opts.freshConnections,
     bodyFor: (seq) => {
       t0 ??= performance.now();
@@ -96,6 +124,9 @@ export async function sustainedScenario(ctx, { ratePerS }) {
     freshnessMs,
   }));
   const values = freshness.map(({ freshnessMs }) => freshnessMs);
+  const lastQuarter = freshness
+    .filter(({ t }) => t >= 0.75 * durationS)
+    .map(({ freshnessMs }) => freshnessMs);
   const problems = [];
   if (drain.rows !== accepted) problems.push(`${drain.rows} rows for ${accepted} accepted entries`);
   if (drain.rows !== okEntries) problems.push(`${drain.rows} rows for ${okEntries} entries answered 202`);
@@ -103,28 +134,31 @@ export async function sustainedScenario(ctx, { ratePerS }) {
   const result = {
     offeredPerS: ratePerS,
     batchSize,
-    durationS: opts.sustainedSeconds,
+    durationS,
     requestsSent: tally.sent,
     skipped: tally.skipped,
     statuses: tally.statuses,
     socketErrors: tally.errors,
     okEntries,
-    acceptedPerS: okEntries / opts.sustainedSeconds,
+    acceptedPerS: okEntries / durationS,
     accepted,
     rows: drain.rows,
     samples: values.length,
     freshnessP50: percentile(values, 50),
     freshnessP99: percentile(values, 99),
+    freshnessP99LastQuarter: percentile(lastQuarter, 99),
     freshnessMax: Math.max(...values),
+    unseen: visibility.unseen,
     backlogMax: Math.max(0, ...samples.map((point) => point.backlog ?? 0)),
     backlogAtEnd: samples.at(-1)?.backlog ?? Number.NaN,
+    ...backlogTrend(samples, { settleS: Math.min(2, durationS / 4) }),
     series: perSecondSeries({
       sentAt: tally.sentAt,
       answers,
       freshness,
       samples,
       batchSize,
-      seconds: opts.sustainedSeconds,
+      seconds: durationS,
     }),
     cpu: cpuResult,
     memory: memory.stop(),
@@ -132,7 +166,8 @@ export async function sustainedScenario(ctx, { ratePerS }) {
   };
   say(
     `  ${phase}: ${Math.round(result.acceptedPerS)} entries/s accepted, freshness p50 ${result.freshnessP50.toFixed(0)} ms, ` +
-      `p99 ${result.freshnessP99.toFixed(0)} ms (${values.length} samples), backlog max ${result.backlogMax}` +
+      `p99 ${result.freshnessP99.toFixed(0)} ms (${values.length} samples), backlog max ${result.backlogMax}, ` +
+      `trend ${Number.isFinite(result.backlogSlope) ? Math.round(result.backlogSlope) : '-'}/s, stored ${Math.round(result.storedPerS)}/s` +
       `${result.check.ok ? '' : `  CHECK FAILED: ${problems.join('; ')}`}`,
   );
   return result;

@@ -31,3 +31,31 @@ test('bad options are usage errors that name the option', () => {
   assert.throws(() => parseOptions(['--drain-entries', '1500']), /multiple of 1000/);
   assert.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
 });
+
+test('the rate search: probes, confirmations and the baseline, shorter with --quick', () => {
+  const full = parseOptions([]);
+  assert.deepEqual(
+    [full.searchProbes, full.searchProbeSeconds, full.searchConfirms, full.sustainedBaseline],
+    [4, 20, 2, null],
+  );
+  assert.ok(full.only.includes('search'));
+  const quick = parseOptions([
+    '--quick',
+    '--only',
+    'search',
+    '--sustained-baseline',
+    '9000',
+    '--search-start=6000',
+  ]);
+  assert.deepEqual(
+    [
+      quick.searchProbes,
+      quick.searchProbeSeconds,
+      quick.searchConfirms,
+      quick.sustainedBaseline,
+      quick.searchStart,
+    ],
+    [3, 5, 1, 9000, 6000],
+  );
+  assert.deepEqual(quick.only, ['search']);
+});
