@@ -10,7 +10,6 @@
 //   node tools/bench/index-diet.mjs [--rows 200000] [--rounds 3] [--batch 1000] [--in-flight 3]
 //                                   [--variants before-diet,after-diet (migrated),...] [--id-every 0]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,6 +25,7 @@ import {
   drainBatches,
   migrate,
   payloadBatches,
+  psqlCopy,
 } from './lib/write-path.mjs';
 
 const { values: args } = parseArgs({
@@ -73,6 +73,14 @@ const VARIANTS = {
   'before-diet -ts': { drop: [TS_BRIN], create: [SERVICE_TS_BTREE] },
   'before-diet ts->brin': { drop: [], create: [SERVICE_TS_BTREE] },
   'after-diet (migrated)': { drop: [], create: [] },
+  // What each migrated index costs on its own: the set without it (none of these is a candidate: each
+  // serves a read of the API, see docs/store.md; the price tells which ones are worth a cheaper form).
+  'after-diet -tenant_ts_id': { drop: ['logs_tenant_ts_id_idx'], create: [] },
+  'after-diet -tenant_service_ts': { drop: ['logs_tenant_service_ts_idx'], create: [] },
+  'after-diet -trace': { drop: ['logs_tenant_trace_id_idx'], create: [] },
+  'after-diet -attributes gin': { drop: [ATTRIBUTES], create: [] },
+  'after-diet -message gin': { drop: [MESSAGE], create: [] },
+  'after-diet -ts brin': { drop: [TS_BRIN], create: [] },
   'after-diet gin-fastupdate-off': {
     drop: [ATTRIBUTES, MESSAGE],
     create: [withStorage(ATTRIBUTES, 'fastupdate = off'), withStorage(MESSAGE, 'fastupdate = off')],
@@ -99,8 +107,11 @@ const VARIANTS = {
 };
 
 // fastupdate=off is left out by default: about ten times slower in a first 20,000-row run (each row's
-// trigrams go straight into the GIN tree), it would take most of the run's time.
-const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'after-diet gin-fastupdate-off');
+// trigrams go straight into the GIN tree), it would take most of the run's time. So are the
+// one-index-less sets (`--variants` names them).
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter(
+  (name) => name !== 'after-diet gin-fastupdate-off' && !name.startsWith('after-diet -'),
+);
 
 async function indexDefinitions(client) {
   const { rows } = await client.query(
@@ -140,18 +151,6 @@ async function reset(client) {
   await client.query('CHECKPOINT').catch(() => undefined);
 }
 
-function psqlCopy(file) {
-  const started = performance.now();
-  const result = spawnSync(
-    'psql',
-    [DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy logs (${COLUMNS}) FROM '${file}'`],
-    { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
-  return { rows: ROWS, seconds, rowsPerS: ROWS / seconds };
-}
-
 /**
  * Merges what GIN's fast-update pending lists still hold into the indexes (what autovacuum would do
  * later, and what every search reads linearly until then): a bigger pending list that only defers the
@@ -184,6 +183,8 @@ async function countRows(client) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+const pgMedian = (values) => summarize(values).median;
+const pg = (values) => pgMedian(values).toFixed(1);
 
 async function main() {
   const names = args.variants ? args.variants.split(',') : DEFAULT_VARIANTS;
@@ -210,7 +211,10 @@ async function main() {
         `${ROUNDS} rounds, variants alternating. Load average before: ${loadBefore.join(' ')}`,
     );
     const results = Object.fromEntries(
-      names.map((name) => [name, { worker: [], copy: [], workerFlushed: [], copyFlushed: [] }]),
+      names.map((name) => [
+        name,
+        { worker: [], copy: [], workerFlushed: [], copyFlushed: [], workerPg: [], copyPg: [] },
+      ]),
     );
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of names) {
@@ -223,11 +227,12 @@ async function main() {
           const run =
             kind === 'worker'
               ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true })
-              : psqlCopy(file);
+              : await psqlCopy(schema, file, ROWS);
           const flushS = await flushPendingLists(client);
           const stored = await countRows(client);
           if (stored !== ROWS) throw new Error(`${name} ${kind}: ${stored} rows stored, ${ROWS} written`);
           results[name][kind].push(run.rowsPerS);
+          results[name][`${kind}Pg`].push(run.pgUsPerRow);
           if (kind === 'worker') results[name].indexBytes = await indexBytes(client);
           results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
         }
@@ -238,17 +243,19 @@ async function main() {
     }
     await client.end();
     const base = summarize(results[names[0]].worker).median;
+    const basePg = summarize(results[names[0]].workerPg).median;
     console.log(
-      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row |`,
+      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row | PostgreSQL µs/row: worker (vs ${names[0]}) / \\copy |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const worker = summarize(results[name].worker);
       const copy = summarize(results[name].copy);
       console.log(
         `| ${name} | ${range(worker)} | ${range(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
           `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${fmt(summarize(results[name].workerFlushed).median)} | ` +
-          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} |`,
+          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} | ` +
+          `${pg(results[name].workerPg)} (${(pgMedian(results[name].workerPg) - basePg).toFixed(1)}) / ${pg(results[name].copyPg)} |`,
       );
     }
     console.log(
