@@ -44,10 +44,11 @@ export const migrate = (schema, action) =>
     DB_SCHEMA: schema,
   });
 
-export async function connect(schema) {
+/** A client whose search_path is `schema`; `settings` are more `-c name=value` options. */
+export async function connect(schema, settings = '') {
   const client = new pg.Client({
     connectionString: DATABASE_URL,
-    options: `-c search_path=${schema} -c statement_timeout=0`,
+    options: `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim(),
   });
   await client.connect();
   return client;
@@ -184,12 +185,18 @@ class PipelinedCopy {
 
 /**
  * LogBatchWriter's COPY path; with `claimEventIds` in one transaction with the batch's event-id claim.
- * `format` 'text' (today) or 'binary'; `pipelined` sends the data with the statement.
+ * `format` 'text' (today) or 'binary'; `pipelined` sends the data with the statement; `table` other than
+ * `logs`.
  */
-export async function writeBatch(client, batch, claimEventIds, { format = 'text', pipelined = false } = {}) {
+export async function writeBatch(
+  client,
+  batch,
+  claimEventIds,
+  { format = 'text', pipelined = false, table = 'logs' } = {},
+) {
   const withIds = batch.filter((e) => e.eventId !== null);
   if (claimEventIds && withIds.length > 0) await client.query('BEGIN');
-  const sql = `COPY logs (${COLUMNS}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
+  const sql = `COPY ${table} (${COLUMNS}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
   const data = format === 'binary' ? copyBinary(batch) : copyText(batch);
   if (pipelined) {
     const copy = new PipelinedCopy(sql, typeof data === 'string' ? Buffer.from(data) : data);
@@ -220,12 +227,12 @@ export function cpuNs(pid) {
 /**
  * The batches written by `inFlight` connections at once, as the worker does: rows/s, and µs of CPU per
  * row spent by the connections' PostgreSQL backends (`pgUsPerRow`) and by this process (`clientUsPerRow`:
- * encoding and the driver). `write` options go to writeBatch.
+ * encoding and the driver). `write` options go to writeBatch; `settings` to connect().
  */
-export async function drainBatches(schema, batches, { inFlight, claimEventIds, write = {} }) {
+export async function drainBatches(schema, batches, { inFlight, claimEventIds, write = {}, settings }) {
   const queue = [...batches];
   const rows = batches.reduce((sum, b) => sum + b.length, 0);
-  const clients = await Promise.all(Array.from({ length: inFlight }, () => connect(schema)));
+  const clients = await Promise.all(Array.from({ length: inFlight }, () => connect(schema, settings)));
   const backends = clients.map((c) => c.processID);
   const pgBefore = backends.reduce((sum, pid) => sum + cpuNs(pid), 0);
   const clientBefore = process.cpuUsage();
