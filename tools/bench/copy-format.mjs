@@ -26,6 +26,7 @@ import {
   copyText,
   DATABASE_URL,
   drainBatches,
+  emptyLogs,
   migrate,
   payloadBatches,
   psqlCopy,
@@ -89,13 +90,9 @@ const VARIANTS = {
 };
 
 async function reset(client) {
-  await client.query('TRUNCATE logs, log_event_ids, log_counts');
   await client.query(`CREATE TABLE IF NOT EXISTS ${BARE} (LIKE logs INCLUDING DEFAULTS INCLUDING IDENTITY)`);
   await client.query(`TRUNCATE ${BARE}`);
-  await client.query(
-    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
-  );
-  await client.query('CHECKPOINT').catch(() => undefined);
+  await emptyLogs(client);
 }
 
 const fmt = (n, digits = 0) =>

@@ -5,7 +5,8 @@
 // BATCH, IN_FLIGHT at once) and, as the reference, with one `psql \copy` of the same rows into the same
 // table with the same indexes (issue 14: worker >= 90% of \copy). Variants run alternately, ROUNDS
 // times, and the medians are printed with the load average: on a shared machine only the ratios mean
-// much.
+// much. Each drain also gives the CPU per row of the PostgreSQL backends that wrote it (schedstat), the
+// figure least moved by other load; `after-diet -<index>` variants show what one index costs.
 //
 //   node tools/bench/index-diet.mjs [--rows 200000] [--rounds 3] [--batch 1000] [--in-flight 3]
 //                                   [--variants before-diet,after-diet (migrated),...] [--id-every 0]
@@ -23,6 +24,7 @@ import {
   copyText,
   DATABASE_URL,
   drainBatches,
+  emptyLogs,
   migrate,
   payloadBatches,
   psqlCopy,
@@ -152,15 +154,6 @@ async function applyVariant(client, migrated, variant) {
   }
 }
 
-/** An empty table (and rollup, and event ids), today's partitions, and clean buffers for every run. */
-async function reset(client) {
-  await client.query('TRUNCATE logs, log_event_ids, log_counts');
-  await client.query(
-    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
-  );
-  await client.query('CHECKPOINT').catch(() => undefined);
-}
-
 /**
  * Merges what GIN's fast-update pending lists still hold into the indexes (what autovacuum would do
  * later, and what every search reads linearly until then): a bigger pending list that only defers the
@@ -233,7 +226,7 @@ async function main() {
         // Which of the two goes first alternates, so neither always meets a warmer cache.
         const order = round % 2 === 0 ? ['worker', 'copy'] : ['copy', 'worker'];
         for (const kind of order) {
-          await reset(client);
+          await emptyLogs(client);
           const run =
             kind === 'worker'
               ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true })

@@ -54,6 +54,15 @@ export async function connect(schema, settings = '') {
   return client;
 }
 
+/** An empty table (and rollup, and event ids), today's partitions, and clean buffers for every run. */
+export async function emptyLogs(client) {
+  await client.query('TRUNCATE logs, log_event_ids, log_counts');
+  await client.query(
+    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
+  );
+  await client.query('CHECKPOINT').catch(() => undefined);
+}
+
 const SPECIAL = /[\\\n\r\t]/g;
 const ESCAPES = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const field = (v) => (v === null ? '\\N' : v.replace(SPECIAL, (c) => ESCAPES[c]));
