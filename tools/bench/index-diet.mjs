@@ -5,12 +5,12 @@
 // BATCH, IN_FLIGHT at once) and, as the reference, with one `psql \copy` of the same rows into the same
 // table with the same indexes (issue 14: worker >= 90% of \copy). Variants run alternately, ROUNDS
 // times, and the medians are printed with the load average: on a shared machine only the ratios mean
-// much.
+// much. Each drain also gives the CPU per row of the PostgreSQL backends that wrote it (schedstat), the
+// figure least moved by other load; `after-diet -<index>` variants show what one index costs.
 //
 //   node tools/bench/index-diet.mjs [--rows 200000] [--rounds 3] [--batch 1000] [--in-flight 3]
 //                                   [--variants before-diet,after-diet (migrated),...] [--id-every 0]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,8 +24,10 @@ import {
   copyText,
   DATABASE_URL,
   drainBatches,
+  emptyLogs,
   migrate,
   payloadBatches,
+  psqlCopy,
 } from './lib/write-path.mjs';
 
 const { values: args } = parseArgs({
@@ -57,6 +59,8 @@ const withStorage = (like, storage) => ({ like, storage });
 const TS_BTREE = 'CREATE INDEX "logs_ts_idx" ON logs (ts)';
 const SERVICE_TS_BTREE = 'CREATE INDEX "logs_service_ts_idx" ON logs (service, ts)';
 const TS_BRIN = 'logs_ts_brin_idx';
+/** pg_trgm lives in `public` (the migrations put it there when it exists, as in the test database). */
+const TRGM_SCHEMA = 'public';
 
 /**
  * Each variant: indexes dropped from, and created on, the migrated set (on the partitioned parent,
@@ -73,6 +77,22 @@ const VARIANTS = {
   'before-diet -ts': { drop: [TS_BRIN], create: [SERVICE_TS_BTREE] },
   'before-diet ts->brin': { drop: [], create: [SERVICE_TS_BTREE] },
   'after-diet (migrated)': { drop: [], create: [] },
+  // What each migrated index costs on its own: the set without it (none of these is a candidate: each
+  // serves a read of the API, see docs/store.md; the price tells which ones are worth a cheaper form).
+  'after-diet -tenant_ts_id': { drop: ['logs_tenant_ts_id_idx'], create: [] },
+  'after-diet -tenant_service_ts': { drop: ['logs_tenant_service_ts_idx'], create: [] },
+  'after-diet -trace': { drop: ['logs_tenant_trace_id_idx'], create: [] },
+  'after-diet -attributes gin': { drop: [ATTRIBUTES], create: [] },
+  'after-diet -message gin': { drop: [MESSAGE], create: [] },
+  'after-diet -ts brin': { drop: [TS_BRIN], create: [] },
+  // The trigram index as GiST (one signature per row instead of a GIN entry per trigram): cheaper to
+  // write, slower to search (lossy signatures, more rechecks); a candidate only if reads stay in budget.
+  'after-diet message gin->gist': {
+    drop: [MESSAGE],
+    create: [
+      `CREATE INDEX "logs_message_trgm_gist_idx" ON logs USING gist (message ${TRGM_SCHEMA}.gist_trgm_ops)`,
+    ],
+  },
   'after-diet gin-fastupdate-off': {
     drop: [ATTRIBUTES, MESSAGE],
     create: [withStorage(ATTRIBUTES, 'fastupdate = off'), withStorage(MESSAGE, 'fastupdate = off')],
@@ -99,8 +119,11 @@ const VARIANTS = {
 };
 
 // fastupdate=off is left out by default: about ten times slower in a first 20,000-row run (each row's
-// trigrams go straight into the GIN tree), it would take most of the run's time.
-const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'after-diet gin-fastupdate-off');
+// trigrams go straight into the GIN tree), it would take most of the run's time. So are the
+// one-index-less sets (`--variants` names them).
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter(
+  (name) => name !== 'after-diet gin-fastupdate-off' && !name.startsWith('after-diet -'),
+);
 
 async function indexDefinitions(client) {
   const { rows } = await client.query(
@@ -129,27 +152,6 @@ async function applyVariant(client, migrated, variant) {
       await client.query(`${onEveryPartition(indexdef)} WITH (${item.storage})`);
     }
   }
-}
-
-/** An empty table (and rollup, and event ids), today's partitions, and clean buffers for every run. */
-async function reset(client) {
-  await client.query('TRUNCATE logs, log_event_ids, log_counts');
-  await client.query(
-    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
-  );
-  await client.query('CHECKPOINT').catch(() => undefined);
-}
-
-function psqlCopy(file) {
-  const started = performance.now();
-  const result = spawnSync(
-    'psql',
-    [DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy logs (${COLUMNS}) FROM '${file}'`],
-    { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
-  return { rows: ROWS, seconds, rowsPerS: ROWS / seconds };
 }
 
 /**
@@ -184,6 +186,8 @@ async function countRows(client) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+const pgMedian = (values) => summarize(values).median;
+const pgFigure = (values) => pgMedian(values).toFixed(1);
 
 async function main() {
   const names = args.variants ? args.variants.split(',') : DEFAULT_VARIANTS;
@@ -210,7 +214,10 @@ async function main() {
         `${ROUNDS} rounds, variants alternating. Load average before: ${loadBefore.join(' ')}`,
     );
     const results = Object.fromEntries(
-      names.map((name) => [name, { worker: [], copy: [], workerFlushed: [], copyFlushed: [] }]),
+      names.map((name) => [
+        name,
+        { worker: [], copy: [], workerFlushed: [], copyFlushed: [], workerPg: [], copyPg: [] },
+      ]),
     );
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of names) {
@@ -219,15 +226,16 @@ async function main() {
         // Which of the two goes first alternates, so neither always meets a warmer cache.
         const order = round % 2 === 0 ? ['worker', 'copy'] : ['copy', 'worker'];
         for (const kind of order) {
-          await reset(client);
+          await emptyLogs(client);
           const run =
             kind === 'worker'
               ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true })
-              : psqlCopy(file);
+              : await psqlCopy(schema, file, ROWS);
           const flushS = await flushPendingLists(client);
           const stored = await countRows(client);
           if (stored !== ROWS) throw new Error(`${name} ${kind}: ${stored} rows stored, ${ROWS} written`);
           results[name][kind].push(run.rowsPerS);
+          results[name][`${kind}Pg`].push(run.pgUsPerRow);
           if (kind === 'worker') results[name].indexBytes = await indexBytes(client);
           results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
         }
@@ -238,17 +246,19 @@ async function main() {
     }
     await client.end();
     const base = summarize(results[names[0]].worker).median;
+    const basePg = summarize(results[names[0]].workerPg).median;
     console.log(
-      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row |`,
+      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush | \\copy incl. flush | index bytes per row | PostgreSQL µs/row: worker (vs ${names[0]}) / \\copy |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const worker = summarize(results[name].worker);
       const copy = summarize(results[name].copy);
       console.log(
         `| ${name} | ${range(worker)} | ${range(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
           `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${fmt(summarize(results[name].workerFlushed).median)} | ` +
-          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} |`,
+          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} | ` +
+          `${pgFigure(results[name].workerPg)} (${(pgMedian(results[name].workerPg) - basePg).toFixed(1)}) / ${pgFigure(results[name].copyPg)} |`,
       );
     }
     console.log(

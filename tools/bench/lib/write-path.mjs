@@ -1,8 +1,11 @@
-// The worker's write path for the table benchmarks (partitions.mjs, index-diet.mjs): a schema built by
-// the real migrations, rows of the bench payload, and LogBatchWriter's statements (COPY text in batches,
-// in one transaction with the claim of the batch's event ids), copied here because the bench runs plain
-// Node, not the TypeScript libs.
+// The worker's write path for the table benchmarks (partitions.mjs, index-diet.mjs, copy-format.mjs): a
+// schema built by the real migrations, rows of the bench payload, and LogBatchWriter's statements (COPY
+// in batches, in one transaction with the claim of the batch's event ids), copied here because the bench
+// runs plain Node, not the TypeScript libs. Each drain also reports the CPU its PostgreSQL backends
+// spent (from /proc/<pid>/schedstat: the server runs on this machine), which is far less noisy on a
+// shared machine than rows/s.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,13 +44,23 @@ export const migrate = (schema, action) =>
     DB_SCHEMA: schema,
   });
 
-export async function connect(schema) {
+/** A client whose search_path is `schema`; `settings` are more `-c name=value` options. */
+export async function connect(schema, settings = '') {
   const client = new pg.Client({
     connectionString: DATABASE_URL,
-    options: `-c search_path=${schema} -c statement_timeout=0`,
+    options: `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim(),
   });
   await client.connect();
   return client;
+}
+
+/** An empty table (and rollup, and event ids), today's partitions, and clean buffers for every run. */
+export async function emptyLogs(client) {
+  await client.query('TRUNCATE logs, log_event_ids, log_counts');
+  await client.query(
+    `SELECT logpipe_create_log_partitions(now() - interval '1 day', now() + interval '1 day', '1 day')`,
+  );
+  await client.query('CHECKPOINT').catch(() => undefined);
 }
 
 const SPECIAL = /[\\\n\r\t]/g;
@@ -74,25 +87,133 @@ export function payloadBatches({ count, batchSize, idEvery, tag }) {
   return out;
 }
 
-/** One batch in COPY text format, in COLUMNS order. */
-export const copyText = (batch) =>
-  batch
-    .map(
-      (e) =>
-        [e.ts, e.ts, e.level, e.service, e.message, e.attributes, null, null, e.eventId, e.streamId, 'acme']
-          .map(field)
-          .join('\t') + '\n',
-    )
-    .join('');
+/** The values of one row in COLUMNS order (received_at = ts, no trace, tenant 'acme'). */
+const rowValues = (e) => [
+  e.ts,
+  e.ts,
+  e.level,
+  e.service,
+  e.message,
+  e.attributes,
+  null,
+  null,
+  e.eventId,
+  e.streamId,
+  'acme',
+];
 
-/** LogBatchWriter's COPY path; with `claimEventIds` in one transaction with the batch's event-id claim. */
-export async function writeBatch(client, batch, claimEventIds) {
+/** One batch in COPY text format, in COLUMNS order. */
+export const copyText = (batch) => batch.map((e) => rowValues(e).map(field).join('\t') + '\n').join('');
+
+const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+const TIMESTAMP_COLUMNS = new Set([0, 1]);
+const JSONB_COLUMN = 5;
+
+/**
+ * One batch in COPY binary format, in COLUMNS order: timestamps as int64 microseconds since 2000,
+ * text as UTF-8, jsonb as its version byte (1) and the JSON text (PostgreSQL parses it all the same).
+ */
+export function copyBinary(batch) {
+  let capacity = BINARY_SIGNATURE.length + 8 + 2;
+  for (const e of batch)
+    capacity +=
+      2 +
+      11 * 4 +
+      16 +
+      1 +
+      3 * (e.level.length + e.service.length + e.message.length) +
+      3 * (e.attributes.length + (e.eventId?.length ?? 0) + e.streamId.length + 4);
+  const buf = Buffer.allocUnsafe(capacity);
+  let at = BINARY_SIGNATURE.copy(buf, 0);
+  at = buf.writeInt32BE(0, at);
+  at = buf.writeInt32BE(0, at);
+  for (const e of batch) {
+    const values = rowValues(e);
+    at = buf.writeInt16BE(values.length, at);
+    values.forEach((value, column) => {
+      if (value === null) {
+        at = buf.writeInt32BE(-1, at);
+      } else if (TIMESTAMP_COLUMNS.has(column)) {
+        const micros = (Date.parse(value) - PG_EPOCH_MS) * 1000;
+        const high = Math.floor(micros / 2 ** 32);
+        at = buf.writeInt32BE(8, at);
+        at = buf.writeInt32BE(high, at);
+        at = buf.writeUInt32BE(micros - high * 2 ** 32, at);
+      } else if (column === JSONB_COLUMN) {
+        const length = buf.write(value, at + 5, 'utf8');
+        buf.writeInt32BE(length + 1, at);
+        buf[at + 4] = 1;
+        at += 5 + length;
+      } else {
+        const length = buf.write(value, at + 4, 'utf8');
+        buf.writeInt32BE(length, at);
+        at += 4 + length;
+      }
+    });
+  }
+  at = buf.writeInt16BE(-1, at);
+  return buf.subarray(0, at);
+}
+
+/**
+ * A COPY FROM STDIN whose data leaves with the statement, without waiting for CopyInResponse: one round
+ * trip per batch instead of two. Safe in the protocol: a backend whose COPY failed before reading the
+ * data ignores CopyData and CopyDone outside copy mode (PostgresMain).
+ */
+class PipelinedCopy {
+  constructor(text, data) {
+    this.text = text;
+    this.data = data;
+    this.error = null;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+  submit(connection) {
+    connection.query(this.text);
+    const header = Buffer.allocUnsafe(5);
+    header[0] = 0x64; // CopyData
+    header.writeUInt32BE(this.data.length + 4, 1);
+    connection.stream.write(header);
+    connection.stream.write(this.data);
+    connection.stream.write(Buffer.from([0x63, 0, 0, 0, 4])); // CopyDone
+  }
+  callback() {}
+  handleCopyInResponse() {}
+  handleCommandComplete() {}
+  handleError(error) {
+    this.error = error;
+  }
+  handleReadyForQuery() {
+    if (this.error) this.reject(this.error);
+    else this.resolve();
+  }
+}
+
+/**
+ * LogBatchWriter's COPY path; with `claimEventIds` in one transaction with the batch's event-id claim.
+ * `format` 'text' (today) or 'binary'; `pipelined` sends the data with the statement; `table` other than
+ * `logs`.
+ */
+export async function writeBatch(
+  client,
+  batch,
+  claimEventIds,
+  { format = 'text', pipelined = false, table = 'logs' } = {},
+) {
   const withIds = batch.filter((e) => e.eventId !== null);
   if (claimEventIds && withIds.length > 0) await client.query('BEGIN');
-  await pipeline(
-    Readable.from([copyText(batch)]),
-    client.query(copyStreams.from(`COPY logs (${COLUMNS}) FROM STDIN`)),
-  );
+  const sql = `COPY ${table} (${COLUMNS}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
+  const data = format === 'binary' ? copyBinary(batch) : copyText(batch);
+  if (pipelined) {
+    const copy = new PipelinedCopy(sql, typeof data === 'string' ? Buffer.from(data) : data);
+    client.query(copy);
+    await copy.promise;
+  } else {
+    await pipeline(Readable.from([data]), client.query(copyStreams.from(sql)));
+  }
   if (claimEventIds && withIds.length > 0) {
     await client.query(
       'INSERT INTO log_event_ids (tenant, event_id, stream_id, ts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])',
@@ -107,22 +228,99 @@ export async function writeBatch(client, batch, claimEventIds) {
   }
 }
 
-/** The batches written by `inFlight` connections at once, as the worker does; rows/s. */
-export async function drainBatches(schema, batches, { inFlight, claimEventIds }) {
+/** Nanoseconds a process has run on a CPU (the first field of /proc/<pid>/schedstat). */
+export function cpuNs(pid) {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
+/**
+ * The batches written by `inFlight` connections at once, as the worker does: rows/s, and µs of CPU per
+ * row spent by the connections' PostgreSQL backends (`pgUsPerRow`) and by this process (`clientUsPerRow`:
+ * encoding and the driver). `write` options go to writeBatch; `settings` to connect().
+ */
+export async function drainBatches(schema, batches, { inFlight, claimEventIds, write = {}, settings }) {
   const queue = [...batches];
   const rows = batches.reduce((sum, b) => sum + b.length, 0);
-  const clients = await Promise.all(Array.from({ length: inFlight }, () => connect(schema)));
+  const clients = await Promise.all(Array.from({ length: inFlight }, () => connect(schema, settings)));
+  const backends = clients.map((c) => c.processID);
+  const pgBefore = backends.reduce((sum, pid) => sum + cpuNs(pid), 0);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
+  let seconds;
+  let pgNs;
+  let clientCpu;
   try {
     await Promise.all(
       clients.map(async (client) => {
         for (let batch = queue.shift(); batch !== undefined; batch = queue.shift())
-          await writeBatch(client, batch, claimEventIds);
+          await writeBatch(client, batch, claimEventIds, write);
       }),
     );
+    seconds = (performance.now() - started) / 1000;
+    clientCpu = process.cpuUsage(clientBefore);
+    pgNs = backends.reduce((sum, pid) => sum + cpuNs(pid), 0) - pgBefore;
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { rows, seconds, rowsPerS: rows / seconds };
+  return {
+    rows,
+    seconds,
+    rowsPerS: rows / seconds,
+    pgUsPerRow: pgNs / 1000 / rows,
+    clientUsPerRow: (clientCpu.user + clientCpu.system) / rows,
+  };
+}
+
+/**
+ * `psql \copy` of a file into `logs` of `schema` (`format`: a COPY option such as 'binary', or text),
+ * in one psql session fed on stdin, so its backend's CPU can be read before and after the copy: rows/s
+ * from sending the command to psql's answer to the next one, and `pgUsPerRow`.
+ */
+export function psqlCopy(schema, file, rows, { format } = {}) {
+  const child = spawn('psql', [DATABASE_URL, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'], {
+    env: { ...process.env, PGOPTIONS: `-c search_path=${schema} -c statement_timeout=0` },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  let closed = null;
+  let waiter = null;
+  const notify = () => waiter?.();
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    notify();
+  });
+  child.stderr.on('data', (chunk) => (errors += chunk));
+  child.once('close', (code) => {
+    closed = code;
+    notify();
+  });
+  /** The first match of `pattern` in what psql printed (consumed up to it), once it is there. */
+  const printed = (pattern) =>
+    new Promise((resolve, reject) => {
+      waiter = () => {
+        const match = pattern.exec(output);
+        if (match) {
+          output = output.slice(match.index + match[0].length);
+          waiter = null;
+          resolve(match);
+        } else if (closed !== null) reject(new Error(`psql exited ${closed}: ${errors}`));
+      };
+      waiter();
+    });
+  return (async () => {
+    child.stdin.write(`SELECT 'pid:' || pg_backend_pid();\n`);
+    const pid = Number((await printed(/pid:(\d+)\n/))[1]);
+    const before = cpuNs(pid);
+    const started = performance.now();
+    const options = format ? ` WITH (FORMAT ${format})` : '';
+    child.stdin.write(`\\copy logs (${COLUMNS}) FROM '${file}'${options}\nSELECT 'copied';\n`);
+    await printed(/copied\n/);
+    const seconds = (performance.now() - started) / 1000;
+    const pgNs = cpuNs(pid) - before;
+    child.stdin.end();
+    if (closed === null) await new Promise((resolve) => child.once('close', resolve));
+    if (closed !== 0) throw new Error(`psql exited ${closed}: ${errors}`);
+    return { rows, seconds, rowsPerS: rows / seconds, pgUsPerRow: pgNs / 1000 / rows };
+  })();
 }

@@ -102,6 +102,31 @@ describe('log-store against PostgreSQL', () => {
     ]);
   });
 
+  it('stores control characters, backslashes, multi-byte text and times before 2000 exactly', async () => {
+    const row = entry({
+      streamId: '1764151200000-2',
+      timestamp: Date.parse('2026-11-26T10:00:00.999Z'),
+      receivedAt: Date.parse('1999-12-31T23:59:59.001Z'),
+      service: 'żółw-🐢',
+      message: 'tab\there\nnew line\r\\N not null \\ backslash, ünïcödé 🐢',
+      attributes: { 'k\te\ny': 'v\\\n\t', nested: { deep: [1.5, -2, true, null, '🐢'] } },
+      eventId: 'evt\\2',
+    });
+    await expect(writer.insert([row])).resolves.toEqual({ inserted: 1, duplicates: 0 });
+    const [stored] = await dataSource.query(
+      `SELECT (extract(epoch from ts) * 1000)::bigint AS ts_ms, (extract(epoch from received_at) * 1000)::bigint AS received_ms,
+              service, message, attributes, event_id FROM logs`,
+    );
+    expect(stored).toEqual({
+      ts_ms: String(row.timestamp),
+      received_ms: String(row.receivedAt),
+      service: row.service,
+      message: row.message,
+      attributes: row.attributes,
+      event_id: row.eventId,
+    });
+  });
+
   it('skips a redelivered batch (same stream ids) instead of duplicating it', async () => {
     const batch = [entry({ streamId: '1-0' }), entry({ streamId: '1-1' })];
     await writer.insert(batch);

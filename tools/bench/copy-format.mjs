@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// Issue 14's worker levers for the drain, measured on the real table: COPY text (today) against COPY
+// binary, the data sent with the statement (one round trip per batch instead of two), the event-id
+// claim's transaction, the batch size, and the `log_counts` trigger's share, each against `psql \copy`
+// of the same rows into the same table (issue 14: worker >= 90% of \copy). One schema built by the real
+// migrations; variants run alternately, ROUNDS times, on an emptied table; medians with min–max.
+//
+// Besides rows/s it reports the CPU per row of the PostgreSQL backends that did the writing (read from
+// /proc/<pid>/schedstat, so PostgreSQL must run on this machine) and of this process (encoding and the
+// driver): the drain is bound by PostgreSQL's core, and CPU per row moves far less with the machine's
+// other load than rows/s.
+//
+//   node tools/bench/copy-format.mjs [--rows 100000] [--rounds 5] [--batch 1000] [--in-flight 3]
+//                                    [--variants text,binary,...]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { summarize } from './lib/stats.mjs';
+import {
+  connect,
+  copyBinary,
+  copyText,
+  DATABASE_URL,
+  drainBatches,
+  emptyLogs,
+  migrate,
+  payloadBatches,
+  psqlCopy,
+} from './lib/write-path.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '1000' },
+    'in-flight': { type: 'string', default: '3' },
+    variants: { type: 'string' },
+  },
+});
+const ROWS = Number(args.rows);
+const ROUNDS = Number(args.rounds);
+const BATCH = Number(args.batch);
+const IN_FLIGHT = Number(args['in-flight']);
+const schema = `bench_copyfmt_${randomBytes(3).toString('hex')}`;
+let interrupted = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => (interrupted = signal));
+
+/**
+ * kind: 'worker' (batches, IN_FLIGHT connections), 'one-copy' (every row in one COPY statement from
+ * Node, what \copy does), 'psql' (\copy of a file). rows: 'plain' (no event ids, as the bench) or
+ * 'ids' (every tenth row has one: BEGIN, COPY, claim, COMMIT). noTrigger: log_counts' trigger off.
+ * batch / inFlight: other than --batch / --in-flight.
+ */
+const BARE = 'bench_bare_logs';
+const VARIANTS = {
+  'text (today)': { kind: 'worker', rows: 'plain', write: { format: 'text' } },
+  binary: { kind: 'worker', rows: 'plain', write: { format: 'binary' } },
+  'text pipelined': { kind: 'worker', rows: 'plain', write: { format: 'text', pipelined: true } },
+  'binary pipelined': { kind: 'worker', rows: 'plain', write: { format: 'binary', pipelined: true } },
+  'text + event ids 1 in 10': { kind: 'worker', rows: 'ids', write: { format: 'text' } },
+  'text batches of 5000': { kind: 'worker', rows: 'plain', batch: 5000, write: { format: 'text' } },
+  // GIN's pending-list merge, run by the inserting backend when the list passes 4 MB, collects the
+  // entries in work_mem (4 MB by default) before writing them into the tree.
+  'text work_mem 64MB': {
+    kind: 'worker',
+    rows: 'plain',
+    settings: '-c work_mem=64MB',
+    write: { format: 'text' },
+  },
+  'text 1 in flight': { kind: 'worker', rows: 'plain', inFlight: 1, write: { format: 'text' } },
+  'text 2 in flight': { kind: 'worker', rows: 'plain', inFlight: 2, write: { format: 'text' } },
+  'binary 1 in flight': { kind: 'worker', rows: 'plain', inFlight: 1, write: { format: 'binary' } },
+  'text no log_counts trigger': {
+    kind: 'worker',
+    rows: 'plain',
+    noTrigger: true,
+    write: { format: 'text' },
+  },
+  // The input side alone: a plain table LIKE logs without its indexes, partitions or trigger, where
+  // parsing the values is most of the work.
+  'text into a bare table': { kind: 'worker', rows: 'plain', write: { format: 'text', table: BARE } },
+  'binary into a bare table': { kind: 'worker', rows: 'plain', write: { format: 'binary', table: BARE } },
+  'one COPY of all rows (text)': { kind: 'one-copy', rows: 'plain', write: { format: 'text' } },
+  'psql \\copy text': { kind: 'psql', rows: 'plain' },
+  'psql \\copy binary': { kind: 'psql', rows: 'plain', format: 'binary' },
+};
+
+async function reset(client) {
+  await client.query(`CREATE TABLE IF NOT EXISTS ${BARE} (LIKE logs INCLUDING DEFAULTS INCLUDING IDENTITY)`);
+  await client.query(`TRUNCATE ${BARE}`);
+  await emptyLogs(client);
+}
+
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const range = (s, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+
+async function main() {
+  const names = args.variants ? args.variants.split(',') : Object.keys(VARIANTS);
+  const unknown = names.filter((name) => !VARIANTS[name]);
+  if (unknown.length > 0)
+    throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  const dir = mkdtempSync(join(tmpdir(), 'copy-format-'));
+  const loadBefore = loadavg().map((v) => v.toFixed(2));
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await migrate(schema, 'migration:run');
+    const client = await connect(schema);
+    const rows = {
+      plain: payloadBatches({ count: ROWS, batchSize: BATCH, idEvery: 0, tag: 'fmt' }),
+      ids: payloadBatches({ count: ROWS, batchSize: BATCH, idEvery: 10, tag: 'fmt' }),
+    };
+    const all = rows.plain.flat();
+    const files = { text: join(dir, 'rows.copy'), binary: join(dir, 'rows.bin') };
+    writeFileSync(files.text, copyText(all));
+    writeFileSync(files.binary, copyBinary(all));
+    console.log(
+      `schema ${schema}; ${ROWS} rows of the bench payload; worker path: batches of ${BATCH}, ${IN_FLIGHT} in flight. ` +
+        `${ROUNDS} rounds, variants alternating. Load average before: ${loadBefore.join(' ')}`,
+    );
+    const results = Object.fromEntries(names.map((name) => [name, { rowsPerS: [], pg: [], client: [] }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        if (interrupted) throw new Error(`${interrupted}: stopped`);
+        const variant = VARIANTS[name];
+        await reset(client);
+        if (variant.noTrigger) await client.query('ALTER TABLE logs DISABLE TRIGGER logs_count_inserts');
+        let run;
+        try {
+          if (variant.kind === 'psql') {
+            run = await psqlCopy(schema, files[variant.format ?? 'text'], ROWS, { format: variant.format });
+          } else {
+            const batches =
+              variant.kind === 'one-copy'
+                ? [all]
+                : variant.batch
+                  ? payloadBatches({ count: ROWS, batchSize: variant.batch, idEvery: 0, tag: 'fmt' })
+                  : rows[variant.rows];
+            run = await drainBatches(schema, batches, {
+              inFlight: variant.kind === 'one-copy' ? 1 : (variant.inFlight ?? IN_FLIGHT),
+              claimEventIds: true,
+              write: variant.write,
+              settings: variant.settings,
+            });
+          }
+        } finally {
+          if (variant.noTrigger) await client.query('ALTER TABLE logs ENABLE TRIGGER logs_count_inserts');
+        }
+        const table = variant.write?.table ?? 'logs';
+        const stored = Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+        if (stored !== ROWS) throw new Error(`${name}: ${stored} rows stored, ${ROWS} written`);
+        results[name].rowsPerS.push(run.rowsPerS);
+        results[name].pg.push(run.pgUsPerRow);
+        if (run.clientUsPerRow !== undefined) results[name].client.push(run.clientUsPerRow);
+        console.log(
+          `  round ${round + 1} ${name}: ${fmt(run.rowsPerS)} rows/s, PostgreSQL ${fmt(run.pgUsPerRow, 1)} µs/row` +
+            `${run.clientUsPerRow !== undefined ? `, client ${fmt(run.clientUsPerRow, 1)} µs/row` : ''} (load ${loadavg()[0].toFixed(2)})`,
+        );
+      }
+    }
+    await client.end();
+    const copy = results['psql \\copy text'] && summarize(results['psql \\copy text'].rowsPerS).median;
+    console.log(
+      `\n| variant | rows/s, median (min–max) | ÷ psql \\copy text | PostgreSQL µs/row | client µs/row |`,
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const name of names) {
+      const r = results[name];
+      const rate = summarize(r.rowsPerS);
+      console.log(
+        `| ${name} | ${range(rate)} | ${copy ? `${((100 * rate.median) / copy).toFixed(0)}%` : '—'} | ` +
+          `${range(summarize(r.pg), 1)} | ${r.client.length ? range(summarize(r.client), 1) : '—'} |`,
+      );
+    }
+    console.log(
+      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
