@@ -380,6 +380,7 @@ export function deriveFigures(results) {
       cpuPerEntry: medianCpuPerEntry(runs.map((run) => ({ cpu: run.cpu, entriesPerS: run.rowsPerS }))),
     };
     f.drain.ofCopy = ratio(f.drain.rowsPerS.median, f.copy?.rowsPerS.median);
+    f.drain.steadyOfCopy = ratio(f.drain.steadyRowsPerS.median, f.copy?.rowsPerS.median);
     f.drain.xReference = ratio(f.drain.rowsPerS.median, f.reference?.drainRowsPerS.median);
     for (const [target, issue] of [
       [TARGETS.drainVsCopy, 'issue 5'],
@@ -391,6 +392,13 @@ export function deriveFigures(results) {
         met: Number.isFinite(f.drain.ofCopy) ? f.drain.ofCopy >= target : null,
       });
     }
+    // The same comparison without the worker's cold start (Node, Nest, TypeORM: ~1.5 s of an ~9 s drain),
+    // which \copy does not pay: the rate at which the running worker stores rows. Shown beside, not instead.
+    f.targets.push({
+      name: `worker drain counted from its first row stored ≥ ${Math.round(TARGETS.drainVsCopyRound2 * 100)}% of psql \\copy (issue 14, start-up excluded)`,
+      value: f.drain.steadyOfCopy,
+      met: Number.isFinite(f.drain.steadyOfCopy) ? f.drain.steadyOfCopy >= TARGETS.drainVsCopyRound2 : null,
+    });
   }
 
   if (results.sustained) {
