@@ -150,6 +150,8 @@ test('figures are medians with ratios to the ceilings and to the reference, judg
     'batch ndjson-gzip-1000: Redis ≤ 1 µs of CPU per entry (issue 14)': true,
     'worker drain ≥ 80% of psql \\copy of the same rows (issue 5)': true,
     'worker drain ≥ 90% of psql \\copy of the same rows (issue 14)': false,
+    // 200,000 rows in 2 s from the first row = 100,000 rows/s, the \copy median.
+    'worker drain counted from its first row stored ≥ 90% of psql \\copy (issue 14, start-up excluded)': true,
     'freshness p99 < 500 ms at half the maximum sustained rate (half of 80,000) (issue 5)': true,
     'ingest peak RSS ≤ 150 MiB (issues 5, 14)': true,
     'worker peak RSS ≤ 200 MiB (issues 5, 14)': true,
