@@ -36,14 +36,14 @@ function fakeStream() {
 const reader = () =>
   ({ offer: () => true, heartbeat: () => undefined, end: () => undefined }) as unknown as TailReader;
 
-describe('TailHub with several shards', () => {
-  const config = { get: () => 60_000 } as unknown as ConfigService<IngestConfig, true>;
-  const metrics = {
-    tailReaders: { set: () => undefined },
-    tailDropped: { inc: () => undefined },
-    tailEntries: { inc: () => undefined },
-  } as unknown as IngestMetrics;
+const config = { get: () => 60_000 } as unknown as ConfigService<IngestConfig, true>;
+const metrics = {
+  tailReaders: { set: () => undefined },
+  tailDropped: { inc: () => undefined },
+  tailEntries: { inc: () => undefined },
+} as unknown as IngestMetrics;
 
+describe('TailHub with several shards', () => {
   it('reads every shard for a reader that arrives while only some shard loops have stopped', async () => {
     const { stream, reads } = fakeStream();
     const hub = new TailHub(config, metrics, stream);
@@ -66,12 +66,6 @@ describe('TailHub with several shards', () => {
 });
 
 describe('TailHub with chunks', () => {
-  const config = { get: () => 60_000 } as unknown as ConfigService<IngestConfig, true>;
-  const metrics = {
-    tailReaders: { set: () => undefined },
-    tailDropped: { inc: () => undefined },
-    tailEntries: { inc: () => undefined },
-  } as unknown as IngestMetrics;
   const entry = (message: string): LogEntry => ({
     timestamp: 1_764_000_000_000,
     receivedAt: 1_764_000_000_000,
