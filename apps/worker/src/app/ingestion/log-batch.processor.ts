@@ -3,7 +3,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { WorkerConfig } from '../worker.config';
-import { backoffDelayMs, sleep } from './backoff';
+import { retryDelayMs, sleep } from './backoff';
 import { deadLetterRefused, describeError, type MessagePlan, planMessage } from './message-plan';
 import { RowInserter } from './row-inserter.service';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
@@ -116,11 +116,7 @@ export class LogBatchProcessor {
       } catch (error) {
         if (giveUp.aborted) throw new ShutdownInterruptedError(`Redis unavailable during ${what}`);
         this.metrics?.retried('redis');
-        const delay = backoffDelayMs(
-          attempt,
-          this.config.get('RETRY_BASE_MS', { infer: true }),
-          this.config.get('RETRY_MAX_MS', { infer: true }),
-        );
+        const delay = retryDelayMs(this.config, attempt);
         this.logger.warn({
           message: `Redis ${what} failed; retrying`,
           error: describeError(error),

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { WorkerConfig } from '../worker.config';
-import { backoffDelayMs, sleep } from './backoff';
+import { retryDelayMs, sleep } from './backoff';
 import { LogBatchProcessor, type PreparedBatch } from './log-batch.processor';
 import { ReadCount } from './read-count';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
@@ -156,11 +156,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
         this.currentState = 'retrying';
-        const delay = backoffDelayMs(
-          failures++,
-          this.config.get('RETRY_BASE_MS', { infer: true }),
-          this.config.get('RETRY_MAX_MS', { infer: true }),
-        );
+        const delay = retryDelayMs(this.config, failures++);
         this.logger.error({
           message: 'consumer loop failed; retrying',
           error: (error as Error)?.message ?? String(error),

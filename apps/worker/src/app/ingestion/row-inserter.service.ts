@@ -3,7 +3,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { WorkerConfig } from '../worker.config';
-import { backoffDelayMs, sleep } from './backoff';
+import { retryDelayMs, sleep } from './backoff';
 import { describeError } from './message-plan';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 
@@ -69,7 +69,7 @@ export class RowInserter {
     const attempts = this.config.get('POISON_MAX_ATTEMPTS', { infer: true });
     let lastError = firstError;
     for (let attempt = 1; attempt < attempts; attempt++) {
-      await sleep(backoffDelayMs(attempt, this.config.get('RETRY_BASE_MS', { infer: true }), 2000), giveUp);
+      await sleep(retryDelayMs(this.config, attempt), giveUp);
       try {
         const outcome = await this.insertUntilReachable([row], giveUp);
         result.inserted += outcome.inserted;
@@ -97,11 +97,7 @@ export class RowInserter {
         if (!isTransientDatabaseError(error)) throw error;
         if (giveUp.aborted) throw new ShutdownInterruptedError('PostgreSQL unavailable');
         this.metrics?.retried('postgres');
-        const delay = backoffDelayMs(
-          attempt,
-          this.config.get('RETRY_BASE_MS', { infer: true }),
-          this.config.get('RETRY_MAX_MS', { infer: true }),
-        );
+        const delay = retryDelayMs(this.config, attempt);
         if (this.databaseAvailable || attempt % 10 === 0) {
           this.logger.warn({
             message: 'PostgreSQL unavailable; keeping the batch and retrying',
