@@ -8,7 +8,7 @@ import {
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
-import { printLine } from './support/fault-results';
+import { type FaultFigures, printLine, recordResult, summaryLine } from './support/fault-results';
 import { ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
 import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
@@ -86,15 +86,47 @@ describe('chunked stream entries', () => {
       200,
     );
 
-  /** Every expected message stored exactly once, nothing else under that service. */
-  const expectStoredOnce = async (service: string, expected: readonly string[]) => {
+  /**
+   * Every expected message stored exactly once, nothing else under that service; prints a FAULT line and
+   * records the figures with the load-driven scenarios' (here every appended entry counts as acknowledged).
+   */
+  const expectStoredOnce = async (
+    scenario: string,
+    service: string,
+    expected: readonly string[],
+    probe: StreamProbe,
+    notes?: Record<string, unknown>,
+  ) => {
     const stored = await schema.storedMessages(service);
-    const missing = expected.filter((m) => !stored.has(m));
-    const doubled = [...stored].filter(([, n]) => n > 1).map(([m]) => m);
-    const unexpected = [...stored.keys()].filter((m) => !expected.includes(m));
-    expect({ missing: missing.length, doubled: doubled.length, unexpected: unexpected.length }).toEqual({
+    const wanted = new Set(expected);
+    const figures: FaultFigures = {
+      scenario,
+      requests: 0,
+      sent: expected.length,
+      acked: expected.length,
+      rows: [...stored.values()].reduce((sum, n) => sum + n, 0),
+      missing: expected.filter((m) => !stored.has(m)).length,
+      duplicates: [...stored.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+      non2xx: 0,
+      non2xxStored: 0,
+      inFlightAtFault: 0,
+      non2xxStoredUnexplained: 0,
+      unexpected: [...stored.keys()].filter((m) => !wanted.has(m)).length,
+      ...(await probe.drainState()),
+      deadlinePassed: false,
+      waitedMs: 0,
+      statuses: {},
+      notes,
+    };
+    printLine(summaryLine(figures));
+    recordResult(figures);
+    expect({
+      missing: figures.missing,
+      duplicates: figures.duplicates,
+      unexpected: figures.unexpected,
+    }).toEqual({
       missing: 0,
-      doubled: 0,
+      duplicates: 0,
       unexpected: 0,
     });
   };
@@ -148,10 +180,11 @@ describe('chunked stream entries', () => {
       worker = await startWorker(env);
     }
     await drained(probe);
-    printLine(
-      `chunk-kill: ${expected.length} entries in 250 chunks; pending after crash-after-commit ${crashes}, after SIGKILL ${kills}`,
-    );
-    await expectStoredOnce(service, expected);
+    await expectStoredOnce('chunks-worker-sigkill', service, expected, probe, {
+      chunks: 250,
+      pendingAfterCrashAfterCommit: crashes,
+      pendingAfterSigkill: kills,
+    });
     expect(await probe.deadLetters()).toEqual([]);
     // Every chunk settled once: the entry counter is back to 0 (trimmed empty, or decremented to 0).
     await waitFor('entry counter at 0', async () => (await probe.entriesCounter()) === 0 || null, 5000, 100);
@@ -182,7 +215,7 @@ describe('chunked stream entries', () => {
         7,
       );
       await drained(probe, 30000);
-      await expectStoredOnce(service, good);
+      await expectStoredOnce('chunks-poison-entry', service, good, probe, { deadLetters: 2 });
       const dead = await probe.deadLetters();
       const letters = dead.map((d) => [d['source-id'], d['data'], d['reason'].split(':')[0]]);
       expect(letters.sort()).toEqual(
@@ -222,7 +255,7 @@ describe('chunked stream entries', () => {
     }
     await startWorker({ BATCH_SIZE: '16' });
     await drained(probe, 30000);
-    await expectStoredOnce(service, expected);
+    await expectStoredOnce('chunks-upgrade-v1-v2', service, expected, probe, { oldEntries: 50, chunks: 20 });
     const { rows } = await schema.pool.query(
       `SELECT message, stream_id FROM ${schema.schema}.logs WHERE service = $1`,
       [service],
