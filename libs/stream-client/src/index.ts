@@ -23,6 +23,8 @@ export {
   type ConsumerGroupStatus,
   type DeadLetterItem,
   type DeadLetterOutcome,
+  type SettledMessage,
+  type SettleOutcome,
 } from './lib/stream-consumer.service';
 export {
   DeadLetters,

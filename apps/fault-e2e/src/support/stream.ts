@@ -92,7 +92,13 @@ export class StreamProbe {
     return entries.map(([, fields]) => fieldsOf(fields) as Record<string, string>);
   }
 
+  /** The stream's backlog in log entries (ingest counts a chunk's entries, the worker takes them off); null when unset. */
+  async entriesCounter(): Promise<number | null> {
+    const value = await this.redis.get(`${this.streamKey}:entries`);
+    return value === null ? null : Number(value);
+  }
+
   async delete(): Promise<void> {
-    await this.redis.del(this.streamKey, this.deadKey);
+    await this.redis.del(this.streamKey, this.deadKey, `${this.streamKey}:entries`);
   }
 }

@@ -6,6 +6,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkerHealthServer } from './health/worker-health.server';
 import { LogBatchProcessor } from './ingestion/log-batch.processor';
 import { LogStreamConsumer } from './ingestion/log-stream.consumer';
+import { RowInserter } from './ingestion/row-inserter.service';
 import { PartitionMaintenance } from './maintenance/partition-maintenance.service';
 import { StoreMetrics } from './maintenance/store.metrics';
 import { WorkerMetrics } from './metrics/worker.metrics';
@@ -47,6 +48,7 @@ import { WorkerConfig } from './worker.config';
     }),
   ],
   providers: [
+    RowInserter,
     LogBatchProcessor,
     LogStreamConsumer,
     WorkerHealthServer,

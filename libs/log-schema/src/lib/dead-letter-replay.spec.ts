@@ -1,5 +1,12 @@
 import { prepareDeadLetterReplay } from './dead-letter-replay';
-import { decodeLogEntry, encodeLogEntry } from './stream-codec';
+import {
+  decodeLogEntry,
+  decodeStreamValue,
+  encodeChunkEntry,
+  encodeLogChunk,
+  encodeLogChunkOfEncoded,
+  encodeLogEntry,
+} from './stream-codec';
 import type { LogEntry } from './log-entry.types';
 
 const entry: LogEntry = {
@@ -35,6 +42,26 @@ describe('prepareDeadLetterReplay', () => {
     });
     expect(prepareDeadLetterReplay(null, '1-0')).toEqual({
       refused: 'still not a valid entry: expected a string, got null',
+    });
+  });
+});
+
+describe('prepareDeadLetterReplay of a chunk (a message dead-lettered whole)', () => {
+  it('queues its entries again as one chunk, each without an event id getting dead-<id>.<index>', () => {
+    const payload = encodeLogChunk([entry, { ...entry, eventId: null }]);
+    const prepared = prepareDeadLetterReplay(payload, 's1:1764000001000-0');
+    expect('payload' in prepared && prepared.entries).toBe(2);
+    const slots = 'payload' in prepared ? decodeStreamValue(prepared.payload).slots : [];
+    expect(slots.map((slot) => slot.ok && slot.entry.eventId)).toEqual([
+      'evt-42',
+      'dead-s1:1764000001000-0.1',
+    ]);
+  });
+
+  it('refuses a chunk with an entry that does not decode, naming the entry', () => {
+    const payload = encodeLogChunkOfEncoded([encodeChunkEntry(entry), '[1,2]']);
+    expect(prepareDeadLetterReplay(payload, '1-0')).toEqual({
+      refused: 'still not a valid entry: entry 1 of the chunk: expected 10 elements for a chunk entry, got 2',
     });
   });
 });

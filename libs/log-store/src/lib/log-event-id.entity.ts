@@ -20,7 +20,7 @@ export class LogEventIdEntity {
   eventId!: string;
 
   /** The stream entry whose row holds this id. */
-  @Column({ name: 'stream_id', type: 'varchar', length: 41 })
+  @Column({ name: 'stream_id', type: 'varchar', length: 64 })
   streamId!: string;
 
   /** The row's event time: when it leaves with retention, so does this. */

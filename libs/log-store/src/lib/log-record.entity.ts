@@ -61,7 +61,7 @@ export class LogRecordEntity {
   @Column({ name: 'event_id', type: 'varchar', length: 128, nullable: true })
   eventId!: string | null;
 
-  /** The Redis Stream entry id: unique with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
-  @Column({ name: 'stream_id', type: 'varchar', length: 41 })
+  /** The entry's stream position (a stream id, or `<stream id>#<i>` for entry i of a chunk): unique with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
+  @Column({ name: 'stream_id', type: 'varchar', length: 64 })
   streamId!: string;
 }

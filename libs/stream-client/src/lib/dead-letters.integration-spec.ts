@@ -143,6 +143,22 @@ describe('the dead-letter stream: its bound and DeadLetters, against the shared 
     expect(await inspector.xlen(names.streamKey)).toBe(before + 1);
   });
 
+  it('replay counts the entries it queues on the entry counter (a chunk its entries), in the same script', async () => {
+    const consumer = track(new StreamConsumer(options()));
+    await deadLetter(consumer, [
+      { payload: 'a chunk of 3', reason: 'r' },
+      { payload: 'one entry', reason: 'r' },
+    ]);
+    const deadLetters = track(new DeadLetters(options()));
+    const entriesKey = `${names.streamKey}:entries`;
+    await inspector.del(entriesKey);
+    const result = await deadLetters.replay({ all: true }, (letter) =>
+      letter.payload === 'a chunk of 3' ? { payload: 'chunk', entries: 3 } : { payload: 'single' },
+    );
+    expect(result.queued).toHaveLength(2);
+    expect(await inspector.get(entriesKey)).toBe('4');
+  });
+
   it('replay with keep leaves the dead letter in place', async () => {
     const consumer = track(new StreamConsumer(options()));
     await deadLetter(consumer, [{ payload: 'p', reason: 'r' }]);

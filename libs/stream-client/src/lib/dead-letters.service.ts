@@ -35,8 +35,11 @@ export interface DeadLetterSummary {
 /** Which dead letters an operation applies to. */
 export type DeadLetterSelector = { ids: readonly string[] } | { all: true } | { reason: string };
 
-/** What replay should queue for one dead letter, or why it must stay where it is. */
-export type ReplayPreparation = { payload: string } | { refused: string };
+/**
+ * What replay should queue for one dead letter (its value, and the log entries it carries when a chunk:
+ * they go onto the shard's entry counter, default 1), or why it must stay where it is.
+ */
+export type ReplayPreparation = { payload: string; entries?: number } | { refused: string };
 
 export interface ReplayResult {
   /** dead-letter id -> the new id in the log stream */
@@ -48,13 +51,15 @@ export interface ReplayResult {
 const PAGE = 500;
 
 /**
- * Queues one dead letter again: XADD to the log stream and (unless kept) XDEL from the dead-letter stream
- * in one script, so a replay is never half done, and two replays of the same entry racing each other
- * queue it once (the second finds it gone and returns nil).
+ * Queues one dead letter again: XADD to the log stream, INCRBY its entries onto the shard's entry counter
+ * (as ingest's append does, in the same script, so the worker can never settle it before it is counted)
+ * and (unless kept) XDEL from the dead-letter stream, in one script, so a replay is never half done, and
+ * two replays of the same entry racing each other queue it once (the second finds it gone and returns nil).
  */
 const REPLAY_SCRIPT = `#!lua
 if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return false end
 local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[3])
+redis.call('INCRBY', KEYS[3], ARGV[5])
 if ARGV[4] == '0' then redis.call('XDEL', KEYS[2], ARGV[2]) end
 return id`;
 
@@ -62,10 +67,12 @@ type ScriptedRedis = RedisClient & {
   logpipeReplay(
     stream: string,
     dead: string,
+    entries: string,
     field: string,
     deadId: string,
     payload: string,
     keep: '0' | '1',
+    entryCount: string,
   ): Promise<string | null>;
 };
 
@@ -103,7 +110,7 @@ export class DeadLetters implements OnApplicationShutdown {
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.layout = new StreamLayout(options);
     this.redis = createRedisConnection('admin', options) as ScriptedRedis;
-    this.redis.defineCommand('logpipeReplay', { numberOfKeys: 2, lua: REPLAY_SCRIPT });
+    this.redis.defineCommand('logpipeReplay', { numberOfKeys: 3, lua: REPLAY_SCRIPT });
   }
 
   /** Oldest first, `count` at a time, starting after `after`; optionally only one reason. */
@@ -193,10 +200,12 @@ export class DeadLetters implements OnApplicationShutdown {
         redis.logpipeReplay(
           shard.streamKey,
           shard.deadLetterStreamKey,
+          shard.entriesKey,
           STREAM_PAYLOAD_FIELD,
           id,
           prepared.payload,
           options.keep ? '1' : '0',
+          String(prepared.entries ?? 1),
         ),
       );
       if (streamId === null)

@@ -255,6 +255,69 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
     expect(await inspector.xlen(names.deadLetterStreamKey)).toBe(3);
   });
 
+  it('settle acknowledges messages, writes their dead letters and takes their entries off the counter once', async () => {
+    const c1 = consumer('c1', { connectionName: `settle-${names.groupName}` });
+    await c1.ensureGroup();
+    const ids = await appendNumbered(3);
+    const entriesKey = `${names.streamKey}:entries`;
+    // As ingest's append script counts them: a chunk of 3, a chunk of 2 (one entry refused), one entry.
+    await inspector.set(entriesKey, 6);
+    await c1.readNew(10, 500);
+    const settled = [
+      { id: ids[0], entries: 3, deadLetters: [] },
+      {
+        id: ids[1],
+        entries: 2,
+        deadLetters: [{ id: `${ids[1]}#1`, payload: 'bad', reason: 'undecodable: x' }],
+      },
+      { id: ids[2], entries: 1, deadLetters: [] },
+    ];
+
+    expect(await c1.settle(settled)).toEqual({ acknowledged: 3, droppedByAge: 0, droppedByCount: 0 });
+    expect(['evalsha', 'eval']).toContain(
+      await lastCommandOf(inspector, `settle-${names.groupName}-consumer`),
+    );
+    expect(await inspector.get(entriesKey)).toBe('0');
+    const dead = await inspector.xrange(names.deadLetterStreamKey, '-', '+');
+    expect(dead.map(([, fields]) => fields.slice(0, 6))).toEqual([
+      ['source-id', `${ids[1]}#1`, 'data', 'bad', 'reason', 'undecodable: x'],
+    ]);
+    expect(await c1.readPending(10)).toEqual([]);
+
+    // A retry after a lost reply: nothing pending any more, so no copy and no second decrement.
+    await inspector.set(entriesKey, 4);
+    expect((await c1.settle(settled)).acknowledged).toBe(0);
+    expect(await inspector.xlen(names.deadLetterStreamKey)).toBe(1);
+    expect(await inspector.get(entriesKey)).toBe('4');
+  });
+
+  it('settle clamps the entry counter at 0 (entries written before it existed were never counted)', async () => {
+    const c1 = consumer('c1');
+    await c1.ensureGroup();
+    const ids = await appendNumbered(2);
+    const entriesKey = `${names.streamKey}:entries`;
+    await inspector.set(entriesKey, 1);
+    await c1.readNew(10, 500);
+    await c1.settle(ids.map((id) => ({ id, entries: 5, deadLetters: [] })));
+    expect(await inspector.get(entriesKey)).toBe('0');
+  });
+
+  it('trimAcknowledged resets the entry counter when it leaves the stream empty, not before', async () => {
+    const c1 = consumer('c1');
+    await c1.ensureGroup();
+    const ids = await appendNumbered(2);
+    const entriesKey = `${names.streamKey}:entries`;
+    await inspector.set(entriesKey, 7); // drifted: e.g. entries deleted from the stream unsettled
+    await c1.readNew(10, 500);
+    await c1.ack([ids[0]]);
+    await c1.trimAcknowledged();
+    expect(await inspector.get(entriesKey)).toBe('6');
+    await c1.ack([ids[1]]);
+    await c1.trimAcknowledged();
+    expect(await inspector.xlen(names.streamKey)).toBe(0);
+    expect(await inspector.get(entriesKey)).toBe('0');
+  });
+
   it('claimIdle takes over entries another consumer left idle, up to count', async () => {
     const c1 = consumer('c1');
     const c2 = consumer('c2');

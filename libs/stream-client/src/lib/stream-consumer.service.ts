@@ -82,35 +82,85 @@ export function summedGroupInfo(shards: readonly ConsumerGroupStatus[]): Consume
  * any shards and route each to its own.
  */
 /**
- * Moves entries of one shard to its dead-letter stream, atomically and at most once each: an entry is
- * copied only when XACK removed it from the group's pending list, so a retry after a lost reply, or
- * after another shard of the same batch failed, copies nothing twice (a MULTI of XADDs and one XACK did:
- * its XADDs run whether or not the entry was still pending). Then the dead-letter bound, with exact XTRIM
- * (it answers how many it removed, for the metric). KEYS: stream, dead letters (one slot). ARGV: group,
- * consumer, failed-at, MINID bound or '', MAXLEN bound or '0', then per entry: raw id, source id, payload,
- * reason, and '1' when the entry is gone from the stream (XAUTOCLAIM reported it deleted, and Redis 7 has
- * already dropped it from the pending list): its dead letter, which records the loss, is written anyway.
- * Returns {moved, removed by age, removed by count}.
+ * Settles messages of one shard, atomically and at most once each: acknowledges each (XACK), and only when
+ * that XACK removed it from the group's pending list, copies its dead letters (if any) to the dead-letter
+ * stream and takes its log entries off the shard's entry counter (StreamShard.entriesKey, clamped at 0:
+ * entries written before the counter existed were never counted). A retry after a lost reply, or after
+ * another shard of the same batch failed, therefore copies nothing twice and decrements nothing twice (a
+ * MULTI of XADDs and one XACK did: its XADDs run whether or not the entry was still pending). A message
+ * gone from the stream (XAUTOCLAIM reported it deleted, and Redis 7 has already dropped it from the pending
+ * list) has its dead letters written anyway: they record the loss. Then, when dead letters were written,
+ * the dead-letter bound, with exact XTRIM (it answers how many it removed, for the metric).
+ * KEYS: stream, dead letters, entry counter (one slot). ARGV: group, consumer, failed-at, MINID bound or
+ * '', MAXLEN bound or '0', then per message: raw id, its log entries, '1' when gone else '0', its number
+ * of dead letters n, then n times: source id, payload, reason.
+ * Returns {acknowledged, dead letters written, removed by age, removed by count}.
  */
-const DEAD_LETTER_SCRIPT = `#!lua
-local moved = 0
-for i = 6, #ARGV, 5 do
-  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 or ARGV[i + 4] == '1' then
-    redis.call('XADD', KEYS[2], '*', 'source-id', ARGV[i + 1], '${STREAM_PAYLOAD_FIELD}', ARGV[i + 2],
-      'reason', ARGV[i + 3], 'failed-at', ARGV[3], 'consumer', ARGV[2])
-    moved = moved + 1
+const SETTLE_SCRIPT = `#!lua
+local acked, moved, decrement, i = 0, 0, 0, 6
+while i <= #ARGV do
+  local removed = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1
+  local letters = tonumber(ARGV[i + 3])
+  if removed then
+    acked = acked + 1
+    decrement = decrement + tonumber(ARGV[i + 1])
   end
+  if removed or ARGV[i + 2] == '1' then
+    for j = i + 4, i + 3 + 3 * letters, 3 do
+      redis.call('XADD', KEYS[2], '*', 'source-id', ARGV[j], '${STREAM_PAYLOAD_FIELD}', ARGV[j + 1],
+        'reason', ARGV[j + 2], 'failed-at', ARGV[3], 'consumer', ARGV[2])
+      moved = moved + 1
+    end
+  end
+  i = i + 4 + 3 * letters
 end
-local byAge = 0
-if ARGV[4] ~= '' then byAge = redis.call('XTRIM', KEYS[2], 'MINID', ARGV[4]) end
-local byCount = 0
-if ARGV[5] ~= '0' then byCount = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[5]) end
-return {moved, byAge, byCount}
+if decrement > 0 and redis.call('DECRBY', KEYS[3], decrement) < 0 then redis.call('SET', KEYS[3], 0) end
+local byAge, byCount = 0, 0
+if moved > 0 and ARGV[4] ~= '' then byAge = redis.call('XTRIM', KEYS[2], 'MINID', ARGV[4]) end
+if moved > 0 and ARGV[5] ~= '0' then byCount = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[5]) end
+return {acked, moved, byAge, byCount}
 `;
 
-type DeadLetterRedis = RedisClient & {
-  logpipeDeadLetter(stream: string, dead: string, ...args: string[]): Promise<[number, number, number]>;
+/**
+ * Trims what every group acknowledged (XTRIM MINID), and when that leaves the shard's stream empty, sets
+ * its entry counter to 0: nothing is then pending or waiting, so whatever the counter drifted by (entries
+ * deleted from the stream without being settled, an upgrade's uncounted entries) is forgotten. One script,
+ * so an append (whose script writes the entry and its count together) cannot fall between the check and
+ * the reset. KEYS: stream, entry counter. ARGV: MINID. Returns the entries removed.
+ */
+const TRIM_SCRIPT = `#!lua
+local removed = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
+if redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('SET', KEYS[2], 0) end
+return removed
+`;
+
+type ScriptedRedis = RedisClient & {
+  logpipeSettle(
+    stream: string,
+    dead: string,
+    entries: string,
+    ...args: string[]
+  ): Promise<[number, number, number, number]>;
+  logpipeTrim(stream: string, entries: string, minId: string): Promise<number>;
 };
+
+/** One stream message the worker is done with: acknowledged, with its dead letters, in StreamConsumer.settle. */
+export interface SettledMessage {
+  /** its (qualified) stream id */
+  id: string;
+  /** the log entries it carries (1 for a single entry, a chunk's length), taken off the entry counter */
+  entries: number;
+  /** dead letters to write for it (its entries that could not be stored, or the whole message) */
+  deadLetters: readonly DeadLetterItem[];
+  /** the message is gone from the stream (payload null): its dead letters are written even though XACK finds nothing */
+  gone?: boolean;
+}
+
+/** What settle() did. */
+export interface SettleOutcome extends DeadLetterOutcome {
+  /** messages its XACKs removed from the pending list (a repeated call finds them gone) */
+  acknowledged: number;
+}
 
 @Injectable()
 export class StreamConsumer implements OnApplicationShutdown {
@@ -132,7 +182,8 @@ export class StreamConsumer implements OnApplicationShutdown {
     this.pendingCursors = this.layout.shards.map(() => '0');
     this.commands = createRedisConnection('consumer', options);
     // EVALSHA, falling back to EVAL once after a Redis restart flushed the script cache.
-    this.commands.defineCommand('logpipeDeadLetter', { numberOfKeys: 2, lua: DEAD_LETTER_SCRIPT });
+    this.commands.defineCommand('logpipeSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
+    this.commands.defineCommand('logpipeTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
     this.blocking = createRedisConnection('consumer-blocking', options);
   }
 
@@ -238,60 +289,64 @@ export class StreamConsumer implements OnApplicationShutdown {
     }
   }
 
-  /** XACK (per shard); resolves how many of the ids were still pending. */
+  /**
+   * Acknowledges single-entry messages (each counts as one log entry): settle() without dead letters.
+   * Resolves how many of the ids were still pending.
+   */
   async ack(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) {
-      return 0;
-    }
-    const acked = await Promise.all(
-      [...this.layout.groupByShard(ids)].map(([shard, rawIds]) =>
-        this.run('ack', (redis) => redis.xack(shard.streamKey, this.options.groupName, ...rawIds)),
-      ),
-    );
-    return acked.reduce((sum, count) => sum + count, 0);
+    const outcome = await this.settle(ids.map((id) => ({ id, entries: 1, deadLetters: [] })));
+    return outcome.acknowledged;
   }
 
   /**
-   * Copies each entry to the dead-letter stream (with its source id, reason, time and this consumer) and
-   * acknowledges it, in one script (DEAD_LETTER_SCRIPT), so an entry is never acknowledged without its
-   * dead-letter copy, never copied without being acknowledged, and never copied twice when the call is
-   * repeated (a lost reply, another shard of the batch failing). The same script applies the dead-letter bound
-   * (deadLetterMaxEntries, deadLetterMaxAgeMs) with exact XTRIM MAXLEN / MINID rather than XADD's own
-   * MAXLEN/MINID arguments: XTRIM answers how many entries it removed, which the caller counts in a
-   * metric, and a dead-letter stream is small enough that exact trimming costs nothing measurable.
-   * Several shards: each shard's entries go to that shard's own dead-letter stream, in one script call
-   * per shard (its two keys share a slot; a script across shards is impossible on a cluster). The bound
-   * applies per shard's dead-letter stream.
+   * Dead-letters single-entry messages (each counts as one log entry, `item.id` is its stream id): settle()
+   * with the message itself as its one dead letter.
    */
   async deadLetter(items: readonly DeadLetterItem[]): Promise<DeadLetterOutcome> {
-    if (items.length === 0) {
-      return { droppedByCount: 0, droppedByAge: 0 };
-    }
-    const byShard = new Map<StreamShard, { raw: string; item: DeadLetterItem }[]>();
-    for (const item of items) {
-      const located = this.layout.locate(item.id);
-      if (located === null) throw new Error(`Not a stream id of this layout: ${item.id}`);
-      byShard.set(located.shard, [...(byShard.get(located.shard) ?? []), { raw: located.id, item }]);
-    }
-    const outcomes = await Promise.all(
-      [...byShard].map(([shard, entries]) => this.deadLetterInShard(shard, entries)),
+    const { droppedByAge, droppedByCount } = await this.settle(
+      items.map((item) => ({ id: item.id, entries: 1, deadLetters: [item], gone: item.payload === null })),
     );
+    return { droppedByAge, droppedByCount };
+  }
+
+  /**
+   * Acknowledges the messages, writes their dead letters and takes their log entries off the entry counter,
+   * one script per shard (SETTLE_SCRIPT), so a message is never acknowledged without its dead letters (each
+   * with its source id, reason, time and this consumer), never has them copied without being acknowledged,
+   * and a repeated call (a lost reply, another shard of the batch failing) copies and decrements nothing
+   * twice. The same script applies the dead-letter bound (deadLetterMaxEntries, deadLetterMaxAgeMs) with
+   * exact XTRIM MAXLEN / MINID rather than XADD's own MAXLEN/MINID arguments: XTRIM answers how many
+   * entries it removed, which the caller counts in a metric, and a dead-letter stream is small enough that
+   * exact trimming costs nothing measurable.
+   * Several shards: each shard's messages go to that shard's own dead-letter stream and counter, in one
+   * script call per shard (its keys share a slot; a script across shards is impossible on a cluster).
+   */
+  async settle(messages: readonly SettledMessage[]): Promise<SettleOutcome> {
+    const byShard = new Map<StreamShard, { raw: string; message: SettledMessage }[]>();
+    for (const message of messages) {
+      const located = this.layout.locate(message.id);
+      if (located === null) throw new Error(`Not a stream id of this layout: ${message.id}`);
+      const list = byShard.get(located.shard) ?? [];
+      list.push({ raw: located.id, message });
+      byShard.set(located.shard, list);
+    }
+    const outcomes = await Promise.all([...byShard].map(([shard, list]) => this.settleInShard(shard, list)));
     return outcomes.reduce(
       (sum, outcome) => ({
+        acknowledged: sum.acknowledged + outcome.acknowledged,
         droppedByCount: sum.droppedByCount + outcome.droppedByCount,
         droppedByAge: sum.droppedByAge + outcome.droppedByAge,
       }),
-      { droppedByCount: 0, droppedByAge: 0 },
+      { acknowledged: 0, droppedByCount: 0, droppedByAge: 0 },
     );
   }
 
-  private deadLetterInShard(
+  private settleInShard(
     shard: StreamShard,
-    items: readonly { raw: string; item: DeadLetterItem }[],
-  ): Promise<DeadLetterOutcome> {
+    messages: readonly { raw: string; message: SettledMessage }[],
+  ): Promise<SettleOutcome> {
     const failedAt = new Date();
     const { deadLetterMaxEntries, deadLetterMaxAgeMs } = this.options;
-    const { deadLetterStreamKey } = shard;
     const args = [
       this.options.groupName,
       this.consumerName,
@@ -301,16 +356,22 @@ export class StreamConsumer implements OnApplicationShutdown {
       deadLetterMaxAgeMs > 0 ? `${failedAt.getTime() - deadLetterMaxAgeMs}-0` : '',
       String(deadLetterMaxEntries),
     ];
-    for (const { raw, item } of items) {
-      args.push(raw, item.id, item.payload ?? '', item.reason, item.payload === null ? '1' : '0');
+    for (const { raw, message } of messages) {
+      args.push(raw, String(message.entries), message.gone ? '1' : '0', String(message.deadLetters.length));
+      for (const letter of message.deadLetters) args.push(letter.id, letter.payload ?? '', letter.reason);
     }
-    return this.run('deadLetter', async (redis) => {
-      const [, droppedByAge, droppedByCount] = await (redis as DeadLetterRedis).logpipeDeadLetter(
+    return this.run('settle', async (redis) => {
+      const [acknowledged, , droppedByAge, droppedByCount] = await (redis as ScriptedRedis).logpipeSettle(
         shard.streamKey,
-        deadLetterStreamKey,
+        shard.deadLetterStreamKey,
+        shard.entriesKey,
         ...args,
       );
-      return { droppedByAge: Number(droppedByAge), droppedByCount: Number(droppedByCount) };
+      return {
+        acknowledged: Number(acknowledged),
+        droppedByAge: Number(droppedByAge),
+        droppedByCount: Number(droppedByCount),
+      };
     });
   }
 
@@ -410,7 +471,8 @@ export class StreamConsumer implements OnApplicationShutdown {
    * XTRIM MINID up to the oldest entry that some group of the stream still needs: for each group its
    * smallest pending id, or (nothing pending) the entry after its last delivered one. Entries below
    * that were delivered to and acknowledged by every group. A stream without groups is left alone.
-   * Resolves the number of entries removed (in all shards, each trimmed by its own groups).
+   * Resolves the number of entries removed (in all shards, each trimmed by its own groups). A shard's
+   * stream left empty gets its entry counter reset to 0 (TRIM_SCRIPT).
    */
   async trimAcknowledged(): Promise<number> {
     let removed = 0;
@@ -443,7 +505,9 @@ export class StreamConsumer implements OnApplicationShutdown {
       floors.push(await this.oldestNeededId(shard, group));
     }
     const minId = minStreamId(floors) as string;
-    return this.run('trimAcknowledged', (redis) => redis.xtrim(shard.streamKey, 'MINID', minId));
+    return this.run('trimAcknowledged', async (redis) =>
+      Number(await (redis as ScriptedRedis).logpipeTrim(shard.streamKey, shard.entriesKey, minId)),
+    );
   }
 
   /**

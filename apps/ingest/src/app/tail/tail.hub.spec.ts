@@ -1,3 +1,4 @@
+import { encodeLogChunk, encodeLogEntry, type LogEntry } from '@logpipe/log-schema';
 import type { StreamShard, StreamTail } from '@logpipe/stream-client';
 import type { ConfigService } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,14 +36,14 @@ function fakeStream() {
 const reader = () =>
   ({ offer: () => true, heartbeat: () => undefined, end: () => undefined }) as unknown as TailReader;
 
-describe('TailHub with several shards', () => {
-  const config = { get: () => 60_000 } as unknown as ConfigService<IngestConfig, true>;
-  const metrics = {
-    tailReaders: { set: () => undefined },
-    tailDropped: { inc: () => undefined },
-    tailEntries: { inc: () => undefined },
-  } as unknown as IngestMetrics;
+const config = { get: () => 60_000 } as unknown as ConfigService<IngestConfig, true>;
+const metrics = {
+  tailReaders: { set: () => undefined },
+  tailDropped: { inc: () => undefined },
+  tailEntries: { inc: () => undefined },
+} as unknown as IngestMetrics;
 
+describe('TailHub with several shards', () => {
   it('reads every shard for a reader that arrives while only some shard loops have stopped', async () => {
     const { stream, reads } = fakeStream();
     const hub = new TailHub(config, metrics, stream);
@@ -61,5 +62,54 @@ describe('TailHub with several shards', () => {
     expect(reads[0] - before[0]).toBeGreaterThan(5);
     expect(reads[1] - before[1]).toBeGreaterThan(0);
     await hub.onModuleDestroy();
+  });
+});
+
+describe('TailHub with chunks', () => {
+  const entry = (message: string): LogEntry => ({
+    timestamp: 1_764_000_000_000,
+    receivedAt: 1_764_000_000_000,
+    level: 'info',
+    service: 'svc',
+    message,
+    attributes: null,
+    traceId: null,
+    spanId: null,
+    eventId: null,
+    tenant: 'default',
+  });
+
+  it('fans a chunk out per entry, each under its position <id>#<i>, and an old single entry under its id', async () => {
+    let reads = 0;
+    const stream = {
+      shards: [SHARDS[0]],
+      newestId: async () => '0-0',
+      readAfter: async () => {
+        await sleep(20);
+        // The first read may come before the reader is added (TailHub.ready): serve the entries on the second.
+        if (++reads !== 2) return [];
+        return [
+          { id: '5-0', rawId: '5-0', payload: encodeLogEntry(entry('old')) },
+          { id: '6-0', rawId: '6-0', payload: encodeLogChunk([entry('a'), entry('b')]) },
+          { id: '7-0', rawId: '7-0', payload: 'garbage' },
+        ];
+      },
+      stopReads: () => undefined,
+    } as unknown as StreamTail;
+    const offered: [string, string][] = [];
+    const hub = new TailHub(config, metrics, stream);
+    await hub.ready();
+    hub.add({
+      offer: (e: LogEntry, position: string) => offered.push([e.message, position]) > 0,
+      heartbeat: () => undefined,
+      end: () => undefined,
+    } as unknown as TailReader);
+    await sleep(100);
+    await hub.onModuleDestroy();
+    expect(offered).toEqual([
+      ['old', '5-0'],
+      ['a', '6-0#0'],
+      ['b', '6-0#1'],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { decodeLogEntry, type LogEntry } from '@logpipe/log-schema';
+import { chunkEntryId, decodeStreamValue, type LogEntry } from '@logpipe/log-schema';
 import { StreamTail, StreamUnavailableError, type StreamShard } from '@logpipe/stream-client';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -107,9 +107,11 @@ export class TailHub implements OnModuleDestroy {
         failing = false;
         for (const { id, rawId, payload } of messages) {
           this.lastIds[shard.index] = rawId;
-          const entry = this.decode(payload);
-          if (entry === null) continue;
-          for (const reader of this.readers) if (reader.offer(entry, id)) this.metrics.tailEntries.inc();
+          // A chunk fans out per entry, each under its stored position (chunkEntryId): what GET /api/logs shows.
+          for (const { entry, position } of this.decode(id, payload)) {
+            for (const reader of this.readers)
+              if (reader.offer(entry, position)) this.metrics.tailEntries.inc();
+          }
         }
       } catch (error) {
         if (this.closing) break;
@@ -124,12 +126,17 @@ export class TailHub implements OnModuleDestroy {
     } while (!this.closing && this.readers.size > 0);
   }
 
-  /** Undecodable entries are the worker's to dead-letter; the tail just skips them. */
-  private decode(payload: string | null): LogEntry | null {
+  /** The entries of a stream value; undecodable ones are the worker's to dead-letter, the tail just skips them. */
+  private decode(id: string, payload: string | null): { entry: LogEntry; position: string }[] {
     try {
-      return decodeLogEntry(payload);
+      const { chunk, slots } = decodeStreamValue(payload);
+      const entries: { entry: LogEntry; position: string }[] = [];
+      slots.forEach((slot, index) => {
+        if (slot.ok) entries.push({ entry: slot.entry, position: chunk ? chunkEntryId(id, index) : id });
+      });
+      return entries;
     } catch {
-      return null;
+      return [];
     }
   }
 }

@@ -22,3 +22,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The worker's one retry delay (Redis, PostgreSQL, a refused row, the consumer loop): backoffDelayMs from
+ * RETRY_BASE_MS up to RETRY_MAX_MS.
+ */
+export function retryDelayMs(
+  config: { get(key: 'RETRY_BASE_MS' | 'RETRY_MAX_MS', options: { infer: true }): number },
+  attempt: number,
+): number {
+  return backoffDelayMs(
+    attempt,
+    config.get('RETRY_BASE_MS', { infer: true }),
+    config.get('RETRY_MAX_MS', { infer: true }),
+  );
+}

@@ -21,6 +21,18 @@ const CONFIG: Record<string, unknown> = {
 
 const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));
 
+/** A processor whose store step calls `process` with the messages of the read (one entry each). */
+function fakeProcessor(process: (messages: StreamMessage[]) => Promise<void>) {
+  return {
+    prepare: async (messages: StreamMessage[]) => ({
+      plans: messages,
+      entries: messages.length,
+      largestMessage: 1,
+    }),
+    store: (prepared: { plans: StreamMessage[] }) => process(prepared.plans),
+  };
+}
+
 /** Reads answer from `script` in order (a message list, or an error to throw), then nothing. */
 class ScriptedStream {
   readonly consumerName = 'unit';
@@ -64,9 +76,9 @@ describe('LogStreamConsumer', () => {
       batch('2-0'),
     ]);
     const processed: string[] = [];
-    const processor = {
-      process: async (messages: StreamMessage[]) => void processed.push(...messages.map((m) => m.id)),
-    };
+    const processor = fakeProcessor(
+      async (messages: StreamMessage[]) => void processed.push(...messages.map((m) => m.id)),
+    );
     const consumer = new LogStreamConsumer(
       stream as never,
       processor as never,
@@ -93,7 +105,7 @@ describe('LogStreamConsumer batches in flight', () => {
   ) {
     return new LogStreamConsumer(
       new ScriptedStream(script) as never,
-      { process } as never,
+      fakeProcessor(process) as never,
       { get: (key: string) => CONFIG[key] } as never,
     );
   }
@@ -145,9 +157,9 @@ describe('LogStreamConsumer linger', () => {
     const stored: string[] = [];
     const consumer = new LogStreamConsumer(
       stream as never,
-      {
-        process: async (messages: StreamMessage[]) => void stored.push(...messages.map((m) => m.id)),
-      } as never,
+      fakeProcessor(
+        async (messages: StreamMessage[]) => void stored.push(...messages.map((m) => m.id)),
+      ) as never,
       { get: (key: string) => ({ ...CONFIG, BATCH_LINGER_MS: lingerMs })[key] } as never,
     );
     const expected = script.flat().length;

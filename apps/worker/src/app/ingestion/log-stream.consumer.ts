@@ -7,8 +7,9 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { WorkerConfig } from '../worker.config';
-import { backoffDelayMs, sleep } from './backoff';
-import { LogBatchProcessor } from './log-batch.processor';
+import { retryDelayMs, sleep } from './backoff';
+import { LogBatchProcessor, type PreparedBatch } from './log-batch.processor';
+import { ReadCount } from './read-count';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped';
@@ -82,6 +83,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     let nextClaim = Date.now() + claimEvery;
     let nextTrim = Date.now();
     let pendingFirst = true;
+    // BATCH_SIZE counts log entries; a read's COUNT counts stream messages, each up to a chunk of entries.
+    const readCount = new ReadCount(batchSize);
     // Batches being stored while the loop reads the next one. Each task settles into `failure`
     // rather than rejecting, so an error surfaces once, in the loop, and never as an unhandled rejection.
     const inFlight = new Set<Promise<void>>();
@@ -108,33 +111,36 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
         if (pendingFirst) {
           // Batches still being stored are in the pending list too: let them finish first.
           await settleInFlight();
-          const pending = await this.consumer.readPending(batchSize);
+          const pending = await this.consumer.readPending(readCount.value);
           if (pending.length === 0) pendingFirst = false;
-          else await this.handle(pending, true, 'pending');
+          else await this.handle(await this.prepare(pending, true, readCount), 'pending');
           continue;
         }
         if (Date.now() >= nextClaim) {
           nextClaim = Date.now() + claimEvery;
-          const claimed = await this.consumer.claimIdle(claimIdle, batchSize);
+          const claimed = await this.consumer.claimIdle(claimIdle, readCount.value);
           if (claimed.length > 0) {
             this.logger.warn({
               message: 'took over entries idle on another consumer',
               count: claimed.length,
               idleMs: claimIdle,
             });
-            await this.handle(claimed, true, 'claimed');
+            await this.handle(await this.prepare(claimed, true, readCount), 'claimed');
           }
         }
         if (Date.now() >= nextTrim) {
           nextTrim = Date.now() + trimEvery;
           await this.consumer.trimAcknowledged();
         }
-        const batch = await this.consumer.readNew(batchSize, maxWait);
+        const count = readCount.value;
+        const batch = await this.consumer.readNew(count, maxWait);
         if (batch.length > 0) {
-          // Stored on its own database connection while the loop reads the next batch: Redis,
-          // this process and PostgreSQL work in parallel instead of taking turns. Order between
-          // batches does not matter (each row carries its own time and ids).
-          const task: Promise<void> = this.handle(batch, false, 'new')
+          // Decoded here (so the next read's COUNT knows how many entries this one held), then stored
+          // on its own database connection while the loop reads the next batch: Redis, this process
+          // and PostgreSQL work in parallel instead of taking turns. Order between batches does not
+          // matter (each row carries its own time and position).
+          const prepared = await this.prepare(batch, false, readCount);
+          const task: Promise<void> = this.handle(prepared, 'new')
             .catch((error: unknown) => {
               failure ??= { error };
             })
@@ -143,18 +149,14 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
         }
         // Caught up: let the next batch gather instead of chasing the stream a few entries at a time.
-        if (batch.length < batchSize && linger > 0 && !this.stopping()) {
+        if (batch.length < count && linger > 0 && !this.stopping()) {
           await sleep(linger, this.stopRequested.signal);
         }
         failures = 0;
       } catch (error) {
         if (error instanceof ShutdownInterruptedError) break;
         this.currentState = 'retrying';
-        const delay = backoffDelayMs(
-          failures++,
-          this.config.get('RETRY_BASE_MS', { infer: true }),
-          this.config.get('RETRY_MAX_MS', { infer: true }),
-        );
+        const delay = retryDelayMs(this.config, failures++);
         this.logger.error({
           message: 'consumer loop failed; retrying',
           error: (error as Error)?.message ?? String(error),
@@ -170,13 +172,24 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     await settleInFlight();
   }
 
-  private async handle(messages: StreamMessage[], redelivered: boolean, source: string): Promise<void> {
+  private async prepare(
+    messages: StreamMessage[],
+    redelivered: boolean,
+    readCount: ReadCount,
+  ): Promise<PreparedBatch> {
+    const prepared = await this.processor.prepare(messages, this.giveUp.signal, redelivered);
+    readCount.observe(messages.length, prepared.entries, prepared.largestMessage);
+    return prepared;
+  }
+
+  private async handle(prepared: PreparedBatch, source: string): Promise<void> {
     const started = performance.now();
-    const outcome = await this.processor.process(messages, this.giveUp.signal, redelivered);
+    const outcome = await this.processor.store(prepared, this.giveUp.signal);
     this.logger.debug({
       message: 'batch stored',
       source,
-      size: messages.length,
+      messages: prepared.plans.length,
+      entries: prepared.entries,
       ...outcome,
       ms: Math.round(performance.now() - started),
     });

@@ -21,7 +21,7 @@ export class WorkerMetrics {
 
   private readonly batchSize = new Histogram({
     name: 'logpipe_worker_batch_size',
-    help: 'Stream entries per processed batch',
+    help: 'Log entries per processed batch (a chunk counts its entries)',
     buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
     registers: [this.registry],
   });

@@ -7,6 +7,7 @@ import { LogCountsRollup1795996800000 } from './1795996800000-log-counts-rollup'
 import { TenantRowSecurity1796083200000 } from './1796083200000-tenant-row-security';
 import { LogCountsFollowRetention1796169600000 } from './1796169600000-log-counts-follow-retention';
 import { IndexDiet1796256000000 } from './1796256000000-index-diet';
+import { WidenStreamId1796299200000 } from './1796299200000-widen-stream-id';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
 export const LOG_STORE_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const LOG_STORE_MIGRATIONS = [
   TenantRowSecurity1796083200000,
   LogCountsFollowRetention1796169600000,
   IndexDiet1796256000000,
+  WidenStreamId1796299200000,
 ];

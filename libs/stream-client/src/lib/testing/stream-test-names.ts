@@ -25,5 +25,5 @@ export function createInspector(url = SHARED_REDIS_URL): Redis {
 }
 
 export async function deleteKeys(redis: Redis, names: StreamTestNames): Promise<void> {
-  await redis.del(names.streamKey, names.deadLetterStreamKey);
+  await redis.del(names.streamKey, names.deadLetterStreamKey, `${names.streamKey}:entries`);
 }

@@ -1,0 +1,121 @@
+// Worker CPU per log entry, drain time and peak RSS for a pre-filled stream (issue 14): version 2 values
+// (one stream entry per log entry, what an older ingest wrote) vs version 3 chunks. Starts the built
+// worker (dist/apps/worker, or WORKER_JS) on the shared Redis and PostgreSQL with a schema and stream of
+// its own, stops it (SIGSTOP), fills the stream, lets it go and times it until every row is stored; CPU
+// from /proc (utime + stime), so a loaded machine distorts it less than the wall time.
+// Usage: node tools/bench/worker-drain.mjs <v2|v3> <entries> [entries per chunk, default 500]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+const root = new URL('../../', import.meta.url).pathname;
+const require = createRequire(`${root}package.json`);
+const { Redis } = require('ioredis');
+const { Client } = require('pg');
+
+const [format, total, chunkArg] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 500)];
+const suffix = randomBytes(4).toString('hex');
+const streamKey = `bench:chunkr:${suffix}:stream`;
+const schema = `bench_chunkr_${suffix}`;
+const redis = new Redis('redis://127.0.0.1:6379');
+const pg = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+await pg.connect();
+await pg.query(`CREATE SCHEMA ${schema}`);
+const ticks = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // ms at USER_HZ 100
+};
+const fields = (i) => [
+  1764151200000 + i,
+  1764151200000 + i,
+  'info',
+  'bench',
+  `message number ${i} with some text`,
+  { i, path: '/api/x' },
+  null,
+  null,
+  null,
+  'default',
+];
+const port = 20000 + Math.floor(Math.random() * 20000);
+const worker = spawn(process.execPath, [process.env.WORKER_JS ?? `${root}dist/apps/worker/main.js`], {
+  env: {
+    ...process.env,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    DB_SCHEMA: schema,
+    DB_MIGRATE: 'true',
+    STREAM_KEY: streamKey,
+    DEAD_LETTER_STREAM: `bench:chunkr:${suffix}:dead`,
+    HEALTH_HOST: '127.0.0.1',
+    HEALTH_PORT: String(port),
+    RETENTION: '0',
+    LOG_LEVEL: 'warn',
+    WORKER_NAME: 'bench',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+for (;;) {
+  try {
+    if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) break;
+  } catch {}
+  await new Promise((r) => setTimeout(r, 200));
+}
+process.kill(worker.pid, 'SIGSTOP');
+let pipe = redis.pipeline();
+let queued = 0;
+if (format === 'v2') {
+  for (let i = 0; i < total; i++) {
+    pipe.xadd(streamKey, '*', 'data', JSON.stringify([2, ...fields(i)]));
+    if (++queued % 2000 === 0) {
+      await pipe.exec();
+      pipe = redis.pipeline();
+    }
+  }
+} else {
+  for (let i = 0; i < total; i += chunkArg) {
+    const n = Math.min(chunkArg, total - i);
+    pipe.xadd(
+      streamKey,
+      '*',
+      'data',
+      `[3,${Array.from({ length: n }, (_, k) => JSON.stringify(fields(i + k))).join(',')}]`,
+    );
+    pipe.incrby(`${streamKey}:entries`, n);
+    if (++queued % 20 === 0) {
+      await pipe.exec();
+      pipe = redis.pipeline();
+    }
+  }
+}
+await pipe.exec();
+const rss = () =>
+  Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)[1]) / 1024;
+const cpu0 = ticks(worker.pid);
+const t0 = performance.now();
+process.kill(worker.pid, 'SIGCONT');
+for (;;) {
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM ${schema}.logs`);
+  if (rows[0].n >= total) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+const wall = performance.now() - t0;
+const cpu = ticks(worker.pid) - cpu0;
+console.log(
+  JSON.stringify({
+    format,
+    total,
+    chunk: format === 'v3' ? chunkArg : 1,
+    drainMs: Math.round(wall),
+    entriesPerS: Math.round((total / wall) * 1000),
+    cpuUsPerEntry: +((cpu * 1000) / total).toFixed(2),
+    peakRssMiB: Math.round(rss()),
+    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  }),
+);
+worker.kill('SIGTERM');
+await new Promise((r) => worker.on('exit', r));
+await redis.del(streamKey, `${streamKey}:entries`, `bench:chunkr:${suffix}:dead`);
+await pg.query(`DROP SCHEMA ${schema} CASCADE`);
+await pg.end();
+redis.disconnect();
