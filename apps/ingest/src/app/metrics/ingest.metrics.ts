@@ -80,9 +80,11 @@ export class IngestMetrics {
   });
 
   constructor(backlog: BacklogMonitor) {
+    // Two units, named apart: log entries waiting (the backlog BACKLOG_HIGH_WATER applies to, from the
+    // shards' entry counters) and stream entries (XLEN; a chunk of many log entries is one).
     new Gauge({
-      name: 'logpipe_stream_length',
-      help: 'Entries in the Redis stream (the backlog not yet stored and trimmed), as last polled by this instance',
+      name: 'logpipe_backlog_entries',
+      help: 'Log entries written to the Redis stream and not yet acknowledged by a worker (the backlog BACKLOG_HIGH_WATER applies to), as last polled by this instance',
       registers: [this.registry],
       collect() {
         const entries = backlog.state.entries;
@@ -90,13 +92,33 @@ export class IngestMetrics {
       },
     });
     new Gauge({
-      name: 'logpipe_stream_shard_length',
-      help: 'Entries in each shard of the Redis stream (STREAM_SHARDS), as last polled by this instance',
+      name: 'logpipe_backlog_shard_entries',
+      help: 'Log entries waiting in each shard of the Redis stream (STREAM_SHARDS), as last polled by this instance',
       labelNames: ['shard'],
       registers: [this.registry],
       collect() {
         backlog.state.entriesByShard?.forEach((entries, shard) =>
           this.set({ shard: String(shard) }, entries),
+        );
+      },
+    });
+    new Gauge({
+      name: 'logpipe_stream_length',
+      help: 'Stream entries (XLEN; a chunk of log entries counts once) in the Redis stream, not yet trimmed, as last polled by this instance',
+      registers: [this.registry],
+      collect() {
+        const length = backlog.state.streamEntries;
+        if (length !== null) this.set(length);
+      },
+    });
+    new Gauge({
+      name: 'logpipe_stream_shard_length',
+      help: 'Stream entries (XLEN) in each shard of the Redis stream (STREAM_SHARDS), as last polled by this instance',
+      labelNames: ['shard'],
+      registers: [this.registry],
+      collect() {
+        backlog.state.streamEntriesByShard?.forEach((length, shard) =>
+          this.set({ shard: String(shard) }, length),
         );
       },
     });
