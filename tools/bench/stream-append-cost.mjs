@@ -12,6 +12,7 @@
 // --ways measures the ways to XADD one entry and count it (StreamShard.entriesKey) with plain ioredis:
 // what decided StreamProducer's one-entry script.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,14 +58,16 @@ async function startRedis(port) {
   });
   let exited = false;
   child.once('exit', () => (exited = true));
-  const admin = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  let admin;
   for (let attempt = 0; ; attempt++) {
     // A server already on the port would answer in its place, with its own clients' CPU.
     if (exited) throw new Error(`redis-server did not start on port ${port} (in use? pass --port)`);
+    admin = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     try {
       await admin.connect();
       break;
     } catch (error) {
+      admin.disconnect();
       if (attempt > 50) throw error;
       await sleep(100);
     }
@@ -151,17 +154,16 @@ async function ingestVariants(root, redisUrl, streamKey) {
   };
 }
 
+const ENTRY_SCRIPT = `#!lua
+local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
+redis.call('INCRBY', KEYS[2], 1)
+return id`;
+
 /** The ways to append one entry and count it, with ioredis as StreamProducer configures it. */
 function wayVariants(redisUrl, streamKey) {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 0 });
   const entriesKey = `${streamKey}:entries`;
-  redis.defineCommand('appendEntry', {
-    numberOfKeys: 2,
-    lua: `#!lua
-local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
-redis.call('INCRBY', KEYS[2], 1)
-return id`,
-  });
+  redis.defineCommand('appendEntry', { numberOfKeys: 2, lua: ENTRY_SCRIPT });
   redis.defineCommand('appendChunks', {
     numberOfKeys: 2,
     lua: `#!lua
@@ -188,12 +190,16 @@ return ids`,
     null,
     'default',
   ]);
+  const entrySha = createHash('sha1').update(ENTRY_SCRIPT).digest('hex');
+  void redis.script('LOAD', ENTRY_SCRIPT);
   const ways = {
     'xadd (no counter)': () => redis.xadd(streamKey, '*', 'data', value),
     'xadd + incrby': () =>
       Promise.all([redis.xadd(streamKey, '*', 'data', value), redis.incrby(entriesKey, 1)]),
     'multi xadd incrby': () => redis.multi().xadd(streamKey, '*', 'data', value).incrby(entriesKey, 1).exec(),
     'one-entry script': () => redis.appendEntry(streamKey, entriesKey, 'data', value),
+    // The same script as a plain EVALSHA command (no ioredis Script wrapper); loaded below.
+    'one-entry script, bare evalsha': () => redis.evalsha(entrySha, 2, streamKey, entriesKey, 'data', value),
     'chunk script, 1 value': () => redis.appendChunks(streamKey, entriesKey, 'data', 1, value),
   };
   return {
