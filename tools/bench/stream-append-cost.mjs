@@ -7,6 +7,7 @@
 //
 //   node tools/bench/stream-append-cost.mjs --root /path/to/main
 //   node tools/bench/stream-append-cost.mjs                       # this checkout
+//   node tools/bench/stream-append-cost.mjs --concurrency 1       # single entries one at a time
 //   node tools/bench/stream-append-cost.mjs --ways                # single-entry append: XADD vs script vs MULTI
 //
 // --ways measures the ways to XADD one entry and count it (StreamShard.entriesKey) with plain ioredis:
@@ -105,7 +106,7 @@ async function measure(redis, count, concurrency, run) {
 }
 
 /** The checkout's ingest path over a real StreamProducer; quota and backpressure pass everything. */
-async function ingestVariants(root, redisUrl, streamKey) {
+async function ingestVariants(root, redisUrl, streamKey, singleConcurrency) {
   const { tsRequire } = await import(join(root, 'tools/bench/lib/ts-sources.mjs'));
   const require = tsRequire();
   const { LogIngestService } = require(join(root, 'apps/ingest/src/app/logs/log-ingest.service.ts'));
@@ -147,7 +148,8 @@ async function ingestVariants(root, redisUrl, streamKey) {
         name: 'api-log-single',
         entriesPerCall: 1,
         calls: 4000,
-        concurrency: 16,
+        // Requests in flight: the single entries appended in one turn (StreamProducer.append).
+        concurrency: singleConcurrency,
         run: async () => JSON.stringify(await logs.submitOne(parse(bodies.single.body), 'default')),
       },
     ],
@@ -221,7 +223,7 @@ async function main() {
   try {
     const { producer, variants } = opts.ways
       ? wayVariants(redis.url, streamKey)
-      : await ingestVariants(opts.root, redis.url, streamKey);
+      : await ingestVariants(opts.root, redis.url, streamKey, opts.concurrency);
     const chosen = variants.filter((v) => opts.only === null || opts.only.has(v.name));
     const results = new Map(chosen.map((v) => [v.name, { ours: [], redis: [], streamEntries: 0 }]));
     process.stdout.write(

@@ -74,6 +74,23 @@ describe('StreamProducer appends and counts log entries', () => {
     expect(await counter()).toBe('8');
   });
 
+  it('single entries appended in one turn go out in one script call, each its own stream entry, all counted', async () => {
+    const chunks = jest.spyOn(producer, 'appendChunks');
+    const ids = await Promise.all([producer.append('s1'), producer.append('s2'), producer.append('s3')]);
+    const later = await producer.append('s4');
+
+    expect(chunks).toHaveBeenCalledTimes(1);
+    expect(chunks).toHaveBeenCalledWith(['s1', 's2', 's3'], 3);
+    const stored = await inspector.xrange(names.streamKey, '-', '+');
+    expect(stored).toEqual([
+      [ids[0], [FIELD, 's1']],
+      [ids[1], [FIELD, 's2']],
+      [ids[2], [FIELD, 's3']],
+      [later, [FIELD, 's4']],
+    ]);
+    expect(await counter()).toBe('4');
+  });
+
   it('appendChunks of no values writes and counts nothing', async () => {
     expect(await producer.appendChunks([], 0)).toEqual([]);
     expect(await inspector.exists(names.streamKey, layout.shards[0].entriesKey)).toBe(0);

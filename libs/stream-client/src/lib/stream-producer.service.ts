@@ -31,10 +31,10 @@ return ids`;
 /**
  * One value holding one entry (POST /api/log), the same contract as APPEND_CHUNKS_SCRIPT. Its own
  * script because it is the hot single-entry path: no table of ids, no loop. Measured against the other
- * ways to XADD and INCRBY (tools/bench/stream-append-cost.mjs, private Redis): a script costs ingest
- * about 15% more CPU than main's bare XADD, a MULTI about 4x (a Pipeline object per call), an
- * auto-pipelined XADD + INCRBY pair about 60% (two Commands, and not atomic); this script also cost
- * Redis less than the chunk script with one value.
+ * ways to XADD and INCRBY one entry (tools/bench/stream-append-cost.mjs --ways, private Redis, 16 in
+ * flight, ingest-side CPU): a script about 30% over a bare XADD without counter, an auto-pipelined
+ * XADD + INCRBY pair about 60% (two commands, and not atomic), a MULTI about 4.5x (a Pipeline per call).
+ * StreamProducer.append then shares one script call between the entries of an event-loop turn.
  * KEYS: stream, entry counter. ARGV: field, value.
  */
 const APPEND_ENTRY_SCRIPT = `#!lua
@@ -57,6 +57,13 @@ type ScriptedRedis = RedisClient & AppendCommands;
 type ScriptedPipeline = ReturnType<RedisClient['pipeline']> & {
   [name in keyof AppendCommands]: (...args: Parameters<AppendCommands[name]>) => unknown;
 };
+
+/** A single entry waiting for the end of this turn of the event loop (StreamProducer.append). */
+interface PendingSingle {
+  value: string;
+  resolve(id: string): void;
+  reject(error: unknown): void;
+}
 
 /**
  * A backlog per shard and its sum: in stream entries (XLEN, `backlog()`) or in log entries (the shards'
@@ -83,6 +90,8 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: RedisClient;
   private readonly layout: StreamLayout;
   private nextShard = 0;
+  /** Single entries appended during this turn of the event loop, written together at its end (append). */
+  private singles: PendingSingle[] = [];
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.layout = new StreamLayout(options);
@@ -153,10 +162,40 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Appends one stream value holding ONE log entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's
-   * counter +1, atomically); resolves the new stream entry's id.
+   * Appends one stream value holding ONE log entry; resolves its stream id. The single entries appended
+   * during one turn of the event loop (concurrent POST /api/log requests whose bodies arrived together)
+   * go out together at its end (setImmediate), each still its own stream entry: one alone through
+   * APPEND_ENTRY_SCRIPT, several through APPEND_CHUNKS_SCRIPT. Counting the entry takes a script where a
+   * bare XADD needed none; ioredis' auto-pipelining already shares the round trip between requests,
+   * but still sends (and Redis still runs) one command per entry: one script call for the turn's
+   * entries is what keeps the count from costing each request a Lua call (stream-append-cost.mjs). The
+   * group is written whole or not at all, so each entry is still either written and counted or refused;
+   * a refusal answers every request of the group (each would have met the same Redis).
    */
   append(value: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.singles.push({ value, resolve, reject }) === 1) setImmediate(() => this.flushSingles());
+    });
+  }
+
+  private flushSingles(): void {
+    const group = this.singles;
+    this.singles = [];
+    const written =
+      group.length === 1
+        ? this.appendEntry(group[0].value).then((id) => [id])
+        : this.appendChunks(
+            group.map((single) => single.value),
+            group.length,
+          );
+    written.then(
+      (ids) => group.forEach((single, i) => single.resolve(ids[i])),
+      (error: unknown) => group.forEach((single) => single.reject(error)),
+    );
+  }
+
+  /** One value of one entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's counter +1, atomically). */
+  private appendEntry(value: string): Promise<string> {
     const shard = this.takeShard();
     return this.run('append', async (redis) => {
       const id =
