@@ -54,6 +54,15 @@ const load = () =>
 
 /** A redis-server of our own: its CPU counters then hold only this tool's commands. */
 async function startRedis(port) {
+  // A server already on the port would answer in place of ours, with its own clients' CPU.
+  const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  const taken = await probe.connect().then(
+    () => true,
+    () => false,
+  );
+  probe.disconnect();
+  if (taken) throw new Error(`port ${port} already has a server: pass --port`);
   const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
