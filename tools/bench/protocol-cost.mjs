@@ -78,26 +78,39 @@ const CONFIG = {
   SYSLOG_BATCH_ENTRIES: 500,
 };
 
-/** What replaces Redis: counts the stream values and their bytes, as StreamProducer.appendMany takes them. */
+/**
+ * What replaces Redis: counts the log entries and the stream values' bytes, as StreamProducer's
+ * appendChunks (a request's chunks) and append (one entry) take them.
+ */
 class CountingProducer {
+  /** log entries (a chunk counts its entries) */
   values = 0;
   bytes = 0;
   sample = null;
   /** PROTOCOL_COST_DUMP=<dir>: every stream value of the last round per variant, to compare two builds. */
   dump = process.env.PROTOCOL_COST_DUMP ? [] : null;
-  async appendMany(values) {
+  async appendChunks(values, entryCount) {
     // Resolved on a later turn, as Redis answers: requests in flight together keep their objects alive
     // together, as they do in ingest under load (which is what makes a 2 MB semi-space promote them).
     await new Promise((resolve) => setImmediate(resolve));
-    this.values += values.length;
+    this.values += entryCount;
     for (const value of values) this.bytes += Buffer.byteLength(value);
     this.sample ??= values[0];
     this.dump?.push(...values);
     return values.map(() => '0-0');
   }
-  async append(value) {
-    return (await this.appendMany([value]))[0];
+  async appendMany(values) {
+    return this.appendChunks(values, values.length);
   }
+  async append(value) {
+    return (await this.appendChunks([value], 1))[0];
+  }
+}
+
+/** The fields of every entry of a stream value (version 2: one entry; version 3: a chunk). */
+function entryFields(value) {
+  const parsed = JSON.parse(value);
+  return parsed[0] === 3 ? parsed.slice(1) : [parsed.slice(1)];
 }
 
 function buildIngest(src, producer) {
@@ -305,12 +318,14 @@ async function main() {
       result.bytes = producer.bytes / entries;
       result.sample = producer.sample;
       if (producer.dump !== null) {
-        // receivedAt (element 2) differs between runs; everything else must not.
-        const stable = producer.dump.map((value) => {
-          const parsed = JSON.parse(value);
-          parsed[2] = 0;
-          return JSON.stringify(parsed);
-        });
+        // receivedAt (field 1 of each entry) differs between runs; everything else must not. One line per
+        // entry, so builds that chunk differently still compare.
+        const stable = producer.dump.flatMap((value) =>
+          entryFields(value).map((fields) => {
+            fields[1] = 0;
+            return JSON.stringify(fields);
+          }),
+        );
         writeFileSync(
           join(process.env.PROTOCOL_COST_DUMP, `${variant.name}.ndjson`),
           `${stable.sort().join('\n')}\n`,
@@ -328,11 +343,11 @@ async function main() {
   for (const variant of all) {
     const r = results.get(variant.name);
     const cpu = median(r.cpu);
-    const decoded = JSON.parse(r.sample);
+    const decoded = entryFields(r.sample)[0];
     rows.push(
       `| ${variant.name} | ${(variant.bodyBytes / variant.entries).toFixed(0)} | ${cpu.toFixed(1)} (${Math.min(...r.cpu).toFixed(1)}–${Math.max(...r.cpu).toFixed(1)}) | ${
         baseCpu === undefined ? '—' : `${((cpu / baseCpu) * 100).toFixed(0)}%`
-      } | ${median(r.gc).toFixed(1)} | ${median(r.gcCount).toFixed(1)} | ${r.bytes.toFixed(0)} | ${decoded[5].length} | ${leaves(decoded[6])} |`,
+      } | ${median(r.gc).toFixed(1)} | ${median(r.gcCount).toFixed(1)} | ${r.bytes.toFixed(0)} | ${decoded[4].length} | ${leaves(decoded[5])} |`,
     );
   }
   process.stdout.write(`${rows.join('\n')}\n`);

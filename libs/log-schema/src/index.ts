@@ -48,5 +48,11 @@ export {
   type DecodedSlot,
   type DecodedStreamValue,
 } from './lib/stream-codec';
+export {
+  DEFAULT_CHUNK_MAX_BYTES,
+  DEFAULT_CHUNK_MAX_ENTRIES,
+  encodeLogChunks,
+  type ChunkLimits,
+} from './lib/stream-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

@@ -1,3 +1,4 @@
+import { DEFAULT_CHUNK_MAX_BYTES, DEFAULT_CHUNK_MAX_ENTRIES } from '@logpipe/log-schema';
 import { CLUSTER_NODES_PATTERN } from '@logpipe/stream-client';
 import { EnvBoolean, EnvDuration, SERVICE_LOG_LEVELS, type ServiceLogLevel } from '@logpipe/app-runtime';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsTimeZone, Matches, Max, Min } from 'class-validator';
@@ -51,7 +52,19 @@ export class IngestConfig {
    */
   @IsInt() @Min(1024) MAX_IN_FLIGHT_BODY_BYTES: number = 8 * 1024 * 1024;
 
-  /** Backlog (unprocessed stream entries) above which ingest answers 503, and below which it accepts again. */
+  /**
+   * A request's entries go to Redis as chunks, one stream entry each (issue 14): at most this many
+   * entries per chunk, and at most CHUNK_MAX_BYTES bytes of encoded entries (an entry bigger than that
+   * alone is a chunk of one). Bigger chunks cost Redis and the worker less per entry; a chunk is what
+   * the worker reads, redelivers and claims as one, so they stay small beside a worker batch.
+   */
+  @IsInt() @Min(1) @Max(10000) CHUNK_MAX_ENTRIES: number = DEFAULT_CHUNK_MAX_ENTRIES;
+  @IsInt() @Min(1024) @Max(16 * 1024 * 1024) CHUNK_MAX_BYTES: number = DEFAULT_CHUNK_MAX_BYTES;
+
+  /**
+   * Backlog (log entries written and not yet acknowledged by the workers, counted per shard in Redis)
+   * above which ingest answers 503, and below which it accepts again.
+   */
   @IsInt() @Min(1) BACKLOG_HIGH_WATER: number = 500000;
   @IsInt() @Min(0) BACKLOG_LOW_WATER: number = 400000;
   @IsInt() @Min(10) BACKLOG_CHECK_INTERVAL_MS: number = 250;

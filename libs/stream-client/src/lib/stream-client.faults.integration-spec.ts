@@ -122,18 +122,25 @@ describe('stream client against a private redis-server that hangs, dies and rest
     expect(await eventually(() => producer.append('after the hang'), 5000)).toMatch(/^\d+-\d+$/);
   });
 
-  it('appendMany refused by an out-of-memory Redis writes nothing and rejects with StreamUnavailableError', async () => {
+  it('appends refused by an out-of-memory Redis write nothing, count nothing and reject with StreamUnavailableError', async () => {
     const options = optionsFor(server.url);
     const producer = track(new StreamProducer(options));
     await producer.onModuleInit();
     await producer.append('fits');
+    await producer.appendChunks(['chunk of 3'], 3);
     await inspector.config('SET', 'maxmemory', '1');
 
-    const result = await Promise.allSettled([producer.appendMany(['a', 'b', 'c'])]);
+    const results = await Promise.allSettled<unknown>([
+      producer.appendMany(['a', 'b', 'c']),
+      producer.appendChunks(['chunk of 500', 'chunk of 20'], 520),
+      producer.append('single'),
+    ]);
 
     await inspector.config('SET', 'maxmemory', '0');
-    expect(rejectionOf(result[0])).toBeInstanceOf(StreamUnavailableError);
-    expect(await inspector.xlen(options.streamKey)).toBe(1);
+    for (const result of results) expect(rejectionOf(result)).toBeInstanceOf(StreamUnavailableError);
+    expect(await inspector.xlen(options.streamKey)).toBe(2);
+    // The counter still equals the entries written: 1 + 3.
+    expect(await inspector.get(`${options.streamKey}:entries`)).toBe('4');
   });
 
   it('the producer fails fast while Redis is down and reconnects by itself when it is back', async () => {

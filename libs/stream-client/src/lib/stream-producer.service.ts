@@ -10,25 +10,65 @@ import { StreamLayout, StreamLayoutMismatchError, type StreamShard } from './str
 import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
 
 /**
- * XADDs every payload inside one script. A script runs atomically (and reaches the AOF as one
- * MULTI/EXEC), so a batch is written whole or not at all, like a MULTI of XADDs, but it travels as
- * ONE command: ioredis builds one Command object instead of one per entry, which measured about
- * twice the batch throughput of the MULTI (GC and per-command serialisation dominated the profile).
- * The `#!lua` shebang (Redis 7) makes Redis refuse the script up front when it is out of memory,
- * instead of failing half-way through the loop.
+ * XADDs every stream value inside one script and adds the number of log entries they hold to the
+ * shard's entry counter (StreamShard.entriesKey, the backlog BacklogMonitor reads; the worker takes
+ * them off as it acknowledges). A script runs atomically (and reaches the AOF as one MULTI/EXEC), so
+ * a request is written whole or not at all, counter included, like a MULTI of XADDs and INCRBY, but it
+ * travels as ONE command: ioredis builds one Command object instead of one per value, which measured
+ * about twice the batch throughput of the MULTI (GC and per-command serialisation dominated the
+ * profile). The `#!lua` shebang (Redis 7) makes Redis refuse the script up front when it is out of
+ * memory, instead of failing half-way through the loop: then nothing is written and nothing counted.
+ * KEYS: stream, entry counter. ARGV: field, entry count, values...
  */
-const APPEND_MANY_SCRIPT = `#!lua
+const APPEND_CHUNKS_SCRIPT = `#!lua
 local ids = {}
-for i = 2, #ARGV do
-  ids[i - 1] = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
+for i = 3, #ARGV do
+  ids[i - 2] = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
 end
+redis.call('INCRBY', KEYS[2], ARGV[2])
 return ids`;
 
-type ScriptedRedis = RedisClient & {
-  logpipeAppendMany(key: string, field: string, ...payloads: string[]): Promise<string[]>;
+/**
+ * One value holding one entry (POST /api/log), the same contract as APPEND_CHUNKS_SCRIPT. Its own
+ * script because it is the hot single-entry path: no table of ids, no loop. Measured against the other
+ * ways to XADD and INCRBY one entry (tools/bench/stream-append-cost.mjs --ways, private Redis, 16 in
+ * flight, ingest-side CPU): a script about 30% over a bare XADD without counter, an auto-pipelined
+ * XADD + INCRBY pair about 60% (two commands, and not atomic), a MULTI about 4.5x (a Pipeline per call).
+ * StreamProducer.append then shares one script call between the entries of an event-loop turn.
+ * KEYS: stream, entry counter. ARGV: field, value.
+ */
+const APPEND_ENTRY_SCRIPT = `#!lua
+local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
+redis.call('INCRBY', KEYS[2], 1)
+return id`;
+
+interface AppendCommands {
+  logpipeAppendChunks(
+    key: string,
+    entriesKey: string,
+    field: string,
+    entryCount: number,
+    ...values: string[]
+  ): Promise<string[]>;
+  logpipeAppendEntry(key: string, entriesKey: string, field: string, value: string): Promise<string>;
+}
+type ScriptedRedis = RedisClient & AppendCommands;
+/** A pipeline with the append scripts on it (they queue instead of returning promises). */
+type ScriptedPipeline = ReturnType<RedisClient['pipeline']> & {
+  [name in keyof AppendCommands]: (...args: Parameters<AppendCommands[name]>) => unknown;
 };
 
-/** The backlog of each shard (XLEN; the worker trims acknowledged entries) and their sum. */
+/** A single entry waiting for the end of this turn of the event loop (StreamProducer.append). */
+interface PendingSingle {
+  value: string;
+  resolve(id: string): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A backlog per shard and its sum: in stream entries (XLEN, `backlog()`) or in log entries (the shards'
+ * entry counters, `entryBacklog()`); a chunk is one stream entry holding many log entries.
+ */
 export interface StreamBacklog {
   total: number;
   /** by shard index */
@@ -38,7 +78,7 @@ export interface StreamBacklog {
 /**
  * Appends payloads to the stream over one non-blocking connection (to a single Redis, or a Cluster
  * client). With several shards, each call goes to the next shard in turn (round-robin per call, per
- * process): a call's entries always go to ONE shard in one script, so appendMany stays all-or-nothing.
+ * process): a call's values always go to ONE shard in one script, so an append stays all-or-nothing.
  * Round-robin rather than a hash of the tenant: it spreads load evenly whatever the tenants' sizes,
  * and nothing downstream needs one tenant's entries in one shard (each row carries its own time). While Redis is down or hung every
  * call fails within about commandTimeoutMs with StreamUnavailableError rather than queueing, so the
@@ -50,12 +90,15 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: RedisClient;
   private readonly layout: StreamLayout;
   private nextShard = 0;
+  /** Single entries appended during this turn of the event loop, written together at its end (append). */
+  private singles: PendingSingle[] = [];
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.layout = new StreamLayout(options);
     this.redis = createRedisConnection('producer', options);
     // EVALSHA, falling back to EVAL once after a Redis restart flushed the script cache.
-    this.redis.defineCommand('logpipeAppendMany', { numberOfKeys: 1, lua: APPEND_MANY_SCRIPT });
+    this.redis.defineCommand('logpipeAppendChunks', { numberOfKeys: 2, lua: APPEND_CHUNKS_SCRIPT });
+    this.redis.defineCommand('logpipeAppendEntry', { numberOfKeys: 2, lua: APPEND_ENTRY_SCRIPT });
   }
 
   get isReady(): boolean {
@@ -118,41 +161,96 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     await closeConnection(this.redis, this.options.commandTimeoutMs);
   }
 
-  /** XADD with an auto id; resolves the new entry's id. */
-  append(payload: string): Promise<string> {
-    if (this.options.waitReplicas > 0) {
-      return this.appendMany([payload]).then(([id]) => id);
-    }
-    const shard = this.takeShard();
-    return this.run('append', async (redis) => {
-      const id = await redis.xadd(shard.streamKey, '*', STREAM_PAYLOAD_FIELD, payload);
-      if (id === null) {
-        // Only possible with NOMKSTREAM, which we never send.
-        throw new Error('XADD returned no id');
-      }
-      return this.layout.qualify(shard, id);
+  /**
+   * Appends one stream value holding ONE log entry; resolves its stream id. The single entries appended
+   * during one turn of the event loop (concurrent POST /api/log requests whose bodies arrived together)
+   * go out together at its end (setImmediate), each still its own stream entry: one alone through
+   * APPEND_ENTRY_SCRIPT, several through APPEND_CHUNKS_SCRIPT. Counting the entry takes a script where a
+   * bare XADD needed none; ioredis' auto-pipelining already shares the round trip between requests,
+   * but still sends (and Redis still runs) one command per entry: one script call for the turn's
+   * entries is what keeps the count from costing each request a Lua call (stream-append-cost.mjs). The
+   * group is written whole or not at all, so each entry is still either written and counted or refused;
+   * a refusal answers every request of the group (each would have met the same Redis).
+   */
+  append(value: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.singles.push({ value, resolve, reject }) === 1) setImmediate(() => this.flushSingles());
     });
   }
 
+  private flushSingles(): void {
+    const group = this.singles;
+    this.singles = [];
+    const written =
+      group.length === 1
+        ? this.appendEntry(group[0].value).then((id) => [id])
+        : this.appendChunks(
+            group.map((single) => single.value),
+            group.length,
+          );
+    written.then(
+      (ids) => group.forEach((single, i) => single.resolve(ids[i])),
+      (error: unknown) => group.forEach((single) => single.reject(error)),
+    );
+  }
+
+  /** One value of one entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's counter +1, atomically). */
+  private appendEntry(value: string): Promise<string> {
+    const shard = this.takeShard();
+    return this.run('append', async (redis) => {
+      const id =
+        this.options.waitReplicas > 0
+          ? await this.appendAndWait(redis, (pipeline) =>
+              pipeline.logpipeAppendEntry(shard.streamKey, shard.entriesKey, STREAM_PAYLOAD_FIELD, value),
+            )
+          : await (redis as ScriptedRedis).logpipeAppendEntry(
+              shard.streamKey,
+              shard.entriesKey,
+              STREAM_PAYLOAD_FIELD,
+              value,
+            );
+      return this.layout.qualify(shard, id as string);
+    });
+  }
+
+  /** Appends values of one log entry each, atomically (see appendChunks). */
+  appendMany(values: readonly string[]): Promise<string[]> {
+    return this.appendChunks(values, values.length);
+  }
+
   /**
-   * Appends all payloads atomically (one script, see APPEND_MANY_SCRIPT): either every entry is
-   * written, as consecutive entries, or none is (a script refused for OOM writes nothing).
+   * Appends stream values (chunks, or single entries) holding `entryCount` log entries in all, in ONE
+   * script call to one shard (APPEND_CHUNKS_SCRIPT): every value is written, as consecutive stream
+   * entries, and the shard's entry counter grows by `entryCount`, or nothing is (a script refused for
+   * OOM writes nothing and counts nothing). Resolves the stream ids, one per value.
    */
-  appendMany(payloads: readonly string[]): Promise<string[]> {
-    if (payloads.length === 0) {
+  appendChunks(values: readonly string[], entryCount: number): Promise<string[]> {
+    if (values.length === 0) {
       return Promise.resolve([]);
     }
     const shard = this.takeShard();
-    return this.run('appendMany', async (redis) => {
+    return this.run('appendChunks', async (redis) => {
       const ids =
         this.options.waitReplicas > 0
-          ? await this.appendAndWait(redis as ScriptedRedis, shard, payloads)
-          : await (redis as ScriptedRedis).logpipeAppendMany(
+          ? await this.appendAndWait(redis, (pipeline) =>
+              pipeline.logpipeAppendChunks(
+                shard.streamKey,
+                shard.entriesKey,
+                STREAM_PAYLOAD_FIELD,
+                entryCount,
+                ...values,
+              ),
+            )
+          : await (redis as ScriptedRedis).logpipeAppendChunks(
               shard.streamKey,
+              shard.entriesKey,
               STREAM_PAYLOAD_FIELD,
-              ...payloads,
+              entryCount,
+              ...values,
             );
-      return this.layout.tagged ? ids.map((id) => this.layout.qualify(shard, id)) : ids;
+      return this.layout.tagged
+        ? (ids as string[]).map((id) => this.layout.qualify(shard, id))
+        : (ids as string[]);
     });
   }
 
@@ -192,18 +290,43 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** XLEN summed over the shards. The worker trims acknowledged entries, so this is the backlog still to be stored. */
+  /**
+   * XLEN summed over the shards: stream entries (a chunk is one), not log entries. The worker trims
+   * acknowledged entries, so this is the backlog still to be stored, counted in stream entries.
+   */
   async streamLength(): Promise<number> {
     return (await this.backlog()).total;
   }
 
   /**
-   * XLEN of every shard. All are issued in the same tick, so each counts every write this process
-   * issued before the call (commands to one node go out in call order): BacklogMonitor relies on it.
+   * XLEN of every shard, in stream entries (a chunk counts once; entryBacklog counts log entries). All
+   * are issued in the same tick, so each counts every write this process issued before the call
+   * (commands to one node go out in call order).
    */
   async backlog(): Promise<StreamBacklog> {
+    return this.perShard('streamLength', (redis, shard) => redis.xlen(shard.streamKey));
+  }
+
+  /**
+   * The backlog in log entries: every shard's entry counter (the append scripts add what they write,
+   * the worker takes off what it acknowledges or dead-letters). Issued in the same tick on the
+   * connection that appends, so each counts every write this process issued before the call:
+   * BacklogMonitor relies on it. A counter that is missing (a Redis restarted without persistence, a
+   * stream older than the counters) reads 0, and one driven below 0 (the worker acknowledging entries
+   * written before the counter existed) reads 0 too: a backlog is never negative.
+   */
+  async entryBacklog(): Promise<StreamBacklog> {
+    return this.perShard('entryBacklog', async (redis, shard) =>
+      Math.max(0, Number((await redis.get(shard.entriesKey)) ?? 0) || 0),
+    );
+  }
+
+  private async perShard(
+    operation: string,
+    read: (redis: RedisClient, shard: StreamShard) => Promise<number>,
+  ): Promise<StreamBacklog> {
     const shards = await Promise.all(
-      this.layout.shards.map((shard) => this.run('streamLength', (redis) => redis.xlen(shard.streamKey))),
+      this.layout.shards.map((shard) => this.run(operation, (redis) => read(redis, shard))),
     );
     return { total: shards.reduce((sum, length) => sum + length, 0), shards };
   }
@@ -216,20 +339,17 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * may then store them twice. WAIT narrows the loss window of a failover, it does not close it.
    */
   private async appendAndWait(
-    redis: ScriptedRedis,
-    shard: StreamShard,
-    payloads: readonly string[],
-  ): Promise<string[]> {
+    redis: RedisClient,
+    append: (pipeline: ScriptedPipeline) => unknown,
+  ): Promise<unknown> {
     const wanted = this.options.waitReplicas;
     const waitMs = Math.max(1, Math.floor(this.options.commandTimeoutMs / 2));
-    const pipeline = redis.pipeline() as ReturnType<RedisClient['pipeline']> & {
-      logpipeAppendMany(key: string, field: string, ...payloads: string[]): unknown;
-    };
-    pipeline.logpipeAppendMany(shard.streamKey, STREAM_PAYLOAD_FIELD, ...payloads);
+    const pipeline = redis.pipeline() as ScriptedPipeline;
+    append(pipeline);
     pipeline.wait(wanted, waitMs);
     const results = await pipeline.exec();
     if (results === null) throw new Error('pipeline was aborted');
-    const [[appendError, ids], [waitError, confirmed]] = results;
+    const [[appendError, written], [waitError, confirmed]] = results;
     if (appendError) throw appendError;
     if (waitError) throw waitError;
     if (Number(confirmed) < wanted) {
@@ -237,7 +357,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
         `only ${confirmed} of ${wanted} replicas confirmed the append within ${waitMs} ms (REDIS_WAIT_REPLICAS)`,
       );
     }
-    return ids as string[];
+    return written;
   }
 
   private takeShard(): StreamShard {

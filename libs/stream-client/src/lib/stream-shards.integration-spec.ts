@@ -49,7 +49,7 @@ describe('a stream of 3 shards, against the shared Redis', () => {
     await inspector.del(
       layout.recordKey,
       names.streamKey,
-      ...layout.shards.flatMap((shard) => [shard.streamKey, shard.deadLetterStreamKey]),
+      ...layout.shards.flatMap((shard) => [shard.streamKey, shard.deadLetterStreamKey, shard.entriesKey]),
     );
   });
 

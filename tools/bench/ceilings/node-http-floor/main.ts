@@ -1,13 +1,18 @@
 // The floor of issue 14: a bare node:http server in ingest's place behind the bench's nginx, doing
 // what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
 // bounded), refuse invalid UTF-8, parse it with secure-json-parse (JSON or NDJSON), validate with
-// log-schema's validator, encode with log-schema's codec and append with stream-client's
-// StreamProducer (the same XADD / Lua script, auto-pipelining and timeouts). No Nest application,
+// log-schema's validator, encode with log-schema's codec (a batch cut into chunks by encodeLogChunks
+// with ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES) and append with stream-client's StreamProducer
+// (the same Lua scripts, entry counter, auto-pipelining and timeouts). No Nest application,
 // no Fastify: the difference to ingest is what the framework and ingest's extras cost.
 // Built by tools/bench/ceilings/node-http-floor.mjs (esbuild, the workspace's path aliases).
 import 'reflect-metadata';
 import {
+  type ChunkLimits,
+  DEFAULT_CHUNK_MAX_BYTES,
+  DEFAULT_CHUNK_MAX_ENTRIES,
   DEFAULT_TENANT,
+  encodeLogChunks,
   encodeLogEntry,
   type EntryTimeLimits,
   validateLogBatch,
@@ -27,6 +32,7 @@ interface FloorConfig {
   maxBodyBytes: number;
   instance: string;
   timeLimits: EntryTimeLimits;
+  chunkLimits: ChunkLimits;
 }
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -56,6 +62,10 @@ function loadConfig(env: NodeJS.ProcessEnv): FloorConfig {
     timeLimits: {
       maxAgeMs: integerSetting(env, 'ENTRY_MAX_AGE', 30 * 86_400_000),
       maxFutureMs: integerSetting(env, 'ENTRY_MAX_FUTURE', 3_600_000),
+    },
+    chunkLimits: {
+      maxEntries: integerSetting(env, 'CHUNK_MAX_ENTRIES', DEFAULT_CHUNK_MAX_ENTRIES),
+      maxBytes: integerSetting(env, 'CHUNK_MAX_BYTES', DEFAULT_CHUNK_MAX_BYTES),
     },
   };
 }
@@ -151,7 +161,8 @@ async function handle(
     throw new HttpError(400, 'send a non-empty array of entries');
   const result = validateLogBatch(value, context);
   if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
-  await producer.appendMany(result.entries.map(encodeLogEntry));
+  // As LogIngestService.queue: the request's chunks and its entry count in one script.
+  await producer.appendChunks(encodeLogChunks(result.entries, config.chunkLimits), result.entries.length);
   return [202, { status: 'queued', count: result.entries.length }];
 }
 

@@ -16,9 +16,11 @@ const config = { get: (key: keyof IngestConfig) => settings[key] } as unknown as
   true
 >;
 
+/** A monitor whose producer reports `length()` log entries waiting (and a tenth as many stream entries). */
 function monitorWithStreamLength(length: () => number) {
   const producer = {
-    backlog: async () => ({ total: length(), shards: [length()] }),
+    entryBacklog: async () => ({ total: length(), shards: [length()] }),
+    backlog: async () => ({ total: Math.ceil(length() / 10), shards: [Math.ceil(length() / 10)] }),
   } as unknown as StreamProducer;
   return new BacklogMonitor(producer, config);
 }
@@ -121,11 +123,13 @@ describe('BacklogMonitor.check', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(true));
 
-  it('keeps counting a write issued after an XLEN even when its answer arrives before the XLEN is processed', async () => {
+  it('keeps counting a write issued after a poll even when its answer arrives before the poll is processed', async () => {
     let streamLength = 0;
     let answerXlen: (length: number) => void = () => undefined;
     const producer = {
-      streamLength: () => new Promise<number>((resolve) => (answerXlen = resolve)),
+      entryBacklog: () =>
+        new Promise((resolve) => (answerXlen = (total) => resolve({ total, shards: [total] }))),
+      backlog: async () => ({ total: 0, shards: [0] }),
     } as unknown as StreamProducer;
     const monitor = new BacklogMonitor(producer, config);
     const polling = monitor.check();
@@ -133,8 +137,23 @@ describe('BacklogMonitor.check', () => {
     await monitor.admit(20, async () => void (streamLength += 20));
     answerXlen(xlenSaw);
     await polling;
+    expect(monitor.state.entries).toBe(0);
     // 0 in the stream per the XLEN + 20 written after it: one more write (20 < 25) reaches the mark.
     await expect(monitor.admit(5, async () => undefined)).resolves.toBeUndefined();
     await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('BacklogMonitor.state', () => {
+  it('reports the backlog in log entries (the counters) and the stream length in stream entries (XLEN)', async () => {
+    const monitor = monitorWithStreamLength(() => 1000);
+    expect(monitor.state).toMatchObject({ entries: null, streamEntries: null });
+    await monitor.check();
+    expect(monitor.state).toMatchObject({
+      entries: 1000,
+      entriesByShard: [1000],
+      streamEntries: 100,
+      streamEntriesByShard: [100],
+    });
   });
 });

@@ -5,14 +5,17 @@ import type { IngestConfig } from '../ingest.config';
 import { ServiceUnavailableError } from '../http/http-error.filter';
 
 /**
- * Keeps Redis memory bounded when the workers fall behind. The worker trims acknowledged entries,
- * so the stream length is the unprocessed backlog; past the high-water mark ingest answers 503
- * with Retry-After, and accepts again once the backlog is back under the low-water mark (the gap
- * stops it flapping). Polled in the background so the request path pays nothing for it.
- * Between two polls, this instance adds what it writes (and is writing) to the last length it read,
- * so a burst cannot carry the stream past the mark by more than the one request that crossed it.
- * Several shards: the marks apply to the sum over the shards (every worker reads every shard, so
- * they drain together); the per-shard lengths are reported in state, readiness and metrics.
+ * Keeps Redis memory bounded when the workers fall behind. The backlog is counted in log entries: each
+ * shard's entry counter, which the append scripts raise by the entries they write and the worker lowers
+ * as it acknowledges them (a stream entry is a chunk of many entries, so XLEN would undercount by the
+ * chunk size). Past the high-water mark ingest answers 503 with Retry-After, and accepts again once the
+ * backlog is back under the low-water mark (the gap stops it flapping). Polled in the background so the
+ * request path pays nothing for it. Between two polls, this instance adds what it writes (and is
+ * writing) to the last backlog it read, so a burst cannot carry it past the mark by more than the one
+ * request that crossed it. Several shards: the marks apply to the sum over the shards (every worker
+ * reads every shard, so they drain together); the per-shard figures are reported in state, readiness
+ * and metrics, beside the stream lengths (XLEN, in stream entries) polled with them.
+ * Entries an ingest older than the counters wrote are not counted (README, "Upgrading").
  */
 @Injectable()
 export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,20 +23,25 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
   private checking = false;
   private overloaded = false;
+  /** Log entries waiting (the entry counters), as last polled. */
   private lastLength: number | null = null;
   /** Per shard (by index), from the same poll as lastLength. */
   private lastShardLengths: number[] | null = null;
+  /** Stream entries (XLEN, a chunk counts once), total and per shard, from the same poll. */
+  private lastStreamLength: number | null = null;
+  private lastStreamShardLengths: number[] | null = null;
   /** The backlog as counted when the mark was crossed: the 503's message quotes it. */
   private backlogWhenRefused = 0;
   /**
-   * This instance's writes, in flight or done, that the last answered XLEN may not count: those issued
-   * after that XLEN. Commands go out on one connection in call order, so a write issued before an XLEN
-   * is in its count whether or not its own answer has been handled yet.
+   * This instance's writes, in flight or done, that the last answered poll may not count: those issued
+   * after it. The counters are read (GET) on the connection that appends, and commands go out on one
+   * connection in call order, so a write issued before a poll is in its count whether or not its own
+   * answer has been handled yet.
    */
   private uncovered: { issuedAt: number; entries: number }[] = [];
   /** Entries in `uncovered`. */
   private uncoveredEntries = 0;
-  /** Entries of every write issued so far: the issue order of writes and XLENs. */
+  /** Entries of every write issued so far: the issue order of writes and polls. */
   private issuedEntries = 0;
 
   constructor(
@@ -45,6 +53,8 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     return {
       entries: this.lastLength,
       entriesByShard: this.lastShardLengths,
+      streamEntries: this.lastStreamLength,
+      streamEntriesByShard: this.lastStreamShardLengths,
       accepting: !this.overloaded,
       highWater: this.config.get('BACKLOG_HIGH_WATER', { infer: true }),
       lowWater: this.config.get('BACKLOG_LOW_WATER', { infer: true }),
@@ -68,7 +78,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   assertAccepting(): void {
     if (!this.overloaded) return;
     const { entries, highWater } = this.state;
-    // Before the first XLEN answer only this instance's own writes are known: "at least" that many.
+    // Before the first poll's answer only this instance's own writes are known: "at least" that many.
     const shown = entries ?? `at least ${this.backlogWhenRefused}`;
     throw new ServiceUnavailableError(
       `the pipeline is behind: ${shown} entries wait to be stored (BACKLOG_HIGH_WATER=${highWater}); retry later`,
@@ -77,7 +87,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Runs `write` (the XADD of `entries` entries) if the backlog, counting this instance's writes
+   * Runs `write` (the append of `entries` log entries) if the backlog, counting this instance's writes
    * since the last poll and those in flight, is under the high-water mark; otherwise a 503. The
    * check and the reservation happen in one synchronous step, so concurrent requests cannot all
    * slip in on the same stale length.
@@ -102,7 +112,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     try {
       return await write();
     } catch (error) {
-      // Not written (or, after a timeout, maybe written: then the next XLEN counts it).
+      // Not written (or, after a timeout, maybe written: then the next poll counts it).
       const index = this.uncovered.indexOf(issued);
       if (index >= 0) {
         this.uncovered.splice(index, 1);
@@ -117,10 +127,13 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     this.checking = true;
     try {
       const issuedBefore = this.issuedEntries;
-      const backlog = await this.producer.backlog();
+      // Both reads go out in this tick, on the producer's connection, after every write issued so far.
+      const [backlog, stream] = await Promise.all([this.producer.entryBacklog(), this.producer.backlog()]);
       const length = backlog.total;
       this.lastShardLengths = backlog.shards;
-      // Writes issued before this XLEN are in `length`, however late their own answers are handled;
+      this.lastStreamLength = stream.total;
+      this.lastStreamShardLengths = stream.shards;
+      // Writes issued before this poll are in `length`, however late their own answers are handled;
       // keep counting only the later ones. (Counting a write both in `length` and as still in flight
       // refused the write after it one entry early, seen in CI.)
       this.uncovered = this.uncovered.filter((write) => write.issuedAt >= issuedBefore);

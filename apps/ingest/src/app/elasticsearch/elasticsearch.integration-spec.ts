@@ -1,8 +1,9 @@
-import { decodeLogEntry, type LogEntry } from '@logpipe/log-schema';
+import type { LogEntry } from '@logpipe/log-schema';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { entriesOf } from '../../testing/queued-entries';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -47,7 +48,7 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
     const records = await redis.xrange(streamKey, '-', '+');
     const fresh = records.slice(seen);
     seen = records.length;
-    return fresh.map(([, fields]) => decodeLogEntry(fields[1]));
+    return entriesOf(fresh);
   }
 
   const request = (

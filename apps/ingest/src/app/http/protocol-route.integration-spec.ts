@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { queuedEntries } from '../../testing/queued-entries';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -96,7 +97,7 @@ describe('protocol routes: raw bodies, partial acceptance, protocol-shaped error
     expect(gzipped.json()).toEqual({ queued: 1, rejected: [] });
     const noType = await push('four');
     expect(noType.json()).toEqual({ queued: 1, rejected: [] });
-    expect(await redis.xlen(streamKey)).toBe(4);
+    expect(await queuedEntries(redis, streamKey)).toHaveLength(4);
   });
 
   it("answers failures in the route's protocol format: 401, 400 from the decoder, 413 after decompression", async () => {

@@ -1,3 +1,4 @@
+import { decodeStreamValue } from '@logpipe/log-schema';
 import type { StreamProducer } from '@logpipe/stream-client';
 import type { ConfigService } from '@nestjs/config';
 import type { TenantQuota } from '../auth/tenant-quota';
@@ -7,13 +8,33 @@ import type { IngestConfig } from '../ingest.config';
 import { IngestOutcome } from '../metrics/ingest-outcome';
 import { LogIngestService } from './log-ingest.service';
 
-/** The service over fakes: what it appends, what it takes from the quota, what it reports. */
-function serviceWithFakes(maxBatchEntries = 100) {
+/** The messages of each chunk of one append. */
+function chunkMessages(values: readonly string[]): string[][] {
+  return values.map((value) =>
+    decodeStreamValue(value).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
+  );
+}
+
+/**
+ * The service over fakes: what it appends (per call, the entries of each chunk), what it takes from the
+ * quota, what it reports.
+ */
+function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMaxBytes = 256 * 1024) {
   const appended: string[][] = [];
+  const chunked: string[][][] = [];
+  const counted: number[] = [];
+  const single: string[] = [];
   const taken: number[] = [];
   const producer = {
-    appendMany: jest.fn(async (values: unknown[]) => {
-      appended.push(values.map((v) => JSON.stringify(v)));
+    appendChunks: jest.fn(async (values: string[], entryCount: number) => {
+      chunked.push(chunkMessages(values));
+      appended.push(chunked[chunked.length - 1].flat());
+      counted.push(entryCount);
+      return values.map(() => '1-0');
+    }),
+    append: jest.fn(async (value: string) => {
+      single.push(value);
+      return '1-0';
     }),
   } as unknown as StreamProducer;
   const backlog = {
@@ -22,6 +43,8 @@ function serviceWithFakes(maxBatchEntries = 100) {
   } as unknown as BacklogMonitor;
   const settings: Partial<Record<keyof IngestConfig, number>> = {
     MAX_BATCH_ENTRIES: maxBatchEntries,
+    CHUNK_MAX_ENTRIES: chunkMaxEntries,
+    CHUNK_MAX_BYTES: chunkMaxBytes,
     ENTRY_MAX_AGE: 3_600_000,
     ENTRY_MAX_FUTURE: 60_000,
   };
@@ -29,7 +52,14 @@ function serviceWithFakes(maxBatchEntries = 100) {
     get: (name: keyof IngestConfig) => settings[name],
   } as unknown as ConfigService<IngestConfig, true>;
   const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
-  return { service: new LogIngestService(producer, backlog, config, quota), appended, taken };
+  return {
+    service: new LogIngestService(producer, backlog, config, quota),
+    appended,
+    chunked,
+    counted,
+    single,
+    taken,
+  };
 }
 
 const valid = (message: string) => ({ level: 'info', service: 'api', message });
@@ -94,5 +124,41 @@ describe('LogIngestService.ingestMany: all or nothing', () => {
     expect(outcome).toMatchObject({ received: 2, queued: 0 });
     expect(await service.ingestMany([valid('a')], 'acme', outcome)).toBe(1);
     expect(outcome).toMatchObject({ received: 1, queued: 1 });
+  });
+});
+
+describe('LogIngestService: chunks in the stream', () => {
+  it('cuts a request into chunks of CHUNK_MAX_ENTRIES, all in one append that counts every entry', async () => {
+    const { service, chunked, counted } = serviceWithFakes(100, 4);
+    const messages = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    expect(await service.ingestMany(messages.map(valid), 'acme')).toBe(10);
+    expect(chunked).toEqual([
+      [
+        ['m0', 'm1', 'm2', 'm3'],
+        ['m4', 'm5', 'm6', 'm7'],
+        ['m8', 'm9'],
+      ],
+    ]);
+    expect(counted).toEqual([10]);
+  });
+
+  it('bounds a chunk by CHUNK_MAX_BYTES, an oversized entry alone, and chunks only the valid entries', async () => {
+    const { service, chunked, counted } = serviceWithFakes(100, 500, 1024);
+    const big = 'x'.repeat(2000);
+    const result = await service.ingestEach(
+      [valid('a'), { level: 'loud' }, valid(big), valid('b'), valid('c')],
+      'acme',
+    );
+    expect(result.queued).toBe(4);
+    expect(chunked).toEqual([[['a'], [big], ['b', 'c']]]);
+    expect(counted).toEqual([4]);
+  });
+
+  it('writes a single entry (POST /api/log) as one version 2 value, not as a chunk', async () => {
+    const { service, single, chunked } = serviceWithFakes();
+    expect(await service.ingestOne(valid('one'), 'acme')).toBe('1-0');
+    expect(chunked).toEqual([]);
+    expect(JSON.parse(single[0])[0]).toBe(2);
+    expect(decodeStreamValue(single[0])).toMatchObject({ chunk: false, slots: [{ ok: true }] });
   });
 });

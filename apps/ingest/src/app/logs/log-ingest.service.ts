@@ -1,4 +1,6 @@
 import {
+  type ChunkLimits,
+  encodeLogChunks,
   encodeLogEntry,
   type EntryTimeLimits,
   type IngestContext,
@@ -32,10 +34,15 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
  * Validates entries and appends them to the stream. An entry is only ever reported as queued
  * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script), so a failed
  * request never leaves half a batch behind for the client's retry to duplicate.
+ * A request of several entries goes to Redis as chunks (encodeLogChunks: CHUNK_MAX_ENTRIES,
+ * CHUNK_MAX_BYTES), one stream entry each, all in that one script. A single entry (POST /api/log) stays
+ * a version 2 value of its own: the same Redis work as a chunk of one (one XADD and the counter), four
+ * bytes less, and the row keeps the plain stream id the 202 answered with.
  */
 @Injectable()
 export class LogIngestService {
   private readonly timeLimits: EntryTimeLimits;
+  private readonly chunkLimits: ChunkLimits;
 
   constructor(
     private readonly producer: StreamProducer,
@@ -46,6 +53,10 @@ export class LogIngestService {
     this.timeLimits = {
       maxAgeMs: config.get('ENTRY_MAX_AGE', { infer: true }),
       maxFutureMs: config.get('ENTRY_MAX_FUTURE', { infer: true }),
+    };
+    this.chunkLimits = {
+      maxEntries: config.get('CHUNK_MAX_ENTRIES', { infer: true }),
+      maxBytes: config.get('CHUNK_MAX_BYTES', { infer: true }),
     };
   }
 
@@ -125,6 +136,8 @@ export class LogIngestService {
   private async queue(entries: readonly LogEntry[], tenant: string): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
     await this.quota.take(tenant, entries.length);
-    await this.backlog.admit(entries.length, () => this.producer.appendMany(entries.map(encodeLogEntry)));
+    await this.backlog.admit(entries.length, () =>
+      this.producer.appendChunks(encodeLogChunks(entries, this.chunkLimits), entries.length),
+    );
   }
 }

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { queuedEntries } from '../../testing/queued-entries';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -19,7 +20,7 @@ function ingestOnOwnStream(name: string, env: Record<string, string>) {
   });
   afterAll(async () => {
     await app.close();
-    await redis.del(streamKey);
+    await redis.del(streamKey, `${streamKey}:entries`);
     redis.disconnect();
   });
   return { streamKey, redis, app: () => app };
@@ -38,7 +39,7 @@ describe('ingest HTTP API against the real Redis', () => {
     MAX_BATCH_ENTRIES: '50',
   });
   beforeEach(async () => {
-    await redis.del(streamKey);
+    await redis.del(streamKey, `${streamKey}:entries`);
   });
 
   const post = (
@@ -74,7 +75,10 @@ describe('ingest HTTP API against the real Redis', () => {
       'content-encoding': 'gzip',
     });
     expect(zipped.json()).toEqual({ status: 'queued', count: 3 });
-    await expect(redis.xlen(streamKey)).resolves.toBe(8);
+    // Each request is one stream entry (a chunk); the counter holds the log entries.
+    await expect(redis.xlen(streamKey)).resolves.toBe(3);
+    expect(await queuedEntries(redis, streamKey)).toHaveLength(8);
+    await expect(redis.get(`${streamKey}:entries`)).resolves.toBe('8');
   });
 
   it('rejects a whole batch when one entry is invalid, naming index and field, and queues nothing', async () => {
@@ -122,7 +126,7 @@ describe('ingest HTTP API against the real Redis', () => {
       ]),
     );
     expect(fine.statusCode).toBe(202);
-    await expect(redis.xlen(streamKey)).resolves.toBe(2);
+    expect(await queuedEntries(redis, streamKey)).toHaveLength(2);
   });
 
   it('names the bad NDJSON line and queues nothing', async () => {
@@ -283,12 +287,13 @@ describe('ingest backpressure', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.json().message).toContain('BACKLOG_HIGH_WATER=5');
 
-    // Still over the low-water mark after trimming to 3: keeps refusing (no flapping).
-    await redis.xtrim(streamKey, 'MAXLEN', 3);
+    // A worker acknowledging entries takes them off the shard's entry counter. Still over the
+    // low-water mark at 3: keeps refusing (no flapping).
+    await redis.decrby(`${streamKey}:entries`, 2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await submit()).statusCode).toBe(503);
 
-    await redis.xtrim(streamKey, 'MAXLEN', 2);
+    await redis.decrby(`${streamKey}:entries`, 1);
     await waitFor(async () => (await submit()).statusCode === 202);
   });
 });
@@ -326,7 +331,7 @@ describe('ingest in-flight body budget against the real Redis', () => {
     expect(refused[0].headers['retry-after']).toBe('1');
     expect(refused[0].json().message).toContain('MAX_IN_FLIGHT_BODY_BYTES=4096');
     // Exactly the accepted requests' entries are in the stream.
-    expect(await redis.xlen(streamKey)).toBe(accepted.length * 10);
+    expect(await queuedEntries(redis, streamKey)).toHaveLength(accepted.length * 10);
     // Every answered request gave its bytes back: requests one at a time are all accepted.
     for (let i = 0; i < 5; i++) expect((await submit()).statusCode).toBe(202);
   });

@@ -1,9 +1,9 @@
-import { decodeLogEntry } from '@logpipe/log-schema';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
+import { queuedEntries } from '../../testing/queued-entries';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -61,8 +61,7 @@ describe('POST /loki/api/v1/push against the real Redis', () => {
     });
 
   async function queued() {
-    const stored = await redis.xrange(streamKey, '-', '+');
-    return stored.map(([, fields]) => decodeLogEntry(fields[1]));
+    return queuedEntries(redis, streamKey);
   }
 
   it('queues a protobuf + snappy push (winston-loki encoding) and answers 204 with no body', async () => {

@@ -80,26 +80,20 @@ export class IngestMetrics {
   });
 
   constructor(backlog: BacklogMonitor) {
-    new Gauge({
-      name: 'logpipe_stream_length',
-      help: 'Entries in the Redis stream (the backlog not yet stored and trimmed), as last polled by this instance',
-      registers: [this.registry],
-      collect() {
-        const entries = backlog.state.entries;
-        if (entries !== null) this.set(entries);
-      },
-    });
-    new Gauge({
-      name: 'logpipe_stream_shard_length',
-      help: 'Entries in each shard of the Redis stream (STREAM_SHARDS), as last polled by this instance',
-      labelNames: ['shard'],
-      registers: [this.registry],
-      collect() {
-        backlog.state.entriesByShard?.forEach((entries, shard) =>
-          this.set({ shard: String(shard) }, entries),
-        );
-      },
-    });
+    // Two units, named apart: log entries waiting (the backlog BACKLOG_HIGH_WATER applies to, from the
+    // shards' entry counters) and stream entries (XLEN; a chunk of many log entries is one).
+    this.pollGauges(
+      'logpipe_backlog_entries',
+      'logpipe_backlog_shard_entries',
+      'Log entries written to the Redis stream and not yet acknowledged by a worker (the backlog BACKLOG_HIGH_WATER applies to)',
+      () => [backlog.state.entries, backlog.state.entriesByShard],
+    );
+    this.pollGauges(
+      'logpipe_stream_length',
+      'logpipe_stream_shard_length',
+      'Stream entries (XLEN; a chunk of log entries counts once) in the Redis stream, not yet trimmed',
+      () => [backlog.state.streamEntries, backlog.state.streamEntriesByShard],
+    );
     new Gauge({
       name: 'logpipe_ingest_accepting',
       help: '1 while the backlog is under the high-water mark and entries are accepted, 0 while answering 503',
@@ -109,5 +103,32 @@ export class IngestMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A total and a per-shard gauge of one figure BacklogMonitor polls (unset until its first poll). */
+  private pollGauges(
+    name: string,
+    shardName: string,
+    help: string,
+    read: () => [number | null, number[] | null],
+  ): void {
+    new Gauge({
+      name,
+      help: `${help}, as last polled by this instance`,
+      registers: [this.registry],
+      collect() {
+        const [total] = read();
+        if (total !== null) this.set(total);
+      },
+    });
+    new Gauge({
+      name: shardName,
+      help: `${help}, in each shard (STREAM_SHARDS), as last polled by this instance`,
+      labelNames: ['shard'],
+      registers: [this.registry],
+      collect() {
+        read()[1]?.forEach((value, shard) => this.set({ shard: String(shard) }, value));
+      },
+    });
   }
 }

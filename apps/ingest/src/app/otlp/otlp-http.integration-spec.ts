@@ -1,10 +1,11 @@
-import { decodeLogEntry, type LogEntry } from '@logpipe/log-schema';
+import type { LogEntry } from '@logpipe/log-schema';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { queuedEntries } from '../../testing/queued-entries';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -69,8 +70,7 @@ describe('POST /v1/logs (OTLP/HTTP)', () => {
     });
 
   async function stored(): Promise<LogEntry[]> {
-    const entries = await redis.xrange(streamKey, '-', '+');
-    return entries.map(([, fields]) => decodeLogEntry(fields[1]));
+    return queuedEntries(redis, streamKey);
   }
 
   it('queues protobuf records and answers an empty ExportLogsServiceResponse in protobuf', async () => {

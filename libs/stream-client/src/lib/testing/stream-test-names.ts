@@ -25,5 +25,6 @@ export function createInspector(url = SHARED_REDIS_URL): Redis {
 }
 
 export async function deleteKeys(redis: Redis, names: StreamTestNames): Promise<void> {
+  // The entry counter of the plain layout (StreamShard.entriesKey) goes too.
   await redis.del(names.streamKey, names.deadLetterStreamKey, `${names.streamKey}:entries`);
 }

@@ -1,0 +1,90 @@
+import { LogEntry } from './log-entry.types';
+import { encodeLogChunks } from './stream-chunks';
+import { decodeStreamValue, encodeChunkEntry } from './stream-codec';
+
+function entry(i: number, message = `message ${i}`): LogEntry {
+  return {
+    timestamp: 1_764_151_200_000 + i,
+    receivedAt: 1_764_151_200_500,
+    level: 'info',
+    service: 'checkout',
+    message,
+    attributes: { i },
+    traceId: null,
+    spanId: null,
+    eventId: null,
+    tenant: 'default',
+  };
+}
+
+const entries = (count: number) => Array.from({ length: count }, (_, i) => entry(i));
+
+/** The entries of each chunk, decoded back. */
+function decoded(chunks: string[]): LogEntry[][] {
+  return chunks.map((chunk) =>
+    decodeStreamValue(chunk).slots.map((slot) => {
+      if (!slot.ok) throw slot.error;
+      return slot.entry;
+    }),
+  );
+}
+
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+describe('encodeLogChunks', () => {
+  it('puts at most maxEntries entries in a chunk, in order, none lost', () => {
+    const all = entries(1001);
+    const chunks = decoded(encodeLogChunks(all, { maxEntries: 500, maxBytes: UNBOUNDED }));
+    expect(chunks.map((chunk) => chunk.length)).toEqual([500, 500, 1]);
+    expect(chunks.flat()).toEqual(all);
+  });
+
+  it('writes fewer entries than maxEntries as one chunk', () => {
+    const chunks = encodeLogChunks(entries(3), { maxEntries: 500, maxBytes: UNBOUNDED });
+    expect(chunks).toHaveLength(1);
+    expect(decoded(chunks)[0]).toEqual(entries(3));
+  });
+
+  it('closes a chunk before it would pass maxBytes, counting UTF-8 bytes of the whole stream value', () => {
+    // Multi-byte characters: a count of UTF-16 units would let the chunk grow past the bound.
+    const all = Array.from({ length: 40 }, (_, i) => entry(i, `€ ${'\u{1F4B3}'.repeat(i % 7)} ${i}`));
+    const maxBytes = 1000;
+    const chunks = encodeLogChunks(all, { maxEntries: 500, maxBytes });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) expect(bytes(chunk)).toBeLessThanOrEqual(maxBytes);
+    // As full as allowed: the next chunk's first entry would not have fitted in the previous chunk.
+    for (let i = 1; i < chunks.length; i++) {
+      const next = decoded([chunks[i]])[0][0];
+      expect(bytes(chunks[i - 1]) + bytes(encodeChunkEntry(next)) + 1).toBeGreaterThan(maxBytes);
+    }
+    expect(decoded(chunks).flat()).toEqual(all);
+  });
+
+  it('fills a chunk to exactly maxBytes', () => {
+    const all = entries(4);
+    const exact = bytes(encodeLogChunks(all.slice(0, 2), { maxEntries: 500, maxBytes: UNBOUNDED })[0]);
+    const chunks = encodeLogChunks(all, { maxEntries: 500, maxBytes: exact });
+    expect(decoded(chunks)[0]).toHaveLength(2);
+    expect(bytes(chunks[0])).toBe(exact);
+  });
+
+  it('writes an entry bigger than maxBytes alone, as a chunk of one, between its neighbours', () => {
+    const big = entry(1, 'x'.repeat(5000));
+    const all = [entry(0), big, entry(2), entry(3)];
+    const chunks = decoded(encodeLogChunks(all, { maxEntries: 500, maxBytes: 1024 }));
+    expect(chunks).toEqual([[entry(0)], [big], [entry(2), entry(3)]]);
+  });
+
+  it('applies whichever bound comes first', () => {
+    const all = entries(10);
+    const perEntry = bytes(encodeChunkEntry(all[0])) + 1;
+    // Room for 4 entries by size, 3 by count: count wins; then room for 2 by size, 3 by count: size wins.
+    expect(
+      decoded(encodeLogChunks(all, { maxEntries: 3, maxBytes: 3 + 4 * perEntry })).map((c) => c.length),
+    ).toEqual([3, 3, 3, 1]);
+    expect(
+      decoded(encodeLogChunks(all, { maxEntries: 3, maxBytes: 3 + 2 * perEntry })).map((c) => c.length),
+    ).toEqual([2, 2, 2, 2, 2]);
+  });
+});

@@ -1,0 +1,154 @@
+import type { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import {
+  resolveStreamClientOptions,
+  STREAM_PAYLOAD_FIELD as FIELD,
+  type StreamClientOptions,
+} from './stream-client.options';
+import { StreamProducer } from './stream-producer.service';
+import { StreamLayout } from './stream-shards';
+import { StreamUnavailableError } from './stream-unavailable.error';
+import {
+  createInspector,
+  deleteKeys,
+  SHARED_REDIS_URL,
+  uniqueStreamNames,
+  type StreamTestNames,
+} from './testing/stream-test-names';
+
+jest.setTimeout(20_000);
+
+/** The append scripts against the shared Redis: stream values written, and the entry counter beside them. */
+describe('StreamProducer appends and counts log entries', () => {
+  let names: StreamTestNames;
+  let inspector: Redis;
+  let producer: StreamProducer;
+  let layout: StreamLayout;
+
+  function options(extra: Partial<StreamClientOptions> = {}) {
+    return resolveStreamClientOptions({ redisUrl: SHARED_REDIS_URL, ...names, ...extra });
+  }
+
+  beforeAll(() => {
+    inspector = createInspector();
+  });
+
+  beforeEach(async () => {
+    names = uniqueStreamNames();
+    producer = new StreamProducer(options());
+    layout = new StreamLayout(options());
+    await producer.onModuleInit();
+  });
+
+  afterEach(async () => {
+    await producer.onApplicationShutdown();
+    await deleteKeys(inspector, names);
+  });
+
+  afterAll(async () => {
+    await inspector.quit();
+  });
+
+  const counter = async () => inspector.get(layout.shards[0].entriesKey);
+
+  it('appendChunks writes each value as one stream entry, in order, and counts the entries they hold', async () => {
+    const ids = await producer.appendChunks(['chunk of 3', 'chunk of 4'], 7);
+
+    const stored = await inspector.xrange(names.streamKey, '-', '+');
+    expect(stored.map(([id, fields]) => [id, fields])).toEqual([
+      [ids[0], [FIELD, 'chunk of 3']],
+      [ids[1], [FIELD, 'chunk of 4']],
+    ]);
+    expect(await counter()).toBe('7');
+    expect(await producer.entryBacklog()).toEqual({ total: 7, shards: [7] });
+    expect(await producer.backlog()).toEqual({ total: 2, shards: [2] });
+    expect(await producer.streamLength()).toBe(2);
+  });
+
+  it('append counts one entry and appendMany one per value, added to what is already counted', async () => {
+    const id = await producer.append('one');
+    await producer.appendMany(['two', 'three']);
+    await producer.appendChunks(['five'], 5);
+
+    expect((await inspector.xrange(names.streamKey, '-', '+'))[0]).toEqual([id, [FIELD, 'one']]);
+    expect(await counter()).toBe('8');
+  });
+
+  it('single entries appended in one turn go out in one script call, each its own stream entry, all counted', async () => {
+    const chunks = jest.spyOn(producer, 'appendChunks');
+    const ids = await Promise.all([producer.append('s1'), producer.append('s2'), producer.append('s3')]);
+    const later = await producer.append('s4');
+
+    expect(chunks).toHaveBeenCalledTimes(1);
+    expect(chunks).toHaveBeenCalledWith(['s1', 's2', 's3'], 3);
+    const stored = await inspector.xrange(names.streamKey, '-', '+');
+    expect(stored).toEqual([
+      [ids[0], [FIELD, 's1']],
+      [ids[1], [FIELD, 's2']],
+      [ids[2], [FIELD, 's3']],
+      [later, [FIELD, 's4']],
+    ]);
+    expect(await counter()).toBe('4');
+  });
+
+  it('appendChunks of no values writes and counts nothing', async () => {
+    expect(await producer.appendChunks([], 0)).toEqual([]);
+    expect(await inspector.exists(names.streamKey, layout.shards[0].entriesKey)).toBe(0);
+  });
+
+  it('reads a missing counter as 0 and never shows a negative backlog', async () => {
+    // Entries an older ingest wrote without counting them: the worker's DECRBY can take the counter below 0.
+    await inspector.xadd(names.streamKey, '*', FIELD, 'written before the counter existed');
+    expect(await producer.entryBacklog()).toEqual({ total: 0, shards: [0] });
+    await inspector.set(layout.shards[0].entriesKey, '-5');
+    expect(await producer.entryBacklog()).toEqual({ total: 0, shards: [0] });
+  });
+
+  it('with REDIS_WAIT_REPLICAS the pipelined script still writes and counts (fewer replicas: 503)', async () => {
+    // The shared Redis has no replica: WAIT confirms 0 of 1, after the script wrote on the master.
+    const waiting = new StreamProducer(options({ waitReplicas: 1, commandTimeoutMs: 200 }));
+    await waiting.onModuleInit();
+    try {
+      const results = await Promise.allSettled([
+        waiting.appendChunks(['chunk of 2'], 2),
+        waiting.append('single'),
+      ]);
+      for (const result of results) {
+        expect(result.status === 'rejected' && result.reason).toBeInstanceOf(StreamUnavailableError);
+      }
+    } finally {
+      await waiting.onApplicationShutdown();
+    }
+    expect(await inspector.xlen(names.streamKey)).toBe(2);
+    expect(await counter()).toBe('3');
+  });
+});
+
+describe('StreamProducer with 3 shards counts entries per shard', () => {
+  it('each call counts into the shard it wrote, in a key of the same hash slot', async () => {
+    const names = uniqueStreamNames();
+    const inspector = createInspector();
+    const options = resolveStreamClientOptions({ redisUrl: SHARED_REDIS_URL, ...names, shardCount: 3 });
+    const layout = new StreamLayout(options);
+    const producer = new StreamProducer(options);
+    await producer.onModuleInit();
+    try {
+      await producer.appendChunks(['a', 'b'], 600);
+      await producer.append('c');
+      await producer.appendMany(['d', 'e']);
+
+      expect(await producer.entryBacklog()).toEqual({ total: 603, shards: [600, 1, 2] });
+      expect(await producer.backlog()).toEqual({ total: 5, shards: [2, 1, 2] });
+      for (const shard of layout.shards) {
+        expect(calculateSlot(shard.entriesKey)).toBe(calculateSlot(shard.streamKey));
+      }
+    } finally {
+      await producer.onApplicationShutdown();
+      await inspector.del(
+        layout.recordKey,
+        ...layout.shards.flatMap((shard) => [shard.streamKey, shard.entriesKey]),
+      );
+      await inspector.quit();
+    }
+  });
+});
