@@ -77,7 +77,12 @@ describe('Redis outage under load', () => {
         const release = await schema.blockInserts();
         let addedBeforeKill: number;
         try {
-          await waitFor('a backlog in Redis', async () => (await probe.length()) >= 100 || null, 10000, 50);
+          await waitFor(
+            'a backlog in Redis',
+            async () => (await probe.backlogEntries()) >= 100 || null,
+            10000,
+            50,
+          );
           addedBeforeKill = await probe.entriesAdded();
           // An XADD in flight as Redis dies may be written and its answer lost: only those may be
           // refused and stored (ingest queues nothing while Redis is away).

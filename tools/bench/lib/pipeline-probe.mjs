@@ -7,12 +7,6 @@ import { pollUntil } from './sleep.mjs';
 export const STREAM_KEY = 'logs:stream';
 export const STREAM_GROUP = 'log-workers';
 
-function pairs(list) {
-  const out = {};
-  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]] = list[i + 1];
-  return out;
-}
-
 export async function openProbe({ redisUrl, databaseUrl }) {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
@@ -22,31 +16,19 @@ export async function openProbe({ redisUrl, databaseUrl }) {
   const probe = {
     redis,
     db,
-    /** Entries ever added to the stream (XINFO STREAM entries-added): every entry ingest accepted. */
+    /**
+     * Log entries ever appended (the producer's counter `<stream>:appended`): every entry ingest
+     * accepted. XINFO's entries-added counts stream entries, and a chunk holds up to CHUNK_MAX_ENTRIES.
+     */
     async entriesAdded() {
-      try {
-        return Number(pairs(await redis.call('XINFO', 'STREAM', STREAM_KEY))['entries-added']);
-      } catch {
-        return 0; // no stream yet
-      }
+      return Number((await redis.get(`${STREAM_KEY}:appended`)) ?? 0);
     },
     /**
-     * Entries not yet stored: the group's lag (not yet delivered) plus pending (delivered, not yet
-     * acknowledged, i.e. not committed). Redis cannot always compute lag; XLEN is then the bound (the
-     * worker trims only acknowledged entries).
+     * Log entries not yet stored (the counter `<stream>:entries` ingest adds to and the worker takes
+     * off as it acknowledges), or 0 when there is none yet.
      */
     async backlog() {
-      let groups;
-      try {
-        groups = await redis.call('XINFO', 'GROUPS', STREAM_KEY);
-      } catch {
-        return 0;
-      }
-      const group = groups.map(pairs).find((entry) => entry.name === STREAM_GROUP);
-      if (group === undefined || group.lag === null || group.lag === undefined) {
-        return Number(await redis.xlen(STREAM_KEY));
-      }
-      return Number(group.lag) + Number(group.pending);
+      return Math.max(0, Number((await redis.get(`${STREAM_KEY}:entries`)) ?? 0));
     },
     async rowCount() {
       const { rows } = await db.query('SELECT count(*)::bigint AS n FROM logs');

@@ -29,11 +29,20 @@ export class StreamProbe {
     };
   }
 
+  /**
+   * Log entries ever appended (the producer's counter, StreamShard.appendedKey): with chunks, XINFO's
+   * entries-added counts stream entries, each of which may hold hundreds of log entries.
+   */
   async entriesAdded(): Promise<number> {
-    if ((await this.redis.exists(this.streamKey)) === 0) return 0;
-    return (await this.info()).entriesAdded;
+    return Number((await this.redis.get(`${this.streamKey}:appended`)) ?? 0);
   }
 
+  /** The backlog in log entries (StreamShard.entriesKey), what ingest's backpressure compares to its marks. */
+  async backlogEntries(): Promise<number> {
+    return Math.max(0, Number((await this.redis.get(`${this.streamKey}:entries`)) ?? 0));
+  }
+
+  /** Stream entries (XLEN): chunks and single entries alike. */
   async length(): Promise<number> {
     return this.redis.xlen(this.streamKey);
   }

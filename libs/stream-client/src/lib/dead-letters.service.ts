@@ -60,6 +60,7 @@ const REPLAY_SCRIPT = `#!lua
 if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return false end
 local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[3])
 redis.call('INCRBY', KEYS[3], ARGV[5])
+redis.call('INCRBY', KEYS[4], ARGV[5])
 if ARGV[4] == '0' then redis.call('XDEL', KEYS[2], ARGV[2]) end
 return id`;
 
@@ -68,6 +69,7 @@ type ScriptedRedis = RedisClient & {
     stream: string,
     dead: string,
     entries: string,
+    appended: string,
     field: string,
     deadId: string,
     payload: string,
@@ -110,7 +112,7 @@ export class DeadLetters implements OnApplicationShutdown {
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.layout = new StreamLayout(options);
     this.redis = createRedisConnection('admin', options) as ScriptedRedis;
-    this.redis.defineCommand('logpipeReplay', { numberOfKeys: 3, lua: REPLAY_SCRIPT });
+    this.redis.defineCommand('logpipeReplay', { numberOfKeys: 4, lua: REPLAY_SCRIPT });
   }
 
   /** Oldest first, `count` at a time, starting after `after`; optionally only one reason. */
@@ -201,6 +203,7 @@ export class DeadLetters implements OnApplicationShutdown {
           shard.streamKey,
           shard.deadLetterStreamKey,
           shard.entriesKey,
+          shard.appendedKey,
           STREAM_PAYLOAD_FIELD,
           id,
           prepared.payload,

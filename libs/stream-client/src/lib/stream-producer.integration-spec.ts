@@ -72,6 +72,9 @@ describe('StreamProducer appends and counts log entries', () => {
 
     expect((await inspector.xrange(names.streamKey, '-', '+'))[0]).toEqual([id, [FIELD, 'one']]);
     expect(await counter()).toBe('8');
+    // The appended counter grows with it, and nothing the worker does takes it back.
+    await inspector.decrby(layout.shards[0].entriesKey, 8);
+    expect(await producer.entriesAppended()).toEqual({ total: 8, shards: [8] });
   });
 
   it('single entries appended in one turn go out in one script call, each its own stream entry, all counted', async () => {

@@ -18,7 +18,7 @@ import { StreamUnavailableError, toStreamError } from './stream-unavailable.erro
  * about twice the batch throughput of the MULTI (GC and per-command serialisation dominated the
  * profile). The `#!lua` shebang (Redis 7) makes Redis refuse the script up front when it is out of
  * memory, instead of failing half-way through the loop: then nothing is written and nothing counted.
- * KEYS: stream, entry counter. ARGV: field, entry count, values...
+ * KEYS: stream, entry counter, appended counter (StreamShard.appendedKey). ARGV: field, entry count, values...
  */
 const APPEND_CHUNKS_SCRIPT = `#!lua
 local ids = {}
@@ -26,6 +26,7 @@ for i = 3, #ARGV do
   ids[i - 2] = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
 end
 redis.call('INCRBY', KEYS[2], ARGV[2])
+redis.call('INCRBY', KEYS[3], ARGV[2])
 return ids`;
 
 /**
@@ -40,17 +41,25 @@ return ids`;
 const APPEND_ENTRY_SCRIPT = `#!lua
 local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
 redis.call('INCRBY', KEYS[2], 1)
+redis.call('INCRBY', KEYS[3], 1)
 return id`;
 
 interface AppendCommands {
   logpipeAppendChunks(
     key: string,
     entriesKey: string,
+    appendedKey: string,
     field: string,
     entryCount: number,
     ...values: string[]
   ): Promise<string[]>;
-  logpipeAppendEntry(key: string, entriesKey: string, field: string, value: string): Promise<string>;
+  logpipeAppendEntry(
+    key: string,
+    entriesKey: string,
+    appendedKey: string,
+    field: string,
+    value: string,
+  ): Promise<string>;
 }
 type ScriptedRedis = RedisClient & AppendCommands;
 /** A pipeline with the append scripts on it (they queue instead of returning promises). */
@@ -97,8 +106,8 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     this.layout = new StreamLayout(options);
     this.redis = createRedisConnection('producer', options);
     // EVALSHA, falling back to EVAL once after a Redis restart flushed the script cache.
-    this.redis.defineCommand('logpipeAppendChunks', { numberOfKeys: 2, lua: APPEND_CHUNKS_SCRIPT });
-    this.redis.defineCommand('logpipeAppendEntry', { numberOfKeys: 2, lua: APPEND_ENTRY_SCRIPT });
+    this.redis.defineCommand('logpipeAppendChunks', { numberOfKeys: 3, lua: APPEND_CHUNKS_SCRIPT });
+    this.redis.defineCommand('logpipeAppendEntry', { numberOfKeys: 3, lua: APPEND_ENTRY_SCRIPT });
   }
 
   get isReady(): boolean {
@@ -201,11 +210,18 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
       const id =
         this.options.waitReplicas > 0
           ? await this.appendAndWait(redis, (pipeline) =>
-              pipeline.logpipeAppendEntry(shard.streamKey, shard.entriesKey, STREAM_PAYLOAD_FIELD, value),
+              pipeline.logpipeAppendEntry(
+                shard.streamKey,
+                shard.entriesKey,
+                shard.appendedKey,
+                STREAM_PAYLOAD_FIELD,
+                value,
+              ),
             )
           : await (redis as ScriptedRedis).logpipeAppendEntry(
               shard.streamKey,
               shard.entriesKey,
+              shard.appendedKey,
               STREAM_PAYLOAD_FIELD,
               value,
             );
@@ -236,6 +252,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
               pipeline.logpipeAppendChunks(
                 shard.streamKey,
                 shard.entriesKey,
+                shard.appendedKey,
                 STREAM_PAYLOAD_FIELD,
                 entryCount,
                 ...values,
@@ -244,6 +261,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
           : await (redis as ScriptedRedis).logpipeAppendChunks(
               shard.streamKey,
               shard.entriesKey,
+              shard.appendedKey,
               STREAM_PAYLOAD_FIELD,
               entryCount,
               ...values,
@@ -318,6 +336,17 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   async entryBacklog(): Promise<StreamBacklog> {
     return this.perShard('entryBacklog', async (redis, shard) =>
       Math.max(0, Number((await redis.get(shard.entriesKey)) ?? 0) || 0),
+    );
+  }
+
+  /**
+   * Log entries ever appended, per shard and in all (StreamShard.appendedKey; never decremented): with
+   * chunks, XINFO's entries-added counts stream entries, not log entries. A missing counter reads 0.
+   */
+  async entriesAppended(): Promise<StreamBacklog> {
+    return this.perShard(
+      'entriesAppended',
+      async (redis, shard) => Number((await redis.get(shard.appendedKey)) ?? 0) || 0,
     );
   }
 

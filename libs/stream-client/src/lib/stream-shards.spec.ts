@@ -19,6 +19,7 @@ describe('StreamLayout', () => {
         streamKey: 'logs:stream',
         deadLetterStreamKey: 'logs:dead',
         entriesKey: 'logs:stream:entries',
+        appendedKey: 'logs:stream:appended',
       },
     ]);
     expect(plain.qualify(plain.shards[0], '1700000000000-0')).toBe('1700000000000-0');

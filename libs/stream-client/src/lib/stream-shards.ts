@@ -18,6 +18,12 @@ export interface StreamShard {
    * written before the counter existed were never counted). Same hash slot as streamKey.
    */
   entriesKey: string;
+  /**
+   * Log entries ever appended to the shard (the append and replay scripts INCRBY it with the backlog
+   * counter; nothing takes them off): what XINFO's entries-added counted before chunks, for operators'
+   * rates and the tests' and bench's exactly-once checks. Same hash slot as streamKey.
+   */
+  appendedKey: string;
 }
 
 /** A stream id together with the shard it lives in. */
@@ -101,6 +107,7 @@ export class StreamLayout {
           streamKey: options.streamKey,
           deadLetterStreamKey: options.deadLetterStreamKey,
           entriesKey: `${options.streamKey}:entries`,
+          appendedKey: `${options.streamKey}:appended`,
         };
       }
       const tag = shardTag(index, options.shardCount);
@@ -109,6 +116,7 @@ export class StreamLayout {
         streamKey: shardKey(options.streamKey, tag),
         deadLetterStreamKey: shardKey(options.deadLetterStreamKey, tag),
         entriesKey: `${shardKey(options.streamKey, tag)}:entries`,
+        appendedKey: `${shardKey(options.streamKey, tag)}:appended`,
       };
     });
     this.recordKey = `${options.streamKey}:layout`;

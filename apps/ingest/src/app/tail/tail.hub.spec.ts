@@ -12,6 +12,7 @@ const SHARDS: StreamShard[] = [0, 1].map((index) => ({
   streamKey: `logs:{s${index}}:stream`,
   deadLetterStreamKey: `logs:{s${index}}:dead`,
   entriesKey: `logs:{s${index}}:stream:entries`,
+  appendedKey: `logs:{s${index}}:stream:appended`,
 }));
 
 /**

@@ -25,6 +25,11 @@ export function createInspector(url = SHARED_REDIS_URL): Redis {
 }
 
 export async function deleteKeys(redis: Redis, names: StreamTestNames): Promise<void> {
-  // The entry counter of the plain layout (StreamShard.entriesKey) goes too.
-  await redis.del(names.streamKey, names.deadLetterStreamKey, `${names.streamKey}:entries`);
+  // The counters of the plain layout (StreamShard.entriesKey, appendedKey) go too.
+  await redis.del(
+    names.streamKey,
+    names.deadLetterStreamKey,
+    `${names.streamKey}:entries`,
+    `${names.streamKey}:appended`,
+  );
 }
