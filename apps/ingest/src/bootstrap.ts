@@ -6,12 +6,15 @@ import { NestFactory } from '@nestjs/core';
 import { getHeapStatistics } from 'node:v8';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app/app.module';
+import { ApiKeyRegistry } from './app/auth/api-key.registry';
 import { setupOpenApi } from './app/docs/openapi';
 import { heapHeadroomProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
 import { ProtocolErrorFormats } from './app/http/protocol-error-formats';
 import type { IngestConfig } from './app/ingest.config';
+import { LogsController } from './app/logs/logs.controller';
+import { serveLogRoutesWithoutNest } from './app/logs/plain-log-routes';
 import { registerHttpMetrics } from './app/metrics/http-metrics.hooks';
 import { IngestMetrics } from './app/metrics/ingest.metrics';
 
@@ -53,13 +56,18 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
     done();
   });
   registerHttpMetrics(fastify, app.get(IngestMetrics));
-  app.useGlobalFilters(
-    new HttpErrorFilter(
-      config.get('RETRY_AFTER_SECONDS', { infer: true }),
-      maxBodyBytes,
-      app.get(ProtocolErrorFormats),
-    ),
+  const errors = new HttpErrorFilter(
+    config.get('RETRY_AFTER_SECONDS', { infer: true }),
+    maxBodyBytes,
+    app.get(ProtocolErrorFormats),
   );
+  app.useGlobalFilters(errors);
+  // POST /api/log and /api/logs: LogsController's logic, called by plain Fastify handlers (see there why).
+  serveLogRoutesWithoutNest(fastify, {
+    controller: app.get(LogsController),
+    keys: app.get(ApiKeyRegistry),
+    errors,
+  });
   // /docs: the OpenAPI document of the routes, request bodies and parameters generated from the DTOs.
   setupOpenApi(app);
   return app;

@@ -3,10 +3,12 @@ import { bootstrap } from './bootstrap';
 bootstrap()
   .then(() => {
     // Node 20's AsyncResource#bind, which Fastify calls for every request body it parses, wraps two
-    // accessors in util.deprecate on each call: about 4% of ingest's CPU for single-entry requests in a
-    // --cpu-prof profile. util.deprecate returns at once when this is set. It is set only after start-up,
-    // so deprecation warnings raised while modules load and the app starts are still printed.
-    // An operator who asked for deprecations to throw or be traced keeps them.
+    // accessors in util.deprecate on each call. This was meant to make util.deprecate return at once, but
+    // the internal deprecate that AsyncResource uses builds its wrappers whatever noDeprecation says: a
+    // --cpu-prof profile on Node 20.20 under single-entry load still shows `deprecate` at ~3% of ingest's
+    // CPU with this set (nodejs/node#58218; the v24 line changed this in nodejs/node#59195). What it still does: deprecation warnings
+    // are printed while modules load and the app starts, not afterwards. An operator who asked for
+    // deprecations to throw or be traced keeps them.
     if (!process.throwDeprecation && !process.traceDeprecation) process.noDeprecation = true;
   })
   .catch((error: unknown) => {

@@ -65,6 +65,43 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 /**
+ * The tenant of the API key a request presents, left on the request for @Tenant(); a 401 (with a
+ * WWW-Authenticate challenge on the reply) when keys are configured and the request has none or a
+ * wrong one. In open mode every request is the default tenant: whatever credentials a shipper was
+ * configured with are not ours to judge. ApiKeyGuard and the plain Fastify log routes both call this.
+ */
+export function authenticate(
+  keys: ApiKeyRegistry,
+  request: FastifyRequest & RequestWithTenant,
+  reply: FastifyReply,
+): string {
+  if (keys.isOpen) {
+    request[TENANT_OF_REQUEST] = DEFAULT_TENANT;
+    return DEFAULT_TENANT;
+  }
+  const challenge = () => reply.header('WWW-Authenticate', 'Bearer realm="logpipe"');
+  let presented: string | undefined;
+  try {
+    presented = presentedKey(request);
+  } catch (error) {
+    if (error instanceof RequestError && error.statusCode === 401) challenge();
+    throw error;
+  }
+  const tenant = keys.tenantOf(presented);
+  if (tenant === null) {
+    challenge();
+    throw new RequestError(
+      401,
+      presented === undefined
+        ? 'an API key is required: send Authorization: Bearer <key> (or X-API-Key: <key>, or Basic auth with the key as the password)'
+        : 'the API key is not valid',
+    );
+  }
+  request[TENANT_OF_REQUEST] = tenant;
+  return tenant;
+}
+
+/**
  * Every route needs an API key unless it is marked @Public() (health, metrics): new routes are
  * protected by default. Runs before the handler, so a request without a valid key writes nothing.
  * The key is never logged or echoed.
@@ -80,32 +117,7 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
       return true;
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest & RequestWithTenant>();
-    // Open mode: whatever credentials a shipper was configured with are not ours to judge.
-    if (this.keys.isOpen) {
-      request[TENANT_OF_REQUEST] = DEFAULT_TENANT;
-      return true;
-    }
-    const challenge = () =>
-      http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="logpipe"');
-    let presented: string | undefined;
-    try {
-      presented = presentedKey(request);
-    } catch (error) {
-      if (error instanceof RequestError && error.statusCode === 401) challenge();
-      throw error;
-    }
-    const tenant = this.keys.tenantOf(presented);
-    if (tenant === null) {
-      challenge();
-      throw new RequestError(
-        401,
-        presented === undefined
-          ? 'an API key is required: send Authorization: Bearer <key> (or X-API-Key: <key>, or Basic auth with the key as the password)'
-          : 'the API key is not valid',
-      );
-    }
-    request[TENANT_OF_REQUEST] = tenant;
+    authenticate(this.keys, http.getRequest(), http.getResponse());
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import secureJson from 'secure-json-parse';
@@ -71,7 +72,14 @@ export interface BodyParserOptions {
 }
 
 const BUDGET_TAKEN = Symbol('logpipe:bodyBudgetTaken');
-type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: { bytes: number; closed: boolean } };
+/** Bytes a request took from the budget; `closed` once given back (or its connection is gone). */
+interface BudgetTaken {
+  bytes: number;
+  closed: boolean;
+}
+type BudgetedRequest = FastifyRequest & { [BUDGET_TAKEN]?: BudgetTaken };
+const TAKEN_ON_SOCKET = Symbol('logpipe:bodyBudgetsOnSocket');
+type BudgetedSocket = Socket & { [TAKEN_ON_SOCKET]?: Set<BudgetTaken> };
 
 /**
  * Takes the decoded body's size from the in-flight budget before it is parsed; the preParsing hook
@@ -96,22 +104,39 @@ function takeBudget(request: BudgetedRequest, body: Buffer, options: BodyParserO
 
 export function registerBodyParsers(fastify: FastifyInstance, options: BodyParserOptions): void {
   const { maxBodyBytes, budget } = options;
+  const release = (taken: BudgetTaken) => {
+    if (taken.closed) return;
+    budget.release(taken.bytes);
+    taken.bytes = 0;
+    taken.closed = true;
+  };
   // A callback-style hook: an async one costs a promise per request on the hottest path.
   fastify.addHook('preParsing', (request: BudgetedRequest, reply, payload, done) => {
-    const taken = { bytes: 0, closed: false };
+    const taken: BudgetTaken = { bytes: 0, closed: false };
     request[BUDGET_TAKEN] = taken;
     // The response's 'close' comes when it is sent or its connection is lost. A response queued behind
     // others on a pipelining connection gets none when that connection dies, so the socket's 'close'
-    // releases too; whichever comes first does it, once.
-    const socket = reply.raw.socket;
-    const release = () => {
-      socket?.removeListener('close', release);
-      budget.release(taken.bytes);
-      taken.bytes = 0;
-      taken.closed = true;
-    };
-    reply.raw.once('close', release);
-    socket?.once('close', release);
+    // releases too; whichever comes first does it, once. The socket gets one listener for all its
+    // requests (a listener added and removed per request was measurable on keep-alive connections).
+    // The request's socket: a response queued behind others has none (reply.raw.socket) until its turn.
+    const socket = request.raw.socket as BudgetedSocket | null;
+    let onSocket: Set<BudgetTaken> | undefined;
+    if (socket) {
+      onSocket = socket[TAKEN_ON_SOCKET];
+      if (onSocket === undefined) {
+        const open = new Set<BudgetTaken>();
+        socket[TAKEN_ON_SOCKET] = onSocket = open;
+        socket.once('close', () => {
+          open.forEach(release);
+          open.clear();
+        });
+      }
+      onSocket.add(taken);
+    }
+    reply.raw.once('close', () => {
+      onSocket?.delete(taken);
+      release(taken);
+    });
     let decoded: Readable;
     try {
       decoded = decodedPayload(request, payload);

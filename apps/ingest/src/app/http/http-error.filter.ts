@@ -35,8 +35,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const http = host.switchToHttp();
+    this.send(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** Answers `exception`; the plain Fastify log routes (logs/plain-log-routes.ts) call this directly. */
+  send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const answer = this.answer(exception);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';

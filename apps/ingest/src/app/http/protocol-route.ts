@@ -22,7 +22,11 @@ export function ProtocolRoute(protocol: IngestProtocol, options: { rawBody?: boo
   return applyDecorators(RouteConfig(config));
 }
 
-/** The protocol settings of the route a request matched, if it is a protocol route. */
-export function protocolRouteOf(request: FastifyRequest): Partial<ProtocolRouteConfig> {
-  return (request.routeOptions?.config ?? {}) as Partial<ProtocolRouteConfig>;
+/**
+ * The config of the route a request matched: its protocol settings, if it is a protocol route, and the
+ * route pattern (`url`, what request.routeOptions.url returns; undefined when no route matched).
+ * Fastify builds request.routeOptions afresh on each read; hot-path callers read it once through this.
+ */
+export function protocolRouteOf(request: FastifyRequest): Partial<ProtocolRouteConfig> & { url?: string } {
+  return (request.routeOptions?.config ?? {}) as Partial<ProtocolRouteConfig> & { url?: string };
 }

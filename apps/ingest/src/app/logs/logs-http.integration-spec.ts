@@ -210,6 +210,13 @@ describe('ingest HTTP API against the real Redis', () => {
     expect(response.json().message).toBe('body is not valid UTF-8');
   });
 
+  it('still documents both write routes, which LogsController declares and plain Fastify handlers serve', async () => {
+    const document = (await app().inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    expect(document.paths['/api/log'].post.responses['202']).toBeDefined();
+    expect(document.paths['/api/logs'].post.responses['202']).toBeDefined();
+    expect(document.paths['/api/log'].post.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
+  });
+
   it('reports readiness with Redis up', async () => {
     const response = await app().inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);

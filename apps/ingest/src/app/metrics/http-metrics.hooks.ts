@@ -31,14 +31,15 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMet
     done();
   });
   fastify.addHook('onResponse', (request: TimedRequest, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const routeConfig = protocolRouteOf(request);
+    const route = routeConfig.url ?? 'unmatched';
     const status = reply.statusCode;
     const started = request[STARTED];
     if (started !== undefined) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.requestDuration.observe({ method: request.method, route, status: String(status) }, seconds);
     }
-    const protocol = protocolRouteOf(request).logpipeProtocol;
+    const protocol = routeConfig.logpipeProtocol;
     // A protocol's GET/HEAD (a handshake or probe, refused or not) carries no entries to count.
     if (protocol !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
       countProtocolWrite(metrics, protocol, status, request[INGEST_OUTCOME]);
