@@ -51,7 +51,13 @@ test(
         .trim()
         .split('\n');
       assert.equal(values.length, 1000);
-      assert.equal(JSON.parse(values[0])[0], 2, 'stream codec version 2');
+      // One line per entry, its fields as a chunk carries them (timestamp first, receivedAt zeroed).
+      const fields = JSON.parse(values[0]);
+      assert.equal(fields.length, 10, 'the ten fields of a chunk entry');
+      assert.ok(
+        Number.isSafeInteger(fields[0]) && fields[1] === 0,
+        `timestamp, then receivedAt 0: ${values[0]}`,
+      );
     }
   },
 );
