@@ -188,6 +188,27 @@ describe('decodeBulkRequest', () => {
     expect(items[0].entry).toBeUndefined();
   });
 
+  it('refuses per item __proto__ and constructor.prototype keys however written, and only the items with one', () => {
+    const { items } = decodeBulkRequest(
+      ndjson(
+        { index: { _index: 'a' } },
+        '{"\\u005f_proto__": {"x": 1}, "message": "escaped"}',
+        { index: { _index: 'a' } },
+        '{"constructor": {"prototype": {"x": 1}}, "message": "constructor"}',
+        { index: { _index: 'a' } },
+        '{"constructor": "a plain field", "message": "kept"}',
+        { index: { _index: 'a' } },
+        { message: 'clean' },
+      ),
+    );
+    expect(items.map((item) => item.error?.reason ?? item.entry?.message)).toEqual([
+      '[2] failed to parse: Object contains forbidden prototype property',
+      '[4] failed to parse: Object contains forbidden prototype property',
+      'kept',
+      'clean',
+    ]);
+  });
+
   it('uses the _msg_field list, as VictoriaLogs does, and the defaults when it is empty', () => {
     const body = ndjson({ index: { _index: 'a' } }, { message: 'default', event: { original: 'raw line' } });
     expect(decodeBulkRequest(body, { messageField: 'missing, event.original' }).entries[0].message).toBe(

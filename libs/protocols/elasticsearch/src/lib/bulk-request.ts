@@ -77,6 +77,17 @@ function parseJson(text: string): unknown {
   return secureJson.parse(text, undefined, SECURE_JSON_OPTIONS);
 }
 
+/**
+ * Whether a line of this body could hold a key secure-json-parse looks for. Its test is two regular
+ * expressions over the text, for `"__proto__":` and `"constructor":` with any letter possibly written
+ * as a `\u` escape: in a body with no `__proto__`, no `constructor` and no `\u` at all they cannot
+ * match, and a plain JSON.parse of each line returns exactly what secure-json-parse would. Three
+ * searches of the bytes instead of two expressions per line.
+ */
+function mayHoldPrototypeKeys(body: Buffer): boolean {
+  return body.includes('__proto__') || body.includes('constructor') || body.includes('\\u');
+}
+
 function malformed(line: number, problem: string): BulkRequestError {
   return new BulkRequestError(
     'illegal_argument_exception',
@@ -232,7 +243,11 @@ class ItemContext implements DocumentContext {
   originalId: string | undefined = undefined;
   sourceText = '';
 
-  constructor(readonly messageFields: readonly FieldPath[]) {}
+  constructor(
+    readonly messageFields: readonly FieldPath[],
+    /** The body has no line secure-json-parse would refuse (mayHoldPrototypeKeys): JSON.parse suffices. */
+    readonly plainJson: boolean,
+  ) {}
 }
 
 function sourceItem(action: ReadAction, sourceText: string, line: number, context: ItemContext): BulkItem {
@@ -245,7 +260,7 @@ function sourceItem(action: ReadAction, sourceText: string, line: number, contex
   }
   let document: unknown;
   try {
-    document = parseJson(sourceText);
+    document = context.plainJson ? JSON.parse(sourceText) : parseJson(sourceText);
   } catch (error) {
     return bulkItem(action.action, index, action.id, undefined, {
       type: 'document_parsing_exception',
@@ -398,7 +413,7 @@ class LineReader {
  */
 export function decodeBulkRequest(body: Buffer, options: BulkDecodeOptions = {}): DecodedBulkRequest {
   const lines = new LineReader(body);
-  const context = new ItemContext(messageFieldsOf(options.messageField));
+  const context = new ItemContext(messageFieldsOf(options.messageField), !mayHoldPrototypeKeys(body));
   const items: BulkItem[] = [];
   const entries: LogEntryInput[] = [];
   const missingIndex: number[] = [];
