@@ -3,10 +3,10 @@ import {
   bulkContentTypeProblem,
   decodeBulkRequest,
   encodeBulkResponse,
-  type BulkResponse,
 } from '@logpipe/protocol-elasticsearch';
-import { Body, Controller, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { Tenant } from '../auth/tenant.decorator';
 import { ProtocolRoute } from '../http/protocol-route';
@@ -16,6 +16,9 @@ import { IngestOutcome, Outcome } from '../metrics/ingest-outcome';
 
 /** `_msg_field` as given once, or repeated (`?_msg_field=a&_msg_field=b` reads as "a,b"). */
 type MessageFieldParameter = string | string[] | undefined;
+
+/** What the reply needs: the answer is JSON text already (encodeBulkResponse), which Fastify sends as is. */
+type BulkReply = Pick<FastifyReply, 'header'>;
 
 /**
  * Elasticsearch's bulk API under /elasticsearch: `POST|PUT /_bulk` and `POST|PUT /{index}/_bulk`.
@@ -38,8 +41,9 @@ export class ElasticsearchBulkController {
     @Query('_msg_field') messageField: MessageFieldParameter,
     @Tenant() tenant: string,
     @Outcome() outcome: IngestOutcome,
-  ): Promise<BulkResponse> {
-    return this.bulk(body, contentType, index, messageField, tenant, outcome);
+    @Res({ passthrough: true }) reply: BulkReply,
+  ): Promise<string> {
+    return this.bulk(body, contentType, index, messageField, tenant, outcome, reply);
   }
 
   // The official clients send PUT as well as POST; Elasticsearch takes both.
@@ -53,8 +57,9 @@ export class ElasticsearchBulkController {
     @Query('_msg_field') messageField: MessageFieldParameter,
     @Tenant() tenant: string,
     @Outcome() outcome: IngestOutcome,
-  ): Promise<BulkResponse> {
-    return this.bulk(body, contentType, index, messageField, tenant, outcome);
+    @Res({ passthrough: true }) reply: BulkReply,
+  ): Promise<string> {
+    return this.bulk(body, contentType, index, messageField, tenant, outcome, reply);
   }
 
   private async bulk(
@@ -64,7 +69,8 @@ export class ElasticsearchBulkController {
     messageField: MessageFieldParameter,
     tenant: string,
     outcome: IngestOutcome,
-  ): Promise<BulkResponse> {
+    reply: BulkReply,
+  ): Promise<string> {
     const started = performance.now();
     const typeProblem = bulkContentTypeProblem(contentType);
     if (typeProblem !== null) throw new RequestError(415, typeProblem);
@@ -87,6 +93,9 @@ export class ElasticsearchBulkController {
     // The entry counters count every item of the request, those refused before ingest included.
     outcome.received = request.items.length;
     outcome.queued = result.queued;
-    return encodeBulkResponse(request, result.rejected, performance.now() - started);
+    const answer = encodeBulkResponse(request, result.rejected, performance.now() - started);
+    // Set only now: an error on the way is answered by the error filter, in its own content type.
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return answer;
   }
 }

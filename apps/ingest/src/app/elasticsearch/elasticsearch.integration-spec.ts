@@ -80,6 +80,8 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-elastic-product']).toBe('Elasticsearch');
+    // The answer is JSON text already (encodeBulkResponse): sent as is, typed as JSON.
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = response.json();
     expect(body.errors).toBe(true);
     expect(

@@ -82,6 +82,42 @@ describe('decodeBulkRequest', () => {
     expect(decodeBulkRequest(body).entries.map((entry) => entry.message)).toEqual(['one', 'two']);
   });
 
+  it('reads the lines as trimmed text, whether the body is all ASCII or not, repeated action lines included', () => {
+    const lines = [
+      '{"create":{"_index":"app"}}',
+      '{"message":"one"}',
+      '{"create":{"_index":"app"}}\r',
+      '  {"message":"two"}\t',
+      '{"create":{"_index":"app"}} ',
+      '{"message":"three"}\r',
+      '\t{"create":{"_index":"app"}}',
+      '{"message":"four"}',
+      '{"create":{"_index":"app"}}\r\r',
+      '{"message":"five"}',
+      '{"create":{"_index":"app","_id":"x"}}',
+      '{"message":"six"}',
+      '{"create":{"_index":"app"}}',
+      '{"message":"seven", "bad": }',
+    ];
+    const ascii = decodeBulkRequest(Buffer.from(lines.join('\n')));
+    expect(ascii.entries.map((entry) => [entry.message, entry.id])).toEqual([
+      ['one', undefined],
+      ['two', undefined],
+      ['three', undefined],
+      ['four', undefined],
+      ['five', undefined],
+      ['six', 'x'],
+    ]);
+    expect(ascii.items[6].error?.reason).toMatch(/^\[14\] failed to parse/);
+    // A body with non-ASCII characters is read as UTF-8 rather than a byte per character: same items.
+    // (U+00A0 is whitespace to trim() too.)
+    const nonAscii = lines.map((line, i) => (i === 6 ? `\u00a0${line.trim()}` : line));
+    nonAscii.push('{"create":{"_index":"ünï"}}', '{"message":"€"}');
+    const utf8 = decodeBulkRequest(Buffer.from(nonAscii.join('\n')));
+    expect(utf8.items.slice(0, 7)).toEqual(ascii.items);
+    expect(utf8.entries.at(-1)).toEqual({ level: 'info', service: 'ünï', message: '€' });
+  });
+
   it('reads a numeric _id as its text, as Elasticsearch does', () => {
     const { items } = decodeBulkRequest(ndjson({ index: { _index: 'a', _id: 42 } }, { message: 'x' }));
     expect(items[0].id).toBe('42');
@@ -150,6 +186,27 @@ describe('decodeBulkRequest', () => {
     );
     expect(items[0].error?.type).toBe('document_parsing_exception');
     expect(items[0].entry).toBeUndefined();
+  });
+
+  it('refuses per item __proto__ and constructor.prototype keys however written, and only the items with one', () => {
+    const { items } = decodeBulkRequest(
+      ndjson(
+        { index: { _index: 'a' } },
+        '{"\\u005f_proto__": {"x": 1}, "message": "escaped"}',
+        { index: { _index: 'a' } },
+        '{"constructor": {"prototype": {"x": 1}}, "message": "constructor"}',
+        { index: { _index: 'a' } },
+        '{"constructor": "a plain field", "message": "kept"}',
+        { index: { _index: 'a' } },
+        { message: 'clean' },
+      ),
+    );
+    expect(items.map((item) => item.error?.reason ?? item.entry?.message)).toEqual([
+      '[2] failed to parse: Object contains forbidden prototype property',
+      '[4] failed to parse: Object contains forbidden prototype property',
+      'kept',
+      'clean',
+    ]);
   });
 
   it('uses the _msg_field list, as VictoriaLogs does, and the defaults when it is empty', () => {

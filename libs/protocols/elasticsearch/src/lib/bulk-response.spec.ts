@@ -25,7 +25,7 @@ describe('encodeBulkResponse', () => {
       [{ index: 1, errors: [{ field: 'timestamp', message: 'timestamp must be an ISO-8601 date-time' }] }],
       12.4,
     );
-    expect(answer).toEqual({
+    expect(JSON.parse(answer)).toEqual({
       took: 12,
       errors: true,
       items: [
@@ -59,11 +59,57 @@ describe('encodeBulkResponse', () => {
 
   it('says errors: false when every item was stored', () => {
     const request = decodeBulkRequest(body({ index: { _index: 'a' } }, { message: 'x' }));
-    expect(encodeBulkResponse(request, [], 0)).toEqual({
+    expect(JSON.parse(encodeBulkResponse(request, [], 0))).toEqual({
       took: 0,
       errors: false,
       items: [{ index: { _index: 'a', status: 201, result: 'created' } }],
     });
+  });
+
+  it('writes the text JSON.stringify writes for the same answer, whatever the indices, ids and errors', () => {
+    const request = decodeBulkRequest(
+      body(
+        { create: { _index: 'app' } },
+        { message: 'one' },
+        { create: { _index: 'app' } },
+        { message: 'two' },
+        { index: { _index: 'app' } },
+        { message: 'same index, other action' },
+        { create: { _index: 'quote"back\\slash ünï 😀' } },
+        { message: 'index to escape' },
+        { create: { _index: 'app', _id: 'id "with" escapes\n' } },
+        { message: 'hashed id' },
+        { create: { _index: 'app', _id: 'a' } },
+        { message: 'refused', '@timestamp': 'yesterday' },
+        { create: { _index: 'app', _id: '' } },
+        { message: 'empty id' },
+        { delete: { _index: 'app' } },
+        { create: { _index: 'app' } },
+        { message: 'last' },
+      ),
+    );
+    const answer = encodeBulkResponse(
+      request,
+      [{ index: 5, errors: [{ field: 'timestamp', message: 'timestamp must be "ISO-8601"' }] }],
+      3,
+    );
+    // What the answer was as an object serialised by Fastify, built the obvious way.
+    let entryIndex = 0;
+    const items = request.items.map((item) => {
+      let error = item.error;
+      if (item.entry !== undefined && entryIndex++ === 5) {
+        error = {
+          type: 'document_parsing_exception',
+          reason: 'failed to store the document as a log entry: [timestamp] timestamp must be "ISO-8601"',
+        };
+      }
+      const result: Record<string, unknown> = { _index: item.index, status: error === undefined ? 201 : 400 };
+      if (item.id !== undefined) result['_id'] = item.id;
+      if (error === undefined) result['result'] = 'created';
+      else result['error'] = error;
+      return { [item.action]: result };
+    });
+    expect(answer).toBe(JSON.stringify({ took: 3, errors: true, items }));
   });
 });
 

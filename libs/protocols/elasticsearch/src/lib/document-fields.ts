@@ -8,54 +8,50 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// Paths are a handful of field names (the mapping's and `_msg_field`'s): split once, not per document.
-const SEGMENTS = new Map<string, readonly string[]>();
-const MAX_CACHED_PATHS = 1000;
+/** A field name and its dotted segments, split once (the mapping's names at load, `_msg_field` per request). */
+export interface FieldPath {
+  readonly name: string;
+  /** `name` split at its dots; a single segment when it has none. */
+  readonly segments: readonly string[];
+}
 
-function segmentsOf(path: string): readonly string[] {
-  let segments = SEGMENTS.get(path);
-  if (segments === undefined) {
-    segments = path.split('.');
-    // `_msg_field` comes from requests: bound the cache rather than trust its variety.
-    if (SEGMENTS.size < MAX_CACHED_PATHS) SEGMENTS.set(path, segments);
-  }
-  return segments;
+export function fieldPath(name: string): FieldPath {
+  return { name, segments: name.split('.') };
 }
 
 /**
  * Reads fields of one document and hands back what was not used. Used fields are recorded rather
  * than deleted: `delete` turns a V8 object into a slow dictionary, which every later step (validation,
  * serialisation for the stream) would then pay for. Only the objects that lost a field are copied.
+ *
+ * It runs once per bulk item, so nothing here allocates per lookup: one instance serves every document
+ * (reset()), the bookkeeping arrays are reused, and the loops are indexed (a for-of that V8 does not
+ * optimise allocates an iterator and a result per step).
  */
 export class DocumentFields {
-  // A document uses a handful of fields at most: parallel arrays cost less than a Map of Sets per
-  // document on the hot path.
+  // A document uses a handful of fields at most: parallel arrays cost less than a Map of Sets. They
+  // are reused with a count of the slots in use: `array.length = 0` would drop their storage, and the
+  // next push allocate it again, for every document.
   /** The objects holding a used key, and the keys, pairwise. */
   private readonly takenHolders: JsonObject[] = [];
   private readonly takenKeys: string[] = [];
+  private takenCount = 0;
   /** Objects on the path to a used key: the ones `remaining()` must copy. */
   private readonly touched: JsonObject[] = [];
-  private document: JsonObject;
+  private touchedCount = 0;
+  private document: JsonObject = {};
 
   /** The object holding the field the last find() found (undefined: not found), and its key. */
   private foundHolder: JsonObject | undefined;
   private foundKey = '';
-  /** The path segments of that field when it was found nested, for takeFound() to mark the objects on the way. */
+  /** The segments of that field when it was found nested, for takeFound() to mark the objects on the way. */
   private foundSegments: readonly string[] | undefined;
 
-  constructor(document: JsonObject) {
-    this.document = document;
-  }
-
-  /**
-   * Starts over on another document: one instance can serve every document of a request (they are
-   * mapped one after the other), instead of four objects per document.
-   */
+  /** Starts over on another document (documents are mapped one after the other, never interleaved). */
   reset(document: JsonObject): this {
     this.document = document;
-    this.takenHolders.length = 0;
-    this.takenKeys.length = 0;
-    this.touched.length = 0;
+    this.takenCount = 0;
+    this.touchedCount = 0;
     this.foundHolder = undefined;
     return this;
   }
@@ -63,27 +59,27 @@ export class DocumentFields {
   /**
    * The value of field `path`: the key itself first (a flat "service.name" key), else the nested path
    * (service -> name). Undefined when absent or already used (JSON has no undefined value). Only plain
-   * objects are walked, never arrays. takeFound() marks what it found as used; nothing is allocated
-   * per lookup, as this runs several times per document.
+   * objects are walked, never arrays. takeFound() marks what it found as used.
    */
-  find(path: string): unknown {
+  find(path: FieldPath): unknown {
     this.foundHolder = undefined;
     const document = this.document;
-    if (this.has(document, path)) {
+    if (this.has(document, path.name)) {
       this.foundHolder = document;
-      this.foundKey = path;
+      this.foundKey = path.name;
       this.foundSegments = undefined;
-      return document[path];
+      return document[path.name];
     }
-    const segments = segmentsOf(path);
-    if (segments.length < 2) return undefined;
+    const segments = path.segments;
+    const last = segments.length - 1;
+    if (last === 0) return undefined;
     let current: JsonObject = document;
-    for (let i = 0; i < segments.length - 1; i++) {
+    for (let i = 0; i < last; i++) {
       const next = this.has(current, segments[i]) ? current[segments[i]] : undefined;
       if (!isJsonObject(next)) return undefined;
       current = next;
     }
-    const leaf = segments[segments.length - 1];
+    const leaf = segments[last];
     if (!this.has(current, leaf)) return undefined;
     this.foundHolder = current;
     this.foundKey = leaf;
@@ -95,8 +91,9 @@ export class DocumentFields {
   takeFound(): void {
     const holder = this.foundHolder;
     if (holder === undefined) throw new Error('takeFound() without a field found by find()');
-    this.takenHolders.push(holder);
-    this.takenKeys.push(this.foundKey);
+    this.takenHolders[this.takenCount] = holder;
+    this.takenKeys[this.takenCount] = this.foundKey;
+    this.takenCount++;
     this.touch(this.document);
     const segments = this.foundSegments;
     if (segments !== undefined) {
@@ -115,24 +112,31 @@ export class DocumentFields {
    * ({"service": {"name": "api"}} once service.name is used) are left out too.
    */
   remaining(): JsonObject | undefined {
-    if (this.touched.length > 0) return this.without(this.document);
+    if (this.touchedCount > 0) return this.without(this.document);
     for (const _key in this.document) return this.document;
     return undefined;
   }
 
   private isTaken(object: JsonObject, key: string): boolean {
-    for (let i = 0; i < this.takenKeys.length; i++) {
-      if (this.takenKeys[i] === key && this.takenHolders[i] === object) return true;
+    const keys = this.takenKeys;
+    for (let i = 0; i < this.takenCount; i++) {
+      if (keys[i] === key && this.takenHolders[i] === object) return true;
     }
     return false;
   }
 
   private has(object: JsonObject, key: string): boolean {
-    return Object.hasOwn(object, key) && (this.takenKeys.length === 0 || !this.isTaken(object, key));
+    return Object.hasOwn(object, key) && (this.takenCount === 0 || !this.isTaken(object, key));
+  }
+
+  private isTouched(object: JsonObject): boolean {
+    const touched = this.touched;
+    for (let i = 0; i < this.touchedCount; i++) if (touched[i] === object) return true;
+    return false;
   }
 
   private touch(object: JsonObject): void {
-    if (!this.touched.includes(object)) this.touched.push(object);
+    if (!this.isTouched(object)) this.touched[this.touchedCount++] = object;
   }
 
   /** `object` without its used fields, or undefined when nothing is left; copied only when something is. */
@@ -141,7 +145,7 @@ export class DocumentFields {
     for (const key in object) {
       if (this.isTaken(object, key)) continue;
       let value = object[key];
-      if (isJsonObject(value) && this.touched.includes(value)) {
+      if (isJsonObject(value) && this.isTouched(value)) {
         value = this.without(value);
         if (value === undefined) continue;
       }

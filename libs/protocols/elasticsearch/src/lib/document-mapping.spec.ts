@@ -1,11 +1,11 @@
-import { DEFAULT_MESSAGE_FIELDS, DocumentContext, documentToEntry } from './document-mapping';
+import { DEFAULT_MESSAGE_PATHS, DocumentContext, documentToEntry } from './document-mapping';
 import { levelFromValue } from './level-mapping';
 import { timestampForEntry } from './timestamp-mapping';
 
 function map(document: Record<string, unknown>, context: Partial<DocumentContext> = {}) {
   return documentToEntry(structuredClone(document), {
     index: 'app-logs',
-    messageFields: DEFAULT_MESSAGE_FIELDS,
+    messageFields: DEFAULT_MESSAGE_PATHS,
     sourceText: JSON.stringify(document),
     ...context,
   });

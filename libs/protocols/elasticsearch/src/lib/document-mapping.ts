@@ -1,5 +1,5 @@
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
-import { DocumentFields } from './document-fields';
+import { DocumentFields, FieldPath, fieldPath } from './document-fields';
 import { DEFAULT_LEVEL, levelFromValue } from './level-mapping';
 import { timestampForEntry } from './timestamp-mapping';
 
@@ -20,12 +20,19 @@ export interface LogEntryInput {
 
 /** The fields a document's message is read from, first present wins, unless `_msg_field` names others. */
 export const DEFAULT_MESSAGE_FIELDS: readonly string[] = ['message', 'msg', 'log', '_msg'];
+export const DEFAULT_MESSAGE_PATHS: readonly FieldPath[] = DEFAULT_MESSAGE_FIELDS.map(fieldPath);
 export const TIMESTAMP_FIELDS: readonly string[] = ['@timestamp', 'timestamp', 'time'];
 export const LEVEL_FIELDS: readonly string[] = ['log.level', 'level'];
 export const SERVICE_FIELD = 'service.name';
 // ECS names first, then the OpenTelemetry-style names pino/winston instrumentations write.
 const TRACE_ID_FIELDS: readonly string[] = ['trace.id', 'trace_id'];
 const SPAN_ID_FIELDS: readonly string[] = ['span.id', 'span_id'];
+// Split once, not per document.
+const TIMESTAMP_PATHS = TIMESTAMP_FIELDS.map(fieldPath);
+const LEVEL_PATHS = LEVEL_FIELDS.map(fieldPath);
+const SERVICE_PATHS = [fieldPath(SERVICE_FIELD)];
+const TRACE_ID_PATHS = TRACE_ID_FIELDS.map(fieldPath);
+const SPAN_ID_PATHS = SPAN_ID_FIELDS.map(fieldPath);
 
 export interface DocumentContext {
   /** The item's index: the action's `_index`, else the index in the URL. */
@@ -34,7 +41,8 @@ export interface DocumentContext {
   readonly eventId?: string;
   /** The item's `_id` when it was hashed into the event id: kept as the attribute `_id`. */
   readonly originalId?: string;
-  readonly messageFields: readonly string[];
+  /** The fields the message is read from, first present wins (DEFAULT_MESSAGE_PATHS or `_msg_field`'s). */
+  readonly messageFields: readonly FieldPath[];
   /** The source line as sent: the message of a document that has none of the message fields. */
   readonly sourceText: string;
 }
@@ -46,9 +54,11 @@ function messageText(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
+// The loops below are indexed: a for-of that V8 does not optimise allocates per step, per document.
 function takeMessage(fields: DocumentFields, context: DocumentContext): string {
-  for (const path of context.messageFields) {
-    const value = fields.find(path);
+  const paths = context.messageFields;
+  for (let i = 0; i < paths.length; i++) {
+    const value = fields.find(paths[i]);
     if (value === undefined) continue;
     const text = messageText(value);
     if (text === undefined) continue;
@@ -61,11 +71,11 @@ function takeMessage(fields: DocumentFields, context: DocumentContext): string {
 
 function takeFirst<T>(
   fields: DocumentFields,
-  paths: readonly string[],
+  paths: readonly FieldPath[],
   read: (value: unknown) => T | undefined,
 ): T | undefined {
-  for (const path of paths) {
-    const found = fields.find(path);
+  for (let i = 0; i < paths.length; i++) {
+    const found = fields.find(paths[i]);
     if (found === undefined) continue;
     const value = read(found);
     if (value !== undefined) {
@@ -81,9 +91,8 @@ const matching = (pattern: RegExp) => (value: unknown) =>
 // Made once, not per document.
 const traceIdValue = matching(TRACE_ID_PATTERN);
 const spanIdValue = matching(SPAN_ID_PATTERN);
-const SERVICE_FIELDS: readonly string[] = [SERVICE_FIELD];
 // Mapping is synchronous and never re-entered, so one reader serves every document.
-const FIELDS = new DocumentFields({});
+const FIELDS = new DocumentFields();
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -100,26 +109,26 @@ const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !
  */
 export function documentToEntry(document: Record<string, unknown>, context: DocumentContext): LogEntryInput {
   const fields = FIELDS.reset(document);
-  const entry: LogEntryInput = { level: DEFAULT_LEVEL, service: context.index, message: '' };
-  if (context.eventId !== undefined) entry.id = context.eventId;
-
-  for (const path of TIMESTAMP_FIELDS) {
-    const value = fields.find(path);
+  let timestamp: unknown;
+  for (let i = 0; i < TIMESTAMP_PATHS.length; i++) {
+    const value = fields.find(TIMESTAMP_PATHS[i]);
     if (value === undefined) continue;
-    entry.timestamp = timestampForEntry(value);
+    timestamp = timestampForEntry(value);
     fields.takeFound();
     break;
   }
-  entry.level = takeFirst(fields, LEVEL_FIELDS, levelFromValue) ?? DEFAULT_LEVEL;
-  entry.service = takeFirst(fields, SERVICE_FIELDS, nonEmptyString) ?? context.index;
-  const traceId = takeFirst(fields, TRACE_ID_FIELDS, traceIdValue);
-  if (traceId !== undefined) entry.trace_id = traceId;
-  const spanId = takeFirst(fields, SPAN_ID_FIELDS, spanIdValue);
-  if (spanId !== undefined) entry.span_id = spanId;
-  entry.message = takeMessage(fields, context);
-
+  const level = takeFirst(fields, LEVEL_PATHS, levelFromValue) ?? DEFAULT_LEVEL;
+  const service = takeFirst(fields, SERVICE_PATHS, nonEmptyString) ?? context.index;
+  const traceId = takeFirst(fields, TRACE_ID_PATHS, traceIdValue);
+  const spanId = takeFirst(fields, SPAN_ID_PATHS, spanIdValue);
+  const message = takeMessage(fields, context);
   let attributes = fields.remaining();
   if (context.originalId !== undefined) attributes = { ...attributes, _id: context.originalId };
-  if (attributes !== undefined) entry.attributes = attributes;
+  // One object of the shape a POST /api/logs entry has (its optional fields undefined rather than absent,
+  // which the entry's rules read alike): validation then meets the same shape for every document.
+  const entry: LogEntryInput = { timestamp, level, service, message, attributes };
+  if (context.eventId !== undefined) entry.id = context.eventId;
+  if (traceId !== undefined) entry.trace_id = traceId;
+  if (spanId !== undefined) entry.span_id = spanId;
   return entry;
 }

@@ -47,6 +47,10 @@ const INTEGER_TEXT = /^\d{1,6}$/;
 export function levelFromValue(value: unknown): LogLevel | undefined {
   if (typeof value === 'number') return fromNumber(value);
   if (typeof value !== 'string') return undefined;
+  // Most documents spell a level exactly as listed ("info", "error"): found without trimming or
+  // lower-casing it.
+  const exact = LEVEL_NAMES.get(value);
+  if (exact !== undefined) return exact;
   const text = value.trim();
   if (INTEGER_TEXT.test(text)) return fromNumber(Number(text));
   return LEVEL_NAMES.get(text.toLowerCase());
