@@ -52,20 +52,9 @@ function shown(value: unknown): string {
   return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
+/** One entry as a version 2 value: the version element, then the fields a chunk entry carries. */
 export function encodeLogEntry(entry: LogEntry): string {
-  return JSON.stringify([
-    LOG_ENTRY_CODEC_VERSION,
-    entry.timestamp,
-    entry.receivedAt,
-    entry.level,
-    entry.service,
-    entry.message,
-    entry.attributes,
-    entry.traceId,
-    entry.spanId,
-    entry.eventId,
-    entry.tenant,
-  ]);
+  return `[${LOG_ENTRY_CODEC_VERSION},${encodeChunkEntry(entry).slice(1)}`;
 }
 
 /** One entry of a version 3 chunk: its JSON text without the version element. */
@@ -217,13 +206,15 @@ function entryOf(fields: readonly unknown[], offset: number, version: number): L
  * LogEntryDecodeError saying what is wrong. A chunk (version 3) is refused here: use decodeStreamValue.
  */
 export function decodeLogEntry(raw: string | null | undefined): LogEntry {
-  const parsed = parseValue(raw);
+  return singleEntryOf(parseValue(raw), [...ARITY.keys()].join(' or '));
+}
+
+/** A parsed version 1 or 2 value as its entry; `expected` names the versions the caller accepts. */
+function singleEntryOf(parsed: readonly unknown[], expected: string): LogEntry {
   const version = parsed[0];
   const arity = ARITY.get(version);
   if (arity === undefined) {
-    throw new LogEntryDecodeError(
-      `unsupported codec version ${shown(version)} (expected ${[...ARITY.keys()].join(' or ')})`,
-    );
+    throw new LogEntryDecodeError(`unsupported codec version ${shown(version)} (expected ${expected})`);
   }
   if (parsed.length !== arity) {
     throw new LogEntryDecodeError(`expected ${arity} elements for version ${version}, got ${parsed.length}`);
@@ -254,19 +245,8 @@ export interface DecodedStreamValue {
 export function decodeStreamValue(raw: string | null | undefined): DecodedStreamValue {
   const parsed = parseValue(raw);
   if (parsed[0] !== LOG_CHUNK_CODEC_VERSION) {
-    const version = parsed[0];
-    const arity = ARITY.get(version);
-    if (arity === undefined) {
-      throw new LogEntryDecodeError(
-        `unsupported codec version ${shown(version)} (expected ${[...ARITY.keys(), LOG_CHUNK_CODEC_VERSION].join(', ')})`,
-      );
-    }
-    if (parsed.length !== arity) {
-      throw new LogEntryDecodeError(
-        `expected ${arity} elements for version ${version}, got ${parsed.length}`,
-      );
-    }
-    return { chunk: false, slots: [{ ok: true, entry: entryOf(parsed, 1, version as number) }] };
+    const entry = singleEntryOf(parsed, [...ARITY.keys(), LOG_CHUNK_CODEC_VERSION].join(', '));
+    return { chunk: false, slots: [{ ok: true, entry }] };
   }
   if (parsed.length < 2) throw new LogEntryDecodeError('a chunk must hold at least one entry');
   const slots: DecodedSlot[] = [];

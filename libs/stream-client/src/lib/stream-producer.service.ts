@@ -62,10 +62,12 @@ interface AppendCommands {
   ): Promise<string>;
 }
 type ScriptedRedis = RedisClient & AppendCommands;
-/** A pipeline with the append scripts on it (they queue instead of returning promises). */
-type ScriptedPipeline = ReturnType<RedisClient['pipeline']> & {
+/** Where an append script can be called: the connection (promises) or a pipeline (queued). */
+type AppendTarget = {
   [name in keyof AppendCommands]: (...args: Parameters<AppendCommands[name]>) => unknown;
 };
+/** A pipeline with the append scripts on it (they queue instead of returning promises). */
+type ScriptedPipeline = ReturnType<RedisClient['pipeline']> & AppendTarget;
 
 /** A single entry waiting for the end of this turn of the event loop (StreamProducer.append). */
 interface PendingSingle {
@@ -207,24 +209,15 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private appendEntry(value: string): Promise<string> {
     const shard = this.takeShard();
     return this.run('append', async (redis) => {
-      const id =
-        this.options.waitReplicas > 0
-          ? await this.appendAndWait(redis, (pipeline) =>
-              pipeline.logpipeAppendEntry(
-                shard.streamKey,
-                shard.entriesKey,
-                shard.appendedKey,
-                STREAM_PAYLOAD_FIELD,
-                value,
-              ),
-            )
-          : await (redis as ScriptedRedis).logpipeAppendEntry(
-              shard.streamKey,
-              shard.entriesKey,
-              shard.appendedKey,
-              STREAM_PAYLOAD_FIELD,
-              value,
-            );
+      const id = await this.callAppend(redis, (target) =>
+        target.logpipeAppendEntry(
+          shard.streamKey,
+          shard.entriesKey,
+          shard.appendedKey,
+          STREAM_PAYLOAD_FIELD,
+          value,
+        ),
+      );
       return this.layout.qualify(shard, id as string);
     });
   }
@@ -246,26 +239,16 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     }
     const shard = this.takeShard();
     return this.run('appendChunks', async (redis) => {
-      const ids =
-        this.options.waitReplicas > 0
-          ? await this.appendAndWait(redis, (pipeline) =>
-              pipeline.logpipeAppendChunks(
-                shard.streamKey,
-                shard.entriesKey,
-                shard.appendedKey,
-                STREAM_PAYLOAD_FIELD,
-                entryCount,
-                ...values,
-              ),
-            )
-          : await (redis as ScriptedRedis).logpipeAppendChunks(
-              shard.streamKey,
-              shard.entriesKey,
-              shard.appendedKey,
-              STREAM_PAYLOAD_FIELD,
-              entryCount,
-              ...values,
-            );
+      const ids = await this.callAppend(redis, (target) =>
+        target.logpipeAppendChunks(
+          shard.streamKey,
+          shard.entriesKey,
+          shard.appendedKey,
+          STREAM_PAYLOAD_FIELD,
+          entryCount,
+          ...values,
+        ),
+      );
       return this.layout.tagged
         ? (ids as string[]).map((id) => this.layout.qualify(shard, id))
         : (ids as string[]);
@@ -358,6 +341,11 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
       this.layout.shards.map((shard) => this.run(operation, (redis) => read(redis, shard))),
     );
     return { total: shards.reduce((sum, length) => sum + length, 0), shards };
+  }
+
+  /** One append script call: on the connection, or with WAIT in a pipeline when REDIS_WAIT_REPLICAS asks. */
+  private async callAppend(redis: RedisClient, call: (target: AppendTarget) => unknown): Promise<unknown> {
+    return this.options.waitReplicas > 0 ? this.appendAndWait(redis, call) : call(redis as ScriptedRedis);
   }
 
   /**
