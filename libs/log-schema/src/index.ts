@@ -39,7 +39,6 @@ export {
   LOG_ENTRY_CODEC_VERSION,
   LogEntryDecodeError,
   chunkEntryId,
-  decodeLogEntry,
   decodeStreamValue,
   encodeChunkEntry,
   encodeLogChunk,
