@@ -107,6 +107,31 @@ describe('StreamProducer appends and counts log entries', () => {
     expect(await producer.entryBacklog()).toEqual({ total: 0, shards: [0] });
   });
 
+  it('a script defined up front runs in the same auto-pipeline as other commands; an undefined one is refused', async () => {
+    // Defining a script while an auto-pipeline was pending left it out of that pipeline, and the
+    // pipeline's answers then crashed the process: scripts are defined before traffic, never lazily.
+    const script = { name: 'logpipeTestIncrBy', lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])" };
+    producer.defineScript(script);
+    producer.defineScript(script);
+    const key = `${names.streamKey}:script-test`;
+    const [backlog, total, id] = await Promise.all([
+      producer.entryBacklog(),
+      producer.runScript(script.name, key, [5]),
+      producer.append('beside the script'),
+    ]);
+
+    expect(backlog).toEqual({ total: 0, shards: [0] });
+    expect(total).toBe(5);
+    expect((await inspector.xrange(names.streamKey, '-', '+'))[0]).toEqual([
+      id,
+      [FIELD, 'beside the script'],
+    ]);
+    await expect(producer.runScript('logpipeNeverDefined', key, [])).rejects.toThrow(
+      'script logpipeNeverDefined was not defined with defineScript before it was run',
+    );
+    await inspector.del(key);
+  });
+
   it('with REDIS_WAIT_REPLICAS the pipelined script still writes and counts (fewer replicas: 503)', async () => {
     // The shared Redis has no replica: WAIT confirms 0 of 1, after the script wrote on the master.
     const waiting = new StreamProducer(options({ waitReplicas: 1, commandTimeoutMs: 200 }));

@@ -103,6 +103,8 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private nextShard = 0;
   /** Single entries appended during this turn of the event loop, written together at its end (append). */
   private singles: PendingSingle[] = [];
+  /** Scripts defined by defineScript, by name. */
+  private readonly scriptNames = new Set<string>();
 
   constructor(@Inject(STREAM_CLIENT_OPTIONS) private readonly options: ResolvedStreamClientOptions) {
     this.layout = new StreamLayout(options);
@@ -256,29 +258,36 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Runs a Lua script over ONE key on this connection (EVALSHA; EVAL once after a restart flushed the
-   * script cache), sharing its auto-pipelining: small atomic state beside the stream, such as the shared
-   * tenant quota, without a second connection. Unlike the appends it never waits for a connection that
-   * is not ready but rejects at once (StreamUnavailableError), so a caller with a local fallback does not
-   * hold a request for an outage the append will report anyway. `script.name` must stay the same for the
-   * same `lua`.
+   * Defines a Lua script over ONE key on this connection (EVALSHA; EVAL once after a restart flushed the
+   * script cache) for runScript: small atomic state beside the stream, such as the shared tenant quota,
+   * without a second connection. Call it from a constructor, before any traffic: ioredis copies a
+   * connection's scripts into an auto-pipeline when the pipeline is opened, so a script defined while
+   * one is pending is missing from it, and the pipeline's answers then crashed the process (seen in the
+   * syslog backpressure e2e test under load). Defining the same name again is a no-op.
    */
-  async runScript(
-    script: { readonly name: string; readonly lua: string },
-    key: string,
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
+  defineScript(script: { readonly name: string; readonly lua: string }): void {
+    if (this.scriptNames.has(script.name)) return;
+    this.redis.defineCommand(script.name, { numberOfKeys: 1, lua: script.lua });
+    this.scriptNames.add(script.name);
+  }
+
+  /**
+   * Runs a script defined by defineScript, sharing the connection's auto-pipelining. Unlike the appends
+   * it never waits for a connection that is not ready but rejects at once (StreamUnavailableError), so a
+   * caller with a local fallback does not hold a request for an outage the append will report anyway.
+   */
+  async runScript(scriptName: string, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.scriptNames.has(scriptName)) {
+      throw new Error(`script ${scriptName} was not defined with defineScript before it was run`);
+    }
     if (!this.isReady) {
       throw new StreamUnavailableError(`Redis is not ready (status ${this.redis.status})`);
     }
     const scripted = this.redis as unknown as Record<string, (...params: unknown[]) => Promise<unknown>>;
-    if (typeof scripted[script.name] !== 'function') {
-      this.redis.defineCommand(script.name, { numberOfKeys: 1, lua: script.lua });
-    }
     try {
-      return await scripted[script.name](key, ...args);
+      return await scripted[scriptName](key, ...args);
     } catch (error) {
-      throw toStreamError(error, script.name);
+      throw toStreamError(error, scriptName);
     }
   }
 

@@ -45,14 +45,21 @@ export function quotaKey(streamKey: string, tenant: string): string {
   return `${streamKey}:quota:{${tenant}}`;
 }
 
-/** The tenants' shared buckets, on the stream producer's connection (its auto-pipelining included). */
+const TAKE_TOKENS_SCRIPT = { name: 'logpipeTakeTokens', lua: SHARED_TOKEN_BUCKET_SCRIPT };
+
+/**
+ * The tenants' shared buckets, on the stream producer's connection (its auto-pipelining included). The
+ * script is defined when the bucket is made, at start-up, never on the first take (see defineScript).
+ */
 export class SharedTokenBucket {
   constructor(
-    private readonly producer: Pick<StreamProducer, 'isReady' | 'runScript'>,
+    private readonly producer: Pick<StreamProducer, 'isReady' | 'defineScript' | 'runScript'>,
     private readonly streamKey: string,
     readonly rate: number,
     readonly burst: number,
-  ) {}
+  ) {
+    producer.defineScript(TAKE_TOKENS_SCRIPT);
+  }
 
   /** false while the connection is down: the caller falls back without waiting for a reconnect. */
   get isAvailable(): boolean {
@@ -62,7 +69,7 @@ export class SharedTokenBucket {
   /** Rejects (StreamUnavailableError) when Redis does not answer; the bucket is then unchanged or taken from. */
   async take(tenant: string, wanted: number): Promise<BucketAnswer> {
     const [admitted, tokens] = (await this.producer.runScript(
-      { name: 'logpipeTakeTokens', lua: SHARED_TOKEN_BUCKET_SCRIPT },
+      TAKE_TOKENS_SCRIPT.name,
       quotaKey(this.streamKey, tenant),
       [this.rate, this.burst, wanted],
     )) as [number, string];
