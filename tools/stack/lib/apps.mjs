@@ -103,12 +103,13 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
  * V8 heap settings (README "Memory"). A 2 MiB young generation instead of V8's default 16 MiB costs no
  * measurable throughput and keeps idle RSS ~15 MiB lower. Ingest's old generation is capped because
  * its heap is bounded by design (MAX_IN_FLIGHT_BODY_BYTES): without a cap V8 lets it grow to 2-3x the live
- * set before collecting. The worker gets no cap: its live set follows the entries' sizes (up to
- * BATCH_SIZE x MAX_BATCHES_IN_FLIGHT entries), and a cap it reached would crash-loop it.
+ * set before collecting. The worker's is capped for the same reason, now that its live set is bounded by
+ * READ_MAX_BYTES per read whatever the entries' sizes: at the defaults about 4 reads x 4 MiB x 4 (decoded)
+ * = 64 MiB on ~40 MiB at rest; 256 MiB leaves twice that, so GC never runs back to back near the limit.
  * A NODE_OPTIONS of the caller's own comes after these, so it wins.
  */
 export const INGEST_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=192';
-export const WORKER_NODE_OPTIONS = '--max-semi-space-size=2';
+export const WORKER_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=256';
 
 function withNodeOptions(env, options) {
   return { ...env, NODE_OPTIONS: [options, env.NODE_OPTIONS].filter(Boolean).join(' ') };
