@@ -104,8 +104,12 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
  * measurable throughput and keeps idle RSS ~15 MiB lower. Ingest's old generation is capped because
  * its heap is bounded by design (MAX_IN_FLIGHT_BODY_BYTES): without a cap V8 lets it grow to 2-3x the live
  * set before collecting. The worker's is capped for the same reason, now that its live set is bounded by
- * READ_MAX_BYTES per read whatever the entries' sizes: at the defaults about 4 reads x 4 MiB x 4 (decoded)
- * = 64 MiB on ~40 MiB at rest; 256 MiB leaves twice that, so GC never runs back to back near the limit.
+ * READ_MAX_BYTES per read whatever the entries' sizes: at most about 4 reads x 4 MiB x 4 (decoded) = 64 MiB
+ * at the defaults, on the 30-40 MiB of heap it uses under batch load; 256 MiB leaves over twice that, so
+ * the collector never runs back to back near the limit. Measured (quick bench, 2 and 3): worker peak RSS
+ * 113-119 MiB and rise +5-7% instead of 191-199 MiB and +19-37%; the price is worker CPU, 13.5 instead of
+ * ~9.5 us per row (tools/bench/worker-drain.mjs v3 200000), apparently major GCs of rows promoted out of
+ * the 2 MiB young generation. --max-semi-space-size=8 costs no CPU (~10 us) but rose +10-12%, peak 130 MiB.
  * A NODE_OPTIONS of the caller's own comes after these, so it wins.
  */
 export const INGEST_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=192';
