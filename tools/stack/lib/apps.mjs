@@ -107,9 +107,10 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
  * READ_MAX_BYTES per read whatever the entries' sizes: at most about 4 reads x 4 MiB x 4 (decoded) = 64 MiB
  * at the defaults, on the 30-40 MiB of heap it uses under batch load; 256 MiB leaves over twice that, so
  * the collector never runs back to back near the limit. Measured (quick bench, 2 and 3): worker peak RSS
- * 113-119 MiB and rise +5-7% instead of 191-199 MiB and +19-37%; the price is worker CPU, 13.5 instead of
- * ~9.5 us per row (tools/bench/worker-drain.mjs v3 200000), apparently major GCs of rows promoted out of
- * the 2 MiB young generation. --max-semi-space-size=8 costs no CPU (~10 us) but rose +10-12%, peak 130 MiB.
+ * 113-119 MiB and rise +5-8% instead of 191-199 MiB and +19-37%. The price is worker CPU: 12.9 instead
+ * of 9.1 us per row, 50,200 instead of 56,100 rows/s (tools/bench/worker-drain.mjs v3 200000), from
+ * collecting rows promoted out of the 2 MiB young generation. --max-semi-space-size=8 gets most of it
+ * back (54,900 rows/s) but rose +7-11% (peak 130 MiB), at the edge of the 10% target (README "Memory").
  * A NODE_OPTIONS of the caller's own comes after these, so it wins.
  */
 export const INGEST_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=192';
