@@ -93,6 +93,15 @@ export class WorkerConfig {
    */
   @IsInt() @Min(0) @Max(5000) BATCH_LINGER_MS: number = 50;
 
+  /**
+   * Stream-value bytes (UTF-8) one read may hold: a read's COUNT is at most this over the largest value seen
+   * lately, so with large entries a read holds fewer than BATCH_SIZE (read-count.ts). Decoded, a read takes
+   * up to ~4× this in heap, and MAX_BATCHES_IN_FLIGHT + 1 reads are held at once: keep
+   * (MAX_BATCHES_IN_FLIGHT + 1) × 4 × READ_MAX_BYTES under the heap cap (--max-old-space-size); the worker
+   * warns at start when it is not. 4 MiB never binds for ~300-byte entries (a batch of 1,000 is ~0.3 MB).
+   */
+  @IsInt() @Min(65_536) @Max(1_073_741_824) READ_MAX_BYTES: number = 4 * 1_048_576;
+
   /** Entries pending this long on another consumer are taken over (XAUTOCLAIM): it is presumed dead. */
   @IsInt() @Min(1000) CLAIM_IDLE_MS: number = 30000;
   @IsInt() @Min(100) CLAIM_INTERVAL_MS: number = 5000;

@@ -17,6 +17,7 @@ const CONFIG: Record<string, unknown> = {
   SHUTDOWN_TIMEOUT_MS: 1000,
   MAX_BATCHES_IN_FLIGHT: 2,
   BATCH_LINGER_MS: 0,
+  READ_MAX_BYTES: 4 * 1_048_576,
 };
 
 const batch = (...ids: string[]): StreamMessage[] => ids.map((id) => ({ id, payload: '{}' }));

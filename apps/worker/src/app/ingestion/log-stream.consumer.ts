@@ -9,7 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import type { WorkerConfig } from '../worker.config';
 import { retryDelayMs, sleep } from './backoff';
 import { LogBatchProcessor, type PreparedBatch } from './log-batch.processor';
-import { ReadCount } from './read-count';
+import { largestValueBytes, ReadCount } from './read-count';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
 
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped';
@@ -80,11 +80,12 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     const trimEvery = this.config.get('TRIM_INTERVAL_MS', { infer: true });
     const maxInFlight = this.config.get('MAX_BATCHES_IN_FLIGHT', { infer: true });
     const linger = this.config.get('BATCH_LINGER_MS', { infer: true });
+    const readMaxBytes = this.config.get('READ_MAX_BYTES', { infer: true });
     let nextClaim = Date.now() + claimEvery;
     let nextTrim = Date.now();
     let pendingFirst = true;
     // BATCH_SIZE counts log entries; a read's COUNT counts stream messages, each up to a chunk of entries.
-    const readCount = new ReadCount(batchSize);
+    const readCount = new ReadCount(batchSize, readMaxBytes);
     // Batches being stored while the loop reads the next one. Each task settles into `failure`
     // rather than rejecting, so an error surfaces once, in the loop, and never as an unhandled rejection.
     const inFlight = new Set<Promise<void>>();
@@ -98,6 +99,7 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
       maxWaitMs: maxWait,
       maxBatchesInFlight: maxInFlight,
       lingerMs: linger,
+      readMaxBytes,
     });
     for (let failures = 0; !this.stopping(); ) {
       try {
@@ -178,7 +180,12 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     readCount: ReadCount,
   ): Promise<PreparedBatch> {
     const prepared = await this.processor.prepare(messages, this.giveUp.signal, redelivered);
-    readCount.observe(messages.length, prepared.entries, prepared.largestMessage);
+    readCount.observe({
+      messages: messages.length,
+      entries: prepared.entries,
+      largestEntries: prepared.largestMessage,
+      largestBytes: largestValueBytes(messages),
+    });
     return prepared;
   }
 
