@@ -107,14 +107,16 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
  * READ_MAX_BYTES per read whatever the entries' sizes: at most about 4 reads x 4 MiB x 4 (decoded) = 64 MiB
  * at the defaults, on the 30-40 MiB of heap it uses under batch load; 256 MiB leaves over twice that, so
  * the collector never runs back to back near the limit. Measured (quick bench, 2 and 3): worker peak RSS
- * 113-119 MiB and rise +5-8% instead of 191-199 MiB and +19-37%. The price is worker CPU: 12.9 instead
- * of 9.1 us per row, 50,200 instead of 56,100 rows/s (tools/bench/worker-drain.mjs v3 200000), from
- * collecting rows promoted out of the 2 MiB young generation. --max-semi-space-size=8 gets most of it
- * back (54,900 rows/s) but rose +7-11% (peak 130 MiB), at the edge of the 10% target (README "Memory").
+ * 113-119 MiB and rise +5-8% instead of 191-199 MiB and +19-37%. With ingest's 2 MiB young generation
+ * the worker paid for it in CPU: rows promoted out of it are collected again and again under the cap
+ * (tools/bench/worker-drain.mjs v3 200000, 3 runs each, alternated: 11.9-13.0 us per row capped against
+ * 8.6-9.9 uncapped, 50.6-53.7k against 53.4-60.7k rows/s). An 8 MiB young generation takes that back
+ * (9.3-10.2 us, 56.5-58.2k rows/s) for a peak of 120-132 MiB; its rise in two quick benches was +9% and
+ * +12% against +5% and +11% with 2 MiB, within the noise of each other (README "Memory").
  * A NODE_OPTIONS of the caller's own comes after these, so it wins.
  */
 export const INGEST_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=192';
-export const WORKER_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=256';
+export const WORKER_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 function withNodeOptions(env, options) {
   return { ...env, NODE_OPTIONS: [options, env.NODE_OPTIONS].filter(Boolean).join(' ') };
