@@ -96,7 +96,8 @@ async function main() {
   const checks = targets.filter((target) => target === 'lint' || target === 'typecheck');
   const others = targets.filter((target) => !checks.includes(target));
   const checksStatus = checks.length > 0 ? nx(checks, 2) : 0;
-  const status = Math.max(checksStatus, others.length > 0 ? nx(others, 1) : 0);
+  const othersStatus = others.length > 0 ? nx(others, 1) : 0;
+  const status = Math.max(checksStatus, othersStatus);
   // The tooling's own unit tests (plain Node ESM, outside Nx): node's test runner, TAP totals to a file.
   const toolsTap = join(resultsDir, 'tools.tap');
   const toolsStatus = targets.includes('test')
@@ -116,10 +117,12 @@ async function main() {
   const failed = jestFailed + count('fail');
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(
-    `\nnpm test finished in ${seconds} s (nx exit code ${status}); suites that failed to run: ${suitesFailed}`,
+    `\nnpm test finished in ${seconds} s (nx exit code ${status}: ${checks.join('+') || 'no checks'} ${checksStatus}, ${others.join('+') || 'nothing else'} ${othersStatus}); suites that failed to run: ${suitesFailed}`,
   );
   console.log(`${passed} passed, ${failed} failed`);
-  process.exit(status === 0 && toolsStatus === 0 && failed === 0 && suitesFailed === 0 && passed > 0 ? 0 : 1);
+  // A run of the tests that ran none is a failure; a run of only lint and typecheck has no tests to count.
+  const ranTests = !targets.includes('test') || passed > 0;
+  process.exit(status === 0 && toolsStatus === 0 && failed === 0 && suitesFailed === 0 && ranTests ? 0 : 1);
 }
 
 main().catch((error) => {

@@ -129,6 +129,12 @@ describe('StreamProducer appends and counts log entries', () => {
     await expect(producer.runScript('logpipeNeverDefined', key, [])).rejects.toThrow(
       'script logpipeNeverDefined was not defined with defineScript before it was run',
     );
+    // Defining one while a command waits in an auto-pipeline is refused instead of breaking that pipeline.
+    const queued = producer.runScript(script.name, key, [1]);
+    expect(() => producer.defineScript({ name: 'logpipeTooLate', lua: 'return 1' })).toThrow(
+      'script logpipeTooLate defined while commands wait in an auto-pipeline: define scripts at start-up',
+    );
+    expect(await queued).toBe(6);
     await inspector.del(key);
   });
 

@@ -267,6 +267,11 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    */
   defineScript(script: { readonly name: string; readonly lua: string }): void {
     if (this.scriptNames.has(script.name)) return;
+    if (this.redis.autoPipelineQueueSize > 0) {
+      throw new Error(
+        `script ${script.name} defined while commands wait in an auto-pipeline: define scripts at start-up`,
+      );
+    }
     this.redis.defineCommand(script.name, { numberOfKeys: 1, lua: script.lua });
     this.scriptNames.add(script.name);
   }

@@ -14,7 +14,8 @@ import type { StreamMessage } from '@logpipe/stream-client';
  *   the V8 cap on it, can then be sized from the settings instead of from the entries' sizes.
  * A read always asks for at least one message. The average follows what is read (exponentially
  * weighted); the largest decays slowly, so a stream that went back to small messages gets large reads
- * again after a few dozen reads (and a jump to larger messages overshoots by the jump for one read).
+ * again after a few dozen reads, and a jump to larger messages overshoots by the jump for one read: up
+ * to BATCH_SIZE messages of the new size (README "Memory" gives that worst case and its consequence).
  * Before anything was seen it assumes chunks of BATCH_SIZE / 10 entries and of ingest's largest default
  * chunk (DEFAULT_CHUNK_MAX_BYTES).
  */
