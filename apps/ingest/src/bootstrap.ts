@@ -8,7 +8,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app/app.module';
 import { ApiKeyRegistry } from './app/auth/api-key.registry';
 import { setupOpenApi } from './app/docs/openapi';
-import { heapHeadroomProblem, InFlightBodyBudget } from './app/http/body-budget';
+import { bodyHeapProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
 import { ProtocolErrorFormats } from './app/http/protocol-error-formats';
@@ -43,7 +43,7 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
   const fastify = app.getHttpAdapter().getInstance();
   const maxBodyBytes = config.get('MAX_BODY_BYTES', { infer: true });
   const budgetBytes = config.get('MAX_IN_FLIGHT_BODY_BYTES', { infer: true });
-  const heapProblem = heapHeadroomProblem(budgetBytes, maxBodyBytes, getHeapStatistics().heap_size_limit);
+  const heapProblem = bodyHeapProblem(budgetBytes, maxBodyBytes, getHeapStatistics().heap_size_limit);
   if (heapProblem !== null) new Logger('Memory').warn(heapProblem);
   registerBodyParsers(fastify, {
     maxBodyBytes,

@@ -1,4 +1,4 @@
-import { heapHeadroomProblem, InFlightBodyBudget } from './body-budget';
+import { bodyHeapProblem, InFlightBodyBudget } from './body-budget';
 
 describe('InFlightBodyBudget', () => {
   it('takes bodies until the next one would pass the limit, and again once bytes are released', () => {
@@ -22,15 +22,15 @@ describe('InFlightBodyBudget', () => {
   });
 });
 
-describe('heapHeadroomProblem', () => {
+describe('bodyHeapProblem', () => {
   const MiB = 1048576;
 
   it('is null for the defaults under the heap cap the stack sets (192 MiB old space)', () => {
-    expect(heapHeadroomProblem(8 * MiB, 5 * MiB, 196 * MiB)).toBeNull();
+    expect(bodyHeapProblem(8 * MiB, 5 * MiB, 196 * MiB)).toBeNull();
   });
 
   it('names both settings and the remedy when one large body could exhaust the heap', () => {
-    expect(heapHeadroomProblem(8 * MiB, 100 * MiB, 196 * MiB)).toMatch(
+    expect(bodyHeapProblem(8 * MiB, 100 * MiB, 196 * MiB)).toMatch(
       /heap limit \(196 MiB\) is below ~2000 MiB.*MAX_IN_FLIGHT_BODY_BYTES, MAX_BODY_BYTES.*--max-old-space-size/,
     );
   });

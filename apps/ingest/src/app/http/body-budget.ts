@@ -1,3 +1,5 @@
+import { heapHeadroomProblem } from '@logpipe/app-runtime';
+
 /**
  * Bounds the bytes of request bodies that are being parsed, validated and queued at once in this
  * process. A parsed batch takes several times its body size in memory (objects, validated entries,
@@ -41,17 +43,13 @@ export const HEAP_BYTES_PER_BODY_BYTE = 20;
  * A warning when the V8 heap limit cannot hold the most request-body bytes ingest may be working on at
  * once (the budget, or one body of MAX_BODY_BYTES, which is always taken), or null when it can.
  */
-export function heapHeadroomProblem(
+export function bodyHeapProblem(
   budgetBytes: number,
   maxBodyBytes: number,
   heapLimitBytes: number,
 ): string | null {
-  const worstCase = Math.max(budgetBytes, maxBodyBytes) * HEAP_BYTES_PER_BODY_BYTE;
-  if (worstCase <= heapLimitBytes) return null;
-  const mib = (bytes: number) => Math.round(bytes / 1048576);
-  return (
-    `the V8 heap limit (${mib(heapLimitBytes)} MiB) is below ~${mib(worstCase)} MiB, what ` +
-    `max(MAX_IN_FLIGHT_BODY_BYTES, MAX_BODY_BYTES) of bodies in flight can take; a burst of large batches ` +
-    `could exhaust it. Raise --max-old-space-size in NODE_OPTIONS or lower those settings.`
-  );
+  return heapHeadroomProblem(Math.max(budgetBytes, maxBodyBytes) * HEAP_BYTES_PER_BODY_BYTE, heapLimitBytes, {
+    holds: 'max(MAX_IN_FLIGHT_BODY_BYTES, MAX_BODY_BYTES) of bodies in flight can take',
+    risk: 'a burst of large batches could exhaust it',
+  });
 }

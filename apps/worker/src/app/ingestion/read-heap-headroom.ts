@@ -1,3 +1,5 @@
+import { heapHeadroomProblem } from '@logpipe/app-runtime';
+
 /**
  * Heap assumed per byte of stream value a read holds once decoded: the value itself plus its rows. Measured
  * on ingest's chunks with decodeStreamValue + planMessage (node --expose-gc, heap and external before and
@@ -15,11 +17,8 @@ export function readHeapProblem(
   heapLimitBytes: number,
 ): string | null {
   const worstCase = (maxBatchesInFlight + 1) * readMaxBytes * HEAP_BYTES_PER_VALUE_BYTE;
-  if (worstCase <= heapLimitBytes) return null;
-  const mib = (bytes: number) => Math.round(bytes / 1048576);
-  return (
-    `the V8 heap limit (${mib(heapLimitBytes)} MiB) is below ~${mib(worstCase)} MiB, what ` +
-    `MAX_BATCHES_IN_FLIGHT + 1 reads of READ_MAX_BYTES can take once decoded; large entries could exhaust ` +
-    `it. Raise --max-old-space-size in NODE_OPTIONS or lower those settings.`
-  );
+  return heapHeadroomProblem(worstCase, heapLimitBytes, {
+    holds: 'MAX_BATCHES_IN_FLIGHT + 1 reads of READ_MAX_BYTES can take once decoded',
+    risk: 'large entries could exhaust it',
+  });
 }
