@@ -14,22 +14,21 @@
 //                                    [--variants text,binary,...]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { DASH, fixed, int, medianRange } from './lib/format.mjs';
+import { loadAverage } from './lib/machine.mjs';
 import { summarize } from './lib/stats.mjs';
 import {
-  connect,
+  chosenVariants,
   copyBinary,
   copyText,
-  DATABASE_URL,
   drainBatches,
   emptyLogs,
-  migrate,
   payloadBatches,
   psqlCopy,
+  withMigratedSchema,
 } from './lib/write-path.mjs';
 
 const { values: args } = parseArgs({
@@ -95,23 +94,12 @@ async function reset(client) {
   await emptyLogs(client);
 }
 
-const fmt = (n, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const range = (s, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+const microseconds = (value) => fixed(value, 1);
 
 async function main() {
-  const names = args.variants ? args.variants.split(',') : Object.keys(VARIANTS);
-  const unknown = names.filter((name) => !VARIANTS[name]);
-  if (unknown.length > 0)
-    throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANTS).join(', ')}`);
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  const dir = mkdtempSync(join(tmpdir(), 'copy-format-'));
-  const loadBefore = loadavg().map((v) => v.toFixed(2));
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await migrate(schema, 'migration:run');
-    const client = await connect(schema);
+  const names = chosenVariants(args.variants, VARIANTS);
+  const loadBefore = loadAverage();
+  await withMigratedSchema(schema, async (client, dir) => {
     const rows = {
       plain: payloadBatches({ count: ROWS, batchSize: BATCH, idEvery: 0, tag: 'fmt' }),
       ids: payloadBatches({ count: ROWS, batchSize: BATCH, idEvery: 10, tag: 'fmt' }),
@@ -159,12 +147,11 @@ async function main() {
         results[name].pg.push(run.pgUsPerRow);
         if (run.clientUsPerRow !== undefined) results[name].client.push(run.clientUsPerRow);
         console.log(
-          `  round ${round + 1} ${name}: ${fmt(run.rowsPerS)} rows/s, PostgreSQL ${fmt(run.pgUsPerRow, 1)} µs/row` +
-            `${run.clientUsPerRow !== undefined ? `, client ${fmt(run.clientUsPerRow, 1)} µs/row` : ''} (load ${loadavg()[0].toFixed(2)})`,
+          `  round ${round + 1} ${name}: ${int(run.rowsPerS)} rows/s, PostgreSQL ${microseconds(run.pgUsPerRow)} µs/row` +
+            `${run.clientUsPerRow !== undefined ? `, client ${microseconds(run.clientUsPerRow)} µs/row` : ''} (load ${loadAverage()[0]})`,
         );
       }
     }
-    await client.end();
     const copy = results['psql \\copy text'] && summarize(results['psql \\copy text'].rowsPerS).median;
     console.log(
       `\n| variant | rows/s, median (min–max) | ÷ psql \\copy text | PostgreSQL µs/row | client µs/row |`,
@@ -174,20 +161,12 @@ async function main() {
       const r = results[name];
       const rate = summarize(r.rowsPerS);
       console.log(
-        `| ${name} | ${range(rate)} | ${copy ? `${((100 * rate.median) / copy).toFixed(0)}%` : '—'} | ` +
-          `${range(summarize(r.pg), 1)} | ${r.client.length ? range(summarize(r.client), 1) : '—'} |`,
+        `| ${name} | ${medianRange(rate)} | ${copy ? `${((100 * rate.median) / copy).toFixed(0)}%` : DASH} | ` +
+          `${medianRange(summarize(r.pg), microseconds)} | ${medianRange(summarize(r.client), microseconds)} |`,
       );
     }
-    console.log(
-      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadavg()
-        .map((v) => v.toFixed(2))
-        .join(' ')}`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  }
+    console.log(`\nLoad average before: ${loadBefore.join(' ')}; after: ${loadAverage().join(' ')}`);
+  });
 }
 
 main().catch((error) => {

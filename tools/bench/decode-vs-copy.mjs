@@ -12,10 +12,10 @@
 //                                       [--main-writer /work/main]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { loadAverage } from './lib/machine.mjs';
 import { makeEntries } from './lib/payload.mjs';
 import { summarize } from './lib/stats.mjs';
 import { repoRoot, tsRequire } from './lib/ts-sources.mjs';
@@ -82,7 +82,7 @@ async function main() {
   const dataSource = new DataSource(
     store.createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }),
   );
-  const loadBefore = loadavg().map((v) => v.toFixed(2));
+  const loadBefore = loadAverage();
   try {
     await dataSource.initialize();
     const now = Date.now();
@@ -135,11 +135,7 @@ async function main() {
         );
       }
     }
-    console.log(
-      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadavg()
-        .map((v) => v.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`\nLoad average before: ${loadBefore.join(' ')}; after: ${loadAverage().join(' ')}`);
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -12,22 +12,21 @@
 //                                   [--variants before-diet,after-diet (migrated),...] [--id-every 0]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (default)
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { int, medianRange } from './lib/format.mjs';
+import { loadAverage } from './lib/machine.mjs';
 import { summarize } from './lib/stats.mjs';
 import {
+  chosenVariants,
   COLUMNS,
-  connect,
   copyText,
-  DATABASE_URL,
   drainBatches,
   emptyLogs,
-  migrate,
   payloadBatches,
   psqlCopy,
+  withMigratedSchema,
 } from './lib/write-path.mjs';
 
 const { values: args } = parseArgs({
@@ -184,24 +183,13 @@ async function countRows(client) {
   return Number((await client.query('SELECT count(*) AS n FROM logs')).rows[0].n);
 }
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 const pgMedian = (values) => summarize(values).median;
 const pgFigure = (values) => pgMedian(values).toFixed(1);
 
 async function main() {
-  const names = args.variants ? args.variants.split(',') : DEFAULT_VARIANTS;
-  const unknown = names.filter((name) => !VARIANTS[name]);
-  if (unknown.length > 0)
-    throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANTS).join(', ')}`);
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  const dir = mkdtempSync(join(tmpdir(), 'index-diet-'));
-  const loadBefore = loadavg().map((v) => v.toFixed(2));
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await migrate(schema, 'migration:run');
-    const client = await connect(schema);
+  const names = chosenVariants(args.variants, VARIANTS, DEFAULT_VARIANTS);
+  const loadBefore = loadAverage();
+  await withMigratedSchema(schema, async (client, dir) => {
     const migrated = await indexDefinitions(client);
     console.log(`schema ${schema} migrated; indexes of logs:`);
     for (const { indexdef } of migrated) console.log(`  ${indexdef.replace(` ${schema}.`, ' ')}`);
@@ -240,11 +228,10 @@ async function main() {
           results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
         }
         console.log(
-          `  round ${round + 1} ${name}: worker ${fmt(results[name].worker.at(-1))} rows/s, \\copy ${fmt(results[name].copy.at(-1))} rows/s (load ${loadavg()[0].toFixed(2)})`,
+          `  round ${round + 1} ${name}: worker ${int(results[name].worker.at(-1))} rows/s, \\copy ${int(results[name].copy.at(-1))} rows/s (load ${loadAverage()[0]})`,
         );
       }
     }
-    await client.end();
     const base = summarize(results[names[0]].worker).median;
     const basePg = summarize(results[names[0]].workerPg).median;
     console.log(
@@ -255,22 +242,17 @@ async function main() {
       const worker = summarize(results[name].worker);
       const copy = summarize(results[name].copy);
       console.log(
-        `| ${name} | ${range(worker)} | ${range(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
-          `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${fmt(summarize(results[name].workerFlushed).median)} | ` +
-          `${fmt(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} | ` +
+        `| ${name} | ${medianRange(worker)} | ${medianRange(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
+          `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${int(summarize(results[name].workerFlushed).median)} | ` +
+          `${int(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} | ` +
           `${pgFigure(results[name].workerPg)} (${(pgMedian(results[name].workerPg) - basePg).toFixed(1)}) / ${pgFigure(results[name].copyPg)} |`,
       );
     }
     console.log(
-      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadavg()
-        .map((v) => v.toFixed(2))
-        .join(' ')} (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the shared test database'})`,
+      `\nLoad average before: ${loadBefore.join(' ')}; after: ${loadAverage().join(' ')} ` +
+        `(${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the shared test database'})`,
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  }
+  });
 }
 
 main().catch((error) => {

@@ -5,7 +5,8 @@
 // spent (from /proc/<pid>/schedstat: the server runs on this machine), which is far less noisy on a
 // shared machine than rows/s.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,6 +44,40 @@ export const migrate = (schema, action) =>
     DATABASE_URL,
     DB_SCHEMA: schema,
   });
+
+/**
+ * Runs `work(client, dir)` on a schema of its own built by the real migrations (`client` has it as its
+ * search_path; `dir` is a scratch folder), then drops the schema and removes the folder, also when the
+ * work failed or was interrupted.
+ */
+export async function withMigratedSchema(schema, work) {
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  const dir = mkdtempSync(join(tmpdir(), `${schema}-`));
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await migrate(schema, 'migration:run');
+    const client = await connect(schema);
+    try {
+      return await work(client, dir);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+/** The variants named in `--variants a,b,...` (or `defaults`), refusing a name `variants` does not have. */
+export function chosenVariants(requested, variants, defaults = Object.keys(variants)) {
+  const names = requested ? requested.split(',') : defaults;
+  const unknown = names.filter((name) => !variants[name]);
+  if (unknown.length > 0)
+    throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(variants).join(', ')}`);
+  return names;
+}
 
 /** A client whose search_path is `schema`; `settings` are more `-c name=value` options. */
 export async function connect(schema, settings = '') {
