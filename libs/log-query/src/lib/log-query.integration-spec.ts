@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type LogEntry, type LogLevel, LOG_LEVELS } from '@logpipe/log-schema';
-import { createDataSourceOptions, LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
+import { LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
+import { openMigratedSchema } from '@logpipe/log-store/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -66,12 +67,7 @@ describe('LogQueryService against PostgreSQL', () => {
   let queries: LogQueryService;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.end();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     writer = new LogBatchWriter(dataSource);
     await writer.insert(rows);
     queries = new LogQueryService({ url: DATABASE_URL, schema, poolSize: 2, statementTimeoutMs: 2000 });

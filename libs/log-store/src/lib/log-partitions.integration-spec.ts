@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createDataSourceOptions } from './data-source-options';
 import { LogBatchWriter } from './log-batch.writer';
 import {
   createLogPartitions,
@@ -12,6 +11,7 @@ import {
   oldestLogTime,
 } from './log-partitions';
 import type { StoredLogEntry } from './stored-log-entry';
+import { openMigratedSchema } from './testing/migrated-schema';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MIDNIGHT = Date.parse('2026-11-27T00:00:00.000Z');
@@ -49,12 +49,7 @@ describe('partitioned logs against PostgreSQL', () => {
     ).map((row: { part: string }) => row.part.replace(/^.*\./, ''));
 
   beforeAll(async () => {
-    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.destroy();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     writer = new LogBatchWriter(dataSource, '1 day');
   });
 

@@ -6,6 +6,7 @@ import { isTransientDatabaseError } from './database-errors';
 import { LogBatchWriter } from './log-batch.writer';
 import { LOG_STORE_MIGRATIONS } from './migrations';
 import type { StoredLogEntry } from './stored-log-entry';
+import { openMigratedSchema } from './testing/migrated-schema';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -32,12 +33,7 @@ describe('log-store against PostgreSQL', () => {
   let writer: LogBatchWriter;
 
   beforeAll(async () => {
-    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.destroy();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     writer = new LogBatchWriter(dataSource);
   });
 

@@ -1,4 +1,5 @@
-import { createDataSourceOptions, LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
+import { LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
+import { openMigratedSchema } from '@logpipe/log-store/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -37,12 +38,7 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.destroy();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     await new LogBatchWriter(dataSource).insert([
       ...Array.from({ length: 12 }, (_, i) => row(i, 'acme')),
       ...Array.from({ length: 5 }, (_, i) => row(i, 'globex', { message: `globex secret ${i}` })),

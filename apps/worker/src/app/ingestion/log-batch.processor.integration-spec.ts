@@ -6,7 +6,8 @@ import {
   encodeLogEntry,
   type LogEntry,
 } from '@logpipe/log-schema';
-import { createDataSourceOptions, LogBatchWriter } from '@logpipe/log-store';
+import { LogBatchWriter } from '@logpipe/log-store';
+import { openMigratedSchema } from '@logpipe/log-store/testing';
 import { resolveStreamClientOptions, StreamConsumer, type StreamClientOptions } from '@logpipe/stream-client';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -66,12 +67,7 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.destroy();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     // Refuses exactly the messages 'poison...': an entry the decoder accepts and PostgreSQL does not.
     await dataSource.query(
       `ALTER TABLE logs ADD CONSTRAINT logs_no_poison CHECK (message NOT LIKE 'poison%')`,

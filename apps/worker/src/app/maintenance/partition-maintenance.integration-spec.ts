@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import {
-  createDataSourceOptions,
   listLogPartitions,
   LogBatchWriter,
   releaseMaintenanceLock,
   tryMaintenanceLock,
   type StoredLogEntry,
 } from '@logpipe/log-store';
+import { openMigratedSchema } from '@logpipe/log-store/testing';
 import type { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
@@ -66,12 +66,7 @@ describe('partition maintenance against PostgreSQL', () => {
   const partitionNames = async () => (await listLogPartitions(dataSource)).map((p) => p.name);
 
   beforeAll(async () => {
-    const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.destroy();
-    dataSource = new DataSource(createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }));
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     writer = new LogBatchWriter(dataSource, '1 day');
   });
 
