@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
 import { expectExactlyOnce, reconcile } from './support/reconciliation';
 import { LoadRun, post } from './support/load-generator';
-import { ProcessRegistry, type ServiceProcess } from './support/processes';
+import { faultWorkerEnv, ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 const HIGH_WATER = 400;
 const LOW_WATER = 150;
@@ -36,15 +36,10 @@ describe('backlog and poison entries', () => {
     const startWorker = (waitReady = true) =>
       processes.startWorker(
         `worker-${name}`,
-        suiteWorkerEnv(
+        faultWorkerEnv(
           { schema: schema.schema, streamKey, deadKey: probe.deadKey },
-          {
-            WORKER_NAME: `worker-${name}-${suffix}`,
-            RETRY_BASE_MS: '100',
-            RETRY_MAX_MS: '1000',
-            TRIM_INTERVAL_MS: '200',
-            ...workerEnv,
-          },
+          `worker-${name}-${suffix}`,
+          workerEnv,
         ),
         waitReady,
       );

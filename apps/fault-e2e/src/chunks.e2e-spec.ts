@@ -9,9 +9,9 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { TestSchema } from './support/database';
 import { type FaultFigures, printLine, recordResult, summaryLine } from './support/fault-results';
-import { ProcessRegistry, type ServiceProcess } from './support/processes';
+import { faultWorkerEnv, ProcessRegistry, type ServiceProcess } from './support/processes';
 import { StreamProbe } from './support/stream';
-import { sleep, suiteWorkerEnv, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
+import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-support';
 
 /**
  * Issue 14, chunked stream entries on the read side: one stream entry carries a chunk of log entries,
@@ -35,15 +35,10 @@ describe('chunked stream entries', () => {
     const startWorker = async (extra: Record<string, string> = {}, waitReady = true) => {
       const worker = await processes.startWorker(
         `worker-${name}`,
-        suiteWorkerEnv(
+        faultWorkerEnv(
           { schema: schema.schema, streamKey, deadKey: probe.deadKey },
-          {
-            WORKER_NAME: `worker-${name}-${suffix}`,
-            RETRY_BASE_MS: '100',
-            RETRY_MAX_MS: '1000',
-            TRIM_INTERVAL_MS: '200',
-            ...extra,
-          },
+          `worker-${name}-${suffix}`,
+          extra,
         ),
         waitReady,
       );

@@ -1,4 +1,10 @@
-import { freePort, ServiceProcess, workspaceRoot } from '@logpipe/e2e-support';
+import {
+  freePort,
+  ServiceProcess,
+  suiteWorkerEnv,
+  type SuiteStorage,
+  workspaceRoot,
+} from '@logpipe/e2e-support';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -54,4 +60,22 @@ export class ProcessRegistry {
   async stopAll(): Promise<void> {
     await Promise.all(this.started.map((p) => p.stop('SIGKILL')));
   }
+}
+
+/**
+ * A fault suite's worker for one scenario: the suite's storage, a name of its own, quick retries (100 ms
+ * to 1 s, so a recovery is seen within a test) and trims every 200 ms. `extra` adds or overrides.
+ */
+export function faultWorkerEnv(
+  storage: SuiteStorage,
+  workerName: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return suiteWorkerEnv(storage, {
+    WORKER_NAME: workerName,
+    RETRY_BASE_MS: '100',
+    RETRY_MAX_MS: '1000',
+    TRIM_INTERVAL_MS: '200',
+    ...extra,
+  });
 }
