@@ -7,6 +7,8 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --quick                 smoke run (about two minutes after the stack is up): 1 run each, short loads,
                           no reference, nothing appended unless --append
   --runs N                runs per figure (default 3)
+  --protocol-rounds N     protocols scenario: rounds of its interleaved variants, each protocol compared
+                          with the /api/logs runs just before and after it (default 5; --quick 1)
   --load-seconds S        single-entry and nginx-204 runs (default 10)
   --batch-seconds S       each batch run (default 4)
   --drain-entries N       pre-filled backlog for the worker drain (default 200000)
@@ -40,6 +42,7 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
 const PROFILES = {
   full: {
     runs: 3,
+    protocolRounds: 5,
     loadSeconds: 10,
     batchSeconds: 4,
     drainEntries: 200000,
@@ -53,6 +56,7 @@ const PROFILES = {
   },
   quick: {
     runs: 1,
+    protocolRounds: 1,
     loadSeconds: 3,
     batchSeconds: 2,
     drainEntries: 20000,
@@ -88,6 +92,7 @@ const COMMON = {
 
 const NUMERIC = {
   '--runs': 'runs',
+  '--protocol-rounds': 'protocolRounds',
   '--load-seconds': 'loadSeconds',
   '--batch-seconds': 'batchSeconds',
   '--drain-entries': 'drainEntries',

@@ -362,11 +362,12 @@ function details(results, f) {
         'body bytes',
         'req/s',
         'entries/s (2xx)',
-        'of /api/logs json-1000',
+        'of /api/logs json-1000: each run against /api/logs at its time, median (min–max)',
+        'ratio of the medians',
         'p50 / p99, ms',
         'non-2xx',
       ]),
-      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
       ...Object.entries(f.protocols).map(([name, p]) =>
         row([
           name,
@@ -374,11 +375,17 @@ function details(results, f) {
           int(p.bodyBytes),
           medianRange(p.rps),
           medianRange(p.entriesPerS),
-          p.ofApi === undefined ? '—' : percent(p.ofApi),
+          p.pairedOfApi === undefined ? '—' : medianRange(p.pairedOfApi, percent),
+          p.ofApiOfMedians === undefined ? '—' : percent(p.ofApiOfMedians),
           latency(p.p50, p.p99),
           String(p.non2xx),
         ]),
       ),
+      '',
+      'Each protocol run is compared with the /api/logs rate at its own time, interpolated between the /api/logs runs ' +
+        "just before and after it (every round starts with one, one more closes the last): the machine's speed drifts " +
+        'within a bench run, and medians per variant would compare runs made at different speeds. The target uses ' +
+        'the median of these paired ratios; the ratio of the medians is beside it.',
       '',
     );
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bottleneck, cpuPerEntry, deriveFigures } from '../lib/figures.mjs';
+import { bottleneck, cpuPerEntry, deriveFigures, pairedOfApi } from '../lib/figures.mjs';
 import { renderMarkdown } from '../lib/report.mjs';
 
 const cpu = (percent) => ({ seconds: 10, percent: { machineIdle: 20, other: 5, ...percent } });
@@ -329,6 +329,56 @@ test('the protocols scenario compares each protocol with /api/logs json-1000 of 
   );
   assert.match(markdown, /\| otlp-protobuf-1000 \| `\/v1\/logs` \|/);
   assert.match(markdown, /5 protocols es-bulk-1000/);
+});
+
+test('a protocol run is compared with the /api/logs rate interpolated to its time between its neighbours', () => {
+  // /api/logs at 40k, then the machine slows down: 20k ten seconds later, 20k again after twenty.
+  const at = (entriesPerS, startS) => ({
+    entriesPerS,
+    loadStartMs: startS * 1000,
+    loadEndMs: startS * 1000 + 4000,
+  });
+  const api = [at(40000, 0), at(20000, 10), at(20000, 20)];
+  // 2.5 s after the first api run's middle: a quarter of the way to the second, where /api/logs ran ~35k.
+  const paired = pairedOfApi([at(35000, 2.5), at(18000, 15), at(30000, 30)], api);
+  assert.equal(paired.n, 3);
+  // 35k / 35k = 1; 18k / 20k = 0.9; the last run is after every /api/logs run: 30k / 20k = 1.5.
+  assert.equal(paired.min, 0.9);
+  assert.equal(paired.median, 1);
+  assert.equal(paired.max, 1.5);
+  // Runs saved before they carried their times give no pairs.
+  assert.equal(pairedOfApi([{ entriesPerS: 1 }], api).n, 0);
+});
+
+test('the protocols target uses the paired ratios when the runs carry their times', () => {
+  const timed = (rates, offsetS) =>
+    rates.map((rate, i) => ({
+      ...batchRun(rate, 120),
+      loadStartMs: (offsetS + 10 * i) * 1000,
+      loadEndMs: (offsetS + 10 * i + 4) * 1000,
+    }));
+  const variant = (path, runs) => ({ format: 'json', path, entriesPerRequest: 1000, bodyBytes: 1, runs });
+  // The machine halves its speed after the first round: the first es run is compared with the rate
+  // /api/logs had at its time, halfway between its neighbours, not with the median.
+  const figures = deriveFigures({
+    protocols: {
+      variants: {
+        'api-json-1000': variant('/api/logs', timed([50000, 25000, 25000, 25000], 0)),
+        'es-bulk-1000': variant('/elasticsearch/_bulk', timed([45000, 23000, 22500], 5)),
+      },
+    },
+  });
+  const es = figures.protocols['es-bulk-1000'];
+  assert.equal(es.ofApiOfMedians, 23000 / 25000);
+  assert.equal(es.ofApi, es.pairedOfApi.median);
+  assert.ok(Math.abs(es.pairedOfApi.median - 23000 / 25000) < 1e-9);
+  // The first run sits halfway between 50k and 25k: 45k / 37.5k.
+  assert.ok(Math.abs(es.pairedOfApi.max - 45000 / 37500) < 1e-9);
+  const markdown = renderMarkdown(
+    { ...results(), protocols: undefined },
+    { ...deriveFigures(results()), protocols: figures.protocols },
+  );
+  assert.match(markdown, /\| es-bulk-1000 \| `\/elasticsearch\/_bulk` \|.*\| 92% \(90%–120%\) \| 92% \|/);
 });
 
 test('the node:http floor gives "Logpipe as a fraction of the floor" for single entries and json-1000', () => {
