@@ -39,6 +39,20 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --drain-timeout S       longest wait for a backlog to drain (default 180)
 `;
 
+/** What `--only` can name; a run without it measures them all. */
+export const ALL_SCENARIOS = [
+  'ceilings',
+  '1',
+  '2',
+  'floor',
+  '3',
+  '4',
+  'search',
+  'protocols',
+  'syslog',
+  'reference',
+];
+
 const PROFILES = {
   full: {
     runs: 3,
@@ -87,7 +101,7 @@ const COMMON = {
   rate: null,
   searchStart: null,
   sustainedBaseline: null,
-  only: ['ceilings', '1', '2', 'floor', '3', '4', 'search', 'protocols', 'syslog', 'reference'],
+  only: ALL_SCENARIOS,
 };
 
 const NUMERIC = {

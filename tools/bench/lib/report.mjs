@@ -2,11 +2,18 @@
 // ceiling and reference ratios), the targets, CPU by stage with the likely bottleneck, details, the chart.
 import { bottleneck, CPU_GROUPS, CPU_PER_ENTRY_STAGES } from './figures.mjs';
 import { DASH, fixed, int, medianRange, percent, times } from './format.mjs';
+import { ALL_SCENARIOS } from './options.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const signed = (value, digits) => `${value >= 0 ? '+' : ''}${fixed(value, digits)}`;
 const latency = (p50, p99) =>
   `${medianRange(p50, (v) => fixed(v, 1))} / ${medianRange(p99, (v) => fixed(v, 1))}`;
+
+/** ", only protocols" for a run limited with --only, so its section is not taken for a full one. */
+function partial(options) {
+  const only = options.only ?? ALL_SCENARIOS;
+  return ALL_SCENARIOS.every((part) => only.includes(part)) ? '' : `, only ${only.join(', ')} (\`--only\`)`;
+}
 
 function heading(results) {
   const m = results.machine;
@@ -15,7 +22,7 @@ function heading(results) {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return [
-    `### ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC — ${results.mode} run`,
+    `### ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC — ${results.mode} run${partial(o)}`,
     '',
     `- Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}, nginx ${m.nginx}, Redis ${m.redis}, PostgreSQL ${m.postgres}, wrk ${m.wrk}; commit ${m.commit}.`,
     `- Load average (1/5/15 min) before: ${results.loadBefore.join(' ')}; after: ${results.loadAfter.join(' ')}. ` +
@@ -24,7 +31,9 @@ function heading(results) {
       "nginx's per-IP rate limit is raised and ingest's per-tenant quota is off, because one client and one tenant send everything (the reference's nginx had the same rate limit setting).",
     `- Each figure: median of ${o.runs} run(s), min–max in brackets. wrk -t2: ${o.loadSeconds} s per single-entry run ` +
       `(${o.singleConnections} connections), ${o.batchSeconds} s per batch run (${o.batchConnections} connections); drain of ` +
-      `${int(o.drainEntries)} entries; sustained ${o.sustainedSeconds} s. The whole bench took ${fixed(results.wallSeconds / 60, 1)} min.`,
+      `${int(o.drainEntries)} entries; sustained ${o.sustainedSeconds} s` +
+      (results.protocols ? `; the protocols scenario: ${results.protocols.rounds ?? o.runs} rounds` : '') +
+      `. The whole bench took ${fixed(results.wallSeconds / 60, 1)} min.`,
     '',
   ];
 }

@@ -331,6 +331,16 @@ test('the protocols scenario compares each protocol with /api/logs json-1000 of 
   assert.match(markdown, /5 protocols es-bulk-1000/);
 });
 
+test('a section of a run limited with --only says so in its heading', () => {
+  const full = renderMarkdown(results(), deriveFigures(results()));
+  assert.match(full, /^### 2026-11-26 10:00 UTC — full run$/m);
+  const limited = { ...results(), options: { ...results().options, only: ['protocols'] } };
+  assert.match(
+    renderMarkdown(limited, deriveFigures(limited)),
+    /^### 2026-11-26 10:00 UTC — full run, only protocols \(`--only`\)$/m,
+  );
+});
+
 test('a protocol run is compared with the /api/logs rate interpolated to its time between its neighbours', () => {
   // /api/logs at 40k, then the machine slows down: 20k ten seconds later, 20k again after twenty.
   const at = (entriesPerS, startS) => ({
