@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { cpuMeter, memoryMeter, memoryOf, processStartEpochMs } from '../lib/proc-stats.mjs';
 
@@ -46,5 +47,21 @@ test("a process's start time is in the past and within its uptime", () => {
   const started = processStartEpochMs(process.pid);
   const uptimeMs = process.uptime() * 1000;
   assert.ok(started <= Date.now());
-  assert.ok(Math.abs(Date.now() - uptimeMs - started) < 2000);
+  assert.ok(Math.abs(Date.now() - uptimeMs - started) < 250);
+});
+
+test("a child's start time is when it was spawned, to the clock tick, not to the boot time's second", async () => {
+  // Built on /proc/stat's whole-second btime, this was off by the boot time's fraction (0.96 s on one
+  // machine), the same for every process: the worker drains were timed that much too long.
+  const before = Date.now();
+  const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+  const after = Date.now();
+  try {
+    const started = processStartEpochMs(child.pid);
+    // Clock ticks are 10 ms, and /proc/uptime's hundredths another 10.
+    assert.ok(started >= before - 30, `started ${before - started} ms before the spawn`);
+    assert.ok(started <= after + 30, `started ${started - after} ms after the spawn returned`);
+  } finally {
+    child.kill();
+  }
 });
