@@ -392,7 +392,7 @@ function details(results, f) {
       ),
       '',
       'Each protocol run is compared with the /api/logs rate at its own time, interpolated between the /api/logs runs ' +
-        "just before and after it (every round starts with one, one more closes the last): the machine's speed drifts " +
+        "just before and after it (one runs in every round, one more after the last): the machine's speed drifts " +
         'within a bench run, and medians per variant would compare runs made at different speeds. The target uses ' +
         'the median of these paired ratios; the ratio of the medians is beside it.',
       '',

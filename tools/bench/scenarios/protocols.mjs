@@ -4,10 +4,11 @@
 // script in tools/bench/payloads/ with the real serializer, from the same entries as payload.mjs.
 //
 // The variants run in rounds (api, otlp, loki, es, rotated by a place each round: roundOrder), and one
-// more /api/logs run closes the last round, so every protocol run lies between two /api/logs runs. A shared machine's speed drifts within a run (one
-// run here: every variant at ~35k entries/s for three rounds, then ~25k for the last two), so medians
-// taken per variant compare runs made at different speeds; figures.mjs compares each protocol run with
-// the /api/logs rate interpolated to its time between its two neighbours instead (pairedOfApi).
+// more /api/logs run closes the last round, so every protocol run lies between two /api/logs runs. A
+// shared machine's speed drifts within a run (one run here: every variant at ~35k entries/s for three
+// rounds, then ~25k for the last two), so medians taken per variant compare runs made at different
+// speeds; figures.mjs compares each protocol run with the /api/logs rate interpolated to its time
+// between its two neighbours instead (pairedOfApi).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
