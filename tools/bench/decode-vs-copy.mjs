@@ -38,6 +38,7 @@ const ROUNDS = Number(args.rounds);
 const require = tsRequire();
 const schemaLib = require(join(repoRoot, 'libs/log-schema/src/index.ts'));
 const store = require(join(repoRoot, 'libs/log-store/src/index.ts'));
+const { openMigratedSchema } = require(join(repoRoot, 'libs/log-store/src/testing.ts'));
 const writers = { [`this tree (${repoRoot})`]: store.LogBatchWriter };
 if (args['main-writer'])
   writers[`${args['main-writer']}`] = require(
@@ -77,14 +78,10 @@ async function main() {
   const schema = `bench_decode_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const { DataSource } = require('typeorm');
-  const dataSource = new DataSource(
-    store.createDataSourceOptions({ url: DATABASE_URL, schema, migrationsRun: true }),
-  );
   const loadBefore = loadAverage();
+  let dataSource;
   try {
-    await dataSource.initialize();
+    dataSource = await openMigratedSchema(DATABASE_URL, schema);
     const now = Date.now();
     const entries = makeEntries(ROWS).map((e, i) => ({
       timestamp: now - (ROWS - i),
@@ -137,7 +134,7 @@ async function main() {
     }
     console.log(`\nLoad average before: ${loadBefore.join(' ')}; after: ${loadAverage().join(' ')}`);
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    if (dataSource?.isInitialized) await dataSource.destroy();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
