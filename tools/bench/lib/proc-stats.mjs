@@ -159,7 +159,7 @@ export function memoryMeter(pidsByName, intervalMs = 250) {
 }
 
 /** When the machine booted, in ms since the epoch, to 10 ms: now minus /proc/uptime. */
-export function bootEpochMs() {
+function bootEpochMs() {
   const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   return Date.now() - uptimeSeconds * 1000;
 }
