@@ -1,0 +1,244 @@
+#!/usr/bin/env node
+// Ingest's own CPU per single-entry request, beside the node:http floor's, without nginx, the worker or
+// PostgreSQL competing for the two cores. In the bench's scenario 1 every stage shares the machine, so
+// ingest's share moves with the others; here one built ingest instance (dist/apps/ingest, the bench's
+// settings: no tenant quota, no age limit, no API keys) and one floor server
+// (tools/bench/ceilings/node-http-floor) take turns on a private Redis, each loaded by wrk straight on
+// its port with the same one-entry body, and each round reports the CPU the server process used per
+// answered request (utime + stime from /proc, so other load on the machine distorts it less than a rate).
+// Redis is emptied between runs (nothing reads the stream here).
+//
+//   npx nx run ingest:build:production                         # what it measures is the built ingest
+//   node tools/bench/ingest-alone.mjs [--rounds 5] [--seconds 10] [--connections 32]
+//
+// Use it to weigh a change to ingest's request path (a framework upgrade, a hook): run it before and
+// after and compare the ratio to the floor, which absorbs the machine's speed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
+import { buildFloorServer } from './ceilings/node-http-floor.mjs';
+import { makeEntry } from './lib/payload.mjs';
+import { parseStat } from './lib/proc-stats.mjs';
+import { pollUntil, sleep } from './lib/sleep.mjs';
+import { summarize } from './lib/stats.mjs';
+import { runWrk, writeBodyFile } from './lib/wrk.mjs';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+// Linux reports CPU times in USER_HZ ticks, 100 a second.
+const MICROSECONDS_PER_TICK = 10_000;
+
+function parseArgs(argv) {
+  const opts = { rounds: 5, seconds: 10, connections: 32, warmupSeconds: 3 };
+  const names = { '--rounds': 'rounds', '--seconds': 'seconds', '--connections': 'connections' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = names[argv[i]];
+    const value = Number(argv[i + 1]);
+    if (key === undefined || !Number.isInteger(value) || value < 1) {
+      process.stderr.write(
+        'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C]\n',
+      );
+      process.exit(2);
+    }
+    opts[key] = value;
+  }
+  return opts;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function cpuTicks(pid) {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
+}
+
+function startProcess(name, command, args, env) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    name,
+    pid: child.pid,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+    },
+  };
+}
+
+async function waitForHttp(server, url) {
+  const { timedOut } = await pollUntil(
+    async () => {
+      try {
+        await fetch(url, { signal: AbortSignal.timeout(1000) });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { intervalMs: 100, timeoutMs: 30_000 },
+  );
+  if (timedOut) throw new Error(`${server.name} did not answer on ${url}:\n${server.stderr()}`);
+}
+
+function redisCli(port, ...args) {
+  const result = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`redis-cli ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+async function measure(server, port, bodyFile, opts, durationS) {
+  const before = cpuTicks(server.pid);
+  const wrk = await runWrk({
+    url: `http://127.0.0.1:${port}/api/log`,
+    bodyFile,
+    format: 'json',
+    connections: opts.connections,
+    threads: 1,
+    durationS,
+  });
+  const ticks = cpuTicks(server.pid) - before;
+  return {
+    ok: wrk.ok,
+    non2xx: wrk.non2xx,
+    rps: wrk.ok / wrk.durationS,
+    cpuPercent: (ticks / (wrk.durationS * 100)) * 100,
+    microsPerRequest: wrk.ok > 0 ? (ticks * MICROSECONDS_PER_TICK) / wrk.ok : Number.NaN,
+  };
+}
+
+const fmt = (value, digits = 1) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : '—';
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const ingestMain = join(repoRoot, 'dist/apps/ingest/main.js');
+  if (!existsSync(ingestMain)) {
+    throw new Error(`${ingestMain} is missing: run npx nx run ingest:build:production first`);
+  }
+  const floorMain = buildFloorServer(repoRoot);
+  const workDir = mkdtempSync(join(tmpdir(), 'logpipe-ingest-alone-'));
+  const entry = { ...makeEntry(1), timestamp: new Date().toISOString() };
+  const bodyFile = writeBodyFile(workDir, 'single', JSON.stringify(entry));
+  const [redisPort, ingestPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const servers = [];
+  try {
+    const redis = startProcess('redis', 'redis-server', [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      workDir,
+    ]);
+    servers.push(redis);
+    const { timedOut } = await pollUntil(
+      () =>
+        spawnSync('redis-cli', ['-p', String(redisPort), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
+        'PONG',
+      { intervalMs: 100, timeoutMs: 10_000 },
+    );
+    if (timedOut) throw new Error(`redis-server on ${redisPort} did not start:\n${redis.stderr()}`);
+    const common = {
+      ...process.env,
+      NODE_OPTIONS: INGEST_NODE_OPTIONS,
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      ENTRY_MAX_AGE: '0',
+    };
+    const ingest = startProcess('ingest', process.execPath, [ingestMain], {
+      ...common,
+      PORT: String(ingestPort),
+      INSTANCE_ID: 'ingest-alone',
+      TENANT_QUOTA_PER_SECOND: '0',
+      SYSLOG_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      // Nothing drains the stream here; the runs below stay far under this, and Redis is emptied between them.
+      BACKLOG_HIGH_WATER: '100000000',
+      // Reads are not used; the default would point at the shared server's postgres database.
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    });
+    servers.push(ingest);
+    const floor = startProcess('floor', process.execPath, [floorMain], {
+      ...common,
+      PORT: String(floorPort),
+      INSTANCE_ID: 'floor-alone',
+    });
+    servers.push(floor);
+    await waitForHttp(ingest, `http://127.0.0.1:${ingestPort}/health/live`);
+    await waitForHttp(floor, `http://127.0.0.1:${floorPort}/`);
+
+    const targets = [
+      { name: 'ingest', server: ingest, port: ingestPort, runs: [] },
+      { name: 'floor', server: floor, port: floorPort, runs: [] },
+    ];
+    process.stdout.write(
+      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, one-entry body; load average before ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
+    for (const target of targets)
+      await measure(target.server, target.port, bodyFile, opts, opts.warmupSeconds);
+    for (let round = 1; round <= opts.rounds; round += 1) {
+      // Alternate who goes first, so a drift in the machine's speed does not favour one of them.
+      const order = round % 2 === 1 ? targets : [...targets].reverse();
+      for (const target of order) {
+        redisCli(redisPort, 'FLUSHALL');
+        const run = await measure(target.server, target.port, bodyFile, opts, opts.seconds);
+        target.runs.push(run);
+        process.stdout.write(
+          `  round ${round} ${target.name.padEnd(6)} ${fmt(run.rps, 0).padStart(7)} req/s  ${fmt(run.cpuPercent, 0).padStart(3)}% of a core  ${fmt(run.microsPerRequest).padStart(6)} µs CPU/request  non-2xx ${run.non2xx}\n`,
+        );
+      }
+    }
+    const [ingestRuns, floorRuns] = targets.map((target) => target.runs);
+    const cost = targets.map((target) => summarize(target.runs.map((run) => run.microsPerRequest)));
+    const ratios = summarize(
+      ingestRuns.map((run, i) => run.microsPerRequest / floorRuns[i].microsPerRequest),
+    );
+    process.stdout.write(
+      '\n| server | µs CPU per request, median (min–max) | req/s, median |\n| --- | ---: | ---: |\n',
+    );
+    targets.forEach((target, i) => {
+      const rps = summarize(target.runs.map((run) => run.rps));
+      process.stdout.write(
+        `| ${target.name} | ${fmt(cost[i].median)} (${fmt(cost[i].min)}–${fmt(cost[i].max)}) | ${fmt(rps.median, 0)} |\n`,
+      );
+    });
+    process.stdout.write(
+      `\ningest ÷ floor, CPU per request, each round's pair: median ${fmt(ratios.median, 2)}× (${fmt(ratios.min, 2)}–${fmt(ratios.max, 2)}); load average after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
+    const refused = [...ingestRuns, ...floorRuns].reduce((sum, run) => sum + run.non2xx, 0);
+    if (refused > 0) {
+      process.stdout.write(`warning: ${refused} answers were not 2xx; the figures count only 2xx answers\n`);
+    }
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});
