@@ -157,7 +157,7 @@ async function ingestVariants(root, redisUrl, streamKey, singleConcurrency) {
         name: 'api-log-single',
         entriesPerCall: 1,
         calls: 4000,
-        // Requests in flight: the single entries appended in one turn (StreamProducer.append).
+        // Requests in flight: the single entries of one turn share chunks (SingleEntryChunks).
         concurrency: singleConcurrency,
         run: async () => JSON.stringify(await logs.submitOne(parse(bodies.single.body), 'default')),
       },

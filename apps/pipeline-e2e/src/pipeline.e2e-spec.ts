@@ -106,6 +106,25 @@ describe('pipeline end to end', () => {
     await schema.drop();
   });
 
+  it('stores concurrent single entries once each, under the position each 202 answered with', async () => {
+    // 40 requests at once over separate connections: ingest chunks the ones that arrive together.
+    const service = `singles-${suffix}`;
+    const messages = Array.from({ length: 40 }, (_, i) => `single ${i}`);
+    const answers = await Promise.all(
+      messages.map((message) => post('/api/log', JSON.stringify({ level: 'info', service, message }))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(messages.map(() => 202));
+    await expectStoredOnceByKey(service, messages);
+    const { rows } = await schema.pool.query('SELECT message, stream_id FROM logs WHERE service = $1', [
+      service,
+    ]);
+    const storedAt = new Map(
+      rows.map((r: { message: string; stream_id: string }) => [r.message, r.stream_id]),
+    );
+    expect(messages.map((m) => storedAt.get(m))).toEqual(answers.map((a) => a.body.id));
+    for (const answer of answers) expect(answer.body.id).toMatch(/^\d+-\d+(#\d+)?$/);
+  });
+
   it('stores a single and a batch submission with every field intact', async () => {
     const single = {
       id: `single-${suffix}`,

@@ -50,8 +50,11 @@ export {
 export {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
+  cutLogChunks,
   encodeLogChunks,
   type ChunkLimits,
+  type LogChunk,
 } from './lib/stream-chunks';
+export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

@@ -17,6 +17,12 @@ export interface ChunkLimits {
 /** `[3,` before a chunk's first entry; each entry then brings its text and one byte (`,` or the closing `]`). */
 const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
 
+/** One chunk cut by cutLogChunks: its stream value and how many entries it holds. */
+export interface LogChunk {
+  value: string;
+  entries: number;
+}
+
 /**
  * `entries` (at least one) as version 3 chunks, in order: each holds at most `maxEntries` entries and
  * at most `maxBytes` bytes, except that an entry bigger than `maxBytes` on its own is a chunk of one
@@ -24,7 +30,15 @@ const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
  * would not fit, so the chunks are as full as the order of the entries allows.
  */
 export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): string[] {
-  const chunks: string[] = [];
+  return cutLogChunks(entries, limits).map((chunk) => chunk.value);
+}
+
+/**
+ * encodeLogChunks with each chunk's entry count, for a caller that answers per entry: entry i of the
+ * chunk at stream id X is stored at chunkEntryId(X, i).
+ */
+export function cutLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): LogChunk[] {
+  const chunks: LogChunk[] = [];
   let pending: string[] = [];
   let pendingBytes = CHUNK_OPENING_BYTES;
   for (const entry of entries) {
@@ -34,13 +48,13 @@ export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimit
       pending.length > 0 &&
       (pending.length >= limits.maxEntries || pendingBytes + bytes > limits.maxBytes)
     ) {
-      chunks.push(encodeLogChunkOfEncoded(pending));
+      chunks.push({ value: encodeLogChunkOfEncoded(pending), entries: pending.length });
       pending = [];
       pendingBytes = CHUNK_OPENING_BYTES;
     }
     pending.push(encoded);
     pendingBytes += bytes;
   }
-  if (pending.length > 0) chunks.push(encodeLogChunkOfEncoded(pending));
+  if (pending.length > 0) chunks.push({ value: encodeLogChunkOfEncoded(pending), entries: pending.length });
   return chunks;
 }

@@ -69,13 +69,6 @@ type AppendTarget = {
 /** A pipeline with the append scripts on it (they queue instead of returning promises). */
 type ScriptedPipeline = ReturnType<RedisClient['pipeline']> & AppendTarget;
 
-/** A single entry waiting for the end of this turn of the event loop (StreamProducer.append). */
-interface PendingSingle {
-  value: string;
-  resolve(id: string): void;
-  reject(error: unknown): void;
-}
-
 /**
  * A backlog per shard and its sum: in stream entries (XLEN, `backlog()`) or in log entries (the shards'
  * entry counters, `entryBacklog()`); a chunk is one stream entry holding many log entries.
@@ -101,8 +94,6 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: RedisClient;
   private readonly layout: StreamLayout;
   private nextShard = 0;
-  /** Single entries appended during this turn of the event loop, written together at its end (append). */
-  private singles: PendingSingle[] = [];
   /** Scripts defined by defineScript, by name. */
   private readonly scriptNames = new Set<string>();
 
@@ -175,40 +166,13 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Appends one stream value holding ONE log entry; resolves its stream id. The single entries appended
-   * during one turn of the event loop (concurrent POST /api/log requests whose bodies arrived together)
-   * go out together at its end (setImmediate), each still its own stream entry: one alone through
-   * APPEND_ENTRY_SCRIPT, several through APPEND_CHUNKS_SCRIPT. Counting the entry takes a script where a
-   * bare XADD needed none; ioredis' auto-pipelining already shares the round trip between requests,
-   * but still sends (and Redis still runs) one command per entry: one script call for the turn's
-   * entries is what keeps the count from costing each request a Lua call (stream-append-cost.mjs). The
-   * group is written whole or not at all, so each entry is still either written and counted or refused;
-   * a refusal answers every request of the group (each would have met the same Redis).
+   * Appends one stream value holding ONE log entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's counter
+   * +1, atomically); resolves its stream id. Counting the entry takes a script where a bare XADD needed
+   * none (stream-append-cost.mjs). Callers with several entries at hand, including single entries that
+   * arrive together (ingest's SingleEntryChunks), send them as chunks through appendChunks: one script
+   * call and one stream entry for all of them.
    */
   append(value: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      if (this.singles.push({ value, resolve, reject }) === 1) setImmediate(() => this.flushSingles());
-    });
-  }
-
-  private flushSingles(): void {
-    const group = this.singles;
-    this.singles = [];
-    const written =
-      group.length === 1
-        ? this.appendEntry(group[0].value).then((id) => [id])
-        : this.appendChunks(
-            group.map((single) => single.value),
-            group.length,
-          );
-    written.then(
-      (ids) => group.forEach((single, i) => single.resolve(ids[i])),
-      (error: unknown) => group.forEach((single) => single.reject(error)),
-    );
-  }
-
-  /** One value of one entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's counter +1, atomically). */
-  private appendEntry(value: string): Promise<string> {
     const shard = this.takeShard();
     return this.run('append', async (redis) => {
       const id = await this.callAppend(redis, (target) =>

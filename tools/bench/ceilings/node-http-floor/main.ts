@@ -2,7 +2,8 @@
 // what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
 // bounded), refuse invalid UTF-8, parse it with secure-json-parse (JSON or NDJSON), validate with
 // log-schema's validator, encode with log-schema's codec (a batch cut into chunks by encodeLogChunks
-// with ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES) and append with stream-client's StreamProducer
+// with ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES; single entries of one turn chunked together by
+// SingleEntryChunks) and append with stream-client's StreamProducer
 // (the same Lua scripts, entry counter, auto-pipelining and timeouts). No Nest application,
 // no Fastify: the difference to ingest is what the framework and ingest's extras cost.
 // Built by tools/bench/ceilings/node-http-floor.mjs (esbuild, the workspace's path aliases).
@@ -13,8 +14,8 @@ import {
   DEFAULT_CHUNK_MAX_ENTRIES,
   DEFAULT_TENANT,
   encodeLogChunks,
-  encodeLogEntry,
   type EntryTimeLimits,
+  SingleEntryChunks,
   validateLogBatch,
   validateLogEntry,
 } from '@logpipe/log-schema';
@@ -143,6 +144,7 @@ async function handle(
   request: IncomingMessage,
   config: FloorConfig,
   producer: StreamProducer,
+  singles: SingleEntryChunks,
 ): Promise<[number, unknown]> {
   const single = request.url === '/api/log';
   if (request.method !== 'POST' || (!single && request.url !== '/api/logs')) {
@@ -155,7 +157,8 @@ async function handle(
     if (ndjson) throw new HttpError(415, 'POST /api/log takes one entry as application/json');
     const result = validateLogEntry(value, context);
     if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
-    return [202, { status: 'queued', id: await producer.append(encodeLogEntry(result.entry)) }];
+    // As LogIngestService.ingestOne: the single entries of one turn share chunks (SingleEntryChunks).
+    return [202, { status: 'queued', id: await singles.append(result.entry) }];
   }
   if (!Array.isArray(value) || value.length === 0)
     throw new HttpError(400, 'send a non-empty array of entries');
@@ -176,8 +179,9 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<v
     }),
   );
   await producer.onModuleInit();
+  const singles = new SingleEntryChunks(producer, config.chunkLimits);
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-    handle(request, config, producer).then(
+    handle(request, config, producer, singles).then(
       ([status, body]) => send(response, status, body, config.instance),
       (error: Error) => {
         const status = error instanceof HttpError ? error.status : 503;

@@ -20,7 +20,12 @@ export class ErrorModel {
 
 export class QueuedOneModel {
   @ApiProperty({ example: 'queued' }) status!: string;
-  @ApiProperty({ description: 'Redis Stream id of the entry', example: '1795654546830-0' }) id!: string;
+  @ApiProperty({
+    description:
+      "The entry's position in the Redis Stream, stored as its row's stream_id: a stream id, or `<stream id>#<i>` when it shared a chunk with other requests' entries",
+    example: '1795654546830-0',
+  })
+  id!: string;
 }
 
 export class QueuedBatchModel {
@@ -43,7 +48,10 @@ export class LogEntryViewModel {
   @ApiProperty({ type: String, nullable: true, description: 'The id the client sent, if any' }) id!:
     | string
     | null;
-  @ApiProperty({ description: 'Redis Stream id it travelled under' }) stream_id!: string;
+  @ApiProperty({
+    description: 'Redis Stream position it travelled under: a stream id, or `<stream id>#<i>` inside a chunk',
+  })
+  stream_id!: string;
 }
 
 export class LogPageModel {

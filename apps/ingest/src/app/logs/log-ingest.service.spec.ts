@@ -154,11 +154,62 @@ describe('LogIngestService: chunks in the stream', () => {
     expect(counted).toEqual([4]);
   });
 
-  it('writes a single entry (POST /api/log) as one version 2 value, not as a chunk', async () => {
+  it('writes a lone single entry (POST /api/log) as one version 2 value, not as a chunk', async () => {
     const { service, single, chunked } = serviceWithFakes();
     expect(await service.ingestOne(valid('one'), 'acme')).toBe('1-0');
     expect(chunked).toEqual([]);
     expect(JSON.parse(single[0])[0]).toBe(2);
     expect(decodeStreamValue(single[0])).toMatchObject({ chunk: false, slots: [{ ok: true }] });
+  });
+
+  it('chunks the single entries of one turn together and answers each with its position in the chunk', async () => {
+    const { service, single, chunked, counted } = serviceWithFakes();
+    const ids = await Promise.all(['a', 'b', 'c'].map((m) => service.ingestOne(valid(m), 'acme')));
+    expect(single).toEqual([]);
+    expect(chunked).toEqual([[['a', 'b', 'c']]]);
+    expect(counted).toEqual([3]);
+    expect(ids).toEqual(['1-0#0', '1-0#1', '1-0#2']);
+  });
+
+  it('cuts a turn of single entries by CHUNK_MAX_ENTRIES; positions follow each chunk', async () => {
+    const { service, chunked, counted } = serviceWithFakes(100, 2);
+    const ids = await Promise.all(['a', 'b', 'c'].map((m) => service.ingestOne(valid(m), 'acme')));
+    expect(chunked).toEqual([[['a', 'b'], ['c']]]);
+    expect(counted).toEqual([3]);
+    // The fake answers '1-0' for every stream entry: entry 0 of the second chunk is '1-0#0' again.
+    expect(ids).toEqual(['1-0#0', '1-0#1', '1-0#0']);
+  });
+
+  it('keeps entries of different tenants apart inside a shared chunk', async () => {
+    const { service, chunked } = serviceWithFakes();
+    const appendChunks = jest.spyOn(
+      (service as unknown as { producer: StreamProducer }).producer,
+      'appendChunks',
+    );
+    await Promise.all([service.ingestOne(valid('a'), 'acme'), service.ingestOne(valid('b'), 'globex')]);
+    expect(chunked).toHaveLength(1);
+    const [values] = appendChunks.mock.calls[0];
+    const tenants = decodeStreamValue(values[0]).slots.map((slot) => (slot.ok ? slot.entry.tenant : null));
+    expect(tenants).toEqual(['acme', 'globex']);
+  });
+
+  it('sends single entries of separate turns separately', async () => {
+    const { service, single, chunked } = serviceWithFakes();
+    await service.ingestOne(valid('a'), 'acme');
+    await service.ingestOne(valid('b'), 'acme');
+    expect(single).toHaveLength(2);
+    expect(chunked).toEqual([]);
+  });
+
+  it('refuses every request of a turn when their shared append fails', async () => {
+    const { service } = serviceWithFakes();
+    const producer = (service as unknown as { producer: StreamProducer }).producer;
+    const refused = new Error('Redis away');
+    jest.spyOn(producer, 'appendChunks').mockRejectedValueOnce(refused);
+    const answers = await Promise.allSettled(['a', 'b'].map((m) => service.ingestOne(valid(m), 'acme')));
+    expect(answers).toEqual([
+      { status: 'rejected', reason: refused },
+      { status: 'rejected', reason: refused },
+    ]);
   });
 });

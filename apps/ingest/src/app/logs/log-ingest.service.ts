@@ -1,7 +1,6 @@
 import {
   type ChunkLimits,
   encodeLogChunks,
-  encodeLogEntry,
   type EntryTimeLimits,
   type IngestContext,
   validateLogBatch,
@@ -9,6 +8,7 @@ import {
   validateLogEntry,
   type LogEntry,
   type LogEntryFieldError,
+  SingleEntryChunks,
 } from '@logpipe/log-schema';
 import { StreamProducer } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
@@ -35,14 +35,15 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
  * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script), so a failed
  * request never leaves half a batch behind for the client's retry to duplicate.
  * A request of several entries goes to Redis as chunks (encodeLogChunks: CHUNK_MAX_ENTRIES,
- * CHUNK_MAX_BYTES), one stream entry each, all in that one script. A single entry (POST /api/log) stays
- * a version 2 value of its own: the same Redis work as a chunk of one (one XADD and the counter), four
- * bytes less, and the row keeps the plain stream id the 202 answered with.
+ * CHUNK_MAX_BYTES), one stream entry each, all in that one script. Single entries (POST /api/log) that
+ * arrive during the same turn of the event loop are chunked together across requests
+ * (SingleEntryChunks); a lone one stays a version 2 value of its own.
  */
 @Injectable()
 export class LogIngestService {
   private readonly timeLimits: EntryTimeLimits;
   private readonly chunkLimits: ChunkLimits;
+  private readonly singles: SingleEntryChunks;
 
   constructor(
     private readonly producer: StreamProducer,
@@ -58,13 +59,17 @@ export class LogIngestService {
       maxEntries: config.get('CHUNK_MAX_ENTRIES', { infer: true }),
       maxBytes: config.get('CHUNK_MAX_BYTES', { infer: true }),
     };
+    this.singles = new SingleEntryChunks(producer, this.chunkLimits);
   }
 
   private context(tenant: string): IngestContext {
     return { receivedAtMs: Date.now(), tenant, timeLimits: this.timeLimits };
   }
 
-  /** `tenant` comes from the API key (see auth/), never from the body. */
+  /**
+   * `tenant` comes from the API key (see auth/), never from the body. Resolves the entry's stored
+   * position: a stream id, or `<stream id>#<i>` when it shared a chunk with other requests' entries.
+   */
   async ingestOne(input: unknown, tenant: string, outcome?: IngestOutcome): Promise<string> {
     if (outcome !== undefined) outcome.received = 1;
     this.backlog.assertAccepting();
@@ -75,7 +80,7 @@ export class LogIngestService {
       });
     }
     await this.quota.take(tenant, 1);
-    const id = await this.backlog.admit(1, () => this.producer.append(encodeLogEntry(result.entry)));
+    const id = await this.backlog.admit(1, () => this.singles.append(result.entry));
     if (outcome !== undefined) outcome.queued = 1;
     return id;
   }

@@ -1,3 +1,4 @@
+import { chunkEntryId, decodeStreamValue } from '@logpipe/log-schema';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -59,6 +60,29 @@ describe('ingest HTTP API against the real Redis', () => {
     const stored = await redis.xrange(streamKey, '-', '+');
     expect(stored.map(([id]) => id)).toEqual([body.id]);
     expect(response.headers['x-logpipe-instance']).toBeDefined();
+  });
+
+  it('chunks single entries that arrive together and answers each with its position in the chunk', async () => {
+    // inject() hands the requests to Fastify in one turn, as concurrent connections do under load.
+    const responses = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((message) => post('/api/log', JSON.stringify(entry({ message })))),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 202]);
+    const ids = responses.map((r) => r.json().id as string);
+    const stored = await redis.xrange(streamKey, '-', '+');
+    // At least two requests shared a stream entry, and each answer names its entry's stored position.
+    expect(stored.length).toBeLessThan(4);
+    const positions = stored.flatMap(([id, fields]) => {
+      const decoded = decodeStreamValue(fields[1]);
+      return decoded.slots.map((slot, i) => ({
+        position: decoded.chunk ? chunkEntryId(id, i) : id,
+        message: slot.ok ? slot.entry.message : null,
+      }));
+    });
+    expect(positions.map((p) => p.message).sort()).toEqual(['a', 'b', 'c', 'd']);
+    const byMessage = new Map(positions.map((p) => [p.message, p.position]));
+    expect(ids).toEqual(['a', 'b', 'c', 'd'].map((m) => byMessage.get(m)));
+    expect(await redis.get(`${streamKey}:entries`)).toBe('4');
   });
 
   it('queues a JSON array batch, an NDJSON batch and a gzip NDJSON batch', async () => {
