@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginx204Ceiling } from './ceilings/nginx-204.mjs';
 import { nodeHttpFloorCeiling } from './ceilings/node-http-floor.mjs';
+import { warmUp } from './lib/warm-up.mjs';
 import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
 import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
 import { sustainedChartSvg } from './lib/chart.mjs';
@@ -19,7 +20,7 @@ import { renderMarkdown } from './lib/report.mjs';
 import { benchStack } from './lib/stack.mjs';
 import { summarize } from './lib/stats.mjs';
 import { ensureTools, svgToPng } from './lib/tools.mjs';
-import { runWrk, writeBodyFile } from './lib/wrk.mjs';
+import { writeBodyFile } from './lib/wrk.mjs';
 import { batchScenario } from './scenarios/batch.mjs';
 import { protocolsScenario } from './scenarios/protocols.mjs';
 import { singleEntryScenario } from './scenarios/single-entry.mjs';
@@ -47,31 +48,6 @@ const REPORTED_ENV =
 
 function fileStamp(date) {
   return date.toISOString().slice(0, 16).replace(':', '');
-}
-
-/** A few seconds of each kind of load, not measured: JIT, connection pools and caches warm up. */
-async function warmUp(ctx) {
-  const { stack, bodyFiles, probe, opts } = ctx;
-  const seconds = opts.mode === 'quick' ? 1 : 3;
-  progress('warm-up', { note: `${seconds} s single entries, ${seconds} s batches` });
-  await runWrk({
-    url: `${stack.nginxUrl}/api/log`,
-    bodyFile: bodyFiles.single,
-    format: 'json',
-    connections: 16,
-    durationS: seconds,
-  });
-  await runWrk({
-    url: `${stack.nginxUrl}/api/logs`,
-    bodyFile: bodyFiles['json-100'],
-    format: 'json',
-    connections: 8,
-    durationS: seconds,
-  });
-  await probe.waitDrained({
-    timeoutMs: opts.drainTimeoutS * 1000,
-    onTick: ({ backlog }) => progress('warm-up', { backlog, note: 'draining' }),
-  });
 }
 
 /** Half the maximum sustained rate: the pipeline sustains no more than its slower half can do. */
@@ -184,7 +160,7 @@ async function main() {
   const wanted = (part) => opts.only.includes(part);
 
   try {
-    await warmUp(ctx);
+    await warmUp(ctx, { phase: 'warm-up', seconds: opts.mode === 'quick' ? 1 : 3, batches: true });
     if (wanted('ceilings')) results.ceilings.nginx204 = await nginx204Ceiling(ctx);
     if (wanted('1')) results.single = await singleEntryScenario(ctx);
     if (wanted('2')) results.batch = await batchScenario(ctx);

@@ -2,12 +2,20 @@
 // ingest instances replaced by the bare node:http server of node-http-floor/main.ts on the same ports,
 // so the only difference to scenarios 1 and 2 is ingest's framework and extras. Ingest comes back
 // (the stack starts what is missing) before the bench goes on.
+//
+// The single-entry target compares Logpipe with the floor in the same run, and the machine's speed drifts
+// within a run (scenario 1 once ran 6.5k → 8.5k req/s over its three runs, minutes before the floor). So
+// the floor measures Logpipe's single entry itself, in turns: a Logpipe run, the floor's runs, ingest back,
+// and so on, with one more Logpipe run at the end, so every floor run lies between two Logpipe runs;
+// figures.mjs pairs each floor run with the Logpipe rate at its time. After every swap a few unmeasured
+// seconds of load warm the fresh processes, as the bench's warm-up does for scenario 1.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { INGEST_NODE_OPTIONS } from '../../stack/lib/apps.mjs';
 import { memoryOf } from '../lib/proc-stats.mjs';
 import { progress, say } from '../lib/progress.mjs';
 import { pollUntil, sleep } from '../lib/sleep.mjs';
+import { warmUp } from '../lib/warm-up.mjs';
 import { batchRun } from '../scenarios/batch.mjs';
 import { singleEntryRun } from '../scenarios/single-entry.mjs';
 
@@ -83,14 +91,8 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
   const ports = INSTANCES.map((name) =>
     Number(new URL(stack.urls[`${name.replace('-', '_').toUpperCase()}_URL`]).port),
   );
-  progress('floor', { note: 'stopping ingest, starting the node:http floor on its ports' });
-  for (const name of INSTANCES) {
-    const pid = stack.pid(name);
-    if (pid === null) continue;
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid, 30000);
-  }
-  const floors = INSTANCES.map((name, i) => startFloor(script, { name, port: ports[i], stack, log }));
+  const warmUpSeconds = opts.mode === 'quick' ? 1 : 3;
+  let floors = [];
   // The load's CPU and memory meters see the floor processes where ingest's were.
   const floorStack = {
     ...stack,
@@ -98,9 +100,16 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
     pids: () => ({ ...stack.pids(), 'ingest-1': floors[0].pid, 'ingest-2': floors[1].pid }),
   };
   const floorCtx = { ...ctx, stack: floorStack };
-  const single = [];
-  const batch = [];
-  try {
+
+  async function swapToFloor() {
+    progress('floor', { note: 'stopping ingest, starting the node:http floor on its ports' });
+    for (const name of INSTANCES) {
+      const pid = stack.pid(name);
+      if (pid === null) continue;
+      process.kill(pid, 'SIGTERM');
+      await waitGone(pid, 30000);
+    }
+    floors = INSTANCES.map((name, i) => startFloor(script, { name, port: ports[i], stack, log }));
     for (const port of ports) {
       const { timedOut } = await pollUntil(() => listening(`http://127.0.0.1:${port}/`), {
         intervalMs: 50,
@@ -108,20 +117,37 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
       });
       if (timedOut) throw new Error(`the node:http floor on port ${port} did not start (see stack.log)`);
     }
-    for (let i = 0; i < opts.runs; i += 1) {
+    await warmUp(floorCtx, { phase: 'floor', seconds: warmUpSeconds });
+  }
+
+  async function swapToIngest() {
+    await Promise.all(floors.map((floor) => floor.stop()));
+    floors = [];
+    progress('floor', { note: 'starting ingest again' });
+    await stack.startMissing();
+    await warmUp(ctx, { phase: 'floor', seconds: warmUpSeconds });
+  }
+
+  const logpipeSingle = [];
+  const single = [];
+  const batch = [];
+  for (let i = 0; i < opts.runs; i += 1) {
+    logpipeSingle.push(await singleEntryRun(ctx, `floor round ${i + 1}/${opts.runs}: Logpipe single-entry`));
+    try {
+      await swapToFloor();
       single.push(await singleEntryRun(floorCtx, `floor single-entry ${i + 1}/${opts.runs}`));
       batch.push(
         await batchRun(floorCtx, FLOOR_BATCH_VARIANT, `floor ${FLOOR_BATCH_VARIANT} ${i + 1}/${opts.runs}`),
       );
+    } finally {
+      await swapToIngest();
     }
-  } finally {
-    await Promise.all(floors.map((floor) => floor.stop()));
-    progress('floor', { note: 'starting ingest again' });
-    await stack.startMissing();
   }
+  logpipeSingle.push(await singleEntryRun(ctx, 'floor, closing: Logpipe single-entry'));
   say(`  floor: node:http in ingest's place (${script})`);
   return {
     single: { connections: opts.singleConnections, durationS: opts.loadSeconds, runs: single },
+    logpipeSingle: { connections: opts.singleConnections, durationS: opts.loadSeconds, runs: logpipeSingle },
     batch: {
       variant: FLOOR_BATCH_VARIANT,
       connections: opts.batchConnections,

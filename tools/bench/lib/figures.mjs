@@ -179,6 +179,7 @@ function checkFailures(results) {
   const floor = results.ceilings?.nodeHttpFloor;
   if (floor) {
     visit('floor single-entry', floor.single.runs);
+    visit('floor Logpipe single-entry', floor.logpipeSingle?.runs ?? []);
     visit(`floor ${floor.batch.variant}`, floor.batch.runs);
   }
   if (results.sustained) visit('4 sustained', [results.sustained]);
@@ -207,11 +208,25 @@ function loadMidMs(run) {
  * this compares runs made at the same speed, where medians per variant need not.
  */
 export function pairedOfApi(runs, apiRuns) {
-  const api = apiRuns
+  return summarize(ratiosToInterpolated(runs, apiRuns));
+}
+
+/**
+ * Logpipe's single entry against the node:http floor at the same moment: for each floor run, the Logpipe
+ * rate interpolated by time between the Logpipe runs just before and after it (the floor scenario takes
+ * turns, see ceilings/node-http-floor.mjs) over the floor run's rate; summarised over the floor runs.
+ */
+export function pairedOfFloor(floorRuns, logpipeRuns) {
+  return summarize(ratiosToInterpolated(floorRuns, logpipeRuns).map((r) => ratio(1, r)));
+}
+
+/** Each run's entries/s over the yardstick's rate interpolated to the run's time (see pairedOfApi). */
+function ratiosToInterpolated(runs, yardstickRuns) {
+  const api = yardstickRuns
     .map((run) => ({ at: loadMidMs(run), rate: run.entriesPerS }))
     .filter(({ at, rate }) => Number.isFinite(at) && Number.isFinite(rate))
     .sort((a, b) => a.at - b.at);
-  const ratios = runs.map((run) => {
+  return runs.map((run) => {
     const at = loadMidMs(run);
     if (!Number.isFinite(at) || api.length === 0) return Number.NaN;
     const after = api.findIndex((point) => point.at >= at);
@@ -224,7 +239,6 @@ export function pairedOfApi(runs, apiRuns) {
       expected = previous.rate + ((next.rate - previous.rate) * (at - previous.at)) / (next.at - previous.at);
     return ratio(run.entriesPerS, expected);
   });
-  return summarize(ratios);
 }
 
 /** The figures of a scenario made of interleaved variants (batch, protocols): medians of each. */
@@ -354,7 +368,16 @@ export function deriveFigures(results) {
         cpuPerEntry: medianCpuPerEntry(floor.batch.runs),
       },
     };
-    f.floor.singleOfFloor = ratio(f.single?.rps.median, f.floor.single.rps.median);
+    // Since the floor takes turns with Logpipe's own single-entry runs, each floor run is paired with
+    // Logpipe at its time; a run saved before that compares scenario 1's median with the floor's.
+    const paired = floor.logpipeSingle?.runs ?? [];
+    f.floor.logpipeSingle = paired.length > 0 ? { rps: of(paired, 'rps') } : null;
+    f.floor.singleOfFloorOfMedians = ratio(
+      (f.floor.logpipeSingle ?? f.single)?.rps.median,
+      f.floor.single.rps.median,
+    );
+    f.floor.singlePaired = paired.length > 0 ? pairedOfFloor(floor.single.runs, paired) : null;
+    f.floor.singleOfFloor = f.floor.singlePaired?.median ?? f.floor.singleOfFloorOfMedians;
     f.floor.batchOfFloor = ratio(f.batch?.[variant]?.entriesPerS.median, f.floor.batch.entriesPerS.median);
     f.targets.push({
       name: `single-entry ingest ≥ ${Math.round(TARGETS.singleVsFloor * 100)}% of the node:http floor, same run (issue 14)`,

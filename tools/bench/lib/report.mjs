@@ -96,10 +96,12 @@ function summaryTable(results, f) {
     lines.push(
       row([
         'floor',
-        `Logpipe as a fraction of the floor: single entry, ${results.ceilings.nodeHttpFloor.single.connections} connections: req/s`,
-        f.single ? medianRange(f.single.rps) : DASH,
+        `Logpipe as a fraction of the floor: single entry, ${results.ceilings.nodeHttpFloor.single.connections} connections: req/s${fl.logpipeSingle ? " (Logpipe's runs taking turns with the floor's; each floor run against Logpipe at its time)" : ''}`,
+        fl.logpipeSingle ? medianRange(fl.logpipeSingle.rps) : f.single ? medianRange(f.single.rps) : DASH,
         `bare \`node:http\` in ingest's place: ${medianRange(fl.single.rps)}`,
-        percent(fl.singleOfFloor),
+        fl.singlePaired
+          ? `${percent(fl.singleOfFloor)} (${percent(fl.singlePaired.min)}–${percent(fl.singlePaired.max)}; ratio of the medians ${percent(fl.singleOfFloorOfMedians)})`
+          : percent(fl.singleOfFloor),
         DASH,
         DASH,
       ]),

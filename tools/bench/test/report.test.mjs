@@ -420,3 +420,44 @@ test('the node:http floor gives "Logpipe as a fraction of the floor" for single 
   r.ceilings.nodeHttpFloor.batch.runs[0].check = { ok: false, extraRows: 0, problems: ['1 row missing'] };
   assert.match(deriveFigures(r).checkFailures.join('\n'), /floor json-1000 run 1: 1 row missing/);
 });
+
+test('with Logpipe runs taking turns with the floor, each floor run is paired with Logpipe at its time', () => {
+  const r = results();
+  const timed = (rps, startS) => ({
+    ...wrkRun(rps),
+    entriesPerS: rps,
+    loadStartMs: startS * 1000,
+    loadEndMs: startS * 1000 + 10000,
+  });
+  // The machine speeds up through the run: Logpipe 6k, 8k, 8k, 10k between floor runs of 8k, 9k, 12k.
+  r.ceilings.nodeHttpFloor = {
+    single: { connections: 64, runs: [timed(8000, 20), timed(9000, 60), timed(12000, 100)] },
+    logpipeSingle: {
+      connections: 64,
+      runs: [timed(6000, 0), timed(8000, 40), timed(8000, 80), timed(10000, 120)],
+    },
+    batch: { variant: 'json-1000', runs: [batchRun(100000, 100)] },
+  };
+  const f = deriveFigures(r);
+  // Each floor run sits halfway between two Logpipe runs: 7k / 8k, 8k / 9k, 9k / 12k.
+  assert.ok(Math.abs(f.floor.singlePaired.median - 7000 / 8000) < 1e-9);
+  assert.ok(Math.abs(f.floor.singlePaired.min - 9000 / 12000) < 1e-9);
+  assert.ok(Math.abs(f.floor.singlePaired.max - 8000 / 9000) < 1e-9);
+  assert.equal(f.floor.singleOfFloor, f.floor.singlePaired.median);
+  // Medians: Logpipe 8k (of its own four runs in the floor scenario, not scenario 1's) of the floor's 9k.
+  assert.equal(f.floor.singleOfFloorOfMedians, 8000 / 9000);
+  const target = f.targets.find((t) => t.name.includes('node:http floor'));
+  assert.equal(target.value, f.floor.singlePaired.median);
+  const markdown = renderMarkdown(r, f);
+  assert.match(
+    markdown,
+    /Logpipe as a fraction of the floor: single entry, 64 connections: req\/s \(Logpipe's runs taking turns.*\| 8,000 \(6,000–10,000\) \|.*\| 88% \(75%–89%; ratio of the medians 89%\) \|/,
+  );
+  // Logpipe's own runs in the floor scenario are checked for delivery like the others.
+  r.ceilings.nodeHttpFloor.logpipeSingle.runs[2].check = {
+    ok: false,
+    extraRows: 0,
+    problems: ['2 rows missing'],
+  };
+  assert.match(deriveFigures(r).checkFailures.join('\n'), /floor Logpipe single-entry run 3: 2 rows missing/);
+});
