@@ -50,10 +50,8 @@ export {
 export {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
-  cutLogChunks,
   encodeLogChunks,
   type ChunkLimits,
-  type LogChunk,
 } from './lib/stream-chunks';
 export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';

@@ -1,7 +1,7 @@
 // Ceiling for scenario 2: redis-benchmark XADD of the very value ingest stores for one entry (read back
 // from the stream), pipelined, against the stack's own Redis (same AOF settings). Since ingest writes a
 // batch as chunks (codec version 3), the value read back is a chunk; its first entry is XADDed as the
-// single-entry value (version 2) a POST /api/log stores: a 500-entry chunk (~145 kB) would not even fit
+// single-entry value (version 2) a POST /api/log that arrives alone stores: a 500-entry chunk (~145 kB) would not even fit
 // in one command-line argument of redis-benchmark (E2BIG).
 import { spawn } from 'node:child_process';
 import { cpuMeter } from '../lib/proc-stats.mjs';

@@ -15,13 +15,7 @@ export interface ChunkLimits {
 }
 
 /** `[3,` before a chunk's first entry; each entry then brings its text and one byte (`,` or the closing `]`). */
-const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
-
-/** One chunk cut by cutLogChunks: its stream value and how many entries it holds. */
-export interface LogChunk {
-  value: string;
-  entries: number;
-}
+export const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
 
 /**
  * `entries` (at least one) as version 3 chunks, in order: each holds at most `maxEntries` entries and
@@ -30,20 +24,30 @@ export interface LogChunk {
  * would not fit, so the chunks are as full as the order of the entries allows.
  */
 export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): string[] {
-  return cutLogChunks(entries, limits).map((chunk) => chunk.value);
+  return cutEncodedChunks(entries.map(encodeChunkEntry), limits).map((chunk) => chunk.value);
+}
+
+/** One chunk cut by cutEncodedChunks: its stream value and how many entries it holds. */
+export interface EncodedChunk {
+  value: string;
+  entries: number;
+}
+
+/** The UTF-8 bytes one encoded entry adds to a chunk: its text and one `,` or the closing `]`. */
+export function chunkBytesOf(encodedEntry: string): number {
+  return Buffer.byteLength(encodedEntry, 'utf8') + 1;
 }
 
 /**
- * encodeLogChunks with each chunk's entry count, for a caller that answers per entry: entry i of the
- * chunk at stream id X is stored at chunkEntryId(X, i).
+ * Entries already encoded with encodeChunkEntry, cut into chunks as encodeLogChunks cuts them, with each
+ * chunk's entry count (entry i of the chunk at stream id X is stored at chunkEntryId(X, i)).
  */
-export function cutLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): LogChunk[] {
-  const chunks: LogChunk[] = [];
+export function cutEncodedChunks(encodedEntries: readonly string[], limits: ChunkLimits): EncodedChunk[] {
+  const chunks: EncodedChunk[] = [];
   let pending: string[] = [];
   let pendingBytes = CHUNK_OPENING_BYTES;
-  for (const entry of entries) {
-    const encoded = encodeChunkEntry(entry);
-    const bytes = Buffer.byteLength(encoded, 'utf8') + 1;
+  for (const encoded of encodedEntries) {
+    const bytes = chunkBytesOf(encoded);
     if (
       pending.length > 0 &&
       (pending.length >= limits.maxEntries || pendingBytes + bytes > limits.maxBytes)

@@ -54,7 +54,12 @@ function shown(value: unknown): string {
 
 /** One entry as a version 2 value: the version element, then the fields a chunk entry carries. */
 export function encodeLogEntry(entry: LogEntry): string {
-  return `[${LOG_ENTRY_CODEC_VERSION},${encodeChunkEntry(entry).slice(1)}`;
+  return singleEntryValue(encodeChunkEntry(entry));
+}
+
+/** The version 2 value of an entry already encoded with encodeChunkEntry (the same fields, versioned). */
+export function singleEntryValue(encodedChunkEntry: string): string {
+  return `[${LOG_ENTRY_CODEC_VERSION},${encodedChunkEntry.slice(1)}`;
 }
 
 /** One entry of a version 3 chunk: its JSON text without the version element. */

@@ -35,7 +35,7 @@ return ids`;
  * ways to XADD and INCRBY one entry (tools/bench/stream-append-cost.mjs --ways, private Redis, 16 in
  * flight, ingest-side CPU): a script about 30% over a bare XADD without counter, an auto-pipelined
  * XADD + INCRBY pair about 60% (two commands, and not atomic), a MULTI about 4.5x (a Pipeline per call).
- * StreamProducer.append then shares one script call between the entries of an event-loop turn.
+ * Single entries that arrive together are sent as chunks instead (log-schema's SingleEntryChunks).
  * KEYS: stream, entry counter. ARGV: field, value.
  */
 const APPEND_ENTRY_SCRIPT = `#!lua
@@ -169,7 +169,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * Appends one stream value holding ONE log entry (APPEND_ENTRY_SCRIPT: its XADD and the shard's counter
    * +1, atomically); resolves its stream id. Counting the entry takes a script where a bare XADD needed
    * none (stream-append-cost.mjs). Callers with several entries at hand, including single entries that
-   * arrive together (ingest's SingleEntryChunks), send them as chunks through appendChunks: one script
+   * arrive together (log-schema's SingleEntryChunks), send them as chunks through appendChunks: one script
    * call and one stream entry for all of them.
    */
   append(value: string): Promise<string> {

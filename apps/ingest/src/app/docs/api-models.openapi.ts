@@ -22,7 +22,7 @@ export class QueuedOneModel {
   @ApiProperty({ example: 'queued' }) status!: string;
   @ApiProperty({
     description:
-      "The entry's position in the Redis Stream, stored as its row's stream_id: a stream id, or `<stream id>#<i>` when it shared a chunk with other requests' entries",
+      "The entry's position in the Redis Stream, stored as its row's stream_id: a stream id, or `<stream id>#<i>` when it shared a chunk with other requests' entries; prefixed `s<k>:` on a sharded stream",
     example: '1795654546830-0',
   })
   id!: string;
@@ -49,7 +49,8 @@ export class LogEntryViewModel {
     | string
     | null;
   @ApiProperty({
-    description: 'Redis Stream position it travelled under: a stream id, or `<stream id>#<i>` inside a chunk',
+    description:
+      'Redis Stream position it travelled under: a stream id, or `<stream id>#<i>` inside a chunk; prefixed `s<k>:` on a sharded stream',
   })
   stream_id!: string;
 }

@@ -171,13 +171,14 @@ describe('LogIngestService: chunks in the stream', () => {
     expect(ids).toEqual(['1-0#0', '1-0#1', '1-0#2']);
   });
 
-  it('cuts a turn of single entries by CHUNK_MAX_ENTRIES; positions follow each chunk', async () => {
-    const { service, chunked, counted } = serviceWithFakes(100, 2);
+  it('sends a group as soon as it fills a chunk (CHUNK_MAX_ENTRIES); the rest goes at the end of the turn', async () => {
+    const { service, single, chunked, counted } = serviceWithFakes(100, 2);
     const ids = await Promise.all(['a', 'b', 'c'].map((m) => service.ingestOne(valid(m), 'acme')));
-    expect(chunked).toEqual([[['a', 'b'], ['c']]]);
-    expect(counted).toEqual([3]);
-    // The fake answers '1-0' for every stream entry: entry 0 of the second chunk is '1-0#0' again.
-    expect(ids).toEqual(['1-0#0', '1-0#1', '1-0#0']);
+    expect(chunked).toEqual([[['a', 'b']]]);
+    expect(counted).toEqual([2]);
+    // 'c' was left alone in its group: a version 2 value of its own, under a plain stream id.
+    expect(single).toHaveLength(1);
+    expect(ids).toEqual(['1-0#0', '1-0#1', '1-0']);
   });
 
   it('keeps entries of different tenants apart inside a shared chunk', async () => {
