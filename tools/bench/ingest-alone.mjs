@@ -15,7 +15,6 @@
 // after and compare the ratio to the floor, which absorbs the machine's speed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import { makeEntry } from './lib/payload.mjs';
 import { parseStat } from './lib/proc-stats.mjs';
 import { pollUntil, sleep } from './lib/sleep.mjs';
 import { summarize } from './lib/stats.mjs';
+import { tsRequire } from './lib/ts-sources.mjs';
 import { runWrk, writeBodyFile } from './lib/wrk.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,16 +48,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The throw-away redis-server and the free ports of stream-client's test support.
+const { PrivateRedisServer, findFreePort } = tsRequire()('@logpipe/stream-client/testing');
 
 function cpuTicks(pid) {
   return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
@@ -133,35 +125,15 @@ async function main() {
   const workDir = mkdtempSync(join(tmpdir(), 'logpipe-ingest-alone-'));
   const entry = { ...makeEntry(1), timestamp: new Date().toISOString() };
   const bodyFile = writeBodyFile(workDir, 'single', JSON.stringify(entry));
-  const [redisPort, ingestPort, floorPort] = [await freePort(), await freePort(), await freePort()];
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const [ingestPort, floorPort] = [await findFreePort(), await findFreePort()];
+  const redis = await PrivateRedisServer.start();
   const servers = [];
   try {
-    const redis = startProcess('redis', 'redis-server', [
-      '--port',
-      String(redisPort),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      workDir,
-    ]);
-    servers.push(redis);
-    const { timedOut } = await pollUntil(
-      () =>
-        spawnSync('redis-cli', ['-p', String(redisPort), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
-        'PONG',
-      { intervalMs: 100, timeoutMs: 10_000 },
-    );
-    if (timedOut) throw new Error(`redis-server on ${redisPort} did not start:\n${redis.stderr()}`);
     const common = {
       ...process.env,
       NODE_OPTIONS: INGEST_NODE_OPTIONS,
       HOST: '127.0.0.1',
-      REDIS_URL: redisUrl,
+      REDIS_URL: redis.url,
       ENTRY_MAX_AGE: '0',
     };
     const ingest = startProcess('ingest', process.execPath, [ingestMain], {
@@ -201,7 +173,7 @@ async function main() {
       // Alternate who goes first, so a drift in the machine's speed does not favour one of them.
       const order = round % 2 === 1 ? targets : [...targets].reverse();
       for (const target of order) {
-        redisCli(redisPort, 'FLUSHALL');
+        redisCli(redis.port, 'FLUSHALL');
         const run = await measure(target.server, target.port, bodyFile, opts, opts.seconds);
         target.runs.push(run);
         process.stdout.write(
@@ -234,6 +206,7 @@ async function main() {
     }
   } finally {
     for (const server of servers.reverse()) await server.stop();
+    await redis.destroy();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import type { LogEntry } from './log-entry.types';
-import { type ChunkLimits, CHUNK_OPENING_BYTES, chunkBytesOf, cutEncodedChunks } from './stream-chunks';
-import { chunkEntryId, encodeChunkEntry, singleEntryValue } from './stream-codec';
+import { type ChunkLimits, CHUNK_OPENING_BYTES, chunkBytesOf } from './stream-chunks';
+import { chunkEntryId, encodeChunkEntry, encodeLogChunkOfEncoded, singleEntryValue } from './stream-codec';
 
 /**
  * What SingleEntryChunks writes through: stream-client's StreamProducer (kept structural, so this lib
@@ -41,7 +41,7 @@ interface WaitingEntry {
  */
 export class SingleEntryChunks {
   private waiting: WaitingEntry[] = [];
-  /** The waiting entries' chunk size in UTF-8 bytes, as cutEncodedChunks counts it. */
+  /** The chunk the waiting entries make, in UTF-8 bytes, counted as encodeLogChunks counts it. */
   private waitingBytes = CHUNK_OPENING_BYTES;
 
   constructor(
@@ -73,22 +73,11 @@ export class SingleEntryChunks {
       this.producer.append(singleEntryValue(only.encoded)).then(only.resolve, only.reject);
       return;
     }
-    const chunks = cutEncodedChunks(
-      group.map((waiting) => waiting.encoded),
-      this.limits,
-    );
+    // append() keeps a group within CHUNK_MAX_ENTRIES and CHUNK_MAX_BYTES, so it is exactly one chunk.
     this.producer
-      .appendChunks(
-        chunks.map((chunk) => chunk.value),
-        group.length,
-      )
+      .appendChunks([encodeLogChunkOfEncoded(group.map((waiting) => waiting.encoded))], group.length)
       .then(
-        (ids) => {
-          let next = 0;
-          chunks.forEach((chunk, c) => {
-            for (let i = 0; i < chunk.entries; i += 1) group[next++].resolve(chunkEntryId(ids[c], i));
-          });
-        },
+        ([id]) => group.forEach((waiting, i) => waiting.resolve(chunkEntryId(id, i))),
         (error: unknown) => group.forEach((waiting) => waiting.reject(error)),
       );
   }

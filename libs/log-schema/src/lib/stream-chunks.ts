@@ -24,41 +24,31 @@ export const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
  * would not fit, so the chunks are as full as the order of the entries allows.
  */
 export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): string[] {
-  return cutEncodedChunks(entries.map(encodeChunkEntry), limits).map((chunk) => chunk.value);
-}
-
-/** One chunk cut by cutEncodedChunks: its stream value and how many entries it holds. */
-export interface EncodedChunk {
-  value: string;
-  entries: number;
-}
-
-/** The UTF-8 bytes one encoded entry adds to a chunk: its text and one `,` or the closing `]`. */
-export function chunkBytesOf(encodedEntry: string): number {
-  return Buffer.byteLength(encodedEntry, 'utf8') + 1;
-}
-
-/**
- * Entries already encoded with encodeChunkEntry, cut into chunks as encodeLogChunks cuts them, with each
- * chunk's entry count (entry i of the chunk at stream id X is stored at chunkEntryId(X, i)).
- */
-export function cutEncodedChunks(encodedEntries: readonly string[], limits: ChunkLimits): EncodedChunk[] {
-  const chunks: EncodedChunk[] = [];
+  const chunks: string[] = [];
   let pending: string[] = [];
   let pendingBytes = CHUNK_OPENING_BYTES;
-  for (const encoded of encodedEntries) {
+  for (const entry of entries) {
+    const encoded = encodeChunkEntry(entry);
     const bytes = chunkBytesOf(encoded);
     if (
       pending.length > 0 &&
       (pending.length >= limits.maxEntries || pendingBytes + bytes > limits.maxBytes)
     ) {
-      chunks.push({ value: encodeLogChunkOfEncoded(pending), entries: pending.length });
+      chunks.push(encodeLogChunkOfEncoded(pending));
       pending = [];
       pendingBytes = CHUNK_OPENING_BYTES;
     }
     pending.push(encoded);
     pendingBytes += bytes;
   }
-  if (pending.length > 0) chunks.push({ value: encodeLogChunkOfEncoded(pending), entries: pending.length });
+  if (pending.length > 0) chunks.push(encodeLogChunkOfEncoded(pending));
   return chunks;
+}
+
+/**
+ * The UTF-8 bytes one encoded entry adds to a chunk: its text and one `,` or the closing `]` (a chunk
+ * is CHUNK_OPENING_BYTES plus these). SingleEntryChunks fills its groups by the same count.
+ */
+export function chunkBytesOf(encodedEntry: string): number {
+  return Buffer.byteLength(encodedEntry, 'utf8') + 1;
 }

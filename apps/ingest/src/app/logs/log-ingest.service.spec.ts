@@ -54,6 +54,7 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
   return {
     service: new LogIngestService(producer, backlog, config, quota),
+    producer,
     appended,
     chunked,
     counted,
@@ -182,11 +183,8 @@ describe('LogIngestService: chunks in the stream', () => {
   });
 
   it('keeps entries of different tenants apart inside a shared chunk', async () => {
-    const { service, chunked } = serviceWithFakes();
-    const appendChunks = jest.spyOn(
-      (service as unknown as { producer: StreamProducer }).producer,
-      'appendChunks',
-    );
+    const { service, producer, chunked } = serviceWithFakes();
+    const appendChunks = jest.spyOn(producer, 'appendChunks');
     await Promise.all([service.ingestOne(valid('a'), 'acme'), service.ingestOne(valid('b'), 'globex')]);
     expect(chunked).toHaveLength(1);
     const [values] = appendChunks.mock.calls[0];
@@ -203,8 +201,7 @@ describe('LogIngestService: chunks in the stream', () => {
   });
 
   it('refuses every request of a turn when their shared append fails', async () => {
-    const { service } = serviceWithFakes();
-    const producer = (service as unknown as { producer: StreamProducer }).producer;
+    const { service, producer } = serviceWithFakes();
     const refused = new Error('Redis away');
     jest.spyOn(producer, 'appendChunks').mockRejectedValueOnce(refused);
     const answers = await Promise.allSettled(['a', 'b'].map((m) => service.ingestOne(valid(m), 'acme')));
