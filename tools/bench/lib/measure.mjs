@@ -89,7 +89,10 @@ export async function measuredLoad(
   const cpu = steadyWindow(() => ({ ...stack.pids(), loadgen, bench: process.pid }), durationS, { probe });
   const memory = trackMemory ? memoryMeter(() => pick(stack.pids(), APP_PROCESSES)) : null;
   memory?.start();
+  // When the load ran: figures.mjs compares runs made at the same moment (pairedOfApi, pairedOfFloor).
+  const loadStartMs = Date.now();
   const result = await load((pid) => loadgen.push(pid));
+  const loadEndMs = Date.now();
   // The backlog grows while the load runs and shrinks after it: the peak up to here is the one "flat
   // while the backlog grows" is about.
   const loadPeakRss = memory?.peakSoFar() ?? null;
@@ -114,6 +117,8 @@ export async function measuredLoad(
   check.ok &&= !drain.timedOut;
   const run = {
     ...result,
+    loadStartMs,
+    loadEndMs,
     entriesPerS: okEntries / result.durationS,
     okEntries,
     accepted,

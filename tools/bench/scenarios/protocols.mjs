@@ -78,19 +78,15 @@ export async function protocolsScenario(ctx) {
         entriesPerRequest: body.entries,
         connections: opts.batchConnections,
         trackMemory: true,
-        load: async (onSpawn) => {
-          // When the load ran, for the paired comparison (figures.mjs pairedOfApi).
-          const loadStartMs = Date.now();
-          const result = await runWrk({
+        load: (onSpawn) =>
+          runWrk({
             url: `${stack.nginxUrl}${body.path}`,
             bodyFile: body.file,
             format: body.format,
             connections: opts.batchConnections,
             durationS: opts.batchSeconds,
             onSpawn,
-          });
-          return { ...result, loadStartMs, loadEndMs: Date.now() };
-        },
+          }),
       }),
     );
   };

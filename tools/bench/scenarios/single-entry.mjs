@@ -10,19 +10,15 @@ export function singleEntryRun(ctx, phase) {
     durationS: opts.loadSeconds,
     entriesPerRequest: 1,
     connections: opts.singleConnections,
-    load: async (onSpawn) => {
-      // When the load ran: the floor pairs its runs with Logpipe's by time (figures.mjs pairedOfFloor).
-      const loadStartMs = Date.now();
-      const result = await runWrk({
+    load: (onSpawn) =>
+      runWrk({
         url: `${stack.nginxUrl}/api/log`,
         bodyFile: bodyFiles.single,
         format: 'json',
         connections: opts.singleConnections,
         durationS: opts.loadSeconds,
         onSpawn,
-      });
-      return { ...result, loadStartMs, loadEndMs: Date.now() };
-    },
+      }),
   });
 }
 
