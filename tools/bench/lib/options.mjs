@@ -11,6 +11,7 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
                           with the /api/logs runs just before and after it (default 5; --quick 1)
   --load-seconds S        single-entry and nginx-204 runs (default 10)
   --batch-seconds S       each batch run (default 4)
+  --protocol-seconds S    each run of the protocols scenario (default 8; --quick 2)
   --drain-entries N       pre-filled backlog for the worker drain (default 200000)
   --sustained-seconds S   sustained run (default 60)
   --rate N                offered entries/s in the sustained run (default: half the maximum sustained
@@ -59,6 +60,7 @@ const PROFILES = {
     protocolRounds: 5,
     loadSeconds: 10,
     batchSeconds: 4,
+    protocolSeconds: 8,
     drainEntries: 200000,
     sustainedSeconds: 60,
     searchProbes: 4,
@@ -73,6 +75,7 @@ const PROFILES = {
     protocolRounds: 1,
     loadSeconds: 3,
     batchSeconds: 2,
+    protocolSeconds: 2,
     drainEntries: 20000,
     sustainedSeconds: 10,
     searchProbes: 3,
@@ -109,6 +112,7 @@ const NUMERIC = {
   '--protocol-rounds': 'protocolRounds',
   '--load-seconds': 'loadSeconds',
   '--batch-seconds': 'batchSeconds',
+  '--protocol-seconds': 'protocolSeconds',
   '--drain-entries': 'drainEntries',
   '--sustained-seconds': 'sustainedSeconds',
   '--rate': 'rate',

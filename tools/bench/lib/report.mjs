@@ -32,7 +32,9 @@ function heading(results) {
     `- Each figure: median of ${o.runs} run(s), min–max in brackets. wrk -t2: ${o.loadSeconds} s per single-entry run ` +
       `(${o.singleConnections} connections), ${o.batchSeconds} s per batch run (${o.batchConnections} connections); drain of ` +
       `${int(o.drainEntries)} entries; sustained ${o.sustainedSeconds} s` +
-      (results.protocols ? `; the protocols scenario: ${results.protocols.rounds ?? o.runs} rounds` : '') +
+      (results.protocols
+        ? `; the protocols scenario: ${results.protocols.rounds ?? o.runs} rounds, ${results.protocols.durationS ?? o.batchSeconds} s per run`
+        : '') +
       `. The whole bench took ${fixed(results.wallSeconds / 60, 1)} min.`,
     '',
   ];

@@ -74,7 +74,7 @@ export async function protocolsScenario(ctx) {
     runs[name].push(
       await measuredLoad(ctx, {
         phase: `5 protocols ${name} ${label}`,
-        durationS: opts.batchSeconds,
+        durationS: opts.protocolSeconds,
         entriesPerRequest: body.entries,
         connections: opts.batchConnections,
         trackMemory: true,
@@ -84,7 +84,7 @@ export async function protocolsScenario(ctx) {
             bodyFile: body.file,
             format: body.format,
             connections: opts.batchConnections,
-            durationS: opts.batchSeconds,
+            durationS: opts.protocolSeconds,
             onSpawn,
           }),
       }),
@@ -97,7 +97,7 @@ export async function protocolsScenario(ctx) {
   return {
     rounds,
     connections: opts.batchConnections,
-    durationS: opts.batchSeconds,
+    durationS: opts.protocolSeconds,
     variants: Object.fromEntries(
       PROTOCOL_VARIANTS.map(({ name }) => [
         name,

@@ -40,6 +40,7 @@ test(
       'otlp-protobuf-1000',
       'loki-protobuf-1000',
       'es-bulk-1000',
+      'es-bulk-1000-searched',
       'syslog-tcp-1000',
     ]) {
       const row = result.stdout.split('\n').find((line) => line.startsWith(`| ${name} |`));
@@ -59,5 +60,10 @@ test(
         `timestamp, then receivedAt 0: ${values[0]}`,
       );
     }
+    // The one-pass mapping and the general search store the very same entries.
+    assert.equal(
+      readFileSync(join(dump, 'es-bulk-1000.ndjson'), 'utf8'),
+      readFileSync(join(dump, 'es-bulk-1000-searched.ndjson'), 'utf8'),
+    );
   },
 );

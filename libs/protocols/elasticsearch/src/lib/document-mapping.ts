@@ -1,22 +1,11 @@
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
 import { DocumentFields, FieldPath, fieldPath } from './document-fields';
-import { DEFAULT_LEVEL, levelFromValue } from './level-mapping';
+import { levelFromValue } from './level-mapping';
+import { LogEntryInput, logEntryInput } from './log-entry-input';
+import { mapInOnePass } from './one-pass-mapping';
 import { timestampForEntry } from './timestamp-mapping';
 
-/**
- * A log entry in the shape of a `POST /api/logs` entry (LogEntryDto), not yet validated: the shared
- * ingest path validates it like any other entry and reports what fails per item.
- */
-export interface LogEntryInput {
-  id?: string;
-  timestamp?: unknown;
-  level: string;
-  service: string;
-  message: string;
-  attributes?: Record<string, unknown>;
-  trace_id?: string;
-  span_id?: string;
-}
+export type { LogEntryInput } from './log-entry-input';
 
 /** The fields a document's message is read from, first present wins, unless `_msg_field` names others. */
 export const DEFAULT_MESSAGE_FIELDS: readonly string[] = ['message', 'msg', 'log', '_msg'];
@@ -106,8 +95,23 @@ const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !
  *   Logpipe does not recognise stays in attributes and the level is `info`.
  * - service: `service.name` (ECS), else the index name.
  * - message: the first non-empty field of `messageFields`; else the whole source line as sent.
+ *
+ * The documents shippers send nearly always (a non-empty string `message`, default message fields)
+ * take a shorter way to the same entry (one-pass-mapping.ts); any other takes the general search.
  */
 export function documentToEntry(document: Record<string, unknown>, context: DocumentContext): LogEntryInput {
+  if (context.messageFields === DEFAULT_MESSAGE_PATHS) {
+    const entry = mapInOnePass(document, context);
+    if (entry !== undefined) return entry;
+  }
+  return searchedDocumentToEntry(document, context);
+}
+
+/** The general mapping: any document, any message fields, each field searched for path by path. */
+export function searchedDocumentToEntry(
+  document: Record<string, unknown>,
+  context: DocumentContext,
+): LogEntryInput {
   const fields = FIELDS.reset(document);
   let timestamp: unknown;
   for (let i = 0; i < TIMESTAMP_PATHS.length; i++) {
@@ -117,18 +121,10 @@ export function documentToEntry(document: Record<string, unknown>, context: Docu
     fields.takeFound();
     break;
   }
-  const level = takeFirst(fields, LEVEL_PATHS, levelFromValue) ?? DEFAULT_LEVEL;
-  const service = takeFirst(fields, SERVICE_PATHS, nonEmptyString) ?? context.index;
+  const level = takeFirst(fields, LEVEL_PATHS, levelFromValue);
+  const service = takeFirst(fields, SERVICE_PATHS, nonEmptyString);
   const traceId = takeFirst(fields, TRACE_ID_PATHS, traceIdValue);
   const spanId = takeFirst(fields, SPAN_ID_PATHS, spanIdValue);
   const message = takeMessage(fields, context);
-  let attributes = fields.remaining();
-  if (context.originalId !== undefined) attributes = { ...attributes, _id: context.originalId };
-  // One object of the shape a POST /api/logs entry has (its optional fields undefined rather than absent,
-  // which the entry's rules read alike): validation then meets the same shape for every document.
-  const entry: LogEntryInput = { timestamp, level, service, message, attributes };
-  if (context.eventId !== undefined) entry.id = context.eventId;
-  if (traceId !== undefined) entry.trace_id = traceId;
-  if (spanId !== undefined) entry.span_id = spanId;
-  return entry;
+  return logEntryInput(context, timestamp, level, service, message, fields.remaining(), traceId, spanId);
 }
