@@ -1,5 +1,5 @@
-import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
 import { DocumentFields, FieldPath, fieldPath } from './document-fields';
+import { nonEmptyString, spanIdValue, traceIdValue } from './field-values';
 import { levelFromValue } from './level-mapping';
 import { LogEntryInput, logEntryInput } from './log-entry-input';
 import { mapInOnePass } from './one-pass-mapping';
@@ -14,8 +14,8 @@ export const TIMESTAMP_FIELDS: readonly string[] = ['@timestamp', 'timestamp', '
 export const LEVEL_FIELDS: readonly string[] = ['log.level', 'level'];
 export const SERVICE_FIELD = 'service.name';
 // ECS names first, then the OpenTelemetry-style names pino/winston instrumentations write.
-const TRACE_ID_FIELDS: readonly string[] = ['trace.id', 'trace_id'];
-const SPAN_ID_FIELDS: readonly string[] = ['span.id', 'span_id'];
+export const TRACE_ID_FIELDS: readonly string[] = ['trace.id', 'trace_id'];
+export const SPAN_ID_FIELDS: readonly string[] = ['span.id', 'span_id'];
 // Split once, not per document.
 const TIMESTAMP_PATHS = TIMESTAMP_FIELDS.map(fieldPath);
 const LEVEL_PATHS = LEVEL_FIELDS.map(fieldPath);
@@ -75,14 +75,8 @@ function takeFirst<T>(
   return undefined;
 }
 
-const matching = (pattern: RegExp) => (value: unknown) =>
-  typeof value === 'string' && pattern.test(value) ? value : undefined;
-// Made once, not per document.
-const traceIdValue = matching(TRACE_ID_PATTERN);
-const spanIdValue = matching(SPAN_ID_PATTERN);
 // Mapping is synchronous and never re-entered, so one reader serves every document.
 const FIELDS = new DocumentFields();
-const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
  * Maps one bulk source document onto a log entry. The fields that become the entry's own (timestamp,

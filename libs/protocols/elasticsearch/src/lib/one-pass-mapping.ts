@@ -1,7 +1,7 @@
-import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@logpipe/log-schema';
 import type { DocumentContext } from './document-mapping';
 import { LogEntryInput, logEntryInput } from './log-entry-input';
 import { isJsonObject } from './document-fields';
+import { nonEmptyString, spanIdValue, traceIdValue } from './field-values';
 import { levelFromValue } from './level-mapping';
 import { timestampForEntry } from './timestamp-mapping';
 
@@ -31,10 +31,6 @@ function withoutChild(object: JsonObject, key: string): JsonObject | undefined {
   }
   return copy;
 }
-
-const idMatching = (pattern: RegExp) => (value: unknown) =>
-  typeof value === 'string' && pattern.test(value) ? value : undefined;
-const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
  * One of the entry's fields that ECS names with a dot (`log.level`, `service.name`, `trace.id`,
@@ -78,8 +74,8 @@ class DottedField {
 
 const LEVEL = new DottedField('log.level', 'log', 'level', 'level', levelFromValue);
 const SERVICE = new DottedField('service.name', 'service', 'name', undefined, nonEmptyString);
-const TRACE = new DottedField('trace.id', 'trace', 'id', 'trace_id', idMatching(TRACE_ID_PATTERN));
-const SPAN = new DottedField('span.id', 'span', 'id', 'span_id', idMatching(SPAN_ID_PATTERN));
+const TRACE = new DottedField('trace.id', 'trace', 'id', 'trace_id', traceIdValue);
+const SPAN = new DottedField('span.id', 'span', 'id', 'span_id', spanIdValue);
 
 /** Whether `key` is where one of the fields was taken from (the entry has it; attributes do not). */
 function isTakenKey(key: string, timestampKey: string | undefined): boolean {
