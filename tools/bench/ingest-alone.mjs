@@ -10,6 +10,10 @@
 //
 //   npx nx run ingest:build:production                         # what it measures is the built ingest
 //   node tools/bench/ingest-alone.mjs [--rounds 5] [--seconds 10] [--connections 32]
+//   node tools/bench/ingest-alone.mjs --batch 1000 --connections 8   # POST /api/logs, 1,000 entries a request
+//
+// Both report user and system CPU apart: large request bodies cost system time (page faults of memory
+// the process maps and unmaps per request) as well as JavaScript.
 //
 // Use it to weigh a change to ingest's request path (a framework upgrade, a hook): run it before and
 // after and compare the ratio to the floor, which absorbs the machine's speed.
@@ -20,8 +24,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
-import { makeEntry } from './lib/payload.mjs';
-import { parseStat } from './lib/proc-stats.mjs';
+import { makeEntries, makeEntry } from './lib/payload.mjs';
+import { parsePositiveIntegerOptions, UsageError } from './lib/options.mjs';
+import { memoryOf, parseStat } from './lib/proc-stats.mjs';
 import { pollUntil, sleep } from './lib/sleep.mjs';
 import { summarize } from './lib/stats.mjs';
 import { tsRequire } from './lib/ts-sources.mjs';
@@ -32,27 +37,24 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const MICROSECONDS_PER_TICK = 10_000;
 
 function parseArgs(argv) {
-  const opts = { rounds: 5, seconds: 10, connections: 32, warmupSeconds: 3 };
-  const names = { '--rounds': 'rounds', '--seconds': 'seconds', '--connections': 'connections' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = names[argv[i]];
-    const value = Number(argv[i + 1]);
-    if (key === undefined || !Number.isInteger(value) || value < 1) {
-      process.stderr.write(
-        'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C]\n',
-      );
-      process.exit(2);
-    }
-    opts[key] = value;
-  }
-  return opts;
+  return parsePositiveIntegerOptions(argv, {
+    defaults: { rounds: 5, seconds: 10, connections: 32, batch: 0, warmupSeconds: 3 },
+    flags: {
+      '--rounds': 'rounds',
+      '--seconds': 'seconds',
+      '--connections': 'connections',
+      '--batch': 'batch',
+    },
+    usage:
+      'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C] [--batch ENTRIES]',
+  });
 }
 
 // The throw-away redis-server and the free ports of stream-client's test support.
 const { PrivateRedisServer, findFreePort } = tsRequire()('@logpipe/stream-client/testing');
 
 function cpuTicks(pid) {
-  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 function startProcess(name, command, args, env) {
@@ -92,22 +94,24 @@ function redisCli(port, ...args) {
   return result.stdout.trim();
 }
 
-async function measure(server, port, bodyFile, opts, durationS) {
+async function measure(server, port, load, opts, durationS) {
   const before = cpuTicks(server.pid);
   const wrk = await runWrk({
-    url: `http://127.0.0.1:${port}/api/log`,
-    bodyFile,
+    url: `http://127.0.0.1:${port}${load.path}`,
+    bodyFile: load.bodyFile,
     format: 'json',
     connections: opts.connections,
     threads: 1,
     durationS,
   });
-  const ticks = cpuTicks(server.pid) - before;
+  const after = cpuTicks(server.pid);
+  const ticks = after.ticks - before.ticks;
   return {
     ok: wrk.ok,
     non2xx: wrk.non2xx,
     rps: wrk.ok / wrk.durationS,
     cpuPercent: (ticks / (wrk.durationS * 100)) * 100,
+    systemShare: ticks > 0 ? (after.systemTicks - before.systemTicks) / ticks : 0,
     microsPerRequest: wrk.ok > 0 ? (ticks * MICROSECONDS_PER_TICK) / wrk.ok : Number.NaN,
   };
 }
@@ -123,8 +127,19 @@ async function main() {
   }
   const floorMain = buildFloorServer(repoRoot);
   const workDir = mkdtempSync(join(tmpdir(), 'logpipe-ingest-alone-'));
-  const entry = { ...makeEntry(1), timestamp: new Date().toISOString() };
-  const bodyFile = writeBodyFile(workDir, 'single', JSON.stringify(entry));
+  // The entries' own timestamps: fixed, as in the bench (ingest runs without an age limit here).
+  const load =
+    opts.batch === 0
+      ? {
+          path: '/api/log',
+          entries: 1,
+          bodyFile: writeBodyFile(workDir, 'single', JSON.stringify(makeEntry(1))),
+        }
+      : {
+          path: '/api/logs',
+          entries: opts.batch,
+          bodyFile: writeBodyFile(workDir, `json-${opts.batch}`, JSON.stringify(makeEntries(opts.batch))),
+        };
   const [ingestPort, floorPort] = [await findFreePort(), await findFreePort()];
   const redis = await PrivateRedisServer.start();
   const servers = [];
@@ -136,7 +151,9 @@ async function main() {
       REDIS_URL: redis.url,
       ENTRY_MAX_AGE: '0',
     };
-    const ingest = startProcess('ingest', process.execPath, [ingestMain], {
+    // INGEST_ALONE_NODE_ARGS: flags for both servers' node, e.g. --cpu-prof --cpu-prof-dir=.bench/prof.
+    const nodeArgs = (process.env.INGEST_ALONE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const ingest = startProcess('ingest', process.execPath, [...nodeArgs, ingestMain], {
       ...common,
       PORT: String(ingestPort),
       INSTANCE_ID: 'ingest-alone',
@@ -149,7 +166,7 @@ async function main() {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
     });
     servers.push(ingest);
-    const floor = startProcess('floor', process.execPath, [floorMain], {
+    const floor = startProcess('floor', process.execPath, [...nodeArgs, floorMain], {
       ...common,
       PORT: String(floorPort),
       INSTANCE_ID: 'floor-alone',
@@ -163,21 +180,20 @@ async function main() {
       { name: 'floor', server: floor, port: floorPort, runs: [] },
     ];
     process.stdout.write(
-      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, one-entry body; load average before ${loadavg()
+      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, POST ${load.path} with ${load.entries === 1 ? 'one entry' : `${load.entries} entries (a JSON array)`}; load average before ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}\n`,
     );
-    for (const target of targets)
-      await measure(target.server, target.port, bodyFile, opts, opts.warmupSeconds);
+    for (const target of targets) await measure(target.server, target.port, load, opts, opts.warmupSeconds);
     for (let round = 1; round <= opts.rounds; round += 1) {
       // Alternate who goes first, so a drift in the machine's speed does not favour one of them.
       const order = round % 2 === 1 ? targets : [...targets].reverse();
       for (const target of order) {
         redisCli(redis.port, 'FLUSHALL');
-        const run = await measure(target.server, target.port, bodyFile, opts, opts.seconds);
+        const run = await measure(target.server, target.port, load, opts, opts.seconds);
         target.runs.push(run);
         process.stdout.write(
-          `  round ${round} ${target.name.padEnd(6)} ${fmt(run.rps, 0).padStart(7)} req/s  ${fmt(run.cpuPercent, 0).padStart(3)}% of a core  ${fmt(run.microsPerRequest).padStart(6)} µs CPU/request  non-2xx ${run.non2xx}\n`,
+          `  round ${round} ${target.name.padEnd(6)} ${fmt(run.rps, 0).padStart(7)} req/s  ${fmt(run.cpuPercent, 0).padStart(3)}% of a core  ${fmt(run.microsPerRequest).padStart(6)} µs CPU/request (${fmt(run.microsPerRequest / load.entries, 2)} per entry, ${fmt(run.systemShare * 100, 0)}% system)  non-2xx ${run.non2xx}\n`,
         );
       }
     }
@@ -187,12 +203,13 @@ async function main() {
       ingestRuns.map((run, i) => run.microsPerRequest / floorRuns[i].microsPerRequest),
     );
     process.stdout.write(
-      '\n| server | µs CPU per request, median (min–max) | req/s, median |\n| --- | ---: | ---: |\n',
+      '\n| server | µs CPU per request, median (min–max) | µs CPU per entry | system share of the CPU | req/s, median | peak RSS, MiB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n',
     );
     targets.forEach((target, i) => {
       const rps = summarize(target.runs.map((run) => run.rps));
+      const system = summarize(target.runs.map((run) => run.systemShare * 100));
       process.stdout.write(
-        `| ${target.name} | ${fmt(cost[i].median)} (${fmt(cost[i].min)}–${fmt(cost[i].max)}) | ${fmt(rps.median, 0)} |\n`,
+        `| ${target.name} | ${fmt(cost[i].median)} (${fmt(cost[i].min)}–${fmt(cost[i].max)}) | ${fmt(cost[i].median / load.entries, 2)} | ${fmt(system.median, 0)}% | ${fmt(rps.median, 0)} | ${fmt(memoryOf(target.server.pid).hwmKiB / 1024, 0)} |\n`,
       );
     });
     process.stdout.write(
@@ -212,6 +229,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`${error.stack ?? error}\n`);
-  process.exit(1);
+  process.stderr.write(`${error instanceof UsageError ? error.message : (error.stack ?? error)}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parsePositiveIntegerOptions, UsageError } from './lib/options.mjs';
 import { makeEntry } from './lib/payload.mjs';
 import { tsRequire } from './lib/ts-sources.mjs';
 
@@ -32,28 +33,18 @@ const DISTINCT_BATCHES = 20;
 const WARMUP_BATCHES = 20;
 
 function parseArgs(argv) {
-  const opts = { rounds: 5, batches: 300, inFlight: 4, shards: 3, masters: 3 };
-  const names = {
-    '--rounds': 'rounds',
-    '--batches': 'batches',
-    '--in-flight': 'inFlight',
-    '--shards': 'shards',
-    '--masters': 'masters',
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--help') {
-      process.stdout.write(
-        'node tools/bench/redis-shards.mjs [--rounds N] [--batches N] [--in-flight N] [--shards N] [--masters N]\n',
-      );
-      process.exit(0);
-    }
-    const name = names[argv[i]];
-    const value = Number(argv[i + 1]);
-    if (!name) throw new Error(`unknown option ${argv[i]}`);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]} must be a positive integer`);
-    opts[name] = value;
-  }
-  return opts;
+  return parsePositiveIntegerOptions(argv, {
+    defaults: { rounds: 5, batches: 300, inFlight: 4, shards: 3, masters: 3 },
+    flags: {
+      '--rounds': 'rounds',
+      '--batches': 'batches',
+      '--in-flight': 'inFlight',
+      '--shards': 'shards',
+      '--masters': 'masters',
+    },
+    usage:
+      'node tools/bench/redis-shards.mjs [--rounds N] [--batches N] [--in-flight N] [--shards N] [--masters N]',
+  });
 }
 
 /** The ingest sources this harness runs (tools/bench/lib/ts-sources.mjs loads TypeScript). */
@@ -369,7 +360,7 @@ async function main() {
 
 main()
   .catch((error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`${error instanceof UsageError ? error.message : (error.stack ?? error)}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   })
   .finally(stopServers);

@@ -173,3 +173,26 @@ export function parseOptions(argv) {
   opts.batchVariants = opts.batchSizes.flatMap((size) => [`json-${size}`, `ndjson-gzip-${size}`]);
   return opts;
 }
+
+/**
+ * The options of a standalone harness whose every option is a positive integer: `flags` maps each flag
+ * (`--rounds`) to its key in `defaults`. `--help` prints `usage` and exits; anything else wrong throws a
+ * UsageError naming the problem.
+ */
+export function parsePositiveIntegerOptions(argv, { defaults, flags, usage }) {
+  const opts = { ...defaults };
+  for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--help') {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    const key = flags[argv[i]];
+    const value = Number(argv[i + 1]);
+    if (key === undefined) throw new UsageError(`unknown option ${argv[i]}\n${usage}`);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new UsageError(`${argv[i]} must be a positive integer\n${usage}`);
+    }
+    opts[key] = value;
+  }
+  return opts;
+}

@@ -13,11 +13,15 @@ function readText(path) {
   }
 }
 
-/** { ppid, ticks } from the text of /proc/<pid>/stat (the command may contain spaces and parens). */
+/**
+ * { ppid, ticks, systemTicks } from the text of /proc/<pid>/stat (the command may contain spaces and
+ * parens): `ticks` is user + system CPU, `systemTicks` the system part alone.
+ */
 export function parseStat(text) {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  const systemTicks = Number(fields[12]);
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + systemTicks, systemTicks };
 }
 
 /** Every process's parent and CPU ticks: one snapshot of /proc. */

@@ -29,5 +29,5 @@ test('redis-benchmark CSV is read from the end, whatever quotes the command hold
 
 test('/proc/<pid>/stat is parsed after the last parenthesis, so a command with spaces and parens is fine', () => {
   const text = '4242 (node (worker) x) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 12345 0 0';
-  assert.deepEqual(parseStat(text), { ppid: 17, ticks: 325 });
+  assert.deepEqual(parseStat(text), { ppid: 17, ticks: 325, systemTicks: 75 });
 });

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { LogEntry } from './log-entry.types';
-import { encodeLogChunks } from './stream-chunks';
-import { decodeStreamValue, encodeChunkEntry } from './stream-codec';
+import { CHUNK_OPENING_BYTES, chunkBytesOf, encodeLogChunks } from './stream-chunks';
+import { decodeStreamValue, encodeChunkEntry, encodeLogChunk, encodeLogChunkOfEncoded } from './stream-codec';
 
 function entry(i: number, message = `message ${i}`): LogEntry {
   return {
@@ -86,5 +87,56 @@ describe('encodeLogChunks', () => {
     expect(
       decoded(encodeLogChunks(all, { maxEntries: 3, maxBytes: 3 + 2 * perEntry })).map((c) => c.length),
     ).toEqual([2, 2, 2, 2, 2]);
+  });
+
+  // encodeLogChunks encodes a whole window of entries in one call while they fit and measures entry by
+  // entry once they do not; whichever way it goes, it must cut exactly the chunks of the plain rule
+  // (close a chunk when the next entry would pass either bound) and write exactly their text.
+  it('cuts the same chunks, byte for byte, as filling them entry by entry', () => {
+    function filledOneByOne(all: LogEntry[], maxEntries: number, maxBytes: number): string[] {
+      const chunks: string[] = [];
+      let pending: string[] = [];
+      let pendingBytes = CHUNK_OPENING_BYTES;
+      for (const one of all) {
+        const encoded = encodeChunkEntry(one);
+        const size = chunkBytesOf(encoded);
+        if (pending.length > 0 && (pending.length >= maxEntries || pendingBytes + size > maxBytes)) {
+          chunks.push(encodeLogChunkOfEncoded(pending));
+          pending = [];
+          pendingBytes = CHUNK_OPENING_BYTES;
+        }
+        pending.push(encoded);
+        pendingBytes += size;
+      }
+      if (pending.length > 0) chunks.push(encodeLogChunkOfEncoded(pending));
+      return chunks;
+    }
+    const message = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.string({ minLength: 200, maxLength: 900 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.integer({ min: 20, max: 4000 }),
+        (messages, maxEntries, maxBytes) => {
+          const all = messages.map((text, i) => entry(i, text));
+          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
+            filledOneByOne(all, maxEntries, maxBytes),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('encodeLogChunk', () => {
+  it('writes the text of the entries encoded one by one and joined, for all or a range of them', () => {
+    const all = [entry(0), entry(1, 'caf\u00e9 \u{1F4B3} "quoted"\n'), { ...entry(2), attributes: null }];
+    expect(encodeLogChunk(all)).toBe(encodeLogChunkOfEncoded(all.map(encodeChunkEntry)));
+    expect(encodeLogChunk(all, 1, 3)).toBe(encodeLogChunkOfEncoded(all.slice(1).map(encodeChunkEntry)));
   });
 });

@@ -62,9 +62,9 @@ export function singleEntryValue(encodedChunkEntry: string): string {
   return `[${LOG_ENTRY_CODEC_VERSION},${encodedChunkEntry.slice(1)}`;
 }
 
-/** One entry of a version 3 chunk: its JSON text without the version element. */
-export function encodeChunkEntry(entry: LogEntry): string {
-  return JSON.stringify([
+/** One entry's fields in the order a chunk (and, after its version element, a version 2 value) holds them. */
+function chunkEntryFields(entry: LogEntry): unknown[] {
+  return [
     entry.timestamp,
     entry.receivedAt,
     entry.level,
@@ -75,7 +75,12 @@ export function encodeChunkEntry(entry: LogEntry): string {
     entry.spanId,
     entry.eventId,
     entry.tenant,
-  ]);
+  ];
+}
+
+/** One entry of a version 3 chunk: its JSON text without the version element. */
+export function encodeChunkEntry(entry: LogEntry): string {
+  return JSON.stringify(chunkEntryFields(entry));
 }
 
 /**
@@ -86,9 +91,16 @@ export function encodeLogChunkOfEncoded(encodedEntries: readonly string[]): stri
   return `[${LOG_CHUNK_CODEC_VERSION},${encodedEntries.join(',')}]`;
 }
 
-/** A chunk (version 3) of `entries`, at least one. */
-export function encodeLogChunk(entries: readonly LogEntry[]): string {
-  return encodeLogChunkOfEncoded(entries.map(encodeChunkEntry));
+/**
+ * A chunk (version 3) of `entries[start]` up to, not including, `entries[end]` (all of them by default;
+ * at least one). One JSON.stringify call writes the whole value: the same text as encodeLogChunkOfEncoded
+ * of each entry's encodeChunkEntry, without a string per entry and the copy that joins them (issue 14:
+ * those were a third of ingest's CPU per entry on 1,000-entry requests).
+ */
+export function encodeLogChunk(entries: readonly LogEntry[], start = 0, end = entries.length): string {
+  const value: unknown[] = [LOG_CHUNK_CODEC_VERSION];
+  for (let i = start; i < end; i++) value.push(chunkEntryFields(entries[i]));
+  return JSON.stringify(value);
 }
 
 /** The stored position of entry `index` of the chunk at stream id `messageId`. */
