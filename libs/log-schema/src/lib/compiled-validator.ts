@@ -10,6 +10,8 @@ type MessageSource = string | ((args: ValidationArguments) => string) | undefine
 type Condition = (object: object, value: unknown) => boolean;
 
 interface CompiledRule {
+  /** The decorator's constraints, set on the arguments before check and message read them. */
+  constraints: unknown[];
   check(value: unknown, args: ValidationArguments): boolean;
   message(args: ValidationArguments): string;
 }
@@ -70,13 +72,11 @@ export function compileValidator(dto: new () => object): CompiledValidator {
           break;
         case ValidationTypes.CUSTOM_VALIDATION: {
           const constraint = new (meta.constraintCls as new () => ValidatorConstraintInterface)();
-          const constraints = meta.constraints;
           field.rules.push({
-            check: (value, args) => constraint.validate(value, { ...args, constraints }) === true,
+            constraints: meta.constraints ?? [],
+            check: (value, args) => constraint.validate(value, args) === true,
             message: messageOf(meta.message, (args) =>
-              constraint.defaultMessage
-                ? constraint.defaultMessage({ ...args, constraints })
-                : `${args.property} is invalid`,
+              constraint.defaultMessage ? constraint.defaultMessage(args) : `${args.property} is invalid`,
             ),
           });
           break;
@@ -98,28 +98,40 @@ export function compileValidator(dto: new () => object): CompiledValidator {
     for (const key in input) {
       if (Object.hasOwn(input, key) && !known.has(key)) errors.push(unknownField(key));
     }
+    // One arguments object per call, refilled for each field and rule: the constraints read it while
+    // they run and keep nothing, and a new one per field and rule was most of what validating an entry
+    // allocated besides the entry itself (issue 14). A message gets its own copy.
+    const args: ValidationArguments = {
+      targetName,
+      property: '',
+      object: input,
+      value: undefined,
+      constraints: [],
+    };
     for (const field of fields) {
       const value = input[field.property];
-      if (field.conditions.length > 0 && !field.conditions.every((condition) => condition(input, value)))
-        continue;
-      const args: ValidationArguments = {
-        targetName,
-        property: field.property,
-        object: input,
-        value,
-        constraints: [],
-      };
+      if (!conditionsHold(field.conditions, input, value)) continue;
+      args.property = field.property;
+      args.value = value;
+      args.constraints = [];
       if (field.required && (value === undefined || value === null)) {
-        errors.push({ field: field.property, message: field.required.message(args) });
+        errors.push({ field: field.property, message: field.required.message({ ...args }) });
         continue;
       }
       for (const rule of field.rules) {
+        args.constraints = rule.constraints;
         if (!rule.check(value, args)) {
-          errors.push({ field: field.property, message: rule.message(args) });
+          errors.push({ field: field.property, message: rule.message({ ...args }) });
           break;
         }
       }
     }
     return errors;
   };
+}
+
+/** Whether every @ValidateIf condition of a field holds (a field without any is always validated). */
+function conditionsHold(conditions: readonly Condition[], input: object, value: unknown): boolean {
+  for (const condition of conditions) if (!condition(input, value)) return false;
+  return true;
 }
