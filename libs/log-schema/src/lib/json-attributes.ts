@@ -40,6 +40,15 @@ function formatPath(segments: readonly (string | number)[]): string {
  */
 class AttributesWalk {
   private sizeLowerBound = 0;
+
+  /** Ready for another tree: one walk is reused for every entry (see attributesProblem). */
+  reset(): this {
+    this.sizeLowerBound = 0;
+    this.sizeUpperBound = 2;
+    this.path.length = 0;
+    return this;
+  }
+
   /**
    * An upper bound of the serialised size in UTF-8 bytes: a string or key takes at most 6 bytes per code
    * unit (a \uXXXX escape; a non-ASCII unit takes at most 3), a number at most 25 characters
@@ -65,7 +74,10 @@ class AttributesWalk {
     if (!isPlainObject(value)) {
       return `must hold only JSON values (found a non-plain object at ${this.here()})`;
     }
-    for (const key of Object.keys(value)) {
+    // for-in over own keys visits them in Object.keys' order without allocating its array (a plain
+    // object's prototype has no enumerable keys; an own key is all that is walked).
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       if (FORBIDDEN_KEYS.has(key)) {
         return `must not use the key ${quoteForMessage(key)} (at ${this.here()}): it can pollute object prototypes`;
       }
@@ -118,6 +130,8 @@ class AttributesWalk {
   }
 }
 
+const SHARED_WALK = new AttributesWalk();
+
 function sizeProblem(got: string): string {
   return `must be at most ${MAX_ATTRIBUTES_BYTES} bytes when JSON-serialised (got ${got})`;
 }
@@ -131,7 +145,9 @@ export function attributesProblem(value: unknown): string | null {
   if (!isPlainObject(value)) {
     return `must be a JSON object (got ${describeJsonKind(value)})`;
   }
-  const walk = new AttributesWalk();
+  // One walk for every call: it is synchronous and not re-entered, and an object and an array fewer per
+  // entry is measurable on 1,000-entry requests (issue 14).
+  const walk = SHARED_WALK.reset();
   const walkProblem = walk.container(value, 1);
   if (walkProblem !== null) {
     return walkProblem;
