@@ -53,7 +53,8 @@ function parseArgs(argv) {
 // The throw-away redis-server and the free ports of stream-client's test support.
 const { PrivateRedisServer, findFreePort } = tsRequire()('@logpipe/stream-client/testing');
 
-function cpuTicks(pid) {
+/** The process's CPU ticks so far: { ticks (user + system), systemTicks }. */
+function cpuTimes(pid) {
   return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
@@ -95,7 +96,7 @@ function redisCli(port, ...args) {
 }
 
 async function measure(server, port, load, opts, durationS) {
-  const before = cpuTicks(server.pid);
+  const before = cpuTimes(server.pid);
   const wrk = await runWrk({
     url: `http://127.0.0.1:${port}${load.path}`,
     bodyFile: load.bodyFile,
@@ -104,7 +105,7 @@ async function measure(server, port, load, opts, durationS) {
     threads: 1,
     durationS,
   });
-  const after = cpuTicks(server.pid);
+  const after = cpuTimes(server.pid);
   const ticks = after.ticks - before.ticks;
   return {
     ok: wrk.ok,

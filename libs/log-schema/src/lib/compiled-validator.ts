@@ -29,6 +29,9 @@ export type CompiledValidator = (
   unknownField: (field: string) => LogEntryFieldError,
 ) => LogEntryFieldError[];
 
+/** The constraints of a field's required check (none); shared, nothing writes to it. */
+const NO_CONSTRAINTS: unknown[] = [];
+
 function messageOf(source: MessageSource, fallback: (args: ValidationArguments) => string) {
   if (typeof source === 'function') return source as (args: ValidationArguments) => string;
   if (typeof source === 'string' && source !== '') return () => source;
@@ -106,14 +109,14 @@ export function compileValidator(dto: new () => object): CompiledValidator {
       property: '',
       object: input,
       value: undefined,
-      constraints: [],
+      constraints: NO_CONSTRAINTS,
     };
     for (const field of fields) {
       const value = input[field.property];
       if (!conditionsHold(field.conditions, input, value)) continue;
       args.property = field.property;
       args.value = value;
-      args.constraints = [];
+      args.constraints = NO_CONSTRAINTS;
       if (field.required && (value === undefined || value === null)) {
         errors.push({ field: field.property, message: field.required.message({ ...args }) });
         continue;

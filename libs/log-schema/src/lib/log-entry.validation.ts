@@ -89,13 +89,8 @@ function toContext(received: number | IngestContext): IngestContext {
   return context;
 }
 
-function notAnObject(input: unknown): LogEntryValidation {
-  return {
-    ok: false,
-    errors: [
-      { field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` },
-    ],
-  };
+function notAnObject(input: unknown): LogEntryFieldError[] {
+  return [{ field: ROOT_FIELD, message: `log entry must be a JSON object (got ${describeJsonKind(input)})` }];
 }
 
 // The DTO's decorators compiled once into a plain function (see compiled-validator.ts): same rules,
@@ -107,7 +102,7 @@ const validateFields = compileValidator(LogEntryDto);
  * per entry and have no use for a result object around each entry (issue 14: allocation per entry).
  */
 function checkOne(input: unknown, context: IngestContext): LogEntry | LogEntryFieldError[] {
-  if (!isPlainObject(input)) return (notAnObject(input) as { errors: LogEntryFieldError[] }).errors;
+  if (!isPlainObject(input)) return notAnObject(input);
   const errors = validateFields(input, unknownField);
   if (errors.length > 0) return errors;
   // The rules passed, so the plain object has exactly the DTO's shape.
@@ -130,7 +125,7 @@ function validateOne(input: unknown, context: IngestContext): LogEntryValidation
  * tested against (log-entry.compiled.spec.ts). Not used on the request path.
  */
 export function validateWithClassValidator(input: unknown): LogEntryFieldError[] {
-  if (!isPlainObject(input)) return (notAnObject(input) as { errors: LogEntryFieldError[] }).errors;
+  if (!isPlainObject(input)) return notAnObject(input);
   // A plain copy instead of class-transformer: the DTO has no nested classes or conversions to apply.
   const dto = new LogEntryDto();
   const errors: LogEntryFieldError[] = [];
