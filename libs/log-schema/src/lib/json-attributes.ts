@@ -45,7 +45,10 @@ class AttributesWalk {
   reset(): this {
     this.sizeLowerBound = 0;
     this.sizeUpperBound = 2;
-    this.path.length = 0;
+    // Only after a walk that stopped at a problem: a successful one pops what it pushed, and setting the
+    // length of an array to 0 drops its backing store, so the next walk's first push would allocate one
+    // (~170 bytes per entry, measured with V8's sampling heap profiler; issue 14).
+    if (this.path.length !== 0) this.path.length = 0;
     return this;
   }
 

@@ -13,6 +13,7 @@ import {
   OtlpValue,
 } from './otlp-logs.types';
 import { setOwn } from './object-keys';
+import { millisOfNanos } from './unix-time';
 
 type JsonObject = Record<string, unknown>;
 
@@ -187,10 +188,14 @@ function logRecord(value: unknown, path: string): OtlpLogRecord {
   const record = asObject(value, path) ?? {};
   const body = field(record, 'body', 'body');
   return {
-    timeUnixNano: asUint64(field(record, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
-    observedTimeUnixNano: asUint64(
-      field(record, 'observedTimeUnixNano', 'observed_time_unix_nano'),
-      `${path}.observedTimeUnixNano`,
+    timeUnixMs: millisOfNanos(
+      asUint64(field(record, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
+    ),
+    observedTimeUnixMs: millisOfNanos(
+      asUint64(
+        field(record, 'observedTimeUnixNano', 'observed_time_unix_nano'),
+        `${path}.observedTimeUnixNano`,
+      ),
     ),
     severityNumber: asSeverityNumber(
       field(record, 'severityNumber', 'severity_number'),

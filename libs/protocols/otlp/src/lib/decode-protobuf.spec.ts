@@ -149,6 +149,58 @@ describe('the one-pass protobuf decoder', () => {
     );
   });
 
+  it('reads int64 values on both sides of the short-varint path as the JSON decoder does', () => {
+    // Up to 7 varint bytes (below 2^49) are read without protobufjs' Long; from 2^49, and every negative
+    // value (10 bytes), through it.
+    const values = [0n, 1n, 127n, 128n, 2n ** 49n - 1n, 2n ** 49n, 2n ** 53n + 1n, -1n, -(2n ** 63n)];
+    const body = () => ({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: values.map((v) => ({
+                attributes: [{ key: 'n', value: { intValue: v.toString() } }],
+              })),
+            },
+          ],
+        },
+      ],
+    });
+    const binary = ExportLogsServiceRequestType.encode(
+      ExportLogsServiceRequestType.fromObject(body()),
+    ).finish();
+    const fromProtobuf = decodeExportLogsRequest(binary, 'protobuf');
+    expect(fromProtobuf).toEqual(decodeExportLogsRequest(Buffer.from(JSON.stringify(body())), 'json'));
+    expect(fromProtobuf.resourceLogs[0].scopeLogs[0].logRecords.map((r) => r.attributes['n'])).toEqual([
+      0,
+      1,
+      127,
+      128,
+      2 ** 49 - 1,
+      2 ** 49,
+      '9007199254740993',
+      -1,
+      '-9223372036854775808',
+    ]);
+  });
+
+  it('refuses a truncated int64 varint', () => {
+    const record = new Writer().uint32((6 << 3) | 2).fork();
+    record.uint32((1 << 3) | 2).string('n');
+    // AnyValue.int_value with a continuation bit and nothing after it.
+    record.uint32((2 << 3) | 2).bytes(Uint8Array.from([(3 << 3) | 0, 0x80]));
+    const logRecord = record.ldelim().finish();
+    const wrap = (field: number, bytes: Uint8Array) =>
+      new Writer()
+        .uint32((field << 3) | 2)
+        .bytes(bytes)
+        .finish();
+    const binary = wrap(1, wrap(2, wrap(2, logRecord)));
+    expect(() => decodeExportLogsRequest(binary, 'protobuf')).toThrow(
+      /^body is not a valid ExportLogsServiceRequest in protobuf: index out of range/,
+    );
+  });
+
   it('refuses a known field sent with the wrong wire type', () => {
     // ExportLogsServiceRequest.resource_logs (field 1) as a varint instead of a message.
     const body = new Writer()

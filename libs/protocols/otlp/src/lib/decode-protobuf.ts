@@ -8,6 +8,7 @@ import { Reader } from 'protobufjs';
 import { setOwn } from './object-keys';
 import { readString } from './short-strings';
 import { OtlpDecodeError } from './otlp-decode-error';
+import { millisOfNanoHalves, NO_TIME } from './unix-time';
 import {
   OtlpAttributes,
   OtlpLogRecord,
@@ -25,8 +26,6 @@ const WIRE_NAMES = ['VARINT', 'I64', 'LEN', 'SGROUP', 'EGROUP', 'I32'];
 
 /** AnyValue arrays and kvlists nested deeper than this are refused (the log entry allows 8 levels anyway). */
 export const MAX_ANY_VALUE_DEPTH = 64;
-
-const TWO_TO_32 = 4_294_967_296n;
 
 /** A double as JSON can hold it: NaN and the infinities become the strings proto3's JSON mapping uses. */
 export function doubleValue(value: number): number | string {
@@ -61,24 +60,41 @@ function checkEnd(reader: Reader, end: number, field: string): void {
   }
 }
 
-/**
- * fixed64 as an exact bigint: one native read (one BigInt) from a Buffer, the request body; from another
- * Uint8Array, two 32-bit halves joined.
- */
-function fixed64(reader: Reader): bigint {
-  const buf = reader.buf;
-  if (Buffer.isBuffer(buf) && reader.pos + 8 <= reader.len) {
-    const value = buf.readBigUInt64LE(reader.pos);
-    reader.pos += 8;
-    return value;
-  }
+/** A fixed64 time in nanoseconds as whole milliseconds (NO_TIME for 0), read as its two 32-bit halves. */
+function fixed64Millis(reader: Reader): number {
   const low = reader.fixed32();
   const high = reader.fixed32();
-  return high === 0 ? BigInt(low) : BigInt(high) * TWO_TO_32 + BigInt(low);
+  return millisOfNanoHalves(high, low);
 }
 
-/** int64 AnyValue: a JSON number while it is exact, else its decimal string. */
+/** Bytes of a varint below 2^49, which a double holds exactly. */
+const SHORT_VARINT_BYTES = 7;
+
+/**
+ * int64 AnyValue: a JSON number while it is exact, else its decimal string. A varint of up to 7 bytes
+ * (0 to 2^49 - 1: status codes, counts, ids) is read here; protobufjs' int64() builds a LongBits and a
+ * Long for every value, two objects per integer attribute. Longer varints, every negative value among
+ * them, still go through it.
+ */
 function int64Value(reader: Reader): number | string {
+  const buf = reader.buf;
+  let pos = reader.pos;
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < SHORT_VARINT_BYTES && pos < reader.len; i++) {
+    const byte = buf[pos++];
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      reader.pos = pos;
+      return value;
+    }
+    scale *= 128;
+  }
+  return longInt64Value(reader);
+}
+
+/** int64 through protobufjs (its Long when the value needs more than 53 bits). */
+function longInt64Value(reader: Reader): number | string {
   const value = reader.int64() as unknown as number | { toNumber(): number; toString(): string };
   if (typeof value === 'number') return value;
   const asNumber = value.toNumber();
@@ -189,8 +205,8 @@ function keyValue(reader: Reader, end: number, target: OtlpAttributes, depth: nu
 
 function logRecord(reader: Reader, end: number): OtlpLogRecord {
   const record: OtlpLogRecord = {
-    timeUnixNano: 0n,
-    observedTimeUnixNano: 0n,
+    timeUnixMs: NO_TIME,
+    observedTimeUnixMs: NO_TIME,
     severityNumber: 0,
     severityText: '',
     body: undefined,
@@ -206,7 +222,7 @@ function logRecord(reader: Reader, end: number): OtlpLogRecord {
     switch (tag >>> 3) {
       case 1:
         expectWire(tag, I64, 'LogRecord.time_unix_nano');
-        record.timeUnixNano = fixed64(reader);
+        record.timeUnixMs = fixed64Millis(reader);
         break;
       case 2:
         expectWire(tag, VARINT, 'LogRecord.severity_number');
@@ -242,7 +258,7 @@ function logRecord(reader: Reader, end: number): OtlpLogRecord {
         break;
       case 11:
         expectWire(tag, I64, 'LogRecord.observed_time_unix_nano');
-        record.observedTimeUnixNano = fixed64(reader);
+        record.observedTimeUnixMs = fixed64Millis(reader);
         break;
       case 12:
         expectWire(tag, LEN, 'LogRecord.event_name');

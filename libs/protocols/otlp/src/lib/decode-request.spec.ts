@@ -42,8 +42,8 @@ describe('decodeExportLogsRequest', () => {
     });
     const [record] = resourceLogs.scopeLogs[0].logRecords;
     expect(record).toEqual({
-      timeUnixNano: 1544712660300000000n,
-      observedTimeUnixNano: 1544712660300000000n,
+      timeUnixMs: 1544712660300,
+      observedTimeUnixMs: 1544712660300,
       severityNumber: 0,
       severityText: 'Information',
       body: 'Example log record',
@@ -159,8 +159,8 @@ describe('decodeExportLogsRequest', () => {
       'json',
     );
     expect(request.resourceLogs[0].scopeLogs[0].logRecords[0]).toMatchObject({
-      timeUnixNano: 1_700_000_000_000_000_000n,
-      observedTimeUnixNano: 1_700_000_000_001_000_000n,
+      timeUnixMs: 1_700_000_000_000,
+      observedTimeUnixMs: 1_700_000_000_001,
       severityNumber: 19,
       severityText: 'oops',
       traceId: '',

@@ -10,13 +10,14 @@ import {
   UNKNOWN_SERVICE,
 } from './map-log-records';
 import { OtlpLogRecord, OtlpLogsRequest } from './otlp-logs.types';
+import { NO_TIME } from './unix-time';
 
 const SPEC_EXAMPLE = readFileSync(join(__dirname, '../test-support/spec-logs-example.json'));
 
 function record(overrides: Partial<OtlpLogRecord> = {}): OtlpLogRecord {
   return {
-    timeUnixNano: 0n,
-    observedTimeUnixNano: 0n,
+    timeUnixMs: NO_TIME,
+    observedTimeUnixMs: NO_TIME,
     severityNumber: 0,
     severityText: '',
     body: 'hello',
@@ -152,12 +153,12 @@ describe('mapExportLogsRequest', () => {
   });
 
   it('takes ts from time_unix_nano, else observed_time_unix_nano, else leaves it to receipt; truncated to the ms', () => {
-    expect(
-      mapOne(record({ timeUnixNano: 1_700_000_000_123_999_999n, observedTimeUnixNano: 5n })).timestamp,
-    ).toBe(1_700_000_000_123);
-    expect(mapOne(record({ observedTimeUnixNano: 1_700_000_000_456_000_001n })).timestamp).toBe(
-      1_700_000_000_456,
+    expect(mapOne(record({ timeUnixMs: 1_700_000_000_123, observedTimeUnixMs: 0 })).timestamp).toBe(
+      1_700_000_000_123,
     );
+    expect(mapOne(record({ observedTimeUnixMs: 1_700_000_000_456 })).timestamp).toBe(1_700_000_000_456);
+    // A time below one millisecond is a time (the epoch's first), not an unknown one.
+    expect(mapOne(record({ timeUnixMs: 0, observedTimeUnixMs: 5 })).timestamp).toBe(0);
     expect(mapOne(record())).not.toHaveProperty('timestamp');
   });
 

@@ -26,6 +26,7 @@
 import type { LogLevel } from '@logpipe/log-schema';
 import { isAbsentId, setOwn } from './object-keys';
 import { OtlpAttributes, OtlpLogRecord, OtlpLogsRequest, OtlpValue } from './otlp-logs.types';
+import { NO_TIME } from './unix-time';
 
 /** OpenTelemetry's service name when a resource names none. */
 export const UNKNOWN_SERVICE = 'unknown_service';
@@ -128,11 +129,9 @@ function messageOf(record: OtlpLogRecord): string {
   return record.eventName !== '' ? record.eventName : NO_BODY_MESSAGE;
 }
 
-const NANOS_PER_MILLI = 1_000_000n;
-
 function timestampOf(record: OtlpLogRecord): number | undefined {
-  const nanos = record.timeUnixNano !== 0n ? record.timeUnixNano : record.observedTimeUnixNano;
-  return nanos === 0n ? undefined : Number(nanos / NANOS_PER_MILLI);
+  const millis = record.timeUnixMs !== NO_TIME ? record.timeUnixMs : record.observedTimeUnixMs;
+  return millis === NO_TIME ? undefined : millis;
 }
 
 function isEmpty(object: object): boolean {
@@ -165,17 +164,48 @@ function scopeOf(scope: {
   return isEmpty(out) ? undefined : out;
 }
 
-function attributesOf(
-  record: OtlpLogRecord,
-  level: LogLevel,
+/** The `otel` parts a (resource, scope) group's records share: resource attributes and scope. */
+function groupOtelOf(
   resource: OtlpAttributes | undefined,
   scope: OtlpAttributes | undefined,
 ): Record<string, unknown> | undefined {
-  // Only what the entry's own fields do not already say: every key here is validated and stored per
-  // record, and the bench shows attribute size in ingest's CPU time.
+  if (resource === undefined && scope === undefined) return undefined;
   const otel: Record<string, unknown> = {};
   if (resource !== undefined) otel['resource'] = resource;
   if (scope !== undefined) otel['scope'] = scope;
+  return otel;
+}
+
+/** Whether the record says something of its own under `otel` (see the table above). */
+function hasOwnOtelParts(record: OtlpLogRecord, level: LogLevel): boolean {
+  return (
+    isStructured(record.body) ||
+    (record.severityNumber !== 0 && record.severityNumber !== BASE_SEVERITY_NUMBER[level]) ||
+    (record.severityText !== '' && record.severityText.toLowerCase() !== level) ||
+    record.eventName !== '' ||
+    record.flags !== 0 ||
+    record.droppedAttributesCount !== 0 ||
+    Object.hasOwn(record.attributes, 'otel')
+  );
+}
+
+function attributesOf(
+  record: OtlpLogRecord,
+  level: LogLevel,
+  groupOtel: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  // Only what the entry's own fields do not already say: every key here is validated and stored per
+  // record, and the bench shows attribute size in ingest's CPU time.
+  if (!hasOwnOtelParts(record, level)) {
+    // The usual record (an SDK's: a body string, a severity its level implies): its `otel` is exactly the
+    // group's, so it takes that object instead of a copy per record (nothing mutates it; issue 10's cost
+    // of OTLP against POST /api/logs is mostly what it allocates per record). The record's own attributes
+    // object (the decoder made it for this record alone) becomes the entry's.
+    const attributes: Record<string, unknown> = record.attributes;
+    if (groupOtel !== undefined) attributes['otel'] = groupOtel;
+    return isEmpty(attributes) ? undefined : attributes;
+  }
+  const otel: Record<string, unknown> = groupOtel === undefined ? {} : { ...groupOtel };
   if (isStructured(record.body)) otel['body'] = record.body;
   if (record.severityNumber !== 0 && record.severityNumber !== BASE_SEVERITY_NUMBER[level]) {
     otel['severity_number'] = record.severityNumber;
@@ -189,8 +219,6 @@ function attributesOf(
 
   let attributes: Record<string, unknown>;
   if (!Object.hasOwn(record.attributes, 'otel')) {
-    // The record's own attributes object (the decoder made it for this record alone) becomes the
-    // entry's: a copy per record only cost allocation and GC. `otel` is added last, as a copy would.
     attributes = record.attributes;
   } else {
     attributes = {};
@@ -202,6 +230,7 @@ function attributesOf(
       }
     }
   }
+  // `otel` is added last, as a copy would.
   if (!isEmpty(otel)) attributes['otel'] = otel;
   return isEmpty(attributes) ? undefined : attributes;
 }
@@ -209,14 +238,13 @@ function attributesOf(
 function entryOf(
   record: OtlpLogRecord,
   service: string,
-  resource: OtlpAttributes | undefined,
-  scope: OtlpAttributes | undefined,
+  groupOtel: Record<string, unknown> | undefined,
 ): OtlpLogEntry {
   const level = levelOf(record.severityNumber, record.severityText);
   const entry: OtlpLogEntry = { level, service, message: messageOf(record) };
   const timestamp = timestampOf(record);
   if (timestamp !== undefined) entry.timestamp = timestamp;
-  const attributes = attributesOf(record, level, resource, scope);
+  const attributes = attributesOf(record, level, groupOtel);
   if (attributes !== undefined) entry.attributes = attributes;
   if (!isAbsentId(record.traceId)) entry.trace_id = record.traceId;
   if (!isAbsentId(record.spanId)) entry.span_id = record.spanId;
@@ -238,9 +266,9 @@ export function mapExportLogsRequest(request: OtlpLogsRequest): OtlpLogEntries {
     const resource = withoutServiceName(resourceAttributes, service);
     resourceLogs.scopeLogs.forEach((scopeLogs, s) => {
       groups.push({ first: entries.length, resource: r, scope: s });
-      const scope = scopeOf(scopeLogs.scope);
+      const groupOtel = groupOtelOf(resource, scopeOf(scopeLogs.scope));
       for (const record of scopeLogs.logRecords) {
-        entries.push(entryOf(record, service, resource, scope));
+        entries.push(entryOf(record, service, groupOtel));
       }
     });
   });

@@ -7,9 +7,14 @@ export type OtlpValue = string | number | boolean | null | OtlpValue[] | { [key:
 export type OtlpAttributes = Record<string, OtlpValue>;
 
 export interface OtlpLogRecord {
-  /** 0 when unknown (the spec's "missing"). */
-  timeUnixNano: bigint;
-  observedTimeUnixNano: bigint;
+  /**
+   * time_unix_nano in whole milliseconds (the digits past the millisecond dropped, as the log entry keeps
+   * time), or NO_TIME when it is 0, the spec's "unknown". Milliseconds rather than a bigint of nanoseconds:
+   * a BigInt per time field was an allocation per record for digits nobody keeps.
+   */
+  timeUnixMs: number;
+  /** observed_time_unix_nano, the same way. */
+  observedTimeUnixMs: number;
   /** SeverityNumber; 0 is SEVERITY_NUMBER_UNSPECIFIED. */
   severityNumber: number;
   severityText: string;
