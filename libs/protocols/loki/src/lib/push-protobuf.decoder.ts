@@ -18,6 +18,7 @@
 //   Timestamp        { int64 seconds = 1; int32 nanos = 2; }   (google.protobuf.Timestamp)
 // `hash` and `parsed` are skipped on purpose (Loki ignores them on the write path), as is any unknown
 // field. A repeated singular field keeps its last value, as protobuf decoders do.
+import { ShortTextCache } from '@logpipe/protocol-wire-text';
 import { Reader } from 'protobufjs/light';
 import { uncompressSync } from 'snappy';
 import { LabelPair, parseLabelString } from './label-string';
@@ -97,24 +98,30 @@ function checkEnd(reader: Reader, end: number, field: string): void {
 }
 
 /**
- * A string field, strictly UTF-8 (a replacement character would store something the client never
- * sent). ASCII, by far the common case, is read by one native call into a flat string.
+ * Bytes as text, strictly UTF-8 (a replacement character would store something the client never sent).
+ * ASCII, by far the common case, is read by one native call into a flat string.
  */
+function strictUtf8(bytes: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) return STRICT_UTF8.decode(bytes.subarray(start, end));
+  }
+  return bytes.toString('latin1', start, end);
+}
+
+// Label and structured-metadata names and short values repeat from entry to entry: looked up, not decoded
+// again (@logpipe/protocol-wire-text). Only text strictUtf8 accepted is ever in the table.
+const texts = new ShortTextCache(strictUtf8);
+
+/** A string field (see strictUtf8); invalid UTF-8 is a ProtobufError naming the field. */
 function readText(reader: Reader, field: string): string {
   const end = endOf(reader, field);
   const start = reader.pos;
   reader.pos = end;
-  const buf = reader.buf as Buffer;
-  for (let i = start; i < end; i++) {
-    if (buf[i] >= 0x80) {
-      try {
-        return STRICT_UTF8.decode(buf.subarray(start, end));
-      } catch {
-        throw new ProtobufError(`${field} is not valid UTF-8`);
-      }
-    }
+  try {
+    return texts.text(reader.buf as Buffer, start, end);
+  } catch {
+    throw new ProtobufError(`${field} is not valid UTF-8`);
   }
-  return buf.toString('latin1', start, end);
 }
 
 /** An int64 varint as a number (exact up to 2^53, which covers every timestamp Logpipe can store). */
