@@ -23,14 +23,21 @@ interface CompiledField {
   rules: CompiledRule[];
 }
 
-/** Validates a plain object against a DTO's rules; returns one error per failing field. */
+/**
+ * Validates a plain object against a DTO's rules; returns one error per failing field. The array is
+ * the caller's to keep but not to change: a valid object gets one shared empty array.
+ */
 export type CompiledValidator = (
   input: Record<string, unknown>,
   unknownField: (field: string) => LogEntryFieldError,
-) => LogEntryFieldError[];
+) => readonly LogEntryFieldError[];
 
 /** The constraints of a field's required check (none); shared, nothing writes to it. */
 const NO_CONSTRAINTS: unknown[] = [];
+/** What a valid object gets back: no array per valid entry. */
+const NO_ERRORS: readonly LogEntryFieldError[] = Object.freeze([]);
+/** The shared arguments' object between calls. */
+const NO_OBJECT = Object.freeze({});
 
 function messageOf(source: MessageSource, fallback: (args: ValidationArguments) => string) {
   if (typeof source === 'function') return source as (args: ValidationArguments) => string;
@@ -96,21 +103,23 @@ export function compileValidator(dto: new () => object): CompiledValidator {
   }
   const known = new Set(fields.map((f) => f.property));
 
+  // One arguments object for every call, refilled for each field and rule: the constraints read it while
+  // they run and keep nothing (they are synchronous and never re-enter this validator), and a new one per
+  // call, field or rule was most of what validating an entry allocated besides the entry itself
+  // (issue 14). A message gets its own copy.
+  const args: ValidationArguments = {
+    targetName,
+    property: '',
+    object: NO_OBJECT,
+    value: undefined,
+    constraints: NO_CONSTRAINTS,
+  };
   return (input, unknownField) => {
-    const errors: LogEntryFieldError[] = [];
+    let errors: LogEntryFieldError[] | undefined;
     for (const key in input) {
-      if (Object.hasOwn(input, key) && !known.has(key)) errors.push(unknownField(key));
+      if (Object.hasOwn(input, key) && !known.has(key)) (errors ??= []).push(unknownField(key));
     }
-    // One arguments object per call, refilled for each field and rule: the constraints read it while
-    // they run and keep nothing, and a new one per field and rule was most of what validating an entry
-    // allocated besides the entry itself (issue 14). A message gets its own copy.
-    const args: ValidationArguments = {
-      targetName,
-      property: '',
-      object: input,
-      value: undefined,
-      constraints: NO_CONSTRAINTS,
-    };
+    args.object = input;
     for (const field of fields) {
       const value = input[field.property];
       if (!conditionsHold(field.conditions, input, value)) continue;
@@ -118,18 +127,21 @@ export function compileValidator(dto: new () => object): CompiledValidator {
       args.value = value;
       args.constraints = NO_CONSTRAINTS;
       if (field.required && (value === undefined || value === null)) {
-        errors.push({ field: field.property, message: field.required.message({ ...args }) });
+        (errors ??= []).push({ field: field.property, message: field.required.message({ ...args }) });
         continue;
       }
       for (const rule of field.rules) {
         args.constraints = rule.constraints;
         if (!rule.check(value, args)) {
-          errors.push({ field: field.property, message: rule.message({ ...args }) });
+          (errors ??= []).push({ field: field.property, message: rule.message({ ...args }) });
           break;
         }
       }
     }
-    return errors;
+    // Not kept past the call: a later call must not find this input through the shared arguments.
+    args.object = NO_OBJECT;
+    args.value = undefined;
+    return errors ?? NO_ERRORS;
   };
 }
 

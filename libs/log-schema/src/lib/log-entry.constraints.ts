@@ -9,7 +9,7 @@ import {
 } from 'class-validator';
 import { attributesProblem } from './json-attributes';
 import { TextLimits, textProblem } from './storable-text';
-import { parseTimestamp } from './timestamp';
+import { parseTimestamp, timestampEpochMs } from './timestamp';
 
 // One rule per field rather than a stack of IsString/Length/...: the first failing check is the one
 // reported without relying on decorator order, and class-validator's per-rule overhead (about 4% of
@@ -32,7 +32,7 @@ function limitsOf(args: ValidationArguments): TextLimits {
 @ValidatorConstraint({ name: 'timestamp' })
 export class TimestampConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return parseTimestamp(value).ok;
+    return timestampEpochMs(value) !== undefined;
   }
 
   defaultMessage(args: ValidationArguments): string {

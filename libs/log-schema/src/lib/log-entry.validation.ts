@@ -13,7 +13,7 @@ import {
   LogEntryValidation,
 } from './log-entry.types';
 import { quoteForMessage } from './storable-text';
-import { parseTimestamp } from './timestamp';
+import { timestampEpochMs } from './timestamp';
 import { checkTimeLimits, validateTimeLimits } from './time-limits';
 
 export const ROOT_FIELD = '(root)';
@@ -49,14 +49,10 @@ function flatten(errors: ValidationError[], into: LogEntryFieldError[]): void {
 }
 
 function toLogEntry(dto: LogEntryDto, { receivedAtMs, tenant }: IngestContext): LogEntry {
-  let timestamp = receivedAtMs;
-  if (dto.timestamp !== undefined) {
-    const parsed = parseTimestamp(dto.timestamp);
-    // Cannot fail: the DTO's @IsLogTimestamp() rule passed on this very value.
-    if (parsed.ok) timestamp = parsed.epochMs;
-  }
+  // Defined whenever the timestamp was: the DTO's @IsLogTimestamp() rule passed on this very value.
+  const submitted = dto.timestamp === undefined ? undefined : timestampEpochMs(dto.timestamp);
   return {
-    timestamp,
+    timestamp: submitted ?? receivedAtMs,
     receivedAt: receivedAtMs,
     level: dto.level,
     service: dto.service,
@@ -104,7 +100,8 @@ const validateFields = compileValidator(LogEntryDto);
 function checkOne(input: unknown, context: IngestContext): LogEntry | LogEntryFieldError[] {
   if (!isPlainObject(input)) return notAnObject(input);
   const errors = validateFields(input, unknownField);
-  if (errors.length > 0) return errors;
+  // A copy only for an invalid entry: the validator's array is not the caller's to change.
+  if (errors.length > 0) return [...errors];
   // The rules passed, so the plain object has exactly the DTO's shape.
   const entry = toLogEntry(input as unknown as LogEntryDto, context);
   // Only a well-formed time can be too old or too new; the compiled validator knows nothing of limits.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
-import { parseTimestamp } from './timestamp';
+import { parseTimestamp, timestampEpochMs } from './timestamp';
 
 // The parser reads an ISO-8601 timestamp by position; the rule it implements is the pattern in
 // timestamp.ts's comment. This reference applies that pattern with RegExp captures, as the parser did
@@ -76,11 +76,36 @@ const mangled = fc
   });
 const timestamp = fc.oneof(wellFormed, mangled, mangled);
 
+describe('timestampEpochMs of epoch milliseconds', () => {
+  it('takes what parseTimestamp takes and nothing else', () => {
+    for (const value of [
+      0,
+      -0,
+      1_700_000_000_000,
+      MAX_TIMESTAMP_MS,
+      MAX_TIMESTAMP_MS + 1,
+      -1,
+      1.5,
+      NaN,
+      null,
+      {},
+      true,
+    ]) {
+      const parsed = parseTimestamp(value);
+      expect(timestampEpochMs(value)).toBe(parsed.ok ? parsed.epochMs : undefined);
+    }
+    expect(Object.is(timestampEpochMs(-0), 0)).toBe(true);
+  });
+});
+
 describe('parseTimestamp of ISO-8601 strings', () => {
   it('answers as the RFC 3339 pattern does, for well-formed and mangled strings alike', () => {
     fc.assert(
       fc.property(timestamp, (text) => {
-        expect(byParser(text)).toEqual(byPattern(text));
+        const expected = byPattern(text);
+        expect(byParser(text)).toEqual(expected);
+        // The ingest path's check without a result object says the same.
+        expect(timestampEpochMs(text)).toBe(typeof expected === 'number' ? expected : undefined);
       }),
       { numRuns: 20_000 },
     );

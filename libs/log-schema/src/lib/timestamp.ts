@@ -41,7 +41,16 @@ function inRange(epochMs: number): boolean {
   return epochMs >= MIN_TIMESTAMP_MS && epochMs <= MAX_TIMESTAMP_MS;
 }
 
-function parseIsoDateTime(text: string): TimestampParse {
+// What isoEpochMs returns for a string it refuses (a valid time is never negative).
+const NOT_ISO = -1;
+const OUT_OF_RANGE = -2;
+
+/**
+ * The epoch milliseconds of an ISO-8601 date-time, or NOT_ISO / OUT_OF_RANGE: a number, not a result
+ * object, because validating and then normalising an entry read every submitted timestamp (issue 14:
+ * allocation per entry).
+ */
+function isoEpochMs(text: string): number {
   const length = text.length;
   // YYYY-MM-DDTHH:MM:SS and at least a zone letter.
   if (
@@ -52,7 +61,7 @@ function parseIsoDateTime(text: string): TimestampParse {
     text.charCodeAt(13) !== COLON ||
     text.charCodeAt(16) !== COLON
   ) {
-    return { ok: false, problem: FORMAT_PROBLEM };
+    return NOT_ISO;
   }
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
@@ -61,7 +70,7 @@ function parseIsoDateTime(text: string): TimestampParse {
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
-    return { ok: false, problem: FORMAT_PROBLEM };
+    return NOT_ISO;
   }
   let at = 19;
   let millis = 0;
@@ -69,7 +78,7 @@ function parseIsoDateTime(text: string): TimestampParse {
     let end = at + 1;
     while (end < length && digitsAt(text, end, 1) >= 0) end++;
     const digits = end - at - 1;
-    if (digits < 1 || digits > MAX_FRACTION_DIGITS) return { ok: false, problem: FORMAT_PROBLEM };
+    if (digits < 1 || digits > MAX_FRACTION_DIGITS) return NOT_ISO;
     for (let i = 0; i < 3; i++) millis = millis * 10 + (i < digits ? digitsAt(text, at + 1 + i, 1) : 0);
     at = end;
   }
@@ -81,12 +90,12 @@ function parseIsoDateTime(text: string): TimestampParse {
   if (!utc) {
     // ±HH:MM, the last six characters.
     if ((zone !== PLUS && zone !== DASH) || at !== length - 6 || text.charCodeAt(at + 3) !== COLON) {
-      return { ok: false, problem: FORMAT_PROBLEM };
+      return NOT_ISO;
     }
     offsetSign = zone === DASH ? -1 : 1;
     offsetHours = digitsAt(text, at + 1, 2);
     offsetMinutes = digitsAt(text, at + 4, 2);
-    if (offsetHours < 0 || offsetMinutes < 0) return { ok: false, problem: FORMAT_PROBLEM };
+    if (offsetHours < 0 || offsetMinutes < 0) return NOT_ISO;
   }
   const monthDays = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
   // Leap seconds (:60) are rejected: epoch milliseconds cannot represent them.
@@ -101,21 +110,45 @@ function parseIsoDateTime(text: string): TimestampParse {
     offsetHours > 23 ||
     offsetMinutes > 59
   ) {
-    return { ok: false, problem: FORMAT_PROBLEM };
+    return NOT_ISO;
   }
   // Date.UTC reads years 0-99 as 1900-1999; such years are out of range anyway, so stop before it can.
   if (year < 1969) {
-    return { ok: false, problem: RANGE_PROBLEM };
+    return OUT_OF_RANGE;
   }
   const offsetMs = offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
   const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMs;
-  return inRange(epochMs) ? { ok: true, epochMs } : { ok: false, problem: RANGE_PROBLEM };
+  return inRange(epochMs) ? epochMs : OUT_OF_RANGE;
 }
 
 // Validation parses a timestamp, then normalisation parses the same value again: remembering the last
 // string saves the second parse on the hot path (ISO parsing is ~8% of validating an entry).
 let lastText: string | undefined;
-let lastParse: TimestampParse = { ok: false, problem: FORMAT_PROBLEM };
+let lastEpochMs = NOT_ISO;
+
+function cachedIsoEpochMs(text: string): number {
+  if (text !== lastText) {
+    lastEpochMs = isoEpochMs(text);
+    lastText = text;
+  }
+  return lastEpochMs;
+}
+
+/**
+ * A submitted `timestamp` as epoch milliseconds, or undefined where parseTimestamp finds a problem: the
+ * check and the value of the ingest path, without a result object per entry.
+ */
+export function timestampEpochMs(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    // `+ 0` turns -0 (JSON.parse reads "-0" so) into 0.
+    return Number.isInteger(value) && inRange(value) ? value + 0 : undefined;
+  }
+  if (typeof value === 'string') {
+    const epochMs = cachedIsoEpochMs(value);
+    return epochMs >= 0 ? epochMs : undefined;
+  }
+  return undefined;
+}
 
 /** Reads a submitted `timestamp` (ISO-8601 string with zone, or integer epoch ms) as epoch milliseconds. */
 export function parseTimestamp(value: unknown): TimestampParse {
@@ -123,15 +156,12 @@ export function parseTimestamp(value: unknown): TimestampParse {
     if (!Number.isInteger(value)) {
       return { ok: false, problem: FORMAT_PROBLEM };
     }
-    // `+ 0` turns -0 (JSON.parse reads "-0" so) into 0.
     return inRange(value) ? { ok: true, epochMs: value + 0 } : { ok: false, problem: RANGE_PROBLEM };
   }
   if (typeof value === 'string') {
-    if (value !== lastText) {
-      lastParse = parseIsoDateTime(value);
-      lastText = value;
-    }
-    return lastParse;
+    const epochMs = cachedIsoEpochMs(value);
+    if (epochMs >= 0) return { ok: true, epochMs };
+    return { ok: false, problem: epochMs === OUT_OF_RANGE ? RANGE_PROBLEM : FORMAT_PROBLEM };
   }
   return { ok: false, problem: FORMAT_PROBLEM };
 }
