@@ -14,6 +14,7 @@
 // what decided StreamProducer's one-entry script.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,9 +141,15 @@ async function ingestVariants(root, redisUrl, streamKey, singleConcurrency) {
   const logs = new LogsController(new LogIngestService(producer, backlog, config, quota));
   const bodies = makeBodies({ batchSizes: [1000] });
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  // body-parsers.ts: strict UTF-8, then secure-json-parse with the same options.
+  // body-parsers.ts: strict UTF-8, then JSON without prototype-pollution keys: through
+  // @logpipe/protocol-wire-text where the checkout has it (the keys searched for in the bytes first),
+  // else secure-json-parse with the options body-parsers.ts gave it.
+  const wireTextSource = join(root, 'libs/protocols/wire-text/src/index.ts');
+  const wireText = existsSync(wireTextSource) ? require(wireTextSource) : null;
   const parse = (body) =>
-    secureJson.parse(utf8.decode(body), undefined, { protoAction: 'error', constructorAction: 'error' });
+    wireText === null
+      ? secureJson.parse(utf8.decode(body), undefined, { protoAction: 'error', constructorAction: 'error' })
+      : wireText.parseJsonRefusingPrototypeKeys(utf8.decode(body), wireText.mayHoldPrototypeKeys(body));
   return {
     producer,
     variants: [

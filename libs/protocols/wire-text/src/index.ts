@@ -1,3 +1,5 @@
-// Public API of @logpipe/protocol-wire-text: text out of binary protocol bodies (OTLP and Loki protobuf),
-// without a string allocation for every repeated short key and value. No Nest, no I/O.
+// Public API of @logpipe/protocol-wire-text: text and JSON out of request bodies, cheaply and safely:
+// short repeated texts of binary (protobuf) bodies without an allocation each, and JSON without
+// prototype-pollution keys. No Nest, no I/O.
 export { MAX_CACHED_TEXT_BYTES, ShortTextCache, type TextDecoding } from './lib/short-text-cache';
+export { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from './lib/prototype-safe-json';

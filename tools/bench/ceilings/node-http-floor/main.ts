@@ -1,6 +1,6 @@
 // The floor of issue 14: a bare node:http server in ingest's place behind the bench's nginx, doing
 // what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
-// bounded), refuse invalid UTF-8, parse it with secure-json-parse (JSON or NDJSON), validate with
+// bounded), refuse invalid UTF-8, parse it as ingest does (parseJsonRefusingPrototypeKeys: JSON or NDJSON), validate with
 // log-schema's validator, encode with log-schema's codec (a batch cut into chunks by encodeLogChunks
 // with ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES; single entries of one turn chunked together by
 // SingleEntryChunks) and append with stream-client's StreamProducer
@@ -19,11 +19,11 @@ import {
   validateLogBatch,
   validateLogEntry,
 } from '@logpipe/log-schema';
+import { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from '@logpipe/protocol-wire-text';
 import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import secureJson from 'secure-json-parse';
 
 interface FloorConfig {
   host: string;
@@ -111,9 +111,9 @@ function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffe
   });
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, mayHoldKeys: boolean): unknown {
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return parseJsonRefusingPrototypeKeys(text, mayHoldKeys);
   } catch (error) {
     throw new HttpError(400, `not valid JSON: ${(error as Error).message}`);
   }
@@ -122,12 +122,13 @@ function parseJson(text: string): unknown {
 function parseBody(body: Buffer, contentType: string): { ndjson: boolean; value: unknown } {
   if (!isUtf8(body)) throw new HttpError(400, 'body is not valid UTF-8');
   const text = body.toString('utf8');
+  const mayHoldKeys = mayHoldPrototypeKeys(body);
   if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
     const values: unknown[] = [];
-    for (const line of text.split('\n')) if (line.trim() !== '') values.push(parseJson(line));
+    for (const line of text.split('\n')) if (line.trim() !== '') values.push(parseJson(line, mayHoldKeys));
     return { ndjson: true, value: values };
   }
-  return { ndjson: false, value: parseJson(text) };
+  return { ndjson: false, value: parseJson(text, mayHoldKeys) };
 }
 
 function send(response: ServerResponse, status: number, body: unknown, instance: string): void {

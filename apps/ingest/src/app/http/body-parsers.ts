@@ -1,9 +1,9 @@
+import { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from '@logpipe/protocol-wire-text';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import secureJson from 'secure-json-parse';
 import type { InFlightBodyBudget } from './body-budget';
 import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
@@ -22,10 +22,13 @@ function decodeUtf8(body: Buffer): string {
   return body.toString('utf8');
 }
 
-function parseJsonText(text: string, where: string): unknown {
+/**
+ * `mayHoldKeys`: mayHoldPrototypeKeys of the body, once per body; when false, the search for
+ * prototype-pollution keys is skipped (@logpipe/protocol-wire-text).
+ */
+function parseJsonText(text: string, where: string, mayHoldKeys: boolean): unknown {
   try {
-    // secure-json-parse refuses __proto__ and constructor.prototype keys (prototype pollution).
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return parseJsonRefusingPrototypeKeys(text, mayHoldKeys);
   } catch (error) {
     throw new RequestError(400, `${where} is not valid JSON: ${(error as Error).message}`);
   }
@@ -159,7 +162,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
         if (protocolRouteOf(request).rawBody) return done(null, body);
         const text = decodeUtf8(body as Buffer);
         if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
-        done(null, parseJsonText(text, 'body'));
+        done(null, parseJsonText(text, 'body', mayHoldPrototypeKeys(body as Buffer)));
       } catch (error) {
         done(error as Error, undefined);
       }
@@ -174,12 +177,13 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
         takeBudget(request, body as Buffer, options);
         if (protocolRouteOf(request).rawBody) return done(null, body);
         const lines = decodeUtf8(body as Buffer).split('\n');
+        const mayHoldKeys = mayHoldPrototypeKeys(body as Buffer);
         const values: unknown[] = [];
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i].trim();
           if (line === '') continue;
           try {
-            values.push(parseJsonText(line, `line ${i + 1}`));
+            values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
           } catch (error) {
             const message = (error as Error).message;
             throw new RequestError(400, message, {
