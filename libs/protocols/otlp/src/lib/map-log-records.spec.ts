@@ -170,6 +170,33 @@ describe('mapExportLogsRequest', () => {
     expect(set).toMatchObject({ trace_id: 'ab'.repeat(16), span_id: 'cd'.repeat(8) });
   });
 
+  it("gives each record its own otel parts and its group's, never another record's", () => {
+    const resource = { 'service.name': 'api', 'host.name': 'h1' };
+    const { entries } = mapExportLogsRequest(
+      request(
+        [
+          record({ flags: 1 }),
+          record(),
+          record({ attributes: { otel: 'mine' } }),
+          record({ eventName: 'login' }),
+          record(),
+        ],
+        resource,
+      ),
+    );
+    const group = { resource: { 'host.name': 'h1' } };
+    expect(entries.map((entry) => entry.attributes?.['otel'])).toEqual([
+      { ...group, flags: 1 },
+      group,
+      { ...group, attribute: 'mine' },
+      { ...group, event_name: 'login' },
+      group,
+    ]);
+    // The plain records share one object; a record with parts of its own has a copy.
+    expect(entries[1].attributes?.['otel']).toBe(entries[4].attributes?.['otel']);
+    expect(entries[0].attributes?.['otel']).not.toBe(entries[1].attributes?.['otel']);
+  });
+
   it('keeps a record attribute named otel under otel.attribute', () => {
     const entry = mapOne(record({ attributes: { otel: 'mine', k: 1 }, severityNumber: 10 }));
     expect(entry.attributes).toEqual({ k: 1, otel: { attribute: 'mine', severity_number: 10 } });

@@ -176,17 +176,19 @@ function groupOtelOf(
   return otel;
 }
 
-/** Whether the record says something of its own under `otel` (see the table above). */
-function hasOwnOtelParts(record: OtlpLogRecord, level: LogLevel): boolean {
-  return (
-    isStructured(record.body) ||
-    (record.severityNumber !== 0 && record.severityNumber !== BASE_SEVERITY_NUMBER[level]) ||
-    (record.severityText !== '' && record.severityText.toLowerCase() !== level) ||
-    record.eventName !== '' ||
-    record.flags !== 0 ||
-    record.droppedAttributesCount !== 0 ||
-    Object.hasOwn(record.attributes, 'otel')
-  );
+/**
+ * `otel` with `key` set: `otel` itself, or, for a record's first part of its own, a copy of its group's
+ * parts (so the group's object is never changed).
+ */
+function withOtelPart(
+  otel: Record<string, unknown> | undefined,
+  groupOtel: Record<string, unknown> | undefined,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
+  const target = otel ?? (groupOtel === undefined ? {} : { ...groupOtel });
+  target[key] = value;
+  return target;
 }
 
 function attributesOf(
@@ -196,42 +198,41 @@ function attributesOf(
 ): Record<string, unknown> | undefined {
   // Only what the entry's own fields do not already say: every key here is validated and stored per
   // record, and the bench shows attribute size in ingest's CPU time.
-  if (!hasOwnOtelParts(record, level)) {
-    // The usual record (an SDK's: a body string, a severity its level implies): its `otel` is exactly the
-    // group's, so it takes that object instead of a copy per record (nothing mutates it; issue 10's cost
-    // of OTLP against POST /api/logs is mostly what it allocates per record). The record's own attributes
-    // object (the decoder made it for this record alone) becomes the entry's.
-    const attributes: Record<string, unknown> = record.attributes;
-    if (groupOtel !== undefined) attributes['otel'] = groupOtel;
-    return isEmpty(attributes) ? undefined : attributes;
-  }
-  const otel: Record<string, unknown> = groupOtel === undefined ? {} : { ...groupOtel };
-  if (isStructured(record.body)) otel['body'] = record.body;
+  let otel: Record<string, unknown> | undefined;
+  if (isStructured(record.body)) otel = withOtelPart(otel, groupOtel, 'body', record.body);
   if (record.severityNumber !== 0 && record.severityNumber !== BASE_SEVERITY_NUMBER[level]) {
-    otel['severity_number'] = record.severityNumber;
+    otel = withOtelPart(otel, groupOtel, 'severity_number', record.severityNumber);
   }
   if (record.severityText !== '' && record.severityText.toLowerCase() !== level) {
-    otel['severity_text'] = record.severityText;
+    otel = withOtelPart(otel, groupOtel, 'severity_text', record.severityText);
   }
-  if (record.eventName !== '') otel['event_name'] = record.eventName;
-  if (record.flags !== 0) otel['flags'] = record.flags;
-  if (record.droppedAttributesCount !== 0) otel['dropped_attributes_count'] = record.droppedAttributesCount;
+  if (record.eventName !== '') otel = withOtelPart(otel, groupOtel, 'event_name', record.eventName);
+  if (record.flags !== 0) otel = withOtelPart(otel, groupOtel, 'flags', record.flags);
+  if (record.droppedAttributesCount !== 0) {
+    otel = withOtelPart(otel, groupOtel, 'dropped_attributes_count', record.droppedAttributesCount);
+  }
 
   let attributes: Record<string, unknown>;
   if (!Object.hasOwn(record.attributes, 'otel')) {
+    // The record's own attributes object (the decoder made it for this record alone) becomes the
+    // entry's: a copy per record only cost allocation and GC.
     attributes = record.attributes;
   } else {
     attributes = {};
     for (const key of Object.keys(record.attributes)) {
       if (key === 'otel') {
-        otel['attribute'] = record.attributes[key];
+        otel = withOtelPart(otel, groupOtel, 'attribute', record.attributes[key]);
       } else {
         setOwn(attributes, key, record.attributes[key]);
       }
     }
   }
-  // `otel` is added last, as a copy would.
-  if (!isEmpty(otel)) attributes['otel'] = otel;
+  // A record with nothing of its own under `otel` (an SDK's usual record: a body string, a severity its
+  // level implies) takes its group's object rather than a copy per record: nothing mutates it, and what
+  // OTLP allocates per record is most of its cost against POST /api/logs (issue 10). `otel` is added
+  // last, as a copy would.
+  const recordOtel = otel ?? groupOtel;
+  if (recordOtel !== undefined) attributes['otel'] = recordOtel;
   return isEmpty(attributes) ? undefined : attributes;
 }
 
