@@ -28,7 +28,7 @@ function heading(results) {
     `- Load average (1/5/15 min) before: ${results.loadBefore.join(' ')}; after: ${results.loadAfter.join(' ')}. ` +
       'Shared machine: the "other" column below is CPU used by processes outside the benchmark during the run.',
     `- Stack under test: \`tools/stack\` in \`${o.stateDir}\`, port base ${o.portBase}, with ${env || 'no overrides'}. ` +
-      "nginx's per-IP rate limit is raised and ingest's per-tenant quota is off, because one client and one tenant send everything (the reference's nginx had the same rate limit setting).",
+      "nginx's per-IP rate limit is raised and ingest's per-tenant quota is off, because one client and one tenant send everything (the reference's nginx had the same rate limit setting); the backlog's high water is raised so that a run measures what the stack takes, not where ingest starts answering 503.",
     `- Each figure: median of ${o.runs} run(s), min–max in brackets. wrk -t2: ${o.loadSeconds} s per single-entry run ` +
       `(${o.singleConnections} connections), ${o.batchSeconds} s per batch run (${o.batchConnections} connections); drain of ` +
       `${int(o.drainEntries)} entries; sustained ${o.sustainedSeconds} s` +
