@@ -11,6 +11,12 @@
 //   npx nx run ingest:build:production                         # what it measures is the built ingest
 //   node tools/bench/ingest-alone.mjs [--rounds 5] [--seconds 10] [--connections 32]
 //   node tools/bench/ingest-alone.mjs --batch 1000 --connections 8   # POST /api/logs, 1,000 entries a request
+//   node tools/bench/ingest-alone.mjs --protocols --connections 8    # each way in, 1,000 entries a request
+//
+// --protocols runs no floor: ingest alone takes the protocols scenario's four bodies (POST /api/logs
+// json-1000, OTLP protobuf, Loki protobuf + snappy, Elasticsearch bulk) in rotated rounds and reports each
+// one's CPU per entry and its ratio to /api/logs in the same round: issue 10's comparison without the
+// worker, PostgreSQL and nginx sharing the two cores.
 //
 // Both report user and system CPU apart: large request bodies cost system time (page faults of memory
 // the process maps and unmaps per request) as well as JavaScript.
@@ -24,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
+import { PROTOCOL_YARDSTICK } from './lib/figures.mjs';
 import { makeEntries, makeEntry } from './lib/payload.mjs';
 import { parsePositiveIntegerOptions, UsageError } from './lib/options.mjs';
 import { memoryOf, parseStat } from './lib/proc-stats.mjs';
@@ -31,23 +38,31 @@ import { pollUntil, sleep } from './lib/sleep.mjs';
 import { summarize } from './lib/stats.mjs';
 import { tsRequire } from './lib/ts-sources.mjs';
 import { runWrk, writeBodyFile } from './lib/wrk.mjs';
+import { PROTOCOL_ENTRIES, protocolBodies, roundOrder } from './scenarios/protocols.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 // Linux reports CPU times in USER_HZ ticks, 100 a second.
 const MICROSECONDS_PER_TICK = 10_000;
 
 function parseArgs(argv) {
-  return parsePositiveIntegerOptions(argv, {
-    defaults: { rounds: 5, seconds: 10, connections: 32, batch: 0, warmupSeconds: 3 },
-    flags: {
-      '--rounds': 'rounds',
-      '--seconds': 'seconds',
-      '--connections': 'connections',
-      '--batch': 'batch',
+  const protocols = argv.includes('--protocols');
+  const opts = parsePositiveIntegerOptions(
+    argv.filter((arg) => arg !== '--protocols'),
+    {
+      defaults: { rounds: 5, seconds: 10, connections: 32, batch: 0, warmupSeconds: 3 },
+      flags: {
+        '--rounds': 'rounds',
+        '--seconds': 'seconds',
+        '--connections': 'connections',
+        '--batch': 'batch',
+      },
+      usage:
+        'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C] [--batch ENTRIES | --protocols]',
     },
-    usage:
-      'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C] [--batch ENTRIES]',
-  });
+  );
+  if (protocols && opts.batch !== 0)
+    throw new UsageError('--protocols sends its own bodies; leave out --batch');
+  return { ...opts, protocols };
 }
 
 // The throw-away redis-server and the free ports of stream-client's test support.
@@ -100,7 +115,7 @@ async function measure(server, port, load, opts, durationS) {
   const wrk = await runWrk({
     url: `http://127.0.0.1:${port}${load.path}`,
     bodyFile: load.bodyFile,
-    format: 'json',
+    format: load.format ?? 'json',
     connections: opts.connections,
     threads: 1,
     durationS,
@@ -117,6 +132,60 @@ async function measure(server, port, load, opts, durationS) {
   };
 }
 
+/**
+ * --protocols: ingest alone takes the protocols scenario's bodies in rounds (rotated as the scenario
+ * rotates them) and each protocol's CPU per entry is compared with /api/logs json-1000's in its round.
+ */
+async function measureProtocols(opts, ingest, port, redis, workDir) {
+  // The /api/logs body as the bench's batch bodies make it; the protocols' from their payload scripts.
+  const json = JSON.stringify(makeEntries(PROTOCOL_ENTRIES));
+  const jsonName = `json-${PROTOCOL_ENTRIES}`;
+  const bodies = protocolBodies({
+    bodies: { [jsonName]: { entries: PROTOCOL_ENTRIES, body: Buffer.from(json) } },
+    bodyFiles: { [jsonName]: writeBodyFile(workDir, jsonName, json) },
+    runDir: workDir,
+    repoRoot,
+  });
+  const loadOf = (variant) => ({ path: variant.path, format: variant.format, bodyFile: variant.file });
+  process.stdout.write(
+    `ingest alone, each way in: ${opts.rounds} rounds × ${opts.seconds} s per variant, wrk -t1 -c${opts.connections} straight on its port, ${PROTOCOL_ENTRIES} entries a request; load average before ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  for (const variant of Object.values(bodies))
+    await measure(ingest, port, loadOf(variant), opts, opts.warmupSeconds);
+  const perEntry = Object.fromEntries(Object.keys(bodies).map((name) => [name, []]));
+  const ofApi = Object.fromEntries(Object.keys(bodies).map((name) => [name, []]));
+  for (let round = 1; round <= opts.rounds; round += 1) {
+    const inRound = {};
+    for (const { name } of roundOrder(round)) {
+      redisCli(redis.port, 'FLUSHALL');
+      const run = await measure(ingest, port, loadOf(bodies[name]), opts, opts.seconds);
+      inRound[name] = run.microsPerRequest / PROTOCOL_ENTRIES;
+      perEntry[name].push(inRound[name]);
+      process.stdout.write(
+        `  round ${round} ${name.padEnd(20)} ${fmt(run.rps, 0).padStart(5)} req/s  ${fmt(inRound[name], 2).padStart(6)} µs CPU per entry (${fmt(run.systemShare * 100, 0)}% system)  non-2xx ${run.non2xx}\n`,
+      );
+    }
+    for (const name of Object.keys(bodies)) ofApi[name].push(inRound[name] / inRound[PROTOCOL_YARDSTICK]);
+  }
+  process.stdout.write(
+    '\n| variant | µs CPU per entry, median (min–max) | ÷ /api/logs json-1000 in its round, median (min–max) |\n| --- | ---: | ---: |\n',
+  );
+  for (const name of Object.keys(bodies)) {
+    const cost = summarize(perEntry[name]);
+    const ratio = summarize(ofApi[name]);
+    process.stdout.write(
+      `| ${name} | ${fmt(cost.median, 2)} (${fmt(cost.min, 2)}–${fmt(cost.max, 2)}) | ${name === PROTOCOL_YARDSTICK ? '—' : `${fmt(ratio.median * 100, 0)}% (${fmt(ratio.min * 100, 0)}–${fmt(ratio.max * 100, 0)}%)`} |\n`,
+    );
+  }
+  process.stdout.write(
+    `\npeak RSS ${fmt(memoryOf(ingest.pid).hwmKiB / 1024, 0)} MiB; load average after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+}
+
 const fmt = (value, digits = 1) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : '—';
 
@@ -126,7 +195,7 @@ async function main() {
   if (!existsSync(ingestMain)) {
     throw new Error(`${ingestMain} is missing: run npx nx run ingest:build:production first`);
   }
-  const floorMain = buildFloorServer(repoRoot);
+  const floorMain = opts.protocols ? null : buildFloorServer(repoRoot);
   const workDir = mkdtempSync(join(tmpdir(), 'logpipe-ingest-alone-'));
   // The entries' own timestamps: fixed, as in the bench (ingest runs without an age limit here).
   const load =
@@ -167,6 +236,11 @@ async function main() {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
     });
     servers.push(ingest);
+    if (opts.protocols) {
+      await waitForHttp(ingest, `http://127.0.0.1:${ingestPort}/health/live`);
+      await measureProtocols(opts, ingest, ingestPort, redis, workDir);
+      return;
+    }
     const floor = startProcess('floor', process.execPath, [...nodeArgs, floorMain], {
       ...common,
       PORT: String(floorPort),
