@@ -41,12 +41,12 @@ function inRange(epochMs: number): boolean {
   return epochMs >= MIN_TIMESTAMP_MS && epochMs <= MAX_TIMESTAMP_MS;
 }
 
-// What isoEpochMs returns for a string it refuses (a valid time is never negative).
-const NOT_ISO = -1;
+// What epochMsOf returns for a value it refuses, by problem (a valid time is never negative).
+const BAD_FORMAT = -1;
 const OUT_OF_RANGE = -2;
 
 /**
- * The epoch milliseconds of an ISO-8601 date-time, or NOT_ISO / OUT_OF_RANGE: a number, not a result
+ * The epoch milliseconds of an ISO-8601 date-time, or BAD_FORMAT / OUT_OF_RANGE: a number, not a result
  * object, because validating and then normalising an entry read every submitted timestamp (issue 14:
  * allocation per entry).
  */
@@ -61,7 +61,7 @@ function isoEpochMs(text: string): number {
     text.charCodeAt(13) !== COLON ||
     text.charCodeAt(16) !== COLON
   ) {
-    return NOT_ISO;
+    return BAD_FORMAT;
   }
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
@@ -70,7 +70,7 @@ function isoEpochMs(text: string): number {
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
-    return NOT_ISO;
+    return BAD_FORMAT;
   }
   let at = 19;
   let millis = 0;
@@ -78,7 +78,7 @@ function isoEpochMs(text: string): number {
     let end = at + 1;
     while (end < length && digitsAt(text, end, 1) >= 0) end++;
     const digits = end - at - 1;
-    if (digits < 1 || digits > MAX_FRACTION_DIGITS) return NOT_ISO;
+    if (digits < 1 || digits > MAX_FRACTION_DIGITS) return BAD_FORMAT;
     for (let i = 0; i < 3; i++) millis = millis * 10 + (i < digits ? digitsAt(text, at + 1 + i, 1) : 0);
     at = end;
   }
@@ -90,12 +90,12 @@ function isoEpochMs(text: string): number {
   if (!utc) {
     // ±HH:MM, the last six characters.
     if ((zone !== PLUS && zone !== DASH) || at !== length - 6 || text.charCodeAt(at + 3) !== COLON) {
-      return NOT_ISO;
+      return BAD_FORMAT;
     }
     offsetSign = zone === DASH ? -1 : 1;
     offsetHours = digitsAt(text, at + 1, 2);
     offsetMinutes = digitsAt(text, at + 4, 2);
-    if (offsetHours < 0 || offsetMinutes < 0) return NOT_ISO;
+    if (offsetHours < 0 || offsetMinutes < 0) return BAD_FORMAT;
   }
   const monthDays = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
   // Leap seconds (:60) are rejected: epoch milliseconds cannot represent them.
@@ -110,7 +110,7 @@ function isoEpochMs(text: string): number {
     offsetHours > 23 ||
     offsetMinutes > 59
   ) {
-    return NOT_ISO;
+    return BAD_FORMAT;
   }
   // Date.UTC reads years 0-99 as 1900-1999; such years are out of range anyway, so stop before it can.
   if (year < 1969) {
@@ -124,7 +124,7 @@ function isoEpochMs(text: string): number {
 // Validation parses a timestamp, then normalisation parses the same value again: remembering the last
 // string saves the second parse on the hot path (ISO parsing is ~8% of validating an entry).
 let lastText: string | undefined;
-let lastEpochMs = NOT_ISO;
+let lastEpochMs = BAD_FORMAT;
 
 function cachedIsoEpochMs(text: string): number {
   if (text !== lastText) {
@@ -134,34 +134,28 @@ function cachedIsoEpochMs(text: string): number {
   return lastEpochMs;
 }
 
+/** A submitted `timestamp` (ISO-8601 string with zone, or integer epoch ms) as epoch ms, or its problem code. */
+function epochMsOf(value: unknown): number {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return BAD_FORMAT;
+    // `+ 0` turns -0 (JSON.parse reads "-0" so) into 0.
+    return inRange(value) ? value + 0 : OUT_OF_RANGE;
+  }
+  return typeof value === 'string' ? cachedIsoEpochMs(value) : BAD_FORMAT;
+}
+
 /**
  * A submitted `timestamp` as epoch milliseconds, or undefined where parseTimestamp finds a problem: the
  * check and the value of the ingest path, without a result object per entry.
  */
 export function timestampEpochMs(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    // `+ 0` turns -0 (JSON.parse reads "-0" so) into 0.
-    return Number.isInteger(value) && inRange(value) ? value + 0 : undefined;
-  }
-  if (typeof value === 'string') {
-    const epochMs = cachedIsoEpochMs(value);
-    return epochMs >= 0 ? epochMs : undefined;
-  }
-  return undefined;
+  const epochMs = epochMsOf(value);
+  return epochMs >= 0 ? epochMs : undefined;
 }
 
 /** Reads a submitted `timestamp` (ISO-8601 string with zone, or integer epoch ms) as epoch milliseconds. */
 export function parseTimestamp(value: unknown): TimestampParse {
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value)) {
-      return { ok: false, problem: FORMAT_PROBLEM };
-    }
-    return inRange(value) ? { ok: true, epochMs: value + 0 } : { ok: false, problem: RANGE_PROBLEM };
-  }
-  if (typeof value === 'string') {
-    const epochMs = cachedIsoEpochMs(value);
-    if (epochMs >= 0) return { ok: true, epochMs };
-    return { ok: false, problem: epochMs === OUT_OF_RANGE ? RANGE_PROBLEM : FORMAT_PROBLEM };
-  }
-  return { ok: false, problem: FORMAT_PROBLEM };
+  const epochMs = epochMsOf(value);
+  if (epochMs >= 0) return { ok: true, epochMs };
+  return { ok: false, problem: epochMs === OUT_OF_RANGE ? RANGE_PROBLEM : FORMAT_PROBLEM };
 }
