@@ -226,8 +226,8 @@ class ItemContext implements DocumentContext {
 
   constructor(
     readonly messageFields: readonly FieldPath[],
-    /** The body has no line secure-json-parse would refuse (mayHoldPrototypeKeys): JSON.parse suffices. */
-    readonly plainJson: boolean,
+    /** mayHoldPrototypeKeys of the body: when false, every line is parsed without the search for them. */
+    readonly mayHoldKeys: boolean,
   ) {}
 }
 
@@ -241,7 +241,7 @@ function sourceItem(action: ReadAction, sourceText: string, line: number, contex
   }
   let document: unknown;
   try {
-    document = parseJsonRefusingPrototypeKeys(sourceText, !context.plainJson);
+    document = parseJsonRefusingPrototypeKeys(sourceText, context.mayHoldKeys);
   } catch (error) {
     return bulkItem(action.action, index, action.id, undefined, {
       type: 'document_parsing_exception',
@@ -394,7 +394,7 @@ class LineReader {
  */
 export function decodeBulkRequest(body: Buffer, options: BulkDecodeOptions = {}): DecodedBulkRequest {
   const lines = new LineReader(body);
-  const context = new ItemContext(messageFieldsOf(options.messageField), !mayHoldPrototypeKeys(body));
+  const context = new ItemContext(messageFieldsOf(options.messageField), mayHoldPrototypeKeys(body));
   const items: BulkItem[] = [];
   const entries: LogEntryInput[] = [];
   const missingIndex: number[] = [];
