@@ -25,12 +25,13 @@
 // after and compare the ratio to the floor, which absorbs the machine's speed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
 import { PROTOCOL_YARDSTICK } from './lib/figures.mjs';
+import { loadAverage } from './lib/machine.mjs';
 import { makeEntries, makeEntry } from './lib/payload.mjs';
 import { parsePositiveIntegerOptions, UsageError } from './lib/options.mjs';
 import { memoryOf, parseStat } from './lib/proc-stats.mjs';
@@ -148,9 +149,7 @@ async function measureProtocols(opts, ingest, port, redis, workDir) {
   });
   const loadOf = (variant) => ({ path: variant.path, format: variant.format, bodyFile: variant.file });
   process.stdout.write(
-    `ingest alone, each way in: ${opts.rounds} rounds × ${opts.seconds} s per variant, wrk -t1 -c${opts.connections} straight on its port, ${PROTOCOL_ENTRIES} entries a request; load average before ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
+    `ingest alone, each way in: ${opts.rounds} rounds × ${opts.seconds} s per variant, wrk -t1 -c${opts.connections} straight on its port, ${PROTOCOL_ENTRIES} entries a request; load average before ${loadAverage().join(' ')}\n`,
   );
   for (const variant of Object.values(bodies))
     await measure(ingest, port, loadOf(variant), opts, opts.warmupSeconds);
@@ -180,9 +179,7 @@ async function measureProtocols(opts, ingest, port, redis, workDir) {
     );
   }
   process.stdout.write(
-    `\npeak RSS ${fmt(memoryOf(ingest.pid).hwmKiB / 1024, 0)} MiB; load average after ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
+    `\npeak RSS ${fmt(memoryOf(ingest.pid).hwmKiB / 1024, 0)} MiB; load average after ${loadAverage().join(' ')}\n`,
   );
 }
 
@@ -255,9 +252,7 @@ async function main() {
       { name: 'floor', server: floor, port: floorPort, runs: [] },
     ];
     process.stdout.write(
-      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, POST ${load.path} with ${load.entries === 1 ? 'one entry' : `${load.entries} entries (a JSON array)`}; load average before ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}\n`,
+      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, POST ${load.path} with ${load.entries === 1 ? 'one entry' : `${load.entries} entries (a JSON array)`}; load average before ${loadAverage().join(' ')}\n`,
     );
     for (const target of targets) await measure(target.server, target.port, load, opts, opts.warmupSeconds);
     for (let round = 1; round <= opts.rounds; round += 1) {
@@ -288,9 +283,7 @@ async function main() {
       );
     });
     process.stdout.write(
-      `\ningest ÷ floor, CPU per request, each round's pair: median ${fmt(ratios.median, 2)}× (${fmt(ratios.min, 2)}–${fmt(ratios.max, 2)}); load average after ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}\n`,
+      `\ningest ÷ floor, CPU per request, each round's pair: median ${fmt(ratios.median, 2)}× (${fmt(ratios.min, 2)}–${fmt(ratios.max, 2)}); load average after ${loadAverage().join(' ')}\n`,
     );
     const refused = [...ingestRuns, ...floorRuns].reduce((sum, run) => sum + run.non2xx, 0);
     if (refused > 0) {
