@@ -14,9 +14,14 @@ export interface Answer {
 
 /**
  * Uniquely keyed entries (the message is the key) sent by a few lanes, alternating single entries
- * (/api/log) and batches (/api/logs) and the targets, bounded by time and by request count. Records
- * which keys the client was told were accepted (2xx): the reconciliation compares by key.
+ * (/api/log) and batches (/api/logs) and the targets, bounded by time and by request count. Batches
+ * hold 2-10 entries, and every tenth request of a lane LARGE_BATCH: enough bytes (~25 KB encoded) that
+ * ingest appends it in a MULTI/EXEC rather than the append script (stream-client's
+ * TRANSACTION_MIN_BYTES). Records which keys the client was told were accepted (2xx): the
+ * reconciliation compares by key.
  */
+export const LARGE_BATCH = 300;
+
 export class KeyedLoad {
   readonly run = randomBytes(3).toString('hex');
   readonly answers: Answer[] = [];
@@ -35,7 +40,7 @@ export class KeyedLoad {
       Array.from({ length: limits.lanes }, async (_, lane) => {
         for (let n = 0; !this.stopped && Date.now() - started < limits.durationMs; n++) {
           if (this.requests++ >= limits.maxRequests) break;
-          const size = (n + lane) % 2 === 0 ? 1 : 2 + ((n + lane) % 9);
+          const size = n % 10 === 9 ? LARGE_BATCH : (n + lane) % 2 === 0 ? 1 : 2 + ((n + lane) % 9);
           const keys = Array.from({ length: size }, () => `${service}:${this.run}:${this.sequence++}`);
           const targets = this.targets();
           await this.send(targets[(n + lane) % targets.length], keys);

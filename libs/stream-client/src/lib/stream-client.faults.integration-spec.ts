@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveStreamClientOptions, type StreamClientOptions } from './stream-client.options';
 import { StreamConsumer } from './stream-consumer.service';
-import { StreamProducer } from './stream-producer.service';
+import { StreamProducer, TRANSACTION_MIN_BYTES } from './stream-producer.service';
 import { StreamUnavailableError } from './stream-unavailable.error';
 import { PrivateRedisServer } from './testing/private-redis-server';
 import { createInspector, uniqueStreamNames } from './testing/stream-test-names';
@@ -129,10 +129,13 @@ describe('stream client against a private redis-server that hangs, dies and rest
     await producer.append('fits');
     await producer.appendChunks(['chunk of 3'], 3);
     await inspector.config('SET', 'maxmemory', '1');
+    // Values this large go in a MULTI/EXEC instead of the script: Redis refuses it whole (EXECABORT).
+    const large = 'x'.repeat(TRANSACTION_MIN_BYTES);
 
     const results = await Promise.allSettled<unknown>([
       producer.appendMany(['a', 'b', 'c']),
       producer.appendChunks(['chunk of 500', 'chunk of 20'], 520),
+      producer.appendChunks(['small', large], 700),
       producer.append('single'),
     ]);
 

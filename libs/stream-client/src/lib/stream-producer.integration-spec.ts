@@ -5,7 +5,7 @@ import {
   STREAM_PAYLOAD_FIELD as FIELD,
   type StreamClientOptions,
 } from './stream-client.options';
-import { StreamProducer } from './stream-producer.service';
+import { StreamProducer, TRANSACTION_MIN_BYTES } from './stream-producer.service';
 import { StreamLayout } from './stream-shards';
 import { StreamUnavailableError } from './stream-unavailable.error';
 import {
@@ -17,6 +17,12 @@ import {
 } from './testing/stream-test-names';
 
 jest.setTimeout(20_000);
+
+/** Two values that reach TRANSACTION_MIN_BYTES together: appendChunks writes them in a MULTI/EXEC. */
+const LARGE_VALUES = [
+  `a${'x'.repeat(TRANSACTION_MIN_BYTES / 2)}`,
+  `b${'y'.repeat(TRANSACTION_MIN_BYTES / 2)}`,
+];
 
 /** The append scripts against the shared Redis: stream values written, and the entry counter beside them. */
 describe('StreamProducer appends and counts log entries', () => {
@@ -51,19 +57,31 @@ describe('StreamProducer appends and counts log entries', () => {
 
   const counter = async () => inspector.get(layout.shards[0].entriesKey);
 
-  it('appendChunks writes each value as one stream entry, in order, and counts the entries they hold', async () => {
-    const ids = await producer.appendChunks(['chunk of 3', 'chunk of 4'], 7);
+  it.each([
+    ['small values, in the script', ['chunk of 3', 'chunk of 4'], 0],
+    ['values of TRANSACTION_MIN_BYTES in all, in a MULTI/EXEC', LARGE_VALUES, 1],
+  ])(
+    'appendChunks writes each value as one stream entry, in order, and counts the entries they hold: %s',
+    async (_, values, transactionsExpected) => {
+      const transactions = jest.spyOn(
+        producer as unknown as { appendInTransaction: () => Promise<string[]> },
+        'appendInTransaction',
+      );
+      const ids = await producer.appendChunks(values, 7);
+      expect(transactions).toHaveBeenCalledTimes(transactionsExpected);
 
-    const stored = await inspector.xrange(names.streamKey, '-', '+');
-    expect(stored.map(([id, fields]) => [id, fields])).toEqual([
-      [ids[0], [FIELD, 'chunk of 3']],
-      [ids[1], [FIELD, 'chunk of 4']],
-    ]);
-    expect(await counter()).toBe('7');
-    expect(await producer.entryBacklog()).toEqual({ total: 7, shards: [7] });
-    expect(await producer.backlog()).toEqual({ total: 2, shards: [2] });
-    expect(await producer.streamLength()).toBe(2);
-  });
+      const stored = await inspector.xrange(names.streamKey, '-', '+');
+      expect(stored.map(([id, fields]) => [id, fields])).toEqual([
+        [ids[0], [FIELD, values[0]]],
+        [ids[1], [FIELD, values[1]]],
+      ]);
+      expect(await counter()).toBe('7');
+      expect(await inspector.get(layout.shards[0].appendedKey)).toBe('7');
+      expect(await producer.entryBacklog()).toEqual({ total: 7, shards: [7] });
+      expect(await producer.backlog()).toEqual({ total: 2, shards: [2] });
+      expect(await producer.streamLength()).toBe(2);
+    },
+  );
 
   it('append counts one entry and appendMany one per value, added to what is already counted', async () => {
     const id = await producer.append('one');
@@ -134,14 +152,15 @@ describe('StreamProducer appends and counts log entries', () => {
     await inspector.del(key);
   });
 
-  it('with REDIS_WAIT_REPLICAS the pipelined script still writes and counts (fewer replicas: 503)', async () => {
-    // The shared Redis has no replica: WAIT confirms 0 of 1, after the script wrote on the master.
+  it('with REDIS_WAIT_REPLICAS the pipelined script and transaction still write and count (fewer replicas: 503)', async () => {
+    // The shared Redis has no replica: WAIT confirms 0 of 1, after the script or EXEC wrote on the master.
     const waiting = new StreamProducer(options({ waitReplicas: 1, commandTimeoutMs: 200 }));
     await waiting.onModuleInit();
     try {
       const results = await Promise.allSettled([
         waiting.appendChunks(['chunk of 2'], 2),
         waiting.append('single'),
+        waiting.appendChunks(LARGE_VALUES, 40),
       ]);
       for (const result of results) {
         expect(result.status === 'rejected' && result.reason).toBeInstanceOf(StreamUnavailableError);
@@ -149,8 +168,17 @@ describe('StreamProducer appends and counts log entries', () => {
     } finally {
       await waiting.onApplicationShutdown();
     }
-    expect(await inspector.xlen(names.streamKey)).toBe(2);
-    expect(await counter()).toBe('3');
+    expect(await inspector.xlen(names.streamKey)).toBe(4);
+    expect(await counter()).toBe('43');
+  });
+
+  it('with REDIS_WAIT_REPLICAS met (0 replicas asked of none) a transaction resolves its ids', async () => {
+    // waitReplicas 0 sends no WAIT; the WAIT branch is the test above. This one: ids as XRANGE has them.
+    const ids = await producer.appendChunks([...LARGE_VALUES, 'small tail'], 9);
+    const stored = await inspector.xrange(names.streamKey, '-', '+');
+    expect(stored.map(([id]) => id)).toEqual(ids);
+    expect(stored.map(([, fields]) => fields[1])).toEqual([...LARGE_VALUES, 'small tail']);
+    expect(await counter()).toBe('9');
   });
 });
 
@@ -166,9 +194,13 @@ describe('StreamProducer with 3 shards counts entries per shard', () => {
       await producer.appendChunks(['a', 'b'], 600);
       await producer.append('c');
       await producer.appendMany(['d', 'e']);
+      // The next shard in turn is the first again; a transaction (large values) counts there too.
+      const [id] = await producer.appendChunks(LARGE_VALUES, 40);
 
-      expect(await producer.entryBacklog()).toEqual({ total: 603, shards: [600, 1, 2] });
-      expect(await producer.backlog()).toEqual({ total: 5, shards: [2, 1, 2] });
+      expect(await producer.entryBacklog()).toEqual({ total: 643, shards: [640, 1, 2] });
+      expect(await producer.backlog()).toEqual({ total: 7, shards: [4, 1, 2] });
+      // Qualified with its shard, as the script's ids are.
+      expect(layout.locate(id)?.shard.index).toBe(0);
       for (const shard of layout.shards) {
         expect(calculateSlot(shard.entriesKey)).toBe(calculateSlot(shard.streamKey));
       }
