@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
+import { RequestDurationHistogram } from './request-duration.histogram';
 
 /** Why entries were refused, by answer status: what an operator needs to tell a client bug from an outage. */
 export const REJECTION_REASONS: Readonly<Record<number, string>> = {
@@ -53,13 +54,12 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
-  readonly requestDuration = new Histogram({
-    name: 'logpipe_http_request_duration_seconds',
-    help: 'HTTP request duration by route (the route pattern, not the URL) and status',
-    labelNames: ['method', 'route', 'status'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  readonly requestDuration = new RequestDurationHistogram(
+    'logpipe_http_request_duration_seconds',
+    'HTTP request duration by route (the route pattern, not the URL) and status',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    this.registry,
+  );
 
   readonly tailReaders = new Gauge({
     name: 'logpipe_tail_readers',
