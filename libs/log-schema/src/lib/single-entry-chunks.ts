@@ -27,15 +27,15 @@ interface WaitingEntry {
  * single-entry load those two cost more per entry than ingest itself: BENCHMARKS.md). Ingest and the
  * bench's node:http floor both use it, so the floor writes what ingest writes. A lone entry stays a
  * version 2 value of its own. A group is sent as soon as it fills one chunk (CHUNK_MAX_ENTRIES or
- * CHUNK_MAX_BYTES), so one script call carries one chunk at most, however many requests a turn brings.
+ * CHUNK_MAX_BYTES), so one append call carries one chunk at most, however many requests a turn brings.
  *
  * Each request learns its entry's stored position: the stream id for a lone entry, `<stream id>#<i>`
  * (chunkEntryId) for entry i of a chunk, the same string the worker stores and GET /api/logs shows. The
- * group goes out in one script call, written whole or not at all, so a refusal (Redis away, out of
- * memory) answers every request of the group and none of them is stored; a timeout may have written all
- * of them, as for any append. Each entry is encoded when it is appended, so one that cannot be encoded
- * fails its own request only. Entries of different tenants may share a chunk: every entry carries its own
- * tenant.
+ * group goes out in one append call (a script, or a MULTI/EXEC when large), written whole or not at
+ * all, so a refusal (Redis away, out of memory) answers every request of the group and none of them
+ * is stored; a timeout may have written all of them, as for any append. Each entry is encoded when
+ * it is appended, so one that cannot be encoded fails its own request only. Entries of different
+ * tenants may share a chunk: every entry carries its own tenant.
  *
  * This does no I/O of its own: it schedules writes through the StreamAppender it is given.
  */

@@ -101,7 +101,8 @@ export interface StreamBacklog {
 /**
  * Appends payloads to the stream over one non-blocking connection (to a single Redis, or a Cluster
  * client). With several shards, each call goes to the next shard in turn (round-robin per call, per
- * process): a call's values always go to ONE shard in one script, so an append stays all-or-nothing.
+ * process): a call's values always go to ONE shard in one script or transaction, so an append stays
+ * all-or-nothing.
  * Round-robin rather than a hash of the tenant: it spreads load evenly whatever the tenants' sizes,
  * and nothing downstream needs one tenant's entries in one shard (each row carries its own time). While Redis is down or hung every
  * call fails within about commandTimeoutMs with StreamUnavailableError rather than queueing, so the
@@ -213,21 +214,22 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Appends stream values (chunks, or single entries) holding `entryCount` log entries in all, in ONE
-   * script call to one shard (APPEND_CHUNKS_SCRIPT): every value is written, as consecutive stream
-   * entries, and the shard's entry counter grows by `entryCount`, or nothing is (a script refused for
-   * OOM writes nothing and counts nothing). Resolves the stream ids, one per value.
+   * Appends stream values (chunks, or single entries) holding `entryCount` log entries in all, to one
+   * shard in ONE script call (APPEND_CHUNKS_SCRIPT) or, for values of TRANSACTION_MIN_BYTES or more in
+   * all, ONE MULTI/EXEC: every value is written, as consecutive stream entries, and the shard's entry
+   * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
+   * and counts nothing). Resolves the stream ids, one per value.
    */
   appendChunks(values: readonly string[], entryCount: number): Promise<string[]> {
     if (values.length === 0) {
       return Promise.resolve([]);
     }
     const shard = this.takeShard();
-    let length = 0;
-    for (const value of values) length += value.length;
+    let characters = 0;
+    for (const value of values) characters += value.length;
     return this.run('appendChunks', async (redis) => {
       const ids =
-        length >= TRANSACTION_MIN_BYTES
+        characters >= TRANSACTION_MIN_BYTES
           ? await this.appendInTransaction(redis, shard, values, entryCount)
           : ((await this.callAppend(redis, (target) =>
               target.logpipeAppendChunks(
@@ -309,7 +311,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The backlog in log entries: every shard's entry counter (the append scripts add what they write,
+   * The backlog in log entries: every shard's entry counter (the appends add what they write,
    * the worker takes off what it acknowledges or dead-letters). Issued in the same tick on the
    * connection that appends, so each counts every write this process issued before the call:
    * BacklogMonitor relies on it. A counter that is missing (a Redis restarted without persistence, a

@@ -13,7 +13,7 @@ export interface StreamShard {
   streamKey: string;
   deadLetterStreamKey: string;
   /**
-   * The shard's backlog in log entries (a chunk counts its entries): the append scripts INCRBY it, the
+   * The shard's backlog in log entries (a chunk counts its entries): the appends INCRBY it, the
    * worker DECRBYs it when it acknowledges (XACK) or dead-letters a stream entry, clamped at 0 (entries
    * written before the counter existed were never counted). Same hash slot as streamKey.
    */

@@ -6,8 +6,8 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
 
 /**
  * Keeps Redis memory bounded when the workers fall behind. The backlog is counted in log entries: each
- * shard's entry counter, which the append scripts raise by the entries they write and the worker lowers
- * as it acknowledges them (a stream entry is a chunk of many entries, so XLEN would undercount by the
+ * shard's entry counter, which the appends (script or MULTI/EXEC) raise by the entries they write and
+ * the worker lowers as it acknowledges them (a stream entry is a chunk of many entries, so XLEN would undercount by the
  * chunk size). Past the high-water mark ingest answers 503 with Retry-After, and accepts again once the
  * backlog is back under the low-water mark (the gap stops it flapping). Polled in the background so the
  * request path pays nothing for it. Between two polls, this instance adds what it writes (and is
