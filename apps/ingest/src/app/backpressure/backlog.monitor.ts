@@ -6,16 +6,16 @@ import { ServiceUnavailableError } from '../http/http-error.filter';
 
 /**
  * Keeps Redis memory bounded when the workers fall behind. The backlog is counted in log entries: each
- * shard's entry counter, which the appends (script or MULTI/EXEC) raise by the entries they write and
- * the worker lowers as it acknowledges them (a stream entry is a chunk of many entries, so XLEN would undercount by the
- * chunk size). Past the high-water mark ingest answers 503 with Retry-After, and accepts again once the
- * backlog is back under the low-water mark (the gap stops it flapping). Polled in the background so the
- * request path pays nothing for it. Between two polls, this instance adds what it writes (and is
- * writing) to the last backlog it read, so a burst cannot carry it past the mark by more than the one
- * request that crossed it. Several shards: the marks apply to the sum over the shards (every worker
- * reads every shard, so they drain together); the per-shard figures are reported in state, readiness
- * and metrics, beside the stream lengths (XLEN, in stream entries) polled with them.
- * Entries an ingest older than the counters wrote are not counted (README, "Upgrading").
+ * shard's entry counter, which the appends (script or MULTI/EXEC) raise by the entries they write and the
+ * worker lowers as it acknowledges them (a stream entry is a chunk of many entries, so XLEN would
+ * undercount by the chunk size). Past the high-water mark ingest answers 503 with Retry-After, and
+ * accepts again once the backlog is back under the low-water mark (the gap stops it flapping). Polled in
+ * the background so the request path pays nothing for it. Between two polls, this instance adds what it
+ * writes (and is writing) to the last backlog it read, so a burst cannot carry it past the mark by more
+ * than the one request that crossed it. Several shards: the marks apply to the sum over the shards (every
+ * worker reads every shard, so they drain together); the per-shard figures are reported in state,
+ * readiness and metrics, beside the stream lengths (XLEN, in stream entries) polled with them. Entries an
+ * ingest older than the counters wrote are not counted (README, "Upgrading").
  */
 @Injectable()
 export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -32,8 +32,8 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
 
 /**
  * Validates entries and appends them to the stream. An entry is only ever reported as queued
- * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script or MULTI/EXEC), so a failed
- * request never leaves half a batch behind for the client's retry to duplicate.
+ * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script or MULTI/EXEC),
+ * so a failed request never leaves half a batch behind for the client's retry to duplicate.
  * A request of several entries goes to Redis as chunks (encodeLogChunks: CHUNK_MAX_ENTRIES,
  * CHUNK_MAX_BYTES), one stream entry each, all in that one append. Single entries (POST /api/log) that
  * arrive during the same turn of the event loop are chunked together across requests

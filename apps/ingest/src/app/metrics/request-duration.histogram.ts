@@ -2,7 +2,7 @@ import type { Metric, Registry } from 'prom-client';
 
 type DurationLabels = { method: string; route: string; status: string };
 
-/** One label set's observations: a count per bucket (not cumulative; the last one is +Inf), sum, count. */
+/** One label set's observations: a count per finite bucket (not cumulative), sum, count (= the +Inf bucket). */
 interface Series {
   readonly labels: DurationLabels;
   readonly counts: Float64Array;
@@ -59,7 +59,7 @@ export class RequestDurationHistogram {
     if (series === undefined) {
       series = {
         labels: { method, route, status: String(status) },
-        counts: new Float64Array(this.upperBounds.length + 1),
+        counts: new Float64Array(this.upperBounds.length),
         sum: 0,
         count: 0,
       };
@@ -68,7 +68,8 @@ export class RequestDurationHistogram {
     const bounds = this.upperBounds;
     let bucket = 0;
     while (bucket < bounds.length && seconds > bounds[bucket]) bucket++;
-    series.counts[bucket] += 1;
+    // Past the last bound it is only in +Inf, which is the count.
+    if (bucket < bounds.length) series.counts[bucket] += 1;
     series.sum += seconds;
     series.count += 1;
   }
