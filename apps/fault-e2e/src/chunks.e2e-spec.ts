@@ -3,6 +3,7 @@ import {
   encodeLogChunk,
   encodeLogChunkOfEncoded,
   encodeLogEntry,
+  encodeSubmittedChunks,
   type LogEntry,
 } from '@logpipe/log-schema';
 import Redis from 'ioredis';
@@ -16,9 +17,9 @@ import { sleep, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@logpipe/e2e-
 /**
  * Issue 14, chunked stream entries on the read side: one stream entry carries a chunk of log entries,
  * and the worker must store each exactly once whatever happens to it. The chunks are written here
- * the way ingest writes them (a version 3 value, XADD and INCRBY of the entry counter together), so
- * these hold before and after ingest itself writes chunks; the load-driven suites (worker-crash,
- * backlog-and-poison, redis-outage) exercise chunks through a real ingest once it does.
+ * the way ingest writes them (a version 3 value of encoded entries, or a version 4 value of the entries
+ * as a client sent them; XADD and INCRBY of the entry counter together); the load-driven suites
+ * (worker-crash, backlog-and-poison, redis-outage) exercise them through a real ingest.
  */
 describe('chunked stream entries', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -61,6 +62,29 @@ describe('chunked stream entries', () => {
     eventId: null,
     tenant: 'default',
   });
+
+  /** A version 4 value: `submitted` as a client sent them in one JSON array, as ingest queues them. */
+  const asSent = (submitted: readonly unknown[]): string =>
+    String(
+      encodeSubmittedChunks(
+        { jsonArray: Buffer.from(JSON.stringify(submitted)) },
+        { receivedAtMs: Date.parse('2026-11-26T10:00:00.000Z'), tenant: 'default' },
+        { maxEntries: 1000, maxBytes: 1 << 20 },
+      )[0],
+    );
+  /** A submitted entry of `service` (what a client posts to /api/logs). */
+  const submittedEntry = (service: string, message: string) => ({
+    timestamp: new Date(Date.parse('2026-11-26T10:00:00.000Z') + sequence++).toISOString(),
+    level: 'info',
+    service,
+    message,
+    attributes: { n: sequence },
+  });
+  /** `messages` as a version 3 chunk (even `c`) or a version 4 one (odd `c`). */
+  const chunkValue = (c: number, service: string, messages: readonly string[]): string =>
+    c % 2 === 0
+      ? encodeLogChunk(messages.map((m) => entry(service, m)))
+      : asSent(messages.map((m) => submittedEntry(service, m)));
 
   /** XADD one value and count its entries, atomically, as ingest's append script does. */
   const append = async (streamKey: string, value: string, entries: number): Promise<string> => {
@@ -146,12 +170,12 @@ describe('chunked stream entries', () => {
     const { streamKey, probe, startWorker } = setup('chunk-kill');
     const service = `chunk-kill-${suffix}`;
     const expected: string[] = [];
-    // 250 chunks of 1 to 37 entries: a read of BATCH_SIZE=50 entries spans chunk boundaries, and its rows
-    // go to PostgreSQL in slices of 50 that cut through chunks.
+    // 250 chunks of 1 to 37 entries, versions 3 and 4 in turn: a read of BATCH_SIZE=50 entries spans
+    // chunk boundaries, and its rows go to PostgreSQL in slices of 50 that cut through chunks.
     for (let c = 0; c < 250; c++) {
       const messages = Array.from({ length: 1 + ((c * 7) % 37) }, (_, i) => `m-${c}-${i}`);
       expected.push(...messages);
-      await append(streamKey, encodeLogChunk(messages.map((m) => entry(service, m))), messages.length);
+      await append(streamKey, chunkValue(c, service, messages), messages.length);
     }
     const env = { BATCH_SIZE: '50', MAX_BATCHES_IN_FLIGHT: '2' };
     // 1. Twice a worker commits its first read and dies before settling it.
@@ -209,14 +233,29 @@ describe('chunked stream entries', () => {
         ]),
         7,
       );
+      // The same as entries sent by a client (version 4): one PostgreSQL refuses, one that breaks a rule.
+      const sentGood = Array.from({ length: 4 }, (_, i) => `sent-good-${i}-${suffix}`);
+      const sentPoison = submittedEntry(service, `chunk-poison-sent-${suffix}`);
+      const sentBroken = { ...submittedEntry(service, `sent-broken-${suffix}`), level: 'loud' };
+      const [g0, g1, g2, g3] = sentGood.map((m) => submittedEntry(service, m));
+      const sentId = await append(streamKey, asSent([g0, sentPoison, g1, sentBroken, g2, g3]), 6);
       await drained(probe, 30000);
-      await expectStoredOnce('chunks-poison-entry', service, good, probe, { deadLetters: 2 });
+      await expectStoredOnce('chunks-poison-entry', service, [...good, ...sentGood], probe, {
+        deadLetters: 4,
+      });
       const dead = await probe.deadLetters();
       const letters = dead.map((d) => [d['source-id'], d['data'], d['reason'].split(':')[0]]);
+      const storedPoison = (await schema.pool.query(
+        `SELECT 1 FROM ${schema.schema}.logs WHERE message = $1`,
+        [sentPoison.message],
+      )) as { rowCount: number };
+      expect(storedPoison.rowCount).toBe(0);
       expect(letters.sort()).toEqual(
         [
           [`${poisonedId}#5`, encodeLogEntry(poisonEntry), 'rejected by PostgreSQL'],
           [`${brokenId}#3`, broken, 'undecodable'],
+          [`${sentId}#1`, expect.stringContaining(sentPoison.message), 'rejected by PostgreSQL'],
+          [`${sentId}#3`, JSON.stringify(sentBroken), 'undecodable'],
         ].sort(),
       );
       expect(await probe.entriesCounter()).toBe(0);
@@ -225,7 +264,7 @@ describe('chunked stream entries', () => {
     }
   });
 
-  it('drains a stream an older ingest left single entries in (versions 1 and 2) alongside chunks, after an upgrade', async () => {
+  it('drains a stream an older ingest left single entries (versions 1 and 2) and chunks (version 3) in, after an upgrade', async () => {
     const { streamKey, probe, startWorker } = setup('chunk-upgrade');
     const service = `chunk-upgrade-${suffix}`;
     const expected: string[] = [];
@@ -238,19 +277,28 @@ describe('chunked stream entries', () => {
       const value = i % 2 === 0 ? v2 : JSON.stringify([1, ...(JSON.parse(v2) as unknown[]).slice(1, 10)]);
       ids[message] = (await redis.xadd(streamKey, '*', 'data', value)) as string;
     }
-    // What the new ingest writes after the upgrade, interleaved with more old ones from a second instance.
+    // What the new ingest writes after the upgrade (version 4 chunks), interleaved with more old ones from
+    // a second instance: single entries of the oldest ingest, and chunks (version 3, counted) of the last.
     for (let c = 0; c < 20; c++) {
       const messages = Array.from({ length: 5 }, (_, i) => `new-${c}-${i}`);
       expected.push(...messages);
-      const id = await append(streamKey, encodeLogChunk(messages.map((m) => entry(service, m))), 5);
+      const id = await append(streamKey, asSent(messages.map((m) => submittedEntry(service, m))), 5);
       messages.forEach((m, i) => (ids[m] = `${id}#${i}`));
       const old = `old-late-${c}`;
       expected.push(old);
       ids[old] = (await redis.xadd(streamKey, '*', 'data', encodeLogEntry(entry(service, old)))) as string;
+      const oldChunk = [`old-chunk-${c}-0`, `old-chunk-${c}-1`];
+      expected.push(...oldChunk);
+      const chunkId = await append(streamKey, chunkValue(0, service, oldChunk), 2);
+      oldChunk.forEach((m, i) => (ids[m] = `${chunkId}#${i}`));
     }
     await startWorker({ BATCH_SIZE: '16' });
     await drained(probe, 30000);
-    await expectStoredOnce('chunks-upgrade-v1-v2', service, expected, probe, { oldEntries: 50, chunks: 20 });
+    await expectStoredOnce('chunks-upgrade-v1-v2', service, expected, probe, {
+      oldEntries: 50,
+      oldChunks: 20,
+      chunks: 20,
+    });
     const { rows } = await schema.pool.query(
       `SELECT message, stream_id FROM ${schema.schema}.logs WHERE service = $1`,
       [service],

@@ -30,6 +30,7 @@ export type {
 export {
   DEFAULT_MAX_BATCH_ERRORS,
   ROOT_FIELD,
+  checkLogBatch,
   validateLogBatch,
   validateLogEntries,
   validateLogEntry,
@@ -37,6 +38,7 @@ export {
 export {
   LOG_CHUNK_CODEC_VERSION,
   LOG_ENTRY_CODEC_VERSION,
+  LOG_SUBMITTED_CHUNK_CODEC_VERSION,
   LogEntryDecodeError,
   chunkEntryId,
   decodeStreamValue,
@@ -51,7 +53,11 @@ export {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
   encodeLogChunks,
+  encodeSubmittedChunks,
+  submittedFitsChunks,
   type ChunkLimits,
+  type SubmittedEntries,
+  type SubmittedHeader,
 } from './lib/stream-chunks';
 export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';

@@ -54,9 +54,11 @@ export class IngestConfig {
 
   /**
    * A request's entries go to Redis as chunks, one stream entry each (issue 14): at most this many
-   * entries per chunk, and at most CHUNK_MAX_BYTES bytes of encoded entries (an entry bigger than that
+   * entries per chunk, and at most CHUNK_MAX_BYTES bytes of stream value (an entry bigger than that
    * alone is a chunk of one). Bigger chunks cost Redis and the worker less per entry; a chunk is what
-   * the worker reads, redelivers and claims as one, so they stay small beside a worker batch.
+   * the worker reads, redelivers and claims as one, so they stay small beside a worker read
+   * (READ_MAX_BYTES). A JSON array body within both bounds is queued as sent, without encoding each
+   * entry again; a bigger one is encoded entry by entry (log-schema's stream-chunks.ts).
    */
   @IsInt() @Min(1) @Max(10000) CHUNK_MAX_ENTRIES: number = DEFAULT_CHUNK_MAX_ENTRIES;
   @IsInt() @Min(1024) @Max(16 * 1024 * 1024) CHUNK_MAX_BYTES: number = DEFAULT_CHUNK_MAX_BYTES;

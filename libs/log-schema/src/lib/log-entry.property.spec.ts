@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { MAX_ATTRIBUTES_BYTES, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from './log-entry.limits';
 import { LogEntry } from './log-entry.types';
-import { validateLogBatch, validateLogEntry } from './log-entry.validation';
+import { checkLogBatch, validateLogBatch, validateLogEntry } from './log-entry.validation';
 import { LOG_LEVELS } from './log-level';
-import { decodeLogEntry, encodeLogEntry } from './stream-codec';
+import { encodeSubmittedChunks } from './stream-chunks';
+import { decodeLogEntry, decodeStreamValue, encodeLogEntry } from './stream-codec';
 
 const RECEIVED_AT = 1_764_151_200_500;
 const FIELD_NAMES = ['timestamp', 'level', 'service', 'message', 'attributes', 'trace_id', 'span_id', 'id'];
@@ -189,6 +190,38 @@ describe('log entry properties', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('checkLogBatch gives validateLogBatch verdict and errors, and the batch as sent (version 4) reads back as its entries', () => {
+    const item = fc.oneof(
+      validSubmission.map(asInput),
+      validSubmission.map(asInput),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const limits = fc.option(
+      fc.record({
+        maxAgeMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 * 86_400_000 })),
+        maxFutureMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 * 86_400_000 })),
+      }),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 1, maxLength: 8 }), limits, (inputs, timeLimits) => {
+        const context = { receivedAtMs: RECEIVED_AT, tenant: 'acme', timeLimits };
+        const validated = validateLogBatch(inputs, context);
+        const checked = checkLogBatch(inputs, context);
+        if (!validated.ok) {
+          expect(checked).toEqual(validated);
+          return;
+        }
+        expect(checked).toEqual({ ok: true });
+        const submitted = { jsonArray: Buffer.from(JSON.stringify(inputs)) };
+        const [value] = encodeSubmittedChunks(submitted, context, { maxEntries: 8, maxBytes: 1 << 30 });
+        const slots = decodeStreamValue(String(value)).slots;
+        expect(slots).toEqual(validated.entries.map((entry) => ({ ok: true, entry })));
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -98,18 +98,57 @@ const validateFields = compileValidator(LogEntryDto);
  * per entry and have no use for a result object around each entry (issue 14: allocation per entry).
  */
 function checkOne(input: unknown, context: IngestContext): LogEntry | LogEntryFieldError[] {
+  const errors = fieldProblems(input);
+  if (errors !== NO_PROBLEMS) return errors;
+  // The rules passed, so the plain object has exactly the DTO's shape.
+  const entry = toLogEntry(input as unknown as LogEntryDto, context);
+  const outside = outsideTimeLimits(entry.timestamp, context);
+  return outside === undefined ? entry : [outside];
+}
+
+/** What the checks below return for a valid entry: no array per valid entry. */
+const NO_PROBLEMS: LogEntryFieldError[] = [];
+
+/** The DTO's rules on one input: NO_PROBLEMS, or a non-empty array of the caller's own. */
+function fieldProblems(input: unknown): LogEntryFieldError[] {
   if (!isPlainObject(input)) return notAnObject(input);
   const errors = validateFields(input, unknownField);
   // A copy only for an invalid entry: the validator's array is not the caller's to change.
-  if (errors.length > 0) return [...errors];
-  // The rules passed, so the plain object has exactly the DTO's shape.
-  const entry = toLogEntry(input as unknown as LogEntryDto, context);
-  // Only a well-formed time can be too old or too new; the compiled validator knows nothing of limits.
-  const outside =
-    context.timeLimits === undefined
-      ? undefined
-      : checkTimeLimits(entry.timestamp, context.receivedAtMs, context.timeLimits);
-  return outside === undefined ? entry : [outside];
+  return errors.length > 0 ? [...errors] : NO_PROBLEMS;
+}
+
+/** Only a well-formed time can be too old or too new; the compiled validator knows nothing of limits. */
+function outsideTimeLimits(timestampMs: number, context: IngestContext): LogEntryFieldError | undefined {
+  return context.timeLimits === undefined
+    ? undefined
+    : checkTimeLimits(timestampMs, context.receivedAtMs, context.timeLimits);
+}
+
+/**
+ * checkOne's verdict without building the LogEntry (NO_PROBLEMS when the entry is valid): a request
+ * whose entries are queued as sent (version 4 values) only needs the verdict.
+ */
+function problemsOf(input: unknown, context: IngestContext): LogEntryFieldError[] {
+  const errors = fieldProblems(input);
+  if (errors !== NO_PROBLEMS || context.timeLimits === undefined) return errors;
+  // The event time toLogEntry would give the entry.
+  const { timestamp } = input as unknown as LogEntryDto;
+  const timestampMs =
+    (timestamp === undefined ? undefined : timestampEpochMs(timestamp)) ?? context.receivedAtMs;
+  const outside = outsideTimeLimits(timestampMs, context);
+  return outside === undefined ? NO_PROBLEMS : [outside];
+}
+
+/**
+ * One entry of a version 4 stream value (queued as the client sent it) as the worker stores it: the same
+ * rules and normalisation as at receipt, against the receipt time and tenant the value carries. The time
+ * limits are not applied again (they held at receipt; the entry has only aged in the stream since).
+ */
+export function submittedEntryOf(
+  input: unknown,
+  received: { receivedAtMs: number; tenant: string },
+): LogEntry | LogEntryFieldError[] {
+  return checkOne(input, { receivedAtMs: received.receivedAtMs, tenant: received.tenant });
 }
 
 function validateOne(input: unknown, context: IngestContext): LogEntryValidation {
@@ -178,13 +217,7 @@ export function validateLogBatch(
   received: number | IngestContext,
   maxErrors: number = DEFAULT_MAX_BATCH_ERRORS,
 ): LogBatchValidation {
-  const context = toContext(received);
-  if (!Array.isArray(inputs)) {
-    throw new TypeError('inputs must be an array (check the request body is one before calling)');
-  }
-  if (!Number.isSafeInteger(maxErrors) || maxErrors < 1) {
-    throw new RangeError(`maxErrors must be a positive integer, got ${maxErrors}`);
-  }
+  const context = batchContext(inputs, received, maxErrors);
   const entries: LogEntry[] = [];
   const errors: LogBatchFieldError[] = [];
   for (let index = 0; index < inputs.length && errors.length < maxErrors; index++) {
@@ -193,10 +226,54 @@ export function validateLogBatch(
       if (errors.length === 0) entries.push(checked);
       continue;
     }
-    for (const error of checked) {
-      if (errors.length === maxErrors) break;
-      errors.push({ index, field: error.field, message: error.message });
-    }
+    collect(index, checked, errors, maxErrors);
   }
   return errors.length === 0 ? { ok: true, entries } : { ok: false, errors };
+}
+
+/**
+ * validateLogBatch's verdict without the entries: the same rules, errors and limits, for a batch that
+ * is queued as the client sent it (version 4 stream values, see stream-chunks.ts), which needs no
+ * LogEntry per entry at receipt (issue 14: allocation per entry).
+ */
+export function checkLogBatch(
+  inputs: readonly unknown[],
+  received: number | IngestContext,
+  maxErrors: number = DEFAULT_MAX_BATCH_ERRORS,
+): { ok: true } | { ok: false; errors: LogBatchFieldError[] } {
+  const context = batchContext(inputs, received, maxErrors);
+  const errors: LogBatchFieldError[] = [];
+  for (let index = 0; index < inputs.length && errors.length < maxErrors; index++) {
+    const problems = problemsOf(inputs[index], context);
+    if (problems !== NO_PROBLEMS) collect(index, problems, errors, maxErrors);
+  }
+  return errors.length === 0 ? { ok: true } : { ok: false, errors };
+}
+
+function batchContext(
+  inputs: readonly unknown[],
+  received: number | IngestContext,
+  maxErrors: number,
+): IngestContext {
+  const context = toContext(received);
+  if (!Array.isArray(inputs)) {
+    throw new TypeError('inputs must be an array (check the request body is one before calling)');
+  }
+  if (!Number.isSafeInteger(maxErrors) || maxErrors < 1) {
+    throw new RangeError(`maxErrors must be a positive integer, got ${maxErrors}`);
+  }
+  return context;
+}
+
+/** Adds an entry's problems to a batch's errors, as long as they stay within maxErrors. */
+function collect(
+  index: number,
+  problems: readonly LogEntryFieldError[],
+  errors: LogBatchFieldError[],
+  maxErrors: number,
+): void {
+  for (const error of problems) {
+    if (errors.length === maxErrors) break;
+    errors.push({ index, field: error.field, message: error.message });
+  }
 }

@@ -1,7 +1,20 @@
 import fc from 'fast-check';
 import { LogEntry } from './log-entry.types';
-import { CHUNK_OPENING_BYTES, chunkBytesOf, encodeLogChunks } from './stream-chunks';
-import { decodeStreamValue, encodeChunkEntry, encodeLogChunk, encodeLogChunkOfEncoded } from './stream-codec';
+import { validateLogEntry } from './log-entry.validation';
+import {
+  CHUNK_OPENING_BYTES,
+  chunkBytesOf,
+  encodeLogChunks,
+  encodeSubmittedChunks,
+  submittedFitsChunks,
+} from './stream-chunks';
+import {
+  decodeStreamValue,
+  encodeChunkEntry,
+  encodeLogChunk,
+  encodeLogChunkOfEncoded,
+  submittedChunkOpening,
+} from './stream-codec';
 
 function entry(i: number, message = `message ${i}`): LogEntry {
   return {
@@ -138,5 +151,74 @@ describe('encodeLogChunk', () => {
     const all = [entry(0), entry(1, 'caf\u00e9 \u{1F4B3} "quoted"\n'), { ...entry(2), attributes: null }];
     expect(encodeLogChunk(all)).toBe(encodeLogChunkOfEncoded(all.map(encodeChunkEntry)));
     expect(encodeLogChunk(all, 1, 3)).toBe(encodeLogChunkOfEncoded(all.slice(1).map(encodeChunkEntry)));
+  });
+});
+
+describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
+  const HEADER = { receivedAtMs: 1_764_151_200_500, tenant: 'acme' };
+  const submittedEntry = (message: string) => ({ level: 'info', service: 'checkout', message });
+  const messagesOf = (values: (string | Buffer)[]) =>
+    values.map((value) =>
+      decodeStreamValue(String(value)).slots.map((slot) => {
+        if (!slot.ok) throw slot.error;
+        return slot.entry.message;
+      }),
+    );
+
+  it('writes a JSON array body whole, bytes as sent, behind the header', () => {
+    const body = Buffer.from(
+      ` [\n ${JSON.stringify(submittedEntry('a €'))} ,${JSON.stringify(submittedEntry('b'))}]\n`,
+    );
+    const submitted = { jsonArray: body };
+    expect(submittedFitsChunks(submitted, 2, HEADER, { maxEntries: 2, maxBytes: 1024 })).toBe(true);
+    const values = encodeSubmittedChunks(submitted, HEADER, { maxEntries: 2, maxBytes: 1024 });
+    expect(values).toHaveLength(1);
+    expect(values[0]).toEqual(
+      Buffer.concat([Buffer.from(submittedChunkOpening(1_764_151_200_500, 'acme')), body, Buffer.from(']')]),
+    );
+    expect(messagesOf(values)).toEqual([['a €', 'b']]);
+  });
+
+  it('says a JSON array over either bound does not fit (it would be encoded entry by entry)', () => {
+    const body = Buffer.from(JSON.stringify([submittedEntry('a'), submittedEntry('b')]));
+    const whole =
+      Buffer.byteLength(submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant)) + body.length + 1;
+    const fits = (maxEntries: number, maxBytes: number) =>
+      submittedFitsChunks({ jsonArray: body }, 2, HEADER, { maxEntries, maxBytes });
+    expect(fits(2, whole)).toBe(true);
+    expect(fits(2, whole - 1)).toBe(false);
+    expect(fits(1, UNBOUNDED)).toBe(false);
+    expect(
+      submittedFitsChunks({ jsonTexts: ['{}', '{}'], bodyBytes: 5 }, 2, HEADER, {
+        maxEntries: 1,
+        maxBytes: 1,
+      }),
+    ).toBe(true);
+  });
+
+  it('cuts lines into chunks within both bounds, in order, none lost, an oversized entry alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .string({ unit: 'grapheme', minLength: 1, maxLength: 120 })
+            .filter((message) => validateLogEntry(submittedEntry(message), HEADER).ok),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 100, max: 1200 }),
+        (messages, maxEntries, maxBytes) => {
+          const texts = messages.map((message) => JSON.stringify(submittedEntry(message)));
+          const submitted = { jsonTexts: texts, bodyBytes: bytes(texts.join('\n')) };
+          const values = encodeSubmittedChunks(submitted, HEADER, { maxEntries, maxBytes });
+          const chunks = messagesOf(values);
+          expect(chunks.flat()).toEqual(messages);
+          chunks.forEach((chunk, i) => {
+            expect(chunk.length).toBeLessThanOrEqual(maxEntries);
+            if (chunk.length > 1) expect(bytes(String(values[i]))).toBeLessThanOrEqual(maxBytes);
+          });
+        },
+      ),
+    );
   });
 });

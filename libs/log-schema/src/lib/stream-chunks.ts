@@ -7,11 +7,17 @@ import {
   encodeLogChunk,
   encodeLogChunkOfEncoded,
   LOG_CHUNK_CODEC_VERSION,
+  submittedChunkOpening,
 } from './stream-codec';
 
-/** Ingest's defaults for CHUNK_MAX_ENTRIES and CHUNK_MAX_BYTES. */
-export const DEFAULT_CHUNK_MAX_ENTRIES = 500;
-export const DEFAULT_CHUNK_MAX_BYTES = 256 * 1024;
+/**
+ * Ingest's defaults for CHUNK_MAX_ENTRIES and CHUNK_MAX_BYTES. A JSON array body is queued as sent only
+ * when it fits one chunk (submittedFitsChunks), so these are sized for the batches shippers send (up to
+ * 1,000 entries of ~1 KB); a chunk of 1 MiB is still a quarter of the worker's READ_MAX_BYTES. Until
+ * 2026-12-01 they were 500 entries and 256 KiB: a 1,000-entry request then took two version 3 chunks.
+ */
+export const DEFAULT_CHUNK_MAX_ENTRIES = 1000;
+export const DEFAULT_CHUNK_MAX_BYTES = 1024 * 1024;
 
 /** The most entries and the most bytes (UTF-8, the whole stream value) one chunk may hold. */
 export interface ChunkLimits {
@@ -28,8 +34,8 @@ export const CHUNK_OPENING_BYTES = `[${LOG_CHUNK_CODEC_VERSION},`.length;
  * (the body limit, not the chunk size, bounds an entry). A chunk is closed as soon as the next entry
  * would not fit, so the chunks are as full as the order of the entries allows.
  *
- * Entries of the usual size fill a chunk by count long before its byte bound (500 entries of ~300
- * bytes are ~150 KB of the default 256 KiB), so the next `maxEntries` entries are first encoded as one
+ * Entries of the usual size fill a chunk by count long before its byte bound (1,000 entries of ~300
+ * bytes are ~300 KB of the default 1 MiB), so the next `maxEntries` entries are first encoded as one
  * chunk in a single call; only when that is too big are the entries measured one by one, for the rest
  * of the request. Both ways cut the same chunks.
  */
@@ -84,4 +90,87 @@ function pushChunkMeasured(
  */
 export function chunkBytesOf(encodedEntry: string): number {
   return Buffer.byteLength(encodedEntry, 'utf8') + 1;
+}
+
+/**
+ * A request's entries as the client sent them, for version 4 values (stream-codec.ts): the bytes of a
+ * body that is one JSON array, or one JSON text per entry (an NDJSON body's lines, trimmed) with the
+ * body's size in bytes, which bounds theirs.
+ */
+export type SubmittedEntries =
+  | { readonly jsonArray: Buffer }
+  | { readonly jsonTexts: readonly string[]; readonly bodyBytes: number };
+
+/** The receipt time and tenant a version 4 value carries for its entries. */
+export interface SubmittedHeader {
+  receivedAtMs: number;
+  tenant: string;
+}
+
+const SUBMITTED_CLOSING = ']';
+const SUBMITTED_CLOSING_BYTES = Buffer.from(SUBMITTED_CLOSING);
+/** `[` and `]]` around a run of entry texts joined by `,`. */
+const TEXTS_ENCLOSING_BYTES = 3;
+
+/**
+ * Whether encodeSubmittedChunks can write `count` validated entries as sent. Lines can be cut anywhere
+ * between them; a JSON array is written whole, so only when it fits one chunk (it cannot be cut without
+ * scanning the text for its elements). When this is false, encode the validated entries as version 3
+ * chunks (encodeLogChunks): the same rows, at the cost of encoding every entry.
+ */
+export function submittedFitsChunks(
+  submitted: SubmittedEntries,
+  count: number,
+  header: SubmittedHeader,
+  limits: ChunkLimits,
+): boolean {
+  if (!('jsonArray' in submitted)) return true;
+  const bytes =
+    Buffer.byteLength(submittedChunkOpening(header.receivedAtMs, header.tenant)) +
+    submitted.jsonArray.length +
+    SUBMITTED_CLOSING_BYTES.length;
+  return count <= limits.maxEntries && bytes <= limits.maxBytes;
+}
+
+/**
+ * Version 4 values (stream-codec.ts) carrying the entries as the client sent them: a JSON array whole,
+ * as one Buffer (check submittedFitsChunks first), or lines cut into chunks as encodeLogChunks cuts
+ * entries: at most `maxEntries` entries and `maxBytes` bytes each, an entry bigger than `maxBytes` alone.
+ * Validate the entries first (checkLogBatch): the value holds whatever the texts say.
+ */
+export function encodeSubmittedChunks(
+  submitted: SubmittedEntries,
+  header: SubmittedHeader,
+  limits: ChunkLimits,
+): (string | Buffer)[] {
+  const opening = submittedChunkOpening(header.receivedAtMs, header.tenant);
+  if ('jsonArray' in submitted) {
+    return [Buffer.concat([Buffer.from(opening), submitted.jsonArray, SUBMITTED_CLOSING_BYTES])];
+  }
+  const texts = submitted.jsonTexts;
+  const fixedBytes = Buffer.byteLength(opening) + TEXTS_ENCLOSING_BYTES;
+  const chunk = (start: number, end: number) => `${opening}[${texts.slice(start, end).join(',')}]]`;
+  // The body's bytes bound the lines' own, so a body that fits needs no measuring of each line.
+  if (
+    texts.length <= limits.maxEntries &&
+    fixedBytes + submitted.bodyBytes + texts.length <= limits.maxBytes
+  ) {
+    return [chunk(0, texts.length)];
+  }
+  const chunks: string[] = [];
+  let start = 0;
+  let bytes = fixedBytes;
+  for (let i = 0; i < texts.length; i++) {
+    // Each text brings its bytes and a `,` (one fewer in all, which the bound does not need back).
+    const textBytes = Buffer.byteLength(texts[i], 'utf8') + 1;
+    const full = i - start === limits.maxEntries || (i > start && bytes + textBytes > limits.maxBytes);
+    if (full) {
+      chunks.push(chunk(start, i));
+      start = i;
+      bytes = fixedBytes;
+    }
+    bytes += textBytes;
+  }
+  chunks.push(chunk(start, texts.length));
+  return chunks;
 }

@@ -1,8 +1,10 @@
 import { LogEntry } from './log-entry.types';
 import { validateLogEntry } from './log-entry.validation';
 import {
+  type DecodedSlot,
   LOG_CHUNK_CODEC_VERSION,
   LOG_ENTRY_CODEC_VERSION,
+  LOG_SUBMITTED_CHUNK_CODEC_VERSION,
   LogEntryDecodeError,
   chunkEntryId,
   decodeLogEntry,
@@ -11,6 +13,7 @@ import {
   encodeLogChunk,
   encodeLogChunkOfEncoded,
   encodeLogEntry,
+  submittedChunkOpening,
 } from './stream-codec';
 
 const FULL: LogEntry = {
@@ -274,7 +277,7 @@ describe('chunks (version 3)', () => {
 
   it('refuses a whole value that is not a chunk or an entry', () => {
     expect(() => decodeStreamValue('[3]')).toThrow(/at least one entry/);
-    expect(() => decodeStreamValue('[9,1]')).toThrow(/unsupported codec version 9 \(expected 1, 2, 3\)/);
+    expect(() => decodeStreamValue('[9,1]')).toThrow(/unsupported codec version 9 \(expected 1, 2, 3, 4\)/);
     expect(() => decodeStreamValue('{')).toThrow(LogEntryDecodeError);
     expect(() => decodeStreamValue(null)).toThrow(/expected a string, got null/);
   });
@@ -298,5 +301,63 @@ describe('chunks (version 3)', () => {
   it('names the stored position of a chunk entry', () => {
     expect(chunkEntryId('1764151200000-3', 17)).toBe('1764151200000-3#17');
     expect(chunkEntryId('s2:1764151200000-3', 0)).toBe('s2:1764151200000-3#0');
+  });
+});
+
+describe('chunks of entries as sent (version 4)', () => {
+  const RECEIVED = 1_764_151_200_500;
+  const submitted = [
+    {
+      timestamp: '2025-11-26T10:00:00.123456Z',
+      level: 'error',
+      service: 'checkout',
+      message: FULL.message,
+      attributes: FULL.attributes,
+      trace_id: FULL.traceId?.toUpperCase(),
+      span_id: FULL.spanId,
+      id: FULL.eventId,
+    },
+    { level: 'trace', service: 's', message: 'm' },
+  ];
+  const value = (entries: unknown, tenant = 'acme', received: unknown = RECEIVED) =>
+    `[${LOG_SUBMITTED_CHUNK_CODEC_VERSION},${JSON.stringify(received)},${JSON.stringify(tenant)},${JSON.stringify(entries, null, 2)}]`;
+
+  it('starts with the opening submittedChunkOpening writes', () => {
+    expect(value(submitted).startsWith(submittedChunkOpening(RECEIVED, 'acme'))).toBe(true);
+  });
+
+  it('reads each entry as validation at receipt would have made it, with the value receipt time and tenant', () => {
+    const decoded = decodeStreamValue(value(submitted));
+    expect(decoded.chunk).toBe(true);
+    const context = { receivedAtMs: RECEIVED, tenant: 'acme' };
+    const expected = submitted.map((input) => {
+      const result = validateLogEntry(input, context);
+      if (!result.ok) throw new Error('fixture must be valid');
+      return result.entry;
+    });
+    expect(decoded.slots).toEqual(expected.map((entry) => ({ ok: true, entry })));
+    expect(decoded.slots[1]).toMatchObject({ entry: { timestamp: RECEIVED, receivedAt: RECEIVED } });
+  });
+
+  it('reports an entry that breaks a rule in its own slot, with that rule, and still reads its neighbours', () => {
+    const poison = { level: 'loud', service: 's', message: 'm', note: 1 };
+    const { slots } = decodeStreamValue(value([submitted[0], poison, submitted[1]]));
+    expect(slots.map((slot) => slot.ok)).toEqual([true, false, true]);
+    const bad = slots[1] as Extract<DecodedSlot, { ok: false }>;
+    expect(bad.error).toBeInstanceOf(LogEntryDecodeError);
+    expect(bad.error.reason).toMatch(/^(level|note): /);
+    expect(JSON.parse(bad.raw)).toEqual(poison);
+    const notAnObject = decodeStreamValue(value([7])).slots[0] as Extract<DecodedSlot, { ok: false }>;
+    expect(notAnObject.error.reason).toContain('must be a JSON object');
+  });
+
+  it('refuses a whole value whose header is wrong', () => {
+    const refused = (raw: string) => () => decodeStreamValue(raw);
+    expect(refused(value(submitted, 'not a tenant!'))).toThrow(/tenant must match/);
+    expect(refused(value(submitted, 'acme', -1))).toThrow(/receivedAt must be integer epoch milliseconds/);
+    expect(refused(value(submitted, 'acme', 'now'))).toThrow(LogEntryDecodeError);
+    expect(refused(value([]))).toThrow(/non-empty array of entries/);
+    expect(refused(value({ level: 'info' }))).toThrow(/non-empty array of entries/);
+    expect(refused(`[4,${RECEIVED},"acme"]`)).toThrow(/expected 4 elements for version 4, got 3/);
   });
 });

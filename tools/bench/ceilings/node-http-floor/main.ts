@@ -1,21 +1,25 @@
 // The floor of issue 14: a bare node:http server in ingest's place behind the bench's nginx, doing
 // what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
 // bounded), refuse invalid UTF-8, parse it as ingest does (parseJsonRefusingPrototypeKeys: JSON or NDJSON), validate with
-// log-schema's validator, encode with log-schema's codec (a batch cut into chunks by encodeLogChunks
-// with ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES; single entries of one turn chunked together by
-// SingleEntryChunks) and append with stream-client's StreamProducer
+// log-schema's validator, encode with log-schema's codec (a batch queued as sent by encodeSubmittedChunks
+// when it fits ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES, else cut into chunks by encodeLogChunks;
+// single entries of one turn chunked together by SingleEntryChunks) and append with stream-client's StreamProducer
 // (the same Lua scripts, entry counter, auto-pipelining and timeouts). No Nest application,
 // no Fastify: the difference to ingest is what the framework and ingest's extras cost.
 // Built by tools/bench/ceilings/node-http-floor.mjs (esbuild, the workspace's path aliases).
 import 'reflect-metadata';
 import {
+  checkLogBatch,
   type ChunkLimits,
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
   DEFAULT_TENANT,
   encodeLogChunks,
+  encodeSubmittedChunks,
   type EntryTimeLimits,
   SingleEntryChunks,
+  type SubmittedEntries,
+  submittedFitsChunks,
   validateLogBatch,
   validateLogEntry,
 } from '@logpipe/log-schema';
@@ -119,16 +123,27 @@ function parseJson(text: string, mayHoldKeys: boolean): unknown {
   }
 }
 
-function parseBody(body: Buffer, contentType: string): { ndjson: boolean; value: unknown } {
+/** The parsed body, and its entries as sent (what ingest's body parsers keep for submittedEntriesOf). */
+function parseBody(
+  body: Buffer,
+  contentType: string,
+): { ndjson: boolean; value: unknown; submitted?: SubmittedEntries } {
   if (!isUtf8(body)) throw new HttpError(400, 'body is not valid UTF-8');
   const text = body.toString('utf8');
   const mayHoldKeys = mayHoldPrototypeKeys(body);
   if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
     const values: unknown[] = [];
-    for (const line of text.split('\n')) if (line.trim() !== '') values.push(parseJson(line, mayHoldKeys));
-    return { ndjson: true, value: values };
+    const texts: string[] = [];
+    for (const line of text.split('\n')) {
+      const trimmed = line.trim();
+      if (trimmed === '') continue;
+      values.push(parseJson(trimmed, mayHoldKeys));
+      texts.push(trimmed);
+    }
+    return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
-  return { ndjson: false, value: parseJson(text, mayHoldKeys) };
+  const value = parseJson(text, mayHoldKeys);
+  return { ndjson: false, value, submitted: Array.isArray(value) ? { jsonArray: body } : undefined };
 }
 
 function send(response: ServerResponse, status: number, body: unknown, instance: string): void {
@@ -152,7 +167,7 @@ async function handle(
     return [404, { statusCode: 404, message: 'the floor server only takes POST /api/log and /api/logs' }];
   }
   const body = await readBody(request, config.maxBodyBytes);
-  const { ndjson, value } = parseBody(body, String(request.headers['content-type'] ?? ''));
+  const { ndjson, value, submitted } = parseBody(body, String(request.headers['content-type'] ?? ''));
   const context = { receivedAtMs: Date.now(), tenant: DEFAULT_TENANT, timeLimits: config.timeLimits };
   if (single) {
     if (ndjson) throw new HttpError(415, 'POST /api/log takes one entry as application/json');
@@ -163,11 +178,20 @@ async function handle(
   }
   if (!Array.isArray(value) || value.length === 0)
     throw new HttpError(400, 'send a non-empty array of entries');
-  const result = validateLogBatch(value, context);
-  if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
-  // As LogIngestService.queue: the request's chunks and its entry count in one script.
-  await producer.appendChunks(encodeLogChunks(result.entries, config.chunkLimits), result.entries.length);
-  return [202, { status: 'queued', count: result.entries.length }];
+  // As LogIngestService.ingestMany: the entries as sent when they fit the chunk limits, else encoded;
+  // the request's chunks and its entry count in one append.
+  let values: (string | Buffer)[];
+  if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
+    const result = checkLogBatch(value, context);
+    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    values = encodeSubmittedChunks(submitted, context, config.chunkLimits);
+  } else {
+    const result = validateLogBatch(value, context);
+    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    values = encodeLogChunks(result.entries, config.chunkLimits);
+  }
+  await producer.appendChunks(values, value.length);
+  return [202, { status: 'queued', count: value.length }];
 }
 
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -1,3 +1,4 @@
+import type { SubmittedEntries } from '@logpipe/log-schema';
 import { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from '@logpipe/protocol-wire-text';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
@@ -12,7 +13,27 @@ export const NDJSON_CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson
 
 /** Marks the parsed NDJSON body so the controller can tell "one JSON array" from "lines". */
 export class NdjsonLines {
-  constructor(readonly values: unknown[]) {}
+  constructor(
+    readonly values: unknown[],
+    /** each value's line as sent, trimmed: `texts[i]` parsed to `values[i]` */
+    readonly texts: string[],
+    /** the decoded body's size, which bounds the texts' */
+    readonly bodyBytes: number,
+  ) {}
+}
+
+// The bytes of each JSON body that parsed to an array, found again by that array (see submittedEntriesOf).
+const jsonArrayBodies = new WeakMap<readonly unknown[], Buffer>();
+
+/**
+ * The entries of a parsed body as the client sent them, for queuing them without encoding each one again
+ * (log-schema's encodeSubmittedChunks): the JSON array's bytes, or the NDJSON lines. Undefined for a value
+ * these parsers did not produce.
+ */
+export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined {
+  if (body instanceof NdjsonLines) return { jsonTexts: body.texts, bodyBytes: body.bodyBytes };
+  const bytes = Array.isArray(body) ? jsonArrayBodies.get(body) : undefined;
+  return bytes === undefined ? undefined : { jsonArray: bytes };
 }
 
 function decodeUtf8(body: Buffer): string {
@@ -162,7 +183,10 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
         if (protocolRouteOf(request).rawBody) return done(null, body);
         const text = decodeUtf8(body as Buffer);
         if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
-        done(null, parseJsonText(text, 'body', mayHoldPrototypeKeys(body as Buffer)));
+        const parsed = parseJsonText(text, 'body', mayHoldPrototypeKeys(body as Buffer));
+        // JSON.parse accepted these very bytes, so they can be queued as sent (submittedEntriesOf).
+        if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, body as Buffer);
+        done(null, parsed);
       } catch (error) {
         done(error as Error, undefined);
       }
@@ -179,11 +203,13 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
         const lines = decodeUtf8(body as Buffer).split('\n');
         const mayHoldKeys = mayHoldPrototypeKeys(body as Buffer);
         const values: unknown[] = [];
+        const texts: string[] = [];
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i].trim();
           if (line === '') continue;
           try {
             values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
+            texts.push(line);
           } catch (error) {
             const message = (error as Error).message;
             throw new RequestError(400, message, {
@@ -191,7 +217,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
             });
           }
         }
-        done(null, new NdjsonLines(values));
+        done(null, new NdjsonLines(values, texts, (body as Buffer).length));
       } catch (error) {
         done(error as Error, undefined);
       }

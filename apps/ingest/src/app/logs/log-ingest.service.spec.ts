@@ -9,9 +9,9 @@ import { IngestOutcome } from '../metrics/ingest-outcome';
 import { LogIngestService } from './log-ingest.service';
 
 /** The messages of each chunk of one append. */
-function chunkMessages(values: readonly string[]): string[][] {
+function chunkMessages(values: readonly (string | Buffer)[]): string[][] {
   return values.map((value) =>
-    decodeStreamValue(value).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
+    decodeStreamValue(String(value)).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
   );
 }
 
@@ -26,7 +26,7 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   const single: string[] = [];
   const taken: number[] = [];
   const producer = {
-    appendChunks: jest.fn(async (values: string[], entryCount: number) => {
+    appendChunks: jest.fn(async (values: (string | Buffer)[], entryCount: number) => {
       chunked.push(chunkMessages(values));
       appended.push(chunked[chunked.length - 1].flat());
       counted.push(entryCount);
@@ -155,6 +155,105 @@ describe('LogIngestService: chunks in the stream', () => {
     expect(counted).toEqual([4]);
   });
 
+  describe('entries queued as the client sent them (version 4)', () => {
+    // A minute ago (ENTRY_MAX_AGE is an hour here), with microseconds, which the stored time drops.
+    const eventTime = Date.now() - 60_000;
+    const entries = [
+      {
+        ...valid('a'),
+        timestamp: new Date(eventTime).toISOString().replace('Z', '456Z'),
+        trace_id: 'AB'.repeat(16),
+      },
+      { ...valid('b'), attributes: { 'http.status': 503, nested: { ok: false } } },
+      { ...valid('c'), id: 'evt-1' },
+    ];
+    // Pretty-printed, as a client may send it: the value carries those bytes, whitespace and all.
+    const arrayBody = () => ({ jsonArray: Buffer.from(JSON.stringify(entries, null, 2)) });
+    const lines = () => {
+      const texts = entries.map((entry) => JSON.stringify(entry));
+      return { jsonTexts: texts, bodyBytes: Buffer.byteLength(texts.join('\n')) };
+    };
+    const decoded = (value: string | Buffer) => decodeStreamValue(String(value));
+    const rows = (values: readonly (string | Buffer)[]) =>
+      values.flatMap((value) => decoded(value).slots.map((slot) => (slot.ok ? slot.entry : slot.error)));
+
+    it('writes a JSON array body as one version 4 value that reads back as the entries encoded one by one would', async () => {
+      const asSent = serviceWithFakes();
+      const encoded = serviceWithFakes();
+      const spyAsSent = jest.spyOn(asSent.producer, 'appendChunks');
+      const spyEncoded = jest.spyOn(encoded.producer, 'appendChunks');
+      await asSent.service.ingestMany(entries, 'acme', undefined, arrayBody());
+      await encoded.service.ingestMany(entries, 'acme');
+      const [[values]] = spyAsSent.mock.calls;
+      expect(values).toHaveLength(1);
+      expect(Buffer.isBuffer(values[0])).toBe(true);
+      expect(JSON.parse(String(values[0]))[0]).toBe(4);
+      expect(String(values[0])).toContain(arrayBody().jsonArray.toString());
+      expect(asSent.counted).toEqual([3]);
+      // The same rows, receipt time apart (each request has its own).
+      const withoutReceipt = (list: unknown[]) =>
+        list.map((row) => ({ ...(row as object), receivedAt: 0, timestamp: 0 }));
+      const got = rows(values);
+      const expected = rows(spyEncoded.mock.calls[0][0]);
+      expect(withoutReceipt(got)).toEqual(withoutReceipt(expected));
+      expect(got[0]).toMatchObject({ timestamp: eventTime, traceId: 'ab'.repeat(16) });
+      expect(got[1]).toMatchObject({
+        timestamp: (got[1] as { receivedAt: number }).receivedAt,
+        tenant: 'acme',
+      });
+    });
+
+    it('cuts NDJSON lines into version 4 chunks by CHUNK_MAX_ENTRIES and CHUNK_MAX_BYTES', async () => {
+      const byCount = serviceWithFakes(100, 2);
+      await byCount.service.ingestMany(entries, 'acme', undefined, lines());
+      expect(byCount.chunked).toEqual([[['a', 'b'], ['c']]]);
+      expect(byCount.counted).toEqual([3]);
+      const big = { ...valid('x'.repeat(1500)) };
+      const bySize = serviceWithFakes(100, 500, 1024);
+      const texts = [entries[0], big, entries[1], entries[2]].map((entry) => JSON.stringify(entry));
+      await bySize.service.ingestMany([entries[0], big, entries[1], entries[2]], 'acme', undefined, {
+        jsonTexts: texts,
+        bodyBytes: Buffer.byteLength(texts.join('\n')),
+      });
+      expect(bySize.chunked).toEqual([[['a'], ['x'.repeat(1500)], ['b', 'c']]]);
+      // Only the entry bigger than CHUNK_MAX_BYTES on its own makes a bigger value.
+      const [values] = jest.mocked(bySize.producer.appendChunks).mock.calls[0];
+      expect(values.map((value) => Buffer.byteLength(value) <= 1024)).toEqual([true, false, true]);
+    });
+
+    it('encodes a JSON array over the chunk limits entry by entry (version 3), since it is written whole or not at all', async () => {
+      const { service, producer, chunked } = serviceWithFakes(100, 2);
+      const spy = jest.spyOn(producer, 'appendChunks');
+      await service.ingestMany(entries, 'acme', undefined, arrayBody());
+      expect(chunked).toEqual([[['a', 'b'], ['c']]]);
+      for (const value of spy.mock.calls[0][0]) expect(JSON.parse(String(value))[0]).toBe(3);
+    });
+
+    it('refuses an invalid entry with the errors of the encoded path and queues nothing', async () => {
+      const bad = [...entries, { level: 'loud', service: 'api', message: 'd' }];
+      const asSent = serviceWithFakes();
+      const encoded = serviceWithFakes(100, 2);
+      const body = { jsonArray: Buffer.from(JSON.stringify(bad)) };
+      const refusedAsSent = await asSent.service.ingestMany(bad, 'acme', undefined, body).catch((e) => e);
+      const refusedEncoded = await encoded.service.ingestMany(bad, 'acme', undefined, body).catch((e) => e);
+      expect((refusedAsSent as RequestError).statusCode).toBe(400);
+      expect((refusedAsSent as RequestError).message).toBe((refusedEncoded as RequestError).message);
+      expect((refusedAsSent as RequestError).message).toContain('entry 3, level');
+      expect(asSent.appended).toEqual([]);
+      expect(asSent.taken).toEqual([]);
+    });
+
+    it('applies ENTRY_MAX_AGE at receipt without building the entries', async () => {
+      const { service, appended } = serviceWithFakes();
+      const old = [{ ...valid('old'), timestamp: new Date(Date.now() - 7_200_000).toISOString() }];
+      const error = await service
+        .ingestMany(old, 'acme', undefined, { jsonArray: Buffer.from(JSON.stringify(old)) })
+        .catch((e) => e);
+      expect((error as RequestError).message).toContain('ENTRY_MAX_AGE');
+      expect(appended).toEqual([]);
+    });
+  });
+
   it('writes a lone single entry (POST /api/log) as one version 2 value, not as a chunk', async () => {
     const { service, single, chunked } = serviceWithFakes();
     expect(await service.ingestOne(valid('one'), 'acme')).toBe('1-0');
@@ -188,7 +287,9 @@ describe('LogIngestService: chunks in the stream', () => {
     await Promise.all([service.ingestOne(valid('a'), 'acme'), service.ingestOne(valid('b'), 'globex')]);
     expect(chunked).toHaveLength(1);
     const [values] = appendChunks.mock.calls[0];
-    const tenants = decodeStreamValue(values[0]).slots.map((slot) => (slot.ok ? slot.entry.tenant : null));
+    const tenants = decodeStreamValue(String(values[0])).slots.map((slot) =>
+      slot.ok ? slot.entry.tenant : null,
+    );
     expect(tenants).toEqual(['acme', 'globex']);
   });
 

@@ -1,14 +1,18 @@
 import {
+  checkLogBatch,
   type ChunkLimits,
   encodeLogChunks,
+  encodeSubmittedChunks,
   type EntryTimeLimits,
   type IngestContext,
   validateLogBatch,
   validateLogEntries,
   validateLogEntry,
-  type LogEntry,
+  type LogBatchFieldError,
   type LogEntryFieldError,
   SingleEntryChunks,
+  type SubmittedEntries,
+  submittedFitsChunks,
 } from '@logpipe/log-schema';
 import { StreamProducer } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
@@ -87,25 +91,34 @@ export class LogIngestService {
 
   /**
    * All or nothing: every input valid and all queued in one atomic append, or a 400 listing the
-   * problems and nothing queued (POST /api/logs, Loki push).
+   * problems and nothing queued (POST /api/logs, Loki push). `submitted`: the same entries as the client
+   * sent them (the body parsers' submittedEntriesOf), queued as sent (version 4 values) when they fit
+   * the chunk limits, instead of encoding every validated entry again (version 3).
    */
-  async ingestMany(inputs: readonly unknown[], tenant: string, outcome?: IngestOutcome): Promise<number> {
+  async ingestMany(
+    inputs: readonly unknown[],
+    tenant: string,
+    outcome?: IngestOutcome,
+    submitted?: SubmittedEntries,
+  ): Promise<number> {
     if (outcome !== undefined) outcome.received = inputs.length;
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
-    const result = validateLogBatch(inputs, this.context(tenant));
-    if (!result.ok) {
-      const invalid = new Set(result.errors.map((e) => e.index)).size;
-      throw new RequestError(
-        400,
-        `${invalid} of ${inputs.length} entries are invalid; nothing was queued. First: entry ${result.errors[0].index}, ${result.errors[0].field}: ${result.errors[0].message}`,
-        { errors: result.errors },
-      );
+    const context = this.context(tenant);
+    let encode: () => (string | Buffer)[];
+    if (submitted !== undefined && submittedFitsChunks(submitted, inputs.length, context, this.chunkLimits)) {
+      const result = checkLogBatch(inputs, context);
+      if (!result.ok) throw invalidBatch(result.errors, inputs.length);
+      encode = () => encodeSubmittedChunks(submitted, context, this.chunkLimits);
+    } else {
+      const result = validateLogBatch(inputs, context);
+      if (!result.ok) throw invalidBatch(result.errors, inputs.length);
+      encode = () => encodeLogChunks(result.entries, this.chunkLimits);
     }
-    await this.queue(result.entries, tenant);
-    if (outcome !== undefined) outcome.queued = result.entries.length;
-    return result.entries.length;
+    await this.queue(inputs.length, tenant, encode);
+    if (outcome !== undefined) outcome.queued = inputs.length;
+    return inputs.length;
   }
 
   /**
@@ -123,7 +136,8 @@ export class LogIngestService {
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const { entries: valid, rejected } = validateLogEntries(inputs, this.context(tenant));
-    if (valid.length > 0) await this.queue(valid, tenant);
+    if (valid.length > 0)
+      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits));
     if (outcome !== undefined) outcome.queued = valid.length;
     return { queued: valid.length, rejected };
   }
@@ -138,11 +152,20 @@ export class LogIngestService {
     }
   }
 
-  private async queue(entries: readonly LogEntry[], tenant: string): Promise<void> {
+  /** `encode` writes the stream values of `count` valid entries; it runs once the request is admitted. */
+  private async queue(count: number, tenant: string, encode: () => (string | Buffer)[]): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
-    await this.quota.take(tenant, entries.length);
-    await this.backlog.admit(entries.length, () =>
-      this.producer.appendChunks(encodeLogChunks(entries, this.chunkLimits), entries.length),
-    );
+    await this.quota.take(tenant, count);
+    await this.backlog.admit(count, () => this.producer.appendChunks(encode(), count));
   }
+}
+
+function invalidBatch(errors: readonly LogBatchFieldError[], count: number): RequestError {
+  const invalid = new Set(errors.map((e) => e.index)).size;
+  const [first] = errors;
+  return new RequestError(
+    400,
+    `${invalid} of ${count} entries are invalid; nothing was queued. First: entry ${first.index}, ${first.field}: ${first.message}`,
+    { errors },
+  );
 }

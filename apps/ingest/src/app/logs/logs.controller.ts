@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Tenant } from '../auth/tenant.decorator';
 import { ApiIngestBatch, ApiIngestOne } from '../docs/routes.openapi';
-import { NdjsonLines } from '../http/body-parsers';
+import { NdjsonLines, submittedEntriesOf } from '../http/body-parsers';
 import { RequestError } from '../http/request-errors';
 import { LogIngestService } from './log-ingest.service';
 
@@ -36,7 +36,7 @@ export class LogsController {
         'POST /api/logs takes a JSON array of entries, or NDJSON (application/x-ndjson)',
       );
     }
-    const count = await this.ingest.ingestMany(entries, tenant);
+    const count = await this.ingest.ingestMany(entries, tenant, undefined, submittedEntriesOf(body));
     return { status: 'queued', count };
   }
 }

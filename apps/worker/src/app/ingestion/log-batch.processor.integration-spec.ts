@@ -4,6 +4,7 @@ import {
   encodeLogChunk,
   encodeLogChunkOfEncoded,
   encodeLogEntry,
+  encodeSubmittedChunks,
   type LogEntry,
 } from '@logpipe/log-schema';
 import { LogBatchWriter } from '@logpipe/log-store';
@@ -123,6 +124,25 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
     entries: messages.length,
   });
 
+  /** A version 4 value: the entries as a client sent them in a JSON array, as ingest queues it. */
+  const asSentOf = (...submitted: unknown[]) => ({
+    value: String(
+      encodeSubmittedChunks(
+        { jsonArray: Buffer.from(JSON.stringify(submitted)) },
+        { receivedAtMs: Date.parse('2026-11-26T10:00:00.100Z'), tenant: 'default' },
+        { maxEntries: 1000, maxBytes: 1 << 20 },
+      )[0],
+    ),
+    entries: submitted.length,
+  });
+  const sent = (message: string) => ({
+    timestamp: '2026-11-26T10:00:00.000Z',
+    level: 'info',
+    service: 'svc',
+    message,
+    attributes: { k: message },
+  });
+
   async function stored(): Promise<{ stream_id: string; message: string }[]> {
     return dataSource.query('SELECT stream_id, message FROM logs ORDER BY stream_id');
   }
@@ -224,6 +244,62 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
     expect(await entriesCounter()).toBe('0');
   });
 
+  it('stores a chunk of entries as sent (version 4) as the same rows; one that breaks a rule, or PostgreSQL refuses, is dead-lettered alone', async () => {
+    const { consumer, processor } = processorFor('w1');
+    await consumer.ensureGroup();
+    const broken = { ...sent('b'), level: 'loud' };
+    const [id] = await append([asSentOf(sent('a'), broken, sent('poison-2'), sent('c'))]);
+
+    const outcome = await processor.process(await consumer.readNew(10, 500), never, false);
+
+    expect(outcome).toEqual({ inserted: 2, duplicates: 0, deadLettered: 2 });
+    expect(await stored()).toEqual([
+      { stream_id: `${id}#0`, message: 'a' },
+      { stream_id: `${id}#3`, message: 'c' },
+    ]);
+    const [row] = await dataSource.query(
+      `SELECT extract(epoch FROM ts) * 1000 AS ts, extract(epoch FROM received_at) * 1000 AS received, attributes, tenant FROM logs WHERE stream_id = $1`,
+      [`${id}#0`],
+    );
+    expect(row).toMatchObject({ attributes: { k: 'a' }, tenant: 'default' });
+    expect(Number(row.ts)).toBe(entry('a').timestamp);
+    expect(Number(row.received)).toBe(entry('a').receivedAt);
+    const dead = await deadLetters();
+    expect(dead).toEqual(
+      expect.arrayContaining([
+        {
+          sourceId: `${id}#1`,
+          payload: JSON.stringify(broken),
+          reason: expect.stringMatching(/^undecodable: level: /),
+        },
+        {
+          sourceId: `${id}#2`,
+          payload: encodeLogEntry(entry('poison-2')),
+          reason: expect.stringMatching(/^rejected by PostgreSQL: .*logs_no_poison/),
+        },
+      ]),
+    );
+    expect(dead).toHaveLength(2);
+    expect((await consumer.groupInfo()).pending).toBe(0);
+    expect(await entriesCounter()).toBe('0');
+  });
+
+  it('takes the entries of a version 4 chunk dead-lettered whole off the counter', async () => {
+    const { consumer, processor } = processorFor('w1');
+    await consumer.ensureGroup();
+    const chunk = asSentOf(sent('a'), sent('b'), sent('c'));
+    await append([chunk, chunkOf('d')]);
+    await consumer.readNew(10, 500);
+    let pending = await consumer.readPending(10);
+    while ((pending[0]?.deliveryCount ?? 0) < 4) pending = await consumer.readPending(10);
+
+    const outcome = await processor.process(pending, never, true);
+
+    expect(outcome.deadLettered).toBe(2);
+    expect((await deadLetters()).map((dead) => dead.payload)).toEqual([chunk.value, chunkOf('d').value]);
+    expect(await entriesCounter()).toBe('0');
+  });
+
   it('dead-letters a chunk delivered more than MAX_DELIVERIES times whole, as the chunk value', async () => {
     const { consumer, processor } = processorFor('w1');
     await consumer.ensureGroup();
@@ -245,22 +321,25 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
     expect(await entriesCounter()).toBe('0');
   });
 
-  it('drains a stream an older ingest wrote single entries to (versions 1 and 2) alongside chunks', async () => {
+  it('drains a stream an older ingest wrote single entries to (versions 1 and 2) alongside chunks (versions 3 and 4)', async () => {
     const { consumer, processor } = processorFor('w1');
     await consumer.ensureGroup();
     // The old entries were written before the counter existed: only the chunks are counted.
     const [v1] = await append([{ value: encodeV1(entry('old-v1')), entries: 0 }]);
     const [v2] = await append([{ value: encodeLogEntry(entry('old-v2')), entries: 0 }]);
     const [chunk] = await append([chunkOf('new-a', 'new-b')]);
+    const [asSent] = await append([asSentOf(sent('v4-a'), sent('v4-b'))]);
 
     const outcome = await processor.process(await consumer.readNew(10, 500), never, false);
 
-    expect(outcome).toEqual({ inserted: 4, duplicates: 0, deadLettered: 0 });
+    expect(outcome).toEqual({ inserted: 6, duplicates: 0, deadLettered: 0 });
     expect(await stored()).toEqual([
       { stream_id: v1, message: 'old-v1' },
       { stream_id: v2, message: 'old-v2' },
       { stream_id: `${chunk}#0`, message: 'new-a' },
       { stream_id: `${chunk}#1`, message: 'new-b' },
+      { stream_id: `${asSent}#0`, message: 'v4-a' },
+      { stream_id: `${asSent}#1`, message: 'v4-b' },
     ]);
     expect(await entriesCounter()).toBe('0'); // clamped: the old entries were never counted
   });

@@ -3,6 +3,7 @@ import {
   decodeStreamValue,
   encodeLogEntry,
   LOG_CHUNK_CODEC_VERSION,
+  LOG_SUBMITTED_CHUNK_CODEC_VERSION,
   LogEntryDecodeError,
 } from '@logpipe/log-schema';
 import type { StoredLogEntry } from '@logpipe/log-store';
@@ -31,10 +32,14 @@ export function describeError(error: unknown): string {
  */
 export function countedEntries(payload: string | null): number {
   if (payload === null) return 0;
-  if (!payload.startsWith(`[${LOG_CHUNK_CODEC_VERSION},`)) return 1;
+  const submitted = payload.startsWith(`[${LOG_SUBMITTED_CHUNK_CODEC_VERSION},`);
+  if (!submitted && !payload.startsWith(`[${LOG_CHUNK_CODEC_VERSION},`)) return 1;
   try {
     const parsed: unknown = JSON.parse(payload);
-    return Array.isArray(parsed) && parsed.length > 1 ? parsed.length - 1 : 1;
+    if (!Array.isArray(parsed)) return 1;
+    // Version 4: [4, receivedAt, tenant, [entries]]; version 3: [3, entry, entry, ...].
+    const entries: unknown = submitted ? parsed[3] : parsed.slice(1);
+    return Array.isArray(entries) && entries.length > 0 ? entries.length : 1;
   } catch {
     return 1;
   }

@@ -4,7 +4,7 @@ import type { StreamMessage } from '@logpipe/stream-client';
 /**
  * How many stream messages to ask for (XREADGROUP / XAUTOCLAIM COUNT) so that a read holds about
  * BATCH_SIZE log entries and at most about READ_MAX_BYTES of stream values, now that a message is a chunk
- * of up to hundreds of entries and 256 KiB (issue 14):
+ * of up to a thousand entries and 1 MiB by default (issue 14):
  * - entries: COUNT is BATCH_SIZE over the recent average entries per message, but at most
  *   MAX_OVERSHOOT × BATCH_SIZE over the largest message seen lately, so a read holds at most about
  *   MAX_OVERSHOOT batches of entries even when chunk sizes vary;
