@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,7 @@ function loadSources() {
   return {
     LogIngestService: app('logs/log-ingest.service.ts').LogIngestService,
     LogsController: app('logs/logs.controller.ts').LogsController,
+    bodyParsers: app('http/body-parsers.ts'),
     OtlpLogsController: app('otlp/otlp-logs.controller.ts').OtlpLogsController,
     LokiPushController: app('loki/loki-push.controller.ts').LokiPushController,
     ElasticsearchBulkController: app('elasticsearch/elasticsearch-bulk.controller.ts')
@@ -125,10 +127,12 @@ class CountingProducer {
   }
 }
 
-/** The fields of every entry of a stream value (version 2: one entry; version 3: a chunk). */
-function entryFields(value) {
-  const parsed = JSON.parse(value);
-  return parsed[0] === 3 ? parsed.slice(1) : [parsed.slice(1)];
+/** The entries of a stream value (version 2: one entry; versions 3 and 4: a chunk), as the worker reads them. */
+function entriesOf(src, value) {
+  return src.logSchema.decodeStreamValue(String(value)).slots.map((slot) => {
+    if (!slot.ok) throw slot.error;
+    return slot.entry;
+  });
 }
 
 function buildIngest(src, producer) {
@@ -146,8 +150,9 @@ async function variants(src, ingest) {
   const loki = new src.LokiPushController(ingest, config);
   const es = new src.ElasticsearchBulkController(ingest);
   const reply = { header() {} };
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  const json = makeBodies({ batchSizes: [1000] })['json-1000'].body;
+  const bodies = makeBodies({ batchSizes: [1000] });
+  const json = bodies['json-1000'].body;
+  const ndjsonGzip = bodies['ndjson-gzip-1000'].body;
   const otlpBody = await makeOtlpProtobufBody(1000);
   const lokiBody = makeLokiProtobufBody(1000);
   const esBody = Buffer.from(makeBulkBody(1000));
@@ -193,16 +198,17 @@ async function variants(src, ingest) {
       bodyBytes: json.length,
       entries: 1000,
       // body-parsers.ts: strict UTF-8, then JSON without prototype-pollution keys (searched for in the
-      // bytes first, as there).
+      // bytes first, as there); the array's text is queued as sent.
+      run: async () => JSON.stringify(await logs.submitMany(src.bodyParsers.parseJsonBody(json), 'default')),
+    },
+    {
+      // The same entries as gzip NDJSON, decompressed (ingest streams it through zlib) and read line by line.
+      name: 'api-ndjson-gzip-1000',
+      bodyBytes: ndjsonGzip.length,
+      entries: 1000,
       run: async () =>
         JSON.stringify(
-          await logs.submitMany(
-            src.wireText.parseJsonRefusingPrototypeKeys(
-              utf8.decode(json),
-              src.wireText.mayHoldPrototypeKeys(json),
-            ),
-            'default',
-          ),
+          await logs.submitMany(src.bodyParsers.parseNdjsonBody(gunzipSync(ndjsonGzip)), 'default'),
         ),
     },
     {
@@ -349,10 +355,7 @@ async function main() {
         // receivedAt (field 1 of each entry) differs between runs; everything else must not. One line per
         // entry, so builds that chunk differently still compare.
         const stable = producer.dump.flatMap((value) =>
-          entryFields(value).map((fields) => {
-            fields[1] = 0;
-            return JSON.stringify(fields);
-          }),
+          entriesOf(src, value).map((entry) => JSON.stringify({ ...entry, receivedAt: 0 })),
         );
         writeFileSync(
           join(process.env.PROTOCOL_COST_DUMP, `${variant.name}.ndjson`),
@@ -371,11 +374,11 @@ async function main() {
   for (const variant of all) {
     const r = results.get(variant.name);
     const cpu = median(r.cpu);
-    const decoded = entryFields(r.sample)[0];
+    const [decoded] = entriesOf(src, r.sample);
     rows.push(
       `| ${variant.name} | ${(variant.bodyBytes / variant.entries).toFixed(0)} | ${cpu.toFixed(1)} (${Math.min(...r.cpu).toFixed(1)}–${Math.max(...r.cpu).toFixed(1)}) | ${
         baseCpu === undefined ? '—' : `${((cpu / baseCpu) * 100).toFixed(0)}%`
-      } | ${median(r.gc).toFixed(1)} | ${median(r.gcCount).toFixed(1)} | ${r.bytes.toFixed(0)} | ${r.streamValuesPerRequest.toFixed(1)} | ${decoded[4].length} | ${leaves(decoded[5])} |`,
+      } | ${median(r.gc).toFixed(1)} | ${median(r.gcCount).toFixed(1)} | ${r.bytes.toFixed(0)} | ${r.streamValuesPerRequest.toFixed(1)} | ${decoded.message.length} | ${leaves(decoded.attributes)} |`,
     );
   }
   process.stdout.write(`${rows.join('\n')}\n`);

@@ -1,9 +1,10 @@
 // Worker CPU per log entry, drain time and peak RSS for a pre-filled stream (issue 14): version 2 values
-// (one stream entry per log entry, what an older ingest wrote) vs version 3 chunks. Starts the built
+// (one stream entry per log entry, what an older ingest wrote) vs version 3 chunks (entries encoded one by
+// one) vs version 4 chunks (entries as a client sent them, which the worker validates as it reads). Starts the built
 // worker (dist/apps/worker, or WORKER_JS) on the shared Redis and PostgreSQL with a schema and stream of
 // its own, stops it (SIGSTOP), fills the stream, lets it go and times it until every row is stored; CPU
 // from /proc (utime + stime), so a loaded machine distorts it less than the wall time.
-// Usage: node tools/bench/worker-drain.mjs <v2|v3> <entries> [entries per chunk, default 500]
+// Usage: node tools/bench/worker-drain.mjs <v2|v3|v4> <entries> [entries per chunk, default 500]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -73,13 +74,21 @@ if (format === 'v2') {
     }
   }
 } else {
+  // The same entry as a client submits it (what version 4 carries), for fields(i).
+  const submitted = (i) => {
+    const [timestamp, , level, service, message, attributes] = fields(i);
+    return { timestamp: new Date(timestamp).toISOString(), level, service, message, attributes };
+  };
   for (let i = 0; i < total; i += chunkArg) {
     const n = Math.min(chunkArg, total - i);
+    const range = Array.from({ length: n }, (_, k) => i + k);
     pipe.xadd(
       streamKey,
       '*',
       'data',
-      `[3,${Array.from({ length: n }, (_, k) => JSON.stringify(fields(i + k))).join(',')}]`,
+      format === 'v4'
+        ? `[4,1764151200000,"default",${JSON.stringify(range.map(submitted))}]`
+        : `[3,${range.map((k) => JSON.stringify(fields(k))).join(',')}]`,
     );
     pipe.incrby(`${streamKey}:entries`, n);
     if (++queued % 20 === 0) {
@@ -105,7 +114,7 @@ console.log(
   JSON.stringify({
     format,
     total,
-    chunk: format === 'v3' ? chunkArg : 1,
+    chunk: format === 'v2' ? 1 : chunkArg,
     drainMs: Math.round(wall),
     entriesPerS: Math.round((total / wall) * 1000),
     cpuUsPerEntry: +((cpu * 1000) / total).toFixed(2),

@@ -63,15 +63,17 @@ describe('chunked stream entries', () => {
     tenant: 'default',
   });
 
+  const asSubmittedArray = (submitted: readonly unknown[]) => {
+    const text = JSON.stringify(submitted);
+    return { jsonArray: text, bodyBytes: Buffer.byteLength(text) };
+  };
   /** A version 4 value: `submitted` as a client sent them in one JSON array, as ingest queues them. */
   const asSent = (submitted: readonly unknown[]): string =>
-    String(
-      encodeSubmittedChunks(
-        { jsonArray: Buffer.from(JSON.stringify(submitted)) },
-        { receivedAtMs: Date.parse('2026-11-26T10:00:00.000Z'), tenant: 'default' },
-        { maxEntries: 1000, maxBytes: 1 << 20 },
-      )[0],
-    );
+    encodeSubmittedChunks(
+      asSubmittedArray(submitted),
+      { receivedAtMs: Date.parse('2026-11-26T10:00:00.000Z'), tenant: 'default' },
+      { maxEntries: 1000, maxBytes: 1 << 20 },
+    )[0];
   /** A submitted entry of `service` (what a client posts to /api/logs). */
   const submittedEntry = (service: string, message: string) => ({
     timestamp: new Date(Date.parse('2026-11-26T10:00:00.000Z') + sequence++).toISOString(),

@@ -2,12 +2,7 @@
 // keyset pages with an opaque cursor, statement-timed reads) and the same filters for entries in memory.
 export type { AttributeFilter, LogCursor, LogFilter, LogSearch } from './lib/log-filter';
 export { LogQueryDto } from './lib/log-query.dto';
-export {
-  parseLogQuery,
-  type Parsed,
-  type QueryParameterError,
-  type RawQuery,
-} from './lib/log-query.parser';
+export { parseLogQuery, type Parsed, type QueryParameterError, type RawQuery } from './lib/log-query.parser';
 // The histogram statement alone: console-e2e's timing spec runs it against its own schema.
 export { buildHistogramStatement, type SqlStatement } from './lib/log-query.sql';
 export {

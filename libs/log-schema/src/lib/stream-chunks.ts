@@ -97,9 +97,10 @@ export function chunkBytesOf(encodedEntry: string): number {
  * body that is one JSON array, or one JSON text per entry (an NDJSON body's lines, trimmed) with the
  * body's size in bytes, which bounds theirs.
  */
-export type SubmittedEntries =
-  | { readonly jsonArray: Buffer }
-  | { readonly jsonTexts: readonly string[]; readonly bodyBytes: number };
+export type SubmittedEntries = (
+  | { readonly jsonArray: string }
+  | { readonly jsonTexts: readonly string[] }
+) & { readonly bodyBytes: number };
 
 /** The receipt time and tenant a version 4 value carries for its entries. */
 export interface SubmittedHeader {
@@ -108,7 +109,6 @@ export interface SubmittedHeader {
 }
 
 const SUBMITTED_CLOSING = ']';
-const SUBMITTED_CLOSING_BYTES = Buffer.from(SUBMITTED_CLOSING);
 /** `[` and `]]` around a run of entry texts joined by `,`. */
 const TEXTS_ENCLOSING_BYTES = 3;
 
@@ -127,8 +127,8 @@ export function submittedFitsChunks(
   if (!('jsonArray' in submitted)) return true;
   const bytes =
     Buffer.byteLength(submittedChunkOpening(header.receivedAtMs, header.tenant)) +
-    submitted.jsonArray.length +
-    SUBMITTED_CLOSING_BYTES.length;
+    submitted.bodyBytes +
+    SUBMITTED_CLOSING.length;
   return count <= limits.maxEntries && bytes <= limits.maxBytes;
 }
 
@@ -142,11 +142,9 @@ export function encodeSubmittedChunks(
   submitted: SubmittedEntries,
   header: SubmittedHeader,
   limits: ChunkLimits,
-): (string | Buffer)[] {
+): string[] {
   const opening = submittedChunkOpening(header.receivedAtMs, header.tenant);
-  if ('jsonArray' in submitted) {
-    return [Buffer.concat([Buffer.from(opening), submitted.jsonArray, SUBMITTED_CLOSING_BYTES])];
-  }
+  if ('jsonArray' in submitted) return [`${opening}${submitted.jsonArray}${SUBMITTED_CLOSING}`];
   const texts = submitted.jsonTexts;
   const fixedBytes = Buffer.byteLength(opening) + TEXTS_ENCLOSING_BYTES;
   const chunk = (start: number, end: number) => `${opening}[${texts.slice(start, end).join(',')}]]`;

@@ -45,8 +45,8 @@ redis.call('INCRBY', KEYS[3], 1)
 return id`;
 
 /**
- * appendChunks writes values totalling at least this many characters or bytes (JSON chunks as strings
- * are mostly ASCII; a Buffer is counted in bytes) in a MULTI/EXEC of XADDs and INCRBYs rather than APPEND_CHUNKS_SCRIPT. Both are all or nothing
+ * appendChunks writes values totalling at least this many characters (the JSON chunks are ASCII, so
+ * bytes) in a MULTI/EXEC of XADDs and INCRBYs rather than APPEND_CHUNKS_SCRIPT. Both are all or nothing
  * (a transaction Redis refuses while queueing, e.g. for OOM, fails whole as EXECABORT; EXEC itself is
  * refused under OOM), but a script costs Redis about 1.5 ns per byte of its arguments, which it copies
  * into Lua strings and back into Redis strings, while the transaction's XADDs take their values as read
@@ -66,7 +66,7 @@ interface AppendCommands {
     appendedKey: string,
     field: string,
     entryCount: number,
-    ...values: (string | Buffer)[]
+    ...values: string[]
   ): Promise<string[]>;
   logpipeAppendEntry(
     key: string,
@@ -220,17 +220,16 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
    * and counts nothing). Resolves the stream ids, one per value.
    */
-  appendChunks(values: readonly (string | Buffer)[], entryCount: number): Promise<string[]> {
+  appendChunks(values: readonly string[], entryCount: number): Promise<string[]> {
     if (values.length === 0) {
       return Promise.resolve([]);
     }
     const shard = this.takeShard();
-    // Characters of a string, bytes of a Buffer: either way the size TRANSACTION_MIN_BYTES is about.
-    let size = 0;
-    for (const value of values) size += value.length;
+    let characters = 0;
+    for (const value of values) characters += value.length;
     return this.run('appendChunks', async (redis) => {
       const ids =
-        size >= TRANSACTION_MIN_BYTES
+        characters >= TRANSACTION_MIN_BYTES
           ? await this.appendInTransaction(redis, shard, values, entryCount)
           : ((await this.callAppend(redis, (target) =>
               target.logpipeAppendChunks(
@@ -398,7 +397,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private async appendInTransaction(
     redis: RedisClient,
     shard: StreamShard,
-    values: readonly (string | Buffer)[],
+    values: readonly string[],
     entryCount: number,
   ): Promise<string[]> {
     const wanted = this.options.waitReplicas;

@@ -90,7 +90,8 @@ function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffe
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
     let source: NodeJS.ReadableStream = request;
     if (encoding === 'gzip' || encoding === 'x-gzip') {
-      const gunzip = createGunzip();
+      // As ingest reads it (body-parsers.ts): 64 KiB of output per chunk.
+      const gunzip = createGunzip({ chunkSize: 64 * 1024 });
       request.pipe(gunzip);
       source = gunzip;
     } else if (encoding !== 'identity' && encoding !== '') {
@@ -143,7 +144,8 @@ function parseBody(
     return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
   const value = parseJson(text, mayHoldKeys);
-  return { ndjson: false, value, submitted: Array.isArray(value) ? { jsonArray: body } : undefined };
+  const submitted = Array.isArray(value) ? { jsonArray: text, bodyBytes: body.length } : undefined;
+  return { ndjson: false, value, submitted };
 }
 
 function send(response: ServerResponse, status: number, body: unknown, instance: string): void {
@@ -180,7 +182,7 @@ async function handle(
     throw new HttpError(400, 'send a non-empty array of entries');
   // As LogIngestService.ingestMany: the entries as sent when they fit the chunk limits, else encoded;
   // the request's chunks and its entry count in one append.
-  let values: (string | Buffer)[];
+  let values: string[];
   if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
     const result = checkLogBatch(value, context);
     if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];

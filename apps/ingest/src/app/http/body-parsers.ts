@@ -22,8 +22,8 @@ export class NdjsonLines {
   ) {}
 }
 
-// The bytes of each JSON body that parsed to an array, found again by that array (see submittedEntriesOf).
-const jsonArrayBodies = new WeakMap<readonly unknown[], Buffer>();
+// The text of each JSON body that parsed to an array, found again by that array (see submittedEntriesOf).
+const jsonArrayBodies = new WeakMap<readonly unknown[], SubmittedEntries>();
 
 /**
  * The entries of a parsed body as the client sent them, for queuing them without encoding each one again
@@ -32,8 +32,7 @@ const jsonArrayBodies = new WeakMap<readonly unknown[], Buffer>();
  */
 export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined {
   if (body instanceof NdjsonLines) return { jsonTexts: body.texts, bodyBytes: body.bodyBytes };
-  const bytes = Array.isArray(body) ? jsonArrayBodies.get(body) : undefined;
-  return bytes === undefined ? undefined : { jsonArray: bytes };
+  return Array.isArray(body) ? jsonArrayBodies.get(body) : undefined;
 }
 
 function decodeUtf8(body: Buffer): string {
@@ -55,6 +54,46 @@ function parseJsonText(text: string, where: string, mayHoldKeys: boolean): unkno
   }
 }
 
+/**
+ * A JSON body (application/json): strict UTF-8, no prototype-pollution keys. An array is remembered
+ * with its text for submittedEntriesOf. Throws a RequestError (400) for anything else.
+ */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = decodeUtf8(body);
+  if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
+  const parsed = parseJsonText(text, 'body', mayHoldPrototypeKeys(body));
+  // JSON.parse accepted this very text, so it can be queued as sent (submittedEntriesOf).
+  if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, { jsonArray: text, bodyBytes: body.length });
+  return parsed;
+}
+
+/**
+ * An NDJSON body: one JSON value per non-empty line (whitespace around it ignored), strict UTF-8, no
+ * prototype-pollution keys. Throws a RequestError (400) naming the first line that is not JSON.
+ */
+export function parseNdjsonBody(body: Buffer): NdjsonLines {
+  const lines = decodeUtf8(body).split('\n');
+  const mayHoldKeys = mayHoldPrototypeKeys(body);
+  const values: unknown[] = [];
+  const texts: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    try {
+      values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
+      texts.push(line);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new RequestError(400, message, {
+        errors: [{ index: values.length, line: i + 1, field: '(root)', message }],
+      });
+    }
+  }
+  return new NdjsonLines(values, texts, body.length);
+}
+
+const GUNZIP_CHUNK_BYTES = 64 * 1024;
+
 /** The body as the parsers read it: the payload itself, or a gunzip stream over it. */
 function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
@@ -67,7 +106,12 @@ function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
   }
-  const gunzip = createGunzip();
+  // 64 KiB of output per chunk instead of zlib's 16 KiB: each chunk is a round trip to the thread pool
+  // and a 'data' event. Stream-decompressing a 1,000-entry NDJSON body (53 KB gzip, 317 KB out, read 64 KiB
+  // at a time) took 0.89-1.13 µs of CPU per entry with 16 KiB, 0.50 with 64 KiB, 0.33-0.43 with 256 KiB,
+  // and gunzipSync 0.25 (measured 2026-12-01, 300 bodies each); 256 KiB would give a small body a
+  // 256 KiB buffer to keep.
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   let received = 0;
   payload.on('data', (chunk: Buffer) => {
     received += chunk.length;
@@ -181,12 +225,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
       try {
         takeBudget(request, body as Buffer, options);
         if (protocolRouteOf(request).rawBody) return done(null, body);
-        const text = decodeUtf8(body as Buffer);
-        if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
-        const parsed = parseJsonText(text, 'body', mayHoldPrototypeKeys(body as Buffer));
-        // JSON.parse accepted these very bytes, so they can be queued as sent (submittedEntriesOf).
-        if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, body as Buffer);
-        done(null, parsed);
+        done(null, parseJsonBody(body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }
@@ -200,24 +239,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
       try {
         takeBudget(request, body as Buffer, options);
         if (protocolRouteOf(request).rawBody) return done(null, body);
-        const lines = decodeUtf8(body as Buffer).split('\n');
-        const mayHoldKeys = mayHoldPrototypeKeys(body as Buffer);
-        const values: unknown[] = [];
-        const texts: string[] = [];
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i].trim();
-          if (line === '') continue;
-          try {
-            values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
-            texts.push(line);
-          } catch (error) {
-            const message = (error as Error).message;
-            throw new RequestError(400, message, {
-              errors: [{ index: values.length, line: i + 1, field: '(root)', message }],
-            });
-          }
-        }
-        done(null, new NdjsonLines(values, texts, (body as Buffer).length));
+        done(null, parseNdjsonBody(body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }

@@ -106,7 +106,7 @@ export class LogIngestService {
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const context = this.context(tenant);
-    let encode: () => (string | Buffer)[];
+    let encode: () => string[];
     if (submitted !== undefined && submittedFitsChunks(submitted, inputs.length, context, this.chunkLimits)) {
       const result = checkLogBatch(inputs, context);
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
@@ -116,9 +116,10 @@ export class LogIngestService {
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
       encode = () => encodeLogChunks(result.entries, this.chunkLimits);
     }
-    await this.queue(inputs.length, tenant, encode);
-    if (outcome !== undefined) outcome.queued = inputs.length;
-    return inputs.length;
+    const count = inputs.length;
+    await this.queue(count, tenant, encode);
+    if (outcome !== undefined) outcome.queued = count;
+    return count;
   }
 
   /**
@@ -153,7 +154,7 @@ export class LogIngestService {
   }
 
   /** `encode` writes the stream values of `count` valid entries; it runs once the request is admitted. */
-  private async queue(count: number, tenant: string, encode: () => (string | Buffer)[]): Promise<void> {
+  private async queue(count: number, tenant: string, encode: () => string[]): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
     await this.quota.take(tenant, count);
     await this.backlog.admit(count, () => this.producer.appendChunks(encode(), count));

@@ -105,6 +105,31 @@ describe('ingest HTTP API against the real Redis', () => {
     await expect(redis.get(`${streamKey}:entries`)).resolves.toBe('8');
   });
 
+  it('queues a batch as sent (version 4): the JSON array text, or the NDJSON lines joined, behind receipt time and tenant', async () => {
+    const sent = `[ ${JSON.stringify(entry({ message: 'a €' }))},\n  ${JSON.stringify(entry({ trace_id: 'AB'.repeat(16) }))} ]`;
+    const before = Date.now();
+    expect((await post('/api/logs', sent)).statusCode).toBe(202);
+    const lines = `${JSON.stringify(entry({ message: 'l1' }))}\r\n\n  ${JSON.stringify(entry({ message: 'l2' }))}  \n`;
+    const zipped = await post('/api/logs', gzipSync(lines), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip',
+    });
+    expect(zipped.statusCode).toBe(202);
+    const [[, arrayFields], [, linesFields]] = await redis.xrange(streamKey, '-', '+');
+    const [version, receivedAt, tenant] = JSON.parse(arrayFields[1]) as [number, number, string];
+    expect([version, tenant]).toEqual([4, 'default']);
+    expect(receivedAt).toBeGreaterThanOrEqual(before);
+    expect(arrayFields[1]).toBe(`[4,${receivedAt},"default",${sent}]`);
+    expect(linesFields[1]).toMatch(
+      new RegExp(
+        `^\\[4,\\d+,"default",\\[${escapeRegExp(JSON.stringify(entry({ message: 'l1' })))},${escapeRegExp(JSON.stringify(entry({ message: 'l2' })))}\\]\\]$`,
+      ),
+    );
+    const [a, b, l1, l2] = await queuedEntries(redis, streamKey);
+    expect([a.message, b.traceId, l1.message, l2.message]).toEqual(['a €', 'ab'.repeat(16), 'l1', 'l2']);
+    expect(a.receivedAt).toBe(receivedAt);
+  });
+
   it('rejects a whole batch when one entry is invalid, naming index and field, and queues nothing', async () => {
     const response = await post(
       '/api/logs',
@@ -367,3 +392,7 @@ describe('ingest in-flight body budget against the real Redis', () => {
     for (let i = 0; i < 5; i++) expect((await submit()).statusCode).toBe(202);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -125,16 +125,15 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
   });
 
   /** A version 4 value: the entries as a client sent them in a JSON array, as ingest queues it. */
-  const asSentOf = (...submitted: unknown[]) => ({
-    value: String(
-      encodeSubmittedChunks(
-        { jsonArray: Buffer.from(JSON.stringify(submitted)) },
-        { receivedAtMs: Date.parse('2026-11-26T10:00:00.100Z'), tenant: 'default' },
-        { maxEntries: 1000, maxBytes: 1 << 20 },
-      )[0],
-    ),
-    entries: submitted.length,
-  });
+  const asSentOf = (...submitted: unknown[]) => {
+    const text = JSON.stringify(submitted);
+    const [value] = encodeSubmittedChunks(
+      { jsonArray: text, bodyBytes: Buffer.byteLength(text) },
+      { receivedAtMs: Date.parse('2026-11-26T10:00:00.100Z'), tenant: 'default' },
+      { maxEntries: 1000, maxBytes: 1 << 20 },
+    );
+    return { value, entries: submitted.length };
+  };
   const sent = (message: string) => ({
     timestamp: '2026-11-26T10:00:00.000Z',
     level: 'info',
