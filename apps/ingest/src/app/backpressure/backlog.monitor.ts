@@ -44,10 +44,15 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   /** Entries of every write issued so far: the issue order of writes and polls. */
   private issuedEntries = 0;
 
+  /** Read once: every admit() compares with it, and ConfigService#get looks a key up by path each call. */
+  private readonly highWater: number;
+
   constructor(
     private readonly producer: StreamProducer,
     private readonly config: ConfigService<IngestConfig, true>,
-  ) {}
+  ) {
+    this.highWater = config.get('BACKLOG_HIGH_WATER', { infer: true });
+  }
 
   get state() {
     return {
@@ -56,7 +61,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
       streamEntries: this.lastStreamLength,
       streamEntriesByShard: this.lastStreamShardLengths,
       accepting: !this.overloaded,
-      highWater: this.config.get('BACKLOG_HIGH_WATER', { infer: true }),
+      highWater: this.highWater,
       lowWater: this.config.get('BACKLOG_LOW_WATER', { infer: true }),
     };
   }
@@ -95,13 +100,13 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   async admit<T>(entries: number, write: () => Promise<T>): Promise<T> {
     this.assertAccepting();
     const backlog = (this.lastLength ?? 0) + this.uncoveredEntries;
-    if (backlog >= this.state.highWater) {
+    if (backlog >= this.highWater) {
       this.overloaded = true;
       this.backlogWhenRefused = backlog;
       this.logger.warn({
         message: 'backlog over high-water mark: refusing new entries with 503',
         backlog,
-        highWater: this.state.highWater,
+        highWater: this.highWater,
       });
       this.assertAccepting();
     }
