@@ -355,7 +355,7 @@ async function main() {
         // receivedAt (field 1 of each entry) differs between runs; everything else must not. One line per
         // entry, so builds that chunk differently still compare.
         const stable = producer.dump.flatMap((value) =>
-          entriesOf(src, value).map((entry) => JSON.stringify({ ...entry, receivedAt: 0 })),
+          entriesOf(src, value).map((entry) => src.logSchema.encodeChunkEntry({ ...entry, receivedAt: 0 })),
         );
         writeFileSync(
           join(process.env.PROTOCOL_COST_DUMP, `${variant.name}.ndjson`),

@@ -37,6 +37,7 @@ test(
     assert.equal(result.status, 0, result.stderr);
     for (const name of [
       'api-json-1000',
+      'api-ndjson-gzip-1000',
       'otlp-protobuf-1000',
       'loki-protobuf-1000',
       'es-bulk-1000',
@@ -60,6 +61,11 @@ test(
         `timestamp, then receivedAt 0: ${values[0]}`,
       );
     }
+    // A JSON array and gzip NDJSON of the same entries, both queued as sent, store the very same entries.
+    assert.equal(
+      readFileSync(join(dump, 'api-json-1000.ndjson'), 'utf8'),
+      readFileSync(join(dump, 'api-ndjson-gzip-1000.ndjson'), 'utf8'),
+    );
     // The one-pass mapping and the general search store the very same entries.
     assert.equal(
       readFileSync(join(dump, 'es-bulk-1000.ndjson'), 'utf8'),
