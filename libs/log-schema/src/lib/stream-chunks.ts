@@ -93,9 +93,9 @@ export function chunkBytesOf(encodedEntry: string): number {
 }
 
 /**
- * A request's entries as the client sent them, for version 4 values (stream-codec.ts): the bytes of a
- * body that is one JSON array, or one JSON text per entry (an NDJSON body's lines, trimmed) with the
- * body's size in bytes, which bounds theirs.
+ * A request's entries as the client sent them, for version 4 values (stream-codec.ts): the text of a
+ * body that is one JSON array, or one JSON text per entry (an NDJSON body's lines, trimmed), with the
+ * body's size in UTF-8 bytes, which bounds theirs.
  */
 export type SubmittedEntries = (
   | { readonly jsonArray: string }
@@ -134,7 +134,7 @@ export function submittedFitsChunks(
 
 /**
  * Version 4 values (stream-codec.ts) carrying the entries as the client sent them: a JSON array whole,
- * as one Buffer (check submittedFitsChunks first), or lines cut into chunks as encodeLogChunks cuts
+ * as one value (check submittedFitsChunks first), or lines cut into chunks as encodeLogChunks cuts
  * entries: at most `maxEntries` entries and `maxBytes` bytes each, an entry bigger than `maxBytes` alone.
  * Validate the entries first (checkLogBatch): the value holds whatever the texts say.
  */

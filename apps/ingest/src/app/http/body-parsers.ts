@@ -27,7 +27,7 @@ const jsonArrayBodies = new WeakMap<readonly unknown[], SubmittedEntries>();
 
 /**
  * The entries of a parsed body as the client sent them, for queuing them without encoding each one again
- * (log-schema's encodeSubmittedChunks): the JSON array's bytes, or the NDJSON lines. Undefined for a value
+ * (log-schema's encodeSubmittedChunks): the JSON array's text, or the NDJSON lines. Undefined for a value
  * these parsers did not produce.
  */
 export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined {
