@@ -11,6 +11,7 @@
 //   npx nx run ingest:build:production                         # what it measures is the built ingest
 //   node tools/bench/ingest-alone.mjs [--rounds 5] [--seconds 10] [--connections 32]
 //   node tools/bench/ingest-alone.mjs --batch 1000 --connections 8   # POST /api/logs, 1,000 entries a request
+//   node tools/bench/ingest-alone.mjs --batch 1000 --gzip --connections 8   # the same entries as gzip NDJSON
 //   node tools/bench/ingest-alone.mjs --protocols --connections 8    # each way in, 1,000 entries a request
 //
 // --protocols runs no floor: ingest alone takes the protocols scenario's four bodies (POST /api/logs
@@ -32,7 +33,7 @@ import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
 import { PROTOCOL_YARDSTICK } from './lib/figures.mjs';
 import { loadAverage } from './lib/machine.mjs';
-import { makeEntries, makeEntry } from './lib/payload.mjs';
+import { makeBodies, makeEntries, makeEntry } from './lib/payload.mjs';
 import { parsePositiveIntegerOptions, UsageError } from './lib/options.mjs';
 import { memoryOf, parseStat } from './lib/proc-stats.mjs';
 import { pollUntil, sleep } from './lib/sleep.mjs';
@@ -47,8 +48,9 @@ const MICROSECONDS_PER_TICK = 10_000;
 
 function parseArgs(argv) {
   const protocols = argv.includes('--protocols');
+  const gzip = argv.includes('--gzip');
   const opts = parsePositiveIntegerOptions(
-    argv.filter((arg) => arg !== '--protocols'),
+    argv.filter((arg) => arg !== '--protocols' && arg !== '--gzip'),
     {
       defaults: { rounds: 5, seconds: 10, connections: 32, batch: 0, warmupSeconds: 3 },
       flags: {
@@ -58,12 +60,14 @@ function parseArgs(argv) {
         '--batch': 'batch',
       },
       usage:
-        'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C] [--batch ENTRIES | --protocols]',
+        'usage: node tools/bench/ingest-alone.mjs [--rounds N] [--seconds S] [--connections C] [--batch ENTRIES [--gzip] | --protocols]',
     },
   );
   if (protocols && opts.batch !== 0)
     throw new UsageError('--protocols sends its own bodies; leave out --batch');
-  return { ...opts, protocols };
+  if (gzip && opts.batch === 0)
+    throw new UsageError('--gzip needs --batch: it sends the batch as gzip NDJSON');
+  return { ...opts, protocols, gzip };
 }
 
 // The throw-away redis-server and the free ports of stream-client's test support.
@@ -202,11 +206,23 @@ async function main() {
           entries: 1,
           bodyFile: writeBodyFile(workDir, 'single', JSON.stringify(makeEntry(1))),
         }
-      : {
-          path: '/api/logs',
-          entries: opts.batch,
-          bodyFile: writeBodyFile(workDir, `json-${opts.batch}`, JSON.stringify(makeEntries(opts.batch))),
-        };
+      : opts.gzip
+        ? {
+            path: '/api/logs',
+            entries: opts.batch,
+            format: 'ndjson-gzip',
+            // The very body of the stack bench's gzip variant.
+            bodyFile: writeBodyFile(
+              workDir,
+              `ndjson-gzip-${opts.batch}`,
+              makeBodies({ batchSizes: [opts.batch] })[`ndjson-gzip-${opts.batch}`].body,
+            ),
+          }
+        : {
+            path: '/api/logs',
+            entries: opts.batch,
+            bodyFile: writeBodyFile(workDir, `json-${opts.batch}`, JSON.stringify(makeEntries(opts.batch))),
+          };
   const [ingestPort, floorPort] = [await findFreePort(), await findFreePort()];
   const redis = await PrivateRedisServer.start();
   const servers = [];
@@ -252,7 +268,7 @@ async function main() {
       { name: 'floor', server: floor, port: floorPort, runs: [] },
     ];
     process.stdout.write(
-      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, POST ${load.path} with ${load.entries === 1 ? 'one entry' : `${load.entries} entries (a JSON array)`}; load average before ${loadAverage().join(' ')}\n`,
+      `ingest alone vs the node:http floor: ${opts.rounds} rounds × ${opts.seconds} s, wrk -t1 -c${opts.connections} straight on each port, POST ${load.path} with ${load.entries === 1 ? 'one entry' : `${load.entries} entries (${opts.gzip ? 'gzip NDJSON' : 'a JSON array'})`}; load average before ${loadAverage().join(' ')}\n`,
     );
     for (const target of targets) await measure(target.server, target.port, load, opts, opts.warmupSeconds);
     for (let round = 1; round <= opts.rounds; round += 1) {

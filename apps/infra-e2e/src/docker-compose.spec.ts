@@ -6,6 +6,7 @@ import {
   interpolate,
   loadCompose,
   loadEnvExample,
+  loadStoreSettings,
   type ComposeService,
 } from './support/compose-file';
 import { REPO_ROOT } from './support/repo-paths';
@@ -186,6 +187,17 @@ describe('docker-compose.yml', () => {
       LOGPIPE_WRITER_PASSWORD: 'writer-password',
       LOGPIPE_READER_PASSWORD: 'reader-password',
     });
+  });
+
+  it("starts PostgreSQL with deploy/postgres/logpipe.conf's settings, as the stack does", () => {
+    const settings = loadStoreSettings();
+    expect(settings.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['max_wal_size', 'checkpoint_timeout', 'wal_compression']),
+    );
+    expect(services.postgres.command).toEqual([
+      'postgres',
+      ...settings.flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ]);
   });
 
   it('wires the services to each other consistently', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePortBase, isProcessAlive } from '@logpipe/e2e-support';
+import { loadStoreSettings } from './support/compose-file';
 import { pollUntil } from './support/poll';
 import { describeFailure, runStackCli } from './support/stack-cli';
 
@@ -112,6 +113,23 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
         return result.rows.length > 0 ? result.rows : undefined;
       });
       expect(rows).toEqual([{ level: 'info', service: 'infra-e2e', message }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("runs its PostgreSQL with deploy/postgres/logpipe.conf's settings", async () => {
+    const settings = loadStoreSettings();
+    expect(settings.length).toBeGreaterThan(0);
+    const client = new Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      for (const [name, value] of settings) {
+        const result = await client.query<{ setting: string }>('SELECT current_setting($1) AS setting', [
+          name,
+        ]);
+        expect({ name, value: result.rows[0].setting }).toEqual({ name, value });
+      }
     } finally {
       await client.end();
     }

@@ -7,9 +7,12 @@ import { startSampler } from './sampler.mjs';
 
 export const APP_PROCESSES = ['ingest-1', 'ingest-2', 'worker'];
 
-/** TRUNCATE + CHECKPOINT (as the reference harness does) so every run starts on the same table. */
+/**
+ * TRUNCATE + CHECKPOINT (as the reference harness does) so every run starts on the same table; with
+ * `logs`, the event ids claimed with its rows (log_event_ids) go too.
+ */
 export async function resetTable(probe, table = 'logs') {
-  await probe.db.query(`TRUNCATE ${table}`);
+  await probe.db.query(table === 'logs' ? 'TRUNCATE logs, log_event_ids' : `TRUNCATE ${table}`);
   await probe.db.query('CHECKPOINT');
 }
 

@@ -1,8 +1,12 @@
 // Freshness: how long after its 202 an entry is visible in PostgreSQL. Sampled entries carry a unique
-// `id` (stored as event_id, uniquely indexed); after their 202 the poller asks for them every ~20 ms and
-// records when each first shows up. The time recorded is the start of the query that found the row, so
-// a figure is an upper bound, too high by at most one poll interval plus one query.
-export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000 } = {}) {
+// `id` (stored as event_id); after their 202 the poller asks for them every ~20 ms and records when each
+// first shows up. It asks `log_event_ids`, whose primary key (tenant, event_id) finds them by index: the
+// worker claims an entry's id in the same transaction as its row, so the id is visible exactly when the
+// row is. (`logs` has no index on event_id since it was partitioned: asking it scanned the whole partition
+// every 20 ms, and that scan's PostgreSQL CPU grew with the table until it slowed the store it measured.)
+// The time recorded is the start of the query that found the row, so a figure is an upper bound, too high
+// by at most one poll interval plus one query.
+export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000, tenant = 'default' } = {}) {
   const pending = new Map();
   const seen = [];
   let running = true;
@@ -12,7 +16,10 @@ export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000 } 
     if (pending.size === 0) return;
     const ids = [...pending.keys()].slice(0, maxIdsPerQuery);
     const queriedAt = performance.now();
-    const { rows } = await db.query('SELECT event_id FROM logs WHERE event_id = ANY($1::varchar[])', [ids]);
+    const { rows } = await db.query(
+      'SELECT event_id FROM log_event_ids WHERE tenant = $1 AND event_id = ANY($2::varchar[])',
+      [tenant, ids],
+    );
     for (const { event_id: id } of rows) {
       const answeredAt = pending.get(id);
       pending.delete(id);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRedisBenchmarkCsv } from '../ceilings/redis-xadd.mjs';
+import { parseRedisBenchmarkCsv, singleEntryValue } from '../ceilings/redis-xadd.mjs';
 import { parseStat } from '../lib/proc-stats.mjs';
 import { parseWrkSummary } from '../lib/wrk.mjs';
 
@@ -30,4 +30,16 @@ test('redis-benchmark CSV is read from the end, whatever quotes the command hold
 test('/proc/<pid>/stat is parsed after the last parenthesis, so a command with spaces and parens is fine', () => {
   const text = '4242 (node (worker) x) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 12345 0 0';
   assert.deepEqual(parseStat(text), { ppid: 17, ticks: 325, systemTicks: 75 });
+});
+
+test("the XADD ceiling's value is a chunk's first entry as version 2, whether the chunk is version 3 or 4", () => {
+  const first = { timestamp: '2026-12-01T10:00:00.000Z', level: 'info', service: 'api', message: 'first' };
+  const second = { ...first, message: 'second' };
+  const v4 = JSON.stringify([4, Date.parse('2026-12-01T10:00:01.000Z'), 'default', [first, second]]);
+  const single = JSON.parse(singleEntryValue(v4));
+  assert.equal(single[0], 2);
+  assert.ok(single.includes('first') && !single.includes('second'));
+  const v3 = JSON.stringify([3, single.slice(1), single.slice(1)]);
+  assert.equal(singleEntryValue(v3), JSON.stringify(single));
+  assert.equal(singleEntryValue(JSON.stringify(single)), JSON.stringify(single));
 });

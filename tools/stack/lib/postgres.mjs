@@ -14,6 +14,7 @@ import {
   existsSync,
   lstatSync,
   openSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   rmSync,
@@ -116,6 +117,22 @@ function initCluster({ paths, logFile, env }) {
   }
 }
 
+/**
+ * deploy/postgres/logpipe.conf as `name=value` settings, for `postgres -c` (docker-compose.yml passes the
+ * same ones). Comments and blank lines are left out; the value is everything after the first `=`.
+ */
+export function storeSettings(repoRoot, file = join(repoRoot, 'deploy', 'postgres', 'logpipe.conf')) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = /^([a-z_]+)\s*=\s*(\S.*)$/.exec(line);
+      if (match === null) throw new StackError(`${file}: not a "name = value" setting: ${line}`);
+      return `${match[1]}=${match[2].replace(/^'(.*)'$/, '$1')}`;
+    });
+}
+
 function runPgTool(binDir, tool, args, options = {}) {
   return new Promise((resolveRun) => {
     const child = spawn(join(binDir, tool), args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -147,7 +164,10 @@ export function postgresService({ config, layout, identityMarker, baseEnv, paths
       // (the postgres user may not be able to open that path itself).
       return {
         command: join(requireBinDir(pgdata), 'postgres'),
-        args: ['-D', pgdata, '-p', String(port), '-k', socketDir, '-c', 'listen_addresses=127.0.0.1'],
+        args: [
+          ...['-D', pgdata, '-p', String(port), '-k', socketDir, '-c', 'listen_addresses=127.0.0.1'],
+          ...storeSettings(config.repoRoot).flatMap((setting) => ['-c', setting]),
+        ],
         env: baseEnv('postgres'),
         cwd: root,
         ...asOwner(owner),

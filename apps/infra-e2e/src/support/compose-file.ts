@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { COMPOSE_FILE, ENV_EXAMPLE } from './repo-paths';
+import { COMPOSE_FILE, ENV_EXAMPLE, POSTGRES_STORE_SETTINGS } from './repo-paths';
 
 export interface ComposeService {
   image?: string;
@@ -40,6 +40,22 @@ export function loadEnvExample(): Record<string, string> {
     if (match) entries[match[1]] = match[2];
   }
   return entries;
+}
+
+/**
+ * deploy/postgres/logpipe.conf's `name = value` lines (the settings tools/stack and docker-compose.yml
+ * give PostgreSQL), in file order; comments and blank lines skipped.
+ */
+export function loadStoreSettings(): [name: string, value: string][] {
+  return readFileSync(POSTGRES_STORE_SETTINGS, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = /^([a-z_]+)\s*=\s*(\S.*)$/.exec(line);
+      if (match === null) throw new Error(`${POSTGRES_STORE_SETTINGS}: not a setting: ${line}`);
+      return [match[1], match[2]];
+    });
 }
 
 // ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a literal $.
