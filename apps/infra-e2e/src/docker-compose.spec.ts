@@ -82,10 +82,13 @@ describe('docker-compose.yml', () => {
     expect(conditions('postgres')).toEqual({});
   });
 
-  it('runs Redis with AOF (appendonly yes, appendfsync everysec) on a named volume', () => {
+  it('runs Redis with AOF (appendonly yes, appendfsync everysec), no RDB snapshots, on a named volume', () => {
     const command = services.redis.command ?? [];
-    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
-    expect(command[command.indexOf('--appendfsync') + 1]).toBe('everysec');
+    const flag = (name: string) => (command.includes(name) ? command[command.indexOf(name) + 1] : undefined);
+    expect(flag('--appendonly')).toBe('yes');
+    expect(flag('--appendfsync')).toBe('everysec');
+    expect(flag('--save')).toBe('');
+    expect(flag('--auto-aof-rewrite-min-size')).toBe('512mb');
     expect(services.redis.image).toMatch(/^redis:7/);
     expect(services.redis.volumes).toEqual(['redis-data:/data']);
     expect(services.postgres.image).toMatch(/^postgres:15/);

@@ -89,7 +89,7 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
       redisUrl: `redis://127.0.0.1:${portBase + 4}`,
       databaseUrl: `postgres://postgres@127.0.0.1:${portBase + 5}/logpipe`,
     });
-    env = { NGINX_URL: nginxUrl, DATABASE_URL: databaseUrl };
+    env = { NGINX_URL: nginxUrl, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl };
   });
 
   it('carries a log POSTed to its nginx into its PostgreSQL', async () => {
@@ -133,6 +133,34 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('runs its Redis with AOF fsynced every second, no RDB snapshots and rewrites every 512 MB', () => {
+    const config = spawnSync(
+      'redis-cli',
+      [
+        '-u',
+        env.REDIS_URL,
+        'CONFIG',
+        'GET',
+        'appendonly',
+        'appendfsync',
+        'save',
+        'auto-aof-rewrite-min-size',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(config.status).toBe(0);
+    const lines = config.stdout.split('\n').slice(0, 8);
+    const settings = Object.fromEntries(
+      Array.from({ length: lines.length / 2 }, (_, i) => [lines[2 * i], lines[2 * i + 1]]),
+    );
+    expect(settings).toEqual({
+      appendonly: 'yes',
+      appendfsync: 'everysec',
+      save: '',
+      'auto-aof-rewrite-min-size': String(512 * 1024 * 1024),
+    });
   });
 
   it('runs each app as its own database role: migrations as the owner, the worker as the writer, the query API as the reader', async () => {
