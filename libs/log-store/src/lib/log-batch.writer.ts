@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { copyRow } from './copy-text';
 import { DEFAULT_PARTITION_INTERVAL, LOG_PARTITION_INTERVAL } from './partitioning';
+import { isoTimestamp, lastIsoTimestamp } from './iso-timestamp';
 import type { StoredLogEntry } from './stored-log-entry';
 
 /*
@@ -65,11 +66,15 @@ export interface InsertOutcome {
   duplicates: number;
 }
 
+// One per column: a batch's rows share their receipt time, and often their event time, row after row.
+const eventTimeText = lastIsoTimestamp();
+const receiptTimeText = lastIsoTimestamp();
+
 /** One row's values as text, in COLUMNS order: what COPY writes and what the unnest INSERT binds. */
 function rowFields(e: StoredLogEntry): (string | null)[] {
   return [
-    new Date(e.timestamp).toISOString(),
-    new Date(e.receivedAt).toISOString(),
+    eventTimeText(e.timestamp),
+    receiptTimeText(e.receivedAt),
     e.level,
     e.service,
     e.message,
@@ -103,7 +108,7 @@ function eventIdParameters(entries: readonly StoredLogEntry[]): string[][] | nul
     withId.map((e) => e.tenant),
     withId.map((e) => e.eventId as string),
     withId.map((e) => e.streamId),
-    withId.map((e) => new Date(e.timestamp).toISOString()),
+    withId.map((e) => isoTimestamp(e.timestamp)),
   ];
 }
 
