@@ -191,8 +191,11 @@ describe('worker faults under load', () => {
   });
 
   it('has a live worker claim the entries of workers that crashed and never came back', async () => {
+    // Idle long enough that the survivor cannot claim a victim's entries before the test has counted
+    // them as stranded: with 1000 ms, a slow CI machine once let it take them between the victim's block
+    // and its kill, and the victim was found with nothing pending.
     const survivor = await startWorker(`survivor-${suffix}`, {
-      CLAIM_IDLE_MS: '1000',
+      CLAIM_IDLE_MS: '5000',
       CLAIM_INTERVAL_MS: '200',
     });
     const load = startLoad('worker-abandoned');
@@ -219,7 +222,7 @@ describe('worker faults under load', () => {
           const pending = await probe.pendingByConsumer();
           return Object.keys(stranded).every((name) => pending[name] === 0) || null;
         },
-        15000,
+        20000,
         200,
       );
     } finally {
