@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { COMPOSE_FILE, ENV_EXAMPLE, POSTGRES_STORE_SETTINGS } from './repo-paths';
+import { COMPOSE_FILE, ENV_EXAMPLE, REPO_ROOT, STACK_POSTGRES_MODULE } from './repo-paths';
 
 export interface ComposeService {
   image?: string;
@@ -43,19 +44,27 @@ export function loadEnvExample(): Record<string, string> {
 }
 
 /**
- * deploy/postgres/logpipe.conf's `name = value` lines (the settings tools/stack and docker-compose.yml
- * give PostgreSQL), in file order; comments and blank lines skipped.
+ * deploy/postgres/logpipe.conf's settings as [name, value] pairs, in file order, read by the stack's own
+ * reader (tools/stack/lib/postgres.mjs storeSettings: what `npm run stack` passes as `-c name=value`), so
+ * the compose file and the stack are checked against one reading of the file.
  */
 export function loadStoreSettings(): [name: string, value: string][] {
-  return readFileSync(POSTGRES_STORE_SETTINGS, 'utf8')
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '')
-    .map((line) => {
-      const match = /^([a-z_]+)\s*=\s*(\S.*)$/.exec(line);
-      if (match === null) throw new Error(`${POSTGRES_STORE_SETTINGS}: not a setting: ${line}`);
-      return [match[1], match[2]];
-    });
+  const read = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      'const m = await import(process.argv[1]); process.stdout.write(JSON.stringify(m.storeSettings(process.argv[2])));',
+      STACK_POSTGRES_MODULE,
+      REPO_ROOT,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (read.status !== 0) throw new Error(`reading deploy/postgres/logpipe.conf failed: ${read.stderr}`);
+  return (JSON.parse(read.stdout) as string[]).map((setting) => {
+    const equals = setting.indexOf('=');
+    return [setting.slice(0, equals), setting.slice(equals + 1)];
+  });
 }
 
 // ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a literal $.

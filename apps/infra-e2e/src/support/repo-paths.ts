@@ -7,4 +7,4 @@ export const NGINX_STREAM_TEMPLATE = join(REPO_ROOT, 'nginx', 'logpipe-stream.co
 export const NGINX_DOCKER_MAIN = join(REPO_ROOT, 'nginx', 'docker', 'nginx.conf');
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 export const ENV_EXAMPLE = join(REPO_ROOT, '.env.example');
-export const POSTGRES_STORE_SETTINGS = join(REPO_ROOT, 'deploy', 'postgres', 'logpipe.conf');
+export const STACK_POSTGRES_MODULE = join(REPO_ROOT, 'tools', 'stack', 'lib', 'postgres.mjs');
