@@ -228,18 +228,32 @@ class PipelinedCopy {
 }
 
 /**
- * LogBatchWriter's COPY path; with `claimEventIds` in one transaction with the batch's event-id claim.
- * `format` 'text' (today) or 'binary'; `pipelined` sends the data with the statement; `table` other than
- * `logs`.
+ * LogBatchWriter's COPY path; with `claimEventIds` in one transaction with the batch's event-id claim,
+ * which follows the COPY as in LogBatchWriter (`claimFirst`: before it). `format` 'text' (today) or
+ * 'binary'; `pipelined` sends the data with the statement; `table` other than `logs`.
  */
 export async function writeBatch(
   client,
   batch,
   claimEventIds,
-  { format = 'text', pipelined = false, table = 'logs' } = {},
+  { format = 'text', pipelined = false, table = 'logs', claimFirst = false } = {},
 ) {
   const withIds = batch.filter((e) => e.eventId !== null);
-  if (claimEventIds && withIds.length > 0) await client.query('BEGIN');
+  const claiming = claimEventIds && withIds.length > 0;
+  const claim = () =>
+    client.query(
+      'INSERT INTO log_event_ids (tenant, event_id, stream_id, ts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])',
+      [
+        withIds.map(() => 'acme'),
+        withIds.map((e) => e.eventId),
+        withIds.map((e) => e.streamId),
+        withIds.map((e) => e.ts),
+      ],
+    );
+  if (claiming) {
+    await client.query('BEGIN');
+    if (claimFirst) await claim();
+  }
   const sql = `COPY ${table} (${COLUMNS}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
   const data = format === 'binary' ? copyBinary(batch) : copyText(batch);
   if (pipelined) {
@@ -249,16 +263,8 @@ export async function writeBatch(
   } else {
     await pipeline(Readable.from([data]), client.query(copyStreams.from(sql)));
   }
-  if (claimEventIds && withIds.length > 0) {
-    await client.query(
-      'INSERT INTO log_event_ids (tenant, event_id, stream_id, ts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])',
-      [
-        withIds.map(() => 'acme'),
-        withIds.map((e) => e.eventId),
-        withIds.map((e) => e.streamId),
-        withIds.map((e) => e.ts),
-      ],
-    );
+  if (claiming) {
+    if (!claimFirst) await claim();
     await client.query('COMMIT');
   }
 }
