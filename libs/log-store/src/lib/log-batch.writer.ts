@@ -142,7 +142,7 @@ export class LogBatchWriter {
         } catch (error) {
           if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
           await runner.query(CREATE_PARTITIONS_SQL, [
-            entries.map((e) => new Date(e.timestamp).toISOString()),
+            entries.map((e) => isoTimestamp(e.timestamp)),
             this.partitionInterval,
           ]);
         }
