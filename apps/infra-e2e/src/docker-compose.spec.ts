@@ -9,7 +9,7 @@ import {
   loadStoreSettings,
   type ComposeService,
 } from './support/compose-file';
-import { REPO_ROOT } from './support/repo-paths';
+import { REDIS_CONFIG, REPO_ROOT } from './support/repo-paths';
 
 const compose = loadCompose();
 const services = compose.services;
@@ -82,15 +82,29 @@ describe('docker-compose.yml', () => {
     expect(conditions('postgres')).toEqual({});
   });
 
-  it('runs Redis with AOF (appendonly yes, appendfsync everysec), no RDB snapshots, on a named volume', () => {
-    const command = services.redis.command ?? [];
-    const flag = (name: string) => (command.includes(name) ? command[command.indexOf(name) + 1] : undefined);
-    expect(flag('--appendonly')).toBe('yes');
-    expect(flag('--appendfsync')).toBe('everysec');
-    expect(flag('--save')).toBe('');
-    expect(flag('--auto-aof-rewrite-min-size')).toBe('512mb');
+  it('runs Redis with deploy/redis/logpipe.conf: AOF fsynced every second, no RDB snapshots, rewrites every 512 MB', () => {
+    const mounted = '/usr/local/etc/redis/logpipe.conf';
+    expect(services.redis.command).toEqual(['redis-server', mounted]);
+    expect(services.redis.volumes).toEqual(['redis-data:/data', `./deploy/redis/logpipe.conf:${mounted}:ro`]);
+    // The file as redis-server reads it: `name value` lines, "" an empty value (the stack e2e checks what
+    // a real redis-server started with it reports).
+    const settings = Object.fromEntries(
+      readFileSync(REDIS_CONFIG, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => {
+          const [name, ...value] = line.split(/\s+/);
+          return [name, value.join(' ').replace(/^"(.*)"$/, '$1')];
+        }),
+    );
+    expect(settings).toEqual({
+      appendonly: 'yes',
+      appendfsync: 'everysec',
+      save: '',
+      'auto-aof-rewrite-min-size': '512mb',
+    });
     expect(services.redis.image).toMatch(/^redis:7/);
-    expect(services.redis.volumes).toEqual(['redis-data:/data']);
     expect(services.postgres.image).toMatch(/^postgres:15/);
     expect(services.postgres.volumes?.filter((volume) => !volume.startsWith('./'))).toEqual([
       'postgres-data:/var/lib/postgresql/data',

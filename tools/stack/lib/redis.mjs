@@ -7,6 +7,11 @@ import { StackError } from './errors.mjs';
 import { probeRedis, probeTcpPort } from './health.mjs';
 import { stopProcess } from './processes.mjs';
 
+/** Logpipe's Redis settings (persistence), shared with docker-compose.yml and the fault suites. */
+export function redisConfigFile(repoRoot) {
+  return join(repoRoot, 'deploy', 'redis', 'logpipe.conf');
+}
+
 export function redisUrlFor(port) {
   return `redis://127.0.0.1:${port}`;
 }
@@ -28,31 +33,21 @@ export function redisService({ config, layout, identityMarker, baseEnv }) {
       if (command === null) throw new StackError('redis-server is not installed');
       return {
         command,
+        // deploy/redis/logpipe.conf first (persistence: AOF fsynced every second, no RDB snapshots,
+        // rewrites every 512 MB; docker-compose.yml mounts the same file), then what is this instance's
+        // own. A private instance: no other config file, so nothing the system Redis uses is read or written.
         args: [
+          redisConfigFile(config.repoRoot),
           '--port',
           String(port),
           '--bind',
           '127.0.0.1',
           '--dir',
           dir,
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'everysec',
           '--daemonize',
           'no',
           '--logfile',
           '',
-          // A private instance: no config file, so nothing the system Redis uses is read or written.
-          // The AOF is what keeps the stream; RDB snapshots on top (the default "60 10000" forks and
-          // writes the whole backlog every minute under load) added nothing, and rewriting the AOF every
-          // 64 MB (the default) forked every few seconds at batch rates. Without snapshots and with
-          // rewrites every 512 MB: Redis CPU per batch entry 1.4-1.7 instead of 2.1-2.3 µs (BENCHMARKS.md).
-          // docker-compose.yml runs Redis with the same flags.
-          '--save',
-          '',
-          '--auto-aof-rewrite-min-size',
-          '512mb',
         ],
         env: baseEnv('redis'),
         cwd: dir,

@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './processes';
+import { workspaceRoot } from './workspace';
 import { waitFor } from '@logpipe/e2e-support';
 
 function answersPing(port: number): Promise<boolean> {
@@ -52,18 +53,14 @@ export class PrivateRedis {
     const child = spawn(
       'redis-server',
       [
+        // The stack's settings (AOF fsynced every second, no RDB snapshots), then this instance's own.
+        join(workspaceRoot(), 'deploy', 'redis', 'logpipe.conf'),
         '--port',
         String(this.port),
         '--bind',
         '127.0.0.1',
         '--dir',
         this.dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
         '--daemonize',
         'no',
       ],
