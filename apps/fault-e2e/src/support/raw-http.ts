@@ -9,6 +9,17 @@ export interface RawAnswer {
   json: Record<string, unknown> | null;
 }
 
+export interface RawPostOptions {
+  timeoutMs?: number;
+  /**
+   * Send the headers first and the body only if no answer has come within this many ms. For a body the
+   * server refuses from its Content-Length alone: Fastify answers 413 with `Connection: close` without
+   * reading the body, and a client still writing it can see the connection reset (EPIPE) before it has
+   * read the answer, so the answer is awaited before any of the body is sent.
+   */
+  answerBeforeBodyMs?: number;
+}
+
 /**
  * A POST with exactly the bytes and headers given (fetch would add or fix some), bounded by a
  * deadline. For malformed-input tests: nothing here normalises what is sent.
@@ -18,10 +29,11 @@ export function rawPost(
   path: string,
   headers: Record<string, string>,
   body: Buffer | string,
-  timeoutMs = 10000,
+  { timeoutMs = 10000, answerBeforeBodyMs = 0 }: RawPostOptions = {},
 ): Promise<RawAnswer> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request(
       {
         host: url.hostname,
@@ -32,6 +44,7 @@ export function rawPost(
         agent,
       },
       (response) => {
+        answered = true;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
@@ -44,12 +57,21 @@ export function rawPost(
             json = null;
           }
           resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+          // Answered before the body was sent: the request is incomplete, so its socket cannot be reused.
+          if (!req.writableFinished) req.destroy();
         });
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end(body);
+    if (answerBeforeBodyMs <= 0) {
+      req.end(body);
+      return;
+    }
+    req.flushHeaders();
+    setTimeout(() => {
+      if (!answered) req.end(body);
+    }, answerBeforeBodyMs);
   });
 }
 
