@@ -141,28 +141,30 @@ async function indexDefinitions(client) {
 // the partitions.
 const onEveryPartition = (indexdef) => indexdef.replace(' ON ONLY ', ' ON ');
 
+/** Indexes a variant builds only after its write (buildDeferred). */
+const deferred = (variant) => variant.deferred ?? [];
+
+/** The CREATE INDEX statement of the migrated index `name`, reaching every partition. */
+const migratedIndex = (migrated, name) =>
+  onEveryPartition(migrated.find((index) => index.indexname === name).indexdef);
+
 /** Puts the migrated index set back, then applies the variant's changes (on an empty table: instant). */
 async function applyVariant(client, migrated, variant) {
   const constraints = new Set(['logs_pkey']);
   for (const { indexname } of await indexDefinitions(client))
     if (!constraints.has(indexname)) await client.query(`DROP INDEX "${indexname}"`);
+  // Dropped for the variant, or built only after its write (buildDeferred).
+  const absent = [...variant.drop, ...deferred(variant)];
   for (const { indexname, indexdef } of migrated)
-    if (
-      !constraints.has(indexname) &&
-      !variant.drop.includes(indexname) &&
-      !deferred(variant).includes(indexname)
-    )
+    if (!constraints.has(indexname) && !absent.includes(indexname))
       await client.query(onEveryPartition(indexdef));
   for (const item of variant.create) {
     if (typeof item === 'string') await client.query(item);
     else {
-      const { indexdef } = migrated.find((index) => index.indexname === item.like);
-      await client.query(`${onEveryPartition(indexdef)} WITH (${item.storage})`);
+      await client.query(`${migratedIndex(migrated, item.like)} WITH (${item.storage})`);
     }
   }
 }
-
-const deferred = (variant) => variant.deferred ?? [];
 
 /**
  * Builds the variant's deferred indexes over the rows now stored (one pass per partition): seconds, and
@@ -172,8 +174,7 @@ const deferred = (variant) => variant.deferred ?? [];
 async function buildDeferred(client, migrated, variant) {
   const started = performance.now();
   const cpuBefore = cpuNs(client.processID);
-  for (const name of deferred(variant))
-    await client.query(onEveryPartition(migrated.find((index) => index.indexname === name).indexdef));
+  for (const name of deferred(variant)) await client.query(migratedIndex(migrated, name));
   return {
     seconds: (performance.now() - started) / 1000,
     pgUsPerRow: (cpuNs(client.processID) - cpuBefore) / 1000 / ROWS,

@@ -8,7 +8,7 @@ import { probeRedis, probeTcpPort } from './health.mjs';
 import { stopProcess } from './processes.mjs';
 
 /** Logpipe's Redis settings (persistence), shared with docker-compose.yml and the fault suites. */
-export function redisConfigFile(repoRoot) {
+function redisConfigFile(repoRoot) {
   return join(repoRoot, 'deploy', 'redis', 'logpipe.conf');
 }
 

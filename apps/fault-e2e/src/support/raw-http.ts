@@ -69,9 +69,10 @@ export function rawPost(
       return;
     }
     req.flushHeaders();
+    // Once answered, the timer has nothing to do; it does not keep the process alive meanwhile.
     setTimeout(() => {
       if (!answered) req.end(body);
-    }, answerBeforeBodyMs);
+    }, answerBeforeBodyMs).unref();
   });
 }
 
