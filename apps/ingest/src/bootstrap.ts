@@ -11,6 +11,7 @@ import { setupOpenApi } from './app/docs/openapi';
 import { bodyHeapProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
+import { lingerOnRefusedBodies } from './app/http/lingering-close';
 import { ProtocolErrorFormats } from './app/http/protocol-error-formats';
 import type { IngestConfig } from './app/ingest.config';
 import { LogsController } from './app/logs/logs.controller';
@@ -50,6 +51,8 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
     budget: new InFlightBodyBudget(budgetBytes),
     retryAfterSeconds: config.get('RETRY_AFTER_SECONDS', { infer: true }),
   });
+  // A body refused before it was all read is read on (and dropped) for a while, so the client reads the 4xx.
+  lingerOnRefusedBodies(fastify);
   const instance = config.get('INSTANCE_ID', { infer: true });
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-logpipe-instance', instance);
