@@ -44,7 +44,12 @@ function post(
       {
         method: 'POST',
         agent,
-        headers: { authorization: `Bearer ${KEY}`, 'content-length': String(body.length), ...headers },
+        // With `transfer-encoding: chunked` among `headers` the body goes in chunks, with no length.
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          ...(headers['transfer-encoding'] ? {} : { 'content-length': String(body.length) }),
+          ...headers,
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -124,41 +129,109 @@ describe('a body refused before it is all read: the client still reads the refus
     expect(queued.map((e) => e.message)).toEqual(['after a 413']);
   });
 
-  it('answers 413 to a gzip body that passes the limit once decompressed while it is still arriving', async () => {
-    // Random hex barely compresses: ~12 MiB on the wire, past 64 KiB decompressed after the first chunks.
-    const body = gzipSync(randomBytes(12 * 1024 * 1024).toString('hex'));
-    const answer = await postLogs(
-      { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
-      body,
-    );
-    expect(answer.status).toBe(413);
-    expect(answer.json['message']).toContain('counted after decompression');
-    expect(answer.writeError).toBeUndefined();
-  });
+  // Random hex barely compresses: ~12 MiB on the wire, past 64 KiB decompressed after the first chunks.
+  const incompressible = () => gzipSync(randomBytes(12 * 1024 * 1024).toString('hex'));
 
-  it('answers 415 to an unsupported type with a large body', async () => {
-    const answer = await postLogs({ 'content-type': 'text/plain' }, Buffer.alloc(OVERSIZED, 'a'));
-    expect(answer.status).toBe(415);
-    expect(answer.writeError).toBeUndefined();
-  });
+  it.each([
+    [
+      'a gzip body over the limit by its Content-Length',
+      { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      incompressible,
+      413,
+    ],
+    [
+      'a chunked gzip body that passes the limit once decompressed, while it is still arriving',
+      {
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'gzip',
+        'transfer-encoding': 'chunked',
+      },
+      incompressible,
+      413,
+    ],
+    [
+      'a chunked JSON body that passes the limit while it is still arriving',
+      { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      () => Buffer.alloc(OVERSIZED, 'a'),
+      413,
+    ],
+    [
+      'an unsupported content type',
+      { 'content-type': 'text/plain' },
+      () => Buffer.alloc(OVERSIZED, 'a'),
+      415,
+    ],
+    [
+      'an unsupported content encoding',
+      { 'content-type': 'application/json', 'content-encoding': 'br' },
+      () => Buffer.alloc(OVERSIZED, 'a'),
+      415,
+    ],
+  ])(
+    'answers %s (%#) with its 4xx, read whole by a client still writing',
+    async (_case, headers, body, status) => {
+      const answer = await postLogs(headers as Record<string, string>, body());
+      expect(answer.status).toBe(status);
+      expect(answer.writeError).toBeUndefined();
+      // The connection was kept: the next request on the socket is served.
+      const entry = Buffer.from(JSON.stringify({ level: 'info', service: 'linger', message: 'next' }));
+      const next = await post(baseUrl, '/api/log', { 'content-type': 'application/json' }, entry, agent);
+      expect(next.status).toBe(202);
+      expect(next.reusedSocket).toBe(true);
+    },
+  );
 
   it('closes the connection of a refused body that stops arriving, once the linger is over', async () => {
-    const socket = connect(port, '127.0.0.1');
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => received.push(chunk));
-    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
-    await new Promise<void>((resolve) => socket.once('connect', resolve));
-    socket.write(
-      'POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
-        `Authorization: Bearer ${KEY}\r\nContent-Length: ${OVERSIZED}\r\n\r\n` +
-        'a'.repeat(1024),
-    );
-    const sentAt = Date.now();
-    // The client sends nothing more: the answer comes at once, the close after the linger.
-    const closedAt = await closed;
-    const text = Buffer.concat(received).toString('utf8');
-    expect(text).toMatch(/^HTTP\/1\.1 413 /);
-    expect(closedAt - sentAt).toBeGreaterThanOrEqual(REFUSED_BODY_LINGER_MS - 500);
-    expect(closedAt - sentAt).toBeLessThan(REFUSED_BODY_LINGER_MS + 5000);
+    const client = await stalledClient(port);
+    const closedAt = await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(closedAt - client.sentAt).toBeGreaterThanOrEqual(REFUSED_BODY_LINGER_MS - 500);
+    expect(closedAt - client.sentAt).toBeLessThan(REFUSED_BODY_LINGER_MS + 5000);
   });
 });
+
+describe('lingering close and shutdown', () => {
+  it('closes a lingering connection when the server closes, rather than waiting for it', async () => {
+    const app = await startIngestApp({
+      REDIS_URL,
+      STREAM_KEY: `test:ingest:linger:${randomBytes(4).toString('hex')}`,
+      API_KEYS: `acme:${KEY}`,
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+    });
+    await app.listen(0, '127.0.0.1');
+    const client = await stalledClient((app.getHttpServer().address() as AddressInfo).port);
+    await waitFor(() => /^HTTP\/1\.1 413 /.test(client.received()));
+    const closingAt = Date.now();
+    await app.close();
+    const closedAt = await client.closed;
+    expect(closedAt - closingAt).toBeLessThan(REFUSED_BODY_LINGER_MS - 1000);
+  });
+});
+
+/**
+ * A raw client that sends a request for a body far over MAX_BODY_BYTES, 1 KiB of that body, and then
+ * nothing: what the server answers, and when it closes the connection.
+ */
+async function stalledClient(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  // A reset instead of a close would show as a missing answer, not as an unhandled error.
+  socket.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(
+    'POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+      `Authorization: Bearer ${KEY}\r\nContent-Length: ${OVERSIZED}\r\n\r\n` +
+      'a'.repeat(1024),
+  );
+  return { sentAt: Date.now(), closed, received: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
