@@ -9,10 +9,6 @@ export interface RawAnswer {
   json: Record<string, unknown> | null;
 }
 
-export interface RawPostOptions {
-  timeoutMs?: number;
-}
-
 /**
  * A POST with exactly the bytes and headers given (fetch would add or fix some), bounded by a
  * deadline. For malformed-input tests: nothing here normalises what is sent.
@@ -22,7 +18,7 @@ export function rawPost(
   path: string,
   headers: Record<string, string>,
   body: Buffer | string,
-  { timeoutMs = 10000 }: RawPostOptions = {},
+  timeoutMs = 10000,
 ): Promise<RawAnswer> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {

@@ -23,6 +23,18 @@ interface Answer {
   writeError?: string;
 }
 
+/** An ingest app listening on a free port, with MAX_BODY_BYTES and the test's key, queuing to `streamKey`. */
+async function listeningApp(streamKey: string): Promise<{ app: NestFastifyApplication; port: number }> {
+  const app = await startIngestApp({
+    REDIS_URL,
+    STREAM_KEY: streamKey,
+    API_KEYS: `acme:${KEY}`,
+    MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+  });
+  await app.listen(0, '127.0.0.1');
+  return { app, port: (app.getHttpServer().address() as AddressInfo).port };
+}
+
 /**
  * A POST that writes its whole body at once, as ordinary clients do. Resolves when the request is over
  * ('close': the answer read and the body written, or the connection gone), with any error the write
@@ -86,16 +98,18 @@ describe('a body refused before it is all read: the client still reads the refus
   /** One socket for all: the connection kept after a refusal is the one the next request gets. */
   const postLogs = (headers: Record<string, string>, body: Buffer) =>
     post(baseUrl, '/api/logs', headers, body, agent);
+  /** One entry on the same agent: served on the kept socket if the refusal before it kept it. */
+  const postEntry = (message: string) =>
+    post(
+      baseUrl,
+      '/api/log',
+      { 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify({ level: 'info', service: 'linger', message })),
+      agent,
+    );
 
   beforeAll(async () => {
-    app = await startIngestApp({
-      REDIS_URL,
-      STREAM_KEY: streamKey,
-      API_KEYS: `acme:${KEY}`,
-      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    });
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
+    ({ app, port } = await listeningApp(streamKey));
     baseUrl = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
@@ -121,8 +135,7 @@ describe('a body refused before it is all read: the client still reads the refus
     expect(refused.status).toBe(413);
     expect(refused.writeError).toBeUndefined();
     expect(refused.headers['connection']).not.toBe('close');
-    const entry = Buffer.from(JSON.stringify({ level: 'info', service: 'linger', message: 'after a 413' }));
-    const accepted = await post(baseUrl, '/api/log', { 'content-type': 'application/json' }, entry, agent);
+    const accepted = await postEntry('after a 413');
     expect(accepted.status).toBe(202);
     expect(accepted.reusedSocket).toBe(true);
     const queued = await queuedEntries(redis, streamKey);
@@ -174,8 +187,7 @@ describe('a body refused before it is all read: the client still reads the refus
       expect(answer.status).toBe(status);
       expect(answer.writeError).toBeUndefined();
       // The connection was kept: the next request on the socket is served.
-      const entry = Buffer.from(JSON.stringify({ level: 'info', service: 'linger', message: 'next' }));
-      const next = await post(baseUrl, '/api/log', { 'content-type': 'application/json' }, entry, agent);
+      const next = await postEntry('next');
       expect(next.status).toBe(202);
       expect(next.reusedSocket).toBe(true);
     },
@@ -192,14 +204,8 @@ describe('a body refused before it is all read: the client still reads the refus
 
 describe('lingering close and shutdown', () => {
   it('closes a lingering connection when the server closes, rather than waiting for it', async () => {
-    const app = await startIngestApp({
-      REDIS_URL,
-      STREAM_KEY: `test:ingest:linger:${randomBytes(4).toString('hex')}`,
-      API_KEYS: `acme:${KEY}`,
-      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    });
-    await app.listen(0, '127.0.0.1');
-    const client = await stalledClient((app.getHttpServer().address() as AddressInfo).port);
+    const { app, port } = await listeningApp(`test:ingest:linger:${randomBytes(4).toString('hex')}`);
+    const client = await stalledClient(port);
     await waitFor(() => /^HTTP\/1\.1 413 /.test(client.received()));
     const closingAt = Date.now();
     await app.close();
