@@ -35,12 +35,19 @@ function nodeTypes(plan) {
   return [plan['Node Type'], ...(plan.Plans ?? []).flatMap(nodeTypes)];
 }
 
-async function planOf(client, settings, lastId) {
-  const results = await client.query(
-    `${settings}${settings ? '; ' : ''}EXPLAIN (FORMAT JSON) ${rowsAboveSql(lastId)}`,
-  );
-  const { rows } = Array.isArray(results) ? results.at(-1) : results;
-  return nodeTypes(rows[0]['QUERY PLAN'][0].Plan);
+/** The plan of the counter's query for rows above `lastId`, in this test's schema, after `settings`. */
+async function planOf(settings, lastId) {
+  await admin.query('BEGIN');
+  try {
+    await admin.query(`SET LOCAL search_path = ${schema}`);
+    const results = await admin.query(
+      `${settings}${settings ? '; ' : ''}EXPLAIN (FORMAT JSON) ${rowsAboveSql(lastId)}`,
+    );
+    const { rows } = Array.isArray(results) ? results.at(-1) : results;
+    return nodeTypes(rows[0]['QUERY PLAN'][0].Plan);
+  } finally {
+    await admin.query('ROLLBACK');
+  }
 }
 
 before(async () => {
@@ -68,24 +75,18 @@ after(async () => {
 });
 
 test('without the settings the planner scans the whole unanalysed partition (what the bench did)', async () => {
-  const nodes = await planOf(admin, `SET search_path = ${schema}`, ROWS - 1000);
+  const nodes = await planOf('', ROWS - 1000);
   assert.ok(nodes.includes('Seq Scan'), `expected a sequential scan, got ${nodes.join(' > ')}`);
 });
 
 test("the counter's query reads the primary key's index on the same partition", async () => {
-  await admin.query('BEGIN');
-  try {
-    await admin.query(`SET LOCAL search_path = ${schema}`);
-    const nodes = await planOf(admin, INDEX_ONLY_SETTINGS, ROWS - 1000);
-    assert.ok(!nodes.includes('Seq Scan'), `expected no sequential scan, got ${nodes.join(' > ')}`);
-    assert.ok(
-      nodes.some((node) => /Index/.test(node)),
-      `expected an index scan, got ${nodes.join(' > ')}`,
-    );
-    assert.ok(!nodes.includes('Gather'), `expected no parallel workers, got ${nodes.join(' > ')}`);
-  } finally {
-    await admin.query('ROLLBACK');
-  }
+  const nodes = await planOf(INDEX_ONLY_SETTINGS, ROWS - 1000);
+  assert.ok(!nodes.includes('Seq Scan'), `expected no sequential scan, got ${nodes.join(' > ')}`);
+  assert.ok(
+    nodes.some((node) => /Index/.test(node)),
+    `expected an index scan, got ${nodes.join(' > ')}`,
+  );
+  assert.ok(!nodes.includes('Gather'), `expected no parallel workers, got ${nodes.join(' > ')}`);
 });
 
 test('the counter counts the rows inserted since it was made, across several samples', async () => {
