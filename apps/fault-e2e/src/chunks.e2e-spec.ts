@@ -65,10 +65,10 @@ describe('chunked stream entries', () => {
 
   const asSubmittedArray = (submitted: readonly unknown[]) => {
     const text = JSON.stringify(submitted);
-    return { jsonArray: text, bodyBytes: Buffer.byteLength(text) };
+    return { jsonArray: Buffer.from(text), bodyBytes: Buffer.byteLength(text) };
   };
   /** A version 4 value: `submitted` as a client sent them in one JSON array, as ingest queues them. */
-  const asSent = (submitted: readonly unknown[]): string =>
+  const asSent = (submitted: readonly unknown[]): Buffer =>
     encodeSubmittedChunks(
       asSubmittedArray(submitted),
       { receivedAtMs: Date.parse('2026-11-26T10:00:00.000Z'), tenant: 'default' },
@@ -83,13 +83,13 @@ describe('chunked stream entries', () => {
     attributes: { n: sequence },
   });
   /** `messages` as a version 3 chunk (even `c`) or a version 4 one (odd `c`). */
-  const chunkValue = (c: number, service: string, messages: readonly string[]): string =>
+  const chunkValue = (c: number, service: string, messages: readonly string[]): string | Buffer =>
     c % 2 === 0
       ? encodeLogChunk(messages.map((m) => entry(service, m)))
       : asSent(messages.map((m) => submittedEntry(service, m)));
 
   /** XADD one value and count its entries, atomically, as ingest's append script does. */
-  const append = async (streamKey: string, value: string, entries: number): Promise<string> => {
+  const append = async (streamKey: string, value: string | Buffer, entries: number): Promise<string> => {
     const [[, id]] = (await redis
       .multi()
       .xadd(streamKey, '*', 'data', value)

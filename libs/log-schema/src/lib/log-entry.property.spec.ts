@@ -217,9 +217,9 @@ describe('log entry properties', () => {
         }
         expect(checked).toEqual({ ok: true });
         const text = JSON.stringify(inputs);
-        const submitted = { jsonArray: text, bodyBytes: Buffer.byteLength(text) };
+        const submitted = { jsonArray: Buffer.from(text), bodyBytes: Buffer.byteLength(text) };
         const [value] = encodeSubmittedChunks(submitted, context, { maxEntries: 8, maxBytes: 1 << 30 });
-        const slots = decodeStreamValue(value).slots;
+        const slots = decodeStreamValue(value.toString('utf8')).slots;
         expect(slots).toEqual(validated.entries.map((entry) => ({ ok: true, entry })));
       }),
       { numRuns: 500 },

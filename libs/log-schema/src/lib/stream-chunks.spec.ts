@@ -157,9 +157,9 @@ describe('encodeLogChunk', () => {
 describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
   const HEADER = { receivedAtMs: 1_764_151_200_500, tenant: 'acme' };
   const submittedEntry = (message: string) => ({ level: 'info', service: 'checkout', message });
-  const messagesOf = (values: string[]) =>
+  const messagesOf = (values: Buffer[]) =>
     values.map((value) =>
-      decodeStreamValue(value).slots.map((slot) => {
+      decodeStreamValue(value.toString('utf8')).slots.map((slot) => {
         if (!slot.ok) throw slot.error;
         return slot.entry.message;
       }),
@@ -167,10 +167,10 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
 
   it('writes a JSON array body whole, text as sent, behind the header', () => {
     const body = ` [\n ${JSON.stringify(submittedEntry('a €'))} ,${JSON.stringify(submittedEntry('b'))}]\n`;
-    const submitted = { jsonArray: body, bodyBytes: bytes(body) };
+    const submitted = { jsonArray: Buffer.from(body), bodyBytes: bytes(body) };
     expect(submittedFitsChunks(submitted, 2, HEADER, { maxEntries: 2, maxBytes: 1024 })).toBe(true);
     const values = encodeSubmittedChunks(submitted, HEADER, { maxEntries: 2, maxBytes: 1024 });
-    expect(values).toEqual([`${submittedChunkOpening(1_764_151_200_500, 'acme')}${body}]`]);
+    expect(values).toEqual([Buffer.from(`${submittedChunkOpening(1_764_151_200_500, 'acme')}${body}]`)]);
     expect(messagesOf(values)).toEqual([['a €', 'b']]);
   });
 
@@ -179,7 +179,10 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     // Counted in UTF-8 bytes of the body as received, not in characters.
     const whole = bytes(submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant)) + bytes(body) + 1;
     const fits = (maxEntries: number, maxBytes: number) =>
-      submittedFitsChunks({ jsonArray: body, bodyBytes: bytes(body) }, 2, HEADER, { maxEntries, maxBytes });
+      submittedFitsChunks({ jsonArray: Buffer.from(body), bodyBytes: bytes(body) }, 2, HEADER, {
+        maxEntries,
+        maxBytes,
+      });
     expect(fits(2, whole)).toBe(true);
     expect(fits(2, whole - 1)).toBe(false);
     expect(fits(1, UNBOUNDED)).toBe(false);
@@ -208,9 +211,16 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
           const values = encodeSubmittedChunks(submitted, HEADER, { maxEntries, maxBytes });
           const chunks = messagesOf(values);
           expect(chunks.flat()).toEqual(messages);
+          let start = 0;
           chunks.forEach((chunk, i) => {
             expect(chunk.length).toBeLessThanOrEqual(maxEntries);
-            if (chunk.length > 1) expect(bytes(values[i])).toBeLessThanOrEqual(maxBytes);
+            if (chunk.length > 1) expect(values[i].length).toBeLessThanOrEqual(maxBytes);
+            // Byte for byte the lines as sent, joined: what the string form of the value encoded to.
+            const lines = texts.slice(start, start + chunk.length).join(',');
+            expect(values[i]).toEqual(
+              Buffer.from(`${submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant)}[${lines}]]`),
+            );
+            start += chunk.length;
           });
         },
       ),

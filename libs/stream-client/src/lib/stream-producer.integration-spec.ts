@@ -57,9 +57,12 @@ describe('StreamProducer appends and counts log entries', () => {
 
   const counter = async () => inspector.get(layout.shards[0].entriesKey);
 
-  it.each([
+  it.each<[string, (string | Buffer)[], number]>([
     ['small values, in the script', ['chunk of 3', 'chunk of 4'], 0],
     ['values of TRANSACTION_MIN_BYTES in all, in a MULTI/EXEC', LARGE_VALUES, 1],
+    // Ingest hands its batches over as Buffers of UTF-8 text (log-schema's encodeSubmittedChunks).
+    ['Buffer values, in the script', [Buffer.from('chunk of 3 €'), Buffer.from('chunk of 4 ü')], 0],
+    ['Buffer values, in a MULTI/EXEC', LARGE_VALUES.map((value) => Buffer.from(`${value} €`)), 1],
   ])(
     'appendChunks writes each value as one stream entry, in order, and counts the entries they hold: %s',
     async (_, values, transactionsExpected) => {
@@ -72,8 +75,8 @@ describe('StreamProducer appends and counts log entries', () => {
 
       const stored = await inspector.xrange(names.streamKey, '-', '+');
       expect(stored.map(([id, fields]) => [id, fields])).toEqual([
-        [ids[0], [FIELD, values[0]]],
-        [ids[1], [FIELD, values[1]]],
+        [ids[0], [FIELD, values[0].toString()]],
+        [ids[1], [FIELD, values[1].toString()]],
       ]);
       expect(await counter()).toBe('7');
       expect(await inspector.get(layout.shards[0].appendedKey)).toBe('7');

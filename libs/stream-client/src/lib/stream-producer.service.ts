@@ -45,17 +45,18 @@ redis.call('INCRBY', KEYS[3], 1)
 return id`;
 
 /**
- * appendChunks writes values totalling at least this many characters (the JSON chunks are ASCII, so
- * bytes) in a MULTI/EXEC of XADDs and INCRBYs rather than APPEND_CHUNKS_SCRIPT. Both are all or nothing
- * (a transaction Redis refuses while queueing, e.g. for OOM, fails whole as EXECABORT; EXEC itself is
- * refused under OOM), but a script costs Redis about 1.5 ns per byte of its arguments, which it copies
- * into Lua strings and back into Redis strings, while the transaction's XADDs take their values as read
- * from the socket; below this size the transaction's Pipeline and extra commands cost ingest more than
- * the script costs Redis. Measured 2026-12-01 (private Redis, 8 calls in flight, two values per call,
- * Redis's CPU from INFO cpu, the client's from process.cpuUsage), per call script / transaction:
- * 2 KB values, Redis 26-31 / 23-25 µs and client 36-58 / 67-115 µs; 10 KB values 66-80 / 32-41 and
- * 52-90 / 69-107; 39 KB values 206-227 / 88-110 and 114-151 / 120-189. For ingest's 500-entry chunks
- * (~130 KB) Redis spent 0.55-0.63 µs per log entry with the script and 0.31-0.33 with the transaction.
+ * appendChunks writes values totalling at least this many characters (string values: JSON chunks, nearly
+ * all ASCII) or bytes (Buffer values) in a MULTI/EXEC of XADDs and INCRBYs rather than
+ * APPEND_CHUNKS_SCRIPT. Both are all or nothing (a transaction Redis refuses while queueing, e.g. for
+ * OOM, fails whole as EXECABORT; EXEC itself is refused under OOM), but a script costs Redis about 1.5 ns
+ * per byte of its arguments, which it copies into Lua strings and back into Redis strings, while the
+ * transaction's XADDs take their values as read from the socket; below this size the transaction's
+ * Pipeline and extra commands cost ingest more than the script costs Redis. Measured 2026-12-01 (private
+ * Redis, 8 calls in flight, two values per call, Redis's CPU from INFO cpu, the client's from
+ * process.cpuUsage), per call script / transaction: 2 KB values, Redis 26-31 / 23-25 µs and client 36-58
+ * / 67-115 µs; 10 KB values 66-80 / 32-41 and 52-90 / 69-107; 39 KB values 206-227 / 88-110 and 114-151 /
+ * 120-189. For ingest's 500-entry chunks (~130 KB) Redis spent 0.55-0.63 µs per log entry with the script
+ * and 0.31-0.33 with the transaction.
  */
 export const TRANSACTION_MIN_BYTES = 16 * 1024;
 
@@ -66,7 +67,7 @@ interface AppendCommands {
     appendedKey: string,
     field: string,
     entryCount: number,
-    ...values: string[]
+    ...values: (string | Buffer)[]
   ): Promise<string[]>;
   logpipeAppendEntry(
     key: string,
@@ -218,18 +219,19 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * shard in ONE script call (APPEND_CHUNKS_SCRIPT) or, for values of TRANSACTION_MIN_BYTES or more in
    * all, ONE MULTI/EXEC: every value is written, as consecutive stream entries, and the shard's entry
    * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
-   * and counts nothing). Resolves the stream ids, one per value.
+   * and counts nothing). Resolves the stream ids, one per value. A value may be a Buffer (UTF-8 text):
+   * ioredis writes it as it is, where a string is encoded again on its way to the socket.
    */
-  appendChunks(values: readonly string[], entryCount: number): Promise<string[]> {
+  appendChunks(values: readonly (string | Buffer)[], entryCount: number): Promise<string[]> {
     if (values.length === 0) {
       return Promise.resolve([]);
     }
     const shard = this.takeShard();
-    let characters = 0;
-    for (const value of values) characters += value.length;
+    let size = 0;
+    for (const value of values) size += value.length;
     return this.run('appendChunks', async (redis) => {
       const ids =
-        characters >= TRANSACTION_MIN_BYTES
+        size >= TRANSACTION_MIN_BYTES
           ? await this.appendInTransaction(redis, shard, values, entryCount)
           : ((await this.callAppend(redis, (target) =>
               target.logpipeAppendChunks(
@@ -397,7 +399,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
   private async appendInTransaction(
     redis: RedisClient,
     shard: StreamShard,
-    values: readonly string[],
+    values: readonly (string | Buffer)[],
     entryCount: number,
   ): Promise<string[]> {
     const wanted = this.options.waitReplicas;

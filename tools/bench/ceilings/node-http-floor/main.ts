@@ -144,7 +144,7 @@ function parseBody(
     return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
   const value = parseJson(text, mayHoldKeys);
-  const submitted = Array.isArray(value) ? { jsonArray: text, bodyBytes: body.length } : undefined;
+  const submitted = Array.isArray(value) ? { jsonArray: body, bodyBytes: body.length } : undefined;
   return { ndjson: false, value, submitted };
 }
 
@@ -182,7 +182,7 @@ async function handle(
     throw new HttpError(400, 'send a non-empty array of entries');
   // As LogIngestService.ingestMany: the entries as sent when they fit the chunk limits, else encoded;
   // the request's chunks and its entry count in one append.
-  let values: string[];
+  let values: (string | Buffer)[];
   if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
     const result = checkLogBatch(value, context);
     if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];

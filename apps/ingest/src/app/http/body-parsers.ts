@@ -27,7 +27,7 @@ const jsonArrayBodies = new WeakMap<readonly unknown[], SubmittedEntries>();
 
 /**
  * The entries of a parsed body as the client sent them, for queuing them without encoding each one again
- * (log-schema's encodeSubmittedChunks): the JSON array's text, or the NDJSON lines. Undefined for a value
+ * (log-schema's encodeSubmittedChunks): the JSON array's bytes, or the NDJSON lines. Undefined for a value
  * these parsers did not produce.
  */
 export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined {
@@ -62,8 +62,8 @@ export function parseJsonBody(body: Buffer): unknown {
   const text = decodeUtf8(body);
   if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
   const parsed = parseJsonText(text, 'body', mayHoldPrototypeKeys(body));
-  // JSON.parse accepted this very text, so it can be queued as sent (submittedEntriesOf).
-  if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, { jsonArray: text, bodyBytes: body.length });
+  // JSON.parse accepted this very text, so its bytes can be queued as sent (submittedEntriesOf).
+  if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, { jsonArray: body, bodyBytes: body.length });
   return parsed;
 }
 

@@ -9,9 +9,12 @@ import { IngestOutcome } from '../metrics/ingest-outcome';
 import { LogIngestService } from './log-ingest.service';
 
 /** The messages of each chunk of one append. */
-function chunkMessages(values: readonly string[]): string[][] {
+/** A stream value as the worker reads it back: ingest writes batches as Buffers, other values as text. */
+const textOf = (value: string | Buffer) => (typeof value === 'string' ? value : value.toString('utf8'));
+
+function chunkMessages(values: readonly (string | Buffer)[]): string[][] {
   return values.map((value) =>
-    decodeStreamValue(value).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
+    decodeStreamValue(textOf(value)).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
   );
 }
 
@@ -26,7 +29,7 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   const single: string[] = [];
   const taken: number[] = [];
   const producer = {
-    appendChunks: jest.fn(async (values: string[], entryCount: number) => {
+    appendChunks: jest.fn(async (values: (string | Buffer)[], entryCount: number) => {
       chunked.push(chunkMessages(values));
       appended.push(chunked[chunked.length - 1].flat());
       counted.push(entryCount);
@@ -170,15 +173,15 @@ describe('LogIngestService: chunks in the stream', () => {
     // Pretty-printed, as a client may send it: the value carries those bytes, whitespace and all.
     const asArray = (list: unknown[], indent?: number) => {
       const text = JSON.stringify(list, null, indent);
-      return { jsonArray: text, bodyBytes: Buffer.byteLength(text) };
+      return { jsonArray: Buffer.from(text), bodyBytes: Buffer.byteLength(text) };
     };
     const arrayBody = () => asArray(entries, 2);
     const lines = () => {
       const texts = entries.map((entry) => JSON.stringify(entry));
       return { jsonTexts: texts, bodyBytes: Buffer.byteLength(texts.join('\n')) };
     };
-    const decoded = (value: string) => decodeStreamValue(value);
-    const rows = (values: readonly string[]) =>
+    const decoded = (value: string | Buffer) => decodeStreamValue(textOf(value));
+    const rows = (values: readonly (string | Buffer)[]) =>
       values.flatMap((value) => decoded(value).slots.map((slot) => (slot.ok ? slot.entry : slot.error)));
 
     it('writes a JSON array body as one version 4 value that reads back as the entries encoded one by one would', async () => {
@@ -190,8 +193,9 @@ describe('LogIngestService: chunks in the stream', () => {
       await encoded.service.ingestMany(entries, 'acme');
       const [[values]] = spyAsSent.mock.calls;
       expect(values).toHaveLength(1);
-      expect(JSON.parse(values[0])[0]).toBe(4);
-      expect(values[0]).toContain(arrayBody().jsonArray);
+      expect(JSON.parse(textOf(values[0]))[0]).toBe(4);
+      expect(values[0]).toBeInstanceOf(Buffer);
+      expect(textOf(values[0])).toContain(arrayBody().jsonArray.toString('utf8'));
       expect(asSent.counted).toEqual([3]);
       // The same rows, receipt time apart (each request has its own).
       const withoutReceipt = (list: unknown[]) =>
@@ -229,7 +233,7 @@ describe('LogIngestService: chunks in the stream', () => {
       const spy = jest.spyOn(producer, 'appendChunks');
       await service.ingestMany(entries, 'acme', undefined, arrayBody());
       expect(chunked).toEqual([[['a', 'b'], ['c']]]);
-      for (const value of spy.mock.calls[0][0]) expect(JSON.parse(value)[0]).toBe(3);
+      for (const value of spy.mock.calls[0][0]) expect(JSON.parse(textOf(value))[0]).toBe(3);
     });
 
     it('refuses an invalid entry with the errors of the encoded path and queues nothing', async () => {
@@ -288,7 +292,9 @@ describe('LogIngestService: chunks in the stream', () => {
     await Promise.all([service.ingestOne(valid('a'), 'acme'), service.ingestOne(valid('b'), 'globex')]);
     expect(chunked).toHaveLength(1);
     const [values] = appendChunks.mock.calls[0];
-    const tenants = decodeStreamValue(values[0]).slots.map((slot) => (slot.ok ? slot.entry.tenant : null));
+    const tenants = decodeStreamValue(textOf(values[0])).slots.map((slot) =>
+      slot.ok ? slot.entry.tenant : null,
+    );
     expect(tenants).toEqual(['acme', 'globex']);
   });
 

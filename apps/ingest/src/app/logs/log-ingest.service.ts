@@ -106,7 +106,7 @@ export class LogIngestService {
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const context = this.context(tenant);
-    let encode: () => string[];
+    let encode: () => (string | Buffer)[];
     if (submitted !== undefined && submittedFitsChunks(submitted, inputs.length, context, this.chunkLimits)) {
       const result = checkLogBatch(inputs, context);
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
@@ -154,7 +154,7 @@ export class LogIngestService {
   }
 
   /** `encode` writes the stream values of `count` valid entries; it runs once the request is admitted. */
-  private async queue(count: number, tenant: string, encode: () => string[]): Promise<void> {
+  private async queue(count: number, tenant: string, encode: () => (string | Buffer)[]): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
     await this.quota.take(tenant, count);
     await this.backlog.admit(count, () => this.producer.appendChunks(encode(), count));

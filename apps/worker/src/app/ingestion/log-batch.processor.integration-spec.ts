@@ -110,7 +110,10 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
   }
 
   /** XADD `values` to the (plain) stream and count their entries as ingest's append script does. */
-  async function append(values: { value: string; entries: number }[], streamKey = streamOptions.streamKey) {
+  async function append(
+    values: { value: string | Buffer; entries: number }[],
+    streamKey = streamOptions.streamKey,
+  ) {
     const ids: string[] = [];
     for (const { value, entries } of values) {
       ids.push((await redis.xadd(streamKey, '*', 'data', value)) as string);
@@ -128,7 +131,7 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
   const asSentOf = (...submitted: unknown[]) => {
     const text = JSON.stringify(submitted);
     const [value] = encodeSubmittedChunks(
-      { jsonArray: text, bodyBytes: Buffer.byteLength(text) },
+      { jsonArray: Buffer.from(text), bodyBytes: Buffer.byteLength(text) },
       { receivedAtMs: Date.parse('2026-11-26T10:00:00.100Z'), tenant: 'default' },
       { maxEntries: 1000, maxBytes: 1 << 20 },
     );
@@ -295,7 +298,7 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
     const outcome = await processor.process(pending, never, true);
 
     expect(outcome.deadLettered).toBe(2);
-    expect((await deadLetters()).map((dead) => dead.payload)).toEqual([chunk.value, chunkOf('d').value]);
+    expect((await deadLetters()).map((dead) => dead.payload)).toEqual([chunk.value.toString(), chunkOf('d').value]);
     expect(await entriesCounter()).toBe('0');
   });
 
