@@ -8,10 +8,10 @@ import type { IngestConfig } from '../ingest.config';
 import { IngestOutcome } from '../metrics/ingest-outcome';
 import { LogIngestService } from './log-ingest.service';
 
-/** The messages of each chunk of one append. */
 /** A stream value as the worker reads it back: ingest writes batches as Buffers, other values as text. */
 const textOf = (value: string | Buffer) => (typeof value === 'string' ? value : value.toString('utf8'));
 
+/** The messages of each chunk of one append. */
 function chunkMessages(values: readonly (string | Buffer)[]): string[][] {
   return values.map((value) =>
     decodeStreamValue(textOf(value)).slots.map((slot) => (slot.ok ? slot.entry.message : 'undecodable')),
