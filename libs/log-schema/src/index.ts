@@ -52,6 +52,7 @@ export {
 export {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
+  encodeLogChunkBuffers,
   encodeLogChunks,
   encodeSubmittedChunks,
   submittedFitsChunks,

@@ -4,11 +4,13 @@ import { validateLogEntry } from './log-entry.validation';
 import {
   CHUNK_OPENING_BYTES,
   chunkBytesOf,
+  encodeLogChunkBuffers,
   encodeLogChunks,
   encodeSubmittedChunks,
   submittedFitsChunks,
 } from './stream-chunks';
 import {
+  CHUNK_PIECE_ENTRIES,
   decodeStreamValue,
   encodeChunkEntry,
   encodeLogChunk,
@@ -136,13 +138,48 @@ describe('encodeLogChunks', () => {
         fc.integer({ min: 20, max: 4000 }),
         (messages, maxEntries, maxBytes) => {
           const all = messages.map((text, i) => entry(i, text));
-          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
-            filledOneByOne(all, maxEntries, maxBytes),
+          const expected = filledOneByOne(all, maxEntries, maxBytes);
+          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(expected);
+          expect(encodeLogChunkBuffers(all, { maxEntries, maxBytes })).toEqual(
+            expected.map((chunk) => Buffer.from(chunk, 'utf8')),
           );
         },
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('encodeLogChunkBuffers', () => {
+  const message = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'grapheme', maxLength: 60 }),
+    fc.string({ minLength: 200, maxLength: 900 }),
+  );
+
+  it('writes the chunks of encodeLogChunks as UTF-8 bytes when a chunk spans several pieces', () => {
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 4 * CHUNK_PIECE_ENTRIES }),
+        fc.integer({ min: 1, max: 3 * CHUNK_PIECE_ENTRIES }),
+        fc.integer({ min: 20, max: 200_000 }),
+        (messages, maxEntries, maxBytes) => {
+          const all = messages.map((text, i) => entry(i, text));
+          expect(encodeLogChunkBuffers(all, { maxEntries, maxBytes })).toEqual(
+            encodeLogChunks(all, { maxEntries, maxBytes }).map((chunk) => Buffer.from(chunk, 'utf8')),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a 1,000-entry chunk, made of many pieces, as the text of encodeLogChunk', () => {
+    const all = entries(1000);
+    const [chunk, ...rest] = encodeLogChunkBuffers(all, { maxEntries: 1000, maxBytes: UNBOUNDED });
+    expect(rest).toEqual([]);
+    expect(chunk).toEqual(Buffer.from(encodeLogChunk(all), 'utf8'));
+    expect(decoded([chunk.toString('utf8')])[0]).toEqual(all);
   });
 });
 

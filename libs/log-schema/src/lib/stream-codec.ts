@@ -114,6 +114,29 @@ export function encodeLogChunk(entries: readonly LogEntry[], start = 0, end = en
 }
 
 /**
+ * Entries per JSON.stringify call in encodeLogChunkPieces: for entries of the usual size (~300 bytes) a
+ * piece is ~20 KB, far below V8's large-object size (128 KiB), so it is allocated and freed in the young
+ * generation instead of on pages of its own.
+ */
+export const CHUNK_PIECE_ENTRIES = 64;
+
+/**
+ * The text of encodeLogChunk(entries, start, end) in pieces: each is the JSON array of up to
+ * CHUNK_PIECE_ENTRIES consecutive entries' fields, `[[...],[...]]`. The chunk is `[3,`, then the pieces
+ * without their outer brackets joined by `,`, then `]` (stream-chunks' encodeLogChunkBuffers writes it).
+ */
+export function encodeLogChunkPieces(entries: readonly LogEntry[], start: number, end: number): string[] {
+  const pieces: string[] = [];
+  for (let from = start; from < end; from += CHUNK_PIECE_ENTRIES) {
+    const to = Math.min(end, from + CHUNK_PIECE_ENTRIES);
+    const fields: unknown[] = [];
+    for (let i = from; i < to; i++) fields.push(chunkEntryFields(entries[i]));
+    pieces.push(JSON.stringify(fields));
+  }
+  return pieces;
+}
+
+/**
  * The text of a version 4 value before its entries: `[4,<receivedAt>,"<tenant>",`. The entries' JSON
  * array follows, then `]`.
  */
