@@ -52,7 +52,6 @@ export {
 export {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
-  encodeLogChunkBuffers,
   encodeLogChunks,
   encodeSubmittedChunks,
   submittedFitsChunks,

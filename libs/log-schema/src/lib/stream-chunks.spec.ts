@@ -4,7 +4,6 @@ import { validateLogEntry } from './log-entry.validation';
 import {
   CHUNK_OPENING_BYTES,
   chunkBytesOf,
-  encodeLogChunkBuffers,
   encodeLogChunks,
   encodeSubmittedChunks,
   submittedFitsChunks,
@@ -36,9 +35,9 @@ function entry(i: number, message = `message ${i}`): LogEntry {
 const entries = (count: number) => Array.from({ length: count }, (_, i) => entry(i));
 
 /** The entries of each chunk, decoded back. */
-function decoded(chunks: string[]): LogEntry[][] {
+function decoded(chunks: readonly Buffer[]): LogEntry[][] {
   return chunks.map((chunk) =>
-    decodeStreamValue(chunk).slots.map((slot) => {
+    decodeStreamValue(chunk.toString('utf8')).slots.map((slot) => {
       if (!slot.ok) throw slot.error;
       return slot.entry;
     }),
@@ -47,6 +46,32 @@ function decoded(chunks: string[]): LogEntry[][] {
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/** The plain rule: close a chunk when the next entry would pass either bound; each chunk's text. */
+function filledOneByOne(all: LogEntry[], maxEntries: number, maxBytes: number): string[] {
+  const chunks: string[] = [];
+  let pending: string[] = [];
+  let pendingBytes = CHUNK_OPENING_BYTES;
+  for (const one of all) {
+    const encoded = encodeChunkEntry(one);
+    const size = chunkBytesOf(encoded);
+    if (pending.length > 0 && (pending.length >= maxEntries || pendingBytes + size > maxBytes)) {
+      chunks.push(encodeLogChunkOfEncoded(pending));
+      pending = [];
+      pendingBytes = CHUNK_OPENING_BYTES;
+    }
+    pending.push(encoded);
+    pendingBytes += size;
+  }
+  if (pending.length > 0) chunks.push(encodeLogChunkOfEncoded(pending));
+  return chunks;
+}
+
+const message = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: 'grapheme', maxLength: 60 }),
+  fc.string({ minLength: 200, maxLength: 900 }),
+);
 
 describe('encodeLogChunks', () => {
   it('puts at most maxEntries entries in a chunk, in order, none lost', () => {
@@ -68,21 +93,21 @@ describe('encodeLogChunks', () => {
     const maxBytes = 1000;
     const chunks = encodeLogChunks(all, { maxEntries: 500, maxBytes });
     expect(chunks.length).toBeGreaterThan(1);
-    for (const chunk of chunks) expect(bytes(chunk)).toBeLessThanOrEqual(maxBytes);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(maxBytes);
     // As full as allowed: the next chunk's first entry would not have fitted in the previous chunk.
     for (let i = 1; i < chunks.length; i++) {
       const next = decoded([chunks[i]])[0][0];
-      expect(bytes(chunks[i - 1]) + bytes(encodeChunkEntry(next)) + 1).toBeGreaterThan(maxBytes);
+      expect(chunks[i - 1].length + bytes(encodeChunkEntry(next)) + 1).toBeGreaterThan(maxBytes);
     }
     expect(decoded(chunks).flat()).toEqual(all);
   });
 
   it('fills a chunk to exactly maxBytes', () => {
     const all = entries(4);
-    const exact = bytes(encodeLogChunks(all.slice(0, 2), { maxEntries: 500, maxBytes: UNBOUNDED })[0]);
+    const exact = encodeLogChunks(all.slice(0, 2), { maxEntries: 500, maxBytes: UNBOUNDED })[0].length;
     const chunks = encodeLogChunks(all, { maxEntries: 500, maxBytes: exact });
     expect(decoded(chunks)[0]).toHaveLength(2);
-    expect(bytes(chunks[0])).toBe(exact);
+    expect(chunks[0].length).toBe(exact);
   });
 
   it('writes an entry bigger than maxBytes alone, as a chunk of one, between its neighbours', () => {
@@ -104,33 +129,10 @@ describe('encodeLogChunks', () => {
     ).toEqual([2, 2, 2, 2, 2]);
   });
 
-  // encodeLogChunks encodes a whole window of entries in one call while they fit and measures entry by
+  // encodeLogChunks encodes a whole window of entries at once while they fit and measures entry by
   // entry once they do not; whichever way it goes, it must cut exactly the chunks of the plain rule
-  // (close a chunk when the next entry would pass either bound) and write exactly their text.
+  // (close a chunk when the next entry would pass either bound) and write exactly their text as UTF-8.
   it('cuts the same chunks, byte for byte, as filling them entry by entry', () => {
-    function filledOneByOne(all: LogEntry[], maxEntries: number, maxBytes: number): string[] {
-      const chunks: string[] = [];
-      let pending: string[] = [];
-      let pendingBytes = CHUNK_OPENING_BYTES;
-      for (const one of all) {
-        const encoded = encodeChunkEntry(one);
-        const size = chunkBytesOf(encoded);
-        if (pending.length > 0 && (pending.length >= maxEntries || pendingBytes + size > maxBytes)) {
-          chunks.push(encodeLogChunkOfEncoded(pending));
-          pending = [];
-          pendingBytes = CHUNK_OPENING_BYTES;
-        }
-        pending.push(encoded);
-        pendingBytes += size;
-      }
-      if (pending.length > 0) chunks.push(encodeLogChunkOfEncoded(pending));
-      return chunks;
-    }
-    const message = fc.oneof(
-      fc.string({ maxLength: 30 }),
-      fc.string({ unit: 'grapheme', maxLength: 60 }),
-      fc.string({ minLength: 200, maxLength: 900 }),
-    );
     fc.assert(
       fc.property(
         fc.array(message, { minLength: 1, maxLength: 60 }),
@@ -138,26 +140,16 @@ describe('encodeLogChunks', () => {
         fc.integer({ min: 20, max: 4000 }),
         (messages, maxEntries, maxBytes) => {
           const all = messages.map((text, i) => entry(i, text));
-          const expected = filledOneByOne(all, maxEntries, maxBytes);
-          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(expected);
-          expect(encodeLogChunkBuffers(all, { maxEntries, maxBytes })).toEqual(
-            expected.map((chunk) => Buffer.from(chunk, 'utf8')),
+          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
+            filledOneByOne(all, maxEntries, maxBytes).map((chunk) => Buffer.from(chunk, 'utf8')),
           );
         },
       ),
       { numRuns: 2000 },
     );
   });
-});
 
-describe('encodeLogChunkBuffers', () => {
-  const message = fc.oneof(
-    fc.string({ maxLength: 30 }),
-    fc.string({ unit: 'grapheme', maxLength: 60 }),
-    fc.string({ minLength: 200, maxLength: 900 }),
-  );
-
-  it('writes the chunks of encodeLogChunks as UTF-8 bytes when a chunk spans several pieces', () => {
+  it('cuts the same chunks, byte for byte, when a chunk is written from several pieces', () => {
     fc.assert(
       fc.property(
         fc.array(message, { minLength: 1, maxLength: 4 * CHUNK_PIECE_ENTRIES }),
@@ -165,8 +157,8 @@ describe('encodeLogChunkBuffers', () => {
         fc.integer({ min: 20, max: 200_000 }),
         (messages, maxEntries, maxBytes) => {
           const all = messages.map((text, i) => entry(i, text));
-          expect(encodeLogChunkBuffers(all, { maxEntries, maxBytes })).toEqual(
-            encodeLogChunks(all, { maxEntries, maxBytes }).map((chunk) => Buffer.from(chunk, 'utf8')),
+          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
+            filledOneByOne(all, maxEntries, maxBytes).map((chunk) => Buffer.from(chunk, 'utf8')),
           );
         },
       ),
@@ -176,10 +168,10 @@ describe('encodeLogChunkBuffers', () => {
 
   it('writes a 1,000-entry chunk, made of many pieces, as the text of encodeLogChunk', () => {
     const all = entries(1000);
-    const [chunk, ...rest] = encodeLogChunkBuffers(all, { maxEntries: 1000, maxBytes: UNBOUNDED });
+    const [chunk, ...rest] = encodeLogChunks(all, { maxEntries: 1000, maxBytes: UNBOUNDED });
     expect(rest).toEqual([]);
     expect(chunk).toEqual(Buffer.from(encodeLogChunk(all), 'utf8'));
-    expect(decoded([chunk.toString('utf8')])[0]).toEqual(all);
+    expect(decoded([chunk])[0]).toEqual(all);
   });
 });
 

@@ -1,11 +1,9 @@
 // How a request's entries are cut into stream values (issue 14): one Redis stream entry per chunk, so
 // Redis and the worker pay per chunk rather than per entry. Ingest and the bench's node:http floor both
-// call encodeLogChunkBuffers and encodeSubmittedChunks, so the floor writes exactly what ingest writes.
+// call encodeLogChunks and encodeSubmittedChunks, so the floor writes exactly what ingest writes.
 import { LogEntry } from './log-entry.types';
 import {
   encodeChunkEntry,
-  encodeLogChunk,
-  encodeLogChunkOfEncoded,
   encodeLogChunkPieces,
   LOG_CHUNK_CODEC_VERSION,
   submittedChunkOpening,
@@ -27,12 +25,10 @@ export interface ChunkLimits {
 }
 
 /** `[3,` before a chunk's first entry; each entry then brings its text and one byte (`,` or the closing `]`). */
-const CHUNK_OPENING = `[${LOG_CHUNK_CODEC_VERSION},`;
+const CHUNK_OPENING = Buffer.from(`[${LOG_CHUNK_CODEC_VERSION},`);
 export const CHUNK_OPENING_BYTES = CHUNK_OPENING.length;
-
+const CHUNK_CLOSING = Buffer.from(']');
 const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /**
  * `entries` (at least one) as version 3 chunks, in order: each holds at most `maxEntries` entries and
@@ -42,74 +38,35 @@ const CLOSE_BRACKET = 0x5d;
  *
  * Entries of the usual size fill a chunk by count long before its byte bound (1,000 entries of ~300
  * bytes are ~300 KB of the default 1 MiB), so the next `maxEntries` entries are first encoded as one
- * chunk in a single call; only when that is too big are the entries measured one by one, for the rest
- * of the request. Both ways cut the same chunks.
+ * chunk; only when that is too big are the entries measured one by one, for the rest of the request.
+ * Both ways cut the same chunks.
+ *
+ * Each chunk is a Buffer of its UTF-8 text, for handing to Redis (ingest's OTLP, Loki, Elasticsearch and
+ * syslog ways in, and `/api/logs` bodies that do not fit one chunk), written from pieces of
+ * CHUNK_PIECE_ENTRIES entries (encodeLogChunkPieces), so no string of the chunk's size is ever made: such
+ * a string lands in V8's large-object space (see encodeSubmittedChunks for what that cost `/api/logs`).
+ * Measured 2026-12-02 against one JSON.stringify per chunk (ingest alone, `ingest-alone.mjs
+ * --protocols`, two pairs alternated): 16-24% less ingest CPU per entry for OTLP and Loki, 11-22% for
+ * Elasticsearch (BENCHMARKS.md).
  */
-export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): string[] {
-  const chunks: string[] = [];
-  let start = 0;
-  let wholeWindows = true;
-  while (start < entries.length) {
-    if (wholeWindows) {
-      const end = Math.min(entries.length, start + limits.maxEntries);
-      const chunk = encodeLogChunk(entries, start, end);
-      if (end - start === 1 || Buffer.byteLength(chunk, 'utf8') <= limits.maxBytes) {
-        chunks.push(chunk);
-        start = end;
-        continue;
-      }
-      // Entries this size reach the byte bound first; a window per chunk would mostly be encoded twice.
-      wholeWindows = false;
-    }
-    start = pushChunkMeasured(entries, start, limits, chunks);
-  }
-  return chunks;
-}
-
-/**
- * encodeLogChunks' chunks as Buffers of their UTF-8 text, byte for byte the same, for handing to Redis
- * (ingest's OTLP, Loki, Elasticsearch and syslog ways in, and `/api/logs` bodies that do not fit one
- * chunk). Each chunk's text is made in pieces of CHUNK_PIECE_ENTRIES entries and written into one
- * Buffer, so no string of the chunk's size is ever made: such a string lands in V8's large-object space
- * (see encodeSubmittedChunks for what that cost `/api/logs`). Entries large enough to reach the byte
- * bound first are cut as encodeLogChunks cuts them and converted. Measured 2026-12-02 (ingest alone,
- * `ingest-alone.mjs --protocols`, two pairs alternated): 16-24% less ingest CPU per entry for OTLP and
- * Loki, 11-22% for Elasticsearch (BENCHMARKS.md).
- */
-export function encodeLogChunkBuffers(entries: readonly LogEntry[], limits: ChunkLimits): Buffer[] {
+export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): Buffer[] {
   const chunks: Buffer[] = [];
   let start = 0;
   while (start < entries.length) {
     const end = Math.min(entries.length, start + limits.maxEntries);
     const pieces = encodeLogChunkPieces(entries, start, end);
-    let size = CHUNK_OPENING_BYTES + pieces.length; // a `,` between pieces and the closing `]`
-    for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8') - 2;
+    // `[3,`, the pieces, a `,` between two of them and the closing `]`.
+    let size = CHUNK_OPENING_BYTES + pieces.length;
+    for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8');
     if (end - start > 1 && size > limits.maxBytes) {
-      // Entries this size reach the byte bound first: cut the rest one entry at a time.
-      const rest: string[] = [];
-      for (let next = start; next < entries.length; ) next = pushChunkMeasured(entries, next, limits, rest);
-      for (const chunk of rest) chunks.push(Buffer.from(chunk, 'utf8'));
+      // Entries this size reach the byte bound first; a window per chunk would mostly be encoded twice.
+      for (let next = start; next < entries.length; ) next = pushChunkMeasured(entries, next, limits, chunks);
       break;
     }
-    chunks.push(chunkOfPieces(pieces, size));
+    chunks.push(joinedChunk(size, CHUNK_OPENING, pieces, 0, pieces.length, CHUNK_CLOSING));
     start = end;
   }
   return chunks;
-}
-
-/** `[3,`, the pieces without their outer brackets joined by `,`, and `]`, in a Buffer of `size` bytes. */
-function chunkOfPieces(pieces: readonly string[], size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write(CHUNK_OPENING, 0, 'latin1');
-  for (let i = 0; i < pieces.length; i++) {
-    if (i > 0) out[at++] = COMMA;
-    const piece = pieces[i];
-    at += out.write(piece.slice(1, -1), at, 'utf8');
-  }
-  out[at++] = CLOSE_BRACKET;
-  // A piece that did not fit would have been cut short by write(), and what follows it dropped.
-  if (at !== size) throw new RangeError(`a chunk of ${size} bytes was written as ${at}`);
-  return out;
 }
 
 /**
@@ -120,7 +77,7 @@ function pushChunkMeasured(
   entries: readonly LogEntry[],
   start: number,
   limits: ChunkLimits,
-  chunks: string[],
+  chunks: Buffer[],
 ): number {
   const pending: string[] = [];
   let pendingBytes = CHUNK_OPENING_BYTES;
@@ -132,7 +89,8 @@ function pushChunkMeasured(
     pending.push(encoded);
     pendingBytes += bytes;
   }
-  chunks.push(encodeLogChunkOfEncoded(pending));
+  // pendingBytes counts a `,` or the closing `]` after each entry: the chunk's exact size.
+  chunks.push(joinedChunk(pendingBytes, CHUNK_OPENING, pending, 0, pending.length, CHUNK_CLOSING));
   return next;
 }
 
@@ -162,8 +120,8 @@ export interface SubmittedHeader {
 
 const SUBMITTED_CLOSING = ']';
 const SUBMITTED_CLOSING_BYTES = Buffer.from(SUBMITTED_CLOSING);
-/** `[` and `]]` around a run of entry texts joined by `,`. */
-const TEXTS_ENCLOSING_BYTES = 3;
+/** What closes a run of entry texts: the entries' array, then the value. */
+const TEXTS_CLOSING_BYTES = Buffer.from(']]');
 
 /**
  * Whether encodeSubmittedChunks can write `count` validated entries as sent. Lines can be cut anywhere
@@ -204,11 +162,13 @@ export function encodeSubmittedChunks(
   header: SubmittedHeader,
   limits: ChunkLimits,
 ): Buffer[] {
-  const opening = Buffer.from(submittedChunkOpening(header.receivedAtMs, header.tenant));
+  const opening = submittedChunkOpening(header.receivedAtMs, header.tenant);
   if ('jsonArray' in submitted)
-    return [Buffer.concat([opening, submitted.jsonArray, SUBMITTED_CLOSING_BYTES])];
+    return [Buffer.concat([Buffer.from(opening), submitted.jsonArray, SUBMITTED_CLOSING_BYTES])];
   const texts = submitted.jsonTexts;
-  const fixedBytes = opening.length + TEXTS_ENCLOSING_BYTES;
+  // The opening and the `[` of the entries' array, then the texts, then TEXTS_CLOSING_BYTES.
+  const head = Buffer.from(`${opening}[`);
+  const fixedBytes = head.length + TEXTS_CLOSING_BYTES.length;
   const chunks: Buffer[] = [];
   let start = 0;
   let bytes = fixedBytes;
@@ -217,38 +177,37 @@ export function encodeSubmittedChunks(
     const textBytes = Buffer.byteLength(texts[i], 'utf8') + 1;
     const full = i - start === limits.maxEntries || (i > start && bytes + textBytes > limits.maxBytes);
     if (full) {
-      chunks.push(textsChunk(opening, texts, start, i, bytes - 1));
+      chunks.push(joinedChunk(bytes - 1, head, texts, start, i, TEXTS_CLOSING_BYTES));
       start = i;
       bytes = fixedBytes;
     }
     bytes += textBytes;
   }
-  chunks.push(textsChunk(opening, texts, start, texts.length, bytes - 1));
+  chunks.push(joinedChunk(bytes - 1, head, texts, start, texts.length, TEXTS_CLOSING_BYTES));
   return chunks;
 }
 
 /**
- * `opening`, then `[`, `texts[start..end)` joined by `,`, and `]]`, as UTF-8 in a Buffer of exactly
- * `size` bytes (the caller measured each text). The texts come from a body checked to be valid UTF-8, so
- * they hold no lone surrogates and each encodes to exactly the bytes the client sent.
+ * `head`, then `texts[start..end)` joined by `,`, then `tail`, as UTF-8 in a Buffer of exactly `size`
+ * bytes (the caller measured each text). The texts are JSON.stringify's or come from a body checked to be
+ * valid UTF-8, so they hold no lone surrogates and each encodes to exactly its bytes.
  */
-function textsChunk(
-  opening: Buffer,
+function joinedChunk(
+  size: number,
+  head: Buffer,
   texts: readonly string[],
   start: number,
   end: number,
-  size: number,
+  tail: Buffer,
 ): Buffer {
   const out = Buffer.allocUnsafe(size);
-  let at = opening.copy(out, 0);
-  out[at++] = OPEN_BRACKET;
+  let at = head.copy(out, 0);
   for (let i = start; i < end; i++) {
     if (i > start) out[at++] = COMMA;
     at += out.write(texts[i], at, 'utf8');
   }
-  out[at++] = CLOSE_BRACKET;
-  out[at++] = CLOSE_BRACKET;
-  // A text that did not fit would have been cut short by write(), and the brackets after it dropped.
+  at += tail.copy(out, at);
+  // A text that did not fit would have been cut short by write(), and what follows it dropped.
   if (at !== size) throw new RangeError(`a chunk of ${size} bytes was written as ${at}`);
   return out;
 }

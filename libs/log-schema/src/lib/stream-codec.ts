@@ -121,9 +121,9 @@ export function encodeLogChunk(entries: readonly LogEntry[], start = 0, end = en
 export const CHUNK_PIECE_ENTRIES = 64;
 
 /**
- * The text of encodeLogChunk(entries, start, end) in pieces: each is the JSON array of up to
- * CHUNK_PIECE_ENTRIES consecutive entries' fields, `[[...],[...]]`. The chunk is `[3,`, then the pieces
- * without their outer brackets joined by `,`, then `]` (stream-chunks' encodeLogChunkBuffers writes it).
+ * The text of encodeLogChunk(entries, start, end) in pieces: each holds up to CHUNK_PIECE_ENTRIES
+ * consecutive entries' fields, `[...],[...]` (one JSON array's elements). The chunk is `[3,`, then the
+ * pieces joined by `,`, then `]` (stream-chunks' encodeLogChunks writes it).
  */
 export function encodeLogChunkPieces(entries: readonly LogEntry[], start: number, end: number): string[] {
   const pieces: string[] = [];
@@ -131,7 +131,7 @@ export function encodeLogChunkPieces(entries: readonly LogEntry[], start: number
     const to = Math.min(end, from + CHUNK_PIECE_ENTRIES);
     const fields: unknown[] = [];
     for (let i = from; i < to; i++) fields.push(chunkEntryFields(entries[i]));
-    pieces.push(JSON.stringify(fields));
+    pieces.push(JSON.stringify(fields).slice(1, -1));
   }
   return pieces;
 }

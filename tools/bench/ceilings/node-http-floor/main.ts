@@ -2,7 +2,7 @@
 // what ingest's POST /api/log and /api/logs must do and nothing else: read the body (gzip or not,
 // bounded), refuse invalid UTF-8, parse it as ingest does (parseJsonRefusingPrototypeKeys: JSON or NDJSON), validate with
 // log-schema's validator, encode with log-schema's codec (a batch queued as sent by encodeSubmittedChunks
-// when it fits ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES, else cut into chunks by encodeLogChunkBuffers;
+// when it fits ingest's CHUNK_MAX_ENTRIES / CHUNK_MAX_BYTES, else cut into chunks by encodeLogChunks;
 // single entries of one turn chunked together by SingleEntryChunks) and append with stream-client's StreamProducer
 // (the same Lua scripts, entry counter, auto-pipelining and timeouts). No Nest application,
 // no Fastify: the difference to ingest is what the framework and ingest's extras cost.
@@ -14,7 +14,7 @@ import {
   DEFAULT_CHUNK_MAX_BYTES,
   DEFAULT_CHUNK_MAX_ENTRIES,
   DEFAULT_TENANT,
-  encodeLogChunkBuffers,
+  encodeLogChunks,
   encodeSubmittedChunks,
   type EntryTimeLimits,
   SingleEntryChunks,
@@ -190,7 +190,7 @@ async function handle(
   } else {
     const result = validateLogBatch(value, context);
     if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
-    values = encodeLogChunkBuffers(result.entries, config.chunkLimits);
+    values = encodeLogChunks(result.entries, config.chunkLimits);
   }
   await producer.appendChunks(values, value.length);
   return [202, { status: 'queued', count: value.length }];

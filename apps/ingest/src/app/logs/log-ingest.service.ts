@@ -1,7 +1,7 @@
 import {
   checkLogBatch,
   type ChunkLimits,
-  encodeLogChunkBuffers,
+  encodeLogChunks,
   encodeSubmittedChunks,
   type EntryTimeLimits,
   type IngestContext,
@@ -38,7 +38,7 @@ function summarise(errors: readonly LogEntryFieldError[]): string {
  * Validates entries and appends them to the stream. An entry is only ever reported as queued
  * after Redis confirmed the XADD; a batch is appended all-or-nothing (one atomic script or MULTI/EXEC),
  * so a failed request never leaves half a batch behind for the client's retry to duplicate.
- * A request of several entries goes to Redis as chunks (encodeLogChunkBuffers: CHUNK_MAX_ENTRIES,
+ * A request of several entries goes to Redis as chunks (encodeLogChunks: CHUNK_MAX_ENTRIES,
  * CHUNK_MAX_BYTES), one stream entry each, all in that one append. Single entries (POST /api/log) that
  * arrive during the same turn of the event loop are chunked together across requests
  * (SingleEntryChunks); a lone one stays a version 2 value of its own.
@@ -114,7 +114,7 @@ export class LogIngestService {
     } else {
       const result = validateLogBatch(inputs, context);
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
-      encode = () => encodeLogChunkBuffers(result.entries, this.chunkLimits);
+      encode = () => encodeLogChunks(result.entries, this.chunkLimits);
     }
     const count = inputs.length;
     await this.queue(count, tenant, encode);
@@ -138,7 +138,7 @@ export class LogIngestService {
     this.backlog.assertAccepting();
     const { entries: valid, rejected } = validateLogEntries(inputs, this.context(tenant));
     if (valid.length > 0)
-      await this.queue(valid.length, tenant, () => encodeLogChunkBuffers(valid, this.chunkLimits));
+      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits));
     if (outcome !== undefined) outcome.queued = valid.length;
     return { queued: valid.length, rejected };
   }
