@@ -100,10 +100,13 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
 
 // Apps get SIGTERM and 20 s (their own budget is 10 s) before SIGKILL.
 /**
- * V8 heap settings (README "Memory"). Ingest's 2 MiB young generation (V8's default is 16 MiB) keeps its
+ * V8 heap settings (README "Memory"). Ingest's small young generation (V8's default is 16 MiB) keeps its
  * RSS under the 150 MiB it is held to and costs CPU: measured 2026-11-30 (bench --only 2, one run each),
  * 2 / 8 / 16 MiB gave 21.7 / 18.4 / 20.4 us of ingest CPU per json-1000 entry and peak RSS 135 / 153 /
- * 171 MiB. Ingest's old generation is capped because its heap is bounded by design
+ * 171 MiB. Since ingest stopped holding a batch's parsed entries through the Redis round trip and
+ * stopped making a string of a whole large body (2026-12-02), 4 MiB fits: ingest alone
+ * (tools/bench/ingest-alone.mjs --batch 1000, alternated) 7.2-8.3 us per entry and peak RSS 136-141 MiB
+ * against 6.9-10.9 us and 131-136 MiB with 2 MiB, and 7.6-7.8 us and 159-160 MiB with 6 MiB. Ingest's old generation is capped because its heap is bounded by design
  * (MAX_IN_FLIGHT_BODY_BYTES): without a cap V8 lets it grow to 2-3x the live set before collecting. The worker's is capped for the same reason, now that its live set is bounded by
  * READ_MAX_BYTES per read whatever the entries' sizes: at most about 4 reads x 4 MiB x 4 (decoded) = 64 MiB
  * at the defaults, on the 30-40 MiB of heap it uses under batch load; 256 MiB leaves over twice that, so
@@ -116,7 +119,7 @@ export async function runMigrations({ repoRoot, databaseUrl, logFile, signal }) 
  * +12% against +5% and +11% with 2 MiB, within the noise of each other (README "Memory").
  * A NODE_OPTIONS of the caller's own comes after these, so it wins.
  */
-export const INGEST_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=192';
+export const INGEST_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
 export const WORKER_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 function withNodeOptions(env, options) {

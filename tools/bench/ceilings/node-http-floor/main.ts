@@ -23,7 +23,13 @@ import {
   validateLogBatch,
   validateLogEntry,
 } from '@logpipe/log-schema';
-import { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from '@logpipe/protocol-wire-text';
+import {
+  BODY_TEXT_PIECE_BYTES,
+  mayHoldPrototypeKeys,
+  parseJsonArrayInPieces,
+  parseJsonRefusingPrototypeKeys,
+  utf8Lines,
+} from '@logpipe/protocol-wire-text';
 import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -130,12 +136,12 @@ function parseBody(
   contentType: string,
 ): { ndjson: boolean; value: unknown; submitted?: SubmittedEntries } {
   if (!isUtf8(body)) throw new HttpError(400, 'body is not valid UTF-8');
-  const text = body.toString('utf8');
   const mayHoldKeys = mayHoldPrototypeKeys(body);
+  // As ingest's body-parsers.ts: no string of a whole large body.
   if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
     const values: unknown[] = [];
     const texts: string[] = [];
-    for (const line of text.split('\n')) {
+    for (const line of utf8Lines(body)) {
       const trimmed = line.trim();
       if (trimmed === '') continue;
       values.push(parseJson(trimmed, mayHoldKeys));
@@ -143,7 +149,9 @@ function parseBody(
     }
     return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
-  const value = parseJson(text, mayHoldKeys);
+  const value =
+    (body.length > 2 * BODY_TEXT_PIECE_BYTES ? parseJsonArrayInPieces(body, mayHoldKeys) : undefined) ??
+    parseJson(body.toString('utf8'), mayHoldKeys);
   const submitted = Array.isArray(value) ? { jsonArray: body, bodyBytes: body.length } : undefined;
   return { ndjson: false, value, submitted };
 }
@@ -169,14 +177,29 @@ async function handle(
     return [404, { statusCode: 404, message: 'the floor server only takes POST /api/log and /api/logs' }];
   }
   const body = await readBody(request, config.maxBodyBytes);
-  const { ndjson, value, submitted } = parseBody(body, String(request.headers['content-type'] ?? ''));
+  return answer(body, String(request.headers['content-type'] ?? ''), single, config, producer, singles);
+}
+
+/**
+ * Not async, as ingest's LogIngestService.ingestMany: the parsed body is not held while Redis answers,
+ * so its objects die young.
+ */
+function answer(
+  body: Buffer,
+  contentType: string,
+  single: boolean,
+  config: FloorConfig,
+  producer: StreamProducer,
+  singles: SingleEntryChunks,
+): Promise<[number, unknown]> {
+  const { ndjson, value, submitted } = parseBody(body, contentType);
   const context = { receivedAtMs: Date.now(), tenant: DEFAULT_TENANT, timeLimits: config.timeLimits };
   if (single) {
     if (ndjson) throw new HttpError(415, 'POST /api/log takes one entry as application/json');
     const result = validateLogEntry(value, context);
-    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    if (!result.ok) return Promise.resolve([400, { statusCode: 400, errors: result.errors }]);
     // As LogIngestService.ingestOne: the single entries of one turn share chunks (SingleEntryChunks).
-    return [202, { status: 'queued', id: await singles.append(result.entry) }];
+    return singles.append(result.entry).then((id) => [202, { status: 'queued', id }]);
   }
   if (!Array.isArray(value) || value.length === 0)
     throw new HttpError(400, 'send a non-empty array of entries');
@@ -185,15 +208,15 @@ async function handle(
   let values: (string | Buffer)[];
   if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
     const result = checkLogBatch(value, context);
-    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    if (!result.ok) return Promise.resolve([400, { statusCode: 400, errors: result.errors }]);
     values = encodeSubmittedChunks(submitted, context, config.chunkLimits);
   } else {
     const result = validateLogBatch(value, context);
-    if (!result.ok) return [400, { statusCode: 400, errors: result.errors }];
+    if (!result.ok) return Promise.resolve([400, { statusCode: 400, errors: result.errors }]);
     values = encodeLogChunks(result.entries, config.chunkLimits);
   }
-  await producer.appendChunks(values, value.length);
-  return [202, { status: 'queued', count: value.length }];
+  const count = value.length;
+  return producer.appendChunks(values, count).then(() => [202, { status: 'queued', count }]);
 }
 
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -1,5 +1,11 @@
 import type { SubmittedEntries } from '@logpipe/log-schema';
-import { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from '@logpipe/protocol-wire-text';
+import {
+  BODY_TEXT_PIECE_BYTES,
+  mayHoldPrototypeKeys,
+  parseJsonArrayInPieces,
+  parseJsonRefusingPrototypeKeys,
+  utf8Lines,
+} from '@logpipe/protocol-wire-text';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
@@ -35,11 +41,10 @@ export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined 
   return Array.isArray(body) ? jsonArrayBodies.get(body) : undefined;
 }
 
-function decodeUtf8(body: Buffer): string {
+function assertUtf8(body: Buffer): void {
   // Buffer#toString would quietly turn invalid bytes into U+FFFD: the stored text would differ from
   // what the client sent, so such a body is refused instead.
   if (!isUtf8(body)) throw new RequestError(400, 'body is not valid UTF-8');
-  return body.toString('utf8');
 }
 
 /**
@@ -59,9 +64,18 @@ function parseJsonText(text: string, where: string, mayHoldKeys: boolean): unkno
  * with its text for submittedEntriesOf. Throws a RequestError (400) for anything else.
  */
 export function parseJsonBody(body: Buffer): unknown {
-  const text = decodeUtf8(body);
-  if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
-  const parsed = parseJsonText(text, 'body', mayHoldPrototypeKeys(body));
+  assertUtf8(body);
+  const mayHoldKeys = mayHoldPrototypeKeys(body);
+  // A large array in pieces, so that no string of the whole body is made (@logpipe/protocol-wire-text's
+  // large-body-text.ts says what that string cost); anything else, or an array that way cannot vouch
+  // for, as one text, which also gives the error message for the body as a whole.
+  let parsed: unknown =
+    body.length > 2 * BODY_TEXT_PIECE_BYTES ? parseJsonArrayInPieces(body, mayHoldKeys) : undefined;
+  if (parsed === undefined) {
+    const text = body.toString('utf8');
+    if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');
+    parsed = parseJsonText(text, 'body', mayHoldKeys);
+  }
   // JSON.parse accepted this very text, so its bytes can be queued as sent (submittedEntriesOf).
   if (Array.isArray(parsed)) jsonArrayBodies.set(parsed, { jsonArray: body, bodyBytes: body.length });
   return parsed;
@@ -72,7 +86,8 @@ export function parseJsonBody(body: Buffer): unknown {
  * prototype-pollution keys. Throws a RequestError (400) naming the first line that is not JSON.
  */
 export function parseNdjsonBody(body: Buffer): NdjsonLines {
-  const lines = decodeUtf8(body).split('\n');
+  assertUtf8(body);
+  const lines = utf8Lines(body);
   const mayHoldKeys = mayHoldPrototypeKeys(body);
   const values: unknown[] = [];
   const texts: string[] = [];

@@ -23,6 +23,12 @@ import { RequestError } from '../http/request-errors';
 import type { IngestConfig } from '../ingest.config';
 import type { IngestOutcome } from '../metrics/ingest-outcome';
 
+/** A validated batch: how many entries it holds, and how to write its stream values once admitted. */
+interface PreparedBatch {
+  count: number;
+  encode: () => (string | Buffer)[];
+}
+
 /** What `ingestEach` did: how many entries were queued, and which inputs were refused and why. */
 export interface IngestEachResult {
   queued: number;
@@ -95,31 +101,51 @@ export class LogIngestService {
    * sent them (the body parsers' submittedEntriesOf), queued as sent (version 4 values) when they fit
    * the chunk limits, instead of encoding every validated entry again (version 3).
    */
-  async ingestMany(
+  ingestMany(
     inputs: readonly unknown[],
     tenant: string,
     outcome?: IngestOutcome,
     submitted?: SubmittedEntries,
   ): Promise<number> {
+    // Not an async function: one keeps its arguments for as long as it waits, and `inputs` (a large
+    // body's parsed objects, needed only to validate it) would live through the quota and the Redis
+    // round trip, long enough to be promoted to the old generation and collected by a mark-compact.
+    let batch: PreparedBatch;
+    try {
+      batch = this.prepareBatch(inputs, tenant, outcome, submitted);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue(batch.count, tenant, batch.encode).then(() => {
+      if (outcome !== undefined) outcome.queued = batch.count;
+      return batch.count;
+    });
+  }
+
+  /** ingestMany's checks, all synchronous: the batch's size and the stream values it will write. */
+  private prepareBatch(
+    inputs: readonly unknown[],
+    tenant: string,
+    outcome: IngestOutcome | undefined,
+    submitted: SubmittedEntries | undefined,
+  ): PreparedBatch {
     if (outcome !== undefined) outcome.received = inputs.length;
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const context = this.context(tenant);
-    let encode: () => (string | Buffer)[];
     if (submitted !== undefined && submittedFitsChunks(submitted, inputs.length, context, this.chunkLimits)) {
       const result = checkLogBatch(inputs, context);
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
-      encode = () => encodeSubmittedChunks(submitted, context, this.chunkLimits);
-    } else {
-      const result = validateLogBatch(inputs, context);
-      if (!result.ok) throw invalidBatch(result.errors, inputs.length);
-      encode = () => encodeLogChunks(result.entries, this.chunkLimits);
+      return {
+        count: inputs.length,
+        encode: () => encodeSubmittedChunks(submitted, context, this.chunkLimits),
+      };
     }
-    const count = inputs.length;
-    await this.queue(count, tenant, encode);
-    if (outcome !== undefined) outcome.queued = count;
-    return count;
+    const result = validateLogBatch(inputs, context);
+    if (!result.ok) throw invalidBatch(result.errors, inputs.length);
+    const { entries } = result;
+    return { count: inputs.length, encode: () => encodeLogChunks(entries, this.chunkLimits) };
   }
 
   /**
