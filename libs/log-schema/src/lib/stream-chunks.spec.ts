@@ -67,6 +67,14 @@ function filledOneByOne(all: LogEntry[], maxEntries: number, maxBytes: number): 
   return chunks;
 }
 
+/** encodeLogChunks' Buffers are the plain rule's chunks, as UTF-8. */
+function expectCutAsOneByOne(messages: string[], maxEntries: number, maxBytes: number): void {
+  const all = messages.map((text, i) => entry(i, text));
+  expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
+    filledOneByOne(all, maxEntries, maxBytes).map((chunk) => Buffer.from(chunk, 'utf8')),
+  );
+}
+
 const message = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 60 }),
@@ -138,12 +146,7 @@ describe('encodeLogChunks', () => {
         fc.array(message, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 25 }),
         fc.integer({ min: 20, max: 4000 }),
-        (messages, maxEntries, maxBytes) => {
-          const all = messages.map((text, i) => entry(i, text));
-          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
-            filledOneByOne(all, maxEntries, maxBytes).map((chunk) => Buffer.from(chunk, 'utf8')),
-          );
-        },
+        expectCutAsOneByOne,
       ),
       { numRuns: 2000 },
     );
@@ -155,12 +158,7 @@ describe('encodeLogChunks', () => {
         fc.array(message, { minLength: 1, maxLength: 4 * CHUNK_PIECE_ENTRIES }),
         fc.integer({ min: 1, max: 3 * CHUNK_PIECE_ENTRIES }),
         fc.integer({ min: 20, max: 200_000 }),
-        (messages, maxEntries, maxBytes) => {
-          const all = messages.map((text, i) => entry(i, text));
-          expect(encodeLogChunks(all, { maxEntries, maxBytes })).toEqual(
-            filledOneByOne(all, maxEntries, maxBytes).map((chunk) => Buffer.from(chunk, 'utf8')),
-          );
-        },
+        expectCutAsOneByOne,
       ),
       { numRuns: 300 },
     );

@@ -24,10 +24,9 @@ import {
   validateLogEntry,
 } from '@logpipe/log-schema';
 import {
-  BODY_TEXT_PIECE_BYTES,
   mayHoldPrototypeKeys,
-  parseJsonArrayInPieces,
   parseJsonRefusingPrototypeKeys,
+  parseLargeJsonArray,
   utf8Lines,
 } from '@logpipe/protocol-wire-text';
 import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
@@ -149,9 +148,7 @@ function parseBody(
     }
     return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
-  const value =
-    (body.length > 2 * BODY_TEXT_PIECE_BYTES ? parseJsonArrayInPieces(body, mayHoldKeys) : undefined) ??
-    parseJson(body.toString('utf8'), mayHoldKeys);
+  const value = parseLargeJsonArray(body, mayHoldKeys) ?? parseJson(body.toString('utf8'), mayHoldKeys);
   const submitted = Array.isArray(value) ? { jsonArray: body, bodyBytes: body.length } : undefined;
   return { ndjson: false, value, submitted };
 }

@@ -1,9 +1,8 @@
 import type { SubmittedEntries } from '@logpipe/log-schema';
 import {
-  BODY_TEXT_PIECE_BYTES,
   mayHoldPrototypeKeys,
-  parseJsonArrayInPieces,
   parseJsonRefusingPrototypeKeys,
+  parseLargeJsonArray,
   utf8Lines,
 } from '@logpipe/protocol-wire-text';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -69,8 +68,7 @@ export function parseJsonBody(body: Buffer): unknown {
   // A large array in pieces, so that no string of the whole body is made (@logpipe/protocol-wire-text's
   // large-body-text.ts says what that string cost); anything else, or an array that way cannot vouch
   // for, as one text, which also gives the error message for the body as a whole.
-  let parsed: unknown =
-    body.length > 2 * BODY_TEXT_PIECE_BYTES ? parseJsonArrayInPieces(body, mayHoldKeys) : undefined;
+  let parsed: unknown = parseLargeJsonArray(body, mayHoldKeys);
   if (parsed === undefined) {
     const text = body.toString('utf8');
     if (text.trim() === '') throw new RequestError(400, 'body is empty; send a JSON object or array');

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { parseJsonArrayInPieces, utf8Lines } from './large-body-text';
+import {
+  BODY_TEXT_PIECE_BYTES,
+  parseJsonArrayInPieces,
+  parseLargeJsonArray,
+  utf8Lines,
+} from './large-body-text';
 
 /** What JSON.parse of the whole text answers: the value, or that it threw. */
 function wholeParse(text: string): { value: unknown } | { threw: true } {
@@ -99,6 +104,16 @@ describe('parseJsonArrayInPieces', () => {
     const text = `[{"a":1},{"b":2},{"__proto__":{"x":1}},{"c":3}]`;
     expect(pieces(text, 4, true)).toBeUndefined();
     expect(pieces(text, 4, false)).toHaveLength(4);
+  });
+});
+
+describe('parseLargeJsonArray', () => {
+  it('cuts only bodies over two pieces, leaving smaller ones to the whole parse', () => {
+    const values = Array.from({ length: 2000 }, (_, i) => ({ i, m: 'x'.repeat(40) }));
+    const large = Buffer.from(JSON.stringify(values));
+    expect(large.length).toBeGreaterThan(2 * BODY_TEXT_PIECE_BYTES);
+    expect(parseLargeJsonArray(large, false)).toEqual(values);
+    expect(parseLargeJsonArray(Buffer.from(JSON.stringify(values.slice(0, 10))), false)).toBeUndefined();
   });
 });
 

@@ -90,6 +90,14 @@ export function parseJsonArrayInPieces(
 }
 
 /**
+ * parseJsonArrayInPieces for a body over two pieces, the size where a whole-body string starts to be a
+ * large object (see above); undefined for a smaller body, which the caller parses whole.
+ */
+export function parseLargeJsonArray(body: Buffer, mayHoldKeys: boolean): unknown[] | undefined {
+  return body.length > 2 * BODY_TEXT_PIECE_BYTES ? parseJsonArrayInPieces(body, mayHoldKeys) : undefined;
+}
+
+/**
  * The body's lines (split at `\n`, as `body.toString('utf8').split('\n')` would give them), each decoded
  * on its own. `body` must be valid UTF-8: `\n` is never part of a multi-byte character, so each line
  * decodes to the same text.
