@@ -115,8 +115,10 @@ class CountingProducer {
     this.values += entryCount;
     this.streamValues += values.length;
     for (const value of values) this.bytes += Buffer.byteLength(value);
-    this.sample ??= values[0];
-    this.dump?.push(...values);
+    // Copies, as Redis keeps: ingest reuses a value's Buffer once its append has resolved (its frame pool).
+    const kept = (value) => (typeof value === 'string' ? value : Buffer.from(value));
+    this.sample ??= kept(values[0]);
+    this.dump?.push(...values.map(kept));
     return values.map(() => '0-0');
   }
   async appendMany(values) {
@@ -139,7 +141,14 @@ function buildIngest(src, producer) {
   const config = configOf(src);
   const backlog = { assertAccepting() {}, admit: (_count, append) => append() };
   const quota = { take() {} };
-  return new src.LogIngestService(producer, backlog, config, quota);
+  // Ingest's frame pool, half its default in-flight budget (ingest-core.module.ts).
+  return new src.LogIngestService(
+    producer,
+    backlog,
+    config,
+    quota,
+    new src.logSchema.BodyFramePool(4 * 1024 * 1024),
+  );
 }
 
 /** The request bodies of the protocols scenario (tools/bench/scenarios/protocols.mjs) and a syslog stream. */

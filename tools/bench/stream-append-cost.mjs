@@ -138,7 +138,10 @@ async function ingestVariants(root, redisUrl, streamKey, singleConcurrency) {
   const config = { get: (key) => settings[key] };
   const backlog = { assertAccepting() {}, admit: (_entries, write) => write() };
   const quota = { take() {} };
-  const logs = new LogsController(new LogIngestService(producer, backlog, config, quota));
+  // Ingest's frame pool (half its default in-flight budget), where the checkout has one.
+  const { BodyFramePool } = require(join(root, 'libs/log-schema/src/index.ts'));
+  const framePool = BodyFramePool === undefined ? undefined : new BodyFramePool(4 * 1024 * 1024);
+  const logs = new LogsController(new LogIngestService(producer, backlog, config, quota, framePool));
   const bodies = makeBodies({ batchSizes: [1000] });
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   // body-parsers.ts: strict UTF-8, then JSON without prototype-pollution keys: through

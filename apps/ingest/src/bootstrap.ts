@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from '@logpipe/app-runtime';
+import { BodyFramePool } from '@logpipe/log-schema';
 import { Logger, type Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -50,6 +51,7 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
     maxBodyBytes,
     budget: new InFlightBodyBudget(budgetBytes),
     retryAfterSeconds: config.get('RETRY_AFTER_SECONDS', { infer: true }),
+    framePool: app.get(BodyFramePool),
   });
   // A body refused before it was all read is read on (and dropped) for a while, so the client reads the 4xx.
   lingerOnRefusedBodies(fastify);

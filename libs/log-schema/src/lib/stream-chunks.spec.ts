@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { BodyFrame, joinIntoFrame } from './body-frames';
+import { MAX_TENANT_LENGTH, MAX_TIMESTAMP_MS } from './log-entry.limits';
 import { LogEntry } from './log-entry.types';
 import { validateLogEntry } from './log-entry.validation';
 import {
@@ -199,6 +201,54 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     const values = encodeSubmittedChunks(submitted, HEADER, { maxEntries: 2, maxBytes: 1024 });
     expect(values).toEqual([Buffer.from(`${submittedChunkOpening(1_764_151_200_500, 'acme')}${body}]`)]);
     expect(messagesOf(values)).toEqual([['a €', 'b']]);
+  });
+
+  it('writes the same value around a body read into a frame, in the frame itself, not in a copy', () => {
+    const body = Buffer.from(
+      `[${JSON.stringify(submittedEntry('a €'))},${JSON.stringify(submittedEntry('b'))}]`,
+    );
+    // The body arrives in pieces, as from a socket; one cut falls inside the two bytes of `€`.
+    const cut = body.indexOf('€') + 1;
+    const { body: read, frame } = joinIntoFrame([body.subarray(0, cut), body.subarray(cut)], body.length);
+    expect(read).toEqual(body);
+    const limits = { maxEntries: 2, maxBytes: 1024 };
+    const expected = encodeSubmittedChunks({ jsonArray: body, bodyBytes: body.length }, HEADER, limits);
+    // The longest opening there is (latest time, longest tenant) still fits the room the frame leaves.
+    const longest = { receivedAtMs: MAX_TIMESTAMP_MS, tenant: 't'.repeat(MAX_TENANT_LENGTH) };
+    for (const header of [HEADER, longest]) {
+      const [value] = encodeSubmittedChunks(
+        { jsonArray: read, frame, bodyBytes: read.length },
+        header,
+        limits,
+      );
+      expect(value.buffer).toBe(frame.bytes.buffer);
+      expect(value).toEqual(
+        Buffer.from(`${submittedChunkOpening(header.receivedAtMs, header.tenant)}${body.toString()}]`),
+      );
+    }
+    expect(messagesOf(expected)).toEqual([['a €', 'b']]);
+  });
+
+  it('copies a body whose frame has no room for the opening, or that is not in the frame', () => {
+    const body = JSON.stringify([submittedEntry('a')]);
+    const limits = { maxEntries: 1, maxBytes: 1024 };
+    const expected = Buffer.from(`${submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant)}${body}]`);
+    // Buffer.alloc is never a slice of Node's shared pool, where a copy could land too.
+    const cramped = Buffer.alloc(body.length + 3);
+    cramped.write(`--${body}-`);
+    const inCramped = cramped.subarray(2, 2 + body.length);
+    const elsewhere = joinIntoFrame([Buffer.from(body)], body.length).frame;
+    for (const frame of [new BodyFrame(cramped), elsewhere]) {
+      const [value] = encodeSubmittedChunks(
+        { jsonArray: inCramped, frame, bodyBytes: body.length },
+        HEADER,
+        limits,
+      );
+      expect(value).toEqual(expected);
+      expect(value.buffer).not.toBe(frame.bytes.buffer);
+    }
+    // Neither frame was written to.
+    expect(cramped.toString()).toBe(`--${body}-`);
   });
 
   it('says a JSON array over either bound does not fit (it would be encoded entry by entry)', () => {

@@ -1,6 +1,7 @@
 // How a request's entries are cut into stream values (issue 14): one Redis stream entry per chunk, so
 // Redis and the worker pay per chunk rather than per entry. Ingest and the bench's node:http floor both
 // call encodeLogChunks and encodeSubmittedChunks, so the floor writes exactly what ingest writes.
+import type { BodyFrame, FrameLease } from './body-frames';
 import { LogEntry } from './log-entry.types';
 import {
   encodeChunkEntry,
@@ -47,9 +48,14 @@ const COMMA = 0x2c;
  * a string lands in V8's large-object space (see encodeSubmittedChunks for what that cost `/api/logs`).
  * Measured 2026-12-02 against one JSON.stringify per chunk (ingest alone, `ingest-alone.mjs
  * --protocols`, two pairs alternated): 16-24% less ingest CPU per entry for OTLP and Loki, 11-22% for
- * Elasticsearch (BENCHMARKS.md).
+ * Elasticsearch (BENCHMARKS.md). With a `lease`, the chunks are written into frames from its pool (see
+ * body-frames.ts), which the caller gives back once the append that carried them succeeded.
  */
-export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimits): Buffer[] {
+export function encodeLogChunks(
+  entries: readonly LogEntry[],
+  limits: ChunkLimits,
+  lease?: FrameLease,
+): Buffer[] {
   const chunks: Buffer[] = [];
   let start = 0;
   while (start < entries.length) {
@@ -60,10 +66,11 @@ export function encodeLogChunks(entries: readonly LogEntry[], limits: ChunkLimit
     for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8');
     if (end - start > 1 && size > limits.maxBytes) {
       // Entries this size reach the byte bound first; a window per chunk would mostly be encoded twice.
-      for (let next = start; next < entries.length; ) next = pushChunkMeasured(entries, next, limits, chunks);
+      for (let next = start; next < entries.length; )
+        next = pushChunkMeasured(entries, next, limits, chunks, lease);
       break;
     }
-    chunks.push(joinedChunk(size, CHUNK_OPENING, pieces, 0, pieces.length, CHUNK_CLOSING));
+    chunks.push(joinedChunk(size, CHUNK_OPENING, pieces, 0, pieces.length, CHUNK_CLOSING, lease));
     start = end;
   }
   return chunks;
@@ -78,6 +85,7 @@ function pushChunkMeasured(
   start: number,
   limits: ChunkLimits,
   chunks: Buffer[],
+  lease: FrameLease | undefined,
 ): number {
   const pending: string[] = [];
   let pendingBytes = CHUNK_OPENING_BYTES;
@@ -90,7 +98,7 @@ function pushChunkMeasured(
     pendingBytes += bytes;
   }
   // pendingBytes counts a `,` or the closing `]` after each entry: the chunk's exact size.
-  chunks.push(joinedChunk(pendingBytes, CHUNK_OPENING, pending, 0, pending.length, CHUNK_CLOSING));
+  chunks.push(joinedChunk(pendingBytes, CHUNK_OPENING, pending, 0, pending.length, CHUNK_CLOSING, lease));
   return next;
 }
 
@@ -108,7 +116,14 @@ export function chunkBytesOf(encodedEntry: string): number {
  * (an NDJSON body's lines, trimmed), with the body's size in UTF-8 bytes, which bounds theirs.
  */
 export type SubmittedEntries = (
-  | { readonly jsonArray: Buffer }
+  | {
+      readonly jsonArray: Buffer;
+      /**
+       * The frame `jsonArray` was read into (body-frames.ts), if it was: encodeSubmittedChunks writes the
+       * value's opening and closing in its spare bytes instead of copying the array into a new Buffer.
+       */
+      readonly frame?: BodyFrame;
+    }
   | { readonly jsonTexts: readonly string[] }
 ) & { readonly bodyBytes: number };
 
@@ -122,6 +137,21 @@ const SUBMITTED_CLOSING = ']';
 const SUBMITTED_CLOSING_BYTES = Buffer.from(SUBMITTED_CLOSING);
 /** What closes a run of entry texts: the entries' array, then the value. */
 const TEXTS_CLOSING_BYTES = Buffer.from(']]');
+
+/**
+ * The version 4 value of `jsonArray` written in place around it in `frame` (body-frames.ts), or
+ * undefined when the frame has no room for `opening` (or `jsonArray` is not in it).
+ */
+function valueAroundArray(frame: Buffer, jsonArray: Buffer, opening: string): Buffer | undefined {
+  if (jsonArray.buffer !== frame.buffer) return undefined;
+  const start = jsonArray.byteOffset - frame.byteOffset;
+  const end = start + jsonArray.length;
+  const openingBytes = Buffer.byteLength(opening, 'utf8');
+  if (start < openingBytes || end + SUBMITTED_CLOSING_BYTES.length > frame.length) return undefined;
+  frame.write(opening, start - openingBytes, 'utf8');
+  SUBMITTED_CLOSING_BYTES.copy(frame, end);
+  return frame.subarray(start - openingBytes, end + SUBMITTED_CLOSING_BYTES.length);
+}
 
 /**
  * Whether encodeSubmittedChunks can write `count` validated entries as sent. Lines can be cut anywhere
@@ -156,15 +186,21 @@ export function submittedFitsChunks(
  * (`ingest-alone.mjs --batch 1000`) 12.5 / 12.4 µs of CPU per entry with strings, 10.5 / 11.6 with
  * Buffers, the system share of it (page faults) 25% -> 15%; through the stack (`run.mjs --only 2`)
  * json-1000 18.4 / 18.0 -> 12.3 / 11.0 µs per entry and gzip NDJSON-1000 21.3 / 22.8 -> 18.3 / 16.1.
+ * Lines are written into frames from `lease` when given, as encodeLogChunks writes chunks; a JSON array
+ * read into a frame is written around in that frame.
  */
 export function encodeSubmittedChunks(
   submitted: SubmittedEntries,
   header: SubmittedHeader,
   limits: ChunkLimits,
+  lease?: FrameLease,
 ): Buffer[] {
   const opening = submittedChunkOpening(header.receivedAtMs, header.tenant);
-  if ('jsonArray' in submitted)
-    return [Buffer.concat([Buffer.from(opening), submitted.jsonArray, SUBMITTED_CLOSING_BYTES])];
+  if ('jsonArray' in submitted) {
+    const { jsonArray, frame } = submitted;
+    const inPlace = frame === undefined ? undefined : valueAroundArray(frame.bytes, jsonArray, opening);
+    return [inPlace ?? Buffer.concat([Buffer.from(opening), jsonArray, SUBMITTED_CLOSING_BYTES])];
+  }
   const texts = submitted.jsonTexts;
   // The opening and the `[` of the entries' array, then the texts, then TEXTS_CLOSING_BYTES.
   const head = Buffer.from(`${opening}[`);
@@ -177,20 +213,21 @@ export function encodeSubmittedChunks(
     const textBytes = Buffer.byteLength(texts[i], 'utf8') + 1;
     const full = i - start === limits.maxEntries || (i > start && bytes + textBytes > limits.maxBytes);
     if (full) {
-      chunks.push(joinedChunk(bytes - 1, head, texts, start, i, TEXTS_CLOSING_BYTES));
+      chunks.push(joinedChunk(bytes - 1, head, texts, start, i, TEXTS_CLOSING_BYTES, lease));
       start = i;
       bytes = fixedBytes;
     }
     bytes += textBytes;
   }
-  chunks.push(joinedChunk(bytes - 1, head, texts, start, texts.length, TEXTS_CLOSING_BYTES));
+  chunks.push(joinedChunk(bytes - 1, head, texts, start, texts.length, TEXTS_CLOSING_BYTES, lease));
   return chunks;
 }
 
 /**
  * `head`, then `texts[start..end)` joined by `,`, then `tail`, as UTF-8 in a Buffer of exactly `size`
  * bytes (the caller measured each text). The texts are JSON.stringify's or come from a body checked to be
- * valid UTF-8, so they hold no lone surrogates and each encodes to exactly its bytes.
+ * valid UTF-8, so they hold no lone surrogates and each encodes to exactly its bytes. The Buffer is
+ * taken from `lease` when given (body-frames.ts), else allocated.
  */
 function joinedChunk(
   size: number,
@@ -199,8 +236,9 @@ function joinedChunk(
   start: number,
   end: number,
   tail: Buffer,
+  lease: FrameLease | undefined,
 ): Buffer {
-  const out = Buffer.allocUnsafe(size);
+  const out = lease === undefined ? Buffer.allocUnsafe(size) : lease.take(size);
   let at = head.copy(out, 0);
   for (let i = start; i < end; i++) {
     if (i > start) out[at++] = COMMA;

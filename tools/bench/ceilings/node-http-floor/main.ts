@@ -9,6 +9,7 @@
 // Built by tools/bench/ceilings/node-http-floor.mjs (esbuild, the workspace's path aliases).
 import 'reflect-metadata';
 import {
+  BodyFramePool,
   checkLogBatch,
   type ChunkLimits,
   DEFAULT_CHUNK_MAX_BYTES,
@@ -16,7 +17,10 @@ import {
   DEFAULT_TENANT,
   encodeLogChunks,
   encodeSubmittedChunks,
+  joinIntoFrame,
   type EntryTimeLimits,
+  FrameLease,
+  type FramedBody,
   SingleEntryChunks,
   type SubmittedEntries,
   submittedFitsChunks,
@@ -89,8 +93,14 @@ class HttpError extends Error {
   }
 }
 
-/** The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does). */
-function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+// As ingest's (bootstrap.ts): up to half of ingest's default MAX_IN_FLIGHT_BODY_BYTES (8 MiB) kept for reuse.
+const FRAME_POOL = new BodyFramePool(4 * 1024 * 1024);
+
+/**
+ * The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does), read into
+ * a frame as ingest reads a JSON body (framed-body.ts), so an array is queued from that one copy.
+ */
+function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFramePool): Promise<FramedBody> {
   return new Promise((resolve, reject) => {
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
     let source: NodeJS.ReadableStream = request;
@@ -116,7 +126,7 @@ function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffe
       }
       chunks.push(chunk);
     });
-    source.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    source.on('end', () => resolve(joinIntoFrame(chunks, size, pool)));
     source.on('error', (error) => reject(new HttpError(400, `body could not be read: ${error.message}`)));
   });
 }
@@ -131,7 +141,7 @@ function parseJson(text: string, mayHoldKeys: boolean): unknown {
 
 /** The parsed body, and its entries as sent (what ingest's body parsers keep for submittedEntriesOf). */
 function parseBody(
-  body: Buffer,
+  { body, frame }: FramedBody,
   contentType: string,
 ): { ndjson: boolean; value: unknown; submitted?: SubmittedEntries } {
   if (!isUtf8(body)) throw new HttpError(400, 'body is not valid UTF-8');
@@ -149,7 +159,7 @@ function parseBody(
     return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
   }
   const value = parseLargeJsonArray(body, mayHoldKeys) ?? parseJson(body.toString('utf8'), mayHoldKeys);
-  const submitted = Array.isArray(value) ? { jsonArray: body, bodyBytes: body.length } : undefined;
+  const submitted = Array.isArray(value) ? { jsonArray: body, frame, bodyBytes: body.length } : undefined;
   return { ndjson: false, value, submitted };
 }
 
@@ -173,7 +183,7 @@ async function handle(
   if (request.method !== 'POST' || (!single && request.url !== '/api/logs')) {
     return [404, { statusCode: 404, message: 'the floor server only takes POST /api/log and /api/logs' }];
   }
-  const body = await readBody(request, config.maxBodyBytes);
+  const body = await readBody(request, config.maxBodyBytes, FRAME_POOL);
   return answer(body, String(request.headers['content-type'] ?? ''), single, config, producer, singles);
 }
 
@@ -182,7 +192,7 @@ async function handle(
  * so its objects die young.
  */
 function answer(
-  body: Buffer,
+  body: FramedBody,
   contentType: string,
   single: boolean,
   config: FloorConfig,
@@ -202,18 +212,24 @@ function answer(
     throw new HttpError(400, 'send a non-empty array of entries');
   // As LogIngestService.ingestMany: the entries as sent when they fit the chunk limits, else encoded;
   // the request's chunks and its entry count in one append.
+  // As LogIngestService.ingestMany: the values in frames from the pool, given back once Redis has them.
+  const lease = new FrameLease(FRAME_POOL);
   let values: (string | Buffer)[];
   if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
     const result = checkLogBatch(value, context);
     if (!result.ok) return Promise.resolve([400, { statusCode: 400, errors: result.errors }]);
-    values = encodeSubmittedChunks(submitted, context, config.chunkLimits);
+    values = encodeSubmittedChunks(submitted, context, config.chunkLimits, lease);
   } else {
     const result = validateLogBatch(value, context);
     if (!result.ok) return Promise.resolve([400, { statusCode: 400, errors: result.errors }]);
-    values = encodeLogChunks(result.entries, config.chunkLimits);
+    values = encodeLogChunks(result.entries, config.chunkLimits, lease);
   }
   const count = value.length;
-  return producer.appendChunks(values, count).then(() => [202, { status: 'queued', count }]);
+  return producer.appendChunks(values, count).then(() => {
+    lease.release();
+    body.frame.release();
+    return [202, { status: 'queued', count }];
+  });
 }
 
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<void> {

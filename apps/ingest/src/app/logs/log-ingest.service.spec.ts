@@ -1,4 +1,4 @@
-import { decodeStreamValue } from '@logpipe/log-schema';
+import { BodyFramePool, decodeStreamValue } from '@logpipe/log-schema';
 import type { StreamProducer } from '@logpipe/stream-client';
 import type { ConfigService } from '@nestjs/config';
 import type { TenantQuota } from '../auth/tenant-quota';
@@ -56,7 +56,7 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   } as unknown as ConfigService<IngestConfig, true>;
   const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
   return {
-    service: new LogIngestService(producer, backlog, config, quota),
+    service: new LogIngestService(producer, backlog, config, quota, new BodyFramePool(8 * 1024 * 1024)),
     producer,
     appended,
     chunked,

@@ -1,9 +1,11 @@
 import {
+  BodyFramePool,
   checkLogBatch,
   type ChunkLimits,
   encodeLogChunks,
   encodeSubmittedChunks,
   type EntryTimeLimits,
+  FrameLease,
   type IngestContext,
   validateLogBatch,
   validateLogEntries,
@@ -60,6 +62,8 @@ export class LogIngestService {
     private readonly backlog: BacklogMonitor,
     private readonly config: ConfigService<IngestConfig, true>,
     private readonly quota: TenantQuota,
+    /** Frames for the stream values of a request's entries (log-schema's body-frames.ts). */
+    private readonly framePool: BodyFramePool,
   ) {
     this.timeLimits = {
       maxAgeMs: config.get('ENTRY_MAX_AGE', { infer: true }),
@@ -110,15 +114,28 @@ export class LogIngestService {
     // Not an async function: one keeps its arguments for as long as it waits, and `inputs` (a large
     // body's parsed objects, needed only to validate it) would live through the quota and the Redis
     // round trip, long enough to be promoted to the old generation and collected by a mark-compact.
+    const lease = new FrameLease(this.framePool);
     let batch: PreparedBatch;
     try {
-      batch = this.prepareBatch(inputs, tenant, outcome, submitted);
+      batch = this.prepareBatch(inputs, tenant, outcome, submitted, lease);
     } catch (error) {
+      releaseFrameOf(submitted);
       return Promise.reject(error);
     }
-    return this.queue(batch.count, tenant, batch.encode).then(() => {
-      if (outcome !== undefined) outcome.queued = batch.count;
-      return batch.count;
+    const { count, encode } = batch;
+    const bodyFrame = submitted !== undefined && 'frame' in submitted ? submitted.frame : undefined;
+    // This callback holds the count and the frames, not the entries (their texts or objects), which are
+    // let go once encoded: held through the Redis round trip, a 1,000-entry batch's are promoted to the
+    // old generation, and a mark-compact has to collect them.
+    return this.queue(count, tenant, encode).then(() => {
+      if (outcome !== undefined) outcome.queued = count;
+      // Redis has stored the values, so nothing reads their frames or the body's again. A failed append
+      // keeps its frames (the collector takes them): ioredis may not be done with a command whose
+      // promise it rejected (a Cluster redirection answered after the timeout sends it again), and a
+      // frame reused by then would send another request's bytes.
+      lease.release();
+      bodyFrame?.release();
+      return count;
     });
   }
 
@@ -128,6 +145,7 @@ export class LogIngestService {
     tenant: string,
     outcome: IngestOutcome | undefined,
     submitted: SubmittedEntries | undefined,
+    lease: FrameLease,
   ): PreparedBatch {
     if (outcome !== undefined) outcome.received = inputs.length;
     if (inputs.length === 0) throw new RequestError(400, 'the batch is empty; send at least one entry');
@@ -139,13 +157,13 @@ export class LogIngestService {
       if (!result.ok) throw invalidBatch(result.errors, inputs.length);
       return {
         count: inputs.length,
-        encode: () => encodeSubmittedChunks(submitted, context, this.chunkLimits),
+        encode: once(() => encodeSubmittedChunks(submitted, context, this.chunkLimits, lease)),
       };
     }
     const result = validateLogBatch(inputs, context);
     if (!result.ok) throw invalidBatch(result.errors, inputs.length);
     const { entries } = result;
-    return { count: inputs.length, encode: () => encodeLogChunks(entries, this.chunkLimits) };
+    return { count: inputs.length, encode: once(() => encodeLogChunks(entries, this.chunkLimits, lease)) };
   }
 
   /**
@@ -163,8 +181,12 @@ export class LogIngestService {
     this.assertBatchSize(inputs.length);
     this.backlog.assertAccepting();
     const { entries: valid, rejected } = validateLogEntries(inputs, this.context(tenant));
-    if (valid.length > 0)
-      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits));
+    if (valid.length > 0) {
+      const lease = new FrameLease(this.framePool);
+      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits, lease));
+      // As in ingestMany: only an append that succeeded gives its frames back.
+      lease.release();
+    }
     if (outcome !== undefined) outcome.queued = valid.length;
     return { queued: valid.length, rejected };
   }
@@ -185,6 +207,25 @@ export class LogIngestService {
     await this.quota.take(tenant, count);
     await this.backlog.admit(count, () => this.producer.appendChunks(encode(), count));
   }
+}
+
+/**
+ * `make` for a single call, after which it is let go, and with it what it holds (a batch's entries):
+ * the caller keeps the returned function until the append it feeds has settled.
+ */
+function once<T>(make: () => T): () => T {
+  let pending: (() => T) | undefined = make;
+  return () => {
+    if (pending === undefined) throw new Error('a batch is encoded once');
+    const run = pending;
+    pending = undefined;
+    return run();
+  };
+}
+
+/** Gives the frame a JSON array body was read into back to its pool (body-frames.ts in log-schema). */
+function releaseFrameOf(submitted: SubmittedEntries | undefined): void {
+  if (submitted !== undefined && 'frame' in submitted) submitted.frame?.release();
 }
 
 function invalidBatch(errors: readonly LogBatchFieldError[], count: number): RequestError {

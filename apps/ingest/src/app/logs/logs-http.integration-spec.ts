@@ -273,6 +273,50 @@ describe('ingest HTTP API against the real Redis', () => {
   });
 });
 
+describe('ingest queuing large batches from frames it reuses', () => {
+  const { streamKey, redis, app } = ingestOnOwnStream('frames', {
+    MAX_BODY_BYTES: String(1024 * 1024),
+    MAX_BATCH_ENTRIES: '1000',
+  });
+
+  // ~100 KB a body, all about the same size: over the size frames are pooled at (64 KiB), one size
+  // class, so every body and stream value after the first few is written into the bytes of one queued
+  // before it (log-schema's body-frames.ts).
+  const entries = (round: number, request: number) =>
+    Array.from({ length: 400 }, (_, i) =>
+      entry({ message: `r${round}-q${request}-e${String(i).padStart(3, '0')} ${'x'.repeat(180)}` }),
+    );
+  const jsonArray = (batch: object[]) => ({
+    payload: JSON.stringify(batch),
+    headers: { 'content-type': 'application/json' },
+  });
+  const gzipNdjson = (batch: object[]) => ({
+    payload: gzipSync(batch.map((e) => JSON.stringify(e)).join('\n')),
+    headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+  });
+
+  it('stores every entry of every batch once, with batches in flight together and refused ones between', async () => {
+    const sent: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const batches = [0, 1, 2, 3].map((request) => entries(round, request));
+      // JSON arrays are queued from the frame they were read into, NDJSON lines from frames of their own.
+      const requests = batches.map((batch, i) => (i % 2 === 0 ? jsonArray(batch) : gzipNdjson(batch)));
+      // One batch per round breaks the rules: refused whole (400), its frame given back at once.
+      const invalid = entries(round, 9).map((e, i) => (i === 7 ? { ...e, level: 'loud' } : e));
+      const responses = await Promise.all(
+        [...requests, jsonArray(invalid)].map(({ payload, headers }) =>
+          app().inject({ method: 'POST', url: '/api/logs', payload, headers }),
+        ),
+      );
+      expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 202, 400]);
+      for (const batch of batches) sent.push(...batch.map((e) => e.message));
+    }
+    const stored = (await queuedEntries(redis, streamKey)).map((e) => e.message);
+    expect(stored).toHaveLength(sent.length);
+    expect([...stored].sort()).toEqual([...sent].sort());
+  });
+});
+
 describe('ingest when Redis cannot take the write', () => {
   let app: NestFastifyApplication;
 

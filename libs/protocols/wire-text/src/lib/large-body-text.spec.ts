@@ -21,7 +21,7 @@ const pieces = (text: string, pieceBytes: number, mayHoldKeys = false) =>
 // Strings that exercise the scan: quotes, backslashes, the structural characters, multi-byte characters.
 const trickyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('a,b', '[', ']', '{', '}', '\\', '"', '\\"', '€,', '𝄞]', '\\u0022'),
+  fc.constantFrom('a,b', '[', ']', '{', '}', '},{', '\\', '"', '\\"', '€,', '𝄞]', '\\u0022'),
 );
 const element = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -95,6 +95,20 @@ describe('parseJsonArrayInPieces', () => {
 
   it('cuts only at top-level commas, whatever commas strings and nested values hold', () => {
     const values = [{ m: 'a,b],[c', n: [1, 2, { x: '",' }] }, 'x\\",y', [[1, 2], [3]], '€,𝄞'];
+    const text = JSON.stringify(values);
+    for (let pieceBytes = 0; pieceBytes <= text.length; pieceBytes++)
+      expect(pieces(text, pieceBytes)).toEqual(values);
+  });
+
+  it('checks a guessed cut (`},{`) by its piece: one inside a string or a nested value is passed over', () => {
+    const values = [
+      { m: 'x', list: [{ a: 1 }, { b: 2 }] },
+      { m: 'an entry that says },{ and "},{"' },
+      { m: 'y', nested: { deeper: [{}, {}, { c: '},{' }] } },
+      { m: 'z' },
+      'not an object',
+      { m: 'last' },
+    ];
     const text = JSON.stringify(values);
     for (let pieceBytes = 0; pieceBytes <= text.length; pieceBytes++)
       expect(pieces(text, pieceBytes)).toEqual(values);

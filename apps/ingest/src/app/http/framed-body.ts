@@ -1,0 +1,62 @@
+import { joinIntoFrame, type BodyFramePool, type FramedBody } from '@logpipe/log-schema';
+import { errorCodes, type FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+
+/**
+ * Reads a (decoded) body as Fastify's own `parseAs: 'buffer'` reading does, with the same limit, the
+ * same Content-Length checks and the same errors (so the error handler and the connection handling see
+ * nothing new), but joins the chunks into a frame from `pool` (log-schema's body-frames.ts) instead of
+ * Buffer.concat: a JSON array body is then queued from that one copy (encodeSubmittedChunks writes the
+ * stream value around it) instead of from a second one, in memory reused from request to request.
+ *
+ * `payload` is what the preParsing hook returned: the request itself, or a gunzip stream that counts
+ * the encoded bytes it read in `receivedEncodedLength`, which Fastify bounds and compares too.
+ */
+export function readBodyIntoFrame(
+  request: FastifyRequest,
+  payload: Readable,
+  limit: number,
+  pool: BodyFramePool,
+  done: (error: Error | null, framed?: FramedBody) => void,
+): void {
+  const contentLength = Number(request.headers['content-length']);
+  if (contentLength > limit) {
+    done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+    return;
+  }
+  const counted = payload as Readable & { receivedEncodedLength?: number };
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const stop = () => {
+    payload.removeListener('data', onData);
+    payload.removeListener('end', onEnd);
+    payload.removeListener('error', onEnd);
+  };
+  function onData(chunk: Buffer | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    received += bytes.length;
+    if (received > limit || (counted.receivedEncodedLength ?? 0) > limit) {
+      stop();
+      done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      return;
+    }
+    chunks.push(bytes);
+  }
+  function onEnd(error?: Error & { statusCode?: number }): void {
+    stop();
+    if (error != null) {
+      if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
+      done(error);
+      return;
+    }
+    if (!Number.isNaN(contentLength) && (counted.receivedEncodedLength || received) !== contentLength) {
+      done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
+      return;
+    }
+    done(null, joinIntoFrame(chunks, received, pool));
+  }
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', onEnd);
+  payload.resume();
+}
