@@ -21,7 +21,8 @@ export const FRAME_ROOM_AFTER = 1;
  * A Buffer holding one request's body with bytes to spare before and after it that belong to nothing
  * else (see encodeSubmittedChunks). `release()` hands the bytes back to the pool the frame came from,
  * if any, for another body: call it only once nothing will read the body or a value written around it
- * again (ingest: once the append that carried it has settled). A second call does nothing.
+ * again (ingest: once the append that carried it has succeeded, or when nothing was handed to Redis).
+ * A second call does nothing.
  */
 export class BodyFrame {
   private released = false;
@@ -36,6 +37,11 @@ export class BodyFrame {
     this.released = true;
     this.pool?.put(this.bytes);
   }
+}
+
+/** The bytes a frame for a body of `length` bytes holds at least: the body and its room. */
+function frameBytes(length: number): number {
+  return FRAME_ROOM_BEFORE + length + FRAME_ROOM_AFTER;
 }
 
 /** A body read into a frame: `body` is a view of `frame.bytes`, FRAME_ROOM_BEFORE bytes in. */
@@ -60,7 +66,7 @@ export class BodyFramePool {
 
   /** A frame of at least `length` bytes of body with its room, from the pool when one is free. */
   frame(length: number): BodyFrame {
-    return this.take(FRAME_ROOM_BEFORE + length + FRAME_ROOM_AFTER);
+    return this.take(frameBytes(length));
   }
 
   /** A frame of at least `size` bytes (pooled from POOLED_MIN_BYTES on), from the pool when one is free. */
@@ -112,9 +118,7 @@ export class FrameLease {
  * around the body's bytes.
  */
 export function joinIntoFrame(chunks: readonly Buffer[], length: number, pool?: BodyFramePool): FramedBody {
-  const frame =
-    pool?.frame(length) ??
-    new BodyFrame(Buffer.allocUnsafeSlow(FRAME_ROOM_BEFORE + length + FRAME_ROOM_AFTER));
+  const frame = pool?.frame(length) ?? new BodyFrame(Buffer.allocUnsafeSlow(frameBytes(length)));
   let at = FRAME_ROOM_BEFORE;
   for (const chunk of chunks) at += chunk.copy(frame.bytes, at);
   if (at !== FRAME_ROOM_BEFORE + length)

@@ -93,7 +93,7 @@ class HttpError extends Error {
   }
 }
 
-// As ingest's (bootstrap.ts): up to half of ingest's default MAX_IN_FLIGHT_BODY_BYTES (8 MiB) kept for reuse.
+// As ingest's (ingest-core.module.ts): half of its default MAX_IN_FLIGHT_BODY_BYTES (8 MiB) kept for reuse.
 const FRAME_POOL = new BodyFramePool(4 * 1024 * 1024);
 
 /**

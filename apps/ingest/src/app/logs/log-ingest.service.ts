@@ -115,15 +115,17 @@ export class LogIngestService {
     // body's parsed objects, needed only to validate it) would live through the quota and the Redis
     // round trip, long enough to be promoted to the old generation and collected by a mark-compact.
     const lease = new FrameLease(this.framePool);
+    // The frame a JSON array body was read into (log-schema's body-frames.ts), if it was.
+    const bodyFrame = submitted !== undefined && 'frame' in submitted ? submitted.frame : undefined;
     let batch: PreparedBatch;
     try {
       batch = this.prepareBatch(inputs, tenant, outcome, submitted, lease);
     } catch (error) {
-      releaseFrameOf(submitted);
+      // Refused before anything was handed to Redis: the body's frame can serve the next one now.
+      bodyFrame?.release();
       return Promise.reject(error);
     }
     const { count, encode } = batch;
-    const bodyFrame = submitted !== undefined && 'frame' in submitted ? submitted.frame : undefined;
     // This callback holds the count and the frames, not the entries (their texts or objects), which are
     // let go once encoded: held through the Redis round trip, a 1,000-entry batch's are promoted to the
     // old generation, and a mark-compact has to collect them.
@@ -221,11 +223,6 @@ function once<T>(make: () => T): () => T {
     pending = undefined;
     return run();
   };
-}
-
-/** Gives the frame a JSON array body was read into back to its pool (body-frames.ts in log-schema). */
-function releaseFrameOf(submitted: SubmittedEntries | undefined): void {
-  if (submitted !== undefined && 'frame' in submitted) submitted.frame?.release();
 }
 
 function invalidBatch(errors: readonly LogBatchFieldError[], count: number): RequestError {
