@@ -1,6 +1,7 @@
 // Public API of @logpipe/stream-client.
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_COMPRESS_MIN_BYTES,
   DEFAULT_DEAD_LETTER_STREAM_KEY,
   DEFAULT_GROUP_NAME,
   CLUSTER_NODES_PATTERN,
@@ -35,5 +36,6 @@ export {
   type ReplayPreparation,
   type ReplayResult,
 } from './lib/dead-letters.service';
-export type { StreamMessage } from './lib/stream-reply.parser';
+export { parseStreamEntry, type StreamMessage } from './lib/stream-reply.parser';
+export { SNAPPY_PAYLOAD_FIELD } from './lib/stream-value-compression';
 export { StreamUnavailableError } from './lib/stream-unavailable.error';

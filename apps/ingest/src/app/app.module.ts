@@ -35,6 +35,7 @@ import { TailHub } from './tail/tail.hub';
         clusterNodes: parseClusterNodes(config.get('REDIS_CLUSTER_NODES', { infer: true })),
         shardCount: config.get('STREAM_SHARDS', { infer: true }),
         waitReplicas: config.get('REDIS_WAIT_REPLICAS', { infer: true }),
+        compressMinBytes: config.get('STREAM_COMPRESS_MIN_BYTES', { infer: true }),
         streamKey: config.get('STREAM_KEY', { infer: true }),
         groupName: config.get('STREAM_GROUP', { infer: true }),
         deadLetterStreamKey: config.get('DEAD_LETTER_STREAM', { infer: true }),

@@ -42,6 +42,7 @@ describe('resolveStreamClientOptions', () => {
       clusterNodes: ['10.0.0.1:7000', 'redis-b:7001'],
       shardCount: 4,
       waitReplicas: 1,
+      compressMinBytes: 0,
     });
 
     expect(resolved).toEqual({
@@ -57,6 +58,7 @@ describe('resolveStreamClientOptions', () => {
       deadLetterMaxEntries: 1000,
       deadLetterMaxAgeMs: 3_600_000,
       waitReplicas: 1,
+      compressMinBytes: 0,
     });
   });
 
@@ -66,6 +68,7 @@ describe('resolveStreamClientOptions', () => {
     [{ redisUrl: 'redis://x', streamKey: '' }, /streamKey/],
     [{ redisUrl: 'redis://x', shardCount: 0 }, /shardCount/],
     [{ redisUrl: 'redis://x', waitReplicas: -1 }, /waitReplicas/],
+    [{ redisUrl: 'redis://x', compressMinBytes: -1 }, /compressMinBytes/],
     [{ redisUrl: 'redis://x', shardCount: 65 }, /shardCount/],
     [{ redisUrl: 'redis://x', clusterNodes: ['10.0.0.1'] }, /clusterNodes/],
     [{ redisUrl: 'redis://x', groupName: '' }, /groupName/],

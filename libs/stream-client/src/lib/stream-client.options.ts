@@ -10,6 +10,8 @@ export const MAX_STREAM_SHARDS = 64;
 
 /** The single stream field that carries a message's opaque payload. */
 export const STREAM_PAYLOAD_FIELD = 'data';
+/** StreamClientOptions.compressMinBytes' default (stream-value-compression.ts says why). */
+export const DEFAULT_COMPRESS_MIN_BYTES = 16 * 1024;
 
 /** Injection token of the resolved (defaults applied, validated) options. */
 export const STREAM_CLIENT_OPTIONS = Symbol('STREAM_CLIENT_OPTIONS');
@@ -45,6 +47,12 @@ export interface StreamClientOptions {
    * done; default 0 = Redis' asynchronous replication. See README "Redis Cluster".
    */
   waitReplicas?: number;
+  /**
+   * Appended values (chunks) of at least this many bytes are stored compressed (snappy, under
+   * SNAPPY_PAYLOAD_FIELD); default DEFAULT_COMPRESS_MIN_BYTES (16 KiB), 0 = never. Readers of this
+   * version take both forms whatever it is set to. See stream-value-compression.ts.
+   */
+  compressMinBytes?: number;
 }
 
 export type ResolvedStreamClientOptions = Required<Omit<StreamClientOptions, 'connectionName'>> &
@@ -92,6 +100,7 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
     deadLetterMaxEntries: options.deadLetterMaxEntries ?? 0,
     deadLetterMaxAgeMs: options.deadLetterMaxAgeMs ?? 0,
     waitReplicas: options.waitReplicas ?? 0,
+    compressMinBytes: options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES,
   };
 
   if (typeof resolved.redisUrl !== 'string' || !/^rediss?:\/\/.+/.test(resolved.redisUrl)) {
@@ -122,7 +131,12 @@ export function resolveStreamClientOptions(options: StreamClientOptions): Resolv
       `StreamClientOptions.commandTimeoutMs must be a positive integer, got ${options.commandTimeoutMs}`,
     );
   }
-  for (const name of ['deadLetterMaxEntries', 'deadLetterMaxAgeMs', 'waitReplicas'] as const) {
+  for (const name of [
+    'deadLetterMaxEntries',
+    'deadLetterMaxAgeMs',
+    'waitReplicas',
+    'compressMinBytes',
+  ] as const) {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0) {
       throw new Error(
         `StreamClientOptions.${name} must be an integer >= 0 (0: no bound), got ${options[name]}`,

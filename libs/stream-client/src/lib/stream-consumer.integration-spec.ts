@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
-import { resolveStreamClientOptions, type StreamClientOptions } from './stream-client.options';
+import {
+  resolveStreamClientOptions,
+  STREAM_PAYLOAD_FIELD,
+  type StreamClientOptions,
+} from './stream-client.options';
 import { StreamConsumer } from './stream-consumer.service';
 import { StreamProducer } from './stream-producer.service';
+import { StreamTail } from './stream-tail.service';
+import { SNAPPY_PAYLOAD_FIELD } from './stream-value-compression';
 import {
   createInspector,
   deleteKeys,
@@ -341,6 +347,73 @@ describe('StreamProducer + StreamConsumer against the shared Redis', () => {
     ][];
     expect(owners.map(([, owner]) => owner)).toEqual(['c2', 'c2', 'c2']);
     expect(await c1.readPending(10)).toEqual([]);
+  });
+
+  it('values of compressMinBytes and more are stored compressed and read back as written: readNew, readPending, claimIdle', async () => {
+    const c1 = consumer('c1');
+    const c2 = consumer('c2');
+    await c1.ensureGroup();
+    // Text with multi-byte characters (UTF-8 round trip) and a Buffer, above the 16 KiB default; one small.
+    const large = `[4,1,"default",[${'{"message":"grüße €"},'.repeat(1000)}{"message":"end"}]]`;
+    const largeBuffer = Buffer.from(large.replace('end', 'last'));
+    const ids = await producer.appendChunks([large, 'small', largeBuffer], 3);
+
+    const stored = await inspector.xrangeBuffer(names.streamKey, '-', '+');
+    expect(stored.map(([, fields]) => fields[0].toString())).toEqual([
+      SNAPPY_PAYLOAD_FIELD,
+      STREAM_PAYLOAD_FIELD,
+      SNAPPY_PAYLOAD_FIELD,
+    ]);
+    // Compressed for real: the repetitive text shrinks far below its size.
+    expect(stored[0][1][1].length).toBeLessThan(Buffer.byteLength(large) / 4);
+
+    const expected = [large, 'small', largeBuffer.toString()];
+    expect((await c1.readNew(10, 500)).map((m) => [m.id, m.payload])).toEqual(
+      ids.map((id, i) => [id, expected[i]]),
+    );
+    expect((await c1.readPending(10)).map((m) => m.payload)).toEqual(expected);
+    await sleep(50);
+    expect((await c2.claimIdle(10, 10)).map((m) => m.payload)).toEqual(expected);
+
+    // The live tail reads the same values, and starts after the newest (compressed) one.
+    const tail = new StreamTail(options());
+    try {
+      const [shard] = tail.shards;
+      expect((await tail.readAfter(shard, '0-0', 10, 10)).map((m) => m.payload)).toEqual(expected);
+      expect(await tail.newestId(shard)).toBe(ids[2]);
+    } finally {
+      await tail.onApplicationShutdown();
+    }
+  });
+
+  it('a compressed value that does not uncompress comes back corrupt (base64, with the reason), not as a failed read', async () => {
+    const c1 = consumer('c1');
+    await c1.ensureGroup();
+    const junk = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]);
+    const bad = await inspector.xadd(names.streamKey, '*', SNAPPY_PAYLOAD_FIELD, junk);
+    const [good] = await producer.appendMany(['fine']);
+
+    const [first, second] = await c1.readNew(10, 500);
+
+    expect(first).toEqual({
+      id: bad,
+      payload: null,
+      corrupt: { value: junk.toString('base64'), reason: expect.stringContaining(SNAPPY_PAYLOAD_FIELD) },
+      deliveryCount: 1,
+    });
+    expect(second).toEqual({ id: good, payload: 'fine', deliveryCount: 1 });
+  });
+
+  it('with compressMinBytes 0 nothing is compressed', async () => {
+    const plain = new StreamProducer(options({ compressMinBytes: 0 }));
+    await plain.onModuleInit();
+    try {
+      await plain.appendChunks(['x'.repeat(64 * 1024)], 1);
+      const [[, fields]] = await inspector.xrange(names.streamKey, '-', '+');
+      expect(fields).toEqual([STREAM_PAYLOAD_FIELD, 'x'.repeat(64 * 1024)]);
+    } finally {
+      await plain.onApplicationShutdown();
+    }
   });
 
   it('claimIdle returns an entry deleted while pending with payload null', async () => {

@@ -219,7 +219,8 @@ export class StreamConsumer implements OnApplicationShutdown {
       const shard = this.layout.shards[this.pendingShard];
       const cursor = this.pendingCursors[shard.index];
       const reply = await this.inGroup('readPending', (redis) =>
-        redis.xreadgroup(
+        redis.callBuffer(
+          'XREADGROUP',
           'GROUP',
           this.options.groupName,
           this.consumerName,
@@ -390,7 +391,7 @@ export class StreamConsumer implements OnApplicationShutdown {
       if (claimed >= count) break;
       const page = await this.claimIdleInShard(shard, minIdleMs, count - claimed);
       found.push(...page);
-      claimed += page.filter((message) => message.payload !== null).length;
+      claimed += page.filter((message) => message.payload !== null || message.corrupt !== undefined).length;
     }
     return this.withDeliveryCounts(found);
   }
@@ -406,7 +407,8 @@ export class StreamConsumer implements OnApplicationShutdown {
     do {
       const start = cursor;
       const reply = await this.inGroup('claimIdle', (redis) =>
-        redis.xautoclaim(
+        redis.callBuffer(
+          'XAUTOCLAIM',
           shard.streamKey,
           this.options.groupName,
           this.consumerName,
@@ -418,7 +420,9 @@ export class StreamConsumer implements OnApplicationShutdown {
       );
       const page = parseAutoClaimReply(reply);
       found.push(...page.messages);
-      claimed += page.messages.filter((message) => message.payload !== null).length;
+      claimed += page.messages.filter(
+        (message) => message.payload !== null || message.corrupt !== undefined,
+      ).length;
       cursor = page.nextCursor;
     } while (cursor !== '0-0' && claimed < count);
     return this.qualified(shard, found);
@@ -587,7 +591,8 @@ export class StreamConsumer implements OnApplicationShutdown {
     const { groupName } = this.options;
     const { streamKey } = shard;
     if (remainingMs <= 0) {
-      return this.blocking.xreadgroup(
+      return this.blocking.callBuffer(
+        'XREADGROUP',
         'GROUP',
         groupName,
         this.consumerName,
@@ -599,7 +604,8 @@ export class StreamConsumer implements OnApplicationShutdown {
       );
     }
     const blockMs = Math.min(remainingMs, MAX_BLOCK_SLICE_MS);
-    return this.blocking.xreadgroup(
+    return this.blocking.callBuffer(
+      'XREADGROUP',
       'GROUP',
       groupName,
       this.consumerName,

@@ -8,6 +8,7 @@ import {
 } from './stream-client.options';
 import { StreamLayout, StreamLayoutMismatchError, type StreamShard } from './stream-shards';
 import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
+import { streamFieldValue } from './stream-value-compression';
 
 /**
  * XADDs every stream value inside one script and adds the number of log entries they hold to the
@@ -219,7 +220,8 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * shard in ONE script call (APPEND_CHUNKS_SCRIPT) or, for values of TRANSACTION_MIN_BYTES or more in
    * all, ONE MULTI/EXEC: every value is written, as consecutive stream entries, and the shard's entry
    * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
-   * and counts nothing). Resolves the stream ids, one per value. A value may be a Buffer (UTF-8 text):
+   * and counts nothing). Values of compressMinBytes or more are written compressed
+   * (stream-value-compression.ts), in the transaction. Resolves the stream ids, one per value. A value may be a Buffer (UTF-8 text):
    * ioredis writes it as it is, where a string is encoded again on its way to the socket.
    */
   appendChunks(values: readonly (string | Buffer)[], entryCount: number): Promise<string[]> {
@@ -228,10 +230,17 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     }
     const shard = this.takeShard();
     let size = 0;
-    for (const value of values) size += value.length;
+    let largest = 0;
+    for (const value of values) {
+      size += value.length;
+      largest = Math.max(largest, value.length);
+    }
+    // Compressed values carry their own field, which only the transaction's XADDs can vary per value.
+    const { compressMinBytes } = this.options;
+    const compressing = compressMinBytes > 0 && largest >= compressMinBytes;
     return this.run('appendChunks', async (redis) => {
       const ids =
-        size >= TRANSACTION_MIN_BYTES
+        size >= TRANSACTION_MIN_BYTES || compressing
           ? await this.appendInTransaction(redis, shard, values, entryCount)
           : ((await this.callAppend(redis, (target) =>
               target.logpipeAppendChunks(
@@ -405,7 +414,10 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     const wanted = this.options.waitReplicas;
     // ioredis types a pipeline without multi(), which it has: MULTI ... EXEC inside the pipeline.
     const pipeline = (redis.pipeline() as TransactionPipeline).multi();
-    for (const value of values) pipeline.xadd(shard.streamKey, '*', STREAM_PAYLOAD_FIELD, value);
+    for (const value of values) {
+      const written = streamFieldValue(value, this.options.compressMinBytes);
+      pipeline.xadd(shard.streamKey, '*', written.field, written.value);
+    }
     pipeline.incrby(shard.entriesKey, entryCount).incrby(shard.appendedKey, entryCount);
     // Inside a pipeline that opened a transaction, exec() queues EXEC; the last exec() below sends it all.
     void pipeline.exec();

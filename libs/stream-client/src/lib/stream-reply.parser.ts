@@ -1,9 +1,14 @@
-import { STREAM_PAYLOAD_FIELD } from './stream-client.options';
+import { decodePayloadField } from './stream-value-compression';
 
 export interface StreamMessage {
   id: string;
-  /** null when the entry was deleted or trimmed after delivery, or has no payload field */
+  /**
+   * The payload as text (a compressed value uncompressed); null when the entry was deleted or trimmed
+   * after delivery, has no payload field, or is `corrupt`.
+   */
   payload: string | null;
+  /** A compressed payload that does not uncompress: its bytes (base64) and why, for a dead letter. */
+  corrupt?: { value: string; reason: string };
   /** times the group delivered this entry, when known */
   deliveryCount?: number;
 }
@@ -49,22 +54,23 @@ export function parseStreamEntry(entry: unknown): StreamMessage {
     return fail('stream entry', entry);
   }
   const [id, fields] = entry;
-  return { id: asString(id, 'stream entry id'), payload: payloadOf(fields) };
+  return { id: asString(id, 'stream entry id'), ...payloadOf(fields) };
 }
 
-function payloadOf(fields: unknown): string | null {
+function payloadOf(fields: unknown): Pick<StreamMessage, 'payload' | 'corrupt'> {
   if (fields === null) {
-    return null;
+    return { payload: null };
   }
   if (!Array.isArray(fields)) {
     return fail('stream entry fields', fields);
   }
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (asString(fields[i], 'field name') === STREAM_PAYLOAD_FIELD) {
-      return asString(fields[i + 1], 'field value');
-    }
+    const value: unknown = fields[i + 1];
+    if (typeof value !== 'string' && !Buffer.isBuffer(value)) return fail('field value', value);
+    const decoded = decodePayloadField(asString(fields[i], 'field name'), value);
+    if (decoded) return decoded;
   }
-  return null;
+  return { payload: null };
 }
 
 /** XREAD/XREADGROUP: null on timeout, else [[key, entries]] for the single key we read. */

@@ -31,9 +31,9 @@ export class StreamTail implements OnApplicationShutdown {
 
   /** The (raw) id of the shard's newest entry, '0-0' when it is empty: read after it to see only new ones. */
   async newestId(shard: StreamShard): Promise<string> {
-    const newest = await runWhenReady(this.commands, this.options.commandTimeoutMs, 'tail start', (redis) =>
-      redis.xrevrange(shard.streamKey, '+', '-', 'COUNT', 1),
-    );
+    const newest = (await runWhenReady(this.commands, this.options.commandTimeoutMs, 'tail start', (redis) =>
+      redis.callBuffer('XREVRANGE', shard.streamKey, '+', '-', 'COUNT', 1),
+    )) as unknown[];
     return newest.length > 0 ? parseStreamEntry(newest[0]).id : '0-0';
   }
 
@@ -51,7 +51,17 @@ export class StreamTail implements OnApplicationShutdown {
     const redis = this.blockingFor(shard);
     try {
       await waitUntilReady(redis, this.options.commandTimeoutMs);
-      const reply = await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', shard.streamKey, afterId);
+      // Buffers: a compressed value (SNAPPY_PAYLOAD_FIELD) does not survive decoding as UTF-8 text.
+      const reply = await redis.callBuffer(
+        'XREAD',
+        'COUNT',
+        count,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        shard.streamKey,
+        afterId,
+      );
       return parseReadReply(reply).map((message) => ({
         ...message,
         rawId: message.id,

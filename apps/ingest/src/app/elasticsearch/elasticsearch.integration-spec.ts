@@ -45,7 +45,7 @@ describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
 
   /** The entries queued since the last call. */
   async function queued(): Promise<LogEntry[]> {
-    const records = await redis.xrange(streamKey, '-', '+');
+    const records = await redis.xrangeBuffer(streamKey, '-', '+');
     const fresh = records.slice(seen);
     seen = records.length;
     return entriesOf(fresh);

@@ -298,7 +298,10 @@ describe('LogBatchProcessor with chunks against Redis and PostgreSQL', () => {
     const outcome = await processor.process(pending, never, true);
 
     expect(outcome.deadLettered).toBe(2);
-    expect((await deadLetters()).map((dead) => dead.payload)).toEqual([chunk.value.toString(), chunkOf('d').value]);
+    expect((await deadLetters()).map((dead) => dead.payload)).toEqual([
+      chunk.value.toString(),
+      chunkOf('d').value,
+    ]);
     expect(await entriesCounter()).toBe('0');
   });
 

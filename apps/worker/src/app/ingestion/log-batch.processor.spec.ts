@@ -111,6 +111,23 @@ describe('LogBatchProcessor', () => {
     expect(consumer.settled.find((m) => m.id === '2-2')?.gone).toBe(true);
   });
 
+  it('dead-letters a compressed value that did not uncompress with its bytes, and stores its neighbours', async () => {
+    const { consumer, processor } = setup();
+    const corrupt = { value: 'AAEC', reason: 'data.snappy does not uncompress: Invalid input' };
+    const batch = [message('3-0', 'a'), { id: '3-1', payload: null, corrupt }, message('3-2', 'b')];
+    const outcome = await processor.process(batch, new AbortController().signal, false);
+    expect(outcome.deadLettered).toBe(1);
+    expect(consumer.effects).toEqual([
+      'insert 3-0,3-2',
+      'dead 3-1:undecodable: data.snappy does not uncompress: Invalid input',
+      'ack 3-0,3-1,3-2',
+    ]);
+    const settled = consumer.settled.find((m) => m.id === '3-1');
+    expect(settled?.deadLetters).toEqual([{ id: '3-1', payload: 'AAEC', reason: expect.any(String) }]);
+    // Not gone (it is in the stream), and counted as one entry: how many it held is unknown.
+    expect([settled?.gone, settled?.entries]).toEqual([false, 1]);
+  });
+
   it('isolates an entry PostgreSQL refuses by bisection and dead-letters it after POISON_MAX_ATTEMPTS', async () => {
     const { consumer, writer, processor } = setup();
     let attemptsOnPoison = 0;

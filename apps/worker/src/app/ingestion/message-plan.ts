@@ -60,6 +60,17 @@ export function planMessage(message: StreamMessage, delivered: number, maxDelive
     rows: [],
     deadLetters: [{ id, payload, reason }],
   });
+  if (message.corrupt) {
+    // A compressed value that does not uncompress: its bytes (base64) are the dead letter's payload.
+    const { value, reason } = message.corrupt;
+    return {
+      id,
+      entries: 1,
+      gone: false,
+      rows: [],
+      deadLetters: [{ id, payload: value, reason: `undecodable: ${reason}` }],
+    };
+  }
   if (delivered > maxDeliveries) {
     return whole(`delivered ${delivered} times, over MAX_DELIVERIES=${maxDeliveries}`);
   }
