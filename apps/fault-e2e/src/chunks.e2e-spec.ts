@@ -6,8 +6,10 @@ import {
   encodeSubmittedChunks,
   type LogEntry,
 } from '@logpipe/log-schema';
+import { SNAPPY_PAYLOAD_FIELD } from '@logpipe/stream-client';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { compressSync } from 'snappy';
 import { TestSchema } from './support/database';
 import { type FaultFigures, printLine, recordResult, summaryLine } from './support/fault-results';
 import { faultWorkerEnv, ProcessRegistry, type ServiceProcess } from './support/processes';
@@ -88,11 +90,19 @@ describe('chunked stream entries', () => {
       ? encodeLogChunk(messages.map((m) => entry(service, m)))
       : asSent(messages.map((m) => submittedEntry(service, m)));
 
-  /** XADD one value and count its entries, atomically, as ingest's append script does. */
-  const append = async (streamKey: string, value: string | Buffer, entries: number): Promise<string> => {
+  /**
+   * XADD one value and count its entries, atomically, as ingest's append script does; `compressed`:
+   * snappy-compressed under SNAPPY_PAYLOAD_FIELD, as ingest stores values of STREAM_COMPRESS_MIN_BYTES.
+   */
+  const append = async (
+    streamKey: string,
+    value: string | Buffer,
+    entries: number,
+    compressed = false,
+  ): Promise<string> => {
     const [[, id]] = (await redis
       .multi()
-      .xadd(streamKey, '*', 'data', value)
+      .xadd(streamKey, '*', ...(compressed ? [SNAPPY_PAYLOAD_FIELD, compressSync(value)] : ['data', value]))
       .incrby(`${streamKey}:entries`, entries)
       .exec()) as [[null, string], [null, number]];
     return id;
@@ -172,12 +182,13 @@ describe('chunked stream entries', () => {
     const { streamKey, probe, startWorker } = setup('chunk-kill');
     const service = `chunk-kill-${suffix}`;
     const expected: string[] = [];
-    // 250 chunks of 1 to 37 entries, versions 3 and 4 in turn: a read of BATCH_SIZE=50 entries spans
-    // chunk boundaries, and its rows go to PostgreSQL in slices of 50 that cut through chunks.
+    // 250 chunks of 1 to 37 entries, versions 3 and 4 in turn, every third one compressed: a read of
+    // BATCH_SIZE=50 entries spans chunk boundaries, and its rows go to PostgreSQL in slices of 50 that cut
+    // through chunks.
     for (let c = 0; c < 250; c++) {
       const messages = Array.from({ length: 1 + ((c * 7) % 37) }, (_, i) => `m-${c}-${i}`);
       expected.push(...messages);
-      await append(streamKey, chunkValue(c, service, messages), messages.length);
+      await append(streamKey, chunkValue(c, service, messages), messages.length, c % 3 === 2);
     }
     const env = { BATCH_SIZE: '50', MAX_BATCHES_IN_FLIGHT: '2' };
     // 1. Twice a worker commits its first read and dies before settling it.
@@ -241,9 +252,14 @@ describe('chunked stream entries', () => {
       const sentBroken = { ...submittedEntry(service, `sent-broken-${suffix}`), level: 'loud' };
       const [g0, g1, g2, g3] = sentGood.map((m) => submittedEntry(service, m));
       const sentId = await append(streamKey, asSent([g0, sentPoison, g1, sentBroken, g2, g3]), 6);
+      // And compressed, as ingest stores a large batch: one entry PostgreSQL refuses between two good ones.
+      const zipGood = [`zip-good-0-${suffix}`, `zip-good-1-${suffix}`];
+      const zipPoison = submittedEntry(service, `chunk-poison-zip-${suffix}`);
+      const [z0, z1] = zipGood.map((m) => submittedEntry(service, m));
+      const zipId = await append(streamKey, asSent([z0, zipPoison, z1]), 3, true);
       await drained(probe, 30000);
-      await expectStoredOnce('chunks-poison-entry', service, [...good, ...sentGood], probe, {
-        deadLetters: 4,
+      await expectStoredOnce('chunks-poison-entry', service, [...good, ...sentGood, ...zipGood], probe, {
+        deadLetters: 5,
       });
       const dead = await probe.deadLetters();
       const letters = dead.map((d) => [d['source-id'], d['data'], d['reason'].split(':')[0]]);
@@ -258,6 +274,7 @@ describe('chunked stream entries', () => {
           [`${brokenId}#3`, broken, 'undecodable'],
           [`${sentId}#1`, expect.stringContaining(sentPoison.message), 'rejected by PostgreSQL'],
           [`${sentId}#3`, JSON.stringify(sentBroken), 'undecodable'],
+          [`${zipId}#1`, expect.stringContaining(zipPoison.message), 'rejected by PostgreSQL'],
         ].sort(),
       );
       expect(await probe.entriesCounter()).toBe(0);

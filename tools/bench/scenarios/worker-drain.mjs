@@ -10,6 +10,7 @@ import { cpuMeter, memoryMeter, processStartEpochMs } from '../lib/proc-stats.mj
 import { progress, say } from '../lib/progress.mjs';
 import { psql, sqlLiteral } from '../lib/psql.mjs';
 import { pollUntil } from '../lib/sleep.mjs';
+import { repoRoot, tsRequire } from '../lib/ts-sources.mjs';
 
 export const COPY_COLUMNS =
   'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id';
@@ -37,9 +38,16 @@ async function prefill(ctx, phase, entries) {
 }
 
 /** One stored stream entry exactly as ingest wrote it: the Redis ceiling XADDs the same field and value. */
+/**
+ * The newest stream entry's payload as text (`field` 'data'), read as the worker reads it: as Buffers,
+ * a compressed value (stream-client's SNAPPY_PAYLOAD_FIELD) uncompressed by stream-client's own parser.
+ */
 async function sampleStreamEntry(probe) {
-  const [[, fields]] = await probe.redis.xrevrange('logs:stream', '+', '-', 'COUNT', 1);
-  return { field: fields[0], value: fields[1] };
+  const [newest] = await probe.redis.xrevrangeBuffer('logs:stream', '+', '-', 'COUNT', 1);
+  const parser = tsRequire()(join(repoRoot, 'libs/stream-client/src/lib/stream-reply.parser.ts'));
+  const { payload } = parser.parseStreamEntry(newest);
+  if (payload === null) throw new Error('the newest stream entry holds no readable payload');
+  return { field: 'data', value: payload };
 }
 
 async function waitForNewWorker(stack, oldPid, timeoutMs) {
