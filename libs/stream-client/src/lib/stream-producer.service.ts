@@ -220,9 +220,9 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * shard in ONE script call (APPEND_CHUNKS_SCRIPT) or, for values of TRANSACTION_MIN_BYTES or more in
    * all, ONE MULTI/EXEC: every value is written, as consecutive stream entries, and the shard's entry
    * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
-   * and counts nothing). Values of compressMinBytes or more are written compressed
-   * (stream-value-compression.ts), in the transaction. Resolves the stream ids, one per value. A value may be a Buffer (UTF-8 text):
-   * ioredis writes it as it is, where a string is encoded again on its way to the socket.
+   * and counts nothing). Values of compressMinBytes or more are written compressed, in the transaction
+   * (stream-value-compression.ts). Resolves the stream ids, one per value. A value may be a Buffer
+   * (UTF-8 text): ioredis writes it as it is, where a string is encoded again on its way to the socket.
    */
   appendChunks(values: readonly (string | Buffer)[], entryCount: number): Promise<string[]> {
     if (values.length === 0) {

@@ -55,15 +55,14 @@ export function decodePayloadField(field: string, value: string | Buffer): Decod
       `${SNAPPY_PAYLOAD_FIELD} read as text: read stream entries with ioredis' *Buffer commands`,
     );
   }
-  const bytes = value;
   try {
-    return { payload: uncompressSync(bytes, { asBuffer: false }) as string };
+    return { payload: uncompressSync(value, { asBuffer: false }) as string };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
       payload: null,
       corrupt: {
-        value: bytes.toString('base64'),
+        value: value.toString('base64'),
         reason: `${SNAPPY_PAYLOAD_FIELD} does not uncompress: ${reason}`,
       },
     };
