@@ -37,10 +37,10 @@ async function prefill(ctx, phase, entries) {
   return accepted;
 }
 
-/** One stored stream entry exactly as ingest wrote it: the Redis ceiling XADDs the same field and value. */
 /**
- * The newest stream entry's payload as text (`field` 'data'), read as the worker reads it: as Buffers,
- * a compressed value (stream-client's SNAPPY_PAYLOAD_FIELD) uncompressed by stream-client's own parser.
+ * The newest stream entry's payload as text (`field` 'data'), for the Redis ceiling to XADD, read as the
+ * worker reads it: as Buffers, a compressed value (stream-client's SNAPPY_PAYLOAD_FIELD) uncompressed by
+ * stream-client's own parser.
  */
 async function sampleStreamEntry(probe) {
   const [newest] = await probe.redis.xrevrangeBuffer('logs:stream', '+', '-', 'COUNT', 1);

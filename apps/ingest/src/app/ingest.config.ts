@@ -32,7 +32,7 @@ export class IngestConfig {
   @IsInt() @Min(0) @Max(5) REDIS_WAIT_REPLICAS: number = 0;
   /**
    * Stream values (chunks) of at least this many bytes are stored snappy-compressed: Redis's CPU and
-   * memory per entry shrink ~3.5× for ~0.9 µs of ingest CPU per entry (stream-client's
+   * memory per entry shrink ~3.5× for 0.3-0.9 µs of ingest CPU per entry (stream-client's
    * stream-value-compression.ts). 0: never. Workers of this version read both forms; upgrade them first.
    */
   @IsInt() @Min(0) STREAM_COMPRESS_MIN_BYTES: number = DEFAULT_COMPRESS_MIN_BYTES;

@@ -27,6 +27,14 @@ const MAX_BLOCK_SLICE_MS = 250;
 const RECONNECT_PAUSE_MS = 100;
 const PENDING_PAGE_SIZE = 100;
 
+/**
+ * A claimed message whose entry is still in the stream (readable, or corrupt): it counts toward a claim's
+ * `count`; one deleted while pending (payload null) is returned to be dead-lettered but does not.
+ */
+function stillInStream(message: StreamMessage): boolean {
+  return message.payload !== null || message.corrupt !== undefined;
+}
+
 // COUNT 0 means "no limit" to some stream commands; a caller asking for nothing has a bug.
 function assertCount(count: number): void {
   if (!Number.isInteger(count) || count <= 0) {
@@ -391,7 +399,7 @@ export class StreamConsumer implements OnApplicationShutdown {
       if (claimed >= count) break;
       const page = await this.claimIdleInShard(shard, minIdleMs, count - claimed);
       found.push(...page);
-      claimed += page.filter((message) => message.payload !== null || message.corrupt !== undefined).length;
+      claimed += page.filter(stillInStream).length;
     }
     return this.withDeliveryCounts(found);
   }
@@ -420,9 +428,7 @@ export class StreamConsumer implements OnApplicationShutdown {
       );
       const page = parseAutoClaimReply(reply);
       found.push(...page.messages);
-      claimed += page.messages.filter(
-        (message) => message.payload !== null || message.corrupt !== undefined,
-      ).length;
+      claimed += page.messages.filter(stillInStream).length;
       cursor = page.nextCursor;
     } while (cursor !== '0-0' && claimed < count);
     return this.qualified(shard, found);

@@ -8,7 +8,7 @@ import {
 } from './stream-client.options';
 import { StreamLayout, StreamLayoutMismatchError, type StreamShard } from './stream-shards';
 import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
-import { streamFieldValue } from './stream-value-compression';
+import { isCompressed, streamFieldValue } from './stream-value-compression';
 
 /**
  * XADDs every stream value inside one script and adds the number of log entries they hold to the
@@ -230,14 +230,12 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     }
     const shard = this.takeShard();
     let size = 0;
-    let largest = 0;
+    // Compressed values carry their own field, which only the transaction's XADDs can vary per value.
+    let compressing = false;
     for (const value of values) {
       size += value.length;
-      largest = Math.max(largest, value.length);
+      compressing ||= isCompressed(value.length, this.options.compressMinBytes);
     }
-    // Compressed values carry their own field, which only the transaction's XADDs can vary per value.
-    const { compressMinBytes } = this.options;
-    const compressing = compressMinBytes > 0 && largest >= compressMinBytes;
     return this.run('appendChunks', async (redis) => {
       const ids =
         size >= TRANSACTION_MIN_BYTES || compressing

@@ -1,4 +1,5 @@
-import { decodePayloadField } from './stream-value-compression';
+import { STREAM_PAYLOAD_FIELD } from './stream-client.options';
+import { SNAPPY_PAYLOAD_FIELD, uncompressPayload } from './stream-value-compression';
 
 export interface StreamMessage {
   id: string;
@@ -65,10 +66,13 @@ function payloadOf(fields: unknown): Pick<StreamMessage, 'payload' | 'corrupt'> 
     return fail('stream entry fields', fields);
   }
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const value: unknown = fields[i + 1];
-    if (typeof value !== 'string' && !Buffer.isBuffer(value)) return fail('field value', value);
-    const decoded = decodePayloadField(asString(fields[i], 'field name'), value);
-    if (decoded) return decoded;
+    const field = asString(fields[i], 'field name');
+    if (field === STREAM_PAYLOAD_FIELD) return { payload: asString(fields[i + 1], 'field value') };
+    if (field === SNAPPY_PAYLOAD_FIELD) {
+      const value: unknown = fields[i + 1];
+      if (typeof value !== 'string' && !Buffer.isBuffer(value)) return fail('field value', value);
+      return uncompressPayload(value);
+    }
   }
   return { payload: null };
 }

@@ -23,9 +23,14 @@ export interface StreamFieldValue {
   value: string | Buffer;
 }
 
-/** `value` compressed under SNAPPY_PAYLOAD_FIELD when it has at least `minBytes` (0: never), else as it is. */
+/** Whether a value of `length` is stored compressed under a `minBytes` setting (0: never). */
+export function isCompressed(length: number, minBytes: number): boolean {
+  return minBytes > 0 && length >= minBytes;
+}
+
+/** `value` compressed under SNAPPY_PAYLOAD_FIELD when isCompressed says so, else as it is. */
 export function streamFieldValue(value: string | Buffer, minBytes: number): StreamFieldValue {
-  if (minBytes > 0 && value.length >= minBytes) {
+  if (isCompressed(value.length, minBytes)) {
     // copyOutputData: a Buffer of V8's own rather than one over memory snappy allocated. V8 does not see
     // the size of the latter, so it collected them late: ingest's RSS rose 40% under json-1000 batches
     // (a loop of 3,000 compressions of a 317 KB body: peak RSS 373 MiB external, 88 MiB copied, at the
@@ -36,19 +41,15 @@ export function streamFieldValue(value: string | Buffer, minBytes: number): Stre
 }
 
 /**
- * What a stream entry's payload field holds, as text: `data` as it is, `data.snappy` uncompressed.
- * A compressed value that does not uncompress (it cannot come from StreamProducer) is kept, base64, in
- * `corrupt` with the reason, so the reader can dead-letter it instead of failing the whole read.
+ * A SNAPPY_PAYLOAD_FIELD value as text. One that does not uncompress (it cannot come from
+ * StreamProducer) is kept, base64, in `corrupt` with the reason, so the reader can dead-letter it
+ * instead of failing the whole read.
  */
-export type DecodedPayload =
+export type UncompressedPayload =
   | { payload: string }
   | { payload: null; corrupt: { value: string; reason: string } };
 
-export function decodePayloadField(field: string, value: string | Buffer): DecodedPayload | undefined {
-  if (field === STREAM_PAYLOAD_FIELD) {
-    return { payload: typeof value === 'string' ? value : value.toString('utf8') };
-  }
-  if (field !== SNAPPY_PAYLOAD_FIELD) return undefined;
+export function uncompressPayload(value: string | Buffer): UncompressedPayload {
   if (typeof value === 'string') {
     // Text replies decode bytes as UTF-8, which does not give compressed bytes back: read with Buffers.
     throw new Error(

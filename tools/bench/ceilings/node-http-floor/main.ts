@@ -211,8 +211,8 @@ function answer(
   if (!Array.isArray(value) || value.length === 0)
     throw new HttpError(400, 'send a non-empty array of entries');
   // As LogIngestService.ingestMany: the entries as sent when they fit the chunk limits, else encoded;
-  // the request's chunks and its entry count in one append.
-  // As LogIngestService.ingestMany: the values in frames from the pool, given back once Redis has them.
+  // the request's chunks and its entry count in one append; the values in frames from the pool, given
+  // back once Redis has them.
   const lease = new FrameLease(FRAME_POOL);
   let values: (string | Buffer)[];
   if (submitted !== undefined && submittedFitsChunks(submitted, value.length, context, config.chunkLimits)) {
