@@ -108,6 +108,17 @@ const VARIANTS = {
       withStorage(MESSAGE, 'gin_pending_list_limit = 32768'),
     ],
   },
+  // A larger pending list merged with more memory: a backend merging the list it filled sorts at most
+  // work_mem (4 MB by default) at a time, so a larger list alone is merged in the same small steps.
+  'after-diet gin-pending-32MB work_mem-64MB': {
+    drop: [ATTRIBUTES, MESSAGE],
+    create: [
+      withStorage(ATTRIBUTES, 'gin_pending_list_limit = 32768'),
+      withStorage(MESSAGE, 'gin_pending_list_limit = 32768'),
+    ],
+    settings: '-c work_mem=64MB',
+  },
+  'after-diet work_mem-64MB': { drop: [], create: [], settings: '-c work_mem=64MB' },
   // Not a candidate: what the read indexes cost together (only the primary key and the redelivery key).
   'bare (pkey + stream_id key only)': {
     drop: [
@@ -188,12 +199,16 @@ async function buildDeferred(client, migrated, variant) {
  */
 async function flushPendingLists(client) {
   const started = performance.now();
+  const cpuBefore = cpuNs(client.processID);
   await client.query(
     `SELECT gin_clean_pending_list(c.oid) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
       WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'i' AND a.amname = 'gin'`,
     [schema],
   );
-  return (performance.now() - started) / 1000;
+  return {
+    seconds: (performance.now() - started) / 1000,
+    pgUsPerRow: (cpuNs(client.processID) - cpuBefore) / 1000 / ROWS,
+  };
 }
 
 /** Bytes of every index of `logs`' partitions: what each row's entries add up to, free of the machine's noise. */
@@ -232,7 +247,16 @@ async function main() {
     const results = Object.fromEntries(
       names.map((name) => [
         name,
-        { worker: [], copy: [], workerFlushed: [], copyFlushed: [], workerPg: [], copyPg: [] },
+        {
+          worker: [],
+          copy: [],
+          workerFlushed: [],
+          copyFlushed: [],
+          workerPg: [],
+          copyPg: [],
+          workerPgFlushed: [],
+          copyPgFlushed: [],
+        },
       ]),
     );
     for (let round = 0; round < ROUNDS; round++) {
@@ -244,16 +268,19 @@ async function main() {
           await emptyLogs(client);
           // Before each write: a deferred index was built by the previous one.
           await applyVariant(client, migrated, VARIANTS[name]);
+          const { settings } = VARIANTS[name];
           const run =
             kind === 'worker'
-              ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true })
-              : await psqlCopy(schema, file, ROWS);
+              ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true, settings })
+              : await psqlCopy(schema, file, ROWS, { settings });
           const build = await buildDeferred(client, migrated, VARIANTS[name]);
-          const flushS = build.seconds + (await flushPendingLists(client));
+          const flush = await flushPendingLists(client);
+          const flushS = build.seconds + flush.seconds;
           const stored = await countRows(client);
           if (stored !== ROWS) throw new Error(`${name} ${kind}: ${stored} rows stored, ${ROWS} written`);
           results[name][kind].push(run.rowsPerS);
           results[name][`${kind}Pg`].push(run.pgUsPerRow + build.pgUsPerRow);
+          results[name][`${kind}PgFlushed`].push(run.pgUsPerRow + build.pgUsPerRow + flush.pgUsPerRow);
           if (kind === 'worker') results[name].indexBytes = await indexBytes(client);
           results[name][`${kind}Flushed`].push(ROWS / (run.seconds + flushS));
         }
@@ -265,9 +292,9 @@ async function main() {
     const base = summarize(results[names[0]].worker).median;
     const basePg = summarize(results[names[0]].workerPg).median;
     console.log(
-      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush or deferred build | \\copy incl. flush or build | index bytes per row | PostgreSQL µs/row: worker (vs ${names[0]}) / \\copy |`,
+      `\n| variant | worker rows/s, median (min–max) | \\copy rows/s | worker ÷ \\copy | worker vs ${names[0]} | worker incl. GIN pending flush or deferred build | \\copy incl. flush or build | index bytes per row | PostgreSQL µs/row: worker (vs ${names[0]}) / \\copy | the same with the pending flush |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const worker = summarize(results[name].worker);
       const copy = summarize(results[name].copy);
@@ -275,7 +302,8 @@ async function main() {
         `| ${name} | ${medianRange(worker)} | ${medianRange(copy)} | ${((100 * worker.median) / copy.median).toFixed(0)}% | ` +
           `${((100 * (worker.median - base)) / base).toFixed(1)}% | ${int(summarize(results[name].workerFlushed).median)} | ` +
           `${int(summarize(results[name].copyFlushed).median)} | ${(results[name].indexBytes / ROWS).toFixed(0)} | ` +
-          `${pgFigure(results[name].workerPg)} (${(pgMedian(results[name].workerPg) - basePg).toFixed(1)}) / ${pgFigure(results[name].copyPg)} |`,
+          `${pgFigure(results[name].workerPg)} (${(pgMedian(results[name].workerPg) - basePg).toFixed(1)}) / ${pgFigure(results[name].copyPg)} | ` +
+          `${pgFigure(results[name].workerPgFlushed)} / ${pgFigure(results[name].copyPgFlushed)} |`,
       );
     }
     console.log(

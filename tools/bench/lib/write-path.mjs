@@ -313,13 +313,14 @@ export async function drainBatches(schema, batches, { inFlight, claimEventIds, w
 }
 
 /**
- * `psql \copy` of a file into `logs` of `schema` (`format`: a COPY option such as 'binary', or text),
+ * `psql \copy` of a file into `logs` of `schema` (`format`: a COPY option such as 'binary', or text;
+ * `settings`: more `-c name=value` options for its session),
  * in one psql session fed on stdin, so its backend's CPU can be read before and after the copy: rows/s
  * from sending the command to psql's answer to the next one, and `pgUsPerRow`.
  */
-export function psqlCopy(schema, file, rows, { format } = {}) {
+export function psqlCopy(schema, file, rows, { format, settings = '' } = {}) {
   const child = spawn('psql', [DATABASE_URL, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'], {
-    env: { ...process.env, PGOPTIONS: `-c search_path=${schema} -c statement_timeout=0` },
+    env: { ...process.env, PGOPTIONS: `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim() },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
