@@ -118,6 +118,34 @@ describe('npm run stack (tools/stack/cli.mjs)', () => {
     }
   });
 
+  it('finds a stored message in another case, letters beyond ASCII included, as `q=` searches', async () => {
+    const tag = randomUUID();
+    const response = await fetch(`${env.NGINX_URL}/api/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 'info', service: 'infra-e2e', message: `ÉCOLE MÜLLER ${tag}` }),
+    });
+    expect(response.status).toBe(202);
+    const client = new Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      const found = await pollUntil('the entry found by ILIKE in lower case', async () => {
+        const result = await client.query<{ message: string }>(
+          'SELECT message FROM logs WHERE message ILIKE $1 AND message ILIKE $2',
+          [`%école müller%`, `%${tag}%`],
+        );
+        return result.rows.length > 0 ? result.rows : undefined;
+      });
+      expect(found).toEqual([{ message: `ÉCOLE MÜLLER ${tag}` }]);
+      const locale = await client.query<{ collate: string; ctype: string }>(
+        "SELECT current_setting('lc_collate') AS collate, current_setting('lc_ctype') AS ctype",
+      );
+      expect(locale.rows).toEqual([{ collate: 'C', ctype: 'C.UTF-8' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("runs its PostgreSQL with deploy/postgres/logpipe.conf's settings", async () => {
     const settings = loadStoreSettings();
     expect(settings.length).toBeGreaterThan(0);

@@ -95,6 +95,15 @@ function requireBinDir(pgdata) {
   return binDir;
 }
 
+/**
+ * Text sorted and compared in byte order (collation C: B-tree comparisons are memcmp), and characters
+ * classified and case-folded as Unicode (ctype C.UTF-8, which glibc always has): `q=` is an ILIKE, and
+ * under ctype C `lower()` folds ASCII only, so 'MÜLLER' was not found by 'müller' here while it was
+ * on a server with a UTF-8 locale. The Unicode case folding costs the write path ~2 µs of PostgreSQL
+ * CPU per row (BENCHMARKS.md, 2026-12-02 15:36). libs/e2e-support's private clusters use the same.
+ */
+const INITDB_LOCALE = ['--locale=C', '--lc-ctype=C.UTF-8'];
+
 /** initdb once; a data dir without PG_VERSION is a failed earlier initdb and is started over. */
 function initCluster({ paths, logFile, env }) {
   const { root, pgdata, socketDir, owner } = paths;
@@ -107,7 +116,7 @@ function initCluster({ paths, logFile, env }) {
   try {
     const result = spawnSync(
       join(binDir, 'initdb'),
-      ['-D', pgdata, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C'],
+      ['-D', pgdata, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', ...INITDB_LOCALE],
       // cwd inside the cluster root: initdb fails when it cannot stat the caller's working directory.
       { cwd: root, env, stdio: ['ignore', log, log], ...asOwner(owner) },
     );

@@ -57,7 +57,9 @@ export class PrivatePostgres {
       'postgres',
       '--auth=trust',
       '--encoding=UTF8',
+      // As tools/stack's cluster: byte-order collation, Unicode case folding (what `q=` relies on).
       '--locale=C',
+      '--lc-ctype=C.UTF-8',
       '--no-sync',
     ]);
     if (initdb.status !== 0) {
