@@ -265,15 +265,16 @@ async function main() {
         // Which of the two goes first alternates, so neither always meets a warmer cache.
         const order = round % 2 === 0 ? ['worker', 'copy'] : ['copy', 'worker'];
         for (const kind of order) {
+          const variant = VARIANTS[name];
           await emptyLogs(client);
           // Before each write: a deferred index was built by the previous one.
-          await applyVariant(client, migrated, VARIANTS[name]);
-          const { settings } = VARIANTS[name];
+          await applyVariant(client, migrated, variant);
+          const { settings } = variant;
           const run =
             kind === 'worker'
               ? await drainBatches(schema, batches, { inFlight: IN_FLIGHT, claimEventIds: true, settings })
               : await psqlCopy(schema, file, ROWS, { settings });
-          const build = await buildDeferred(client, migrated, VARIANTS[name]);
+          const build = await buildDeferred(client, migrated, variant);
           const flush = await flushPendingLists(client);
           const flushS = build.seconds + flush.seconds;
           const stored = await countRows(client);

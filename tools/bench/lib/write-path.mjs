@@ -79,12 +79,13 @@ export function chosenVariants(requested, variants, defaults = Object.keys(varia
   return names;
 }
 
+/** A session's options (libpq's `options`, PGOPTIONS): search_path `schema`, no timeout, then `settings`. */
+const sessionOptions = (schema, settings = '') =>
+  `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim();
+
 /** A client whose search_path is `schema`; `settings` are more `-c name=value` options. */
-export async function connect(schema, settings = '') {
-  const client = new pg.Client({
-    connectionString: DATABASE_URL,
-    options: `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim(),
-  });
+export async function connect(schema, settings) {
+  const client = new pg.Client({ connectionString: DATABASE_URL, options: sessionOptions(schema, settings) });
   await client.connect();
   return client;
 }
@@ -318,9 +319,9 @@ export async function drainBatches(schema, batches, { inFlight, claimEventIds, w
  * in one psql session fed on stdin, so its backend's CPU can be read before and after the copy: rows/s
  * from sending the command to psql's answer to the next one, and `pgUsPerRow`.
  */
-export function psqlCopy(schema, file, rows, { format, settings = '' } = {}) {
+export function psqlCopy(schema, file, rows, { format, settings } = {}) {
   const child = spawn('psql', [DATABASE_URL, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'], {
-    env: { ...process.env, PGOPTIONS: `-c search_path=${schema} -c statement_timeout=0 ${settings}`.trim() },
+    env: { ...process.env, PGOPTIONS: sessionOptions(schema, settings) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

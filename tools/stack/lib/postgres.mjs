@@ -100,7 +100,7 @@ function requireBinDir(pgdata) {
  * classified and case-folded as Unicode (ctype C.UTF-8, which glibc always has): `q=` is an ILIKE, and
  * under ctype C `lower()` folds ASCII only, so 'MÜLLER' was not found by 'müller' here while it was
  * on a server with a UTF-8 locale. The Unicode case folding costs the write path ~2 µs of PostgreSQL
- * CPU per row (BENCHMARKS.md, 2026-12-02 15:36). libs/e2e-support's private clusters use the same.
+ * CPU per row (docs/store.md, "Locale"). libs/e2e-support's private clusters use the same.
  */
 const INITDB_LOCALE = ['--locale=C', '--lc-ctype=C.UTF-8'];
 
