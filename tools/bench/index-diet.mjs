@@ -177,15 +177,11 @@ async function applyVariant(client, migrated, variant) {
   }
 }
 
-/**
- * Builds the variant's deferred indexes over the rows now stored (one pass per partition): seconds, and
- * the CPU of the building backend per row (added to the write's, so the variant's µs/row is the whole
- * cost of indexing a row).
- */
-async function buildDeferred(client, migrated, variant) {
+/** `work` on `client`'s backend: its seconds, and that backend's CPU per row written (µs). */
+async function onBackendTimed(client, work) {
   const started = performance.now();
   const cpuBefore = cpuNs(client.processID);
-  for (const name of deferred(variant)) await client.query(migratedIndex(migrated, name));
+  await work();
   return {
     seconds: (performance.now() - started) / 1000,
     pgUsPerRow: (cpuNs(client.processID) - cpuBefore) / 1000 / ROWS,
@@ -193,22 +189,29 @@ async function buildDeferred(client, migrated, variant) {
 }
 
 /**
+ * Builds the variant's deferred indexes over the rows now stored (one pass per partition): seconds, and
+ * the CPU of the building backend per row (added to the write's, so the variant's µs/row is the whole
+ * cost of indexing a row).
+ */
+async function buildDeferred(client, migrated, variant) {
+  return onBackendTimed(client, async () => {
+    for (const name of deferred(variant)) await client.query(migratedIndex(migrated, name));
+  });
+}
+
+/**
  * Merges what GIN's fast-update pending lists still hold into the indexes (what autovacuum would do
  * later, and what every search reads linearly until then): a bigger pending list that only defers the
- * work shows up here. Seconds.
+ * work shows up here. Seconds, and the merging backend's CPU per row (as buildDeferred).
  */
 async function flushPendingLists(client) {
-  const started = performance.now();
-  const cpuBefore = cpuNs(client.processID);
-  await client.query(
-    `SELECT gin_clean_pending_list(c.oid) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
-      WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'i' AND a.amname = 'gin'`,
-    [schema],
+  return onBackendTimed(client, () =>
+    client.query(
+      `SELECT gin_clean_pending_list(c.oid) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+        WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'i' AND a.amname = 'gin'`,
+      [schema],
+    ),
   );
-  return {
-    seconds: (performance.now() - started) / 1000,
-    pgUsPerRow: (cpuNs(client.processID) - cpuBefore) / 1000 / ROWS,
-  };
 }
 
 /** Bytes of every index of `logs`' partitions: what each row's entries add up to, free of the machine's noise. */
@@ -264,8 +267,8 @@ async function main() {
         if (interrupted) throw new Error(`${interrupted}: stopped; schema ${schema} dropped`);
         // Which of the two goes first alternates, so neither always meets a warmer cache.
         const order = round % 2 === 0 ? ['worker', 'copy'] : ['copy', 'worker'];
+        const variant = VARIANTS[name];
         for (const kind of order) {
-          const variant = VARIANTS[name];
           await emptyLogs(client);
           // Before each write: a deferred index was built by the previous one.
           await applyVariant(client, migrated, variant);
