@@ -1,4 +1,8 @@
+import { keepHeapThroughIdleSpells } from '@logpipe/app-runtime';
 import { bootstrap } from './bootstrap';
+
+// First, before the app starts: the heap stays through idle spells (README "Memory").
+keepHeapThroughIdleSpells();
 
 bootstrap()
   .then(() => {
