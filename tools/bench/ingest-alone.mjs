@@ -29,7 +29,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
+import { INGEST_NODE_ARGS, INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
 import { PROTOCOL_YARDSTICK } from './lib/figures.mjs';
 import { loadAverage } from './lib/machine.mjs';
@@ -234,8 +234,12 @@ async function main() {
       REDIS_URL: redis.url,
       ENTRY_MAX_AGE: '0',
     };
-    // INGEST_ALONE_NODE_ARGS: flags for both servers' node, e.g. --cpu-prof --cpu-prof-dir=.bench/prof.
-    const nodeArgs = (process.env.INGEST_ALONE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // INGEST_ALONE_NODE_ARGS: flags for both servers' node, e.g. --cpu-prof --cpu-prof-dir=.bench/prof,
+    // after the stack's own.
+    const nodeArgs = [
+      ...INGEST_NODE_ARGS,
+      ...(process.env.INGEST_ALONE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     const ingest = startProcess('ingest', process.execPath, [...nodeArgs, ingestMain], {
       ...common,
       PORT: String(ingestPort),

@@ -20,7 +20,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { makeBodies } from './lib/payload.mjs';
 import { tsRequire } from './lib/ts-sources.mjs';
-import { INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
+import { INGEST_NODE_ARGS, INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { makeBulkBody } from './payloads/es-bulk.mjs';
 import { makeLokiProtobufBody } from './payloads/loki-protobuf.mjs';
 import { makeOtlpProtobufBody } from './payloads/otlp-protobuf.mjs';
@@ -291,6 +291,7 @@ function relaunched() {
     process.execPath,
     [
       ...INGEST_NODE_OPTIONS.split(' '),
+      ...INGEST_NODE_ARGS,
       '--expose-gc',
       ...process.execArgv,
       fileURLToPath(import.meta.url),

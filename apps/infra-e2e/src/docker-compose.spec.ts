@@ -58,6 +58,23 @@ describe('docker-compose.yml', () => {
     expect(service.restart).toBe('unless-stopped');
   });
 
+  it.each([
+    ['ingest-1', 'ingest'],
+    ['ingest-2', 'ingest'],
+    ['worker', 'worker'],
+  ])(
+    "runs %s's bundle with the young generation's floor at NODE_OPTIONS' ceiling (README \"Memory\")",
+    (name, app) => {
+      const ceiling = /--max-semi-space-size=(\d+)/.exec(env(name).NODE_OPTIONS)?.[1];
+      expect(ceiling).toBeDefined();
+      expect(services[name].command).toEqual([
+        'node',
+        `--min-semi-space-size=${ceiling}`,
+        `/app/dist/apps/${app}/main.js`,
+      ]);
+    },
+  );
+
   it('runs migrate once: no restart, exit 0 is its success', () => {
     expect(services.migrate.restart).toBe('no');
     expect(services.migrate.command).toEqual(['node', '/app/dist/apps/worker/migrate.js']);

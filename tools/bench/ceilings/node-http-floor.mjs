@@ -11,7 +11,7 @@
 // seconds of load warm the fresh processes, as the bench's warm-up does for scenario 1.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { INGEST_NODE_OPTIONS } from '../../stack/lib/apps.mjs';
+import { INGEST_NODE_ARGS, INGEST_NODE_OPTIONS } from '../../stack/lib/apps.mjs';
 import { memoryOf } from '../lib/proc-stats.mjs';
 import { progress, say } from '../lib/progress.mjs';
 import { pollUntil, sleep } from '../lib/sleep.mjs';
@@ -59,7 +59,8 @@ async function listening(url) {
 }
 
 function startFloor(script, { name, port, stack, log }) {
-  const child = spawn(process.execPath, [script], {
+  // The same node flags as the stack's ingest, so the floor differs from it only in the code.
+  const child = spawn(process.execPath, [...INGEST_NODE_ARGS, script], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
