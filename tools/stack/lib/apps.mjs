@@ -123,14 +123,20 @@ export const INGEST_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size
 export const WORKER_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 /**
- * Node command-line flags before each app's bundle: the young generation's floor at its ceiling (the
- * max-semi-space-size above), so that V8, which shrinks a young generation it finds little use for
- * while the process idles, keeps half of it, and a burst after an idle spell grows the RSS by 4 MiB
- * (ingest) or 8 MiB (worker) instead of 7 or 15 (README "Memory"). NODE_OPTIONS refuses this flag, so
- * compose, the Kubernetes manifests and the systemd units put the same on their command lines.
+ * The young generation's floor at its ceiling: `--min-semi-space-size` equal to the options'
+ * `--max-semi-space-size`, derived from them so the two cannot drift apart. V8 shrinks a young generation
+ * it finds little use for while the process idles; with the floor it keeps half (ingest's shrank to 4 MiB
+ * instead of 1), so a burst after an idle spell grows the RSS by less (README "Memory"). NODE_OPTIONS
+ * refuses this flag, so it goes on the command line before the bundle; compose, the Kubernetes manifests
+ * and the systemd units put the same on theirs (their tests check it against their NODE_OPTIONS).
  */
-export const INGEST_NODE_ARGS = ['--min-semi-space-size=4'];
-export const WORKER_NODE_ARGS = ['--min-semi-space-size=8'];
+function youngGenerationFloor(nodeOptions) {
+  const ceiling = /--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1];
+  return ceiling === undefined ? [] : [`--min-semi-space-size=${ceiling}`];
+}
+
+export const INGEST_NODE_ARGS = youngGenerationFloor(INGEST_NODE_OPTIONS);
+export const WORKER_NODE_ARGS = youngGenerationFloor(WORKER_NODE_OPTIONS);
 
 function withNodeOptions(env, options) {
   return { ...env, NODE_OPTIONS: [options, env.NODE_OPTIONS].filter(Boolean).join(' ') };
