@@ -4,7 +4,7 @@
 // worker (dist/apps/worker, or WORKER_JS) on the shared Redis and PostgreSQL with a schema and stream of
 // its own, stops it (SIGSTOP), fills the stream, lets it go and times it until every row is stored; CPU
 // from /proc (utime + stime), so a loaded machine distorts it less than the wall time.
-// Usage: node tools/bench/worker-drain.mjs <v2|v3|v4> <entries> [entries per chunk, default 500]
+// Usage: [WORKER_DRAIN_NODE_ARGS="..."] node tools/bench/worker-drain.mjs <v2|v3|v4> <entries> [entries per chunk, default 500]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -39,23 +39,30 @@ const fields = (i) => [
   'default',
 ];
 const port = 20000 + Math.floor(Math.random() * 20000);
-const worker = spawn(process.execPath, [process.env.WORKER_JS ?? `${root}dist/apps/worker/main.js`], {
-  env: {
-    ...process.env,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
-    DB_SCHEMA: schema,
-    DB_MIGRATE: 'true',
-    STREAM_KEY: streamKey,
-    DEAD_LETTER_STREAM: `bench:chunkr:${suffix}:dead`,
-    HEALTH_HOST: '127.0.0.1',
-    HEALTH_PORT: String(port),
-    RETENTION: '0',
-    LOG_LEVEL: 'warn',
-    WORKER_NAME: 'bench',
+// WORKER_DRAIN_NODE_ARGS: flags for the worker's node, e.g. the stack's heap settings or
+// --cpu-prof --cpu-prof-dir=.bench/prof (a profile is written when the worker exits on SIGTERM).
+const workerNodeArgs = (process.env.WORKER_DRAIN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const worker = spawn(
+  process.execPath,
+  [...workerNodeArgs, process.env.WORKER_JS ?? `${root}dist/apps/worker/main.js`],
+  {
+    env: {
+      ...process.env,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      DB_SCHEMA: schema,
+      DB_MIGRATE: 'true',
+      STREAM_KEY: streamKey,
+      DEAD_LETTER_STREAM: `bench:chunkr:${suffix}:dead`,
+      HEALTH_HOST: '127.0.0.1',
+      HEALTH_PORT: String(port),
+      RETENTION: '0',
+      LOG_LEVEL: 'warn',
+      WORKER_NAME: 'bench',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+);
 for (;;) {
   try {
     if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) break;
