@@ -9,6 +9,7 @@ import { nodeHttpFloorCeiling } from './ceilings/node-http-floor.mjs';
 import { warmUp } from './lib/warm-up.mjs';
 import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
 import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
+import { BASELINE_PORT_OFFSET, baselineSearch } from './lib/baseline-search.mjs';
 import { sustainedChartSvg } from './lib/chart.mjs';
 import { deriveFigures } from './lib/figures.mjs';
 import { int } from './lib/format.mjs';
@@ -103,6 +104,61 @@ function writeOutputs(results, figures, { runDir, stamp, opts }) {
     say(`appended to ${file}`);
   }
   return markdown;
+}
+
+/**
+ * The pre-change build's search and this build's, in turn, `--sustained-rounds` times (pre-change first in
+ * each round). `sustainedSearch` is this build's first search (its steps are the table's); every search is
+ * in `sustainedTurns`.
+ */
+async function searchesInTurn(ctx, start, commit) {
+  const { opts, runDir } = ctx;
+  const turns = [];
+  let sustainedSearch = null;
+  let baselineStart =
+    opts.sustainedBaselineStart ?? Math.round(0.75 * (start.seed?.offeredPerS ?? start.startRate));
+  let thisStart = start;
+  for (let round = 1; round <= opts.sustainedRounds; round += 1) {
+    const logFile = join(runDir, `pre-change-search-${round}.log`);
+    progress('4 search', {
+      note: `round ${round}/${opts.sustainedRounds}: the pre-change build from ${baselineStart} entries/s (log: ${logFile})`,
+    });
+    const baseline = await baselineSearch({
+      dir: resolve(REPO_ROOT, opts.sustainedBaselineDir),
+      startRate: baselineStart,
+      portBase: opts.portBase + BASELINE_PORT_OFFSET,
+      logFile,
+      opts,
+    });
+    turns.push({ round, ...baseline });
+    say(`  round ${round}: pre-change build ${int(baseline.ratePerS)} entries/s`);
+    const thisStartedMs = Date.now();
+    const search = await sustainedSearchScenario(ctx, thisStart);
+    sustainedSearch ??= search;
+    turns.push({
+      round,
+      build: 'this',
+      commit,
+      startedAt: new Date(thisStartedMs).toISOString(),
+      seconds: (Date.now() - thisStartedMs) / 1000,
+      startRate: search.startRate,
+      ratePerS: search.ratePerS,
+      steps: search.steps.map(({ kind, offeredPerS, durationS, pass }) => ({
+        kind,
+        offeredPerS,
+        durationS,
+        pass,
+      })),
+    });
+    say(`  round ${round}: this build ${int(search.ratePerS)} entries/s`);
+    // The next round starts where this one ended (a search with no full-length pass: where it started).
+    if (Number.isFinite(baseline.ratePerS)) baselineStart = baseline.ratePerS;
+    thisStart = {
+      startRate: Number.isFinite(search.ratePerS) ? search.ratePerS : search.startRate,
+      startNote: `round ${round}'s figure`,
+    };
+  }
+  return { sustainedSearch, sustainedTurns: turns };
 }
 
 async function main() {
@@ -209,7 +265,11 @@ async function main() {
       const start = opts.searchStart
         ? { startRate: opts.searchStart, startNote: 'set with --search-start' }
         : { startRate: guess.ratePerS, startNote: guess.note, seed: results.sustained };
-      results.sustainedSearch = await sustainedSearchScenario(ctx, start);
+      if (opts.sustainedBaselineDir) {
+        Object.assign(results, await searchesInTurn(ctx, start, results.machine.commit));
+      } else {
+        results.sustainedSearch = await sustainedSearchScenario(ctx, start);
+      }
     }
   } finally {
     // The drained rows (tens of MB) were only needed for the \copy ceiling.

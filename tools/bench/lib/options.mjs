@@ -25,6 +25,13 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
                           first step when it ran, else half of min(best batch, steady drain), else 5,000)
   --sustained-baseline N  search: today's figure in entries/s (measured on the pre-change commit);
                           the target line is "≥ 1.5× N"
+  --sustained-baseline-dir DIR  search: the pre-change build's checkout (made by
+                          tools/bench/baseline/prepare.mjs); its search and this build's run in turn,
+                          --sustained-rounds times each (its first, ~5–7 min per search), and the
+                          target is the median of the paired ratios. Instead of --sustained-baseline
+  --sustained-rounds N    search: rounds of the two searches in turn (default 2)
+  --sustained-baseline-start N  search: the pre-change build's first offered rate (default: 75% of
+                          this build's first step); later rounds start from the round before
   --only LIST             comma list of: ceilings,1,2,floor,3,4,search,protocols,syslog,reference
                           (default: all; floor: node:http in ingest's place, single + json-1000;
                           search: the highest rate at which freshness p99 stays < 1 s for
@@ -104,6 +111,9 @@ const COMMON = {
   rate: null,
   searchStart: null,
   sustainedBaseline: null,
+  sustainedBaselineDir: null,
+  sustainedRounds: 2,
+  sustainedBaselineStart: null,
   only: ALL_SCENARIOS,
 };
 
@@ -122,9 +132,15 @@ const NUMERIC = {
   '--search-confirms': 'searchConfirms',
   '--search-start': 'searchStart',
   '--sustained-baseline': 'sustainedBaseline',
+  '--sustained-rounds': 'sustainedRounds',
+  '--sustained-baseline-start': 'sustainedBaselineStart',
   '--port-base': 'portBase',
   '--reference-drain-runs': 'referenceDrainRuns',
   '--drain-timeout': 'drainTimeoutS',
+};
+const PATHS = {
+  '--state-dir': 'stateDir',
+  '--sustained-baseline-dir': 'sustainedBaselineDir',
 };
 const BOOLEAN = {
   '--reference': ['reference', true],
@@ -149,7 +165,7 @@ export function parseOptions(argv) {
       opts[key] = value;
       continue;
     }
-    if (!Object.hasOwn(NUMERIC, name) && name !== '--only' && name !== '--state-dir') {
+    if (!Object.hasOwn(NUMERIC, name) && !Object.hasOwn(PATHS, name) && name !== '--only') {
       throw new UsageError(`unknown option ${name}`);
     }
     const value = inline ?? argv[(i += 1)];
@@ -165,9 +181,15 @@ export function parseOptions(argv) {
       if (unknown.length > 0)
         throw new UsageError(`--only: unknown ${unknown.join(', ')} (known: ${COMMON.only.join(',')})`);
     } else {
-      opts.stateDir = value;
+      opts[PATHS[name]] = value;
     }
   }
+  if (opts.sustainedBaselineDir !== null && opts.sustainedBaseline !== null)
+    throw new UsageError(
+      'give the pre-change figure either with --sustained-baseline or --sustained-baseline-dir',
+    );
+  if (!Number.isInteger(opts.sustainedRounds))
+    throw new UsageError(`--sustained-rounds must be a whole number, got ${opts.sustainedRounds}`);
   if (opts.drainEntries % 1000 !== 0)
     throw new UsageError('--drain-entries must be a multiple of 1000 (it is sent in batches of 1000)');
   opts.batchVariants = opts.batchSizes.flatMap((size) => [`json-${size}`, `ndjson-gzip-${size}`]);

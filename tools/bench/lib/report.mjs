@@ -176,7 +176,11 @@ function summaryTable(results, f) {
         '4',
         `highest offered rate with freshness p99 < 1 s for ${s.fullSeconds} s (search, steps below), batches of ${results.options.freshBatch ?? 100}: entries/s`,
         Number.isFinite(s.ratePerS) ? int(s.ratePerS) : 'no full-length step passed',
-        s.baseline ? `pre-change baseline (--sustained-baseline): ${int(s.baseline)}` : DASH,
+        s.turns
+          ? `pre-change build, searched in turn (--sustained-baseline-dir): ${int(s.baseline)} (median of ${s.pairs.length})`
+          : s.baseline
+            ? `pre-change baseline (--sustained-baseline): ${int(s.baseline)}`
+            : DASH,
         // Two decimals: the target is 1.5×, and 1.46× must not print as 1.5×.
         times(s.xBaseline, 2),
         DASH,
@@ -296,6 +300,45 @@ function cpuPerEntryTable(results, f) {
     );
   add('3 worker drain (per row stored, start-up included)', f.drain?.cpuPerEntry);
   return lines.length > 2 ? lines : [];
+}
+
+/** The two builds' searches in turn (--sustained-baseline-dir), in the order they ran. */
+function searchTurnsTable(f) {
+  const s = f.search;
+  if (!s?.turns) return [];
+  const stepsOf = (turn) =>
+    turn.steps
+      .map(
+        (step) =>
+          `${int(step.offeredPerS)}${step.durationS >= s.fullSeconds ? ' (full)' : ''} ${step.pass ? 'pass' : 'fail'}`,
+      )
+      .join(', ');
+  return [
+    `The two builds searched in turn, each with its own stack (the pre-change build's from its own checkout, with its bench's two measuring fixes; tools/bench/baseline), the same search settings and the machine as it was at that moment; the table above shows this build's first search. Paired ratios (this build ÷ the pre-change build of the same round): ${s.pairs.map((pair) => times(pair.ratio, 2)).join(', ')}; median ${times(s.pairedMedian, 2)}.`,
+    '',
+    row([
+      'round',
+      'build',
+      'commit',
+      'started (UTC)',
+      'min',
+      'steps: offered entries/s, verdict',
+      'highest rate passing a full-length step',
+    ]),
+    row(['---:', '---', '---', '---', '---:', '---', '---:']),
+    ...s.turns.map((turn) =>
+      row([
+        String(turn.round),
+        turn.build,
+        turn.commit ?? DASH,
+        turn.startedAt.slice(11, 16),
+        fixed(turn.seconds / 60, 1),
+        stepsOf(turn),
+        Number.isFinite(turn.ratePerS) ? int(turn.ratePerS) : 'none',
+      ]),
+    ),
+    '',
+  ];
 }
 
 function searchSteps(f) {
@@ -444,6 +487,7 @@ export function renderMarkdown(results, f, { chartLink } = {}) {
         ]
       : []),
     ...searchSteps(f),
+    ...searchTurnsTable(f),
     ...details(results, f),
     ...(chartLink ? [`![Scenario 4: throughput, freshness and backlog over time](${chartLink})`, ''] : []),
   ].join('\n');

@@ -59,3 +59,28 @@ test('the rate search: probes, confirmations and the baseline, shorter with --qu
   );
   assert.deepEqual(quick.only, ['search']);
 });
+
+test('the pre-change build searched in turn: its checkout, the rounds, its first rate', () => {
+  const opts = parseOptions([
+    '--only',
+    'search',
+    '--sustained-baseline-dir',
+    '.bench/baseline',
+    '--sustained-rounds=3',
+    '--sustained-baseline-start',
+    '12000',
+  ]);
+  assert.deepEqual(
+    [opts.sustainedBaselineDir, opts.sustainedRounds, opts.sustainedBaselineStart],
+    ['.bench/baseline', 3, 12000],
+  );
+  assert.deepEqual([parseOptions([]).sustainedBaselineDir, parseOptions([]).sustainedRounds], [null, 2]);
+  assert.throws(
+    () => parseOptions(['--sustained-baseline', '9000', '--sustained-baseline-dir', 'x']),
+    /either with --sustained-baseline or --sustained-baseline-dir/,
+  );
+  assert.throws(
+    () => parseOptions(['--sustained-rounds', '1.5']),
+    /--sustained-rounds must be a whole number/,
+  );
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bottleneck, cpuPerEntry, deriveFigures, pairedOfApi } from '../lib/figures.mjs';
+import { bottleneck, cpuPerEntry, deriveFigures, pairedOfApi, searchTurns } from '../lib/figures.mjs';
 import { renderMarkdown } from '../lib/report.mjs';
 
 const cpu = (percent) => ({ seconds: 10, percent: { machineIdle: 20, other: 5, ...percent } });
@@ -460,4 +460,59 @@ test('with Logpipe runs taking turns with the floor, each floor run is paired wi
     problems: ['2 rows missing'],
   };
   assert.match(deriveFigures(r).checkFailures.join('\n'), /floor Logpipe single-entry run 3: 2 rows missing/);
+});
+
+test('the two builds searched in turn: paired ratios per round, their median is the target', () => {
+  const turn = (round, build, ratePerS, startedAt) => ({
+    round,
+    build,
+    commit: build === 'this' ? 'abc1234' : 'f73fcd7',
+    startedAt,
+    seconds: 300,
+    startRate: 10000,
+    ratePerS,
+    steps: [
+      { kind: 'probe', offeredPerS: 10000, durationS: 20, pass: true },
+      { kind: 'confirm', offeredPerS: ratePerS, durationS: 60, pass: true },
+    ],
+  });
+  const r = results();
+  r.options.freshBatch = 100;
+  r.sustainedSearch = {
+    fullSeconds: 60,
+    probeSeconds: 20,
+    startRate: 10000,
+    startNote: 'set with --search-start',
+    steps: [],
+    ratePerS: 16000,
+    loadSeconds: 100,
+  };
+  r.sustainedTurns = [
+    turn(1, 'pre-change', 10000, '2026-12-03T12:00:00.000Z'),
+    turn(1, 'this', 16000, '2026-12-03T12:05:00.000Z'),
+    turn(2, 'pre-change', 12000, '2026-12-03T12:10:00.000Z'),
+    turn(2, 'this', 15000, '2026-12-03T12:15:00.000Z'),
+  ];
+  const f = deriveFigures(r);
+  // Paired 1.6× and 1.25×: median 1.425×, although the ratio of the medians (15,500 / 11,000) is 1.41×.
+  assert.deepEqual(
+    f.search.pairs.map((pair) => pair.ratio),
+    [1.6, 1.25],
+  );
+  assert.equal(f.search.xBaseline, (1.6 + 1.25) / 2);
+  const target = f.targets.find((t) => t.name.startsWith('sustained rate'));
+  assert.equal(target.met, false);
+  assert.equal(target.shown, '15,500 against 11,000 entries/s; paired 1.60×, 1.25×: 1.43×');
+  const markdown = renderMarkdown(r, f, {});
+  assert.match(
+    markdown,
+    /pre-change build, searched in turn \(--sustained-baseline-dir\): 11,000 \(median of 2\) \| 1\.43×/,
+  );
+  assert.match(
+    markdown,
+    /\| 2 \| pre-change \| f73fcd7 \| 12:10 \| 5\.0 \| 10,000 pass, 12,000 \(full\) pass \| 12,000 \|/,
+  );
+  // A round whose search passed no full-length step has no ratio, and the target is not met.
+  const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
+  assert.ok(Number.isNaN(failed.pairedMedian));
 });
