@@ -191,6 +191,19 @@ test('the RSS rise is judged from the peak during the load, per process, as a sh
   assert.match(renderMarkdown(r, f, {}), /\| RSS flat while the backlog grows: .* \| 13% \| \*\*no\*\* \|/);
 });
 
+/** A rate search's result (scenarios/sustained-search.mjs) of 20 s probes and 60 s steps from 10,000. */
+function searchResult(ratePerS, steps) {
+  return {
+    fullSeconds: 60,
+    probeSeconds: 20,
+    startRate: 10000,
+    startNote: 'set with --search-start',
+    steps,
+    ratePerS,
+    loadSeconds: 100,
+  };
+}
+
 test('the rate search: the figure, the baseline target and every step in the table', () => {
   const r = results();
   const step = (kind, offeredPerS, pass, durationS = 20) => ({
@@ -211,15 +224,11 @@ test('the rate search: the figure, the baseline target and every step in the tab
   });
   r.options.sustainedBaseline = 8000;
   r.options.freshBatch = 100;
-  r.sustainedSearch = {
-    fullSeconds: 60,
-    probeSeconds: 20,
-    startRate: 10000,
-    startNote: 'set with --search-start',
-    steps: [step('probe', 10000, true), step('probe', 15000, false), step('confirm', 10000, true, 60)],
-    ratePerS: 10000,
-    loadSeconds: 100,
-  };
+  r.sustainedSearch = searchResult(10000, [
+    step('probe', 10000, true),
+    step('probe', 15000, false),
+    step('confirm', 10000, true, 60),
+  ]);
   const f = deriveFigures(r);
   const target = f.targets.find((t) => t.name.startsWith('sustained rate'));
   assert.equal(target.met, false);
@@ -478,15 +487,7 @@ test('the two builds searched in turn: paired ratios per round, their median is 
   });
   const r = results();
   r.options.freshBatch = 100;
-  r.sustainedSearch = {
-    fullSeconds: 60,
-    probeSeconds: 20,
-    startRate: 10000,
-    startNote: 'set with --search-start',
-    steps: [],
-    ratePerS: 16000,
-    loadSeconds: 100,
-  };
+  r.sustainedSearch = searchResult(16000, []);
   r.sustainedTurns = [
     turn(1, 'pre-change', 10000, '2026-12-03T12:00:00.000Z'),
     turn(1, 'this', 16000, '2026-12-03T12:05:00.000Z'),
