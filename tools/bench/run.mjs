@@ -123,15 +123,29 @@ async function searchesInTurn(ctx, start, commit) {
     progress('4 search', {
       note: `round ${round}/${opts.sustainedRounds}: the pre-change build from ${baselineStart} entries/s (log: ${logFile})`,
     });
+    // A pre-change search that fails (its stack did not come up, say) is a round without a ratio, not
+    // the end of a bench that has measured everything else already.
+    const baselineStartedMs = Date.now();
     const baseline = await baselineSearch({
       dir: resolve(REPO_ROOT, opts.sustainedBaselineDir),
       startRate: baselineStart,
       portBase: opts.portBase + BASELINE_PORT_OFFSET,
       logFile,
       opts,
-    });
+    }).catch((error) => ({
+      build: 'pre-change',
+      commit: null,
+      startedAt: new Date(baselineStartedMs).toISOString(),
+      seconds: (Date.now() - baselineStartedMs) / 1000,
+      startRate: baselineStart,
+      ratePerS: Number.NaN,
+      steps: [],
+      error: error.message,
+    }));
     turns.push({ round, ...baseline });
-    say(`  round ${round}: pre-change build ${int(baseline.ratePerS)} entries/s`);
+    say(
+      `  round ${round}: pre-change build ${baseline.error ? `search failed: ${baseline.error}` : `${int(baseline.ratePerS)} entries/s`}`,
+    );
     const thisStartedMs = Date.now();
     const search = await sustainedSearchScenario(ctx, thisStart);
     sustainedSearch ??= search;

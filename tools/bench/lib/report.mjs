@@ -333,7 +333,7 @@ function searchTurnsTable(f) {
         turn.commit ?? DASH,
         turn.startedAt.slice(11, 16),
         fixed(turn.seconds / 60, 1),
-        stepsOf(turn),
+        turn.error ? `failed: ${turn.error}` : stepsOf(turn),
         Number.isFinite(turn.ratePerS) ? int(turn.ratePerS) : 'none',
       ]),
     ),

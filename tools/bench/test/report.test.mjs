@@ -513,6 +513,18 @@ test('the two builds searched in turn: paired ratios per round, their median is 
     markdown,
     /\| 2 \| pre-change \| f73fcd7 \| 12:10 \| 5\.0 \| 10,000 pass, 12,000 \(full\) pass \| 12,000 \|/,
   );
+  // A pre-change search that failed to run is shown with its error, and its round has no ratio.
+  r.sustainedTurns[2] = {
+    ...turn(2, 'pre-change', Number.NaN, '2026-12-03T12:10:00.000Z'),
+    steps: [],
+    error: 'exit 1',
+  };
+  const withError = deriveFigures(r);
+  assert.equal(withError.targets.find((t) => t.name.startsWith('sustained rate')).met, false);
+  assert.match(
+    renderMarkdown(r, withError, {}),
+    /\| 2 \| pre-change \| f73fcd7 \| 12:10 \| 5\.0 \| failed: exit 1 \| none \|/,
+  );
   // A round whose search passed no full-length step has no ratio, and the target is not met.
   const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
   assert.ok(Number.isNaN(failed.pairedMedian));
