@@ -238,7 +238,16 @@ async function main() {
   try {
     await warmUp(ctx, { phase: 'warm-up', seconds: opts.mode === 'quick' ? 1 : 3, batches: true });
     if (wanted('ceilings')) results.ceilings.nginx204 = await nginx204Ceiling(ctx);
-    if (wanted('1')) results.single = await singleEntryScenario(ctx);
+    if (wanted('1')) {
+      // With the reference in this run, its single-entry runs take turns with Logpipe's (reference.mjs).
+      const inTurn =
+        wanted('reference') && opts.reference
+          ? (await import('./lib/reference.mjs')).singleEntryInTurnWithReference
+          : undefined;
+      const { reference, ...single } = await singleEntryScenario(ctx, { inTurn });
+      results.single = single;
+      ctx.referenceSingleEntry = reference?.inTurn ? reference : undefined;
+    }
     if (wanted('2')) results.batch = await batchScenario(ctx);
     if (wanted('floor')) {
       results.ceilings.nodeHttpFloor = await nodeHttpFloorCeiling(ctx, {
@@ -296,7 +305,7 @@ async function main() {
   }
   if (wanted('reference')) {
     const { referenceRun } = await import('./lib/reference.mjs');
-    results.reference = await referenceRun(ctx);
+    results.reference = await referenceRun(ctx, { singleEntry: ctx.referenceSingleEntry });
   }
   results.loadAfter = loadAverage();
   results.wallSeconds = (Date.now() - started.getTime()) / 1000;

@@ -326,12 +326,21 @@ export function deriveFigures(results) {
     };
     f.single.ofCeiling = ratio(f.single.rps.median, f.nginx204?.rps.median);
     f.single.xReference = ratio(f.single.rps.median, f.reference?.rps.median);
+    // The reference's runs taking turns with Logpipe's (scenario 1 with the reference in the run): each
+    // Logpipe run against the reference's right after it, and the target takes the median of those.
+    const referenceRuns = ref && !ref.skipped && ref.singleEntry.inTurn ? ref.singleEntry.runs : null;
+    if (referenceRuns && referenceRuns.length === runs.length) {
+      const paired = summarize(runs.map((run, i) => ratio(run.rps, referenceRuns[i].rps)));
+      f.single.xReferencePaired = paired;
+      f.single.xReferenceOfMedians = f.single.xReference;
+      f.single.xReference = paired.median;
+    }
     for (const [target, issue] of [
       [TARGETS.singleVsReference, 'issue 5'],
       [TARGETS.singleVsReferenceRound2, 'issue 14'],
     ]) {
       f.targets.push({
-        name: `single-entry ingest ≥ ${target}× the reference, same run (${issue})`,
+        name: `single-entry ingest ≥ ${target}× the reference, same run${f.single.xReferencePaired ? ', runs in turn (median of the paired ratios)' : ''} (${issue})`,
         value: f.single.xReference,
         met: Number.isFinite(f.single.xReference) ? f.single.xReference >= target : null,
       });

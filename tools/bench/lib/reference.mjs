@@ -113,37 +113,41 @@ async function waitForRows(db, expected, timeoutMs) {
   return { rows: last, timedOut, seconds: (performance.now() - started) / 1000 };
 }
 
-async function singleEntryRuns(ctx, db) {
+/** One single-entry run of the reference, the same wrk command and body as Logpipe's scenario 1. */
+async function singleEntryRun(ctx, db, phase) {
   const { opts, bodyFiles } = ctx;
+  await resetTable(db);
+  progress(phase, { note: `wrk ${opts.singleConnections} connections, ${opts.loadSeconds} s` });
+  const loadgen = [];
+  const cpu = steadyWindow(() => ({ ...processRoots(), loadgen, bench: process.pid }), opts.loadSeconds);
+  const run = await runWrk({
+    url: 'http://127.0.0.1:8080/api/log',
+    bodyFile: bodyFiles.single,
+    format: 'json',
+    connections: opts.singleConnections,
+    durationS: opts.loadSeconds,
+    onSpawn: (pid) => loadgen.push(pid),
+  });
+  const cpuResult = cpu.result();
+  const drain = await waitForRows(db, run.ok, opts.drainTimeoutS * 1000);
+  // The reference has no count of accepted entries of its own; rows are checked against wrk's 2xx.
+  const check = deliveryCheck({
+    accepted: drain.rows,
+    rows: drain.rows,
+    okEntries: run.ok,
+    maxInFlightEntries: opts.singleConnections,
+  });
+  say(
+    `  ${phase}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ` +
+      `non-2xx ${run.non2xx}, rows ${drain.rows} (extra ${check.extraRows})`,
+  );
+  return { ...run, rows: drain.rows, cpu: cpuResult, check };
+}
+
+async function singleEntryRuns(ctx, db) {
   const runs = [];
-  for (let i = 0; i < opts.runs; i += 1) {
-    const phase = `reference 1 single-entry ${i + 1}/${opts.runs}`;
-    await resetTable(db);
-    progress(phase, { note: `wrk ${opts.singleConnections} connections, ${opts.loadSeconds} s` });
-    const loadgen = [];
-    const cpu = steadyWindow(() => ({ ...processRoots(), loadgen, bench: process.pid }), opts.loadSeconds);
-    const run = await runWrk({
-      url: 'http://127.0.0.1:8080/api/log',
-      bodyFile: bodyFiles.single,
-      format: 'json',
-      connections: opts.singleConnections,
-      durationS: opts.loadSeconds,
-      onSpawn: (pid) => loadgen.push(pid),
-    });
-    const cpuResult = cpu.result();
-    const drain = await waitForRows(db, run.ok, opts.drainTimeoutS * 1000);
-    // The reference has no count of accepted entries of its own; rows are checked against wrk's 2xx.
-    const check = deliveryCheck({
-      accepted: drain.rows,
-      rows: drain.rows,
-      okEntries: run.ok,
-      maxInFlightEntries: opts.singleConnections,
-    });
-    runs.push({ ...run, rows: drain.rows, cpu: cpuResult, check });
-    say(
-      `  ${phase}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ` +
-        `non-2xx ${run.non2xx}, rows ${drain.rows} (extra ${check.extraRows})`,
-    );
+  for (let i = 0; i < ctx.opts.runs; i += 1) {
+    runs.push(await singleEntryRun(ctx, db, `reference 1 single-entry ${i + 1}/${ctx.opts.runs}`));
   }
   return { runs };
 }
@@ -191,7 +195,11 @@ async function drainRuns(ctx, dir, db, logFile) {
   return { entries: opts.drainEntries, runs };
 }
 
-export async function referenceRun(ctx) {
+/**
+ * Starts the reference (what of it is not running yet) and connects to its database: `{ skipped }` when it
+ * cannot run here, else `{ dir, db, logFile, close }`; close() stops what it started.
+ */
+async function openReference(ctx) {
   const { opts, repoRoot, runDir } = ctx;
   const dir = referenceDir(repoRoot);
   if (!opts.reference) return { skipped: 'not run (--no-reference, or --quick without --reference)' };
@@ -215,21 +223,73 @@ export async function referenceRun(ctx) {
   // Ctrl-C while it runs stops it too (run.mjs calls ctx.cleanups).
   ctx.cleanups?.push(stopStarted);
   let db;
+  const close = async () => {
+    await db?.end();
+    ctx.cleanups?.splice(ctx.cleanups.indexOf(stopStarted), 1);
+    await stopStarted();
+  };
   try {
     progress('reference up.sh', { note: 'installs what is missing on the first run' });
     await script(dir, logFile, 'up.sh');
     db = new pg.Client({ connectionString: DSN });
     await db.connect();
     await sleep(1000);
-    const singleEntry = await singleEntryRuns(ctx, db);
-    const drain = await drainRuns(ctx, dir, db, logFile);
-    return { dir, singleEntry, drain };
+    return { dir, db, logFile, close };
+  } catch (error) {
+    await close();
+    say(`reference: ${error.message}`);
+    return { skipped: `failed: ${error.message}` };
+  }
+}
+
+/**
+ * Scenario 1 with the reference in turn (issue 14: "≥ 2.5× the reference design in the same run"): the
+ * machine's speed drifts within a run, so each of Logpipe's single-entry runs is followed by one of the
+ * reference's, both stacks up (the reference's ports are its own), and each pair is compared.
+ * `logpipeRun(i)` is Logpipe's run i. Returns `{ runs, reference }`; `reference` holds the reference's
+ * single-entry runs (`inTurn: true`) or why it did not run, for referenceRun to pass on.
+ */
+export async function singleEntryInTurnWithReference(ctx, logpipeRun) {
+  const reference = await openReference(ctx);
+  const runs = [];
+  const referenceRuns = [];
+  try {
+    for (let i = 0; i < ctx.opts.runs; i += 1) {
+      runs.push(await logpipeRun(i));
+      if (!reference.skipped) {
+        referenceRuns.push(
+          await singleEntryRun(
+            ctx,
+            reference.db,
+            `reference 1 single-entry ${i + 1}/${ctx.opts.runs} (in turn)`,
+          ),
+        );
+      }
+    }
+  } finally {
+    if (!reference.skipped) await reference.close();
+  }
+  return {
+    runs,
+    reference: reference.skipped ? { skipped: reference.skipped } : { runs: referenceRuns, inTurn: true },
+  };
+}
+
+/**
+ * The reference's own part at the end of the run: its worker drain, and its single-entry runs unless
+ * scenario 1 already measured them in turn (`singleEntry`).
+ */
+export async function referenceRun(ctx, { singleEntry } = {}) {
+  const reference = await openReference(ctx);
+  if (reference.skipped) return { skipped: reference.skipped };
+  try {
+    const single = singleEntry ?? (await singleEntryRuns(ctx, reference.db));
+    const drain = await drainRuns(ctx, reference.dir, reference.db, reference.logFile);
+    return { dir: reference.dir, singleEntry: single, drain };
   } catch (error) {
     say(`reference: ${error.message}`);
     return { skipped: `failed: ${error.message}` };
   } finally {
-    await db?.end();
-    ctx.cleanups?.splice(ctx.cleanups.indexOf(stopStarted), 1);
-    await stopStarted();
+    await reference.close();
   }
 }

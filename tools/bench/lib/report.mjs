@@ -54,8 +54,10 @@ function summaryTable(results, f) {
         medianRange(f.single.rps),
         f.nginx204 ? `nginx \`return 204\`: ${medianRange(f.nginx204.rps)}` : DASH,
         percent(f.single.ofCeiling),
-        ref ? medianRange(ref.rps) : DASH,
-        times(f.single.xReference),
+        ref ? `${medianRange(ref.rps)}${f.single.xReferencePaired ? ', runs in turn' : ''}` : DASH,
+        f.single.xReferencePaired
+          ? `${times(f.single.xReference, 2)} (paired ${times(f.single.xReferencePaired.min, 2)}–${times(f.single.xReferencePaired.max, 2)}; ratio of the medians ${times(f.single.xReferenceOfMedians, 2)})`
+          : times(f.single.xReference),
       ]),
       row([
         '1',

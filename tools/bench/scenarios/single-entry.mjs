@@ -22,11 +22,19 @@ export function singleEntryRun(ctx, phase) {
   });
 }
 
-export async function singleEntryScenario(ctx) {
+/**
+ * `inTurn(ctx, logpipeRun)`: runs Logpipe's runs with another system's in between and returns
+ * `{ runs, reference }` (reference.mjs's singleEntryInTurnWithReference); without it, Logpipe's runs alone.
+ */
+export async function singleEntryScenario(ctx, { inTurn } = {}) {
   const { opts } = ctx;
-  const runs = [];
-  for (let i = 0; i < opts.runs; i += 1) {
-    runs.push(await singleEntryRun(ctx, `1 single-entry ${i + 1}/${opts.runs}`));
+  const logpipeRun = (i) => singleEntryRun(ctx, `1 single-entry ${i + 1}/${opts.runs}`);
+  const base = { connections: opts.singleConnections, durationS: opts.loadSeconds };
+  if (inTurn) {
+    const { runs, reference } = await inTurn(ctx, logpipeRun);
+    return { ...base, runs, reference };
   }
-  return { connections: opts.singleConnections, durationS: opts.loadSeconds, runs };
+  const runs = [];
+  for (let i = 0; i < opts.runs; i += 1) runs.push(await logpipeRun(i));
+  return { ...base, runs };
 }

@@ -529,3 +529,25 @@ test('the two builds searched in turn: paired ratios per round, their median is 
   const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
   assert.ok(Number.isNaN(failed.pairedMedian));
 });
+
+test("the reference's single-entry runs in turn with Logpipe's: the target is the median of the paired ratios", () => {
+  const r = results();
+  // Logpipe 9,000 / 8,500 / 9,500 req/s; the reference right after each: 3,000 / 4,250 / 3,800.
+  r.reference.singleEntry = { runs: [wrkRun(3000), wrkRun(4250), wrkRun(3800)], inTurn: true };
+  const f = deriveFigures(r);
+  assert.deepEqual(
+    [f.single.xReferencePaired.min, f.single.xReference, f.single.xReferencePaired.max],
+    [2, 2.5, 3],
+  );
+  assert.equal(f.single.xReferenceOfMedians, 9000 / 3800);
+  const target = f.targets.find((t) => t.name.startsWith('single-entry ingest ≥ 2.5×'));
+  assert.match(target.name, /runs in turn \(median of the paired ratios\)/);
+  assert.equal(target.met, true);
+  assert.match(
+    renderMarkdown(r, f, {}),
+    /\| 3,800 \(3,000–4,250\), runs in turn \| 2\.50× \(paired 2\.00×–3\.00×; ratio of the medians 2\.37×\) \|/,
+  );
+  // Reference runs not in turn (the old order, or a count that does not match) keep the ratio of medians.
+  r.reference.singleEntry.inTurn = false;
+  assert.equal(deriveFigures(r).single.xReferencePaired, undefined);
+});
