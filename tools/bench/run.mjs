@@ -9,7 +9,7 @@ import { nodeHttpFloorCeiling } from './ceilings/node-http-floor.mjs';
 import { warmUp } from './lib/warm-up.mjs';
 import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
 import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
-import { BASELINE_PORT_OFFSET, baselineSearch } from './lib/baseline-search.mjs';
+import { BASELINE_PORT_OFFSET, baselineSearch, searchTurn } from './lib/baseline-search.mjs';
 import { sustainedChartSvg } from './lib/chart.mjs';
 import { deriveFigures } from './lib/figures.mjs';
 import { int } from './lib/format.mjs';
@@ -132,16 +132,15 @@ async function searchesInTurn(ctx, start, commit) {
       portBase: opts.portBase + BASELINE_PORT_OFFSET,
       logFile,
       opts,
-    }).catch((error) => ({
-      build: 'pre-change',
-      commit: null,
-      startedAt: new Date(baselineStartedMs).toISOString(),
-      seconds: (Date.now() - baselineStartedMs) / 1000,
-      startRate: baselineStart,
-      ratePerS: Number.NaN,
-      steps: [],
-      error: error.message,
-    }));
+    }).catch((error) =>
+      searchTurn({
+        build: 'pre-change',
+        commit: null,
+        startedMs: baselineStartedMs,
+        startRate: baselineStart,
+        error: error.message,
+      }),
+    );
     turns.push({ round, ...baseline });
     say(
       `  round ${round}: pre-change build ${baseline.error ? `search failed: ${baseline.error}` : `${int(baseline.ratePerS)} entries/s`}`,
@@ -151,18 +150,7 @@ async function searchesInTurn(ctx, start, commit) {
     sustainedSearch ??= search;
     turns.push({
       round,
-      build: 'this',
-      commit,
-      startedAt: new Date(thisStartedMs).toISOString(),
-      seconds: (Date.now() - thisStartedMs) / 1000,
-      startRate: search.startRate,
-      ratePerS: search.ratePerS,
-      steps: search.steps.map(({ kind, offeredPerS, durationS, pass }) => ({
-        kind,
-        offeredPerS,
-        durationS,
-        pass,
-      })),
+      ...searchTurn({ build: 'this', commit, startedMs: thisStartedMs, startRate: search.startRate, search }),
     });
     say(`  round ${round}: this build ${int(search.ratePerS)} entries/s`);
     // The next round starts where this one ended (a search with no full-length pass: where it started).

@@ -41,7 +41,8 @@ function main() {
     process.stdout.write('usage: node tools/bench/baseline/prepare.mjs [--dir DIR]\n');
     return args.includes('--help') ? 0 : 2;
   }
-  const dir = resolve(REPO_ROOT, args[1] ?? '.bench/baseline');
+  const dirArg = args[1] ?? '.bench/baseline';
+  const dir = resolve(REPO_ROOT, dirArg);
   if (headOf(dir) === PRE_CHANGE_COMMIT && existsSync(join(dir, READY_MARKER))) {
     process.stdout.write(`ready: ${dir} (${PRE_CHANGE_COMMIT.slice(0, 7)})\n`);
     return 0;
@@ -56,9 +57,7 @@ function main() {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
   writeFileSync(join(dir, READY_MARKER), `${PRE_CHANGE_COMMIT}\n`);
-  process.stdout.write(
-    `ready: ${dir}\nnow: node tools/bench/run.mjs --sustained-baseline-dir ${args[1] ?? '.bench/baseline'}\n`,
-  );
+  process.stdout.write(`ready: ${dir}\nnow: node tools/bench/run.mjs --sustained-baseline-dir ${dirArg}\n`);
   return 0;
 }
 

@@ -39,6 +39,29 @@ export function baselineSearchArgs({ startRate, portBase, stateDir, opts }) {
   ];
 }
 
+/**
+ * One search's entry in the table of turns: which build, when, from which rate, its figure (NaN without a
+ * full-length pass, or when it failed to run: `error`) and its steps in brief. `search` is a rate search's
+ * result (scenarios/sustained-search.mjs), also as read back from a results.json (NaN is null there).
+ */
+export function searchTurn({ build, commit, startedMs, startRate, search = null, error }) {
+  return {
+    build,
+    commit,
+    startedAt: new Date(startedMs).toISOString(),
+    seconds: (Date.now() - startedMs) / 1000,
+    startRate: Math.round(startRate),
+    ratePerS: search?.ratePerS ?? Number.NaN,
+    steps: (search?.steps ?? []).map(({ kind, offeredPerS, durationS, pass }) => ({
+      kind,
+      offeredPerS,
+      durationS,
+      pass,
+    })),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
 /** The results.json of the newest run directory under `runsDir` written at or after `sinceMs`. */
 export function newestResultsSince(runsDir, sinceMs) {
   if (!existsSync(runsDir)) return null;
@@ -74,18 +97,11 @@ export async function baselineSearch({ dir, startRate, portBase, logFile, opts }
   if (code !== 0 || !results?.sustainedSearch) {
     throw new Error(`the pre-change build's search failed (exit ${code}); its output: ${logFile}`);
   }
-  return {
+  return searchTurn({
     build: 'pre-change',
     commit: results.machine?.commit ?? null,
-    startedAt: new Date(startedMs).toISOString(),
-    seconds: (Date.now() - startedMs) / 1000,
-    startRate: Math.round(startRate),
-    ratePerS: results.sustainedSearch.ratePerS ?? Number.NaN,
-    steps: results.sustainedSearch.steps.map(({ kind, offeredPerS, durationS, pass }) => ({
-      kind,
-      offeredPerS,
-      durationS,
-      pass,
-    })),
-  };
+    startedMs,
+    startRate,
+    search: results.sustainedSearch,
+  });
 }

@@ -3,7 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { baselineSearch, baselineSearchArgs, newestResultsSince } from '../lib/baseline-search.mjs';
+import {
+  baselineSearch,
+  baselineSearchArgs,
+  newestResultsSince,
+  searchTurn,
+} from '../lib/baseline-search.mjs';
 import { parseOptions } from '../lib/options.mjs';
 
 test("the pre-change bench runs only its search, with this run's search settings, on its own ports", () => {
@@ -44,4 +49,33 @@ test('a directory without a built checkout is refused with what to run', async (
     baselineSearch({ dir: tmpdir(), startRate: 1000, portBase: 9000, logFile: '/dev/null', opts: {} }),
     /no built checkout there \(run node tools\/bench\/baseline\/prepare\.mjs/,
   );
+});
+
+test("a turn holds its search's figure and steps in brief, or its error", () => {
+  const search = {
+    ratePerS: null, // NaN, as results.json holds it
+    steps: [{ kind: 'probe', offeredPerS: 9000, durationS: 20, pass: false, freshnessP99: 1500 }],
+  };
+  const turn = searchTurn({
+    build: 'pre-change',
+    commit: 'f73fcd7',
+    startedMs: 0,
+    startRate: 8999.6,
+    search,
+  });
+  assert.ok(Number.isNaN(turn.ratePerS));
+  assert.deepEqual(turn.steps, [{ kind: 'probe', offeredPerS: 9000, durationS: 20, pass: false }]);
+  assert.deepEqual(
+    [turn.startedAt, turn.startRate, 'error' in turn],
+    ['1970-01-01T00:00:00.000Z', 9000, false],
+  );
+  const failed = searchTurn({
+    build: 'pre-change',
+    commit: null,
+    startedMs: 0,
+    startRate: 9000,
+    error: 'exit 1',
+  });
+  assert.deepEqual([failed.steps, failed.error], [[], 'exit 1']);
+  assert.ok(Number.isNaN(failed.ratePerS));
 });
