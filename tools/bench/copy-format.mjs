@@ -56,6 +56,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => (interrup
  * batch / inFlight: other than --batch / --in-flight.
  */
 const BARE = 'bench_bare_logs';
+/** The worker's path, plain rows in text COPY, with more of drainBatches' `write` options. */
+const textBatches = (write) => ({ kind: 'worker', rows: 'plain', write: { format: 'text', ...write } });
+const LANES = ['bench_lane_logs_0', 'bench_lane_logs_1', 'bench_lane_logs_2'];
+const LANES_NO_GIN = ['bench_lane_nogin_logs_0', 'bench_lane_nogin_logs_1', 'bench_lane_nogin_logs_2'];
 const VARIANTS = {
   'text (today)': { kind: 'worker', rows: 'plain', write: { format: 'text' } },
   binary: { kind: 'worker', rows: 'plain', write: { format: 'binary' } },
@@ -98,6 +102,20 @@ const VARIANTS = {
   // parsing the values is most of the work.
   'text into a bare table': { kind: 'worker', rows: 'plain', write: { format: 'text', table: BARE } },
   'binary into a bare table': { kind: 'worker', rows: 'plain', write: { format: 'binary', table: BARE } },
+  // Writers sharing one table against one table each (issue 14, the store's per-row cost under
+  // concurrency): copies of `logs` (LIKE ... INCLUDING ALL: its columns and every index, GIN included, but
+  // no partitions and no trigger), so the only difference between the two is whether the in-flight COPYs
+  // meet in the same indexes (sharing, all in lane 0, so in one trigram index too; each its own, in whole
+  // tables of its own: what sub-partitions per writer would give, an upper bound for the lanes).
+  // `without GIN`: the same pair with the GIN indexes dropped (the heap's and the B-trees' share).
+  'text: writers share one copy of logs': textBatches({ table: LANES[0], oneLane: true }),
+  'text: each writer its own copy of logs': textBatches({ tables: LANES }),
+  'text: writers share one copy of logs without GIN': textBatches({ table: LANES_NO_GIN[0], oneLane: true }),
+  'text: each writer its own copy of logs without GIN': textBatches({ tables: LANES_NO_GIN }),
+  // Write lanes (libs/log-store's write-lanes.ts): 'text (today)' writes each connection's batches in its
+  // own lane, as the worker does; this one puts every writer in lane 0, so they share one trigram index's
+  // pending list, as all writers did before the lanes.
+  'text: every writer in lane 0 (before write lanes)': textBatches({ oneLane: true }),
   'one COPY of all rows (text)': { kind: 'one-copy', rows: 'plain', write: { format: 'text' } },
   'psql \\copy text': { kind: 'psql', rows: 'plain' },
   'psql \\copy binary': { kind: 'psql', rows: 'plain', format: 'binary' },
@@ -105,7 +123,15 @@ const VARIANTS = {
 
 async function reset(client) {
   await client.query(`CREATE TABLE IF NOT EXISTS ${BARE} (LIKE logs INCLUDING DEFAULTS INCLUDING IDENTITY)`);
-  await client.query(`TRUNCATE ${BARE}`);
+  for (const table of [...LANES, ...LANES_NO_GIN]) {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE logs INCLUDING ALL)`);
+  }
+  const gin = await client.query(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY($1) AND indexdef LIKE '% USING gin %'`,
+    [LANES_NO_GIN],
+  );
+  for (const { indexname } of gin.rows) await client.query(`DROP INDEX ${indexname}`);
+  await client.query(`TRUNCATE ${[BARE, ...LANES, ...LANES_NO_GIN].join(', ')}`);
   await emptyLogs(client);
 }
 
@@ -156,8 +182,11 @@ async function main() {
         } finally {
           if (variant.noTrigger) await client.query('ALTER TABLE logs ENABLE TRIGGER logs_count_inserts');
         }
-        const table = variant.write?.table ?? 'logs';
-        const stored = Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+        const tables = variant.write?.tables ?? [variant.write?.table ?? 'logs'];
+        let stored = 0;
+        for (const table of tables) {
+          stored += Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+        }
         if (stored !== ROWS) throw new Error(`${name}: ${stored} rows stored, ${ROWS} written`);
         results[name].rowsPerS.push(run.rowsPerS);
         results[name].pg.push(run.pgUsPerRow);

@@ -19,6 +19,8 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const COLUMNS =
   'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
+/** COLUMNS with the write lane (libs/log-store's write-lanes.ts) when `lane` is given. */
+const columnsFor = (lane) => (lane === undefined ? COLUMNS : `${COLUMNS}, lane`);
 
 function run(command, commandArgs, env) {
   return new Promise((resolve, reject) => {
@@ -123,8 +125,11 @@ export function payloadBatches({ count, batchSize, idEvery, tag }) {
   return out;
 }
 
-/** The values of one row in COLUMNS order (received_at = ts, no trace, tenant 'acme'). */
-const rowValues = (e) => [
+/**
+ * The values of one row in columnsFor(lane) order (received_at = ts, no trace, tenant 'acme', and write
+ * lane `lane` unless it is undefined).
+ */
+const rowValues = (e, lane) => [
   e.ts,
   e.ts,
   e.level,
@@ -136,26 +141,30 @@ const rowValues = (e) => [
   e.eventId,
   e.streamId,
   'acme',
+  ...(lane === undefined ? [] : [String(lane)]),
 ];
 
-/** One batch in COPY text format, in COLUMNS order. */
-export const copyText = (batch) => batch.map((e) => rowValues(e).map(field).join('\t') + '\n').join('');
+/** One batch in COPY text format, in columnsFor(lane) order. */
+export const copyText = (batch, lane) =>
+  batch.map((e) => rowValues(e, lane).map(field).join('\t') + '\n').join('');
 
 const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TIMESTAMP_COLUMNS = new Set([0, 1]);
 const JSONB_COLUMN = 5;
+const SMALLINT_COLUMN = 11;
 
 /**
- * One batch in COPY binary format, in COLUMNS order: timestamps as int64 microseconds since 2000,
+ * One batch in COPY binary format, in columnsFor(lane) order (the lane a smallint): timestamps as int64 microseconds since 2000,
  * text as UTF-8, jsonb as its version byte (1) and the JSON text (PostgreSQL parses it all the same).
  */
-export function copyBinary(batch) {
+export function copyBinary(batch, lane) {
   let capacity = BINARY_SIGNATURE.length + 8 + 2;
   for (const e of batch)
     capacity +=
       2 +
-      11 * 4 +
+      12 * 4 +
+      2 +
       16 +
       1 +
       3 * (e.level.length + e.service.length + e.message.length) +
@@ -165,7 +174,7 @@ export function copyBinary(batch) {
   at = buf.writeInt32BE(0, at);
   at = buf.writeInt32BE(0, at);
   for (const e of batch) {
-    const values = rowValues(e);
+    const values = rowValues(e, lane);
     at = buf.writeInt16BE(values.length, at);
     values.forEach((value, column) => {
       if (value === null) {
@@ -176,6 +185,9 @@ export function copyBinary(batch) {
         at = buf.writeInt32BE(8, at);
         at = buf.writeInt32BE(high, at);
         at = buf.writeUInt32BE(micros - high * 2 ** 32, at);
+      } else if (column === SMALLINT_COLUMN) {
+        at = buf.writeInt32BE(2, at);
+        at = buf.writeInt16BE(Number(value), at);
       } else if (column === JSONB_COLUMN) {
         const length = buf.write(value, at + 5, 'utf8');
         buf.writeInt32BE(length + 1, at);
@@ -237,7 +249,7 @@ export async function writeBatch(
   client,
   batch,
   claimEventIds,
-  { format = 'text', pipelined = false, table = 'logs', claimFirst = false } = {},
+  { format = 'text', pipelined = false, table = 'logs', claimFirst = false, lane } = {},
 ) {
   const withIds = batch.filter((e) => e.eventId !== null);
   const claiming = claimEventIds && withIds.length > 0;
@@ -255,8 +267,8 @@ export async function writeBatch(
     await client.query('BEGIN');
     if (claimFirst) await claim();
   }
-  const sql = `COPY ${table} (${COLUMNS}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
-  const data = format === 'binary' ? copyBinary(batch) : copyText(batch);
+  const sql = `COPY ${table} (${columnsFor(lane)}) FROM STDIN${format === 'binary' ? ' WITH (FORMAT binary)' : ''}`;
+  const data = format === 'binary' ? copyBinary(batch, lane) : copyText(batch, lane);
   if (pipelined) {
     const copy = new PipelinedCopy(sql, typeof data === 'string' ? Buffer.from(data) : data);
     client.query(copy);
@@ -270,6 +282,16 @@ export async function writeBatch(
   }
 }
 
+/** The write lanes of `logs` (libs/log-store's write-lanes.ts), counted by its per-lane trigram indexes. */
+export async function writeLanes(client) {
+  const { rows } = await client.query(
+    `SELECT count(*)::int AS n FROM pg_indexes
+      WHERE schemaname = current_schema() AND tablename = 'logs' AND indexname LIKE 'logs\\_message\\_trgm\\_lane%'`,
+  );
+  // 0 in a schema migrated to a point before the lanes (tools/bench/partitions.mjs' single table).
+  return rows[0].n;
+}
+
 /** Nanoseconds a process has run on a CPU (the first field of /proc/<pid>/schedstat). */
 export function cpuNs(pid) {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
@@ -278,12 +300,14 @@ export function cpuNs(pid) {
 /**
  * The batches written by `inFlight` connections at once, as the worker does: rows/s, and µs of CPU per
  * row spent by the connections' PostgreSQL backends (`pgUsPerRow`) and by this process (`clientUsPerRow`:
- * encoding and the driver). `write` options go to writeBatch; `settings` to connect().
+ * encoding and the driver). `write` options go to writeBatch (`write.tables`: a table per connection;
+ * `write.oneLane`: every connection in lane 0, as before write lanes); `settings` to connect().
  */
 export async function drainBatches(schema, batches, { inFlight, claimEventIds, write = {}, settings }) {
   const queue = [...batches];
   const rows = batches.reduce((sum, b) => sum + b.length, 0);
   const clients = await Promise.all(Array.from({ length: inFlight }, () => connect(schema, settings)));
+  const lanes = await writeLanes(clients[0]);
   const backends = clients.map((c) => c.processID);
   const pgBefore = backends.reduce((sum, pid) => sum + cpuNs(pid), 0);
   const clientBefore = process.cpuUsage();
@@ -293,9 +317,16 @@ export async function drainBatches(schema, batches, { inFlight, claimEventIds, w
   let clientCpu;
   try {
     await Promise.all(
-      clients.map(async (client) => {
+      clients.map(async (client, index) => {
+        // `tables`: connection i writes into tables[i % length] (one table per writer), else `table`.
+        // Connection i writes in lane i, as the worker's batches in flight do, unless `oneLane`.
+        const options = {
+          ...write,
+          table: write.tables ? write.tables[index % write.tables.length] : write.table,
+          lane: lanes === 0 ? undefined : write.oneLane ? 0 : index % lanes,
+        };
         for (let batch = queue.shift(); batch !== undefined; batch = queue.shift())
-          await writeBatch(client, batch, claimEventIds, write);
+          await writeBatch(client, batch, claimEventIds, options);
       }),
     );
     seconds = (performance.now() - started) / 1000;

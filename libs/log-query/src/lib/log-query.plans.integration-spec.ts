@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createDataSourceOptions } from '@logpipe/log-store';
+import { createDataSourceOptions, LOG_WRITE_LANES } from '@logpipe/log-store';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -23,10 +23,11 @@ const PRINT = process.env['LOGPIPE_PRINT_PLANS'] === '1';
 /**
  * A realistic spread, built in SQL: 90% tenant acme, 10% globex, 0.05% initech; one row every 10 s; levels mostly
  * info; eight services; messages from a small vocabulary plus one rare word ("kraken", 1 row in 5000);
- * ten rows per trace; attributes with a region (3 values), an order id (5000) and a customer (20000).
+ * ten rows per trace; attributes with a region (3 values), an order id (5000) and a customer (20000);
+ * rows spread over the write lanes, as the worker's concurrent writers leave them.
  */
 const SEED_SQL = `
-  INSERT INTO logs (tenant, ts, received_at, level, service, message, attributes, trace_id, stream_id)
+  INSERT INTO logs (tenant, ts, received_at, level, service, message, attributes, trace_id, stream_id, lane)
   SELECT CASE WHEN i % 2000 = 1 THEN 'initech' WHEN i % 10 = 0 THEN 'globex' ELSE 'acme' END,
          timestamptz '2026-11-02' + i * interval '10 seconds',
          timestamptz '2026-11-02' + i * interval '10 seconds',
@@ -36,7 +37,8 @@ const SEED_SQL = `
            || ' id=' || i || CASE WHEN i % 5000 = 17 THEN ' kraken released' ELSE '' END,
          jsonb_build_object('region', (ARRAY['eu','us','ap'])[1 + i % 3], 'order', jsonb_build_object('id', i % 5000), 'customer', 'c' || (i % 20000)),
          md5((i / 10)::text),
-         i || '-0'
+         i || '-0',
+         i % ${LOG_WRITE_LANES}
   FROM (SELECT i, md5(i::text) AS h FROM generate_series(1, $1::int) AS i) AS g`;
 
 interface PlanNode {
@@ -193,9 +195,12 @@ describe('query plans on a seeded table', () => {
     expect(result.kinds).not.toContain('Seq Scan');
   });
 
-  it('finds a rare word through the trigram index', async () => {
+  it("finds a rare word through the trigram index, every write lane's", async () => {
     const result = await plan('q=kraken', buildSearchStatement('acme', search({ q: 'kraken' })));
-    expect(result.indexes).toContain('logs_message_trgm_idx');
+    expect([...result.indexes].sort()).toEqual(
+      Array.from({ length: LOG_WRITE_LANES }, (_, lane) => `logs_message_trgm_lane${lane}_idx`),
+    );
+    expect(result.kinds).toContain('BitmapOr');
     expect(result.kinds).not.toContain('Seq Scan');
     expect(result.examined).toBeLessThan(100);
   });

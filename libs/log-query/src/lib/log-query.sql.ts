@@ -1,3 +1,4 @@
+import { IN_EVERY_WRITE_LANE } from '@logpipe/log-store';
 import type { AttributeFilter, LogFilter, LogSearch } from './log-filter';
 import { levelsAtLeast } from './log-query.parser';
 
@@ -45,8 +46,10 @@ class WhereClause {
 /**
  * The filters as conditions, each shaped for an index of the `logs` table:
  * tenant + ts -> logs_tenant_ts_id_idx (ranges and newest-first order), trace_id -> logs_tenant_trace_id_idx,
- * ILIKE '%word%' -> logs_message_trgm_idx (pg_trgm GIN), attributes @> -> logs_attributes_idx
- * (jsonb_path_ops GIN), service -> logs_tenant_service_ts_idx. The planner picks among them by selectivity.
+ * ILIKE '%word%' -> logs_message_trgm_lane<n>_idx (pg_trgm GIN, one partial index per write lane, so the
+ * words come with IN_EVERY_WRITE_LANE: a BitmapOr of the lanes' indexes), attributes @> ->
+ * logs_attributes_idx (jsonb_path_ops GIN), service -> logs_tenant_service_ts_idx. The planner picks
+ * among them by selectivity.
  */
 function whereFor(tenant: string, filter: LogFilter, values: unknown[] = []): WhereClause {
   const where = new WhereClause(values);
@@ -61,6 +64,7 @@ function whereFor(tenant: string, filter: LogFilter, values: unknown[] = []): Wh
     where.and(`ts < ${where.param(new Date(filter.toMs).toISOString())}::timestamptz`);
   for (const word of filter.words ?? [])
     where.and(`message ILIKE ${where.param(`%${escapeLikePattern(word)}%`)}`);
+  if (filter.words?.length) where.and(IN_EVERY_WRITE_LANE);
   if (filter.traceId !== undefined) where.and(`trace_id = ${where.param(filter.traceId)}`);
   for (const attribute of filter.attributes) {
     const alternatives = attribute.candidates.map(

@@ -9,6 +9,7 @@ import { copyRow } from './copy-text';
 import { DEFAULT_PARTITION_INTERVAL, LOG_PARTITION_INTERVAL } from './partitioning';
 import { isoTimestamp, lastIsoTimestamp } from './iso-timestamp';
 import type { StoredLogEntry } from './stored-log-entry';
+import { LOG_WRITE_LANES } from './write-lanes';
 
 /*
  * The hot path drops below TypeORM's entity layer on purpose (TypeORM still owns the schema and the
@@ -26,7 +27,7 @@ import type { StoredLogEntry } from './stored-log-entry';
  * run) fails with 23514; the writer then creates the partitions the batch needs and writes it again.
  */
 const COLUMNS =
-  'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant';
+  'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant, lane';
 const COPY_SQL = `COPY logs (${COLUMNS}) FROM STDIN`;
 const UNIQUE_VIOLATION = '23505';
 const CHECK_VIOLATION = '23514';
@@ -41,7 +42,7 @@ const CLAIM_EVENT_IDS_SQL = `
 const INSERT_BATCH_SQL = `
   WITH batch AS (
     SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
-                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[])
            AS b(${COLUMNS})
   ), claimed AS (
     INSERT INTO log_event_ids (tenant, event_id, stream_id, ts)
@@ -70,8 +71,11 @@ export interface InsertOutcome {
 const eventTimeText = lastIsoTimestamp();
 const receiptTimeText = lastIsoTimestamp();
 
-/** One row's values as text, in COLUMNS order: what COPY writes and what the unnest INSERT binds. */
-function rowFields(e: StoredLogEntry): (string | null)[] {
+/**
+ * One row's values as text, in COLUMNS order: what COPY writes and what the unnest INSERT binds.
+ * `lane`: the batch's write lane as text (write-lanes.ts).
+ */
+function rowFields(e: StoredLogEntry, lane: string): (string | null)[] {
   return [
     eventTimeText(e.timestamp),
     receiptTimeText(e.receivedAt),
@@ -84,19 +88,20 @@ function rowFields(e: StoredLogEntry): (string | null)[] {
     e.eventId,
     e.streamId,
     e.tenant,
+    lane,
   ];
 }
 
-function copyText(entries: readonly StoredLogEntry[]): string {
+function copyText(entries: readonly StoredLogEntry[], lane: string): string {
   let text = '';
-  for (const e of entries) text += copyRow(rowFields(e));
+  for (const e of entries) text += copyRow(rowFields(e, lane));
   return text;
 }
 
 /** The batch as one array per column, for unnest(). */
-function insertParameters(entries: readonly StoredLogEntry[]): (string | null)[][] {
+function insertParameters(entries: readonly StoredLogEntry[], lane: string): (string | null)[][] {
   const columns: (string | null)[][] = COLUMNS.split(', ').map(() => []);
-  for (const e of entries) rowFields(e).forEach((value, i) => columns[i].push(value));
+  for (const e of entries) rowFields(e, lane).forEach((value, i) => columns[i].push(value));
   return columns;
 }
 
@@ -131,14 +136,21 @@ export class LogBatchWriter {
     private readonly partitionInterval: string = DEFAULT_PARTITION_INTERVAL,
   ) {}
 
-  async insert(entries: readonly StoredLogEntry[]): Promise<InsertOutcome> {
+  /**
+   * Stores `entries` once each (see above). `lane`: the write lane of the caller's writer (write-lanes.ts);
+   * concurrent callers should use different lanes.
+   */
+  async insert(entries: readonly StoredLogEntry[], lane = 0): Promise<InsertOutcome> {
     if (entries.length === 0) return { inserted: 0, duplicates: 0 };
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LOG_WRITE_LANES) {
+      throw new RangeError(`write lane ${lane} is not one of 0-${LOG_WRITE_LANES - 1}`);
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.write(runner, client, entries);
+          return await this.write(runner, client, entries, String(lane));
         } catch (error) {
           if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
           await runner.query(CREATE_PARTITIONS_SQL, [
@@ -156,13 +168,14 @@ export class LogBatchWriter {
     runner: QueryRunner,
     client: PoolClient,
     entries: readonly StoredLogEntry[],
+    lane: string,
   ): Promise<InsertOutcome> {
     const eventIds = eventIdParameters(entries);
     try {
       // A batch without event ids is one COPY, its own transaction; with ids, the claim joins it.
       if (eventIds !== null) await client.query('BEGIN');
       const copy = client.query(copyFrom(COPY_SQL));
-      await pipeline(Readable.from([copyText(entries)]), copy);
+      await pipeline(Readable.from([copyText(entries, lane)]), copy);
       if (eventIds !== null) {
         await client.query(CLAIM_EVENT_IDS_SQL, eventIds);
         await client.query('COMMIT');
@@ -173,7 +186,7 @@ export class LogBatchWriter {
       if (eventIds !== null) await client.query('ROLLBACK').catch(() => undefined);
       if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
     }
-    const result = await runner.query(INSERT_BATCH_SQL, insertParameters(entries), true);
+    const result = await runner.query(INSERT_BATCH_SQL, insertParameters(entries, lane), true);
     const inserted = Number(result.affected ?? 0);
     return { inserted, duplicates: entries.length - inserted };
   }

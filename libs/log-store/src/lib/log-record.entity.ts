@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One stored log entry: the public `logs` table that people query with psql or Grafana.
@@ -14,11 +14,15 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
 // GIN indexes with operator classes TypeORM cannot express: the migration creates them, and
 // `synchronize: false` tells the schema comparison to leave them alone.
 @Index('logs_attributes_idx', { synchronize: false })
-@Index('logs_message_trgm_idx', { synchronize: false })
+// One trigram index per write lane (write-lanes.ts), partial: WHERE lane = n.
+@Index('logs_message_trgm_lane0_idx', { synchronize: false })
+@Index('logs_message_trgm_lane1_idx', { synchronize: false })
+@Index('logs_message_trgm_lane2_idx', { synchronize: false })
 // The console's covering index (INCLUDE, which TypeORM cannot express either).
 @Index('logs_tenant_service_ts_idx', { synchronize: false })
 // Time ranges without a tenant (retention, people's own queries): a BRIN, also beyond TypeORM.
 @Index('logs_ts_brin_idx', { synchronize: false })
+@Check('logs_lane_check', '"lane" >= 0 AND "lane" < 3')
 export class LogRecordEntity {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -64,4 +68,8 @@ export class LogRecordEntity {
   /** The entry's stream position (a stream id, or `<stream id>#<i>` for entry i of a chunk): unique with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
   @Column({ name: 'stream_id', type: 'varchar', length: 64 })
   streamId!: string;
+
+  /** Which of the worker's concurrent writers stored the row (write-lanes.ts): no meaning for readers. */
+  @Column({ type: 'smallint', default: 0 })
+  lane!: number;
 }

@@ -6,6 +6,7 @@ import { isTransientDatabaseError } from './database-errors';
 import { LogBatchWriter } from './log-batch.writer';
 import { LOG_STORE_MIGRATIONS } from './migrations';
 import type { StoredLogEntry } from './stored-log-entry';
+import { LOG_WRITE_LANES } from './write-lanes';
 import { openMigratedSchema } from './testing/migrated-schema';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -130,6 +131,41 @@ describe('log-store against PostgreSQL', () => {
     await expect(dataSource.query('SELECT count(*)::int AS n FROM logs')).resolves.toEqual([{ n: 2 }]);
   });
 
+  it("stores a batch in its writer's lane, on the COPY path and on the path that skips duplicates", async () => {
+    await writer.insert([entry({ streamId: '5-0' }), entry({ streamId: '5-1' })], 2);
+    // The redelivery path (unnest INSERT, after COPY hit the unique key): the new row takes this call's lane.
+    await expect(writer.insert([entry({ streamId: '5-1' }), entry({ streamId: '5-2' })], 1)).resolves.toEqual(
+      {
+        inserted: 1,
+        duplicates: 1,
+      },
+    );
+    await expect(dataSource.query('SELECT stream_id, lane FROM logs ORDER BY stream_id')).resolves.toEqual([
+      { stream_id: '5-0', lane: 2 },
+      { stream_id: '5-1', lane: 2 },
+      { stream_id: '5-2', lane: 1 },
+    ]);
+  });
+
+  it('refuses a lane the table has no index for, in the writer and in the table', async () => {
+    await expect(writer.insert([entry({ streamId: '6-0' })], LOG_WRITE_LANES)).rejects.toThrow(
+      `write lane ${LOG_WRITE_LANES} is not one of 0-${LOG_WRITE_LANES - 1}`,
+    );
+    // A row written by hand (psql) with a lane outside them could never be found by a word search. (The
+    // first row makes the partition the second would go to.)
+    await writer.insert([entry({ streamId: '6-1' })]);
+    await expect(
+      dataSource.query(
+        `INSERT INTO logs (ts, received_at, level, service, message, stream_id, lane)
+         SELECT ts, received_at, level, service, message, '6-2', $1 FROM logs`,
+        [LOG_WRITE_LANES],
+      ),
+    ).rejects.toThrow(/logs_lane_check/);
+    await expect(dataSource.query('SELECT stream_id, lane FROM logs')).resolves.toEqual([
+      { stream_id: '6-1', lane: 0 },
+    ]);
+  });
+
   it('stores a client event id once, across batches and within one batch', async () => {
     await writer.insert([entry({ streamId: '2-0', eventId: 'retry-me' })]);
     const outcome = await writer.insert([
@@ -179,7 +215,9 @@ describe('log-store against PostgreSQL', () => {
     const definitions = new Map(rows.map((row) => [row.indexname, row.indexdef]));
     expect([...definitions.keys()]).toEqual([
       'logs_attributes_idx',
-      'logs_message_trgm_idx',
+      'logs_message_trgm_lane0_idx',
+      'logs_message_trgm_lane1_idx',
+      'logs_message_trgm_lane2_idx',
       'logs_pkey',
       'logs_stream_id_ts_key',
       'logs_tenant_service_ts_idx',
@@ -190,7 +228,12 @@ describe('log-store against PostgreSQL', () => {
     // Issue 14's diet: time alone is a BRIN; (service, ts) is gone, (tenant, service, ts) serves it.
     expect(definitions.get('logs_ts_brin_idx')).toContain('USING brin (ts)');
     expect(definitions.get('logs_attributes_idx')).toContain('USING gin (attributes jsonb_path_ops)');
-    expect(definitions.get('logs_message_trgm_idx')).toMatch(/USING gin \(message \S*gin_trgm_ops\)/);
+    // One trigram index per write lane (write-lanes.ts), each partial.
+    for (let lane = 0; lane < LOG_WRITE_LANES; lane++) {
+      expect(definitions.get(`logs_message_trgm_lane${lane}_idx`)).toMatch(
+        new RegExp(`USING gin \\(message \\S*gin_trgm_ops\\) WHERE \\(lane = ${lane}\\)$`),
+      );
+    }
     expect(definitions.get('logs_tenant_service_ts_idx')).toContain('(tenant, service, ts) INCLUDE (level)');
   });
 

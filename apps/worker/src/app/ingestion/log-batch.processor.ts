@@ -84,11 +84,15 @@ export class LogBatchProcessor {
     return { plans, entries, largestMessage };
   }
 
-  /** Inserts the rows, dead-letters what PostgreSQL refuses, and settles every message of the read. */
-  async store({ plans, entries }: PreparedBatch, giveUp: AbortSignal): Promise<BatchOutcome> {
+  /**
+   * Inserts the rows, dead-letters what PostgreSQL refuses, and settles every message of the read.
+   * `lane`: the write lane of this batch (WriteLanePool).
+   */
+  async store({ plans, entries }: PreparedBatch, giveUp: AbortSignal, lane = 0): Promise<BatchOutcome> {
     const written = await this.inserter.insert(
       plans.flatMap((plan) => plan.rows),
       giveUp,
+      lane,
     );
     deadLetterRefused(plans, written.refused);
     this.failpoint('crash-after-commit');

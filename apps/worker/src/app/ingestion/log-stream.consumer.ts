@@ -11,6 +11,7 @@ import { retryDelayMs, sleep } from './backoff';
 import { LogBatchProcessor, type PreparedBatch } from './log-batch.processor';
 import { largestValueBytes, ReadCount } from './read-count';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
+import { WriteLanePool } from './write-lane-pool';
 
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped';
 
@@ -89,6 +90,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     // Batches being stored while the loop reads the next one. Each task settles into `failure`
     // rather than rejecting, so an error surfaces once, in the loop, and never as an unhandled rejection.
     const inFlight = new Set<Promise<void>>();
+    // Batches stored at once write in different lanes of the table (@logpipe/log-store's write-lanes.ts).
+    const lanes = new WriteLanePool();
     let failure: { error: unknown } | undefined;
     const settleInFlight = () => Promise.all(inFlight);
 
@@ -115,7 +118,10 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           await settleInFlight();
           const pending = await this.consumer.readPending(readCount.value);
           if (pending.length === 0) pendingFirst = false;
-          else await this.handle(await this.prepare(pending, true, readCount), 'pending');
+          else {
+            const prepared = await this.prepare(pending, true, readCount);
+            await lanes.with((lane) => this.handle(prepared, 'pending', lane));
+          }
           continue;
         }
         if (Date.now() >= nextClaim) {
@@ -127,7 +133,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
               count: claimed.length,
               idleMs: claimIdle,
             });
-            await this.handle(await this.prepare(claimed, true, readCount), 'claimed');
+            const prepared = await this.prepare(claimed, true, readCount);
+            await lanes.with((lane) => this.handle(prepared, 'claimed', lane));
           }
         }
         if (Date.now() >= nextTrim) {
@@ -142,7 +149,8 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
           // and PostgreSQL work in parallel instead of taking turns. Order between batches does not
           // matter (each row carries its own time and position).
           const prepared = await this.prepare(batch, false, readCount);
-          const task: Promise<void> = this.handle(prepared, 'new')
+          const task: Promise<void> = lanes
+            .with((lane) => this.handle(prepared, 'new', lane))
             .catch((error: unknown) => {
               failure ??= { error };
             })
@@ -189,9 +197,9 @@ export class LogStreamConsumer implements OnApplicationBootstrap, BeforeApplicat
     return prepared;
   }
 
-  private async handle(prepared: PreparedBatch, source: string): Promise<void> {
+  private async handle(prepared: PreparedBatch, source: string, lane: number): Promise<void> {
     const started = performance.now();
-    const outcome = await this.processor.store(prepared, this.giveUp.signal);
+    const outcome = await this.processor.store(prepared, this.giveUp.signal, lane);
     this.logger.debug({
       message: 'batch stored',
       source,

@@ -14,6 +14,12 @@ export interface InsertResult {
   refused: Map<string, string>;
 }
 
+/** What every insert of one call shares: when to give up, and the write lane. */
+interface InsertCall {
+  giveUp: AbortSignal;
+  lane: number;
+}
+
 /**
  * Stores rows, BATCH_SIZE at a time (one COPY each, so a read of many chunks never becomes one huge
  * statement): waits out an unreachable database (never giving up unless shutting down), and when
@@ -36,26 +42,27 @@ export class RowInserter {
     return this.databaseAvailable;
   }
 
-  async insert(rows: readonly StoredLogEntry[], giveUp: AbortSignal): Promise<InsertResult> {
+  /** `lane`: the write lane of the caller (LogBatchWriter#insert). */
+  async insert(rows: readonly StoredLogEntry[], giveUp: AbortSignal, lane = 0): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, refused: new Map() };
     const slice = this.config.get('BATCH_SIZE', { infer: true });
     for (let start = 0; start < rows.length; start += slice) {
-      await this.bisecting(rows.slice(start, start + slice), giveUp, result);
+      await this.bisecting(rows.slice(start, start + slice), { giveUp, lane }, result);
     }
     return result;
   }
 
-  private async bisecting(rows: StoredLogEntry[], giveUp: AbortSignal, result: InsertResult): Promise<void> {
+  private async bisecting(rows: StoredLogEntry[], how: InsertCall, result: InsertResult): Promise<void> {
     try {
-      const outcome = await this.insertUntilReachable(rows, giveUp);
+      const outcome = await this.insertUntilReachable(rows, how);
       result.inserted += outcome.inserted;
       result.duplicates += outcome.duplicates;
     } catch (error) {
       if (error instanceof ShutdownInterruptedError) throw error;
-      if (rows.length === 1) return this.retryRefusedRow(rows[0], error, giveUp, result);
+      if (rows.length === 1) return this.retryRefusedRow(rows[0], error, how, result);
       const middle = Math.ceil(rows.length / 2);
-      await this.bisecting(rows.slice(0, middle), giveUp, result);
-      await this.bisecting(rows.slice(middle), giveUp, result);
+      await this.bisecting(rows.slice(0, middle), how, result);
+      await this.bisecting(rows.slice(middle), how, result);
     }
   }
 
@@ -63,15 +70,15 @@ export class RowInserter {
   private async retryRefusedRow(
     row: StoredLogEntry,
     firstError: unknown,
-    giveUp: AbortSignal,
+    how: InsertCall,
     result: InsertResult,
   ): Promise<void> {
     const attempts = this.config.get('POISON_MAX_ATTEMPTS', { infer: true });
     let lastError = firstError;
     for (let attempt = 1; attempt < attempts; attempt++) {
-      await sleep(retryDelayMs(this.config, attempt), giveUp);
+      await sleep(retryDelayMs(this.config, attempt), how.giveUp);
       try {
-        const outcome = await this.insertUntilReachable([row], giveUp);
+        const outcome = await this.insertUntilReachable([row], how);
         result.inserted += outcome.inserted;
         result.duplicates += outcome.duplicates;
         return;
@@ -84,11 +91,11 @@ export class RowInserter {
   }
 
   /** Retries while the database is unreachable (never acknowledging); rethrows data errors at once. */
-  private async insertUntilReachable(rows: StoredLogEntry[], giveUp: AbortSignal) {
+  private async insertUntilReachable(rows: StoredLogEntry[], { giveUp, lane }: InsertCall) {
     for (let attempt = 0; ; attempt++) {
       try {
         const insertDone = this.metrics?.insertTimer();
-        const outcome = await this.writer.insert(rows);
+        const outcome = await this.writer.insert(rows, lane);
         insertDone?.();
         if (!this.databaseAvailable) this.logger.log('PostgreSQL is reachable again; resuming');
         this.databaseAvailable = true;

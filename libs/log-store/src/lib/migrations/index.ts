@@ -8,6 +8,7 @@ import { TenantRowSecurity1796083200000 } from './1796083200000-tenant-row-secur
 import { LogCountsFollowRetention1796169600000 } from './1796169600000-log-counts-follow-retention';
 import { IndexDiet1796256000000 } from './1796256000000-index-diet';
 import { WidenStreamId1796299200000 } from './1796299200000-widen-stream-id';
+import { MessageIndexPerWriteLane1796342400000 } from './1796342400000-message-index-per-write-lane';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
 export const LOG_STORE_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const LOG_STORE_MIGRATIONS = [
   LogCountsFollowRetention1796169600000,
   IndexDiet1796256000000,
   WidenStreamId1796299200000,
+  MessageIndexPerWriteLane1796342400000,
 ];
