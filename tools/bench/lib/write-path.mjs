@@ -155,8 +155,9 @@ const JSONB_COLUMN = 5;
 const SMALLINT_COLUMN = 11;
 
 /**
- * One batch in COPY binary format, in columnsFor(lane) order (the lane a smallint): timestamps as int64 microseconds since 2000,
- * text as UTF-8, jsonb as its version byte (1) and the JSON text (PostgreSQL parses it all the same).
+ * One batch in COPY binary format, in columnsFor(lane) order: timestamps as int64 microseconds since
+ * 2000, text as UTF-8, jsonb as its version byte (1) and the JSON text (PostgreSQL parses it all the
+ * same), the lane as a smallint.
  */
 export function copyBinary(batch, lane) {
   let capacity = BINARY_SIGNATURE.length + 8 + 2;

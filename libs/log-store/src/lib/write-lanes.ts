@@ -13,11 +13,6 @@
  */
 export const LOG_WRITE_LANES = 3;
 
-/** The lane of the `slot`-th writer (0-based): writers beyond LOG_WRITE_LANES share lanes. */
-export function writeLaneOf(slot: number): number {
-  return slot % LOG_WRITE_LANES;
-}
-
 /**
  * A condition true for every row, written so that the planner can match each per-lane partial index
  * against one of its arms: the form a query needs to search `message` through the trigram indexes.
