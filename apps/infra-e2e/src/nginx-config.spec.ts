@@ -150,7 +150,7 @@ describe('nginx configuration', () => {
         'least_conn;',
         'zone ingest_upstream 64k;',
         'server 127.0.0.1:3000 max_fails=3 fail_timeout=10s;',
-        'keepalive 32;',
+        'keepalive 256;',
         'proxy_http_version 1.1;',
         'proxy_set_header Connection "";',
         'proxy_connect_timeout 1s;',
