@@ -146,6 +146,15 @@ async function searchesInTurn(ctx, start, commit) {
       `  round ${round}: pre-change build ${baseline.error ? `search failed: ${baseline.error}` : `${int(baseline.ratePerS)} entries/s`}`,
     );
     const thisStartedMs = Date.now();
+    // The pre-change bench warms its stack up right before its search (its run.mjs, as this one does at
+    // its start); this build's stack has been idle meanwhile. The same unmeasured warm-up here, or this
+    // build's first probe meets a stack the other one's minutes of load left cold (BENCHMARKS.md,
+    // 2026-12-03 16:03: first probes failing on a backlog built in their first seconds).
+    await warmUp(ctx, {
+      phase: `4 search round ${round}`,
+      seconds: opts.mode === 'quick' ? 1 : 3,
+      batches: true,
+    });
     const search = await sustainedSearchScenario(ctx, thisStart);
     sustainedSearch ??= search;
     turns.push({
