@@ -525,9 +525,28 @@ test('the two builds searched in turn: paired ratios per round, their median is 
     renderMarkdown(r, withError, {}),
     /\| 2 \| pre-change \| f73fcd7 \| 12:10 \| 5\.0 \| failed: exit 1 \| none \|/,
   );
-  // A round whose search passed no full-length step has no ratio, and the target is not met.
+  // A round whose search passed no full-length step has no ratio; it counts as 0 in the median.
   const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
-  assert.ok(Number.isNaN(failed.pairedMedian));
+  assert.ok(Number.isNaN(failed.pairs[0].ratio));
+  assert.equal(failed.pairedMedian, 0);
+  // Whichever build lacks the figure: one missing pair of three cannot lift the median, only lower it.
+  const rounds = (first) => [
+    turn(1, 'pre-change', first, 'a'),
+    turn(1, 'this', 15000, 'b'),
+    turn(2, 'pre-change', 10000, 'c'),
+    turn(2, 'this', 16000, 'd'),
+    turn(3, 'pre-change', 10000, 'e'),
+    turn(3, 'this', 16000, 'f'),
+  ];
+  assert.equal(searchTurns(rounds(Number.NaN)).pairedMedian, 1.6);
+  assert.equal(searchTurns(rounds(5000)).pairedMedian, 1.6);
+  const mixed = searchTurns([
+    ...rounds(Number.NaN).slice(0, 4),
+    turn(3, 'pre-change', 12000, 'e'),
+    turn(3, 'this', 15000, 'f'),
+  ]);
+  // Paired —, 1.6, 1.25: with the missing one at 0 the median is 1.25 (1.25 to 1.6 had it been known).
+  assert.equal(mixed.pairedMedian, 1.25);
 });
 
 test("the reference's single-entry runs in turn with Logpipe's: the target is the median of the paired ratios", () => {
