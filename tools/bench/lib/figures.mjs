@@ -248,9 +248,9 @@ function ratiosToInterpolated(runs, yardstickRuns) {
  *
  * The paired median is of every round, a round without a ratio counted as 0, the worst case for this
  * build whichever side lacks the figure: when this build's search passed nothing, the pair failed; when
- * the pre-change build's did, its figure lay below every rate it tried in full, so the true ratio was
- * above this build's figure over those, never below. Counted so, a missing pair can only lower the
- * median: the target is met only when it would be met whatever the missing ratio was.
+ * the pre-change build's passed nothing, its figure lay below every rate it tried in full, so the true
+ * ratio was above this build's figure over those, never below. Counted so, a missing pair can only
+ * lower the median: the target is met only when it would be met whatever the missing ratio was.
  */
 export function searchTurns(turns) {
   const rate = (turn) => (Number.isFinite(turn?.ratePerS) ? turn.ratePerS : Number.NaN);
