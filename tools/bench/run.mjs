@@ -150,11 +150,7 @@ async function searchesInTurn(ctx, start, commit) {
     // its start); this build's stack has been idle meanwhile. The same unmeasured warm-up here, or this
     // build's first probe meets a stack the other one's minutes of load left cold (BENCHMARKS.md,
     // 2026-12-03 16:03: first probes failing on a backlog built in their first seconds).
-    await warmUp(ctx, {
-      phase: `4 search round ${round}`,
-      seconds: opts.mode === 'quick' ? 1 : 3,
-      batches: true,
-    });
+    await warmUp(ctx, { phase: `4 search round ${round}`, batches: true });
     const search = await sustainedSearchScenario(ctx, thisStart);
     sustainedSearch ??= search;
     turns.push({
@@ -233,7 +229,7 @@ async function main() {
   const wanted = (part) => opts.only.includes(part);
 
   try {
-    await warmUp(ctx, { phase: 'warm-up', seconds: opts.mode === 'quick' ? 1 : 3, batches: true });
+    await warmUp(ctx, { phase: 'warm-up', batches: true });
     if (wanted('ceilings')) results.ceilings.nginx204 = await nginx204Ceiling(ctx);
     if (wanted('1')) {
       // With the reference in this run, its single-entry runs take turns with Logpipe's (reference.mjs).

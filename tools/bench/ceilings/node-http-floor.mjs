@@ -92,7 +92,6 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
   const ports = INSTANCES.map((name) =>
     Number(new URL(stack.urls[`${name.replace('-', '_').toUpperCase()}_URL`]).port),
   );
-  const warmUpSeconds = opts.mode === 'quick' ? 1 : 3;
   let floors = [];
   // The load's CPU and memory meters see the floor processes where ingest's were.
   const floorStack = {
@@ -118,7 +117,7 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
       });
       if (timedOut) throw new Error(`the node:http floor on port ${port} did not start (see stack.log)`);
     }
-    await warmUp(floorCtx, { phase: 'floor', seconds: warmUpSeconds });
+    await warmUp(floorCtx, { phase: 'floor' });
   }
 
   async function swapToIngest() {
@@ -126,7 +125,7 @@ export async function nodeHttpFloorCeiling(ctx, { log }) {
     floors = [];
     progress('floor', { note: 'starting ingest again' });
     await stack.startMissing();
-    await warmUp(ctx, { phase: 'floor', seconds: warmUpSeconds });
+    await warmUp(ctx, { phase: 'floor' });
   }
 
   const logpipeSingle = [];

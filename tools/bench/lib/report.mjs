@@ -316,7 +316,7 @@ function searchTurnsTable(f) {
       )
       .join(', ');
   return [
-    `The two builds searched in turn, each with its own stack (the pre-change build's from its own checkout, with its bench's two measuring fixes; tools/bench/baseline), the same search settings and the machine as it was at that moment; the table above shows this build's first search. Paired ratios (this build ÷ the pre-change build of the same round): ${s.pairs.map((pair) => times(pair.ratio, 2)).join(', ')}; median ${times(s.pairedMedian, 2)}.`,
+    `The two builds searched in turn, each with its own stack (the pre-change build's from its own checkout, with its bench's two measuring fixes; tools/bench/baseline), the same search settings and the machine as it was at that moment; the table above shows this build's first search. Paired ratios (this build ÷ the pre-change build of the same round): ${s.pairs.map((pair) => times(pair.ratio, 2)).join(', ')}${s.missingRatios > 0 ? ' (— counted as 0)' : ''}; median ${times(s.pairedMedian, 2)}.`,
     '',
     row([
       'round',

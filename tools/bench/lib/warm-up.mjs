@@ -4,8 +4,11 @@
 import { progress } from './progress.mjs';
 import { runWrk } from './wrk.mjs';
 
-/** `seconds` of single entries through nginx, and as many of json-100 batches with `batches`; then drains. */
-export async function warmUp(ctx, { phase, seconds, batches = false }) {
+/**
+ * `seconds` of single entries through nginx (3, or 1 in a quick run), and as many of json-100 batches with
+ * `batches`; then drains.
+ */
+export async function warmUp(ctx, { phase, seconds = ctx.opts.mode === 'quick' ? 1 : 3, batches = false }) {
   const { stack, bodyFiles, probe, opts } = ctx;
   progress(phase, {
     note: `warming up: ${seconds} s single entries${batches ? `, ${seconds} s batches` : ''}`,

@@ -525,6 +525,10 @@ test('the two builds searched in turn: paired ratios per round, their median is 
     renderMarkdown(r, withError, {}),
     /\| 2 \| pre-change \| f73fcd7 \| 12:10 \| 5\.0 \| failed: exit 1 \| none \|/,
   );
+  assert.match(
+    renderMarkdown(r, withError, {}),
+    /Paired ratios [^\n]*: 1\.60×, — \(— counted as 0\); median 0\.80×\./,
+  );
   // A round whose search passed no full-length step has no ratio; it counts as 0 in the median.
   const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
   assert.ok(Number.isNaN(failed.pairs[0].ratio));
