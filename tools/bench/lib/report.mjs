@@ -179,7 +179,7 @@ function summaryTable(results, f) {
         `highest offered rate with freshness p99 < 1 s for ${s.fullSeconds} s (search, steps below), batches of ${results.options.freshBatch ?? 100}: entries/s`,
         Number.isFinite(s.ratePerS) ? int(s.ratePerS) : 'no full-length step passed',
         s.turns
-          ? `pre-change build, searched in turn (--sustained-baseline-dir): ${int(s.baseline)} (median of ${s.pairs.length})`
+          ? `pre-change build, searched in turn (--sustained-baseline-dir): ${int(s.baseline)} (median of ${s.pairs.filter((pair) => Number.isFinite(pair.baseline)).length})`
           : s.baseline
             ? `pre-change baseline (--sustained-baseline): ${int(s.baseline)}`
             : DASH,

@@ -529,6 +529,11 @@ test('the two builds searched in turn: paired ratios per round, their median is 
     renderMarkdown(r, withError, {}),
     /Paired ratios [^\n]*: 1\.60×, — \(— counted as 0\); median 0\.80×\./,
   );
+  // The pre-change figure is the median of the rounds that have one.
+  assert.match(
+    renderMarkdown(r, withError, {}),
+    /searched in turn \(--sustained-baseline-dir\): 10,000 \(median of 1\)/,
+  );
   // A round whose search passed no full-length step has no ratio; it counts as 0 in the median.
   const failed = searchTurns([turn(1, 'pre-change', 10000, 'x'), turn(1, 'this', Number.NaN, 'y')]);
   assert.ok(Number.isNaN(failed.pairs[0].ratio));
