@@ -1,4 +1,14 @@
-import { parseJsonBody, parseNdjsonBody, submittedEntriesOf } from './body-parsers';
+import { BodyFramePool } from '@logpipe/log-schema';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { gzipSync } from 'node:zlib';
+import { InFlightBodyBudget } from './body-budget';
+import {
+  NdjsonLines,
+  parseJsonBody,
+  parseNdjsonBody,
+  registerBodyParsers,
+  submittedEntriesOf,
+} from './body-parsers';
 import { RequestError } from './request-errors';
 
 /** Over three of the 32 KB pieces a large array is parsed in, with what the cutting must see past. */
@@ -64,5 +74,69 @@ describe('parseNdjsonBody', () => {
     expect(refused.details).toEqual({
       errors: [expect.objectContaining({ index: 1, line: 3, field: '(root)' })],
     });
+  });
+});
+
+describe('registerBodyParsers: NDJSON bodies', () => {
+  const pool = new BodyFramePool(8 * 1024 * 1024);
+  const budget = new InFlightBodyBudget(8 * 1024 * 1024);
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    app = Fastify();
+    registerBodyParsers(app, { maxBodyBytes: 1024 * 1024, budget, retryAfterSeconds: 1, framePool: pool });
+    app.post('/lines', async (request) => {
+      const lines = request.body as NdjsonLines;
+      return { isLines: lines instanceof NdjsonLines, count: lines.values.length, last: lines.values.at(-1) };
+    });
+    app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
+      reply.code(error.statusCode ?? 500).send({ message: error.message }),
+    );
+    await app.ready();
+  });
+  afterAll(() => app.close());
+  afterEach(() => jest.restoreAllMocks());
+
+  // 4,000 lines of ~33 bytes: a body over the size from which frames are pooled (64 KiB).
+  const ndjson = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ message: `line ${i}`, n: i })).join(
+    '\n',
+  );
+
+  it('reads a gzip NDJSON body into a pooled frame and gives the frame back once its lines are parsed', async () => {
+    const put = jest.spyOn(pool, 'put');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/lines',
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      payload: gzipSync(ndjson),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ isLines: true, count: 4000, last: { message: 'line 3999', n: 3999 } });
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(put.mock.calls[0][0].length).toBeGreaterThan(Buffer.byteLength(ndjson));
+    expect(budget.bytesInUse).toBe(0);
+  });
+
+  it('gives the frame back when a line is refused', async () => {
+    const put = jest.spyOn(pool, 'put');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/lines',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: `${ndjson}\n{broken`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/line 4001 is not valid JSON/);
+    expect(put).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a body over the limit with 413 as Fastify does, before parsing it', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/lines',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: `${ndjson}\n`.repeat(20),
+    });
+    expect(response.statusCode).toBe(413);
   });
 });

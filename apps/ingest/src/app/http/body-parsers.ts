@@ -250,19 +250,26 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     });
   });
 
-  fastify.addContentTypeParser(
-    NDJSON_CONTENT_TYPES,
-    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
-    (request, body, done) => {
+  // NDJSON is read into a frame too: its lines are parsed into strings of their own, so the frame goes
+  // back to the pool as soon as they are, and a gzip NDJSON batch no longer leaves a fresh body-sized
+  // Buffer per request for the collector (Buffer.concat of Fastify's parseAs: 'buffer').
+  fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, (request, payload, done) => {
+    readBodyIntoFrame(request, payload, maxBodyBytes, options.framePool, (readError, framed) => {
+      if (framed === undefined) return done(readError, undefined);
+      let lines: NdjsonLines;
       try {
-        takeBudget(request, body as Buffer, options);
-        if (protocolRouteOf(request).rawBody) return done(null, body);
-        done(null, parseNdjsonBody(body as Buffer));
+        takeBudget(request, framed.body, options);
+        // A rawBody route's decoder reads these bytes later: the frame stays with them, as for JSON.
+        if (protocolRouteOf(request).rawBody) return done(null, framed.body);
+        lines = parseNdjsonBody(framed.body);
       } catch (error) {
-        done(error as Error, undefined);
+        framed.frame.release();
+        return done(error as Error, undefined);
       }
-    },
-  );
+      framed.frame.release();
+      done(null, lines);
+    });
+  });
 
   // Every other content type (and none): the bytes for a rawBody route, a 415 anywhere else, refused
   // before a byte of the body is read (as Fastify itself does for a type it has no parser for).
