@@ -1,9 +1,11 @@
 // Public API of @logpipe/app-runtime: what every Logpipe process does at start and stop:
 // validate its environment, log as JSON, warn when its heap limit is too small for its settings, keep
-// its heap through idle spells, and shut down gracefully on SIGTERM/SIGINT.
+// its heap through idle spells (and ingest its request objects young), and shut down gracefully on
+// SIGTERM/SIGINT.
 export { validateEnvironment, EnvironmentValidationError } from './lib/validate-environment';
 export { EnvBoolean, EnvDuration, parseDuration } from './lib/env-transforms';
 export { createJsonLogger, SERVICE_LOG_LEVELS, type ServiceLogLevel } from './lib/json-logger';
 export { exitGracefullyOnSignals, type GracefulShutdownOptions } from './lib/graceful-shutdown';
 export { heapHeadroomProblem } from './lib/heap-headroom';
 export { keepHeapThroughIdleSpells } from './lib/idle-heap';
+export { keepRequestObjectsYoung } from './lib/pretenuring';

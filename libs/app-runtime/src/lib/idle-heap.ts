@@ -1,6 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-
-const MEMORY_REDUCER_FLAG = /^--(no-)?memory[-_]reducer$/;
+import { turnV8FlagOffUnlessNamed } from './v8-flag';
 
 /**
  * Turns V8's memory reducer off, so a process keeps the heap its load needed through an idle spell
@@ -16,7 +14,5 @@ const MEMORY_REDUCER_FLAG = /^--(no-)?memory[-_]reducer$/;
  * (`--memory-reducer` to keep it) wins. Returns whether it turned the reducer off.
  */
 export function keepHeapThroughIdleSpells(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((arg) => MEMORY_REDUCER_FLAG.test(arg))) return false;
-  setFlagsFromString('--no-memory-reducer');
-  return true;
+  return turnV8FlagOffUnlessNamed('memory-reducer', execArgv);
 }
