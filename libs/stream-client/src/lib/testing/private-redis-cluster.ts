@@ -18,16 +18,31 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` consecutive ports that are free, each with its cluster bus port (port + 10000) free too. */
+/**
+ * Where a node's cluster bus listens: its port + BUS_OFFSET (set with `cluster-port`; Redis' default,
+ * + 10000, would put the bus ports among the kernel's ephemeral ports, 32768-60999, where any outgoing
+ * connection of a parallel suite can take one between the check below and the node's bind).
+ */
+const BUS_OFFSET = 4000;
+
+/**
+ * `count` consecutive free ports from 26000-27999, each with its bus port (30000-31999) free too:
+ * below the ephemeral range and above the private stacks' bases (18100-24000, e2e-support).
+ */
 async function findFreePorts(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    const base = 26000 + Math.floor(Math.random() * (2000 - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
-    const free = await Promise.all(ports.flatMap((port) => [portIsFree(port), portIsFree(port + 10000)]));
+    const free = await Promise.all(
+      ports.flatMap((port) => [portIsFree(port), portIsFree(port + BUS_OFFSET)]),
+    );
     if (free.every(Boolean)) return ports;
   }
   throw new Error(`No ${count} consecutive free ports (with free bus ports) found`);
 }
+
+/** Tries at a cluster start: a port taken between the check and the bind fails one, not the suite. */
+const START_ATTEMPTS = 3;
 
 async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], {
@@ -63,13 +78,25 @@ export class PrivateRedisCluster {
   static async start(
     options: { masters?: number; nodeTimeoutMs?: number } = {},
   ): Promise<PrivateRedisCluster> {
-    const masters = options.masters ?? 3;
-    const ports = await findFreePorts(masters * 2);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await PrivateRedisCluster.startOnce(options.masters ?? 3, options.nodeTimeoutMs ?? 2000);
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS) throw error;
+        console.warn(
+          `Redis Cluster start ${attempt} of ${START_ATTEMPTS} failed (${String(error)}); again on other ports`,
+        );
+      }
+    }
+  }
+
+  private static async startOnce(masters: number, nodeTimeoutMs: number): Promise<PrivateRedisCluster> {
     const cluster = new PrivateRedisCluster(
-      ports,
+      await findFreePorts(masters * 2),
       mkdtempSync(join(tmpdir(), 'stream-client-cluster-')),
-      options.nodeTimeoutMs ?? 2000,
+      nodeTimeoutMs,
     );
+    const { ports } = cluster;
     try {
       for (const port of ports) await cluster.launch(port);
       await run(
@@ -188,6 +215,8 @@ export class PrivateRedisCluster {
         dir,
         '--cluster-enabled',
         'yes',
+        '--cluster-port',
+        String(port + BUS_OFFSET),
         '--cluster-config-file',
         'nodes.conf',
         '--cluster-node-timeout',
