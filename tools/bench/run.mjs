@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { nginx204Ceiling } from './ceilings/nginx-204.mjs';
 import { nodeHttpFloorCeiling } from './ceilings/node-http-floor.mjs';
 import { warmUp } from './lib/warm-up.mjs';
-import { pgCopyCeiling } from './ceilings/pg-copy.mjs';
+import { pgCopyInTurnWithDrain } from './ceilings/pg-copy.mjs';
 import { redisXaddCeiling } from './ceilings/redis-xadd.mjs';
 import { BASELINE_PORT_OFFSET, baselineSearch, searchTurn } from './lib/baseline-search.mjs';
 import { sustainedChartSvg } from './lib/chart.mjs';
@@ -248,9 +248,11 @@ async function main() {
       });
     }
     if (wanted('3')) {
-      results.drain = await workerDrainScenario(ctx);
-      if (wanted('ceilings')) {
-        results.ceilings.pgCopy = await pgCopyCeiling(ctx);
+      // The \copy ceiling takes turns with the drain's runs (pg-copy.mjs says why).
+      const copy = wanted('ceilings') ? pgCopyInTurnWithDrain(ctx) : undefined;
+      results.drain = await workerDrainScenario(ctx, { inTurn: copy?.inTurn });
+      if (copy) {
+        results.ceilings.pgCopy = copy.result();
         results.ceilings.redisXadd = await redisXaddCeiling(ctx);
       }
     }

@@ -141,8 +141,12 @@ function summaryTable(results, f) {
         '3',
         `worker drain, ${int(f.drain.entries)} pre-filled entries, worker started cold: rows/s`,
         medianRange(f.drain.rowsPerS),
-        f.copy ? `psql \`\\copy\` of the same rows: ${medianRange(f.copy.rowsPerS)}` : DASH,
-        percent(f.drain.ofCopy),
+        f.copy
+          ? `psql \`\\copy\` of the same rows: ${medianRange(f.copy.rowsPerS)}${f.drain.ofCopyPaired ? ', runs in turn' : ''}`
+          : DASH,
+        f.drain.ofCopyPaired
+          ? `${percent(f.drain.ofCopy)} (paired ${percent(f.drain.ofCopyPaired.min)}–${percent(f.drain.ofCopyPaired.max)}; ratio of the medians ${percent(f.drain.ofCopyOfMedians)})`
+          : percent(f.drain.ofCopy),
         ref ? medianRange(ref.drainRowsPerS) : DASH,
         times(f.drain.xReference),
       ]),

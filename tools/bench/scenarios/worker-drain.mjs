@@ -133,7 +133,11 @@ async function exportRows(ctx) {
   return file;
 }
 
-export async function workerDrainScenario(ctx) {
+/**
+ * `inTurn(i)`, when given, runs after drain run i, once the drained rows are exported (the \copy
+ * ceiling, pg-copy.mjs), so that each drain run has its yardstick measured right after it.
+ */
+export async function workerDrainScenario(ctx, { inTurn } = {}) {
   const { opts } = ctx;
   const runs = [];
   for (let i = 0; i < opts.runs; i += 1) {
@@ -145,6 +149,7 @@ export async function workerDrainScenario(ctx) {
     ctx.streamEntry ??= streamEntry;
     if (i === 0) ctx.drainedRowsFile = await exportRows(ctx);
     runs.push(run);
+    if (inTurn) await inTurn(i);
   }
   return { entries: opts.drainEntries, runs };
 }

@@ -579,3 +579,27 @@ test("the reference's single-entry runs in turn with Logpipe's: the target is th
   r.reference.singleEntry.inTurn = false;
   assert.equal(deriveFigures(r).single.xReferencePaired, undefined);
 });
+
+test('the \\copy runs in turn with the drain: the drain targets take the median of the paired ratios', () => {
+  const r = results();
+  // Drain 85,000 / 80,000 / 90,000 rows/s; \copy right after each: 100,000 / 80,000 / 90,000.
+  r.ceilings.pgCopy = {
+    runs: [100000, 80000, 90000].map((rowsPerS) => ({ rowsPerS, rows: 200000 })),
+    inTurn: true,
+  };
+  const f = deriveFigures(r);
+  assert.deepEqual([f.drain.ofCopyPaired.min, f.drain.ofCopy, f.drain.ofCopyPaired.max], [0.85, 1, 1]);
+  assert.equal(f.drain.ofCopyOfMedians, 85000 / 90000);
+  // From the first row stored (each run 200,000 rows in 2 s): 100,000 against each \copy run.
+  assert.equal(f.drain.steadyOfCopy, 100000 / 90000);
+  const target = f.targets.find((t) => t.name.startsWith('worker drain ≥ 90%'));
+  assert.match(target.name, /runs in turn \(median of the paired ratios\) \(issue 14\)/);
+  assert.equal(target.met, true);
+  assert.match(
+    renderMarkdown(r, f, {}),
+    /\| psql `\\copy` of the same rows: 90,000 \(80,000–100,000\), runs in turn \| 100% \(paired 85%–100%; ratio of the medians 94%\) \|/,
+  );
+  // \copy runs not in turn keep the ratio of the medians.
+  r.ceilings.pgCopy.inTurn = false;
+  assert.equal(deriveFigures(r).drain.ofCopyPaired, undefined);
+});
