@@ -220,6 +220,14 @@ export function pairedOfFloor(floorRuns, logpipeRuns) {
   return summarize(ratiosToInterpolated(floorRuns, logpipeRuns).map((r) => ratio(1, r)));
 }
 
+/**
+ * Runs that took turns with a yardstick's, one yardstick run right after each: `values[i]` over
+ * `yardsticks[i]`, summarised over the pairs.
+ */
+function pairedInTurn(values, yardsticks) {
+  return summarize(values.map((value, i) => ratio(value, yardsticks[i])));
+}
+
 /** Each run's entries/s over the yardstick's rate interpolated to the run's time (see pairedOfApi). */
 function ratiosToInterpolated(runs, yardstickRuns) {
   const api = yardstickRuns
@@ -377,7 +385,10 @@ export function deriveFigures(results) {
     // Logpipe run against the reference's right after it, and the target takes the median of those.
     const referenceRuns = ref && !ref.skipped && ref.singleEntry.inTurn ? ref.singleEntry.runs : null;
     if (referenceRuns && referenceRuns.length === runs.length) {
-      const paired = summarize(runs.map((run, i) => ratio(run.rps, referenceRuns[i].rps)));
+      const paired = pairedInTurn(
+        runs.map((run) => run.rps),
+        referenceRuns.map((run) => run.rps),
+      );
       f.single.xReferencePaired = paired;
       f.single.xReferenceOfMedians = f.single.xReference;
       f.single.xReference = paired.median;
@@ -510,12 +521,13 @@ export function deriveFigures(results) {
 
   if (results.drain) {
     const runs = results.drain.runs;
+    const steadyRates = runs.map((run) => run.rows / run.secondsFromFirstRow);
     f.drain = {
       entries: results.drain.entries,
       rowsPerS: of(runs, 'rowsPerS'),
       seconds: of(runs, 'seconds'),
       startupS: of(runs, 'startupS'),
-      steadyRowsPerS: summarize(runs.map((run) => run.rows / run.secondsFromFirstRow)),
+      steadyRowsPerS: summarize(steadyRates),
       cpu: medianCpu(runs),
       // Per row stored, over the whole drain (the worker's start-up included).
       cpuPerEntry: medianCpuPerEntry(runs.map((run) => ({ cpu: run.cpu, entriesPerS: run.rowsPerS }))),
@@ -526,10 +538,12 @@ export function deriveFigures(results) {
     // right after it, and the targets take the median of those.
     const copyRuns = c.pgCopy?.inTurn ? c.pgCopy.runs : null;
     if (copyRuns && copyRuns.length === runs.length) {
-      f.drain.ofCopyPaired = summarize(runs.map((run, i) => ratio(run.rowsPerS, copyRuns[i].rowsPerS)));
-      f.drain.steadyOfCopyPaired = summarize(
-        runs.map((run, i) => ratio(run.rows / run.secondsFromFirstRow, copyRuns[i].rowsPerS)),
+      const copyRates = copyRuns.map((run) => run.rowsPerS);
+      f.drain.ofCopyPaired = pairedInTurn(
+        runs.map((run) => run.rowsPerS),
+        copyRates,
       );
+      f.drain.steadyOfCopyPaired = pairedInTurn(steadyRates, copyRates);
       f.drain.ofCopyOfMedians = f.drain.ofCopy;
       f.drain.ofCopy = f.drain.ofCopyPaired.median;
       f.drain.steadyOfCopy = f.drain.steadyOfCopyPaired.median;
