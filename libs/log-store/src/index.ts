@@ -38,3 +38,4 @@ export {
   type DatabaseRoles,
   type GrantOutcome,
 } from './lib/database-roles';
+export { decodeLogRow, encodedRowStreamId, encodeLogRow, type EncodedLogRow } from './lib/encoded-log-row';

@@ -1,4 +1,4 @@
-import { copyField, copyRow } from './copy-text';
+import { copyField } from './copy-text';
 
 describe('COPY text encoding', () => {
   it('writes NULL as \\N and plain text unchanged', () => {
@@ -11,9 +11,5 @@ describe('COPY text encoding', () => {
   it('escapes backslash, newline, carriage return and tab', () => {
     expect(copyField('a\\b\nc\rd\te')).toBe('a\\\\b\\nc\\rd\\te');
     expect(copyField('\\N')).toBe('\\\\N');
-  });
-
-  it('joins a row with tabs and ends it with a newline', () => {
-    expect(copyRow(['a', null, 'b\tc'])).toBe('a\t\\N\tb\\tc\n');
   });
 });

@@ -9,9 +9,3 @@ export function copyField(value: string | null): string {
   if (value === null) return '\\N';
   return SPECIAL.test(value) ? value.replace(SPECIAL, (c) => ESCAPES[c]) : value;
 }
-
-export function copyRow(fields: readonly (string | null)[]): string {
-  let line = copyField(fields[0]);
-  for (let i = 1; i < fields.length; i++) line += '\t' + copyField(fields[i]);
-  return line + '\n';
-}

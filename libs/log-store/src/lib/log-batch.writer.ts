@@ -5,9 +5,15 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { copyRow } from './copy-text';
+import {
+  ENCODED_ROW_COLUMNS,
+  encodedRowFields,
+  encodedRowHasEventId,
+  encodeLogRow,
+  type EncodedLogRow,
+  ROW_FIELD,
+} from './encoded-log-row';
 import { DEFAULT_PARTITION_INTERVAL, LOG_PARTITION_INTERVAL } from './partitioning';
-import { isoTimestamp, lastIsoTimestamp } from './iso-timestamp';
 import type { StoredLogEntry } from './stored-log-entry';
 import { LOG_WRITE_LANES } from './write-lanes';
 
@@ -21,13 +27,13 @@ import { LOG_WRITE_LANES } from './write-lanes';
  * unnest() statement that first claims the event ids ON CONFLICT DO NOTHING and then stores exactly the
  * rows that are new. Redeliveries are rare, so almost every batch takes the COPY path (about twice the
  * unnest INSERT's rate in the measurements of TOOLCHAIN.md: 111k–119k against 46k–54k rows/s). Both
- * statements take the same fields, from rowFields().
+ * statements take the same rows, encoded once (encoded-log-row.ts): COPY sends their text as it is,
+ * the unnest INSERT binds their fields read back.
  *
  * A row whose partition does not exist yet (the maintenance job creates them ahead, but may not have
  * run) fails with 23514; the writer then creates the partitions the batch needs and writes it again.
  */
-const COLUMNS =
-  'ts, received_at, level, service, message, attributes, trace_id, span_id, event_id, stream_id, tenant, lane';
+const COLUMNS = [...ENCODED_ROW_COLUMNS, 'lane'].join(', ');
 const COPY_SQL = `COPY logs (${COLUMNS}) FROM STDIN`;
 const UNIQUE_VIOLATION = '23505';
 const CHECK_VIOLATION = '23514';
@@ -39,11 +45,20 @@ const CLAIM_EVENT_IDS_SQL = `
   INSERT INTO log_event_ids (tenant, event_id, stream_id, ts)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`;
 
+/** The type of each column in COLUMNS, for unnest(). */
+const COLUMN_TYPES: Record<string, string> = {
+  ts: 'timestamptz',
+  received_at: 'timestamptz',
+  attributes: 'jsonb',
+  lane: 'smallint',
+};
+const UNNEST_PARAMETERS = COLUMNS.split(', ')
+  .map((column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`)
+  .join(', ');
+
 const INSERT_BATCH_SQL = `
   WITH batch AS (
-    SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
-                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[])
-           AS b(${COLUMNS})
+    SELECT * FROM unnest(${UNNEST_PARAMETERS}) AS b(${COLUMNS})
   ), claimed AS (
     INSERT INTO log_event_ids (tenant, event_id, stream_id, ts)
     SELECT tenant, event_id, stream_id, ts FROM batch WHERE event_id IS NOT NULL
@@ -67,54 +82,29 @@ export interface InsertOutcome {
   duplicates: number;
 }
 
-// One per column: a batch's rows share their receipt time, and often their event time, row after row.
-const eventTimeText = lastIsoTimestamp();
-const receiptTimeText = lastIsoTimestamp();
-
-/**
- * One row's values as text, in COLUMNS order: what COPY writes and what the unnest INSERT binds.
- * `lane`: the batch's write lane as text (write-lanes.ts).
- */
-function rowFields(e: StoredLogEntry, lane: string): (string | null)[] {
-  return [
-    eventTimeText(e.timestamp),
-    receiptTimeText(e.receivedAt),
-    e.level,
-    e.service,
-    e.message,
-    e.attributes === null ? null : JSON.stringify(e.attributes),
-    e.traceId,
-    e.spanId,
-    e.eventId,
-    e.streamId,
-    e.tenant,
-    lane,
-  ];
-}
-
-function copyText(entries: readonly StoredLogEntry[], lane: string): string {
-  let text = '';
-  for (const e of entries) text += copyRow(rowFields(e, lane));
-  return text;
+/** The batch's COPY text: each row, then its lane and the end of the line. */
+function copyText(rows: readonly EncodedLogRow[], lane: string): string {
+  const rowEnd = `\t${lane}\n`;
+  return rows.join(rowEnd) + rowEnd;
 }
 
 /** The batch as one array per column, for unnest(). */
-function insertParameters(entries: readonly StoredLogEntry[], lane: string): (string | null)[][] {
+function insertParameters(rows: readonly EncodedLogRow[], lane: string): (string | null)[][] {
   const columns: (string | null)[][] = COLUMNS.split(', ').map(() => []);
-  for (const e of entries) rowFields(e, lane).forEach((value, i) => columns[i].push(value));
+  for (const row of rows) {
+    const fields = encodedRowFields(row);
+    fields.push(lane);
+    fields.forEach((value, i) => columns[i].push(value));
+  }
   return columns;
 }
 
 /** The event ids of a batch as columns for CLAIM_EVENT_IDS_SQL; null when the batch has none. */
-function eventIdParameters(entries: readonly StoredLogEntry[]): string[][] | null {
-  const withId = entries.filter((e) => e.eventId !== null);
+function eventIdParameters(rows: readonly EncodedLogRow[]): string[][] | null {
+  const withId = rows.filter(encodedRowHasEventId).map(encodedRowFields);
   if (withId.length === 0) return null;
-  return [
-    withId.map((e) => e.tenant),
-    withId.map((e) => e.eventId as string),
-    withId.map((e) => e.streamId),
-    withId.map((e) => isoTimestamp(e.timestamp)),
-  ];
+  const column = (name: keyof typeof ROW_FIELD) => withId.map((fields) => fields[ROW_FIELD[name]] as string);
+  return [column('tenant'), column('event_id'), column('stream_id'), column('ts')];
 }
 
 function sqlState(error: unknown): string | undefined {
@@ -141,7 +131,15 @@ export class LogBatchWriter {
    * concurrent callers should use different lanes.
    */
   async insert(entries: readonly StoredLogEntry[], lane = 0): Promise<InsertOutcome> {
-    if (entries.length === 0) return { inserted: 0, duplicates: 0 };
+    return this.insertEncoded(
+      entries.map((e) => encodeLogRow(e, e.streamId)),
+      lane,
+    );
+  }
+
+  /** insert() for rows the caller encoded already (encodeLogRow), as the worker does while it decodes. */
+  async insertEncoded(rows: readonly EncodedLogRow[], lane = 0): Promise<InsertOutcome> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0 };
     if (!Number.isInteger(lane) || lane < 0 || lane >= LOG_WRITE_LANES) {
       throw new RangeError(`write lane ${lane} is not one of 0-${LOG_WRITE_LANES - 1}`);
     }
@@ -150,11 +148,11 @@ export class LogBatchWriter {
       const client = (await runner.connect()) as PoolClient;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.write(runner, client, entries, String(lane));
+          return await this.write(runner, client, rows, String(lane));
         } catch (error) {
           if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
           await runner.query(CREATE_PARTITIONS_SQL, [
-            entries.map((e) => isoTimestamp(e.timestamp)),
+            rows.map((row) => encodedRowFields(row)[ROW_FIELD.ts]),
             this.partitionInterval,
           ]);
         }
@@ -167,27 +165,27 @@ export class LogBatchWriter {
   private async write(
     runner: QueryRunner,
     client: PoolClient,
-    entries: readonly StoredLogEntry[],
+    rows: readonly EncodedLogRow[],
     lane: string,
   ): Promise<InsertOutcome> {
-    const eventIds = eventIdParameters(entries);
+    const eventIds = eventIdParameters(rows);
     try {
       // A batch without event ids is one COPY, its own transaction; with ids, the claim joins it.
       if (eventIds !== null) await client.query('BEGIN');
       const copy = client.query(copyFrom(COPY_SQL));
-      await pipeline(Readable.from([copyText(entries, lane)]), copy);
+      await pipeline(Readable.from([copyText(rows, lane)]), copy);
       if (eventIds !== null) {
         await client.query(CLAIM_EVENT_IDS_SQL, eventIds);
         await client.query('COMMIT');
       }
-      return { inserted: entries.length, duplicates: 0 };
+      return { inserted: rows.length, duplicates: 0 };
     } catch (error) {
       // A broken connection cannot roll back, and the original error is the one worth reporting.
       if (eventIds !== null) await client.query('ROLLBACK').catch(() => undefined);
       if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
     }
-    const result = await runner.query(INSERT_BATCH_SQL, insertParameters(entries, lane), true);
+    const result = await runner.query(INSERT_BATCH_SQL, insertParameters(rows, lane), true);
     const inserted = Number(result.affected ?? 0);
-    return { inserted, duplicates: entries.length - inserted };
+    return { inserted, duplicates: rows.length - inserted };
   }
 }

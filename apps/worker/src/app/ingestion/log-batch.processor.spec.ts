@@ -4,7 +4,7 @@ import {
   encodeLogEntry,
   type LogEntry,
 } from '@logpipe/log-schema';
-import type { StoredLogEntry } from '@logpipe/log-store';
+import { decodeLogRow, type EncodedLogRow, type StoredLogEntry } from '@logpipe/log-store';
 import type { SettledMessage, StreamMessage } from '@logpipe/stream-client';
 import { LogBatchProcessor } from './log-batch.processor';
 import { RowInserter } from './row-inserter.service';
@@ -64,10 +64,11 @@ class FakeWriter {
   /** Called before each insert; throw from it to simulate a failure. */
   failWhen: (entries: readonly StoredLogEntry[]) => void = () => undefined;
   constructor(private readonly effects: string[]) {}
-  async insert(entries: readonly StoredLogEntry[]) {
+  async insertEncoded(rows: readonly EncodedLogRow[]) {
+    const entries = rows.map(decodeLogRow);
     this.failWhen(entries);
     this.effects.push(`insert ${entries.map((e) => e.streamId).join(',')}`);
-    return { inserted: entries.length, duplicates: 0 };
+    return { inserted: rows.length, duplicates: 0 };
   }
 }
 

@@ -6,7 +6,7 @@ import {
   LOG_SUBMITTED_CHUNK_CODEC_VERSION,
   LogEntryDecodeError,
 } from '@logpipe/log-schema';
-import type { StoredLogEntry } from '@logpipe/log-store';
+import { decodeLogRow, encodedRowStreamId, encodeLogRow, type EncodedLogRow } from '@logpipe/log-store';
 import type { DeadLetterItem, SettledMessage, StreamMessage } from '@logpipe/stream-client';
 
 /**
@@ -15,8 +15,11 @@ import type { DeadLetterItem, SettledMessage, StreamMessage } from '@logpipe/str
  * counter) only once every one of its entries is stored or dead-lettered.
  */
 export interface MessagePlan extends SettledMessage {
-  /** rows to insert, each with its own position: the message id (versions 1, 2) or `<id>#<i>` (a chunk) */
-  rows: StoredLogEntry[];
+  /**
+   * rows to insert, encoded as the writer sends them (encoded-log-row.ts: only this string per row lives
+   * until the commit), each with its own position: the message id (versions 1, 2) or `<id>#<i>` (a chunk)
+   */
+  rows: EncodedLogRow[];
   deadLetters: DeadLetterItem[];
 }
 
@@ -84,7 +87,7 @@ export function planMessage(message: StreamMessage, delivered: number, maxDelive
   const plan: MessagePlan = { id, entries: decoded.slots.length, rows: [], deadLetters: [] };
   decoded.slots.forEach((slot, index) => {
     const streamId = decoded.chunk ? chunkEntryId(id, index) : id;
-    if (slot.ok) plan.rows.push({ ...slot.entry, streamId });
+    if (slot.ok) plan.rows.push(encodeLogRow(slot.entry, streamId));
     else
       plan.deadLetters.push({ id: streamId, payload: slot.raw, reason: `undecodable: ${slot.error.reason}` });
   });
@@ -100,11 +103,12 @@ export function deadLetterRefused(plans: readonly MessagePlan[], reasons: Readon
   if (reasons.size === 0) return;
   for (const plan of plans) {
     for (const row of plan.rows) {
-      const reason = reasons.get(row.streamId);
+      const streamId = encodedRowStreamId(row);
+      const reason = reasons.get(streamId);
       if (reason === undefined) continue;
       plan.deadLetters.push({
-        id: row.streamId,
-        payload: encodeLogEntry(row),
+        id: streamId,
+        payload: encodeLogEntry(decodeLogRow(row)),
         reason: `rejected by PostgreSQL: ${reason}`,
       });
     }

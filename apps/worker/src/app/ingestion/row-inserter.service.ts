@@ -1,4 +1,9 @@
-import { isTransientDatabaseError, LogBatchWriter, type StoredLogEntry } from '@logpipe/log-store';
+import {
+  encodedRowStreamId,
+  type EncodedLogRow,
+  isTransientDatabaseError,
+  LogBatchWriter,
+} from '@logpipe/log-store';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { WorkerMetrics } from '../metrics/worker.metrics';
@@ -43,7 +48,7 @@ export class RowInserter {
   }
 
   /** `lane`: the write lane of the caller (LogBatchWriter#insert). */
-  async insert(rows: readonly StoredLogEntry[], giveUp: AbortSignal, lane = 0): Promise<InsertResult> {
+  async insert(rows: readonly EncodedLogRow[], giveUp: AbortSignal, lane = 0): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, refused: new Map() };
     const slice = this.config.get('BATCH_SIZE', { infer: true });
     for (let start = 0; start < rows.length; start += slice) {
@@ -52,7 +57,7 @@ export class RowInserter {
     return result;
   }
 
-  private async bisecting(rows: StoredLogEntry[], how: InsertCall, result: InsertResult): Promise<void> {
+  private async bisecting(rows: EncodedLogRow[], how: InsertCall, result: InsertResult): Promise<void> {
     try {
       const outcome = await this.insertUntilReachable(rows, how);
       result.inserted += outcome.inserted;
@@ -68,7 +73,7 @@ export class RowInserter {
 
   /** A single row refused by PostgreSQL gets a few more tries before it counts as refused. */
   private async retryRefusedRow(
-    row: StoredLogEntry,
+    row: EncodedLogRow,
     firstError: unknown,
     how: InsertCall,
     result: InsertResult,
@@ -87,15 +92,15 @@ export class RowInserter {
         lastError = error;
       }
     }
-    result.refused.set(row.streamId, describeError(lastError));
+    result.refused.set(encodedRowStreamId(row), describeError(lastError));
   }
 
   /** Retries while the database is unreachable (never acknowledging); rethrows data errors at once. */
-  private async insertUntilReachable(rows: StoredLogEntry[], { giveUp, lane }: InsertCall) {
+  private async insertUntilReachable(rows: EncodedLogRow[], { giveUp, lane }: InsertCall) {
     for (let attempt = 0; ; attempt++) {
       try {
         const insertDone = this.metrics?.insertTimer();
-        const outcome = await this.writer.insert(rows, lane);
+        const outcome = await this.writer.insertEncoded(rows, lane);
         insertDone?.();
         if (!this.databaseAvailable) this.logger.log('PostgreSQL is reachable again; resuming');
         this.databaseAvailable = true;
