@@ -3,6 +3,7 @@ import {
   ENCODED_ROW_COLUMNS,
   encodedRowFields,
   encodedRowHasEventId,
+  encodedRowLeadingFields,
   encodedRowStreamId,
   encodeLogRow,
 } from './encoded-log-row';
@@ -70,5 +71,17 @@ describe('encoded log rows (the COPY text the worker keeps per row)', () => {
     expect(encodedRowHasEventId(encode({ ...entry, eventId: null }))).toBe(false);
     expect(encodedRowStreamId(encode(entry))).toBe('1733324400000-7#12');
     expect(encodedRowStreamId(encode({ ...entry, eventId: null }))).toBe('1733324400000-7#12');
+  });
+
+  it('reads the leading fields alone, as a claim of event ids does', () => {
+    const row = encode({ ...entry, eventId: 'a\\b' });
+    expect(encodedRowLeadingFields(row, 4)).toEqual(encodedRowFields(row).slice(0, 4));
+    expect(encodedRowLeadingFields(row, 4)).toEqual([
+      'a\\b',
+      entry.streamId,
+      'acme',
+      '2026-12-04T15:00:00.123Z',
+    ]);
+    expect(encodedRowLeadingFields(row, 99)).toEqual(encodedRowFields(row));
   });
 });

@@ -73,8 +73,7 @@ export function encodedRowHasEventId(row: EncodedLogRow): boolean {
 
 /** The row's stream position. */
 export function encodedRowStreamId(row: EncodedLogRow): string {
-  const start = row.indexOf('\t') + 1;
-  return unescapeField(row.slice(start, row.indexOf('\t', start))) as string;
+  return encodedRowLeadingFields(row, ROW_FIELD.stream_id + 1)[ROW_FIELD.stream_id] as string;
 }
 
 const UNESCAPE = /\\([\s\S])/g;
@@ -83,6 +82,22 @@ const UNESCAPED: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
 function unescapeField(field: string): string | null {
   if (field === NULL_FIELD) return null;
   return field.includes('\\') ? field.replace(UNESCAPE, (_, c: string) => UNESCAPED[c] ?? c) : field;
+}
+
+/**
+ * The row's first `count` fields, unescaped (NULL as null), without splitting the rest: the columns
+ * begin with what an event id's claim needs (event_id, stream_id, tenant, ts).
+ */
+export function encodedRowLeadingFields(row: EncodedLogRow, count: number): (string | null)[] {
+  const fields: (string | null)[] = [];
+  let start = 0;
+  while (fields.length < count) {
+    const end = row.indexOf('\t', start);
+    fields.push(unescapeField(end === -1 ? row.slice(start) : row.slice(start, end)));
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return fields;
 }
 
 /** The row's fields as text, NULL as null: what the unnest INSERT binds and decodeLogRow reads. */

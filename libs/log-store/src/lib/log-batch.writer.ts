@@ -9,6 +9,7 @@ import {
   ENCODED_ROW_COLUMNS,
   encodedRowFields,
   encodedRowHasEventId,
+  encodedRowLeadingFields,
   encodeLogRow,
   type EncodedLogRow,
   ROW_FIELD,
@@ -99,9 +100,12 @@ function insertParameters(rows: readonly EncodedLogRow[], lane: string): (string
   return columns;
 }
 
+/** The leading row fields an event id's claim reads (the columns begin with them). */
+const CLAIM_FIELDS = Math.max(ROW_FIELD.event_id, ROW_FIELD.stream_id, ROW_FIELD.tenant, ROW_FIELD.ts) + 1;
+
 /** The event ids of a batch as columns for CLAIM_EVENT_IDS_SQL; null when the batch has none. */
 function eventIdParameters(rows: readonly EncodedLogRow[]): string[][] | null {
-  const withId = rows.filter(encodedRowHasEventId).map(encodedRowFields);
+  const withId = rows.filter(encodedRowHasEventId).map((row) => encodedRowLeadingFields(row, CLAIM_FIELDS));
   if (withId.length === 0) return null;
   const column = (name: keyof typeof ROW_FIELD) => withId.map((fields) => fields[ROW_FIELD[name]] as string);
   return [column('tenant'), column('event_id'), column('stream_id'), column('ts')];
