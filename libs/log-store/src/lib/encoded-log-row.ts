@@ -105,7 +105,10 @@ export function encodedRowFields(row: EncodedLogRow): (string | null)[] {
   return row.split('\t').map(unescapeField);
 }
 
-/** The entry a row was encoded from, with its stream position: the inverse of encodeLogRow. */
+/**
+ * The entry a row was encoded from, with its stream position: the inverse of encodeLogRow (only of it: the
+ * unescaping covers what copyField writes, not every escape COPY text allows).
+ */
 export function decodeLogRow(row: EncodedLogRow): StoredLogEntry {
   const f = encodedRowFields(row);
   const attributes = f[ROW_FIELD.attributes];

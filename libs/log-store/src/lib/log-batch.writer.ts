@@ -156,7 +156,7 @@ export class LogBatchWriter {
         } catch (error) {
           if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
           await runner.query(CREATE_PARTITIONS_SQL, [
-            rows.map((row) => encodedRowFields(row)[ROW_FIELD.ts]),
+            rows.map((row) => encodedRowLeadingFields(row, ROW_FIELD.ts + 1)[ROW_FIELD.ts]),
             this.partitionInterval,
           ]);
         }

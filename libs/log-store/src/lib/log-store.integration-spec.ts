@@ -122,6 +122,26 @@ describe('log-store against PostgreSQL', () => {
       attributes: row.attributes,
       event_id: row.eventId,
     });
+    // The same text through the path that skips duplicates (unnest INSERT, the row's fields read back
+    // from its COPY text): the redelivered row is refused, a new one with the same text stored exactly,
+    // and its event id claimed as written.
+    const again = { ...row, streamId: '1764151200000-3', eventId: 'evt\\3\t' };
+    await expect(writer.insert([row, again])).resolves.toEqual({ inserted: 1, duplicates: 1 });
+    const [second] = await dataSource.query(
+      `SELECT (extract(epoch from ts) * 1000)::bigint AS ts_ms, service, message, attributes, event_id
+       FROM logs WHERE stream_id = $1`,
+      [again.streamId],
+    );
+    expect(second).toEqual({
+      ts_ms: String(row.timestamp),
+      service: row.service,
+      message: row.message,
+      attributes: row.attributes,
+      event_id: again.eventId,
+    });
+    await expect(
+      dataSource.query('SELECT event_id FROM log_event_ids WHERE stream_id = $1', [again.streamId]),
+    ).resolves.toEqual([{ event_id: again.eventId }]);
   });
 
   it('skips a redelivered batch (same stream ids) instead of duplicating it', async () => {

@@ -47,7 +47,7 @@ export class RowInserter {
     return this.databaseAvailable;
   }
 
-  /** `lane`: the write lane of the caller (LogBatchWriter#insert). */
+  /** `lane`: the write lane of the caller (LogBatchWriter#insertEncoded). */
   async insert(rows: readonly EncodedLogRow[], giveUp: AbortSignal, lane = 0): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, refused: new Map() };
     const slice = this.config.get('BATCH_SIZE', { infer: true });
