@@ -4,6 +4,7 @@ import {
   encodeLogEntry,
   LOG_CHUNK_CODEC_VERSION,
   LOG_SUBMITTED_CHUNK_CODEC_VERSION,
+  type LogEntry,
   LogEntryDecodeError,
 } from '@logpipe/log-schema';
 import { decodeLogRow, encodedRowStreamId, encodeLogRow, type EncodedLogRow } from '@logpipe/log-store';
@@ -87,11 +88,32 @@ export function planMessage(message: StreamMessage, delivered: number, maxDelive
   const plan: MessagePlan = { id, entries: decoded.slots.length, rows: [], deadLetters: [] };
   decoded.slots.forEach((slot, index) => {
     const streamId = decoded.chunk ? chunkEntryId(id, index) : id;
-    if (slot.ok) plan.rows.push(encodeLogRow(slot.entry, streamId));
-    else
+    if (!slot.ok) {
       plan.deadLetters.push({ id: streamId, payload: slot.raw, reason: `undecodable: ${slot.error.reason}` });
+      return;
+    }
+    try {
+      plan.rows.push(encodeLogRow(slot.entry, streamId));
+    } catch (error) {
+      // Not known to happen (the decoders check what encoding relies on); if it does, this entry alone is
+      // dead-lettered, as a row PostgreSQL refuses would be, instead of failing the whole read.
+      plan.deadLetters.push({
+        id: streamId,
+        payload: singleEntryValueOrNull(slot.entry),
+        reason: `unencodable: ${describeError(error)}`,
+      });
+    }
   });
   return plan;
+}
+
+/** The entry's version 2 value for its dead letter, or null when that cannot be written either. */
+function singleEntryValueOrNull(entry: LogEntry): string | null {
+  try {
+    return encodeLogEntry(entry);
+  } catch {
+    return null;
+  }
 }
 
 /**
