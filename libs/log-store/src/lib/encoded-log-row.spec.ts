@@ -1,6 +1,7 @@
 import {
   decodeLogRow,
   ENCODED_ROW_COLUMNS,
+  encodedRowField,
   encodedRowFields,
   encodedRowHasEventId,
   encodedRowLeadingFields,
@@ -83,5 +84,8 @@ describe('encoded log rows (the COPY text the worker keeps per row)', () => {
       '2026-12-04T15:00:00.123Z',
     ]);
     expect(encodedRowLeadingFields(row, 99)).toEqual(encodedRowFields(row));
+    expect(encodedRowField(row, 'ts')).toBe('2026-12-04T15:00:00.123Z');
+    expect(encodedRowField(row, 'span_id')).toBe(entry.spanId);
+    expect(encodedRowField(encode({ ...entry, spanId: null }), 'span_id')).toBeNull();
   });
 });

@@ -71,9 +71,14 @@ export function encodedRowHasEventId(row: EncodedLogRow): boolean {
   return !row.startsWith(NO_EVENT_ID);
 }
 
+/** One field of the row, unescaped (NULL as null), reading only the fields before it. */
+export function encodedRowField(row: EncodedLogRow, column: keyof typeof ROW_FIELD): string | null {
+  return encodedRowLeadingFields(row, ROW_FIELD[column] + 1)[ROW_FIELD[column]] ?? null;
+}
+
 /** The row's stream position. */
 export function encodedRowStreamId(row: EncodedLogRow): string {
-  return encodedRowLeadingFields(row, ROW_FIELD.stream_id + 1)[ROW_FIELD.stream_id] as string;
+  return encodedRowField(row, 'stream_id') as string;
 }
 
 const UNESCAPE = /\\([\s\S])/g;

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ENCODED_ROW_COLUMNS,
+  encodedRowField,
   encodedRowFields,
   encodedRowHasEventId,
   encodedRowLeadingFields,
@@ -34,7 +35,8 @@ import { LOG_WRITE_LANES } from './write-lanes';
  * A row whose partition does not exist yet (the maintenance job creates them ahead, but may not have
  * run) fails with 23514; the writer then creates the partitions the batch needs and writes it again.
  */
-const COLUMNS = [...ENCODED_ROW_COLUMNS, 'lane'].join(', ');
+const COLUMN_NAMES = [...ENCODED_ROW_COLUMNS, 'lane'];
+const COLUMNS = COLUMN_NAMES.join(', ');
 const COPY_SQL = `COPY logs (${COLUMNS}) FROM STDIN`;
 const UNIQUE_VIOLATION = '23505';
 const CHECK_VIOLATION = '23514';
@@ -53,9 +55,9 @@ const COLUMN_TYPES: Record<string, string> = {
   attributes: 'jsonb',
   lane: 'smallint',
 };
-const UNNEST_PARAMETERS = COLUMNS.split(', ')
-  .map((column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`)
-  .join(', ');
+const UNNEST_PARAMETERS = COLUMN_NAMES.map(
+  (column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`,
+).join(', ');
 
 const INSERT_BATCH_SQL = `
   WITH batch AS (
@@ -91,7 +93,7 @@ function copyText(rows: readonly EncodedLogRow[], lane: string): string {
 
 /** The batch as one array per column, for unnest(). */
 function insertParameters(rows: readonly EncodedLogRow[], lane: string): (string | null)[][] {
-  const columns: (string | null)[][] = COLUMNS.split(', ').map(() => []);
+  const columns: (string | null)[][] = COLUMN_NAMES.map(() => []);
   for (const row of rows) {
     const fields = encodedRowFields(row);
     fields.push(lane);
@@ -156,7 +158,7 @@ export class LogBatchWriter {
         } catch (error) {
           if (!isMissingPartition(error) || attempt === PARTITION_ATTEMPTS) throw error;
           await runner.query(CREATE_PARTITIONS_SQL, [
-            rows.map((row) => encodedRowLeadingFields(row, ROW_FIELD.ts + 1)[ROW_FIELD.ts]),
+            rows.map((row) => encodedRowField(row, 'ts')),
             this.partitionInterval,
           ]);
         }

@@ -1,14 +1,10 @@
-import {
-  encodeChunkEntry,
-  encodeLogChunkOfEncoded,
-  encodeLogEntry,
-  type LogEntry,
-} from '@logpipe/log-schema';
+import { encodeChunkEntry, encodeLogChunkOfEncoded, encodeLogEntry } from '@logpipe/log-schema';
 import { decodeLogRow, type EncodedLogRow, type StoredLogEntry } from '@logpipe/log-store';
-import type { SettledMessage, StreamMessage } from '@logpipe/stream-client';
+import type { SettledMessage } from '@logpipe/stream-client';
 import { LogBatchProcessor } from './log-batch.processor';
 import { RowInserter } from './row-inserter.service';
 import { ShutdownInterruptedError } from './shutdown-interrupted.error';
+import { chunk, entry, message } from './testing/stream-messages';
 
 // Unit tests with in-memory fakes of the stream consumer and the writer: they pin down the order of
 // effects (insert before ack, dead-letter what cannot be stored) that the e2e tests prove for real.
@@ -20,29 +16,6 @@ const CONFIG: Record<string, unknown> = {
   RETRY_BASE_MS: 10,
   RETRY_MAX_MS: 20,
 };
-
-function entry(message: string): LogEntry {
-  return {
-    timestamp: 1795651200000,
-    receivedAt: 1795651200001,
-    level: 'info',
-    service: 'svc',
-    message,
-    attributes: null,
-    traceId: null,
-    spanId: null,
-    eventId: null,
-    tenant: 'default',
-  } as LogEntry;
-}
-
-function message(id: string, text: string): StreamMessage {
-  return { id, payload: encodeLogEntry(entry(text)) };
-}
-
-function chunk(id: string, texts: string[]): StreamMessage {
-  return { id, payload: encodeLogChunkOfEncoded(texts.map((text) => encodeChunkEntry(entry(text)))) };
-}
 
 class FakeConsumer {
   readonly effects: string[] = [];

@@ -1,6 +1,6 @@
-import { encodeChunkEntry, encodeLogChunkOfEncoded, type LogEntry } from '@logpipe/log-schema';
 import { decodeLogRow, encodeLogRow } from '@logpipe/log-store';
 import { planMessage } from './message-plan';
+import { chunk, entry } from './testing/stream-messages';
 
 // encodeLogRow is the real one unless a test makes one call of it fail.
 jest.mock('@logpipe/log-store', () => {
@@ -8,32 +8,15 @@ jest.mock('@logpipe/log-store', () => {
   return { ...actual, encodeLogRow: jest.fn(actual.encodeLogRow) };
 });
 
-function entry(message: string): LogEntry {
-  return {
-    timestamp: 1795651200000,
-    receivedAt: 1795651200001,
-    level: 'info',
-    service: 'svc',
-    message,
-    attributes: { n: 1 },
-    traceId: null,
-    spanId: null,
-    eventId: null,
-    tenant: 'default',
-  } as LogEntry;
-}
-
-const chunkOf = (id: string, ...texts: string[]) => ({
-  id,
-  payload: encodeLogChunkOfEncoded(texts.map((text) => encodeChunkEntry(entry(text)))),
-});
+const ATTRIBUTES = { attributes: { n: 1 } };
+const chunkOf = (id: string, ...texts: string[]) => chunk(id, texts, ATTRIBUTES);
 
 describe('planMessage', () => {
   it("encodes each entry of a chunk as its row, under the chunk's id and the entry's index", () => {
     const plan = planMessage(chunkOf('7-0', 'a', 'b'), 1, 10);
     expect(plan.rows.map(decodeLogRow)).toEqual([
-      { ...entry('a'), streamId: '7-0#0' },
-      { ...entry('b'), streamId: '7-0#1' },
+      { ...entry('a', ATTRIBUTES), streamId: '7-0#0' },
+      { ...entry('b', ATTRIBUTES), streamId: '7-0#1' },
     ]);
     expect(plan.deadLetters).toEqual([]);
     expect(plan.entries).toBe(2);
