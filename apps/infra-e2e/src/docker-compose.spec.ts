@@ -226,7 +226,7 @@ describe('docker-compose.yml', () => {
   it("starts PostgreSQL with deploy/postgres/logpipe.conf's settings, as the stack does", () => {
     const settings = loadStoreSettings();
     expect(settings.map(([name]) => name)).toEqual(
-      expect.arrayContaining(['max_wal_size', 'checkpoint_timeout', 'wal_compression']),
+      expect.arrayContaining(['max_wal_size', 'checkpoint_timeout', 'wal_compression', 'wal_init_zero']),
     );
     expect(services.postgres.command).toEqual([
       'postgres',
