@@ -8,7 +8,8 @@
 // searches both builds in turn.
 // Usage: node tools/bench/baseline/prepare.mjs [--dir DIR]   (default .bench/baseline; reused when ready)
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +44,16 @@ function main() {
   }
   const dirArg = args[1] ?? '.bench/baseline';
   const dir = resolve(REPO_ROOT, dirArg);
-  if (headOf(dir) === PRE_CHANGE_COMMIT && existsSync(join(dir, READY_MARKER))) {
+  // The marker names the commit and the harness patch it was made with: a checkout made with an older
+  // patch gets the new one (bench files only, nothing to rebuild) instead of measuring with the old.
+  const marker = `${PRE_CHANGE_COMMIT} ${createHash('sha256').update(readFileSync(PATCH)).digest('hex')}\n`;
+  const markerPath = join(dir, READY_MARKER);
+  if (headOf(dir) === PRE_CHANGE_COMMIT && existsSync(markerPath)) {
+    if (readFileSync(markerPath, 'utf8') !== marker) {
+      run('git', ['-C', dir, 'checkout', '--', '.']);
+      run('git', ['-C', dir, 'apply', PATCH]);
+      writeFileSync(markerPath, marker);
+    }
     process.stdout.write(`ready: ${dir} (${PRE_CHANGE_COMMIT.slice(0, 7)})\n`);
     return 0;
   }
@@ -56,7 +66,7 @@ function main() {
     cwd: dir,
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
-  writeFileSync(join(dir, READY_MARKER), `${PRE_CHANGE_COMMIT}\n`);
+  writeFileSync(markerPath, marker);
   process.stdout.write(`ready: ${dir}\nnow: node tools/bench/run.mjs --sustained-baseline-dir ${dirArg}\n`);
   return 0;
 }

@@ -6,7 +6,12 @@
 // every 20 ms, and that scan's PostgreSQL CPU grew with the table until it slowed the store it measured.)
 // The time recorded is the start of the query that found the row, so a figure is an upper bound, too high
 // by at most one poll interval plus one query.
-export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 2000, tenant = 'default' } = {}) {
+// Each poll asks for the oldest `maxIdsPerQuery` ids still unseen (rows become visible roughly in the order
+// their requests were answered). With 2,000 the poller's own PostgreSQL load grew with the backlog, from 5%
+// to 22% of a core while a failing step's backlog grew to 190,000 (BENCHMARKS.md, 2026-12-04 18:00): a
+// failing step failed deeper. 500 is about 3 s of a passing step's sampled requests at 160 per second, so a
+// passing step is asked for all of its outstanding ids as before.
+export function visibilityPoller(db, { intervalMs = 20, maxIdsPerQuery = 500, tenant = 'default' } = {}) {
   const pending = new Map();
   const seen = [];
   let running = true;
