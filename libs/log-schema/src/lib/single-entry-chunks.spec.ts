@@ -1,19 +1,10 @@
 import type { LogEntry } from './log-entry.types';
 import { SingleEntryChunks, type StreamAppender } from './single-entry-chunks';
 import { decodeStreamValue } from './stream-codec';
+import { sampleLogEntry } from './testing/sample-log-entry';
 
-const entry = (message: string, attributes: Record<string, unknown> | null = null): LogEntry => ({
-  timestamp: 1795651200000,
-  receivedAt: 1795651200001,
-  level: 'info',
-  service: 'api',
-  message,
-  attributes,
-  traceId: null,
-  spanId: null,
-  eventId: null,
-  tenant: 'acme',
-});
+const entry = (message: string, attributes: Record<string, unknown> | null = null): LogEntry =>
+  sampleLogEntry(message, { service: 'api', attributes, tenant: 'acme' });
 
 function recordingAppender() {
   const calls: { values: readonly string[]; entryCount?: number }[] = [];

@@ -1,4 +1,5 @@
 import { encodeLogChunk, encodeLogEntry, type LogEntry } from '@logpipe/log-schema';
+import { sampleLogEntry } from '@logpipe/log-schema/testing';
 import type { StreamShard, StreamTail } from '@logpipe/stream-client';
 import type { ConfigService } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,18 +68,8 @@ describe('TailHub with several shards', () => {
 });
 
 describe('TailHub with chunks', () => {
-  const entry = (message: string): LogEntry => ({
-    timestamp: 1_764_000_000_000,
-    receivedAt: 1_764_000_000_000,
-    level: 'info',
-    service: 'svc',
-    message,
-    attributes: null,
-    traceId: null,
-    spanId: null,
-    eventId: null,
-    tenant: 'default',
-  });
+  const entry = (message: string): LogEntry =>
+    sampleLogEntry(message, { timestamp: 1_764_000_000_000, receivedAt: 1_764_000_000_000 });
 
   it('fans a chunk out per entry, each under its position <id>#<i>, and an old single entry under its id', async () => {
     let reads = 0;

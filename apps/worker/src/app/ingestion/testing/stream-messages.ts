@@ -4,26 +4,13 @@ import {
   encodeLogEntry,
   type LogEntry,
 } from '@logpipe/log-schema';
+import { sampleLogEntry as entry } from '@logpipe/log-schema/testing';
 import type { StreamMessage } from '@logpipe/stream-client';
 
 // Test fixtures of the ingestion specs: log entries and the stream messages ingest would write for them.
 
 /** A valid entry with `message` as its text; `overrides` change other fields. */
-export function entry(message: string, overrides: Partial<LogEntry> = {}): LogEntry {
-  return {
-    timestamp: 1795651200000,
-    receivedAt: 1795651200001,
-    level: 'info',
-    service: 'svc',
-    message,
-    attributes: null,
-    traceId: null,
-    spanId: null,
-    eventId: null,
-    tenant: 'default',
-    ...overrides,
-  };
-}
+export { entry };
 
 /** A single-entry (version 2) message. */
 export function message(id: string, text: string): StreamMessage {
