@@ -1,7 +1,7 @@
 // Public API of @logpipe/app-runtime: what every Logpipe process does at start and stop:
 // validate its environment, log as JSON, warn when its heap limit is too small for its settings, keep
 // its heap through idle spells (and ingest its request objects young), and shut down gracefully on
-// SIGTERM/SIGINT.
+// SIGTERM/SIGINT; and export Node's process metrics without waking an idle process 100 times a second.
 export { validateEnvironment, EnvironmentValidationError } from './lib/validate-environment';
 export { EnvBoolean, EnvDuration, parseDuration } from './lib/env-transforms';
 export { createJsonLogger, SERVICE_LOG_LEVELS, type ServiceLogLevel } from './lib/json-logger';
@@ -9,3 +9,4 @@ export { exitGracefullyOnSignals, type GracefulShutdownOptions } from './lib/gra
 export { heapHeadroomProblem } from './lib/heap-headroom';
 export { keepHeapThroughIdleSpells } from './lib/idle-heap';
 export { keepRequestObjectsYoung } from './lib/pretenuring';
+export { collectProcessMetrics, EVENT_LOOP_SAMPLE_MS } from './lib/process-metrics';

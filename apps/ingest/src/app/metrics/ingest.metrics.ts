@@ -1,5 +1,6 @@
+import { collectProcessMetrics } from '@logpipe/app-runtime';
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { RequestDurationHistogram } from './request-duration.histogram';
 
@@ -102,7 +103,7 @@ export class IngestMetrics {
         this.set(backlog.state.accepting ? 1 : 0);
       },
     });
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
   }
 
   /** A total and a per-shard gauge of one figure BacklogMonitor polls (unset until its first poll). */

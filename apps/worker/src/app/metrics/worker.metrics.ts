@@ -1,3 +1,4 @@
+import { collectProcessMetrics } from '@logpipe/app-runtime';
 import {
   DeadLetters,
   StreamConsumer,
@@ -6,7 +7,7 @@ import {
   type DeadLetterOutcome,
 } from '@logpipe/stream-client';
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type RetriedOperation = 'postgres' | 'redis';
 
@@ -145,7 +146,7 @@ export class WorkerMetrics {
         }
       },
     });
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
   }
 
   /** One processed batch: its size and what became of its entries. */
