@@ -9,4 +9,4 @@ export { exitGracefullyOnSignals, type GracefulShutdownOptions } from './lib/gra
 export { heapHeadroomProblem } from './lib/heap-headroom';
 export { keepHeapThroughIdleSpells } from './lib/idle-heap';
 export { keepRequestObjectsYoung } from './lib/pretenuring';
-export { collectProcessMetrics, EVENT_LOOP_SAMPLE_MS } from './lib/process-metrics';
+export { collectProcessMetrics } from './lib/process-metrics';
