@@ -46,4 +46,30 @@ export default [
       ],
     },
   },
+  {
+    // Ingest reads `logs` through log-query and never writes it: the ORM and the COPY writer behind
+    // @logpipe/log-store's main entry would only weigh on its heap (BENCHMARKS.md, 2026-12-05).
+    files: ['apps/ingest/src/**/*.ts', 'libs/log-query/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@logpipe/log-store',
+              message:
+                'Readers import what they need from @logpipe/log-store/write-lanes; the main entry loads TypeORM.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['typeorm', '@nestjs/typeorm'],
+              message: 'Ingest reads `logs` with pg (log-query); it loads no ORM.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -8,7 +8,7 @@ export {
   type LogStoreConnectionOptions,
 } from './lib/data-source-options';
 export { LogBatchWriter, type InsertOutcome } from './lib/log-batch.writer';
-export { IN_EVERY_WRITE_LANE, LOG_WRITE_LANES } from './lib/write-lanes';
+export { LOG_WRITE_LANES } from './lib/write-lanes';
 export { LogStoreHealth } from './lib/log-store.health';
 export { LogStoreModule, type LogStoreModuleAsyncOptions } from './lib/log-store.module';
 export { isTransientDatabaseError } from './lib/database-errors';

@@ -1,4 +1,4 @@
-import { IN_EVERY_WRITE_LANE } from '@logpipe/log-store';
+import { IN_EVERY_WRITE_LANE } from '@logpipe/log-store/write-lanes';
 import type { AttributeFilter, LogFilter, LogSearch } from './log-filter';
 import { levelsAtLeast } from './log-query.parser';
 
