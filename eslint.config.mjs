@@ -48,7 +48,7 @@ export default [
   },
   {
     // Ingest reads `logs` through log-query and never writes it: the ORM and the COPY writer behind
-    // @logpipe/log-store's main entry would only weigh on its heap (BENCHMARKS.md, 2026-12-05).
+    // @logpipe/log-store's main entry would only weigh on its heap (BENCHMARKS.md, 2026-12-04 23:45).
     files: ['apps/ingest/src/**/*.ts', 'libs/log-query/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.integration-spec.ts'],
     rules: {
