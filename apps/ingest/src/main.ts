@@ -1,9 +1,14 @@
-import { keepHeapThroughIdleSpells, keepRequestObjectsYoung } from '@logpipe/app-runtime';
+import {
+  keepHeapThroughIdleSpells,
+  keepRequestObjectsYoung,
+  keepYoungGenerationThroughIdleSpells,
+} from '@logpipe/app-runtime';
 import { bootstrap } from './bootstrap';
 
-// First, before the app starts: the heap stays through idle spells, and V8 does not move request
-// objects into the old generation on feedback from a slow warm-up (README "Memory").
+// First, before the app starts: the heap and the young generation stay through idle spells, and V8 does
+// not move request objects into the old generation on feedback from a slow warm-up (README "Memory").
 keepHeapThroughIdleSpells();
+keepYoungGenerationThroughIdleSpells();
 keepRequestObjectsYoung();
 
 bootstrap().catch((error: unknown) => {

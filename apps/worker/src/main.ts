@@ -1,8 +1,9 @@
-import { keepHeapThroughIdleSpells } from '@logpipe/app-runtime';
+import { keepHeapThroughIdleSpells, keepYoungGenerationThroughIdleSpells } from '@logpipe/app-runtime';
 import { bootstrap } from './bootstrap';
 
-// First, before the app starts: the heap stays through idle spells (README "Memory").
+// First, before the app starts: the heap and the young generation stay through idle spells (README "Memory").
 keepHeapThroughIdleSpells();
+keepYoungGenerationThroughIdleSpells();
 
 bootstrap().catch((error: unknown) => {
   console.error(

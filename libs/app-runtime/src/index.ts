@@ -7,6 +7,6 @@ export { EnvBoolean, EnvDuration, parseDuration } from './lib/env-transforms';
 export { createJsonLogger, SERVICE_LOG_LEVELS, type ServiceLogLevel } from './lib/json-logger';
 export { exitGracefullyOnSignals, type GracefulShutdownOptions } from './lib/graceful-shutdown';
 export { heapHeadroomProblem } from './lib/heap-headroom';
-export { keepHeapThroughIdleSpells } from './lib/idle-heap';
+export { keepHeapThroughIdleSpells, keepYoungGenerationThroughIdleSpells } from './lib/idle-heap';
 export { keepRequestObjectsYoung } from './lib/pretenuring';
 export { collectProcessMetrics } from './lib/process-metrics';
