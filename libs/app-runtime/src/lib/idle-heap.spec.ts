@@ -20,13 +20,25 @@ describe('keepHeapThroughIdleSpells', () => {
 describe('keepYoungGenerationThroughIdleSpells', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('allocates on a timer that does not keep the process alive, until stopped', () => {
+  it('runs one timer until the function it returns stops it', () => {
     jest.useFakeTimers();
     const stop = keepYoungGenerationThroughIdleSpells();
     expect(jest.getTimerCount()).toBe(1);
     jest.advanceTimersByTime(1000);
     stop();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('keeps no process alive with its timer', () => {
+    const setIntervalSpy = jest.spyOn(global, 'setInterval');
+    const stop = keepYoungGenerationThroughIdleSpells();
+    try {
+      const timer = setIntervalSpy.mock.results[0].value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+    } finally {
+      stop();
+      setIntervalSpy.mockRestore();
+    }
   });
 
   // V8's behaviour itself, in a node of its own (this module loaded through ts-node): a young generation
