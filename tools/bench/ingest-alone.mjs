@@ -13,6 +13,7 @@
 //   node tools/bench/ingest-alone.mjs --batch 1000 --connections 8   # POST /api/logs, 1,000 entries a request
 //   node tools/bench/ingest-alone.mjs --batch 1000 --gzip --connections 8   # the same entries as gzip NDJSON
 //   node tools/bench/ingest-alone.mjs --protocols --connections 8    # each way in, 1,000 entries a request
+//   INGEST_JS=dist/ingest-old/main.js node tools/bench/ingest-alone.mjs ...  # another build of ingest
 //
 // --protocols runs no floor: ingest alone takes the protocols scenario's four bodies (POST /api/logs
 // json-1000, OTLP protobuf, Loki protobuf + snappy, Elasticsearch bulk) in rotated rounds and reports each
@@ -27,7 +28,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INGEST_NODE_ARGS, INGEST_NODE_OPTIONS } from '../stack/lib/apps.mjs';
 import { buildFloorServer } from './ceilings/node-http-floor.mjs';
@@ -192,7 +193,8 @@ const fmt = (value, digits = 1) =>
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const ingestMain = join(repoRoot, 'dist/apps/ingest/main.js');
+  // INGEST_JS: another build to weigh against this one (keep it inside the repo, for node_modules).
+  const ingestMain = resolve(process.env.INGEST_JS ?? join(repoRoot, 'dist/apps/ingest/main.js'));
   if (!existsSync(ingestMain)) {
     throw new Error(`${ingestMain} is missing: run npx nx run ingest:build:production first`);
   }

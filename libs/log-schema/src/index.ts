@@ -59,7 +59,13 @@ export {
   type SubmittedEntries,
   type SubmittedHeader,
 } from './lib/stream-chunks';
-export { BodyFramePool, FrameLease, joinIntoFrame, type BodyFrame, type FramedBody } from './lib/body-frames';
+export {
+  BodyFramePool,
+  BodyFrameWriter,
+  FrameLease,
+  type BodyFrame,
+  type FramedBody,
+} from './lib/body-frames';
 export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

@@ -1,4 +1,10 @@
-import { BodyFramePool, FRAME_ROOM_AFTER, FRAME_ROOM_BEFORE, FrameLease, joinIntoFrame } from './body-frames';
+import {
+  BodyFramePool,
+  BodyFrameWriter,
+  FRAME_ROOM_AFTER,
+  FRAME_ROOM_BEFORE,
+  FrameLease,
+} from './body-frames';
 
 const LARGE = 300 * 1024;
 
@@ -50,17 +56,55 @@ describe('BodyFramePool', () => {
   });
 });
 
-describe('joinIntoFrame', () => {
-  it('copies the chunks in order after the room, into a pooled frame when given a pool', () => {
-    const chunks = [Buffer.from('[{"a":1},'), Buffer.alloc(LARGE, 0x20), Buffer.from('{"b":2}]')];
-    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+describe('BodyFrameWriter', () => {
+  const chunks = [Buffer.from('[{"a":1},'), Buffer.alloc(LARGE, 0x20), Buffer.from('{"b":2}]')];
+  const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+
+  it('copies the chunks in order after the room, into one frame of the expected length, pooled when given a pool', () => {
     const pool = new BodyFramePool(8 * 1024 * 1024);
-    for (const framed of [joinIntoFrame(chunks, length), joinIntoFrame(chunks, length, pool)]) {
+    for (const writer of [new BodyFrameWriter(length), new BodyFrameWriter(length, pool)]) {
+      for (const chunk of chunks) writer.write(chunk);
+      const framed = writer.finish();
       expect(framed.body).toEqual(Buffer.concat(chunks));
       expect(framed.body.buffer).toBe(framed.frame.bytes.buffer);
       expect(framed.body.byteOffset - framed.frame.bytes.byteOffset).toBe(FRAME_ROOM_BEFORE);
+      expect(framed.frame.bytes.length).toBeGreaterThanOrEqual(FRAME_ROOM_BEFORE + length + FRAME_ROOM_AFTER);
     }
-    expect(() => joinIntoFrame(chunks, length - 1)).toThrow(RangeError);
+    // Without a pool, a frame is exactly the body and its room.
+    const exact = new BodyFrameWriter(length);
+    chunks.forEach((chunk) => exact.write(chunk));
+    expect(exact.finish().frame.bytes.length).toBe(FRAME_ROOM_BEFORE + length + FRAME_ROOM_AFTER);
+  });
+
+  it('moves to a frame twice the size when the guess was short, keeps the bytes, and gives the outgrown frame back', () => {
+    const pool = new BodyFramePool(8 * 1024 * 1024);
+    // The pool's one 128 KiB frame: the writer's first, for a guess of 100 KiB.
+    const small = pool.frame(100 * 1024);
+    small.release();
+    const writer = new BodyFrameWriter(100 * 1024, pool);
+    writer.write(Buffer.alloc(100 * 1024, 0x61));
+    writer.write(Buffer.alloc(100 * 1024, 0x62));
+    const framed = writer.finish();
+    expect(framed.body).toEqual(
+      Buffer.concat([Buffer.alloc(100 * 1024, 0x61), Buffer.alloc(100 * 1024, 0x62)]),
+    );
+    expect(writer.length).toBe(200 * 1024);
+    expect(framed.frame.bytes.length).toBe(256 * 1024);
+    // The 128 KiB frame it outgrew is the pool's again.
+    expect(framed.frame.bytes.buffer).not.toBe(small.bytes.buffer);
+    expect(pool.frame(100 * 1024).bytes.buffer).toBe(small.bytes.buffer);
+  });
+
+  it('gives its frame back when the body is discarded', () => {
+    const pool = new BodyFramePool(8 * 1024 * 1024);
+    const pooled = pool.frame(LARGE);
+    pooled.release();
+    const writer = new BodyFrameWriter(LARGE, pool);
+    writer.write(chunks[0]);
+    // The writer holds the pool's frame until it lets go of the body.
+    expect(pool.frame(LARGE).bytes.buffer).not.toBe(pooled.bytes.buffer);
+    writer.discard();
+    expect(pool.frame(LARGE).bytes.buffer).toBe(pooled.bytes.buffer);
   });
 });
 

@@ -50,8 +50,14 @@ export interface FramedBody {
   frame: BodyFrame;
 }
 
-/** Bodies under this size get a frame of their own: they are young-generation sized, pooling them buys nothing. */
-const POOLED_MIN_BYTES = 64 * 1024;
+/**
+ * Bodies under this size (a single entry's, a few hundred bytes) get a frame of their own. A 100-entry
+ * batch's (~32 KB) is held through the Redis round trip as a large one is, long enough to be promoted
+ * to the old generation, and is pooled too: with frames pooled from 64 KiB, ingest took 6.5-7.2
+ * µs of CPU per entry of json-100 batches, from 4 KiB 5.2-5.3 (tools/bench/ingest-alone.mjs --batch 100
+ * --connections 8, the two builds in turn, 2026-12-05).
+ */
+const POOLED_MIN_BYTES = 4 * 1024;
 
 /**
  * Frames for bodies of POOLED_MIN_BYTES or more, in power-of-two sizes, kept for reuse once released:
@@ -113,15 +119,69 @@ export class FrameLease {
 }
 
 /**
- * A request body's chunks (`length` bytes in all) copied into a frame, from `pool` when given: pass
- * `body` and `frame` to encodeSubmittedChunks (`jsonArray: body, frame`) and the stream value is written
- * around the body's bytes.
+ * A request body copied into a frame chunk by chunk as it arrives, instead of gathered and joined at
+ * the end: each chunk (a socket read, a piece gunzip wrote) is garbage as soon as it is copied, so it
+ * dies in V8's young generation. Gathered, the chunks of a body still arriving, or being decoded on the
+ * thread pool, outlived a scavenge or two and were promoted; their memory then waited for a
+ * mark-compact, and glibc's heap grew by the most of them ever waiting at once (heaptrack of ingest
+ * under gzip NDJSON-1000 batches: 5.9 MiB of decoded pieces at its peak).
+ *
+ * `expectedLength`: the body's length when it is known (Content-Length), or a guess; a frame that turns
+ * out too small is replaced by one twice the size, from `pool` when given, and the bytes so far copied.
  */
-export function joinIntoFrame(chunks: readonly Buffer[], length: number, pool?: BodyFramePool): FramedBody {
-  const frame = pool?.frame(length) ?? new BodyFrame(Buffer.allocUnsafeSlow(frameBytes(length)));
-  let at = FRAME_ROOM_BEFORE;
-  for (const chunk of chunks) at += chunk.copy(frame.bytes, at);
-  if (at !== FRAME_ROOM_BEFORE + length)
-    throw new RangeError(`chunks of ${at - FRAME_ROOM_BEFORE} bytes, not ${length}`);
-  return { body: frame.bytes.subarray(FRAME_ROOM_BEFORE, at), frame };
+export class BodyFrameWriter {
+  private frame: BodyFrame;
+  private written = 0;
+
+  constructor(
+    expectedLength: number,
+    private readonly pool?: BodyFramePool,
+  ) {
+    this.frame = this.frameFor(expectedLength);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.written;
+  }
+
+  write(chunk: Buffer): void {
+    if (frameBytes(this.written + chunk.length) > this.frame.bytes.length) {
+      this.grow(this.written + chunk.length);
+    }
+    this.written += chunk.copy(this.frame.bytes, FRAME_ROOM_BEFORE + this.written);
+  }
+
+  /**
+   * The body written, in its frame: pass `body` and `frame` to encodeSubmittedChunks (`jsonArray: body,
+   * frame`) and the stream value is written around the body's bytes. Write nothing after it.
+   */
+  finish(): FramedBody {
+    return {
+      body: this.frame.bytes.subarray(FRAME_ROOM_BEFORE, FRAME_ROOM_BEFORE + this.written),
+      frame: this.frame,
+    };
+  }
+
+  /** Gives the frame back: for a body refused before it was finished (nothing else reads its bytes). */
+  discard(): void {
+    this.frame.release();
+  }
+
+  private grow(length: number): void {
+    // Twice the body so far: a body of unknown length is copied again a few times at most.
+    const larger = this.frameFor(Math.max(length, 2 * this.written));
+    this.frame.bytes.copy(
+      larger.bytes,
+      FRAME_ROOM_BEFORE,
+      FRAME_ROOM_BEFORE,
+      FRAME_ROOM_BEFORE + this.written,
+    );
+    this.frame.release();
+    this.frame = larger;
+  }
+
+  private frameFor(length: number): BodyFrame {
+    return this.pool?.frame(length) ?? new BodyFrame(Buffer.allocUnsafeSlow(frameBytes(length)));
+  }
 }

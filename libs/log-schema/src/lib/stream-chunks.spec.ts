@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BodyFrame, joinIntoFrame } from './body-frames';
+import { BodyFrame, BodyFrameWriter, type FramedBody } from './body-frames';
 import { MAX_TENANT_LENGTH, MAX_TIMESTAMP_MS } from './log-entry.limits';
 import { LogEntry } from './log-entry.types';
 import { validateLogEntry } from './log-entry.validation';
@@ -209,7 +209,7 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     );
     // The body arrives in pieces, as from a socket; one cut falls inside the two bytes of `€`.
     const cut = body.indexOf('€') + 1;
-    const { body: read, frame } = joinIntoFrame([body.subarray(0, cut), body.subarray(cut)], body.length);
+    const { body: read, frame } = writtenIntoFrame([body.subarray(0, cut), body.subarray(cut)], body.length);
     expect(read).toEqual(body);
     const limits = { maxEntries: 2, maxBytes: 1024 };
     const expected = encodeSubmittedChunks({ jsonArray: body, bodyBytes: body.length }, HEADER, limits);
@@ -237,7 +237,7 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     const cramped = Buffer.alloc(body.length + 3);
     cramped.write(`--${body}-`);
     const inCramped = cramped.subarray(2, 2 + body.length);
-    const elsewhere = joinIntoFrame([Buffer.from(body)], body.length).frame;
+    const elsewhere = writtenIntoFrame([Buffer.from(body)], body.length).frame;
     for (const frame of [new BodyFrame(cramped), elsewhere]) {
       const [value] = encodeSubmittedChunks(
         { jsonArray: inCramped, frame, bodyBytes: body.length },
@@ -304,3 +304,10 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     );
   });
 });
+
+/** `chunks` written into a frame as ingest reads a body, with `expectedLength` as its first guess. */
+function writtenIntoFrame(chunks: readonly Buffer[], expectedLength: number): FramedBody {
+  const writer = new BodyFrameWriter(expectedLength);
+  for (const chunk of chunks) writer.write(chunk);
+  return writer.finish();
+}

@@ -8,7 +8,7 @@ import {
 } from './stream-client.options';
 import { StreamLayout, StreamLayoutMismatchError, type StreamShard } from './stream-shards';
 import { StreamUnavailableError, toStreamError } from './stream-unavailable.error';
-import { isCompressed, streamFieldValue } from './stream-value-compression';
+import { isCompressed, streamFieldValue, type ValueMemory } from './stream-value-compression';
 
 /**
  * XADDs every stream value inside one script and adds the number of log entries they hold to the
@@ -221,10 +221,15 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
    * all, ONE MULTI/EXEC: every value is written, as consecutive stream entries, and the shard's entry
    * counter grows by `entryCount`, or nothing is (a script or transaction refused for OOM writes nothing
    * and counts nothing). Values of compressMinBytes or more are written compressed, in the transaction
-   * (stream-value-compression.ts). Resolves the stream ids, one per value. A value may be a Buffer
-   * (UTF-8 text): ioredis writes it as it is, where a string is encoded again on its way to the socket.
+   * (stream-value-compression.ts), into `memory` when given. Resolves the stream ids, one per value. A
+   * value may be a Buffer (UTF-8 text): ioredis writes it as it is, where a string is encoded again on
+   * its way to the socket.
    */
-  appendChunks(values: readonly (string | Buffer)[], entryCount: number): Promise<string[]> {
+  appendChunks(
+    values: readonly (string | Buffer)[],
+    entryCount: number,
+    memory?: ValueMemory,
+  ): Promise<string[]> {
     if (values.length === 0) {
       return Promise.resolve([]);
     }
@@ -239,7 +244,7 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     return this.run('appendChunks', async (redis) => {
       const ids =
         size >= TRANSACTION_MIN_BYTES || compressing
-          ? await this.appendInTransaction(redis, shard, values, entryCount)
+          ? await this.appendInTransaction(redis, shard, values, entryCount, memory)
           : ((await this.callAppend(redis, (target) =>
               target.logpipeAppendChunks(
                 shard.streamKey,
@@ -408,12 +413,13 @@ export class StreamProducer implements OnModuleInit, OnApplicationShutdown {
     shard: StreamShard,
     values: readonly (string | Buffer)[],
     entryCount: number,
+    memory: ValueMemory | undefined,
   ): Promise<string[]> {
     const wanted = this.options.waitReplicas;
     // ioredis types a pipeline without multi(), which it has: MULTI ... EXEC inside the pipeline.
     const pipeline = (redis.pipeline() as TransactionPipeline).multi();
     for (const value of values) {
-      const written = streamFieldValue(value, this.options.compressMinBytes);
+      const written = streamFieldValue(value, this.options.compressMinBytes, memory);
       pipeline.xadd(shard.streamKey, '*', written.field, written.value);
     }
     pipeline.incrby(shard.entriesKey, entryCount).incrby(shard.appendedKey, entryCount);

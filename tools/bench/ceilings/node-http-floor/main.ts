@@ -17,7 +17,7 @@ import {
   DEFAULT_TENANT,
   encodeLogChunks,
   encodeSubmittedChunks,
-  joinIntoFrame,
+  BodyFrameWriter,
   type EntryTimeLimits,
   FrameLease,
   type FramedBody,
@@ -102,8 +102,9 @@ class HttpError extends Error {
 const FRAME_POOL = new BodyFramePool(4 * 1024 * 1024);
 
 /**
- * The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does), read into
- * a frame as ingest reads a JSON body (framed-body.ts), so an array is queued from that one copy.
+ * The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does), written
+ * into a frame as it arrives, as ingest reads a JSON body (framed-body.ts: the first frame the
+ * Content-Length, or 8 times it for gzip, at most 1 MiB), so an array is queued from that one copy.
  */
 function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFramePool): Promise<FramedBody> {
   return new Promise((resolve, reject) => {
@@ -119,19 +120,26 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
       request.resume();
       return;
     }
-    const chunks: Buffer[] = [];
+    const contentLength = Number(request.headers['content-length']);
+    const expected = Number.isNaN(contentLength)
+      ? Math.min(maxBodyBytes, 64 * 1024)
+      : source === request
+        ? contentLength
+        : Math.min(maxBodyBytes, 1024 * 1024, contentLength * 8);
+    const writer = new BodyFrameWriter(expected, pool);
     let size = 0;
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBodyBytes) {
+        writer.discard();
         reject(new HttpError(413, 'body too large'));
         request.unpipe();
         request.resume();
         return;
       }
-      chunks.push(chunk);
+      writer.write(chunk);
     });
-    source.on('end', () => resolve(joinIntoFrame(chunks, size, pool)));
+    source.on('end', () => resolve(writer.finish()));
     source.on('error', (error) => reject(new HttpError(400, `body could not be read: ${error.message}`)));
   });
 }
@@ -230,11 +238,13 @@ function answer(
     values = encodeLogChunks(result.entries, config.chunkLimits, lease);
   }
   const count = value.length;
-  return producer.appendChunks(values, count).then(() => {
-    lease.release();
-    body.frame.release();
-    return [202, { status: 'queued', count }];
-  });
+  return producer
+    .appendChunks(values, count, (size) => lease.take(size))
+    .then(() => {
+      lease.release();
+      body.frame.release();
+      return [202, { status: 'queued', count }];
+    });
 }
 
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -9,9 +9,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { InFlightBodyBudget } from './body-budget';
 import { readBodyIntoFrame } from './framed-body';
+import { GunzippedPayload } from './gunzipped-payload';
 import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
 
@@ -107,8 +107,6 @@ export function parseNdjsonBody(body: Buffer): NdjsonLines {
   return new NdjsonLines(values, texts, body.length);
 }
 
-const GUNZIP_CHUNK_BYTES = 64 * 1024;
-
 /** The body as the parsers read it: the payload itself, or a gunzip stream over it. */
 function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
@@ -121,25 +119,7 @@ function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
   }
-  // 64 KiB of output per chunk instead of zlib's 16 KiB: each chunk is a round trip to the thread pool
-  // and a 'data' event. Stream-decompressing a 1,000-entry NDJSON body (53 KB gzip, 317 KB out, read 64 KiB
-  // at a time) took 0.89-1.13 µs of CPU per entry with 16 KiB, 0.50 with 64 KiB, 0.33-0.43 with 256 KiB,
-  // and gunzipSync 0.25 (measured 2026-12-01, 300 bodies each); 256 KiB would give a small body a
-  // 256 KiB buffer to keep.
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  let received = 0;
-  payload.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
-  });
-  payload.on('error', (error) => gunzip.destroy(error));
-  // When Fastify refuses the request before reading the body (an unsupported content type: 415),
-  // nobody listens on this stream, and a corrupt or truncated gzip body would then crash the
-  // process with an unhandled 'error'. A parser that does read it adds its own listener.
-  gunzip.on('error', () => undefined);
-  // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
-  payload.pipe(gunzip);
-  return gunzip;
+  return new GunzippedPayload(payload);
 }
 
 /**

@@ -73,7 +73,7 @@ describe('readBodyIntoFrame', () => {
     const read = response.json();
     expect(read.text).toBe(text);
     expect(read.sameMemory).toBe(true);
-    // Room for the longest version 4 opening (log-schema's joinIntoFrame) and the closing `]`.
+    // Room for the longest version 4 opening (log-schema's FRAME_ROOM_BEFORE) and the closing `]`.
     expect(read.roomBefore).toBeGreaterThanOrEqual(90);
     expect(read.roomAfter).toBeGreaterThanOrEqual(1);
   });

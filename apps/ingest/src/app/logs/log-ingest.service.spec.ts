@@ -28,8 +28,9 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   const counted: number[] = [];
   const single: string[] = [];
   const taken: number[] = [];
+  const framePool = new BodyFramePool(8 * 1024 * 1024);
   const producer = {
-    appendChunks: jest.fn(async (values: (string | Buffer)[], entryCount: number) => {
+    appendChunks: jest.fn(async (values: (string | Buffer)[], entryCount: number, _memory?: unknown) => {
       chunked.push(chunkMessages(values));
       appended.push(chunked[chunked.length - 1].flat());
       counted.push(entryCount);
@@ -56,8 +57,9 @@ function serviceWithFakes(maxBatchEntries = 100, chunkMaxEntries = 500, chunkMax
   } as unknown as ConfigService<IngestConfig, true>;
   const quota = { take: (_tenant: string, entries: number) => taken.push(entries) } as unknown as TenantQuota;
   return {
-    service: new LogIngestService(producer, backlog, config, quota, new BodyFramePool(8 * 1024 * 1024)),
+    service: new LogIngestService(producer, backlog, config, quota, framePool),
     producer,
+    framePool,
     appended,
     chunked,
     counted,
@@ -128,6 +130,22 @@ describe('LogIngestService.ingestMany: all or nothing', () => {
     expect(outcome).toMatchObject({ received: 2, queued: 0 });
     expect(await service.ingestMany([valid('a')], 'acme', outcome)).toBe(1);
     expect(outcome).toMatchObject({ received: 1, queued: 1 });
+  });
+
+  it("gives the append memory for compressed values from the request's frames, back in the pool once it succeeded", async () => {
+    const { service, producer, framePool } = serviceWithFakes();
+    let compressed: Buffer | undefined;
+    let pooledDuringAppend: Buffer | undefined;
+    jest.mocked(producer.appendChunks).mockImplementationOnce(async (values, _count, memory) => {
+      compressed = (memory as (size: number) => Buffer)(100 * 1024);
+      // While the append runs, the pool has another frame to give, not this one.
+      pooledDuringAppend = framePool.take(100 * 1024).bytes;
+      return values.map(() => '1-0');
+    });
+    await service.ingestMany([valid('a'), valid('b')], 'acme');
+    expect(compressed).toHaveLength(100 * 1024);
+    expect(pooledDuringAppend?.buffer).not.toBe(compressed?.buffer);
+    expect(framePool.take(100 * 1024).bytes.buffer).toBe(compressed?.buffer);
   });
 });
 

@@ -129,7 +129,7 @@ export class LogIngestService {
     // This callback holds the count and the frames, not the entries (their texts or objects), which are
     // let go once encoded: held through the Redis round trip, a 1,000-entry batch's are promoted to the
     // old generation, and a mark-compact has to collect them.
-    return this.queue(count, tenant, encode).then(() => {
+    return this.queue(count, tenant, encode, lease).then(() => {
       if (outcome !== undefined) outcome.queued = count;
       // Redis has stored the values, so nothing reads their frames or the body's again. A failed append
       // keeps its frames (the collector takes them): ioredis may not be done with a command whose
@@ -185,7 +185,7 @@ export class LogIngestService {
     const { entries: valid, rejected } = validateLogEntries(inputs, this.context(tenant));
     if (valid.length > 0) {
       const lease = new FrameLease(this.framePool);
-      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits, lease));
+      await this.queue(valid.length, tenant, () => encodeLogChunks(valid, this.chunkLimits, lease), lease);
       // As in ingestMany: only an append that succeeded gives its frames back.
       lease.release();
     }
@@ -203,11 +203,21 @@ export class LogIngestService {
     }
   }
 
-  /** `encode` writes the stream values of `count` valid entries; it runs once the request is admitted. */
-  private async queue(count: number, tenant: string, encode: () => (string | Buffer)[]): Promise<void> {
+  /**
+   * `encode` writes the stream values of `count` valid entries; it runs once the request is admitted.
+   * The values, and their compressed forms, are written into `lease`'s frames.
+   */
+  private async queue(
+    count: number,
+    tenant: string,
+    encode: () => (string | Buffer)[],
+    lease: FrameLease,
+  ): Promise<void> {
     // Only valid entries count against the quota, and a refused request takes nothing from it.
     await this.quota.take(tenant, count);
-    await this.backlog.admit(count, () => this.producer.appendChunks(encode(), count));
+    await this.backlog.admit(count, () =>
+      this.producer.appendChunks(encode(), count, (size) => lease.take(size)),
+    );
   }
 }
 
