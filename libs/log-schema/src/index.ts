@@ -62,6 +62,8 @@ export {
 export {
   BodyFramePool,
   BodyFrameWriter,
+  FRAME_ROOM_AFTER,
+  FRAME_ROOM_BEFORE,
   FrameLease,
   type BodyFrame,
   type FramedBody,

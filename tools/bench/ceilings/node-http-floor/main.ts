@@ -18,6 +18,8 @@ import {
   encodeLogChunks,
   encodeSubmittedChunks,
   BodyFrameWriter,
+  FRAME_ROOM_AFTER,
+  FRAME_ROOM_BEFORE,
   type EntryTimeLimits,
   FrameLease,
   type FramedBody,
@@ -104,7 +106,8 @@ const FRAME_POOL = new BodyFramePool(4 * 1024 * 1024);
 /**
  * The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does), written
  * into a frame as it arrives, as ingest reads a JSON body (framed-body.ts: the first frame the
- * Content-Length, or 8 times it for gzip, at most 1 MiB), so an array is queued from that one copy.
+ * Content-Length, or 8 times it for gzip, at most 1 MiB with the room), so an array is queued from that
+ * one copy.
  */
 function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFramePool): Promise<FramedBody> {
   return new Promise((resolve, reject) => {
@@ -121,11 +124,15 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
       return;
     }
     const contentLength = Number(request.headers['content-length']);
+    if (contentLength > maxBodyBytes) {
+      reject(new HttpError(413, 'body too large'));
+      request.resume();
+      return;
+    }
+    const room = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
     const expected = Number.isNaN(contentLength)
-      ? Math.min(maxBodyBytes, 64 * 1024)
-      : source === request
-        ? contentLength
-        : Math.min(maxBodyBytes, 1024 * 1024, contentLength * 8);
+      ? Math.min(maxBodyBytes, 64 * 1024 - room)
+      : Math.min(maxBodyBytes, 1024 * 1024 - room, source === request ? contentLength : contentLength * 8);
     const writer = new BodyFrameWriter(expected, pool);
     let size = 0;
     source.on('data', (chunk: Buffer) => {
@@ -140,7 +147,10 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
       writer.write(chunk);
     });
     source.on('end', () => resolve(writer.finish()));
-    source.on('error', (error) => reject(new HttpError(400, `body could not be read: ${error.message}`)));
+    source.on('error', (error) => {
+      writer.discard();
+      reject(new HttpError(400, `body could not be read: ${error.message}`));
+    });
   });
 }
 

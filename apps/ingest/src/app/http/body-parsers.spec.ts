@@ -89,6 +89,7 @@ describe('registerBodyParsers: NDJSON bodies', () => {
       const lines = request.body as NdjsonLines;
       return { isLines: lines instanceof NdjsonLines, count: lines.values.length, last: lines.values.at(-1) };
     });
+    app.post('/json', async (request) => ({ isArray: Array.isArray(request.body) }));
     app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
       reply.code(error.statusCode ?? 500).send({ message: error.message }),
     );
@@ -97,7 +98,7 @@ describe('registerBodyParsers: NDJSON bodies', () => {
   afterAll(() => app.close());
   afterEach(() => jest.restoreAllMocks());
 
-  // 4,000 lines of ~33 bytes: a body over the size from which frames are pooled (64 KiB).
+  // 4,000 lines of ~33 bytes: a body over the size from which frames are pooled (4 KiB).
   const ndjson = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ message: `line ${i}`, n: i })).join(
     '\n',
   );
@@ -128,6 +129,27 @@ describe('registerBodyParsers: NDJSON bodies', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/line 4001 is not valid JSON/);
     expect(put).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives the frame of a JSON body back once parsed unless it is an array, whose bytes are queued from it', async () => {
+    const object = JSON.stringify({ message: 'x'.repeat(8 * 1024) });
+    for (const [payload, isArray, released] of [
+      [object, false, 1],
+      [`[${object}]`, true, 0],
+      [`${object}}`, undefined, 1],
+    ] as const) {
+      const put = jest.spyOn(pool, 'put');
+      const response = await app.inject({
+        method: 'POST',
+        url: '/json',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBe(isArray === undefined ? 400 : 200);
+      if (isArray !== undefined) expect(response.json()).toEqual({ isArray });
+      expect(put).toHaveBeenCalledTimes(released);
+      put.mockRestore();
+    }
   });
 
   it('refuses a body over the limit with 413 as Fastify does, before parsing it', async () => {

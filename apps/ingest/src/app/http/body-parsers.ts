@@ -220,13 +220,19 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
   fastify.addContentTypeParser('application/json', (request, payload, done) => {
     readBodyIntoFrame(request, payload, maxBodyBytes, options.framePool, (readError, framed) => {
       if (framed === undefined) return done(readError, undefined);
+      let parsed: unknown;
       try {
         takeBudget(request, framed.body, options);
         if (protocolRouteOf(request).rawBody) return done(null, framed.body);
-        done(null, parseJsonBody(framed.body, framed.frame));
+        parsed = parseJsonBody(framed.body, framed.frame);
       } catch (error) {
-        done(error as Error, undefined);
+        framed.frame.release();
+        return done(error as Error, undefined);
       }
+      // Only an array is queued from the bytes in its frame (submittedEntriesOf), which LogIngestService
+      // gives back; anything else was copied out of them by JSON.parse.
+      if (!Array.isArray(parsed)) framed.frame.release();
+      done(null, parsed);
     });
   });
 

@@ -1,27 +1,21 @@
 import { BodyFramePool, type FramedBody } from '@logpipe/log-schema';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { readBodyIntoFrame } from './framed-body';
+import { GunzippedPayload } from './gunzipped-payload';
 
 const LIMIT = 1024;
 
 /**
- * A bare Fastify app whose JSON bodies are read by readBodyIntoFrame (gzip ones through a counting
- * gunzip stream, as body-parsers.ts decodes them) and echoed back with where they sat in their frame,
+ * A bare Fastify app whose JSON bodies are read by readBodyIntoFrame (gzip ones through GunzippedPayload,
+ * as body-parsers.ts decodes them) and echoed back with where they sat in their frame,
  * beside the same route with Fastify's own `parseAs: 'buffer'` reading, to compare the two.
  */
 async function appReading(): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.headers['content-encoding'] !== 'gzip') return done(null, payload);
-    const gunzip = createGunzip();
-    let encoded = 0;
-    payload.on('data', (chunk: Buffer) => {
-      encoded += chunk.length;
-      (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = encoded;
-    });
-    payload.pipe(gunzip);
-    done(null, gunzip);
+    done(null, new GunzippedPayload(payload));
   });
   app.register(async (framed) => {
     framed.removeAllContentTypeParsers();

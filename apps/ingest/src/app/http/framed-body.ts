@@ -1,4 +1,10 @@
-import { BodyFrameWriter, type BodyFramePool, type FramedBody } from '@logpipe/log-schema';
+import {
+  BodyFrameWriter,
+  FRAME_ROOM_AFTER,
+  FRAME_ROOM_BEFORE,
+  type BodyFramePool,
+  type FramedBody,
+} from '@logpipe/log-schema';
 import { errorCodes, type FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 
@@ -67,13 +73,19 @@ export function readBodyIntoFrame(
 
 /** What a gzip body decodes to, as a multiple of its encoded length, for its first frame: logs' text. */
 const GZIP_RATIO_GUESS = 8;
-/** The first frame of a body whose length is not known (chunked), or of a decoded body at most. */
-const UNKNOWN_LENGTH_GUESS = 64 * 1024;
-const DECODED_LENGTH_GUESS_MAX = 1024 * 1024;
+/** A frame's room around its body: a first frame of a guessed size is then exactly a power of two. */
+const ROOM = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
+/** The first frame of a body whose length is not known (chunked). */
+const UNKNOWN_LENGTH_GUESS = 64 * 1024 - ROOM;
+/**
+ * The largest first frame: a body announced larger (up to MAX_BODY_BYTES) gets its frames as its bytes
+ * arrive, not all of them before the first one has.
+ */
+const FIRST_FRAME_MAX = 1024 * 1024 - ROOM;
 
 /**
- * The first frame's size for a body: its Content-Length when it is the body (a longer or shorter one
- * is refused anyway), else a guess within the limit (BodyFrameWriter grows a frame that is too small).
+ * The first frame's size for a body: its Content-Length (a longer or shorter body is refused anyway), or
+ * for a gzip body 8 times it, at most FIRST_FRAME_MAX; BodyFrameWriter doubles a frame that is too small.
  */
 function expectedBodyBytes(
   request: FastifyRequest,
@@ -81,8 +93,7 @@ function expectedBodyBytes(
   contentLength: number,
   limit: number,
 ): number {
-  const decoded = payload !== request.raw;
   if (Number.isNaN(contentLength)) return Math.min(limit, UNKNOWN_LENGTH_GUESS);
-  if (!decoded) return contentLength;
-  return Math.min(limit, DECODED_LENGTH_GUESS_MAX, contentLength * GZIP_RATIO_GUESS);
+  const decoded = payload !== request.raw;
+  return Math.min(limit, FIRST_FRAME_MAX, decoded ? contentLength * GZIP_RATIO_GUESS : contentLength);
 }
