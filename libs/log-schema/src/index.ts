@@ -62,8 +62,7 @@ export {
 export {
   BodyFramePool,
   BodyFrameWriter,
-  FRAME_ROOM_AFTER,
-  FRAME_ROOM_BEFORE,
+  firstFrameBodyBytes,
   FrameLease,
   type BodyFrame,
   type FramedBody,

@@ -1,6 +1,7 @@
 import {
   BodyFramePool,
   BodyFrameWriter,
+  firstFrameBodyBytes,
   FRAME_ROOM_AFTER,
   FRAME_ROOM_BEFORE,
   FrameLease,
@@ -123,5 +124,25 @@ describe('FrameLease', () => {
     expect(again).toContain(pooled[0]);
     expect(again).toContain(pooled[1]);
     expect(again[0]).not.toBe(again[1]);
+  });
+});
+
+describe('firstFrameBodyBytes', () => {
+  const MiB = 1024 * 1024;
+  const room = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
+
+  it('takes the Content-Length, 8 times it for gzip, within 1 MiB of frame and the limit', () => {
+    expect(firstFrameBodyBytes(300_000, false, 5 * MiB)).toBe(300_000);
+    expect(firstFrameBodyBytes(50_000, true, 5 * MiB)).toBe(400_000);
+    expect(firstFrameBodyBytes(3 * MiB, false, 5 * MiB)).toBe(MiB - room);
+    expect(firstFrameBodyBytes(300_000, true, 5 * MiB)).toBe(MiB - room);
+    expect(firstFrameBodyBytes(300_000, false, 100_000)).toBe(100_000);
+  });
+
+  it('guesses a 64 KiB frame for a body of unknown length, so a pooled frame is exactly that', () => {
+    expect(firstFrameBodyBytes(Number.NaN, false, 5 * MiB)).toBe(64 * 1024 - room);
+    expect(new BodyFramePool(MiB).frame(firstFrameBodyBytes(Number.NaN, true, 5 * MiB)).bytes.length).toBe(
+      64 * 1024,
+    );
   });
 });

@@ -118,6 +118,28 @@ export class FrameLease {
   }
 }
 
+/** What a gzip body decodes to, as a multiple of its encoded length, for its first frame: logs' text. */
+const GZIP_RATIO_GUESS = 8;
+/** A frame's room around its body: a first frame of a guessed size is then exactly a power of two. */
+const ROOM = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
+/** The first frame of a body whose length is not known (chunked). */
+const UNKNOWN_LENGTH_GUESS = 64 * 1024 - ROOM;
+/**
+ * The largest first frame: a body announced larger (up to the body limit) gets its frames as its bytes
+ * arrive, not all of them before the first one has.
+ */
+const FIRST_FRAME_MAX = 1024 * 1024 - ROOM;
+
+/**
+ * The body bytes of a BodyFrameWriter's first frame: the Content-Length (NaN: not sent; a longer or
+ * shorter body is refused anyway), or for a gzip body 8 times it, at most FIRST_FRAME_MAX and `limit`;
+ * the writer doubles a frame that is too small.
+ */
+export function firstFrameBodyBytes(contentLength: number, gzip: boolean, limit: number): number {
+  if (Number.isNaN(contentLength)) return Math.min(limit, UNKNOWN_LENGTH_GUESS);
+  return Math.min(limit, FIRST_FRAME_MAX, gzip ? contentLength * GZIP_RATIO_GUESS : contentLength);
+}
+
 /**
  * A request body copied into a frame chunk by chunk as it arrives, instead of gathered and joined at
  * the end: each chunk (a socket read, a piece gunzip wrote) is garbage as soon as it is copied, so it
@@ -126,8 +148,8 @@ export class FrameLease {
  * mark-compact, and glibc's heap grew by the most of them ever waiting at once (heaptrack of ingest
  * under gzip NDJSON-1000 batches: 5.9 MiB of decoded pieces at its peak).
  *
- * `expectedLength`: the body's length when it is known (Content-Length), or a guess; a frame that turns
- * out too small is replaced by one twice the size, from `pool` when given, and the bytes so far copied.
+ * `expectedLength`: the body's length when it is known (Content-Length), or a guess (firstFrameBodyBytes);
+ * a frame that turns out too small is replaced by one twice the size, from `pool` when given, and the bytes so far copied.
  */
 export class BodyFrameWriter {
   private frame: BodyFrame;

@@ -18,8 +18,7 @@ import {
   encodeLogChunks,
   encodeSubmittedChunks,
   BodyFrameWriter,
-  FRAME_ROOM_AFTER,
-  FRAME_ROOM_BEFORE,
+  firstFrameBodyBytes,
   type EntryTimeLimits,
   FrameLease,
   type FramedBody,
@@ -105,9 +104,8 @@ const FRAME_POOL = new BodyFramePool(4 * 1024 * 1024);
 
 /**
  * The body, decompressed when gzip, refused past maxBodyBytes (decoded size, as ingest does), written
- * into a frame as it arrives, as ingest reads a JSON body (framed-body.ts: the first frame the
- * Content-Length, or 8 times it for gzip, at most 1 MiB with the room), so an array is queued from that
- * one copy.
+ * into a frame as it arrives, as ingest reads a JSON body (framed-body.ts, log-schema's
+ * firstFrameBodyBytes), so an array is queued from that one copy.
  */
 function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFramePool): Promise<FramedBody> {
   return new Promise((resolve, reject) => {
@@ -129,11 +127,10 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
       request.resume();
       return;
     }
-    const room = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
-    const expected = Number.isNaN(contentLength)
-      ? Math.min(maxBodyBytes, 64 * 1024 - room)
-      : Math.min(maxBodyBytes, 1024 * 1024 - room, source === request ? contentLength : contentLength * 8);
-    const writer = new BodyFrameWriter(expected, pool);
+    const writer = new BodyFrameWriter(
+      firstFrameBodyBytes(contentLength, source !== request, maxBodyBytes),
+      pool,
+    );
     let size = 0;
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;

@@ -1,7 +1,6 @@
 import {
   BodyFrameWriter,
-  FRAME_ROOM_AFTER,
-  FRAME_ROOM_BEFORE,
+  firstFrameBodyBytes,
   type BodyFramePool,
   type FramedBody,
 } from '@logpipe/log-schema';
@@ -32,7 +31,9 @@ export function readBodyIntoFrame(
     return;
   }
   const counted = payload as Readable & { receivedEncodedLength?: number };
-  const writer = new BodyFrameWriter(expectedBodyBytes(request, payload, contentLength, limit), pool);
+  // A gzip body is read through the preParsing hook's decoding stream, not the request itself.
+  const gzip = payload !== request.raw;
+  const writer = new BodyFrameWriter(firstFrameBodyBytes(contentLength, gzip, limit), pool);
   let received = 0;
   const stop = () => {
     payload.removeListener('data', onData);
@@ -69,31 +70,4 @@ export function readBodyIntoFrame(
   payload.on('end', onEnd);
   payload.on('error', onEnd);
   payload.resume();
-}
-
-/** What a gzip body decodes to, as a multiple of its encoded length, for its first frame: logs' text. */
-const GZIP_RATIO_GUESS = 8;
-/** A frame's room around its body: a first frame of a guessed size is then exactly a power of two. */
-const ROOM = FRAME_ROOM_BEFORE + FRAME_ROOM_AFTER;
-/** The first frame of a body whose length is not known (chunked). */
-const UNKNOWN_LENGTH_GUESS = 64 * 1024 - ROOM;
-/**
- * The largest first frame: a body announced larger (up to MAX_BODY_BYTES) gets its frames as its bytes
- * arrive, not all of them before the first one has.
- */
-const FIRST_FRAME_MAX = 1024 * 1024 - ROOM;
-
-/**
- * The first frame's size for a body: its Content-Length (a longer or shorter body is refused anyway), or
- * for a gzip body 8 times it, at most FIRST_FRAME_MAX; BodyFrameWriter doubles a frame that is too small.
- */
-function expectedBodyBytes(
-  request: FastifyRequest,
-  payload: Readable,
-  contentLength: number,
-  limit: number,
-): number {
-  if (Number.isNaN(contentLength)) return Math.min(limit, UNKNOWN_LENGTH_GUESS);
-  const decoded = payload !== request.raw;
-  return Math.min(limit, FIRST_FRAME_MAX, decoded ? contentLength * GZIP_RATIO_GUESS : contentLength);
 }
