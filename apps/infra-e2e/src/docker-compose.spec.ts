@@ -63,12 +63,13 @@ describe('docker-compose.yml', () => {
     ['ingest-2', 'ingest'],
     ['worker', 'worker'],
   ])(
-    "runs %s's bundle with the young generation's floor at NODE_OPTIONS' ceiling (README \"Memory\")",
+    "runs %s's bundle with the memory reducer off and the young generation's floor at NODE_OPTIONS' ceiling (README \"Memory\")",
     (name, app) => {
       const ceiling = /--max-semi-space-size=(\d+)/.exec(env(name).NODE_OPTIONS)?.[1];
       expect(ceiling).toBeDefined();
       expect(services[name].command).toEqual([
         'node',
+        '--no-memory-reducer',
         `--min-semi-space-size=${ceiling}`,
         `/app/dist/apps/${app}/main.js`,
       ]);
@@ -292,6 +293,10 @@ describe('deploy/Dockerfile', () => {
       '--from=prod-deps /repo/node_modules ./node_modules',
       '--from=build /repo/dist/apps/${APP} ./dist/apps/${APP}',
     ]);
+  });
+
+  it('runs the bundle with the memory reducer off when started without a command (README "Memory")', () => {
+    expect(finalStage).toMatch(/^CMD \["node", "--no-memory-reducer", "main\.js"\]$/m);
   });
 
   it('builds the front image from nginx with the console files where CONSOLE_ROOT points', () => {

@@ -16,13 +16,13 @@ describe('deploy/systemd', () => {
     ['logpipe-ingest@.service', 'ingest'],
     ['logpipe-worker.service', 'worker'],
   ])(
-    '%s runs its bundle with the young generation\'s floor at NODE_OPTIONS\' ceiling (README "Memory")',
+    '%s runs its bundle with the memory reducer off and the young generation\'s floor at NODE_OPTIONS\' ceiling (README "Memory")',
     (file, app) => {
       const { nodeOptions, execStart } = unitLaunch(file);
       const ceiling = /--max-semi-space-size=(\d+)/.exec(nodeOptions ?? '')?.[1];
       expect(ceiling).toBeDefined();
       expect(execStart).toBe(
-        `/usr/bin/node --min-semi-space-size=${ceiling} /opt/logpipe/dist/apps/${app}/main.js`,
+        `/usr/bin/node --no-memory-reducer --min-semi-space-size=${ceiling} /opt/logpipe/dist/apps/${app}/main.js`,
       );
     },
   );

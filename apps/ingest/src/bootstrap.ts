@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from '@logpipe/app-runtime';
+import {
+  createJsonLogger,
+  exitGracefullyOnSignals,
+  memoryReducerProblem,
+  type ServiceLogLevel,
+} from '@logpipe/app-runtime';
 import { BodyFramePool } from '@logpipe/log-schema';
 import { Logger, type Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -47,6 +52,8 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
   const budgetBytes = config.get('MAX_IN_FLIGHT_BODY_BYTES', { infer: true });
   const heapProblem = bodyHeapProblem(budgetBytes, maxBodyBytes, getHeapStatistics().heap_size_limit);
   if (heapProblem !== null) new Logger('Memory').warn(heapProblem);
+  const reducerProblem = memoryReducerProblem();
+  if (reducerProblem !== null) new Logger('Memory').warn(reducerProblem);
   registerBodyParsers(fastify, {
     maxBodyBytes,
     budget: new InFlightBodyBudget(budgetBytes),

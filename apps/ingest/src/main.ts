@@ -1,13 +1,9 @@
-import {
-  keepHeapThroughIdleSpells,
-  keepRequestObjectsYoung,
-  keepYoungGenerationThroughIdleSpells,
-} from '@logpipe/app-runtime';
+import { keepRequestObjectsYoung, keepYoungGenerationThroughIdleSpells } from '@logpipe/app-runtime';
 import { bootstrap } from './bootstrap';
 
-// First, before the app starts: the heap and the young generation stay through idle spells, and V8 does
-// not move request objects into the old generation on feedback from a slow warm-up (README "Memory").
-keepHeapThroughIdleSpells();
+// First, before the app starts: the young generation stays through idle spells, and V8 does not move
+// request objects into the old generation on feedback from a slow warm-up (README "Memory"; the memory
+// reducer is off on the command line, and bootstrap warns when it is not).
 keepYoungGenerationThroughIdleSpells();
 keepRequestObjectsYoung();
 

@@ -279,17 +279,21 @@ describe('deploy/k8s', () => {
     it.each([
       [INGEST, 'ingest'],
       [WORKER, 'worker'],
-    ])("%s runs its bundle with the young generation's floor at NODE_OPTIONS' ceiling", (deployment, app) => {
-      const container = podSpec(objects, deployment).containers[0];
-      const env = resolveContainerEnv(container, objects);
-      const ceiling = /--max-semi-space-size=(\d+)/.exec(env.get('NODE_OPTIONS')?.value ?? '')?.[1];
-      expect(ceiling).toBeDefined();
-      expect(container.command).toEqual([
-        'node',
-        `--min-semi-space-size=${ceiling}`,
-        `/app/dist/apps/${app}/main.js`,
-      ]);
-    });
+    ])(
+      "%s runs its bundle with the memory reducer off and the young generation's floor at NODE_OPTIONS' ceiling",
+      (deployment, app) => {
+        const container = podSpec(objects, deployment).containers[0];
+        const env = resolveContainerEnv(container, objects);
+        const ceiling = /--max-semi-space-size=(\d+)/.exec(env.get('NODE_OPTIONS')?.value ?? '')?.[1];
+        expect(ceiling).toBeDefined();
+        expect(container.command).toEqual([
+          'node',
+          '--no-memory-reducer',
+          `--min-semi-space-size=${ceiling}`,
+          `/app/dist/apps/${app}/main.js`,
+        ]);
+      },
+    );
 
     it.each([INGEST, WORKER])(
       '%s has memory requests and limits, CPU requests, and a limit above its heap cap',

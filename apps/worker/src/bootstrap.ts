@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { createJsonLogger, exitGracefullyOnSignals, type ServiceLogLevel } from '@logpipe/app-runtime';
+import {
+  createJsonLogger,
+  exitGracefullyOnSignals,
+  memoryReducerProblem,
+  type ServiceLogLevel,
+} from '@logpipe/app-runtime';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -19,6 +24,8 @@ export async function bootstrap() {
     getHeapStatistics().heap_size_limit,
   );
   if (heapProblem !== null) new Logger('Memory').warn(heapProblem);
+  const reducerProblem = memoryReducerProblem();
+  if (reducerProblem !== null) new Logger('Memory').warn(reducerProblem);
   await app.init();
   // SIGTERM/SIGINT: stop reading, finish and acknowledge the batch in flight, close Redis and
   // PostgreSQL, exit 0. The consumer has its own budget; this one (a little longer) bounds the rest.

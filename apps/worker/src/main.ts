@@ -1,8 +1,8 @@
-import { keepHeapThroughIdleSpells, keepYoungGenerationThroughIdleSpells } from '@logpipe/app-runtime';
+import { keepYoungGenerationThroughIdleSpells } from '@logpipe/app-runtime';
 import { bootstrap } from './bootstrap';
 
-// First, before the app starts: the heap and the young generation stay through idle spells (README "Memory").
-keepHeapThroughIdleSpells();
+// First, before the app starts: the young generation stays through idle spells (README "Memory"; the
+// memory reducer is off on the command line, and bootstrap warns when it is not).
 keepYoungGenerationThroughIdleSpells();
 
 bootstrap().catch((error: unknown) => {

@@ -123,20 +123,24 @@ export const INGEST_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size
 export const WORKER_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 /**
- * The young generation's floor at its ceiling: `--min-semi-space-size` equal to the options'
- * `--max-semi-space-size`, derived from them so the two cannot drift apart. V8 shrinks a young generation
- * it finds little use for while the process idles; with the floor it keeps half (ingest's shrank to 4 MiB
- * instead of 1), so a burst after an idle spell grows the RSS by less (README "Memory"). NODE_OPTIONS
- * refuses this flag, so it goes on the command line before the bundle; compose, the Kubernetes manifests
- * and the systemd units put the same on theirs (their tests check it against their NODE_OPTIONS).
+ * What goes on node's command line before the bundle, because NODE_OPTIONS refuses it (README "Memory"):
+ * - `--no-memory-reducer`: V8 builds its memory reducer with the heap and does not read the flag again,
+ *   so only the command line turns it off (app-runtime's memoryReducerProblem, which the apps log when
+ *   it is missing). Its collections in an idle spell give back heap the next burst takes again.
+ * - The young generation's floor at its ceiling: `--min-semi-space-size` equal to the options'
+ *   `--max-semi-space-size`, derived from them so the two cannot drift apart. V8 shrinks a young
+ *   generation it finds little use for while the process idles; with the floor it keeps half (ingest's
+ *   shrank to 4 MiB instead of 1), so a burst after an idle spell grows the RSS by less.
+ * Compose, the Kubernetes manifests, the systemd units and the image's CMD put the same on theirs (their
+ * tests check it against their NODE_OPTIONS).
  */
-function youngGenerationFloor(nodeOptions) {
+function commandLineNodeArgs(nodeOptions) {
   const ceiling = /--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1];
-  return ceiling === undefined ? [] : [`--min-semi-space-size=${ceiling}`];
+  return ['--no-memory-reducer', ...(ceiling === undefined ? [] : [`--min-semi-space-size=${ceiling}`])];
 }
 
-export const INGEST_NODE_ARGS = youngGenerationFloor(INGEST_NODE_OPTIONS);
-export const WORKER_NODE_ARGS = youngGenerationFloor(WORKER_NODE_OPTIONS);
+export const INGEST_NODE_ARGS = commandLineNodeArgs(INGEST_NODE_OPTIONS);
+export const WORKER_NODE_ARGS = commandLineNodeArgs(WORKER_NODE_OPTIONS);
 
 function withNodeOptions(env, options) {
   return { ...env, NODE_OPTIONS: [options, env.NODE_OPTIONS].filter(Boolean).join(' ') };

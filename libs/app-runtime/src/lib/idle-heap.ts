@@ -1,20 +1,30 @@
-import { turnV8FlagOffUnlessNamed } from './v8-flag';
+import { namesV8Flag } from './v8-flag';
 
 /**
- * Turns V8's memory reducer off, so a process keeps the heap its load needed through an idle spell
- * instead of giving it back and taking it again with the next burst (README "Memory"). The reducer
- * notices a falling allocation rate and runs extra full collections that shrink the old generation
- * and release the frames and buffers they no longer reach; under the next burst the process grows
- * back by as much (ingest ~10-17 MiB, a rise of 10-15% in the bench, BENCHMARKS.md 2026-12-03). Ours
- * are long-running servers sized for their peak, with the heap capped by --max-old-space-size, so the
- * memory it would give back is memory they need again.
+ * A warning for a process whose V8 memory reducer is on, or null when the node command line turns it off
+ * (`--no-memory-reducer`) or names it on purpose (`--memory-reducer` keeps it). Both apps log it at start.
  *
- * Called first in main.ts. NODE_OPTIONS refuses V8 GC flags, so this is the one place for every
- * launcher (npm run stack, compose, Kubernetes, systemd); a node command line that names the flag
- * (`--memory-reducer` to keep it) wins. Returns whether it turned the reducer off.
+ * The reducer notices a falling allocation rate and runs extra full collections ("Mark-Compact (reduce)")
+ * that shrink the old generation and release the frames and buffers they no longer reach; under the next
+ * burst the process grows back by as much, which is the bench's "rise" (README "Memory"). Ours are
+ * long-running servers sized for their peak, with the heap capped by --max-old-space-size, so the memory
+ * it would give back is memory they need again.
+ *
+ * It has to be on node's command line: V8 11 (Node 20) builds the reducer with the heap and does not
+ * read the flag again, so `v8.setFlagsFromString('--no-memory-reducer')` at start leaves it running. Until
+ * 2026-12-05 both apps did just that, and in the bench ingest's reducer still ran its collections in the
+ * drain after a batch run: ingest-1 went from 128 to 116 MiB and rose back +9% in the next run
+ * (BENCHMARKS.md, 2026-12-05 09:00). NODE_OPTIONS refuses the flag, so every launcher puts it before the
+ * script: `npm run stack`, `nx serve ingest`, `nx run worker`, compose, the Kubernetes Deployments, the
+ * systemd units and the image's CMD.
  */
-export function keepHeapThroughIdleSpells(execArgv: readonly string[] = process.execArgv): boolean {
-  return turnV8FlagOffUnlessNamed('memory-reducer', execArgv);
+export function memoryReducerProblem(execArgv: readonly string[] = process.execArgv): string | null {
+  if (namesV8Flag('memory-reducer', execArgv)) return null;
+  return (
+    "V8's memory reducer is on: an idle spell gives back heap the next burst takes again. Start node " +
+    'with --no-memory-reducer before the script (NODE_OPTIONS refuses it; README "Memory"), or with ' +
+    '--memory-reducer to keep it and silence this.'
+  );
 }
 
 /**
@@ -42,7 +52,7 @@ let _lastKeeperArrays: unknown[][] = [];
  * wake-ups a second, within the noise of an idle node's own CPU (measured in a bare node). Under load
  * the process allocates far more than that itself.
  *
- * Called at start in main.ts, with the memory reducer off (keepHeapThroughIdleSpells), whose own full
+ * Called at start in main.ts, with the memory reducer off (on the command line: memoryReducerProblem), whose own full
  * collections would shrink the young generation too. The timer never keeps the process alive; the
  * returned function stops it.
  */

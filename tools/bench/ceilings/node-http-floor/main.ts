@@ -35,13 +35,13 @@ import {
   utf8Lines,
 } from '@logpipe/protocol-wire-text';
 import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
-import { keepHeapThroughIdleSpells, keepRequestObjectsYoung } from '@logpipe/app-runtime';
+import { keepRequestObjectsYoung } from '@logpipe/app-runtime';
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
 
-// The V8 settings ingest's main.ts makes, so the floor and ingest differ by their code, not their heap.
-keepHeapThroughIdleSpells();
+// The V8 settings ingest's main.ts makes, so the floor and ingest differ by their code, not their heap
+// (the memory reducer is off on the command line both are started with, INGEST_NODE_ARGS).
 keepRequestObjectsYoung();
 
 interface FloorConfig {
