@@ -41,8 +41,13 @@ const fields = (i) => [
 ];
 const port = 20000 + Math.floor(Math.random() * 20000);
 // WORKER_DRAIN_NODE_ARGS: flags for the worker's node, e.g. the stack's heap settings or
-// --cpu-prof --cpu-prof-dir=.bench/prof (a profile is written when the worker exits on SIGTERM).
-const workerNodeArgs = (process.env.WORKER_DRAIN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// --cpu-prof --cpu-prof-dir=.bench/prof (a profile is written when the worker exits on SIGTERM). The
+// memory reducer is off first, as every launcher runs the worker (README "Memory"); a later
+// --memory-reducer in WORKER_DRAIN_NODE_ARGS turns it back on.
+const workerNodeArgs = [
+  '--no-memory-reducer',
+  ...(process.env.WORKER_DRAIN_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 const worker = spawn(
   process.execPath,
   [...workerNodeArgs, process.env.WORKER_JS ?? `${root}dist/apps/worker/main.js`],

@@ -14,7 +14,7 @@ import { namesV8Flag } from './v8-flag';
  * read the flag again, so `v8.setFlagsFromString('--no-memory-reducer')` at start leaves it running. Until
  * 2026-12-05 both apps did just that, and in the bench ingest's reducer still ran its collections in the
  * drain after a batch run: ingest-1 went from 128 to 116 MiB and rose back +9% in the next run
- * (BENCHMARKS.md, 2026-12-05 09:00). NODE_OPTIONS refuses the flag, so every launcher puts it before the
+ * (BENCHMARKS.md, 2026-12-05 08:55). NODE_OPTIONS refuses the flag, so every launcher puts it before the
  * script: `npm run stack`, `nx serve ingest`, `nx run worker`, compose, the Kubernetes Deployments, the
  * systemd units and the image's CMD.
  */

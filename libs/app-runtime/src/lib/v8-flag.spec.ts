@@ -4,6 +4,8 @@ describe('namesV8Flag', () => {
   it('matches the whole flag, in either polarity and with dashes or underscores', () => {
     expect(namesV8Flag('memory-reducer', ['--memory_reducer'])).toBe(true);
     expect(namesV8Flag('memory-reducer', ['--inspect', '--no-memory-reducer'])).toBe(true);
+    expect(namesV8Flag('memory-reducer', ['--nomemory-reducer'])).toBe(true);
+    expect(namesV8Flag('memory-reducer', ['--nomemory_reducer'])).toBe(true);
     expect(namesV8Flag('memory-reducer', ['--memory-reducerx'])).toBe(false);
     expect(namesV8Flag('memory-reducer', ['--memory-reducer-for-small-heaps'])).toBe(false);
     expect(namesV8Flag('memory-reducer', [])).toBe(false);

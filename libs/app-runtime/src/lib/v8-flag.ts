@@ -16,10 +16,10 @@ export function turnV8FlagOffUnlessNamed(name: string, execArgv: readonly string
 
 /**
  * Whether the node command line names the V8 boolean flag `name` (dashed, without the leading `--`),
- * either way (`--name`, `--no-name`) and with `-` or `_`.
+ * either way (`--name`, `--no-name`, or V8's own `--noname`) and with `-` or `_`.
  */
 export function namesV8Flag(name: string, execArgv: readonly string[]): boolean {
   const spelled = name.replace(/[-_]/g, '[-_]');
-  const named = new RegExp(`^--(no-)?${spelled}$`);
+  const named = new RegExp(`^--(no-?)?${spelled}$`);
   return execArgv.some((arg) => named.test(arg));
 }

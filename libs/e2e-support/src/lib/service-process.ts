@@ -30,7 +30,10 @@ export class ServiceProcess {
     env: Record<string, string>,
     url: string,
   ): ServiceProcess {
-    const child = spawn(process.execPath, [join(workspaceRoot(), 'dist/apps', bundle, 'main.js')], {
+    // The memory reducer off on the command line, as every launcher of the bundles runs them (README
+    // "Memory"; NODE_OPTIONS refuses the flag).
+    const main = join(workspaceRoot(), 'dist/apps', bundle, 'main.js');
+    const child = spawn(process.execPath, ['--no-memory-reducer', main], {
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
