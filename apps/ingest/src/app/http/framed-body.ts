@@ -34,7 +34,6 @@ export function readBodyIntoFrame(
   // A gzip body is read through the preParsing hook's decoding stream, not the request itself.
   const gzip = payload !== request.raw;
   const writer = new BodyFrameWriter(firstFrameBodyBytes(contentLength, gzip, limit), pool);
-  let received = 0;
   const stop = () => {
     payload.removeListener('data', onData);
     payload.removeListener('end', onEnd);
@@ -42,8 +41,7 @@ export function readBodyIntoFrame(
   };
   function onData(chunk: Buffer | string): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    received += bytes.length;
-    if (received > limit || (counted.receivedEncodedLength ?? 0) > limit) {
+    if (writer.length + bytes.length > limit || (counted.receivedEncodedLength ?? 0) > limit) {
       stop();
       writer.discard();
       done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
@@ -59,7 +57,7 @@ export function readBodyIntoFrame(
       done(error);
       return;
     }
-    if (!Number.isNaN(contentLength) && (counted.receivedEncodedLength || received) !== contentLength) {
+    if (!Number.isNaN(contentLength) && (counted.receivedEncodedLength || writer.length) !== contentLength) {
       writer.discard();
       done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
       return;
