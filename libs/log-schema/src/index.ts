@@ -57,6 +57,7 @@ export {
   submittedFitsChunks,
   type ChunkLimits,
   type SubmittedEntries,
+  type SubmittedLines,
   type SubmittedHeader,
 } from './lib/stream-chunks';
 export {
@@ -67,6 +68,11 @@ export {
   type BodyFrame,
   type FramedBody,
 } from './lib/body-frames';
+export {
+  GUNZIP_ONE_CALL_MAX_BYTES,
+  GunzippedPayload,
+  type GunzippedPayloadOptions,
+} from './lib/gunzipped-payload';
 export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

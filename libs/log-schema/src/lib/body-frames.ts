@@ -14,8 +14,11 @@
  * (`[4,<epoch ms>,"<tenant>",`: 3 + 16 + 1 + MAX_TENANT_LENGTH + 2 + 1 bytes) with room to spare.
  */
 export const FRAME_ROOM_BEFORE = 128;
-/** ... and after it: the value's closing `]`. */
-export const FRAME_ROOM_AFTER = 1;
+/**
+ * ... and after it: the value's closing, `]` after a JSON array, `]]` after NDJSON lines as sent (the
+ * second where a body ends without a newline).
+ */
+export const FRAME_ROOM_AFTER = 2;
 
 /**
  * A Buffer holding one request's body with bytes to spare before and after it that belong to nothing

@@ -186,6 +186,13 @@ describe('encodeLogChunk', () => {
 describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
   const HEADER = { receivedAtMs: 1_764_151_200_500, tenant: 'acme' };
   const submittedEntry = (message: string) => ({ level: 'info', service: 'checkout', message });
+  // 1 to 40 messages of entries that pass validation.
+  const validMessages = fc.array(
+    fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 120 })
+      .filter((message) => validateLogEntry(submittedEntry(message), HEADER).ok),
+    { minLength: 1, maxLength: 40 },
+  );
   const messagesOf = (values: Buffer[]) =>
     values.map((value) =>
       decodeStreamValue(value.toString('utf8')).slots.map((slot) => {
@@ -274,12 +281,7 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
   it('cuts lines into chunks within both bounds, in order, none lost, an oversized entry alone', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc
-            .string({ unit: 'grapheme', minLength: 1, maxLength: 120 })
-            .filter((message) => validateLogEntry(submittedEntry(message), HEADER).ok),
-          { minLength: 1, maxLength: 40 },
-        ),
+        validMessages,
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 100, max: 1200 }),
         (messages, maxEntries, maxBytes) => {
@@ -302,6 +304,67 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
         },
       ),
     );
+  });
+
+  it('writes lines as sent (SubmittedLines) byte for byte as their texts, in their frame when it has room', () => {
+    // What follows the last text: nothing, its newline, or blank lines after it.
+    const endings = fc.constantFrom('', '\n', '\n\n', '\n  \t');
+    fc.assert(
+      fc.property(
+        validMessages,
+        endings,
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 100, max: 8000 }),
+        (messages, ending, maxEntries, maxBytes) => {
+          const texts = messages.map((message) => JSON.stringify(submittedEntry(message)));
+          const text = texts.join('\n') + ending;
+          const ends: number[] = [];
+          let at = -1;
+          for (const line of texts) ends.push((at += bytes(line) + 1));
+          const limits = { maxEntries, maxBytes };
+          const expected = encodeSubmittedChunks(
+            { jsonTexts: texts, bodyBytes: bytes(text) },
+            HEADER,
+            limits,
+          );
+          const framed = writtenIntoFrame([Buffer.from(text)], bytes(text));
+          const copy = Buffer.from(text);
+          for (const [body, frame] of [
+            [framed.body, framed.frame],
+            [copy, undefined],
+          ] as const) {
+            const submitted = { jsonTexts: texts, bodyBytes: bytes(text), lines: { body, ends }, frame };
+            const values = encodeSubmittedChunks(submitted, HEADER, limits);
+            expect(values).toEqual(expected);
+            // One value from the body's bytes when it fits one chunk, in the frame when there is one.
+            if (frame !== undefined) {
+              const inFrame = expected.length === 1 && texts.length <= maxEntries;
+              expect(values[0].buffer === frame.bytes.buffer).toBe(inFrame);
+            }
+          }
+        },
+      ),
+    );
+  });
+
+  it('copies lines as sent whose frame has no room after them for the closing', () => {
+    const texts = [JSON.stringify(submittedEntry('a')), JSON.stringify(submittedEntry('b €'))];
+    const text = texts.join('\n');
+    const opening = submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant);
+    // Room before for the opening, none after the body: `]]` does not fit where the last text ends.
+    const cramped = Buffer.alloc(bytes(opening) + 1 + bytes(text));
+    cramped.write(text, bytes(opening) + 1);
+    const body = cramped.subarray(bytes(opening) + 1);
+    const ends = [bytes(texts[0]), bytes(text)];
+    const [value] = encodeSubmittedChunks(
+      { jsonTexts: texts, bodyBytes: bytes(text), lines: { body, ends }, frame: new BodyFrame(cramped) },
+      HEADER,
+      { maxEntries: 2, maxBytes: 1024 },
+    );
+    expect(value).toEqual(Buffer.from(`${opening}[${texts.join(',')}]]`));
+    expect(value.buffer).not.toBe(cramped.buffer);
+    expect(body.toString()).toBe(text);
+    expect(messagesOf([value])).toEqual([['a', 'b €']]);
   });
 });
 

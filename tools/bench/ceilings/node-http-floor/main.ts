@@ -22,6 +22,7 @@ import {
   type EntryTimeLimits,
   FrameLease,
   type FramedBody,
+  GunzippedPayload,
   SingleEntryChunks,
   type SubmittedEntries,
   submittedFitsChunks,
@@ -38,7 +39,6 @@ import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-clie
 import { keepRequestObjectsYoung } from '@logpipe/app-runtime';
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createGunzip } from 'node:zlib';
 
 // The V8 settings ingest's main.ts makes, so the floor and ingest differ by their code, not their heap
 // (the memory reducer is off on the command line both are started with, INGEST_NODE_ARGS).
@@ -112,10 +112,11 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
     let source: NodeJS.ReadableStream = request;
     if (encoding === 'gzip' || encoding === 'x-gzip') {
-      // As ingest reads it (body-parsers.ts): 64 KiB of output per chunk.
-      const gunzip = createGunzip({ chunkSize: 64 * 1024 });
-      request.pipe(gunzip);
-      source = gunzip;
+      // As ingest decodes it (body-parsers.ts): in one call when small, else as a stream.
+      source = new GunzippedPayload(request, {
+        maxDecodedBytes: maxBodyBytes,
+        tooLarge: () => new HttpError(413, 'body too large'),
+      });
     } else if (encoding !== 'identity' && encoding !== '') {
       reject(new HttpError(415, `Content-Encoding "${encoding}" is not supported`));
       request.resume();
@@ -146,7 +147,9 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
     source.on('end', () => resolve(writer.finish()));
     source.on('error', (error) => {
       writer.discard();
-      reject(new HttpError(400, `body could not be read: ${error.message}`));
+      reject(
+        error instanceof HttpError ? error : new HttpError(400, `body could not be read: ${error.message}`),
+      );
     });
   });
 }
@@ -170,13 +173,26 @@ function parseBody(
   if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
     const values: unknown[] = [];
     const texts: string[] = [];
-    for (const line of utf8Lines(body)) {
-      const trimmed = line.trim();
-      if (trimmed === '') continue;
+    const ends: number[] = [];
+    const lines = utf8Lines(body, ends);
+    // As ingest's parseNdjsonBody: lines as sent (nothing trimmed, no blank line before the last text) are
+    // queued from the body's bytes in its frame.
+    let asSent = true;
+    let blankBefore = false;
+    for (let i = 0; i < lines.length; i++) {
+      const trimmed = lines[i].trim();
+      if (trimmed === '') {
+        blankBefore = true;
+        continue;
+      }
+      if (trimmed.length !== lines[i].length || blankBefore) asSent = false;
       values.push(parseJson(trimmed, mayHoldKeys));
       texts.push(trimmed);
     }
-    return { ndjson: true, value: values, submitted: { jsonTexts: texts, bodyBytes: body.length } };
+    const submitted = asSent
+      ? { jsonTexts: texts, bodyBytes: body.length, lines: { body, ends }, frame }
+      : { jsonTexts: texts, bodyBytes: body.length };
+    return { ndjson: true, value: values, submitted };
   }
   const value = parseLargeJsonArray(body, mayHoldKeys) ?? parseJson(body.toString('utf8'), mayHoldKeys);
   const submitted = Array.isArray(value) ? { jsonArray: body, frame, bodyBytes: body.length } : undefined;

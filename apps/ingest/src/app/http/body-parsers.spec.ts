@@ -75,6 +75,25 @@ describe('parseNdjsonBody', () => {
       errors: [expect.objectContaining({ index: 1, line: 3, field: '(root)' })],
     });
   });
+
+  it('says where lines as sent are in the body, and only when they are', () => {
+    const frame = new BodyFramePool(1024).frame(64);
+    const body = Buffer.from('{"a":"€"}\n{"b":2}\n \n');
+    const asSent = parseNdjsonBody(body, frame);
+    expect(asSent.lines).toEqual({ body, ends: [11, 19, 21, 22] });
+    expect(asSent.frame).toBe(frame);
+    for (const text of [
+      '{"a":1}\r\n{"b":2}',
+      ' {"a":1}\n{"b":2}',
+      '{"a":1}\n\n{"b":2}',
+      '\n{"a":1}\n{"b":2}',
+    ]) {
+      const notAsSent = parseNdjsonBody(Buffer.from(text), frame);
+      expect(notAsSent.values).toEqual([{ a: 1 }, { b: 2 }]);
+      expect(notAsSent.lines).toBeUndefined();
+      expect(notAsSent.frame).toBeUndefined();
+    }
+  });
 });
 
 describe('registerBodyParsers: NDJSON bodies', () => {
@@ -87,7 +106,13 @@ describe('registerBodyParsers: NDJSON bodies', () => {
     registerBodyParsers(app, { maxBodyBytes: 1024 * 1024, budget, retryAfterSeconds: 1, framePool: pool });
     app.post('/lines', async (request) => {
       const lines = request.body as NdjsonLines;
-      return { isLines: lines instanceof NdjsonLines, count: lines.values.length, last: lines.values.at(-1) };
+      return {
+        isLines: lines instanceof NdjsonLines,
+        count: lines.values.length,
+        last: lines.values.at(-1),
+        asSent: lines.lines !== undefined,
+        framed: lines.frame !== undefined,
+      };
     });
     app.post('/json', async (request) => ({ isArray: Array.isArray(request.body) }));
     app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
@@ -103,18 +128,40 @@ describe('registerBodyParsers: NDJSON bodies', () => {
     '\n',
   );
 
-  it('reads a gzip NDJSON body into a pooled frame and gives the frame back once its lines are parsed', async () => {
+  it('reads a gzip NDJSON body into a pooled frame, kept with lines as sent for queuing from it', async () => {
     const put = jest.spyOn(pool, 'put');
     const response = await app.inject({
       method: 'POST',
       url: '/lines',
       headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
-      payload: gzipSync(ndjson),
+      payload: gzipSync(`${ndjson}\n`),
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ isLines: true, count: 4000, last: { message: 'line 3999', n: 3999 } });
-    expect(put).toHaveBeenCalledTimes(1);
-    expect(put.mock.calls[0][0].length).toBeGreaterThan(Buffer.byteLength(ndjson));
+    expect(response.json()).toMatchObject({
+      isLines: true,
+      count: 4000,
+      last: { message: 'line 3999', n: 3999 },
+    });
+    // LogIngestService gives it back once Redis has the value written around the lines in it.
+    expect(response.json()).toMatchObject({ asSent: true, framed: true });
+    expect(put).not.toHaveBeenCalled();
+    expect(budget.bytesInUse).toBe(0);
+  });
+
+  it('gives the frame back once parsed when the lines are not as sent (trimmed, blank ones between)', async () => {
+    for (const payload of [ndjson.replaceAll('\n', '\r\n'), ndjson.replace('\n', '\n\n')]) {
+      const put = jest.spyOn(pool, 'put');
+      const response = await app.inject({
+        method: 'POST',
+        url: '/lines',
+        headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+        payload: gzipSync(payload),
+      });
+      expect(response.json()).toMatchObject({ count: 4000, asSent: false, framed: false });
+      expect(put).toHaveBeenCalledTimes(1);
+      expect(put.mock.calls[0][0].length).toBeGreaterThan(Buffer.byteLength(payload));
+      put.mockRestore();
+    }
     expect(budget.bytesInUse).toBe(0);
   });
 

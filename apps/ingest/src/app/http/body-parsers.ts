@@ -1,17 +1,22 @@
-import type { BodyFrame, BodyFramePool, SubmittedEntries } from '@logpipe/log-schema';
+import {
+  GunzippedPayload,
+  type BodyFrame,
+  type BodyFramePool,
+  type SubmittedEntries,
+  type SubmittedLines,
+} from '@logpipe/log-schema';
 import {
   mayHoldPrototypeKeys,
   parseJsonRefusingPrototypeKeys,
   parseLargeJsonArray,
   utf8Lines,
 } from '@logpipe/protocol-wire-text';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { InFlightBodyBudget } from './body-budget';
 import { readBodyIntoFrame } from './framed-body';
-import { GunzippedPayload } from './gunzipped-payload';
 import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
 
@@ -25,6 +30,14 @@ export class NdjsonLines {
     readonly texts: string[],
     /** the decoded body's size, which bounds the texts' */
     readonly bodyBytes: number,
+    /**
+     * Where the texts are in the body, when they are its lines as they stand (log-schema's
+     * SubmittedLines): no blank line before the last text, nothing trimmed. Then the body is queued from its
+     * bytes, as a JSON array is, and `frame` (the frame it was read into, if any) is held until Redis
+     * has it (LogIngestService gives it back).
+     */
+    readonly lines?: SubmittedLines,
+    readonly frame?: BodyFrame,
   ) {}
 }
 
@@ -37,7 +50,10 @@ const jsonArrayBodies = new WeakMap<readonly unknown[], SubmittedEntries>();
  * these parsers did not produce.
  */
 export function submittedEntriesOf(body: unknown): SubmittedEntries | undefined {
-  if (body instanceof NdjsonLines) return { jsonTexts: body.texts, bodyBytes: body.bodyBytes };
+  if (body instanceof NdjsonLines) {
+    const { texts, bodyBytes, lines, frame } = body;
+    return { jsonTexts: texts, bodyBytes, lines, frame };
+  }
   return Array.isArray(body) ? jsonArrayBodies.get(body) : undefined;
 }
 
@@ -83,17 +99,29 @@ export function parseJsonBody(body: Buffer, frame?: BodyFrame): unknown {
 
 /**
  * An NDJSON body: one JSON value per non-empty line (whitespace around it ignored), strict UTF-8, no
- * prototype-pollution keys. Throws a RequestError (400) naming the first line that is not JSON.
+ * prototype-pollution keys. Throws a RequestError (400) naming the first line that is not JSON. When
+ * the lines stand as sent (nothing trimmed, no blank line before the last text), the result says where they
+ * are in `body` and keeps `frame`, the frame it was read into, if any; otherwise the caller can give
+ * the frame back at once.
  */
-export function parseNdjsonBody(body: Buffer): NdjsonLines {
+export function parseNdjsonBody(body: Buffer, frame?: BodyFrame): NdjsonLines {
   assertUtf8(body);
-  const lines = utf8Lines(body);
+  const ends: number[] = [];
+  const lines = utf8Lines(body, ends);
   const mayHoldKeys = mayHoldPrototypeKeys(body);
   const values: unknown[] = [];
   const texts: string[] = [];
+  let asSent = true;
+  let blankBefore = false;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
+    const sent = lines[i];
+    const line = sent.trim();
+    if (line === '') {
+      blankBefore = true;
+      continue;
+    }
+    // A blank line skipped before a text leaves the texts no longer the body's lines one after another.
+    if (line.length !== sent.length || blankBefore) asSent = false;
     try {
       values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
       texts.push(line);
@@ -104,11 +132,16 @@ export function parseNdjsonBody(body: Buffer): NdjsonLines {
       });
     }
   }
-  return new NdjsonLines(values, texts, body.length);
+  if (!asSent) return new NdjsonLines(values, texts, body.length);
+  return new NdjsonLines(values, texts, body.length, { body, ends }, frame);
 }
 
-/** The body as the parsers read it: the payload itself, or a gunzip stream over it. */
-function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
+/**
+ * The body as the parsers read it: the payload itself, or a gunzip stream over it. A gzip body decoded
+ * in one call (log-schema's GunzippedPayload) and found larger than `maxBodyBytes` is refused with the
+ * error Fastify's own reading gives past its limit, as a streamed one is (framed-body.ts).
+ */
+function decodedPayload(request: FastifyRequest, payload: Readable, maxBodyBytes: number): Readable {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
@@ -119,7 +152,10 @@ function decodedPayload(request: FastifyRequest, payload: Readable): Readable {
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
   }
-  return new GunzippedPayload(payload);
+  return new GunzippedPayload(payload, {
+    maxDecodedBytes: maxBodyBytes,
+    tooLarge: () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(),
+  });
 }
 
 /**
@@ -204,7 +240,7 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     });
     let decoded: Readable;
     try {
-      decoded = decodedPayload(request, payload);
+      decoded = decodedPayload(request, payload, maxBodyBytes);
     } catch (error) {
       done(error as Error);
       return;
@@ -236,9 +272,10 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
     });
   });
 
-  // NDJSON is read into a frame too: its lines are parsed into strings of their own, so the frame goes
-  // back to the pool as soon as they are, and a gzip NDJSON batch no longer leaves a fresh body-sized
-  // Buffer per request for the collector (Buffer.concat of Fastify's parseAs: 'buffer').
+  // NDJSON is read into a frame too, so a gzip NDJSON batch leaves no fresh body-sized Buffer per
+  // request for the collector (Buffer.concat of Fastify's parseAs: 'buffer'): lines as sent are queued
+  // from it as a JSON array is; other lines are parsed into strings of their own, and the frame goes back
+  // to the pool as soon as they are.
   fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, (request, payload, done) => {
     readBodyIntoFrame(request, payload, maxBodyBytes, options.framePool, (readError, framed) => {
       if (framed === undefined) return done(readError, undefined);
@@ -247,12 +284,14 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
         takeBudget(request, framed.body, options);
         // A rawBody route's decoder reads these bytes later: the frame stays with them, as for JSON.
         if (protocolRouteOf(request).rawBody) return done(null, framed.body);
-        lines = parseNdjsonBody(framed.body);
+        lines = parseNdjsonBody(framed.body, framed.frame);
       } catch (error) {
         framed.frame.release();
         return done(error as Error, undefined);
       }
-      framed.frame.release();
+      // Lines queued from the body's bytes keep its frame (LogIngestService gives it back); other lines
+      // were copied out of them as strings.
+      if (lines.frame === undefined) framed.frame.release();
       done(null, lines);
     });
   });

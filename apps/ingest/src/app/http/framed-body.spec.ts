@@ -1,8 +1,7 @@
-import { BodyFramePool, type FramedBody } from '@logpipe/log-schema';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { BodyFramePool, GunzippedPayload, type FramedBody } from '@logpipe/log-schema';
+import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import { gzipSync } from 'node:zlib';
 import { readBodyIntoFrame } from './framed-body';
-import { GunzippedPayload } from './gunzipped-payload';
 
 const LIMIT = 1024;
 
@@ -15,7 +14,13 @@ async function appReading(): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.headers['content-encoding'] !== 'gzip') return done(null, payload);
-    done(null, new GunzippedPayload(payload));
+    done(
+      null,
+      new GunzippedPayload(payload, {
+        maxDecodedBytes: LIMIT,
+        tooLarge: () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(),
+      }),
+    );
   });
   app.register(async (framed) => {
     framed.removeAllContentTypeParsers();
@@ -67,9 +72,9 @@ describe('readBodyIntoFrame', () => {
     const read = response.json();
     expect(read.text).toBe(text);
     expect(read.sameMemory).toBe(true);
-    // Room for the longest version 4 opening (log-schema's FRAME_ROOM_BEFORE) and the closing `]`.
+    // Room for the longest version 4 opening (log-schema's FRAME_ROOM_BEFORE) and the closing `]]`.
     expect(read.roomBefore).toBeGreaterThanOrEqual(90);
-    expect(read.roomAfter).toBeGreaterThanOrEqual(1);
+    expect(read.roomAfter).toBeGreaterThanOrEqual(2);
   });
 
   it('reads a gzip body decoded', async () => {
@@ -86,6 +91,7 @@ describe('readBodyIntoFrame', () => {
       () => gzipSync('x'.repeat(LIMIT * 4)),
       { 'content-encoding': 'gzip' } as Record<string, string>,
     ],
+
     ['shorter than its Content-Length', () => '[1,2,3]', { 'content-length': '9' }],
     ['a corrupt gzip body', () => 'not gzip', { 'content-encoding': 'gzip' }],
   ])('refuses a body %s exactly as Fastify does', async (_case, body, headers) => {

@@ -41,9 +41,12 @@ export function lingerOnRefusedBodies(fastify: FastifyInstance, lingerMs = REFUS
     // While closing, Fastify's Connection: close stands: the connection is not to be kept.
     if (raw.complete || raw.destroyed || closing) return done();
     if (reply.getHeader('connection') === 'close') reply.removeHeader('connection');
-    // A gzip body is piped into its decoder, which nobody reads any more: it would hold the request
-    // back. Unpiped and resumed, the request's bytes are dropped as they come.
+    // Whatever was reading the body stops: a gzip body's decoder (log-schema's GunzippedPayload), which
+    // gathers it or is piped from it and which nobody reads any more (piped, it would hold the request
+    // back; gathering, it would start piping), and the parser's own listeners. Resumed, the request's
+    // bytes are dropped as they come.
     raw.unpipe();
+    raw.removeAllListeners('data');
     raw.resume();
     lingering.add(raw);
     // IncomingMessage#destroy destroys its socket (and is all an injected test request has).

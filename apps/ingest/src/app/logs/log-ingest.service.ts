@@ -115,7 +115,7 @@ export class LogIngestService {
     // body's parsed objects, needed only to validate it) would live through the quota and the Redis
     // round trip, long enough to be promoted to the old generation and collected by a mark-compact.
     const lease = new FrameLease(this.framePool);
-    // The frame a JSON array body was read into (log-schema's body-frames.ts), if it was.
+    // The frame a JSON array body, or NDJSON lines as sent, were read into (log-schema's body-frames.ts).
     const bodyFrame = submitted !== undefined && 'frame' in submitted ? submitted.frame : undefined;
     let batch: PreparedBatch;
     try {

@@ -142,7 +142,15 @@ describe('utf8Lines', () => {
     fc.assert(
       fc.property(text, (parts) => {
         const body = Buffer.from(parts.join(''), 'utf8');
-        expect(utf8Lines(body)).toEqual(body.toString('utf8').split('\n'));
+        const lineEnds: number[] = [];
+        const lines = utf8Lines(body, lineEnds);
+        expect(lines).toEqual(body.toString('utf8').split('\n'));
+        // Each line is the bytes from just after the previous line's end to its own.
+        expect(lineEnds).toHaveLength(lines.length);
+        lines.forEach((line, i) => {
+          expect(body.toString('utf8', i === 0 ? 0 : lineEnds[i - 1] + 1, lineEnds[i])).toBe(line);
+        });
+        expect(lineEnds.at(-1)).toBe(body.length);
       }),
       { numRuns: 500 },
     );
