@@ -68,11 +68,7 @@ export {
   type BodyFrame,
   type FramedBody,
 } from './lib/body-frames';
-export {
-  GUNZIP_ONE_CALL_MAX_BYTES,
-  GunzippedPayload,
-  type GunzippedPayloadOptions,
-} from './lib/gunzipped-payload';
+export { GUNZIP_ONE_CALL_MAX_BYTES, GunzippedPayload } from './lib/gunzipped-payload';
 export { SingleEntryChunks, type StreamAppender } from './lib/single-entry-chunks';
 export { parseTimestamp, type TimestampParse } from './lib/timestamp';
 export { prepareDeadLetterReplay, REPLAY_EVENT_ID_PREFIX } from './lib/dead-letter-replay';

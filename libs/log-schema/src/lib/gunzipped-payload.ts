@@ -6,8 +6,8 @@ import { createGunzip, gunzipSync, type Gunzip } from 'node:zlib';
 /**
  * The largest body decoded in one call, encoded and decoded: a body sent larger (or whose gzip trailer
  * says it decodes larger) is decoded as a stream instead, on the thread pool. The bound keeps what one
- * request can hold the event loop for short: inflating 1 MiB took 1-3 ms here, 10 MiB of zeros 28 ms
- * (most of it faulting in the fresh output buffer).
+ * request can hold the event loop for short: in one call here, the bench's 317 KB batch took ~0.3 ms,
+ * 810 KB of Markdown 3-8 ms, 10 MiB of zeros 28 ms (most of it faulting in the fresh output buffer).
  */
 export const GUNZIP_ONE_CALL_MAX_BYTES = 1024 * 1024;
 
@@ -22,27 +22,21 @@ const GZIP_MIN_BYTES = 18;
 /** Deflate's largest ratio (258-byte matches in 2-bit codes): what an honest trailer can claim. */
 const DEFLATE_MAX_RATIO = 1032;
 
-export interface GunzippedPayloadOptions {
-  /** The most bytes the body may decode to (ingest's MAX_BODY_BYTES). */
-  maxDecodedBytes: number;
-  /**
-   * The error for a body decoded in one call that decodes to more: the reader never sees its bytes. A
-   * streamed body's bytes are handed on as they come, and its reader refuses them past its own limit.
-   */
-  tooLarge: () => Error;
-}
-
 /**
  * A gzip body decoded as the body parsers read it: a stream of the decoded bytes that counts the
- * encoded bytes it read in `receivedEncodedLength` (ingest's framed-body.ts bounds and compares them).
+ * encoded bytes it read in `receivedEncodedLength` (ingest's framed-body.ts bounds and compares them, and
+ * refuses decoded bytes past its limit).
  *
- * The encoded bytes are gathered until the body ends and decoded in one zlib call into one Buffer sized
- * by the gzip trailer, as long as neither side passes GUNZIP_ONE_CALL_MAX_BYTES. Streamed, a 1,000-entry
- * NDJSON batch (53 KB gzip, 317 KB decoded) took ~620-780 µs of CPU per body in 64 KiB chunks through
- * the thread pool, in one call ~230-330 µs (node, 1,000 bodies each, 2026-12-05); ingest alone under
- * gzip NDJSON-1000 batches (tools/bench/ingest-alone.mjs --gzip, BENCHMARKS.md 2026-12-05 12:00) went
- * from 1.02-1.44x the floor's CPU per entry to 0.88-1.12x. A larger body is streamed as before: the
- * gathered bytes are written into a gunzip stream and the rest piped after them.
+ * The encoded bytes are gathered until the body ends and, once the body is read, decoded in one zlib
+ * call into one Buffer of the size the gzip trailer gives, as long as that and the encoded size are
+ * within GUNZIP_ONE_CALL_MAX_BYTES and `maxDecodedBytes`. Streamed, a 1,000-entry NDJSON batch (53 KB
+ * gzip, 317 KB decoded) took ~620-780 µs of CPU per body in 64 KiB chunks through the thread pool, in one
+ * call ~230-330 µs (node, 1,000 bodies each, 2026-12-05; what it did to ingest: BENCHMARKS.md
+ * 2026-12-05 11:40). Any other body is streamed as before, the gathered bytes written into a gunzip stream
+ * and the rest piped after them: one sent larger, one whose trailer says it decodes larger (a gzip bomb
+ * says so, or zlib's length check refuses it), and one that decodes past its trailer's size (several gzip
+ * members, whose trailer is the last one's; the one call stops there), so the one call never holds the
+ * event loop for more than the bound, and the reader's own count refuses a body past its limit.
  *
  * Fastify keeps the stream a preParsing hook returns for as long as the request lives, which is until
  * Redis has answered; so does the request's own stream, through the listeners put on it here. Neither
@@ -55,16 +49,21 @@ export class GunzippedPayload extends Readable {
   receivedEncodedLength = 0;
   /** The encoded chunks so far while the body may still be decoded in one call; undefined once not. */
   private gathered: Buffer[] | undefined = [];
+  /** The whole encoded body, gathered, until it is read (a refused body is never decoded). */
+  private whole: Buffer | undefined;
+  /** Whether the reader asked for data that has not been pushed yet (Readable calls _read once for it). */
+  private wanted = false;
   private gunzip: Gunzip | undefined;
 
+  /** `maxDecodedBytes`: the most bytes the body may decode to (ingest's MAX_BODY_BYTES). */
   constructor(
     encoded: Readable,
-    private readonly options: GunzippedPayloadOptions,
+    private readonly maxDecodedBytes: number,
   ) {
     super();
     // Past this many encoded bytes the body is streamed: past the decoded limit, so is the reader's
     // count of encoded bytes (which it refuses past the same limit as it arrives).
-    const gatherMax = Math.min(GUNZIP_ONE_CALL_MAX_BYTES, options.maxDecodedBytes);
+    const gatherMax = Math.min(GUNZIP_ONE_CALL_MAX_BYTES, maxDecodedBytes);
     const onData = (chunk: Buffer) => {
       this.receivedEncodedLength += chunk.length;
       if (this.gathered === undefined) return;
@@ -75,10 +74,14 @@ export class GunzippedPayload extends Readable {
     encoded.on('data', onData);
     encoded.once('end', () => {
       if (this.gathered === undefined) return;
-      // Taken off the request before its end (ingest's lingering close drops a refused body's bytes so),
-      // it gathered part of the body: nothing to decode.
-      if (!encoded.listeners('data').includes(onData)) this.destroy();
-      else this.decodeGathered(this.takeGathered());
+      if (!encoded.listeners('data').includes(onData)) {
+        // Taken off the request before its end (ingest's lingering close drops a refused body's bytes
+        // so), it gathered part of the body: nothing to decode. The error is for a reader still on it.
+        this.destroy(new Error('the request body was dropped before its end'));
+        return;
+      }
+      this.whole = this.takeGathered();
+      if (this.wanted) this.decodeWhole();
     });
     encoded.on('error', (error) => this.destroy(error));
     // When Fastify refuses the request before reading the body (an unsupported content type: 415),
@@ -88,11 +91,14 @@ export class GunzippedPayload extends Readable {
   }
 
   override _read(): void {
-    this.gunzip?.resume();
+    if (this.whole !== undefined) this.decodeWhole();
+    else if (this.gunzip !== undefined) this.gunzip.resume();
+    else this.wanted = true;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.gathered = undefined;
+    this.whole = undefined;
     this.gunzip?.destroy();
     this.gunzip = undefined;
     callback(error);
@@ -105,31 +111,30 @@ export class GunzippedPayload extends Readable {
   }
 
   /** The whole body's encoded bytes: decoded in one call, or streamed when that is not for it. */
-  private decodeGathered(body: Buffer): void {
-    const decodedSize = claimedDecodedSize(body);
-    if (decodedSize > GUNZIP_ONE_CALL_MAX_BYTES) {
+  private decodeWhole(): void {
+    const body = this.whole as Buffer;
+    this.whole = undefined;
+    this.wanted = false;
+    const claimed = claimedDecodedSize(body);
+    if (claimed > Math.min(this.maxDecodedBytes, GUNZIP_ONE_CALL_MAX_BYTES)) {
       this.stream(body).end();
       return;
     }
-    const { maxDecodedBytes } = this.options;
-    const oneCallMax = Math.min(maxDecodedBytes, GUNZIP_ONE_CALL_MAX_BYTES);
     let decoded: Buffer;
     try {
       decoded = gunzipSync(body, {
         // One byte over the claimed size: zlib allocates another chunk when the output fills one.
-        chunkSize: Math.max(64, Math.min(decodedSize, oneCallMax) + 1),
-        maxOutputLength: oneCallMax,
+        chunkSize: Math.max(64, claimed + 1),
+        maxOutputLength: Math.max(1, claimed),
       });
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        // More than the trailer says: several gzip members, or a wrong trailer (which the stream's
+        // length check refuses); streamed, the reader's count bounds it.
+        this.stream(body).end();
+      } else {
         // zlib's own errors carry no HTTP status; the error handler maps Z_* codes to 400.
         this.destroy(error as Error);
-      } else if (oneCallMax === maxDecodedBytes) {
-        this.destroy(this.options.tooLarge());
-      } else {
-        // The trailer understated the size (or the body holds several gzip members, and only the last
-        // one's size is in it): stream it, so the event loop is not held for more than the bound.
-        this.stream(body).end();
       }
       return;
     }
@@ -155,9 +160,9 @@ export class GunzippedPayload extends Readable {
 }
 
 /**
- * What the body's gzip trailer says it decodes to, bounded by deflate's largest ratio (so a lying trailer
- * on a small body cannot make the one call allocate more than the body could hold); 0 for a body too
- * short to be gzip, which zlib then refuses.
+ * What the body's gzip trailer says it decodes to (its last member's size, modulo 2^32), bounded by
+ * deflate's largest ratio (so a wrong trailer on a small body cannot make the one call allocate more
+ * than the body could hold); 0 for a body too short to be gzip, which zlib then refuses.
  */
 function claimedDecodedSize(body: Buffer): number {
   if (body.length < GZIP_MIN_BYTES) return 0;

@@ -347,6 +347,27 @@ describe('encodeSubmittedChunks (entries as sent, version 4)', () => {
     );
   });
 
+  it('fills a value of lines to exactly maxBytes, as texts or as sent, and no further', () => {
+    const texts = ['a', 'b', 'c'].map((message) => JSON.stringify(submittedEntry(message)));
+    const twoOfThem = Buffer.from(
+      `${submittedChunkOpening(HEADER.receivedAtMs, HEADER.tenant)}[${texts[0]},${texts[1]}]]`,
+    );
+    const text = texts.join('\n');
+    const ends = [bytes(texts[0]), bytes(texts[0]) + 1 + bytes(texts[1]), bytes(text)];
+    const lines = { body: Buffer.from(text), ends };
+    for (const maxBytes of [twoOfThem.length, twoOfThem.length - 1]) {
+      const limits = { maxEntries: 10, maxBytes };
+      for (const submitted of [
+        { jsonTexts: texts.slice(0, 2), bodyBytes: bytes(text) },
+        { jsonTexts: texts.slice(0, 2), bodyBytes: bytes(text), lines },
+      ]) {
+        const values = encodeSubmittedChunks(submitted, HEADER, limits);
+        if (maxBytes === twoOfThem.length) expect(values).toEqual([twoOfThem]);
+        else expect(messagesOf(values)).toEqual([['a'], ['b']]);
+      }
+    }
+  });
+
   it('copies lines as sent whose frame has no room after them for the closing', () => {
     const texts = [JSON.stringify(submittedEntry('a')), JSON.stringify(submittedEntry('b €'))];
     const text = texts.join('\n');

@@ -142,6 +142,7 @@ export type SubmittedEntries = (
  * written from those bytes in one copy, or around them in their frame, instead of text by text.
  */
 export interface SubmittedLines {
+  /** The body; encodeSubmittedChunks may write the value over its bytes, so read it for nothing else. */
   readonly body: Buffer;
   /** `ends[i]`: the offset in `body` where text `i` ends (its `\n`, or the body's end). */
   readonly ends: readonly number[];
@@ -208,11 +209,27 @@ export function submittedFitsChunks(
  * json-1000 18.4 / 18.0 -> 12.3 / 11.0 µs per entry and gzip NDJSON-1000 21.3 / 22.8 -> 18.3 / 16.1.
  * Lines are written into frames from `lease` when given, as encodeLogChunks writes chunks; a JSON array
  * read into a frame is written around in that frame, and so are lines that are the body's as they stand
- * (SubmittedLines) when they fit one chunk. Measured 2026-12-05 (node, the bench's NDJSON-1000 body,
+ * (SubmittedLines) when they fit one chunk: the body's bytes are then the value's, no longer the body. A
+ * body's frame that holds no value (lines cut into chunks, no room) is given back before this returns. Measured 2026-12-05 (node, the bench's NDJSON-1000 body,
  * 1,500 times): parsing and encoding text by text ~1,200-1,270 µs per body against ~1,050-1,070 for
- * parsing alone (BENCHMARKS.md 2026-12-05 12:00 for what it did to ingest).
+ * parsing alone (BENCHMARKS.md 2026-12-05 11:40 for what it did to ingest).
  */
 export function encodeSubmittedChunks(
+  submitted: SubmittedEntries,
+  header: SubmittedHeader,
+  limits: ChunkLimits,
+  lease?: FrameLease,
+): Buffer[] {
+  const values = submittedValues(submitted, header, limits, lease);
+  // A body frame no value was written in is read by nothing more: back to its pool now, rather than
+  // held until Redis has the values (the caller's release after the append is then a no-op).
+  const { frame } = submitted;
+  if (frame !== undefined && !values.some((value) => value.buffer === frame.bytes.buffer)) frame.release();
+  return values;
+}
+
+/** encodeSubmittedChunks' values, before it looks at the body's frame. */
+function submittedValues(
   submitted: SubmittedEntries,
   header: SubmittedHeader,
   limits: ChunkLimits,
@@ -245,7 +262,7 @@ export function encodeSubmittedChunks(
   for (let i = 0; i < texts.length; i++) {
     // Each text brings its bytes and a `,` (one fewer in all: the chunk's exact size is bytes - 1).
     const textBytes = Buffer.byteLength(texts[i], 'utf8') + 1;
-    const full = i - start === limits.maxEntries || (i > start && bytes + textBytes > limits.maxBytes);
+    const full = i - start === limits.maxEntries || (i > start && bytes + textBytes - 1 > limits.maxBytes);
     if (full) {
       chunks.push(joinedChunk(bytes - 1, head, texts, start, i, TEXTS_CLOSING_BYTES, lease));
       start = i;

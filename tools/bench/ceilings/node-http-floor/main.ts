@@ -113,10 +113,7 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
     let source: NodeJS.ReadableStream = request;
     if (encoding === 'gzip' || encoding === 'x-gzip') {
       // As ingest decodes it (body-parsers.ts): in one call when small, else as a stream.
-      source = new GunzippedPayload(request, {
-        maxDecodedBytes: maxBodyBytes,
-        tooLarge: () => new HttpError(413, 'body too large'),
-      });
+      source = new GunzippedPayload(request, maxBodyBytes);
     } else if (encoding !== 'identity' && encoding !== '') {
       reject(new HttpError(415, `Content-Encoding "${encoding}" is not supported`));
       request.resume();
@@ -147,9 +144,7 @@ function readBody(request: IncomingMessage, maxBodyBytes: number, pool: BodyFram
     source.on('end', () => resolve(writer.finish()));
     source.on('error', (error) => {
       writer.discard();
-      reject(
-        error instanceof HttpError ? error : new HttpError(400, `body could not be read: ${error.message}`),
-      );
+      reject(new HttpError(400, `body could not be read: ${error.message}`));
     });
   });
 }

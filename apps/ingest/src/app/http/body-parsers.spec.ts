@@ -1,4 +1,9 @@
-import { BodyFramePool } from '@logpipe/log-schema';
+import {
+  BodyFramePool,
+  BodyFrameWriter,
+  encodeSubmittedChunks,
+  type SubmittedEntries,
+} from '@logpipe/log-schema';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { gzipSync } from 'node:zlib';
 import { InFlightBodyBudget } from './body-budget';
@@ -92,6 +97,35 @@ describe('parseNdjsonBody', () => {
       expect(notAsSent.values).toEqual([{ a: 1 }, { b: 2 }]);
       expect(notAsSent.lines).toBeUndefined();
       expect(notAsSent.frame).toBeUndefined();
+    }
+  });
+
+  it('gives encodeSubmittedChunks lines as sent that make the values their texts make, byte for byte', () => {
+    const header = { receivedAtMs: 1_764_151_200_500, tenant: 'acme' };
+    const entry = (message: string) => JSON.stringify({ level: 'info', service: 'checkout', message });
+    for (const text of [
+      `${entry('a €')}\n${entry('𝄞 b')}\n`,
+      `${entry('no newline at the end')}\n${entry('c')}`,
+      `${entry('blank lines after')}\n${entry('d')}\n \n\t\n`,
+      Array.from({ length: 30 }, (_, i) => entry(`line ${i} ü`)).join('\n'),
+    ]) {
+      for (const maxEntries of [1000, 7]) {
+        const limits = { maxEntries, maxBytes: 1024 * 1024 };
+        const writer = new BodyFrameWriter(Buffer.byteLength(text));
+        writer.write(Buffer.from(text));
+        const { body, frame } = writer.finish();
+        const parsed = parseNdjsonBody(body, frame);
+        expect(parsed.lines).toBeDefined();
+        // The texts' values first: the lines' may be written over the body's bytes.
+        const byTexts = encodeSubmittedChunks(
+          { jsonTexts: parsed.texts, bodyBytes: parsed.bodyBytes },
+          header,
+          limits,
+        );
+        const submitted = submittedEntriesOf(parsed);
+        expect(submitted).toBeDefined();
+        expect(encodeSubmittedChunks(submitted as SubmittedEntries, header, limits)).toEqual(byTexts);
+      }
     }
   });
 });

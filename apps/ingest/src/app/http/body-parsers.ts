@@ -11,7 +11,7 @@ import {
   parseLargeJsonArray,
   utf8Lines,
 } from '@logpipe/protocol-wire-text';
-import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -137,9 +137,9 @@ export function parseNdjsonBody(body: Buffer, frame?: BodyFrame): NdjsonLines {
 }
 
 /**
- * The body as the parsers read it: the payload itself, or a gunzip stream over it. A gzip body decoded
- * in one call (log-schema's GunzippedPayload) and found larger than `maxBodyBytes` is refused with the
- * error Fastify's own reading gives past its limit, as a streamed one is (framed-body.ts).
+ * The body as the parsers read it: the payload itself, or log-schema's GunzippedPayload over it, which
+ * decodes a small gzip body in one call and streams a larger one; either way the parser's own count
+ * refuses decoded bytes past `maxBodyBytes` (framed-body.ts).
  */
 function decodedPayload(request: FastifyRequest, payload: Readable, maxBodyBytes: number): Readable {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
@@ -152,15 +152,12 @@ function decodedPayload(request: FastifyRequest, payload: Readable, maxBodyBytes
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new RequestError(415, `Content-Encoding "${encoding}" is not supported; send gzip or identity`);
   }
-  return new GunzippedPayload(payload, {
-    maxDecodedBytes: maxBodyBytes,
-    tooLarge: () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(),
-  });
+  return new GunzippedPayload(payload, maxBodyBytes);
 }
 
 /**
  * Replaces Fastify's JSON parser and adds NDJSON, both strict about UTF-8, and decompresses
- * `Content-Encoding: gzip` as a stream. Fastify applies `bodyLimit` to the stream this returns,
+ * `Content-Encoding: gzip` (decodedPayload). The parsers count the decoded bytes against `maxBodyBytes`,
  * so a gzip bomb stops with 413 once the *decompressed* size passes the limit.
  */
 export interface BodyParserOptions {

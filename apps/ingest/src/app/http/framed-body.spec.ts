@@ -1,5 +1,5 @@
 import { BodyFramePool, GunzippedPayload, type FramedBody } from '@logpipe/log-schema';
-import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { gzipSync } from 'node:zlib';
 import { readBodyIntoFrame } from './framed-body';
 
@@ -14,13 +14,7 @@ async function appReading(): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.headers['content-encoding'] !== 'gzip') return done(null, payload);
-    done(
-      null,
-      new GunzippedPayload(payload, {
-        maxDecodedBytes: LIMIT,
-        tooLarge: () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(),
-      }),
-    );
+    done(null, new GunzippedPayload(payload, LIMIT));
   });
   app.register(async (framed) => {
     framed.removeAllContentTypeParsers();
