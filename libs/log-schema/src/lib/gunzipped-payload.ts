@@ -40,7 +40,7 @@ const DEFLATE_MAX_RATIO = 1032;
  *
  * Fastify keeps the stream a preParsing hook returns for as long as the request lives, which is until
  * Redis has answered; so does the request's own stream, through the listeners put on it here. Neither
- * holds the gathered bytes or a gunzip stream once the body has ended: a gunzip keeps an output buffer of
+ * holds the gathered bytes or a gunzip stream once the body is decoded: a gunzip keeps an output buffer of
  * GUNZIP_STREAM_CHUNK_BYTES, and one held through the Redis round trip was promoted to V8's old
  * generation with it, which then waited for a mark-compact (heaptrack of ingest under gzip NDJSON-1000
  * batches: ~5 MiB of them at its peak).

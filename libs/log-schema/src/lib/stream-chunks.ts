@@ -209,10 +209,11 @@ export function submittedFitsChunks(
  * json-1000 18.4 / 18.0 -> 12.3 / 11.0 µs per entry and gzip NDJSON-1000 21.3 / 22.8 -> 18.3 / 16.1.
  * Lines are written into frames from `lease` when given, as encodeLogChunks writes chunks; a JSON array
  * read into a frame is written around in that frame, and so are lines that are the body's as they stand
- * (SubmittedLines) when they fit one chunk: the body's bytes are then the value's, no longer the body. A
- * body's frame that holds no value (lines cut into chunks, no room) is given back before this returns. Measured 2026-12-05 (node, the bench's NDJSON-1000 body,
- * 1,500 times): parsing and encoding text by text ~1,200-1,270 µs per body against ~1,050-1,070 for
- * parsing alone (BENCHMARKS.md 2026-12-05 11:40 for what it did to ingest).
+ * (SubmittedLines) when they fit one chunk: the body's bytes are then the value's, no longer the body.
+ * Measured 2026-12-05 (node, the bench's NDJSON-1000 body, 1,500 times): parsing and encoding text by
+ * text ~1,200-1,270 µs per body against ~1,050-1,070 for parsing alone (BENCHMARKS.md 2026-12-05 11:40
+ * for what it did to ingest). A body's frame that holds no value (lines cut into chunks, no room around
+ * the body) is given back before this returns.
  */
 export function encodeSubmittedChunks(
   submitted: SubmittedEntries,

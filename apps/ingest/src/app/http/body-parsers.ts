@@ -32,9 +32,10 @@ export class NdjsonLines {
     readonly bodyBytes: number,
     /**
      * Where the texts are in the body, when they are its lines as they stand (log-schema's
-     * SubmittedLines): no blank line before the last text, nothing trimmed. Then the body is queued from its
-     * bytes, as a JSON array is, and `frame` (the frame it was read into, if any) is held until Redis
-     * has it (LogIngestService gives it back).
+     * SubmittedLines): no blank line before the last text, nothing trimmed. Then the body is queued from
+     * its bytes, as a JSON array is, and `frame` (the frame it was read into, if any) is kept with it:
+     * encodeSubmittedChunks gives it back when no value is written in it, LogIngestService once Redis
+     * has the value that is.
      */
     readonly lines?: SubmittedLines,
     readonly frame?: BodyFrame,
@@ -100,9 +101,9 @@ export function parseJsonBody(body: Buffer, frame?: BodyFrame): unknown {
 /**
  * An NDJSON body: one JSON value per non-empty line (whitespace around it ignored), strict UTF-8, no
  * prototype-pollution keys. Throws a RequestError (400) naming the first line that is not JSON. When
- * the lines stand as sent (nothing trimmed, no blank line before the last text), the result says where they
- * are in `body` and keeps `frame`, the frame it was read into, if any; otherwise the caller can give
- * the frame back at once.
+ * the lines stand as sent (nothing trimmed, no blank line before the last text), the result says where
+ * they are in `body` and keeps `frame`, the frame it was read into, if any; otherwise the caller can
+ * give the frame back at once.
  */
 export function parseNdjsonBody(body: Buffer, frame?: BodyFrame): NdjsonLines {
   assertUtf8(body);
