@@ -164,14 +164,27 @@ const TEXTS_CLOSING_BYTES = Buffer.from(']]');
  * undefined when the frame has no room for `opening` (or `jsonArray` is not in it).
  */
 function valueAroundArray(frame: Buffer, jsonArray: Buffer, opening: string): Buffer | undefined {
-  if (jsonArray.buffer !== frame.buffer) return undefined;
-  const start = jsonArray.byteOffset - frame.byteOffset;
-  const end = start + jsonArray.length;
   const openingBytes = Buffer.byteLength(opening, 'utf8');
-  if (start < openingBytes || end + SUBMITTED_CLOSING_BYTES.length > frame.length) return undefined;
-  frame.write(opening, start - openingBytes, 'utf8');
-  SUBMITTED_CLOSING_BYTES.copy(frame, end);
-  return frame.subarray(start - openingBytes, end + SUBMITTED_CLOSING_BYTES.length);
+  const value = spanAround(
+    frame,
+    jsonArray,
+    openingBytes,
+    openingBytes + jsonArray.length + SUBMITTED_CLOSING_BYTES.length,
+  );
+  if (value === undefined) return undefined;
+  value.write(opening, 0, 'utf8');
+  SUBMITTED_CLOSING_BYTES.copy(value, openingBytes + jsonArray.length);
+  return value;
+}
+
+/**
+ * The `size` bytes of `frame` that start `before` bytes ahead of `body`, or undefined when `body` is not
+ * in `frame` or the frame has not that much room around it: where a value is written around a body.
+ */
+function spanAround(frame: Buffer, body: Buffer, before: number, size: number): Buffer | undefined {
+  if (body.buffer !== frame.buffer) return undefined;
+  const start = body.byteOffset - frame.byteOffset - before;
+  return start >= 0 && start + size <= frame.length ? frame.subarray(start, start + size) : undefined;
 }
 
 /**
@@ -296,15 +309,8 @@ function valueOfLines(
   const size = headBytes + textsEnd + TEXTS_CLOSING_BYTES.length;
   // One text is one chunk however large, as encodeLogChunks has it.
   if (size > maxBytes && count > 1) return undefined;
-  // In the frame, the value starts `headBytes` before the body.
-  const start =
-    frame !== undefined && body.buffer === frame.bytes.buffer
-      ? body.byteOffset - frame.bytes.byteOffset - headBytes
-      : -1;
-  let value: Buffer;
-  if (frame !== undefined && start >= 0 && start + size <= frame.bytes.length) {
-    value = frame.bytes.subarray(start, start + size);
-  } else {
+  let value = frame === undefined ? undefined : spanAround(frame.bytes, body, headBytes, size);
+  if (value === undefined) {
     value = lease === undefined ? Buffer.allocUnsafe(size) : lease.take(size);
     body.copy(value, headBytes, 0, textsEnd);
   }
