@@ -3,4 +3,4 @@
 // prototype-pollution keys. No Nest, no I/O.
 export { MAX_CACHED_TEXT_BYTES, ShortTextCache, type TextDecoding } from './lib/short-text-cache';
 export { mayHoldPrototypeKeys, parseJsonRefusingPrototypeKeys } from './lib/prototype-safe-json';
-export { parseLargeJsonArray, utf8Lines } from './lib/large-body-text';
+export { ndjsonTexts, parseLargeJsonArray, type NdjsonTexts } from './lib/large-body-text';

@@ -32,8 +32,8 @@ import {
 import {
   mayHoldPrototypeKeys,
   parseJsonRefusingPrototypeKeys,
+  ndjsonTexts,
   parseLargeJsonArray,
-  utf8Lines,
 } from '@logpipe/protocol-wire-text';
 import { resolveStreamClientOptions, StreamProducer } from '@logpipe/stream-client';
 import { keepRequestObjectsYoung } from '@logpipe/app-runtime';
@@ -166,27 +166,13 @@ function parseBody(
   const mayHoldKeys = mayHoldPrototypeKeys(body);
   // As ingest's body-parsers.ts: no string of a whole large body.
   if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/ndjson')) {
-    const values: unknown[] = [];
-    const texts: string[] = [];
-    const ends: number[] = [];
-    const lines = utf8Lines(body, ends);
-    // As ingest's parseNdjsonBody: lines as sent (nothing trimmed, no blank line before the last text) are
-    // queued from the body's bytes in its frame.
-    let asSent = true;
-    let blankBefore = false;
-    for (let i = 0; i < lines.length; i++) {
-      const trimmed = lines[i].trim();
-      if (trimmed === '') {
-        blankBefore = true;
-        continue;
-      }
-      if (trimmed.length !== lines[i].length || blankBefore) asSent = false;
-      values.push(parseJson(trimmed, mayHoldKeys));
-      texts.push(trimmed);
-    }
-    const submitted = asSent
-      ? { jsonTexts: texts, bodyBytes: body.length, lines: { body, ends }, frame }
-      : { jsonTexts: texts, bodyBytes: body.length };
+    // As ingest's parseNdjsonBody: lines as sent are queued from the body's bytes in its frame.
+    const { texts, ends } = ndjsonTexts(body);
+    const values = texts.map((text) => parseJson(text, mayHoldKeys));
+    const submitted =
+      ends === undefined
+        ? { jsonTexts: texts, bodyBytes: body.length }
+        : { jsonTexts: texts, bodyBytes: body.length, lines: { body, ends }, frame };
     return { ndjson: true, value: values, submitted };
   }
   const value = parseLargeJsonArray(body, mayHoldKeys) ?? parseJson(body.toString('utf8'), mayHoldKeys);

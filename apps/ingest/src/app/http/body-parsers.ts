@@ -8,8 +8,8 @@ import {
 import {
   mayHoldPrototypeKeys,
   parseJsonRefusingPrototypeKeys,
+  ndjsonTexts,
   parseLargeJsonArray,
-  utf8Lines,
 } from '@logpipe/protocol-wire-text';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
@@ -107,33 +107,20 @@ export function parseJsonBody(body: Buffer, frame?: BodyFrame): unknown {
  */
 export function parseNdjsonBody(body: Buffer, frame?: BodyFrame): NdjsonLines {
   assertUtf8(body);
-  const ends: number[] = [];
-  const lines = utf8Lines(body, ends);
+  const { texts, lineNumbers, ends } = ndjsonTexts(body);
   const mayHoldKeys = mayHoldPrototypeKeys(body);
   const values: unknown[] = [];
-  const texts: string[] = [];
-  let asSent = true;
-  let blankBefore = false;
-  for (let i = 0; i < lines.length; i++) {
-    const sent = lines[i];
-    const line = sent.trim();
-    if (line === '') {
-      blankBefore = true;
-      continue;
-    }
-    // A blank line skipped before a text leaves the texts no longer the body's lines one after another.
-    if (line.length !== sent.length || blankBefore) asSent = false;
+  for (let i = 0; i < texts.length; i++) {
     try {
-      values.push(parseJsonText(line, `line ${i + 1}`, mayHoldKeys));
-      texts.push(line);
+      values.push(parseJsonText(texts[i], `line ${lineNumbers[i]}`, mayHoldKeys));
     } catch (error) {
       const message = (error as Error).message;
       throw new RequestError(400, message, {
-        errors: [{ index: values.length, line: i + 1, field: '(root)', message }],
+        errors: [{ index: i, line: lineNumbers[i], field: '(root)', message }],
       });
     }
   }
-  if (!asSent) return new NdjsonLines(values, texts, body.length);
+  if (ends === undefined) return new NdjsonLines(values, texts, body.length);
   return new NdjsonLines(values, texts, body.length, { body, ends }, frame);
 }
 

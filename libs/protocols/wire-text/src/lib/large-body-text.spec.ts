@@ -3,6 +3,7 @@ import {
   BODY_TEXT_PIECE_BYTES,
   parseJsonArrayInPieces,
   parseLargeJsonArray,
+  ndjsonTexts,
   utf8Lines,
 } from './large-body-text';
 
@@ -151,6 +152,40 @@ describe('utf8Lines', () => {
           expect(body.toString('utf8', i === 0 ? 0 : lineEnds[i - 1] + 1, lineEnds[i])).toBe(line);
         });
         expect(lineEnds.at(-1)).toBe(body.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('ndjsonTexts', () => {
+  it('gives each non-blank line trimmed with its number, and where they end only when they stand as sent', () => {
+    const line = fc.oneof(
+      fc.constantFrom('', ' ', '\t', '\r'),
+      fc
+        .string({ unit: 'grapheme', minLength: 1, maxLength: 6 })
+        .map((text) => `{"m":${JSON.stringify(text)}}`),
+      fc.constantFrom(' {"a":1}', '{"b":2}\r', '{"c":"€ 𝄞"}'),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const body = Buffer.from(lines.join('\n'), 'utf8');
+        const { texts, lineNumbers, ends } = ndjsonTexts(body);
+        const split = body.toString('utf8').split('\n');
+        const kept = split.flatMap((text, i) =>
+          text.trim() === '' ? [] : [{ text: text.trim(), line: i + 1 }],
+        );
+        expect(texts).toEqual(kept.map((k) => k.text));
+        expect(lineNumbers).toEqual(kept.map((k) => k.line));
+        // As sent: no text trimmed and none after a blank line, i.e. the texts are the first lines.
+        const lastText = kept.length === 0 ? 0 : kept[kept.length - 1].line;
+        const asSent = split.slice(0, lastText).every((text) => text !== '' && text === text.trim());
+        expect(ends !== undefined).toBe(asSent);
+        if (ends === undefined) return;
+        texts.forEach((text, i) => {
+          expect(body.toString('utf8', i === 0 ? 0 : ends[i - 1] + 1, ends[i])).toBe(text);
+        });
+        expect(body.toString('utf8', texts.length === 0 ? 0 : ends[texts.length - 1]).trim()).toBe('');
       }),
       { numRuns: 500 },
     );

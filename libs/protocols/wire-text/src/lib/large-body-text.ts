@@ -156,3 +156,44 @@ export function utf8Lines(body: Buffer, lineEnds?: number[]): string[] {
   lineEnds?.push(body.length);
   return lines;
 }
+
+/** An NDJSON body's entry texts (ndjsonTexts). */
+export interface NdjsonTexts {
+  /** Each non-blank line, trimmed, in order. */
+  texts: string[];
+  /** `lineNumbers[i]`: the line `texts[i]` is on, counted from 1 (for naming a line that is not JSON). */
+  lineNumbers: number[];
+  /**
+   * When the texts are the body's lines as they stand (none trimmed, no blank line before the last
+   * text): `ends[i]` is where `texts[i]` ends in the body (its `\n`, or the body's end), so text `i` is
+   * the bytes from just after `ends[i - 1]` to `ends[i]`; undefined otherwise.
+   */
+  ends: number[] | undefined;
+}
+
+/**
+ * The entry texts of an NDJSON body (`body` valid UTF-8): each non-blank line, trimmed, with its line
+ * number, and where they end when they are the body's lines as they stand. Ingest's body parser and the
+ * bench's node:http floor both read NDJSON this way, so both queue the same bodies from their bytes.
+ */
+export function ndjsonTexts(body: Buffer): NdjsonTexts {
+  const ends: number[] = [];
+  const lines = utf8Lines(body, ends);
+  const texts: string[] = [];
+  const lineNumbers: number[] = [];
+  let asSent = true;
+  let blankBefore = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const text = line.trim();
+    if (text === '') {
+      blankBefore = true;
+      continue;
+    }
+    // A blank line skipped before a text leaves the texts no longer the body's lines one after another.
+    if (text.length !== line.length || blankBefore) asSent = false;
+    texts.push(text);
+    lineNumbers.push(i + 1);
+  }
+  return { texts, lineNumbers, ends: asSent ? ends : undefined };
+}
