@@ -20,7 +20,9 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
   --search-probes N       search: probe steps (default 4; --quick 3), each --search-probe-seconds
   --search-probe-seconds S  search: length of a probe step (default 20; --quick 5)
   --search-confirms N     search: at most N full-length (--sustained-seconds) steps to confirm the
-                          best probe, 15% lower after a failure (default 2; --quick 1)
+                          best probe, 15% lower after a failure, stopping at the first pass
+                          (default 4, so a search that meets a slow spell still ends with a figure;
+                          --quick 1)
   --search-start N        search: first offered rate in entries/s (default: scenario 4's run is the
                           first step when it ran, else half of min(best batch, steady drain), else 5,000)
   --sustained-baseline N  search: today's figure in entries/s (measured on the pre-change commit);
@@ -36,7 +38,7 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
                           (default: all; floor: node:http in ingest's place, single + json-1000;
                           search: the highest rate at which freshness p99 stays < 1 s for
                           --sustained-seconds, after 4. At the defaults the search adds 4 probes of
-                          20 s and one or two 60 s steps, each followed by its drain: ~3–5 min)
+                          20 s and one to four 60 s steps, each followed by its drain: ~3–8 min)
   --port-base N           the bench stack's ports N..N+8, nginx 204 ceiling on N+9 (default 8288)
   --state-dir DIR         the bench stack's state dir (default .bench/stack); its data is erased
   --reference / --no-reference   measure ../shared/seed-baseline in the same run (default: on, off with --quick)
@@ -72,7 +74,7 @@ const PROFILES = {
     sustainedSeconds: 60,
     searchProbes: 4,
     searchProbeSeconds: 20,
-    searchConfirms: 2,
+    searchConfirms: 4,
     reference: true,
     append: true,
     redisRequests: 200000,

@@ -36,7 +36,7 @@ test('the rate search: probes, confirmations and the baseline, shorter with --qu
   const full = parseOptions([]);
   assert.deepEqual(
     [full.searchProbes, full.searchProbeSeconds, full.searchConfirms, full.sustainedBaseline],
-    [4, 20, 2, null],
+    [4, 20, 4, null],
   );
   assert.ok(full.only.includes('search'));
   const quick = parseOptions([
