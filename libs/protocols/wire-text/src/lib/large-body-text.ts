@@ -138,22 +138,21 @@ export function parseLargeJsonArray(body: Buffer, mayHoldKeys: boolean): unknown
 /**
  * The body's lines (split at `\n`, as `body.toString('utf8').split('\n')` would give them), each decoded
  * on its own. `body` must be valid UTF-8: `\n` is never part of a multi-byte character, so each line
- * decodes to the same text. `lineEnds`, when given, receives where each line ends in `body`: the offset
- * of its `\n`, or `body.length` for the last (found on the way, so a caller that needs them does not
- * search the body again).
+ * decodes to the same text. `lineEnds` receives where each line ends in `body`: the offset of its `\n`,
+ * or `body.length` for the last (found on the way, so ndjsonTexts does not search the body again).
  */
-export function utf8Lines(body: Buffer, lineEnds?: number[]): string[] {
+export function utf8Lines(body: Buffer, lineEnds: number[]): string[] {
   const lines: string[] = [];
   let start = 0;
   for (;;) {
     const end = body.indexOf(NEWLINE, start);
     if (end === -1) break;
     lines.push(body.toString('utf8', start, end));
-    lineEnds?.push(end);
+    lineEnds.push(end);
     start = end + 1;
   }
   lines.push(body.toString('utf8', start));
-  lineEnds?.push(body.length);
+  lineEnds.push(body.length);
   return lines;
 }
 
