@@ -17,9 +17,11 @@ import { setupOpenApi } from './app/docs/openapi';
 import { bodyHeapProblem, InFlightBodyBudget } from './app/http/body-budget';
 import { registerBodyParsers } from './app/http/body-parsers';
 import { HttpErrorFilter } from './app/http/http-error.filter';
-import { lingerOnRefusedBodies } from './app/http/lingering-close';
+import { DirectLaneServer } from './app/http/direct-lane-server';
+import { lingerOnRefusedBodies, RefusedBodies } from './app/http/lingering-close';
 import { ProtocolErrorFormats } from './app/http/protocol-error-formats';
 import type { IngestConfig } from './app/ingest.config';
+import { DirectLogRoutes } from './app/logs/direct-log-routes';
 import { LogsController } from './app/logs/logs.controller';
 import { serveLogRoutesWithoutNest } from './app/logs/plain-log-routes';
 import { registerHttpMetrics } from './app/metrics/http-metrics.hooks';
@@ -31,7 +33,10 @@ import { IngestMetrics } from './app/metrics/ingest.metrics';
  */
 export async function createIngestApp(rootModule: Type = AppModule): Promise<NestFastifyApplication> {
   const logger = createJsonLogger((process.env['LOG_LEVEL'] as ServiceLogLevel) ?? 'info', 'ingest');
+  // POST /api/log(s) in the common case are served before Fastify (logs/direct-log-routes.ts).
+  const server = new DirectLaneServer();
   const adapter = new FastifyAdapter({
+    serverFactory: server.serverFactory,
     // Body size is enforced per parser below, after decompression; this is only the outer bound.
     bodyLimit: 100 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -54,32 +59,44 @@ export async function createIngestApp(rootModule: Type = AppModule): Promise<Nes
   if (heapProblem !== null) new Logger('Memory').warn(heapProblem);
   const reducerProblem = memoryReducerProblem();
   if (reducerProblem !== null) new Logger('Memory').warn(reducerProblem);
-  registerBodyParsers(fastify, {
-    maxBodyBytes,
-    budget: new InFlightBodyBudget(budgetBytes),
-    retryAfterSeconds: config.get('RETRY_AFTER_SECONDS', { infer: true }),
-    framePool: app.get(BodyFramePool),
-  });
+  const budget = new InFlightBodyBudget(budgetBytes);
+  const retryAfterSeconds = config.get('RETRY_AFTER_SECONDS', { infer: true });
+  const framePool = app.get(BodyFramePool);
+  registerBodyParsers(fastify, { maxBodyBytes, budget, retryAfterSeconds, framePool });
   // A body refused before it was all read is read on (and dropped) for a while, so the client reads the 4xx.
-  lingerOnRefusedBodies(fastify);
+  const refusedBodies = new RefusedBodies();
+  lingerOnRefusedBodies(fastify, refusedBodies);
   const instance = config.get('INSTANCE_ID', { infer: true });
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-logpipe-instance', instance);
     done();
   });
-  registerHttpMetrics(fastify, app.get(IngestMetrics));
-  const errors = new HttpErrorFilter(
-    config.get('RETRY_AFTER_SECONDS', { infer: true }),
-    maxBodyBytes,
-    app.get(ProtocolErrorFormats),
-  );
+  const metrics = app.get(IngestMetrics);
+  registerHttpMetrics(fastify, metrics);
+  const errors = new HttpErrorFilter(retryAfterSeconds, maxBodyBytes, app.get(ProtocolErrorFormats));
   app.useGlobalFilters(errors);
-  // POST /api/log and /api/logs: LogsController's logic, called by plain Fastify handlers (see there why).
-  serveLogRoutesWithoutNest(fastify, {
-    controller: app.get(LogsController),
-    keys: app.get(ApiKeyRegistry),
+  // POST /api/log and /api/logs: LogsController's logic, called by plain Fastify handlers (see there why)
+  // for the requests the direct log routes leave to Fastify, and by those for the rest.
+  const controller = app.get(LogsController);
+  const keys = app.get(ApiKeyRegistry);
+  serveLogRoutesWithoutNest(fastify, { controller, keys, errors });
+  const direct = new DirectLogRoutes({
+    controller,
+    keys,
     errors,
+    metrics,
+    budget,
+    refusedBodies,
+    framePool,
+    maxBodyBytes,
+    retryAfterSeconds,
+    instance,
   });
+  fastify.addHook('preClose', (done) => {
+    direct.close();
+    done();
+  });
+  server.useLane(direct);
   // /docs: the OpenAPI document of the routes, request bodies and parameters generated from the DTOs.
   setupOpenApi(app);
   return app;

@@ -2,6 +2,7 @@ import { DEFAULT_TENANT } from '@logpipe/log-schema';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { RequestError } from '../http/request-errors';
 import { ApiKeyRegistry } from './api-key.registry';
 import { IS_PUBLIC } from './public.decorator';
@@ -47,7 +48,7 @@ function keyFromAuthorization(header: string): string | undefined {
  * `ApiKey base64(id:key)`, or `X-API-Key: <key>`. Two different keys on one request are refused (400)
  * rather than served as either one: which tenant the caller meant is not ours to guess.
  */
-export function presentedKey(request: FastifyRequest): string | undefined {
+export function presentedKey(request: { headers: IncomingHttpHeaders }): string | undefined {
   const authorization = request.headers['authorization'];
   const fromAuthorization =
     typeof authorization === 'string' && authorization.trim() !== ''
@@ -62,6 +63,23 @@ export function presentedKey(request: FastifyRequest): string | undefined {
     );
   }
   return fromAuthorization ?? fromHeader;
+}
+
+/**
+ * The tenant of the API key a request presents, or null when keys are configured and the request
+ * presents none, a wrong one or malformed credentials: the direct log routes ask this before they take a
+ * request, and leave the ones it refuses to Fastify, whose authenticate says why.
+ */
+export function tenantPresented(
+  keys: ApiKeyRegistry,
+  request: { headers: IncomingHttpHeaders },
+): string | null {
+  if (keys.isOpen) return DEFAULT_TENANT;
+  try {
+    return keys.tenantOf(presentedKey(request));
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -54,6 +54,11 @@ export class TenantQuota {
     );
   }
 
+  /** Whether TENANT_QUOTA_PER_SECOND is set: when not, take admits everything and need not be called. */
+  get enabled(): boolean {
+    return this.rate !== 0;
+  }
+
   /**
    * Takes `entries` tokens from the tenant's bucket, or throws: 413 when the batch could never fit the
    * bucket, 429 with Retry-After when it does not fit yet. Nothing is taken from a refused request.

@@ -97,34 +97,47 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
    * check and the reservation happen in one synchronous step, so concurrent requests cannot all
    * slip in on the same stale length.
    */
-  async admit<T>(entries: number, write: () => Promise<T>): Promise<T> {
-    this.assertAccepting();
-    const backlog = (this.lastLength ?? 0) + this.uncoveredEntries;
-    if (backlog >= this.highWater) {
-      this.overloaded = true;
-      this.backlogWhenRefused = backlog;
-      this.logger.warn({
-        message: 'backlog over high-water mark: refusing new entries with 503',
-        backlog,
-        highWater: this.highWater,
-      });
+  admit<T>(entries: number, write: () => Promise<T>): Promise<T> {
+    // Not async: one promise less per request on the hottest path (LogIngestService.ingestOne).
+    try {
       this.assertAccepting();
+      const backlog = (this.lastLength ?? 0) + this.uncoveredEntries;
+      if (backlog >= this.highWater) {
+        this.overloaded = true;
+        this.backlogWhenRefused = backlog;
+        this.logger.warn({
+          message: 'backlog over high-water mark: refusing new entries with 503',
+          backlog,
+          highWater: this.highWater,
+        });
+        this.assertAccepting();
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
     const issued = { issuedAt: this.issuedEntries, entries };
     this.issuedEntries += entries;
     this.uncovered.push(issued);
     this.uncoveredEntries += entries;
-    try {
-      return await write();
-    } catch (error) {
-      // Not written (or, after a timeout, maybe written: then the next poll counts it).
+    // Not written (or, after a timeout, maybe written: then the next poll counts it).
+    const notWritten = () => {
       const index = this.uncovered.indexOf(issued);
       if (index >= 0) {
         this.uncovered.splice(index, 1);
         this.uncoveredEntries -= entries;
       }
-      throw error;
+    };
+    let written: Promise<T>;
+    try {
+      written = write();
+    } catch (error) {
+      notWritten();
+      return Promise.reject(error);
     }
+    return written.catch((error: unknown) => {
+      notWritten();
+      throw error;
+    });
   }
 
   async check(): Promise<void> {

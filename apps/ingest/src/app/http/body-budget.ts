@@ -1,4 +1,5 @@
 import { heapHeadroomProblem } from '@logpipe/app-runtime';
+import { RequestError } from './request-errors';
 
 /**
  * Bounds the bytes of request bodies that are being parsed, validated and queued at once in this
@@ -30,6 +31,17 @@ export class InFlightBodyBudget {
   get bytesInUse(): number {
     return this.used;
   }
+}
+
+/** The 503 of a body the budget has no room for: how much is in use, the setting, and when to retry. */
+export function budgetSpentError(budget: InFlightBodyBudget, retryAfterSeconds: number): RequestError {
+  const inUse = (budget.bytesInUse / 1048576).toFixed(1);
+  return new RequestError(
+    503,
+    `ingest is busy: ${inUse} MiB of request bodies are being processed (MAX_IN_FLIGHT_BODY_BYTES=${budget.limitBytes}); retry later`,
+    undefined,
+    retryAfterSeconds,
+  );
 }
 
 /**

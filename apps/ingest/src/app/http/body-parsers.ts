@@ -2,6 +2,7 @@ import {
   GunzippedPayload,
   type BodyFrame,
   type BodyFramePool,
+  type FramedBody,
   type SubmittedEntries,
   type SubmittedLines,
 } from '@logpipe/log-schema';
@@ -15,8 +16,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { InFlightBodyBudget } from './body-budget';
-import { readBodyIntoFrame } from './framed-body';
+import { budgetSpentError, type InFlightBodyBudget } from './body-budget';
+import { readBodyIntoFrame, type BodyToRead } from './framed-body';
 import { protocolRouteOf } from './protocol-route';
 import { RequestError } from './request-errors';
 
@@ -125,6 +126,42 @@ export function parseNdjsonBody(body: Buffer, frame?: BodyFrame): NdjsonLines {
 }
 
 /**
+ * A body read into a frame (framed-body.ts), parsed by `parse`; the frame is given back at once unless
+ * `keepsFrame` says the result is queued from the bytes in it (LogIngestService gives it back then).
+ */
+function parseFramed<T>(
+  { body, frame }: FramedBody,
+  parse: (body: Buffer, frame: BodyFrame) => T,
+  keepsFrame: (parsed: T) => boolean,
+): T {
+  let parsed: T;
+  try {
+    parsed = parse(body, frame);
+  } catch (error) {
+    frame.release();
+    throw error;
+  }
+  if (!keepsFrame(parsed)) frame.release();
+  return parsed;
+}
+
+/**
+ * A JSON body read into a frame, parsed by parseJsonBody. An array keeps the frame (it is queued from
+ * its bytes, submittedEntriesOf); anything else was copied out of them by JSON.parse.
+ */
+export function parseFramedJsonBody(framed: FramedBody): unknown {
+  return parseFramed<unknown>(framed, parseJsonBody, Array.isArray);
+}
+
+/**
+ * An NDJSON body read into a frame, parsed by parseNdjsonBody. Lines as sent keep the frame; other
+ * lines were copied out of it as strings.
+ */
+export function parseFramedNdjsonBody(framed: FramedBody): NdjsonLines {
+  return parseFramed(framed, parseNdjsonBody, (lines) => lines.frame !== undefined);
+}
+
+/**
  * The body as the parsers read it: the payload itself, or log-schema's GunzippedPayload over it, which
  * decodes a small gzip body in one call and streams a larger one; either way the parser's own count
  * refuses decoded bytes past `maxBodyBytes` (framed-body.ts).
@@ -176,15 +213,7 @@ function takeBudget(request: BudgetedRequest, body: Buffer, options: BodyParserO
   // Nothing to take for a request whose connection is already gone: its 'close' has run, and bytes
   // taken now would never be given back.
   if (taken === undefined || taken.closed) return;
-  if (!options.budget.tryTake(body.length)) {
-    const inUse = (options.budget.bytesInUse / 1048576).toFixed(1);
-    throw new RequestError(
-      503,
-      `ingest is busy: ${inUse} MiB of request bodies are being processed (MAX_IN_FLIGHT_BODY_BYTES=${options.budget.limitBytes}); retry later`,
-      undefined,
-      options.retryAfterSeconds,
-    );
-  }
+  if (!options.budget.tryTake(body.length)) throw budgetSpentError(options.budget, options.retryAfterSeconds);
   taken.bytes = body.length;
 }
 
@@ -236,50 +265,33 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
   // Only the types below are accepted on Logpipe's own routes; anything else (text/plain included) is a
   // 415. A protocol route marked rawBody takes any type: its decoder checks the type and reads the bytes.
   fastify.removeAllContentTypeParsers();
-  // Read as Fastify's parseAs: 'buffer' reads, into a frame (framed-body.ts): a JSON array is queued
-  // from the bytes read here, without a second copy.
-  fastify.addContentTypeParser('application/json', (request, payload, done) => {
-    readBodyIntoFrame(request, payload, maxBodyBytes, options.framePool, (readError, framed) => {
-      if (framed === undefined) return done(readError, undefined);
-      let parsed: unknown;
-      try {
-        takeBudget(request, framed.body, options);
+  // Read as Fastify's parseAs: 'buffer' reads, into a frame (framed-body.ts): a JSON array, or NDJSON
+  // lines as sent, are queued from the bytes read here without a second copy, and a gzip batch leaves
+  // no fresh body-sized Buffer per request for the collector (Buffer.concat of parseAs: 'buffer').
+  const framedParser =
+    (parse: (framed: FramedBody) => unknown) =>
+    (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
+      readBodyIntoFrame(toRead(request, payload), maxBodyBytes, options.framePool, (readError, framed) => {
+        if (framed === undefined) return done(readError, undefined);
+        try {
+          takeBudget(request, framed.body, options);
+        } catch (error) {
+          framed.frame.release();
+          return done(error as Error, undefined);
+        }
+        // A rawBody route's decoder reads these bytes later: the frame stays with them.
         if (protocolRouteOf(request).rawBody) return done(null, framed.body);
-        parsed = parseJsonBody(framed.body, framed.frame);
-      } catch (error) {
-        framed.frame.release();
-        return done(error as Error, undefined);
-      }
-      // Only an array is queued from the bytes in its frame (submittedEntriesOf), which LogIngestService
-      // gives back; anything else was copied out of them by JSON.parse.
-      if (!Array.isArray(parsed)) framed.frame.release();
-      done(null, parsed);
-    });
-  });
-
-  // NDJSON is read into a frame too, so a gzip NDJSON batch leaves no fresh body-sized Buffer per
-  // request for the collector (Buffer.concat of Fastify's parseAs: 'buffer'): lines as sent are queued
-  // from it as a JSON array is; other lines are parsed into strings of their own, and the frame goes back
-  // to the pool as soon as they are.
-  fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, (request, payload, done) => {
-    readBodyIntoFrame(request, payload, maxBodyBytes, options.framePool, (readError, framed) => {
-      if (framed === undefined) return done(readError, undefined);
-      let lines: NdjsonLines;
-      try {
-        takeBudget(request, framed.body, options);
-        // A rawBody route's decoder reads these bytes later: the frame stays with them, as for JSON.
-        if (protocolRouteOf(request).rawBody) return done(null, framed.body);
-        lines = parseNdjsonBody(framed.body, framed.frame);
-      } catch (error) {
-        framed.frame.release();
-        return done(error as Error, undefined);
-      }
-      // Lines queued from the body's bytes keep its frame (LogIngestService gives it back); other lines
-      // were copied out of them as strings.
-      if (lines.frame === undefined) framed.frame.release();
-      done(null, lines);
-    });
-  });
+        let parsed: unknown;
+        try {
+          parsed = parse(framed);
+        } catch (error) {
+          return done(error as Error, undefined);
+        }
+        done(null, parsed);
+      });
+    };
+  fastify.addContentTypeParser('application/json', framedParser(parseFramedJsonBody));
+  fastify.addContentTypeParser(NDJSON_CONTENT_TYPES, framedParser(parseFramedNdjsonBody));
 
   // Every other content type (and none): the bytes for a rawBody route, a 415 anywhere else, refused
   // before a byte of the body is read (as Fastify itself does for a type it has no parser for).
@@ -305,6 +317,11 @@ export function registerBodyParsers(fastify: FastifyInstance, options: BodyParse
       }
     });
   });
+}
+
+/** What readBodyIntoFrame reads: a gzip body through the preParsing hook's decoding stream. */
+function toRead(request: FastifyRequest, payload: Readable): BodyToRead {
+  return { headers: request.headers, payload, decoded: payload !== request.raw };
 }
 
 /** The whole (decoded) body, or a 413 as soon as it passes `limit` bytes. */

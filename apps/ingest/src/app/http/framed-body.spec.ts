@@ -19,8 +19,11 @@ async function appReading(): Promise<FastifyInstance> {
   app.register(async (framed) => {
     framed.removeAllContentTypeParsers();
     framed.addContentTypeParser('application/json', (request, payload, done) =>
-      readBodyIntoFrame(request, payload, LIMIT, new BodyFramePool(LIMIT), (error, read) =>
-        done(error, read),
+      readBodyIntoFrame(
+        { headers: request.headers, payload, decoded: payload !== request.raw },
+        LIMIT,
+        new BodyFramePool(LIMIT),
+        (error, read) => done(error, read),
       ),
     );
     framed.post('/framed', async (request) => {

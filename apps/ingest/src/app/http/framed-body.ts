@@ -4,8 +4,21 @@ import {
   type BodyFramePool,
   type FramedBody,
 } from '@logpipe/log-schema';
-import { errorCodes, type FastifyRequest } from 'fastify';
+import { errorCodes } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+
+/** A request body to read: the request's headers, and its bytes as they arrive. */
+export interface BodyToRead {
+  headers: IncomingHttpHeaders;
+  /**
+   * The request itself, or a gunzip stream over it (log-schema's GunzippedPayload) that counts the
+   * encoded bytes it read in `receivedEncodedLength`, which is bounded and compared as well.
+   */
+  payload: Readable;
+  /** Whether `payload` decodes the request's bytes (gzip) rather than being the request. */
+  decoded: boolean;
+}
 
 /**
  * Reads a (decoded) body as Fastify's own `parseAs: 'buffer'` reading does, with the same limit, the
@@ -15,25 +28,22 @@ import type { Readable } from 'node:stream';
  * that one copy (encodeSubmittedChunks writes the stream value around it) instead of from a second
  * one, in memory reused from request to request, and no chunk outlives its 'data' event.
  *
- * `payload` is what the preParsing hook returned: the request itself, or a gunzip stream that counts
- * the encoded bytes it read in `receivedEncodedLength`, which Fastify bounds and compares too.
+ * Fastify's body parsers pass what the preParsing hook returned; the direct log routes, the request or
+ * its GunzippedPayload.
  */
 export function readBodyIntoFrame(
-  request: FastifyRequest,
-  payload: Readable,
+  { headers, payload, decoded }: BodyToRead,
   limit: number,
   pool: BodyFramePool,
   done: (error: Error | null, framed?: FramedBody) => void,
 ): void {
-  const contentLength = Number(request.headers['content-length']);
+  const contentLength = Number(headers['content-length']);
   if (contentLength > limit) {
     done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
     return;
   }
   const counted = payload as Readable & { receivedEncodedLength?: number };
-  // A gzip body is read through the preParsing hook's decoding stream, not the request itself.
-  const gzip = payload !== request.raw;
-  const writer = new BodyFrameWriter(firstFrameBodyBytes(contentLength, gzip, limit), pool);
+  const writer = new BodyFrameWriter(firstFrameBodyBytes(contentLength, decoded, limit), pool);
   const stop = () => {
     payload.removeListener('data', onData);
     payload.removeListener('end', onEnd);

@@ -18,6 +18,16 @@ export class ServiceUnavailableError extends Error {
 
 type ErrorAnswer = ProtocolError;
 
+/** Logpipe's own JSON error body: `{statusCode, error, message, ...details}`. */
+function plainErrorBody(answer: ErrorAnswer): Record<string, unknown> {
+  return {
+    statusCode: answer.status,
+    error: STATUS_CODES[answer.status] ?? 'Error',
+    message: answer.message,
+    ...answer.details,
+  };
+}
+
 /**
  * One JSON error shape for every failure, whether it came from a controller, from Fastify's body
  * parsing (size, content type) or from zlib: `{statusCode, error, message, ...details}`. On another
@@ -41,6 +51,28 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   /** Answers `exception`; the plain Fastify log routes (logs/plain-log-routes.ts) call this directly. */
   send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const answer = this.answerLogged(exception);
+    if (answer.retryAfter !== undefined) reply.header('Retry-After', String(answer.retryAfter));
+    const format = this.protocolFormats?.formatterFor(protocolRouteOf(request).logpipeProtocol);
+    if (format !== undefined) {
+      const { contentType, body } = format(answer, request);
+      reply.status(answer.status).header('content-type', contentType).send(body);
+      return;
+    }
+    reply.status(answer.status).send(plainErrorBody(answer));
+  }
+
+  /**
+   * The answer to `exception` in Logpipe's own JSON shape, as send gives it on a route of no other
+   * protocol: for the direct log routes (logs/direct-log-routes.ts), which write it themselves.
+   */
+  plainAnswer(exception: unknown): { status: number; retryAfter?: number; body: Record<string, unknown> } {
+    const answer = this.answerLogged(exception);
+    return { status: answer.status, retryAfter: answer.retryAfter, body: plainErrorBody(answer) };
+  }
+
+  /** The answer to `exception`; a 5xx is logged, since its answer never carries the details. */
+  private answerLogged(exception: unknown): ErrorAnswer {
     const answer = this.answer(exception);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';
@@ -50,19 +82,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         error: (exception as Error)?.message ?? String(exception),
       });
     }
-    if (answer.retryAfter !== undefined) reply.header('Retry-After', String(answer.retryAfter));
-    const format = this.protocolFormats?.formatterFor(protocolRouteOf(request).logpipeProtocol);
-    if (format !== undefined) {
-      const { contentType, body } = format(answer, request);
-      reply.status(answer.status).header('content-type', contentType).send(body);
-      return;
-    }
-    reply.status(answer.status).send({
-      statusCode: answer.status,
-      error: STATUS_CODES[answer.status] ?? 'Error',
-      message: answer.message,
-      ...answer.details,
-    });
+    return answer;
   }
 
   private answer(exception: unknown): ErrorAnswer {

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { queuedEntries } from '../../testing/queued-entries';
+import { injectThroughServer } from '../../testing/server-inject';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -47,7 +48,7 @@ describe('ingest HTTP API against the real Redis', () => {
     url: string,
     payload: string | Buffer,
     headers: Record<string, string> = { 'content-type': 'application/json' },
-  ) => app().inject({ method: 'POST', url, payload, headers });
+  ) => injectThroughServer(app(), { method: 'POST', url, payload, headers });
 
   it('queues one entry and answers 202 with the stream id', async () => {
     const response = await post(
@@ -63,7 +64,7 @@ describe('ingest HTTP API against the real Redis', () => {
   });
 
   it('chunks single entries that arrive together and answers each with its position in the chunk', async () => {
-    // inject() hands the requests to Fastify in one turn, as concurrent connections do under load.
+    // The requests reach the server in one turn, as concurrent connections' do under load.
     const responses = await Promise.all(
       ['a', 'b', 'c', 'd'].map((message) => post('/api/log', JSON.stringify(entry({ message })))),
     );
@@ -305,7 +306,7 @@ describe('ingest queuing large batches from frames it reuses', () => {
       const invalid = entries(round, 9).map((e, i) => (i === 7 ? { ...e, level: 'loud' } : e));
       const responses = await Promise.all(
         [...requests, jsonArray(invalid)].map(({ payload, headers }) =>
-          app().inject({ method: 'POST', url: '/api/logs', payload, headers }),
+          injectThroughServer(app(), { method: 'POST', url: '/api/logs', payload, headers }),
         ),
       );
       expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 202, 400]);
@@ -330,7 +331,7 @@ describe('ingest when Redis cannot take the write', () => {
 
   it('answers 503 with Retry-After within about a second, never 202', async () => {
     const started = Date.now();
-    const response = await app.inject({
+    const response = await injectThroughServer(app, {
       method: 'POST',
       url: '/api/log',
       payload: JSON.stringify(entry()),
@@ -364,7 +365,7 @@ describe('ingest backpressure', () => {
     }
   }
   const submit = () =>
-    app().inject({
+    injectThroughServer(app(), {
       method: 'POST',
       url: '/api/log',
       payload: JSON.stringify(entry()),
@@ -413,7 +414,7 @@ describe('ingest in-flight body budget against the real Redis', () => {
     Array.from({ length: 10 }, (_, i) => entry({ message: `entry ${i} `.padEnd(150, '.') })),
   );
   const submit = () =>
-    app().inject({
+    injectThroughServer(app(), {
       method: 'POST',
       url: '/api/logs',
       payload: batch,

@@ -13,15 +13,14 @@ export class LogsController {
   @Post('log')
   @HttpCode(202)
   @ApiIngestOne()
-  async submitOne(@Body() body: unknown, @Tenant() tenant: string) {
+  submitOne(@Body() body: unknown, @Tenant() tenant: string): Promise<{ status: string; id: string }> {
+    // Not async, as submitMany: one promise less per request on the hottest route.
     if (body instanceof NdjsonLines) {
-      throw new RequestError(
-        415,
-        'POST /api/log takes one entry as application/json; send NDJSON to /api/logs',
+      return Promise.reject(
+        new RequestError(415, 'POST /api/log takes one entry as application/json; send NDJSON to /api/logs'),
       );
     }
-    const id = await this.ingest.ingestOne(body, tenant);
-    return { status: 'queued', id };
+    return this.ingest.ingestOne(body, tenant).then((id) => ({ status: 'queued', id }));
   }
 
   /** Many entries: a JSON array, or NDJSON (one entry per line); optionally gzip-compressed. */

@@ -25,6 +25,10 @@ type Submit = (body: unknown, tenant: string) => Promise<unknown>;
  * a handler stays as it was: the body parsers, the in-flight body budget, the metrics hooks, the
  * x-logpipe-instance header, 503 while closing.
  *
+ * Most requests to these routes never get here: the direct log routes (direct-log-routes.ts) serve the
+ * common case before Fastify sees it. These handlers serve the rest (chunked bodies, query strings, the
+ * requests `app.inject` sends) with the same logic.
+ *
  * Call before app.init(): Nest adds its routes then, and the onRoute hook swaps their handlers as they
  * are added. Fastify's onReady fails the start when a route was renamed and slipped back to Nest's
  * path unnoticed.

@@ -28,12 +28,13 @@ export function entriesIn(body: unknown): number {
 /**
  * Request duration for every route, and the entry counters for the write routes, taken from
  * Fastify's hooks: onResponse sees every answer, including the ones Fastify or the body parsers gave
- * before Nest ran (413, 415, broken JSON). /api/log(s) is all or nothing, so a 202 queued every entry
- * of the body and any other answer refused every one. A protocol route's handler leaves an
+ * before Nest ran (413, 415, broken JSON). /api/log(s) is all or nothing (countLogWrite); the requests to
+ * them that the direct log routes serve never reach Fastify and are counted there. A protocol route's handler leaves an
  * IngestOutcome (records received, entries queued), since those answer 2xx to a partial success; one
  * that failed before its handler decoded anything counts as one rejected entry.
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMetrics): void {
+  const servedByFramework = metrics.writeRequests.labels({ lane: 'framework' });
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.
   fastify.addHook('onRequest', (request: TimedRequest, _reply, done) => {
     // performance.now(): a double in ms, where process.hrtime.bigint() allocated two BigInts per request.
@@ -53,14 +54,22 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMet
     if (protocol !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
       countProtocolWrite(metrics, protocol, status, request[INGEST_OUTCOME]);
     } else if (request.method === 'POST' && WRITE_ROUTES.has(route)) {
-      const entries = request[ENTRIES] ?? entriesIn(request.body);
-      const labels = { protocol: 'logpipe' };
-      metrics.entriesReceived.inc(labels, entries);
-      if (status === 202) metrics.entriesQueued.inc(labels, entries);
-      else metrics.entriesRejected.inc({ ...labels, reason: rejectionReason(status) }, entries);
+      servedByFramework.inc();
+      countLogWrite(metrics, status, request[ENTRIES] ?? entriesIn(request.body));
     }
     done();
   });
+}
+
+/**
+ * Counts a POST /api/log(s) answer: all or nothing, so a 202 queued every entry of the body and any
+ * other status refused every one (for the status's reason). The onResponse hook and the direct log
+ * routes (logs/direct-log-routes.ts) both count through this.
+ */
+export function countLogWrite(metrics: IngestMetrics, status: number, entries: number): void {
+  metrics.logpipeEntries.received.inc(entries);
+  if (status === 202) metrics.logpipeEntries.queued.inc(entries);
+  else metrics.entriesRejected.inc({ protocol: 'logpipe', reason: rejectionReason(status) }, entries);
 }
 
 function countProtocolWrite(

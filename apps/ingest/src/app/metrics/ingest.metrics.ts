@@ -48,6 +48,15 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * The logpipe protocol's (/api/log, /api/logs) received and queued counters, bound to their label
+   * once: prom-client checks and hashes a label object on every inc, once per request on the hottest route.
+   */
+  readonly logpipeEntries = {
+    received: this.entriesReceived.labels({ protocol: 'logpipe' }),
+    queued: this.entriesQueued.labels({ protocol: 'logpipe' }),
+  };
+
   readonly quotaDecisions = new Counter({
     name: 'logpipe_ingest_quota_decisions_total',
     help: 'Tenant quota decisions (requests, not entries) by who decided: redis (the shared bucket), local_bound (refused here, over even the most the shared bucket could hold), fallback (this instance alone, Redis away); and outcome: admitted, refused',
@@ -61,6 +70,13 @@ export class IngestMetrics {
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     this.registry,
   );
+
+  readonly writeRequests = new Counter({
+    name: 'logpipe_http_write_requests_total',
+    help: 'POST /api/log and /api/logs requests by how ingest served them: lane="direct" (straight from node:http: a JSON or NDJSON body with a Content-Length, identity or gzip, a valid key) or lane="framework" (through Fastify: every other request to these routes, including the ones refused before their body was read)',
+    labelNames: ['lane'],
+    registers: [this.registry],
+  });
 
   readonly tailReaders = new Gauge({
     name: 'logpipe_tail_readers',
