@@ -1,15 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
 import type { Response } from 'light-my-request';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { ingestOnOwnStream } from '../../testing/ingest-on-own-stream';
 import { queuedEntries } from '../../testing/queued-entries';
 import { injectThroughServer } from '../../testing/server-inject';
-import { startIngestApp } from '../../testing/start-ingest-app';
-
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 
 const entry = (overrides: Record<string, unknown> = {}) => ({
@@ -158,33 +155,40 @@ function seen(response: Response) {
   };
 }
 
-/** logpipe_http_write_requests_total by lane, from GET /metrics. */
-async function lanes(app: NestFastifyApplication): Promise<Record<string, number>> {
+/** Counters from GET /metrics: `samples[name]` is the value of the sample `name{label="…"}`. */
+async function counters(
+  app: NestFastifyApplication,
+  samples: Record<string, string>,
+): Promise<Record<string, number>> {
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-  const count = (lane: string) =>
-    Number(
-      new RegExp(`^logpipe_http_write_requests_total\\{lane="${lane}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
-    );
-  return { direct: count('direct'), framework: count('framework') };
+  const escaped = (sample: string) => sample.replace(/[{}]/g, '\\$&');
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, sample]) => [
+      name,
+      Number(new RegExp(`^${escaped(sample)} (\\d+)$`, 'm').exec(text)?.[1] ?? 0),
+    ]),
+  );
 }
 
-describe('POST /api/log(s) served before Fastify (the direct log routes)', () => {
-  const streamKey = `test:ingest:direct:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await startIngestApp({
-      REDIS_URL,
-      STREAM_KEY: streamKey,
-      MAX_BODY_BYTES: '65536',
-      MAX_BATCH_ENTRIES: '50',
-    });
+/** logpipe_http_write_requests_total by lane. */
+const lanes = (app: NestFastifyApplication) =>
+  counters(app, {
+    direct: 'logpipe_http_write_requests_total{lane="direct"}',
+    framework: 'logpipe_http_write_requests_total{lane="framework"}',
   });
-  afterAll(async () => {
-    await app.close();
-    await redis.del(streamKey, `${streamKey}:entries`);
-    redis.disconnect();
+
+describe('POST /api/log(s) served before Fastify (the direct log routes)', () => {
+  const {
+    streamKey,
+    redis,
+    app: ingest,
+  } = ingestOnOwnStream('direct', {
+    MAX_BODY_BYTES: '65536',
+    MAX_BATCH_ENTRIES: '50',
+  });
+  let app: NestFastifyApplication;
+  beforeAll(() => {
+    app = ingest();
   });
 
   it.each(CASES)('answers $name as Fastify does ($status), through the $lane way', async (c) => {
@@ -206,15 +210,11 @@ describe('POST /api/log(s) served before Fastify (the direct log routes)', () =>
 
   it('queues what it accepts once, and counts entries as Fastify does', async () => {
     await redis.del(streamKey, `${streamKey}:entries`);
-    const metric = async () => {
-      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      const value = (name: string) =>
-        Number(new RegExp(`^${name}\\{protocol="logpipe"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-      return {
-        received: value('logpipe_ingest_entries_received_total'),
-        queued: value('logpipe_ingest_entries_queued_total'),
-      };
-    };
+    const metric = () =>
+      counters(app, {
+        received: 'logpipe_ingest_entries_received_total{protocol="logpipe"}',
+        queued: 'logpipe_ingest_entries_queued_total{protocol="logpipe"}',
+      });
     const before = await metric();
     const batch = [entry({ message: 'm1' }), entry({ message: 'm2' }), entry({ message: 'm3' })];
     const answer = await injectThroughServer(app, {
@@ -242,23 +242,17 @@ describe('POST /api/log(s) served before Fastify (the direct log routes)', () =>
 });
 
 describe('the direct log routes with API keys, over real connections', () => {
-  const streamKey = `test:ingest:direct-keys:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const { streamKey, redis, app: ingest } = ingestOnOwnStream('direct-keys', { API_KEYS: `acme:${KEY}` });
   let app: NestFastifyApplication;
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
   beforeAll(async () => {
-    app = await startIngestApp({ REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}` });
+    app = ingest();
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
   });
-  afterAll(async () => {
-    agent.destroy();
-    await app.close();
-    await redis.del(streamKey, `${streamKey}:entries`);
-    redis.disconnect();
-  });
+  afterAll(() => agent.destroy());
 
   function post(path: string, body: string, headers: Record<string, string>) {
     return new Promise<{ status: number; body: string; reused: boolean; headers: Record<string, unknown> }>(

@@ -1,32 +1,10 @@
 import { chunkEntryId, decodeStreamValue } from '@logpipe/log-schema';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { ingestOnOwnStream } from '../../testing/ingest-on-own-stream';
 import { queuedEntries } from '../../testing/queued-entries';
 import { injectThroughServer } from '../../testing/server-inject';
 import { startIngestApp } from '../../testing/start-ingest-app';
-
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/**
- * An ingest app on a stream key of its own for one describe block, closed and cleaned up after it.
- * `app()` is only valid inside the block's tests.
- */
-function ingestOnOwnStream(name: string, env: Record<string, string>) {
-  const streamKey = `test:ingest:${name}:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
-  let app: NestFastifyApplication;
-  beforeAll(async () => {
-    app = await startIngestApp({ REDIS_URL, STREAM_KEY: streamKey, ...env });
-  });
-  afterAll(async () => {
-    await app.close();
-    await redis.del(streamKey, `${streamKey}:entries`);
-    redis.disconnect();
-  });
-  return { streamKey, redis, app: () => app };
-}
 
 const entry = (overrides: Record<string, unknown> = {}) => ({
   level: 'info',

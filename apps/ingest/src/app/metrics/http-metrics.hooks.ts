@@ -28,10 +28,10 @@ export function entriesIn(body: unknown): number {
 /**
  * Request duration for every route, and the entry counters for the write routes, taken from
  * Fastify's hooks: onResponse sees every answer, including the ones Fastify or the body parsers gave
- * before Nest ran (413, 415, broken JSON). /api/log(s) is all or nothing (countLogWrite); the requests to
- * them that the direct log routes serve never reach Fastify and are counted there. A protocol route's handler leaves an
- * IngestOutcome (records received, entries queued), since those answer 2xx to a partial success; one
- * that failed before its handler decoded anything counts as one rejected entry.
+ * before Nest ran (413, 415, broken JSON). /api/log(s) is all or nothing (countLogWrite); the requests
+ * to them that the direct log routes serve never reach Fastify and are counted there. A protocol route's
+ * handler leaves an IngestOutcome (records received, entries queued), since those answer 2xx to a
+ * partial success; one that failed before its handler decoded anything counts as one rejected entry.
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMetrics): void {
   const servedByFramework = metrics.writeRequests.labels({ lane: 'framework' });
