@@ -4,9 +4,9 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { entriesOf } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 const AUTH = { authorization: `ApiKey ${Buffer.from(`filebeat:${KEY}`).toString('base64')}` };
 const NDJSON = { 'content-type': 'application/x-ndjson' };
@@ -24,13 +24,13 @@ const ndjson = (...lines: unknown[]) =>
  */
 describe('Elasticsearch bulk API and handshake (ingest, real Redis)', () => {
   const streamKey = `test:ingest:es:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let app: NestFastifyApplication;
   let seen = 0;
 
   beforeAll(async () => {
     app = await startIngestApp({
-      REDIS_URL,
+      REDIS_URL: TEST_REDIS_URL,
       STREAM_KEY: streamKey,
       API_KEYS: `acme:${KEY}`,
       MAX_BATCH_ENTRIES: '5',

@@ -5,10 +5,10 @@ import { Agent, request, type ClientRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { queuedEntries } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 import { REFUSED_BODY_LINGER_MS } from './lingering-close';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 const MAX_BODY_BYTES = 65536;
 /** Far more than loopback's socket buffers hold: the client is still writing when the answer comes. */
@@ -26,7 +26,7 @@ interface Answer {
 /** An ingest app listening on a free port, with MAX_BODY_BYTES and the test's key, queuing to `streamKey`. */
 async function listeningApp(streamKey: string): Promise<{ app: NestFastifyApplication; port: number }> {
   const app = await startIngestApp({
-    REDIS_URL,
+    REDIS_URL: TEST_REDIS_URL,
     STREAM_KEY: streamKey,
     API_KEYS: `acme:${KEY}`,
     MAX_BODY_BYTES: String(MAX_BODY_BYTES),
@@ -90,7 +90,7 @@ function post(
 
 describe('a body refused before it is all read: the client still reads the refusal (lingering close)', () => {
   const streamKey = `test:ingest:linger:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let app: NestFastifyApplication;
   let baseUrl: string;
   let port: number;

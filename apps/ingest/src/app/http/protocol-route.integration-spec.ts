@@ -4,9 +4,9 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { queuedEntries } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 
 /**
@@ -64,11 +64,11 @@ function probeModule(): Type {
 
 describe('protocol routes: raw bodies, partial acceptance, protocol-shaped errors, metrics by protocol', () => {
   const streamKey = `test:ingest:protocol:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startIngestApp(
-      { REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}`, MAX_BODY_BYTES: '4096' },
+      { REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}`, MAX_BODY_BYTES: '4096' },
       probeModule,
     );
   });

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { queuedEntries } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 // Event times a minute old: within ENTRY_MAX_AGE and ENTRY_MAX_FUTURE whenever the tests run.
 const MINUTE_AGO = Date.now() - 60_000;
 const nanos = (epochMs: number, subMs = '000000') => `${epochMs}${subMs}`;
@@ -33,11 +33,11 @@ function protobufPush(streams: { labels: string; entries: { ts: number; line: st
 
 describe('POST /loki/api/v1/push against the real Redis', () => {
   const streamKey = `test:ingest:loki:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startIngestApp({
-      REDIS_URL,
+      REDIS_URL: TEST_REDIS_URL,
       STREAM_KEY: streamKey,
       API_KEYS: `acme:${KEY}`,
       MAX_BODY_BYTES: '65536',

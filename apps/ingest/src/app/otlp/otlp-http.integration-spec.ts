@@ -6,9 +6,9 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { queuedEntries } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = `acme-${randomBytes(12).toString('hex')}`;
 // An hour back (inside ENTRY_MAX_AGE / ENTRY_MAX_FUTURE, which OTLP records obey per item), at .123 s.
 const EVENT_MS = Math.floor((Date.now() - 3_600_000) / 1000) * 1000 + 123;
@@ -46,11 +46,11 @@ const jsonRequest = (service: string, messages: string[]) =>
 
 describe('POST /v1/logs (OTLP/HTTP)', () => {
   const streamKey = `test:ingest:otlp:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let app: NestFastifyApplication;
   // Booting the app compiles and loads its whole module tree: seconds on a loaded 2-core machine.
   beforeAll(async () => {
-    app = await startIngestApp({ REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}` });
+    app = await startIngestApp({ REDIS_URL: TEST_REDIS_URL, STREAM_KEY: streamKey, API_KEYS: `acme:${KEY}` });
   }, 60_000);
   afterAll(async () => {
     await app.close();

@@ -5,9 +5,9 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { queuedEntries } from '../../testing/queued-entries';
+import { TEST_REDIS_URL } from '../../testing/ingest-on-own-stream';
 import { startIngestApp } from '../../testing/start-ingest-app';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACME_KEY = `acme-${randomBytes(12).toString('hex')}`;
 const GLOBEX_KEY = `globex-${randomBytes(12).toString('hex')}`;
@@ -33,7 +33,7 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
   const suffix = randomBytes(4).toString('hex');
   const streamKey = `test:read:${suffix}`;
   const schema = `test_read_${suffix}`;
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   let dataSource: DataSource;
   let app: NestFastifyApplication;
 
@@ -44,7 +44,7 @@ describe('read API, API keys, quota, metrics and docs (ingest against the real R
       ...Array.from({ length: 5 }, (_, i) => row(i, 'globex', { message: `globex secret ${i}` })),
     ]);
     app = await startIngestApp({
-      REDIS_URL,
+      REDIS_URL: TEST_REDIS_URL,
       STREAM_KEY: streamKey,
       DATABASE_URL,
       DB_SCHEMA: schema,
