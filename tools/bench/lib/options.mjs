@@ -31,7 +31,8 @@ table; a full run appends it to BENCHMARKS.md with a chart in docs/bench/. See B
                           tools/bench/baseline/prepare.mjs); its search and this build's run in turn,
                           --sustained-rounds times each (its first, ~5–7 min per search), and the
                           target is the median of the paired ratios. Instead of --sustained-baseline
-  --sustained-rounds N    search: rounds of the two searches in turn (default 2)
+  --sustained-rounds N    search: rounds of the two searches in turn (default 3: the issue's targets
+                          are medians of three)
   --sustained-baseline-start N  search: the pre-change build's first offered rate (default: 75% of
                           this build's first step); later rounds start from the round before
   --only LIST             comma list of: ceilings,1,2,floor,3,4,search,protocols,syslog,reference
@@ -114,7 +115,7 @@ const COMMON = {
   searchStart: null,
   sustainedBaseline: null,
   sustainedBaselineDir: null,
-  sustainedRounds: 2,
+  sustainedRounds: 3,
   sustainedBaselineStart: null,
   only: ALL_SCENARIOS,
 };

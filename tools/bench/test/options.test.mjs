@@ -66,15 +66,15 @@ test('the pre-change build searched in turn: its checkout, the rounds, its first
     'search',
     '--sustained-baseline-dir',
     '.bench/baseline',
-    '--sustained-rounds=3',
+    '--sustained-rounds=5',
     '--sustained-baseline-start',
     '12000',
   ]);
   assert.deepEqual(
     [opts.sustainedBaselineDir, opts.sustainedRounds, opts.sustainedBaselineStart],
-    ['.bench/baseline', 3, 12000],
+    ['.bench/baseline', 5, 12000],
   );
-  assert.deepEqual([parseOptions([]).sustainedBaselineDir, parseOptions([]).sustainedRounds], [null, 2]);
+  assert.deepEqual([parseOptions([]).sustainedBaselineDir, parseOptions([]).sustainedRounds], [null, 3]);
   assert.throws(
     () => parseOptions(['--sustained-baseline', '9000', '--sustained-baseline-dir', 'x']),
     /either with --sustained-baseline or --sustained-baseline-dir/,
