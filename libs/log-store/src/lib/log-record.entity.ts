@@ -1,13 +1,14 @@
-import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One stored log entry: the public `logs` table that people query with psql or Grafana.
  * The migrations own the DDL; this entity must describe exactly what they create (a test checks it).
  * The table is partitioned by RANGE (ts) (docs/store.md), so every unique index includes `ts`; client
- * event ids are kept unique in `log_event_ids` instead (LogEventIdEntity).
+ * event ids are kept unique in `log_event_ids` instead (LogEventIdEntity). The primary key is the entry's
+ * stream position with its time, `(stream_id, ts)`: what keeps a redelivered batch from being stored twice
+ * (migration 1796385600000).
  */
 @Entity({ name: 'logs' })
-@Index('logs_stream_id_ts_key', ['streamId', 'ts'], { unique: true })
 // Read side: newest-first keyset pages of one tenant (scanned backwards), and trace lookups.
 @Index('logs_tenant_ts_id_idx', ['tenant', 'ts', 'id'])
 @Index('logs_tenant_trace_id_idx', ['tenant', 'traceId'], { where: 'trace_id IS NOT NULL' })
@@ -24,11 +25,12 @@ import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } f
 @Index('logs_ts_brin_idx', { synchronize: false })
 @Check('logs_lane_check', '"lane" >= 0 AND "lane" < 3')
 export class LogRecordEntity {
-  @PrimaryGeneratedColumn('identity', {
-    type: 'bigint',
-    generatedIdentity: 'ALWAYS',
-    primaryKeyConstraintName: 'logs_pkey',
-  })
+  /** A row number from the table's identity sequence: the keyset cursor's tie-break between rows of one `ts`. */
+  @Column({ type: 'bigint', generatedIdentity: 'ALWAYS' })
+  // Generated()'s type names only 'increment', 'uuid' and 'rowid', but TypeORM records and compares
+  // 'identity' for any column on PostgreSQL (PrimaryGeneratedColumn('identity') records the same); the
+  // schema test checks this against what the migrations create.
+  @Generated('identity' as 'increment')
   id!: string;
 
   /** Whose entry this is: the tenant of the API key that submitted it ('default' without keys). */
@@ -65,8 +67,8 @@ export class LogRecordEntity {
   @Column({ name: 'event_id', type: 'varchar', length: 128, nullable: true })
   eventId!: string | null;
 
-  /** The entry's stream position (a stream id, or `<stream id>#<i>` for entry i of a chunk): unique with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
-  @Column({ name: 'stream_id', type: 'varchar', length: 64 })
+  /** The entry's stream position (a stream id, or `<stream id>#<i>` for entry i of a chunk): the primary key with `ts` (a redelivered entry has the same ts), so a batch redelivered after a crash is stored once. */
+  @PrimaryColumn({ name: 'stream_id', type: 'varchar', length: 64, primaryKeyConstraintName: 'logs_pkey' })
   streamId!: string;
 
   /** Which of the worker's concurrent writers stored the row (write-lanes.ts): no meaning for readers. */

@@ -239,13 +239,15 @@ describe('log-store against PostgreSQL', () => {
       'logs_message_trgm_lane1_idx',
       'logs_message_trgm_lane2_idx',
       'logs_pkey',
-      'logs_stream_id_ts_key',
       'logs_tenant_service_ts_idx',
       'logs_tenant_trace_id_idx',
       'logs_tenant_ts_id_idx',
       'logs_ts_brin_idx',
     ]);
-    // Issue 14's diet: time alone is a BRIN; (service, ts) is gone, (tenant, service, ts) serves it.
+    // Issue 14's diet: the stream position is the primary key (the redelivery key, no separate index);
+    // time alone is a BRIN; (service, ts) is gone, (tenant, service, ts) serves it.
+    expect(definitions.get('logs_pkey')).toContain('UNIQUE INDEX logs_pkey ON ONLY');
+    expect(definitions.get('logs_pkey')).toContain('USING btree (stream_id, ts)');
     expect(definitions.get('logs_ts_brin_idx')).toContain('USING brin (ts)');
     expect(definitions.get('logs_attributes_idx')).toContain('USING gin (attributes jsonb_path_ops)');
     // One trigram index per write lane (write-lanes.ts), each partial.

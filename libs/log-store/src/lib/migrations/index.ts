@@ -9,6 +9,7 @@ import { LogCountsFollowRetention1796169600000 } from './1796169600000-log-count
 import { IndexDiet1796256000000 } from './1796256000000-index-diet';
 import { WidenStreamId1796299200000 } from './1796299200000-widen-stream-id';
 import { MessageIndexPerWriteLane1796342400000 } from './1796342400000-message-index-per-write-lane';
+import { PrimaryKeyOnStreamPosition1796385600000 } from './1796385600000-primary-key-on-stream-position';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
 export const LOG_STORE_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const LOG_STORE_MIGRATIONS = [
   IndexDiet1796256000000,
   WidenStreamId1796299200000,
   MessageIndexPerWriteLane1796342400000,
+  PrimaryKeyOnStreamPosition1796385600000,
 ];
