@@ -8,8 +8,9 @@
  * against 47.0-47.6 in one (tools/bench/copy-format.mjs, docs/store.md "Writers in lanes").
  *
  * The lane says nothing about the entry. It is not part of any key: a redelivered entry may be written
- * in another lane and is still refused by the primary key `(stream_id, ts)`. Readers must name every lane for the
- * planner to use the partial indexes (IN_EVERY_WRITE_LANE), and a CHECK keeps every row in one of them.
+ * in another lane and is still refused by the primary key `(stream_id, ts)`. Readers must name every lane
+ * for the planner to use the partial indexes (IN_EVERY_WRITE_LANE), and a CHECK keeps every row in one
+ * of them.
  */
 export const LOG_WRITE_LANES = 3;
 
