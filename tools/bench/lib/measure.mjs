@@ -9,10 +9,11 @@ export const APP_PROCESSES = ['ingest-1', 'ingest-2', 'worker'];
 
 /**
  * TRUNCATE + CHECKPOINT (as the reference harness does) so every run starts on the same table; with
- * `logs`, the event ids claimed with its rows (log_event_ids) go too.
+ * `logs`, the event ids claimed with its rows (log_event_ids) and the rollup counting them (log_counts,
+ * which the row counter reads) go too.
  */
 export async function resetTable(probe, table = 'logs') {
-  await probe.db.query(table === 'logs' ? 'TRUNCATE logs, log_event_ids' : `TRUNCATE ${table}`);
+  await probe.db.query(table === 'logs' ? 'TRUNCATE logs, log_event_ids, log_counts' : `TRUNCATE ${table}`);
   await probe.db.query('CHECKPOINT');
 }
 

@@ -5,18 +5,11 @@ import { Redis } from 'ioredis';
 import { pollUntil } from './sleep.mjs';
 
 /**
- * Planner settings for the row counter's query (see rowCounter), for its transaction only. SET LOCAL
- * needs a transaction: a query string of several statements is one, which is why the counter's id goes
- * into the SQL as text (an integer read from PostgreSQL, never input).
+ * Rows stored so far, from the `log_counts` rollup: its statement trigger adds every batch's rows, grouped,
+ * in the batch's own transaction, so the sum moves exactly when rows commit, and reading it costs a few
+ * hundred small rows however large `logs` has grown (see rowCounter).
  */
-export const INDEX_ONLY_SETTINGS =
-  'SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0';
-
-/** Rows above `lastId` and the highest id among them: a range scan of the primary key's index. */
-export function rowsAboveSql(lastId) {
-  const id = BigInt(lastId).toString();
-  return `SELECT count(*)::bigint AS n, coalesce(max(id), ${id})::bigint AS id FROM logs WHERE id > ${id}`;
-}
+export const STORED_ROWS_SQL = 'SELECT coalesce(sum(count), 0)::bigint AS n FROM log_counts';
 
 export const STREAM_KEY = 'logs:stream';
 export const STREAM_GROUP = 'log-workers';
@@ -48,34 +41,24 @@ export async function openProbe({ redisUrl, databaseUrl }) {
       const { rows } = await db.query('SELECT count(*)::bigint AS n FROM logs');
       return Number(rows[0].n);
     },
-    async maxRowId() {
-      const { rows } = await db.query('SELECT coalesce(max(id), 0)::bigint AS id FROM logs');
-      return Number(rows[0].id);
+    /** Rows stored so far, as the `log_counts` rollup counts them (STORED_ROWS_SQL). */
+    async storedRows() {
+      const { rows } = await db.query(STORED_ROWS_SQL);
+      return Number(rows[0].n);
     },
     /**
-     * A counter of rows inserted since it was made, by counting ids above the last seen maximum:
-     * an index range scan over the new rows only, where count(*) would scan the whole table. Ids are
-     * drawn when a batch is written, not when it commits: with several batches in flight, one that
-     * commits after a batch of higher ids is not counted, so the series can run up to ~1% low under
-     * load (15,000 offered with the backlog flat: 14,760–14,973/s counted). The final check of every
-     * scenario uses count(*).
-     *
-     * The scan is forced onto the primary key's index. A step starts on a just-truncated partition that
-     * autovacuum has not analysed yet, and without statistics the planner takes `id > $1` to match a
-     * third of the table and chose a parallel sequential scan of the whole partition: each sample read
-     * every row again (900,000 at the end of a 60 s step at 15,000 rows/s: 230 ms and three backends),
-     * so the bench's own sampling took a growing share of the PostgreSQL CPU it was measuring.
+     * A counter of rows stored since it was made, sampled every second under load. It must cost the
+     * PostgreSQL it measures next to nothing, whatever the table's size: the sum of `log_counts`, whose
+     * trigger counts each batch's rows in the batch's own transaction (so a batch is counted when it
+     * commits, not before, and a refused duplicate never). Counting `logs` itself would read the rows:
+     * the counter used to range-scan the primary key on `id`, and since the primary key moved to
+     * `(stream_id, ts)` (migration 1796385600000) no index leads with `id`, so the same query read
+     * the whole partition's index every second, a share of PostgreSQL's CPU that grew with the step
+     * (BENCHMARKS.md, 2026-12-06 11:00). The final check of every scenario still uses count(*).
      */
     async rowCounter() {
-      let lastId = await probe.maxRowId();
-      let total = 0;
-      return async () => {
-        const results = await db.query(`${INDEX_ONLY_SETTINGS}; ${rowsAboveSql(lastId)}`);
-        const { rows } = results.at(-1);
-        total += Number(rows[0].n);
-        lastId = Number(rows[0].id);
-        return total;
-      };
+      const base = await probe.storedRows();
+      return async () => (await probe.storedRows()) - base;
     },
     /** Waits until the backlog is 0, then until count(*) stops changing for `settleMs`. */
     async waitDrained({ timeoutMs, settleMs = 500, onTick }) {

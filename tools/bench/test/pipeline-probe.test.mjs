@@ -1,111 +1,106 @@
-// The probe's row counter against the shared test PostgreSQL: it counts what was inserted since it was
-// made, and its query stays on the primary key's index on a partition without statistics, where the
-// planner left to itself scans the whole partition (what every sustained step starts on: a truncated,
-// not yet analysed partition).
+// The probe's row counter against the shared test PostgreSQL, on a schema built by the real migrations:
+// it counts the rows stored since it was made (a batch when it commits, a refused duplicate never), and
+// its query reads the `log_counts` rollup, not `logs`, so sampling it every second costs the same on a
+// table of any size. Its first version range-scanned an index on `id` that a later migration took away,
+// and its own test, on a hand-made table that still had that index, did not notice.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { INDEX_ONLY_SETTINGS, openProbe, rowsAboveSql } from '../lib/pipeline-probe.mjs';
+import { test } from 'node:test';
+import { openProbe, STORED_ROWS_SQL } from '../lib/pipeline-probe.mjs';
+import {
+  DATABASE_URL,
+  emptyLogs,
+  payloadBatches,
+  withMigratedSchema,
+  writeBatch,
+} from '../lib/write-path.mjs';
 
-const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const schema = `bench_probe_${process.pid}`;
-const ROWS = 200_000;
 
-let admin;
-
-/** A connection whose unqualified `logs` is this test's table. */
+/** A connection string whose unqualified tables are this test's schema's. */
 function schemaUrl() {
-  const url = new URL(databaseUrl);
+  const url = new URL(DATABASE_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
 
-async function insertRows(count) {
-  await admin.query(
-    `INSERT INTO ${schema}.logs (ts, message)
-       SELECT timestamptz '2026-01-15 00:00:00+00' + n * interval '1 ms', 'row ' || n
-         FROM generate_series(1, $1) AS n`,
-    [count],
-  );
+/** Node types of a JSON plan, depth first, each with the relation it reads when it reads one. */
+function nodesOf(plan) {
+  const self = plan['Relation Name'] ? `${plan['Node Type']} on ${plan['Relation Name']}` : plan['Node Type'];
+  return [self, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
-/** Node types of a JSON plan, depth first. */
-function nodeTypes(plan) {
-  return [plan['Node Type'], ...(plan.Plans ?? []).flatMap(nodeTypes)];
-}
-
-/** The plan of the counter's query for rows above `lastId`, in this test's schema, after `settings`. */
-async function planOf(settings, lastId) {
-  await admin.query('BEGIN');
-  try {
-    await admin.query(`SET LOCAL search_path = ${schema}`);
-    const results = await admin.query(
-      `${settings}${settings ? '; ' : ''}EXPLAIN (FORMAT JSON) ${rowsAboveSql(lastId)}`,
+/** Writes `count` rows of the bench payload the worker's way (COPY batches of 500), tagged `tag`. */
+async function storeRows(client, count, tag) {
+  for (const batch of payloadBatches({ count, batchSize: 500, idEvery: 0, tag }))
+    await writeBatch(
+      client,
+      batch.map((entry) => ({ ...entry, streamId: `${tag}-${entry.streamId}` })),
     );
-    const { rows } = Array.isArray(results) ? results.at(-1) : results;
-    return nodeTypes(rows[0]['QUERY PLAN'][0].Plan);
-  } finally {
-    await admin.query('ROLLBACK');
-  }
 }
 
-before(async () => {
-  admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  // The shape the counter reads in the real table: a bigint id first in the primary key of a table
-  // partitioned by time. Autovacuum stays off so nothing analyses the partition during the test.
-  await admin.query(`
-    CREATE TABLE ${schema}.logs (
-      id bigint GENERATED ALWAYS AS IDENTITY, ts timestamptz NOT NULL, message text NOT NULL,
-      PRIMARY KEY (id, ts)
-    ) PARTITION BY RANGE (ts)`);
-  await admin.query(`
-    CREATE TABLE ${schema}.logs_p20260115 PARTITION OF ${schema}.logs
-      FOR VALUES FROM ('2026-01-15 00:00:00+00') TO ('2026-01-16 00:00:00+00')
-      WITH (autovacuum_enabled = false)`);
-  await insertRows(ROWS);
-});
+test('the row counter, on the migrated schema', async (t) => {
+  await withMigratedSchema(schema, async (client) => {
+    await emptyLogs(client);
+    await storeRows(client, 3000, 'before');
+    const probe = await openProbe({ redisUrl, databaseUrl: schemaUrl() });
+    try {
+      await t.test('counts the rows stored since it was made, across several samples', async () => {
+        const counter = await probe.rowCounter();
+        assert.equal(await counter(), 0);
+        await storeRows(client, 1234, 'first');
+        assert.equal(await counter(), 1234);
+        await storeRows(client, 66, 'second');
+        assert.equal(await counter(), 1300);
+        assert.equal(await counter(), 1300);
+        assert.equal(await probe.rowCount(), 3000 + 1300, 'count(*) of logs agrees');
+      });
 
-after(async () => {
-  await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await admin?.end();
-});
+      await t.test('counts a batch when it commits, and not at all when it rolls back', async () => {
+        const counter = await probe.rowCounter();
+        await client.query('BEGIN');
+        await storeRows(client, 500, 'uncommitted');
+        assert.equal(await counter(), 0, 'rows of an open transaction are not stored yet');
+        await client.query('ROLLBACK');
+        assert.equal(await counter(), 0);
+        await client.query('BEGIN');
+        await storeRows(client, 500, 'committed');
+        await client.query('COMMIT');
+        assert.equal(await counter(), 500);
+      });
 
-test('without the settings the planner scans the whole unanalysed partition (what the bench did)', async () => {
-  const nodes = await planOf('', ROWS - 1000);
-  assert.ok(nodes.includes('Seq Scan'), `expected a sequential scan, got ${nodes.join(' > ')}`);
-});
+      await t.test('does not count the duplicates the worker refuses on redelivery', async () => {
+        const counter = await probe.rowCounter();
+        const [batch] = payloadBatches({ count: 200, batchSize: 200, idEvery: 0, tag: 'redelivered' });
+        // The worker's way with a batch whose COPY hit the primary key: the same rows, ON CONFLICT DO NOTHING.
+        const insertSkippingStored = () =>
+          client.query(
+            `INSERT INTO logs (ts, received_at, level, service, message, stream_id, tenant)
+             SELECT ts, ts, 'info', 'svc', 'm', stream_id, 'acme'
+               FROM unnest($1::timestamptz[], $2::text[]) AS r(ts, stream_id)
+             ON CONFLICT DO NOTHING`,
+            [batch.map((e) => e.ts), batch.map((e) => `again-${e.streamId}`)],
+          );
+        await insertSkippingStored();
+        assert.equal(await counter(), 200);
+        await insertSkippingStored();
+        assert.equal(await counter(), 200, 'the second insert of the same stream positions stored nothing');
+      });
 
-test("the counter's query reads the primary key's index on the same partition", async () => {
-  const nodes = await planOf(INDEX_ONLY_SETTINGS, ROWS - 1000);
-  assert.ok(!nodes.includes('Seq Scan'), `expected no sequential scan, got ${nodes.join(' > ')}`);
-  assert.ok(
-    nodes.some((node) => /Index/.test(node)),
-    `expected an index scan, got ${nodes.join(' > ')}`,
-  );
-  assert.ok(!nodes.includes('Gather'), `expected no parallel workers, got ${nodes.join(' > ')}`);
-});
-
-test('the counter counts the rows inserted since it was made, across several samples', async () => {
-  const probe = await openProbe({ redisUrl, databaseUrl: schemaUrl() });
-  try {
-    const counter = await probe.rowCounter();
-    assert.equal(await counter(), 0);
-    await insertRows(1234);
-    assert.equal(await counter(), 1234);
-    await insertRows(66);
-    assert.equal(await counter(), 1300);
-    assert.equal(await counter(), 1300);
-  } finally {
-    await probe.close();
-  }
-});
-
-test('rowsAboveSql takes only integers', () => {
-  assert.match(rowsAboveSql(42), /WHERE id > 42$/);
-  assert.match(rowsAboveSql('9007199254740993'), /WHERE id > 9007199254740993$/);
-  assert.throws(() => rowsAboveSql('1; DROP TABLE logs'));
+      await t.test("the counter's query reads the rollup, never logs or its partitions", async () => {
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${STORED_ROWS_SQL}`);
+        const nodes = nodesOf(rows[0]['QUERY PLAN'][0].Plan);
+        assert.ok(
+          nodes.some((node) => node.endsWith(' on log_counts')),
+          `expected a scan of log_counts, got ${nodes.join(' > ')}`,
+        );
+        assert.ok(
+          !nodes.some((node) => / on logs/.test(node)),
+          `expected nothing read from logs, got ${nodes.join(' > ')}`,
+        );
+      });
+    } finally {
+      await probe.close();
+    }
+  });
 });
