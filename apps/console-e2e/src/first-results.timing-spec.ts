@@ -35,8 +35,16 @@ describe(`console budgets on ${ROWS} stored rows`, () => {
          FROM generate_series(1, $1::int) AS i`,
       [ROWS],
     );
-    // What autovacuum does to an append-only table after enough inserts: statistics, visibility map.
-    await stack.database.query('VACUUM ANALYZE logs');
+    // What a running store has: the days that ended handed back to insert-driven autovacuum by the
+    // worker's maintenance job and vacuumed (statistics, visibility map); today's, still being filled,
+    // only analysed (docs/store.md, "Autovacuum of the partition being filled").
+    await stack.database.query('SELECT logpipe_resume_insert_vacuum(now())');
+    const partitions = await stack.database.query(
+      `SELECT c.relname AS name, coalesce('autovacuum_vacuum_insert_threshold=-1' = ANY (c.reloptions), false) AS held
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass`,
+    );
+    for (const { name, held } of partitions.rows as { name: string; held: boolean }[])
+      await stack.database.query(`${held ? 'ANALYZE' : 'VACUUM ANALYZE'} "${name}"`);
     report.push(`seeded ${ROWS} rows and vacuumed in ${Date.now() - started} ms`);
     chromium = await launchBrowser();
   }, 900000);

@@ -21,6 +21,8 @@ export {
   listLogPartitions,
   oldestLogTime,
   releaseMaintenanceLock,
+  resumeInsertVacuum,
+  summarizeOpenLogPartitions,
   tryMaintenanceLock,
   type LogPartition,
   type LogRowDeletion,

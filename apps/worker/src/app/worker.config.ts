@@ -138,6 +138,13 @@ export class WorkerConfig {
   TENANT_RETENTION?: string;
   /** Time between maintenance runs (a duration: "10m"); 0 switches the job off (the writer still creates partitions). */
   @EnvDuration() @IsInt() @Min(0) MAINTENANCE_INTERVAL: number = 600_000;
+  /**
+   * false (default): a partition is filled without insert-driven autovacuum and vacuumed once, when its
+   * range has ended; true: autovacuum vacuums the partition being filled after every 20% of growth, as
+   * PostgreSQL does any table, so counts over its rows come from the index alone, at the price of those
+   * vacuums' bursts in the write path (docs/store.md, "Autovacuum of the partition being filled").
+   */
+  @EnvBoolean() @IsBoolean() VACUUM_PARTITION_BEING_FILLED: boolean = false;
   /** Rows one retention DELETE statement removes at most (per-tenant retention, expired event ids). */
   @IsInt() @Min(100) @Max(1_000_000) MAINTENANCE_DELETE_BATCH: number = 10000;
 

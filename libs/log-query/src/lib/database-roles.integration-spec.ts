@@ -136,6 +136,13 @@ describe('database roles and row-level security on logs (real PostgreSQL)', () =
     expect(created.rows).toHaveLength(1);
     const name = (created.rows[0] as { name: string }).name;
     expect(await sqlstateOf(() => writer.query(`DROP TABLE ${name}`))).toBe('42501');
+    // Its day has ended: the writer hands it back to insert-driven autovacuum, which it may not do itself.
+    expect(
+      await sqlstateOf(() => writer.query(`ALTER TABLE ${name} RESET (autovacuum_vacuum_insert_threshold)`)),
+    ).toBe('42501');
+    const resumed = await writer.query(`SELECT logpipe_resume_insert_vacuum('2001-01-03T00:00Z') AS name`);
+    expect(resumed.rows.map((row: { name: string }) => row.name)).toEqual([name]);
+    await writer.query(`SELECT logpipe_summarize_open_log_partitions()`);
     const dropped = await writer.query(`SELECT logpipe_drop_log_partitions('2001-01-03T00:00Z') AS name`);
     expect(dropped.rows.map((row: { name: string }) => row.name)).toEqual([name]);
     const reader = await connect(roles.reader, 'acme');
@@ -147,6 +154,10 @@ describe('database roles and row-level security on logs (real PostgreSQL)', () =
       ),
     ).toBe('42501');
     expect(await sqlstateOf(() => reader.query(`SELECT logpipe_drop_log_partitions(now())`))).toBe('42501');
+    expect(await sqlstateOf(() => reader.query(`SELECT logpipe_resume_insert_vacuum(now())`))).toBe('42501');
+    expect(await sqlstateOf(() => reader.query(`SELECT logpipe_summarize_open_log_partitions()`))).toBe(
+      '42501',
+    );
   });
 
   it("the query API's role cannot INSERT, UPDATE or DELETE, even rows of its own tenant", async () => {

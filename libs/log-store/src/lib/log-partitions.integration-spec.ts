@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { PrivatePostgres, sleep, waitFor } from '@logpipe/e2e-support';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { LogBatchWriter } from './log-batch.writer';
@@ -9,6 +10,8 @@ import {
   expireEventIds,
   listLogPartitions,
   oldestLogTime,
+  resumeInsertVacuum,
+  summarizeOpenLogPartitions,
 } from './log-partitions';
 import type { StoredLogEntry } from './stored-log-entry';
 import { openMigratedSchema } from './testing/migrated-schema';
@@ -34,6 +37,27 @@ function entry(overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
     streamId: `${MIDNIGHT}-${streamSeq}`,
     ...overrides,
   };
+}
+
+/** The partitions of `logs` created without insert-driven autovacuum and not yet handed back to it. */
+async function partitionsHeldFromInsertVacuum(db: DataSource): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'logs'::regclass AND 'autovacuum_vacuum_insert_threshold=-1' = ANY (c.reloptions)
+      ORDER BY 1`,
+  );
+  return rows.map((row) => row.name);
+}
+
+/** `count` rows of `tenant` one second apart from `from`, with messages long enough to fill pages. */
+function secondByEntries(
+  from: number,
+  count: number,
+  overrides: Partial<StoredLogEntry> = {},
+): StoredLogEntry[] {
+  return Array.from({ length: count }, (_, i) =>
+    entry({ timestamp: from + i * 1000, message: `request ${i} `.padEnd(300, '.'), ...overrides }),
+  );
 }
 
 describe('partitioned logs against PostgreSQL', () => {
@@ -235,4 +259,148 @@ describe('partitioned logs against PostgreSQL', () => {
       deleteLogRows(dataSource, { tenants: ['acme'], except: true, before: new Date(MIDNIGHT - DAY) }, 100),
     ).resolves.toBe(1);
   });
+
+  it('creates every partition without insert-driven autovacuum, and hands those whose range ended back to it', async () => {
+    await createLogPartitions(dataSource, new Date(MIDNIGHT - 2 * DAY), new Date(MIDNIGHT + DAY), '1 day');
+    await writer.insert([entry({ timestamp: MIDNIGHT + DAY + 1 })]); // made by the writer, not the job
+    expect(await partitionsHeldFromInsertVacuum(dataSource)).toEqual([
+      'logs_p20261125t000000',
+      'logs_p20261126t000000',
+      'logs_p20261127t000000',
+      'logs_p20261128t000000',
+    ]);
+    // A cutoff inside 2026-11-27: the two days that ended go back; the one under way stays held.
+    await expect(resumeInsertVacuum(dataSource, new Date(MIDNIGHT + 1000))).resolves.toEqual([
+      'logs_p20261125t000000',
+      'logs_p20261126t000000',
+    ]);
+    expect(await partitionsHeldFromInsertVacuum(dataSource)).toEqual([
+      'logs_p20261127t000000',
+      'logs_p20261128t000000',
+    ]);
+    const [{ reloptions }] = await dataSource.query(
+      `SELECT reloptions FROM pg_class WHERE oid = 'logs_p20261126t000000'::regclass`,
+    );
+    expect(reloptions).toBeNull(); // autovacuum's defaults again, nothing else was changed
+    await expect(resumeInsertVacuum(dataSource, new Date(MIDNIGHT + 1000))).resolves.toEqual([]);
+  });
+
+  it('summarises the new BRIN ranges of the partitions being filled: a time range without a tenant reads only its pages', async () => {
+    // Two days of 12,000 rows each (about 4 MB, 4 ranges of 128 pages): 2026-11-26, which has ended
+    // and goes back to autovacuum, and 2026-11-27, being filled.
+    for (const day of [MIDNIGHT - DAY, MIDNIGHT])
+      for (let batch = 0; batch < 6; batch++)
+        await writer.insert(secondByEntries(day + batch * 2000 * 1000, 2000));
+    await expect(resumeInsertVacuum(dataSource, new Date(MIDNIGHT))).resolves.toEqual([
+      'logs_p20261126t000000',
+    ]);
+    /** Heap blocks a bitmap scan of the BRIN visits for one hour of `day`, and the partition's size. */
+    const hourScan = (day: number) =>
+      dataSource.transaction(async (manager) => {
+        await manager.query('SET LOCAL enable_seqscan = off');
+        const [{ 'QUERY PLAN': plan }] = await manager.query(
+          `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM logs WHERE ts >= $1 AND ts < $2`,
+          [new Date(day + 3_600_000).toISOString(), new Date(day + 7_200_000).toISOString()],
+        );
+        const nodes: Record<string, unknown>[] = [];
+        const walk = (node: Record<string, unknown>): void => {
+          nodes.push(node);
+          for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+        };
+        walk(plan[0].Plan);
+        const heap = nodes.find((node) => node['Node Type'] === 'Bitmap Heap Scan');
+        const brin = nodes.find((node) => node['Node Type'] === 'Bitmap Index Scan');
+        const [{ pages }] = await manager.query(
+          `SELECT relpages AS pages FROM pg_class WHERE oid = $1::regclass`,
+          [heap?.['Relation Name']],
+        );
+        return {
+          index: String(brin?.['Index Name']),
+          blocks: Number(heap?.['Lossy Heap Blocks'] ?? 0) + Number(heap?.['Exact Heap Blocks'] ?? 0),
+          pages: Number(pages),
+        };
+      });
+    await dataSource.query('ANALYZE logs');
+    const before = await hourScan(MIDNIGHT);
+    expect(before.index).toMatch(/ts_idx$/); // the partition's BRIN, logs_p20261127t000000_ts_idx
+    expect(before.pages).toBeGreaterThan(3 * 128);
+    // Every unsummarised range matches: all but the first, which the index's build summarised (empty)
+    // when the partition was created, and inserts have kept up to date since.
+    expect(before.blocks).toBeGreaterThanOrEqual(before.pages - 128);
+
+    const ranges = await summarizeOpenLogPartitions(dataSource);
+    expect(ranges).toBeGreaterThanOrEqual(3);
+    await expect(summarizeOpenLogPartitions(dataSource)).resolves.toBe(0);
+    const after = await hourScan(MIDNIGHT);
+    expect(after.blocks).toBeLessThanOrEqual(2 * 128); // the hour's range, and its neighbour at most
+    // The day that ended is autovacuum's to summarise now, not the job's.
+    const ended = await hourScan(MIDNIGHT - DAY);
+    expect(ended.blocks).toBeGreaterThanOrEqual(ended.pages - 128);
+  });
+});
+
+describe('insert-driven autovacuum of partitions, on a private PostgreSQL that visits every second', () => {
+  let server: PrivatePostgres;
+  let dataSource: DataSource;
+  let writer: LogBatchWriter;
+
+  /** What pg_stat_user_tables says autovacuum did to one partition. */
+  const autovacuumOf = async (name: string) => {
+    const [row] = await dataSource.query(
+      `SELECT autovacuum_count::int AS vacuums, autoanalyze_count::int AS analyzes
+         FROM pg_stat_user_tables WHERE relid = $1::regclass`,
+      [name],
+    );
+    return row as { vacuums: number; analyzes: number };
+  };
+
+  beforeAll(async () => {
+    server = await PrivatePostgres.create('log-store-autovacuum-');
+    await server.start();
+    dataSource = await openMigratedSchema(server.url, 'logpipe');
+    await dataSource.query('ALTER SYSTEM SET autovacuum_naptime = 1');
+    await dataSource.query('SELECT pg_reload_conf()');
+    writer = new LogBatchWriter(dataSource, '1 day');
+  }, 120000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await server?.destroy();
+  }, 60000);
+
+  it('leaves the partition being filled to auto-analyze only, and vacuums one once its range has ended', async () => {
+    // 3,000 rows a day: three times autovacuum's default insert threshold of an empty table (1,000).
+    for (const day of [MIDNIGHT - DAY, MIDNIGHT]) await writer.insert(secondByEntries(day, 3000));
+    const [ended, open] = ['logs_p20261126t000000', 'logs_p20261127t000000'];
+    await waitFor(
+      'auto-analyze of both partitions',
+      async () => {
+        const [a, b] = [await autovacuumOf(ended), await autovacuumOf(open)];
+        if (a.analyzes === 0 || b.analyzes === 0) throw new Error(JSON.stringify({ a, b }));
+        return true;
+      },
+      30000,
+    );
+    // Several more visits (a second apart) without a vacuum of either.
+    await sleep(4000);
+    expect((await autovacuumOf(ended)).vacuums).toBe(0);
+    expect((await autovacuumOf(open)).vacuums).toBe(0);
+
+    await expect(resumeInsertVacuum(dataSource, new Date(MIDNIGHT))).resolves.toEqual([ended]);
+    await waitFor(
+      'autovacuum of the partition handed back',
+      async () => {
+        const a = await autovacuumOf(ended);
+        if (a.vacuums === 0) throw new Error(JSON.stringify(a));
+        return true;
+      },
+      30000,
+    );
+    const [{ visible, pages }] = await dataSource.query(
+      `SELECT relallvisible AS visible, relpages AS pages FROM pg_class WHERE oid = $1::regclass`,
+      [ended],
+    );
+    expect(visible).toBe(pages); // what the vacuum was for: every page all-visible
+    expect((await autovacuumOf(open)).vacuums).toBe(0);
+  }, 120000);
 });

@@ -68,6 +68,27 @@ export interface LogRowDeletion {
   before: Date;
 }
 
+/**
+ * Hands the partitions whose range ended before `before` (null: every partition) back to insert-driven
+ * autovacuum (they were created without it while being filled, migration 1796428800000); returns their
+ * names. Autovacuum then vacuums each once, at its next visit.
+ */
+export async function resumeInsertVacuum(db: SqlQueryable, before: Date | null): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `SELECT logpipe_resume_insert_vacuum AS name FROM logpipe_resume_insert_vacuum($1)`,
+    [before === null ? 'infinity' : before.toISOString()],
+  );
+  return rows.map((row) => row.name);
+}
+
+/** Summarises the BRIN ranges filled since the last call in the partitions still being filled; returns how many. */
+export async function summarizeOpenLogPartitions(db: SqlQueryable): Promise<number> {
+  const [{ ranges }]: { ranges: number }[] = await db.query(
+    `SELECT logpipe_summarize_open_log_partitions() AS ranges`,
+  );
+  return ranges;
+}
+
 /** Deletes at most `limit` rows (and their event ids) older than `before`; returns how many. */
 export async function deleteLogRows(
   db: SqlQueryable,

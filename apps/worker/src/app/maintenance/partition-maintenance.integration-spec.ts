@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { WorkerMetrics } from '../metrics/worker.metrics';
 import type { WorkerConfig } from '../worker.config';
-import { PartitionMaintenance } from './partition-maintenance.service';
+import { type MaintenanceReport, PartitionMaintenance } from './partition-maintenance.service';
 import { StoreMetrics } from './store.metrics';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,6 +52,7 @@ describe('partition maintenance against PostgreSQL', () => {
       PARTITIONS_AHEAD: 3,
       RETENTION: 30 * DAY,
       MAINTENANCE_DELETE_BATCH: 100,
+      VACUUM_PARTITION_BEING_FILLED: false,
       ...env,
     };
     const config = { get: (key: keyof WorkerConfig) => values[key] } as unknown as ConfigService<
@@ -93,11 +94,44 @@ describe('partition maintenance against PostgreSQL', () => {
     });
     await expect(job().runOnce(NOW)).resolves.toEqual({
       created: [],
+      insertVacuumResumed: [],
+      brinRangesSummarized: 0,
       dropped: [],
       rowsDeleted: 0,
       eventIdsExpired: 0,
     });
     expect(await partitionNames()).toHaveLength(4);
+  });
+
+  it("hands yesterday's partition back to insert-driven autovacuum and summarises today's new BRIN ranges", async () => {
+    await writer.insert([entry('acme', DAY)]);
+    // 24,000 rows of today in time order (a few 128-page BRIN ranges), in batches as the worker writes.
+    for (let batch = 0; batch < 6; batch++)
+      await writer.insert(
+        Array.from({ length: 4000 }, (_, i) => entry('acme', 11 * 3_600_000 - (batch * 4000 + i))),
+      );
+    const report = await job().runOnce(NOW);
+    expect(report).toMatchObject({ insertVacuumResumed: ['logs_p20261128t000000'] });
+    expect((report as MaintenanceReport).brinRangesSummarized).toBeGreaterThanOrEqual(1);
+    await expect(job().runOnce(NOW)).resolves.toMatchObject({
+      insertVacuumResumed: [],
+      brinRangesSummarized: 0,
+    });
+  });
+
+  it('with VACUUM_PARTITION_BEING_FILLED, hands every partition back to autovacuum, the one being filled too', async () => {
+    await writer.insert([entry('acme', DAY), entry('acme', 0)]);
+    const report = await job({ VACUUM_PARTITION_BEING_FILLED: true }).runOnce(NOW);
+    expect(report).toMatchObject({
+      insertVacuumResumed: [
+        'logs_p20261128t000000',
+        'logs_p20261129t000000',
+        'logs_p20261130t000000',
+        'logs_p20261201t000000',
+        'logs_p20261202t000000',
+      ],
+      brinRangesSummarized: 0,
+    });
   });
 
   it('drops the partitions past RETENTION, and only those, while writes go on', async () => {

@@ -6,7 +6,9 @@ import {
   listLogPartitions,
   partitionIntervalMs,
   releaseMaintenanceLock,
+  resumeInsertVacuum,
   type SqlQueryable,
+  summarizeOpenLogPartitions,
   tryMaintenanceLock,
 } from '@logpipe/log-store';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -24,6 +26,10 @@ const LOCK_TIMEOUT_MS = 5000;
 
 export interface MaintenanceReport {
   created: string[];
+  /** Partitions whose range ended, handed back to insert-driven autovacuum. */
+  insertVacuumResumed: string[];
+  /** BRIN ranges of the partitions being filled, summarised by this run. */
+  brinRangesSummarized: number;
   dropped: string[];
   rowsDeleted: number;
   eventIdsExpired: number;
@@ -32,7 +38,9 @@ export interface MaintenanceReport {
 /**
  * Keeps `logs` in shape: partitions PARTITIONS_AHEAD intervals ahead, whole partitions past retention
  * dropped, rows of tenants with a shorter retention deleted in bounded batches, expired event ids
- * forgotten. Every worker schedules it; a session-level advisory lock lets one run at a time, and each
+ * forgotten; partitions whose range ended (every one, with VACUUM_PARTITION_BEING_FILLED) handed back to
+ * insert-driven autovacuum (a partition is filled without it, docs/store.md "Autovacuum of the partition
+ * being filled"), and the new BRIN ranges of those still being filled summarised. Every worker schedules it; a session-level advisory lock lets one run at a time, and each
  * step is idempotent, so a run cut short by a crash is simply finished by the next.
  */
 @Injectable()
@@ -42,6 +50,7 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
   private readonly partitionInterval: string;
   private readonly ahead: number;
   private readonly deleteBatch: number;
+  private readonly vacuumWhileFilling: boolean;
   private readonly policy: RetentionPolicy;
   private timer?: NodeJS.Timeout;
   private current?: Promise<unknown>;
@@ -56,6 +65,7 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
     this.partitionInterval = config.get('PARTITION_INTERVAL', { infer: true });
     this.ahead = config.get('PARTITIONS_AHEAD', { infer: true });
     this.deleteBatch = config.get('MAINTENANCE_DELETE_BATCH', { infer: true });
+    this.vacuumWhileFilling = config.get('VACUUM_PARTITION_BEING_FILLED', { infer: true });
     this.policy = {
       defaultMs: config.get('RETENTION', { infer: true }),
       tenants: parseTenantRetention(config.get('TENANT_RETENTION', { infer: true })),
@@ -137,7 +147,9 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
       plan.dropPartitionsBefore === null
         ? 0
         : await this.drain((limit) => expireEventIds(db, plan.dropPartitionsBefore as Date, limit));
-    return { created, dropped, rowsDeleted, eventIdsExpired };
+    const insertVacuumResumed = await resumeInsertVacuum(db, this.vacuumWhileFilling ? null : now);
+    const brinRangesSummarized = await summarizeOpenLogPartitions(db);
+    return { created, insertVacuumResumed, brinRangesSummarized, dropped, rowsDeleted, eventIdsExpired };
   }
 
   /** Repeats a bounded DELETE until it finds less than a batch (or the worker stops); returns the total. */
