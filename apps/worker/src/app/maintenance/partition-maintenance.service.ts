@@ -40,8 +40,9 @@ export interface MaintenanceReport {
  * dropped, rows of tenants with a shorter retention deleted in bounded batches, expired event ids
  * forgotten; partitions whose range ended (every one, with VACUUM_PARTITION_BEING_FILLED) handed back to
  * insert-driven autovacuum (a partition is filled without it, docs/store.md "Autovacuum of the partition
- * being filled"), and the new BRIN ranges of those still being filled summarised. Every worker schedules it; a session-level advisory lock lets one run at a time, and each
- * step is idempotent, so a run cut short by a crash is simply finished by the next.
+ * being filled"), and the new BRIN ranges of those still being filled summarised. Every worker schedules
+ * it; a session-level advisory lock lets one run at a time, and each step is idempotent, so a run cut
+ * short by a crash is simply finished by the next.
  */
 @Injectable()
 export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
