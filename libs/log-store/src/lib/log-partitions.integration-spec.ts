@@ -39,6 +39,19 @@ function entry(overrides: Partial<StoredLogEntry> = {}): StoredLogEntry {
   };
 }
 
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+  [field: string]: unknown;
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan, the root first. */
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
 /** The partitions of `logs` created without insert-driven autovacuum and not yet handed back to it. */
 async function partitionsHeldFromInsertVacuum(db: DataSource): Promise<string[]> {
   const rows: { name: string }[] = await db.query(
@@ -163,12 +176,7 @@ describe('partitioned logs against PostgreSQL', () => {
       `EXPLAIN (FORMAT JSON) SELECT * FROM logs WHERE tenant = 'acme' AND ts >= $1 AND ts < $2 ORDER BY ts DESC, id DESC LIMIT 50`,
       [new Date(MIDNIGHT - DAY + 3_600_000).toISOString(), new Date(MIDNIGHT + 3_600_000).toISOString()],
     );
-    const relations = new Set<string>();
-    const walk = (node: { 'Relation Name'?: string; Plans?: unknown[] }): void => {
-      if (node['Relation Name']) relations.add(node['Relation Name']);
-      for (const child of node.Plans ?? []) walk(child as typeof node);
-    };
-    walk(plan[0].Plan);
+    const relations = new Set(planNodes(plan[0].Plan).flatMap((node) => node['Relation Name'] ?? []));
     expect([...relations].sort()).toEqual(['logs_p20261126t000000', 'logs_p20261127t000000']);
   });
 
@@ -302,12 +310,7 @@ describe('partitioned logs against PostgreSQL', () => {
           `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM logs WHERE ts >= $1 AND ts < $2`,
           [new Date(day + 3_600_000).toISOString(), new Date(day + 7_200_000).toISOString()],
         );
-        const nodes: Record<string, unknown>[] = [];
-        const walk = (node: Record<string, unknown>): void => {
-          nodes.push(node);
-          for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
-        };
-        walk(plan[0].Plan);
+        const nodes = planNodes(plan[0].Plan);
         const heap = nodes.find((node) => node['Node Type'] === 'Bitmap Heap Scan');
         const brin = nodes.find((node) => node['Node Type'] === 'Bitmap Index Scan');
         const [{ pages }] = await manager.query(

@@ -81,14 +81,10 @@ export class OpenPartitionsWithoutInsertVacuum1796428800000 implements Migration
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // Every partition still held goes back to autovacuum's defaults, through the function that does it.
+    await queryRunner.query(`SELECT logpipe_resume_insert_vacuum('infinity')`);
     for (const fn of NEW_FUNCTIONS) await queryRunner.query(`DROP FUNCTION ${fn}`);
     await this.replaceCreatePartition(queryRunner, false);
-    const held: { name: string }[] = await queryRunner.query(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'logs'::regclass AND '${HOLD}' = ANY (c.reloptions)`,
-    );
-    for (const { name } of held)
-      await queryRunner.query(`ALTER TABLE "${name}" RESET (autovacuum_vacuum_insert_threshold)`);
   }
 
   /** logpipe_create_log_partition as 1795910400000 made it, optionally creating the partition held. */
