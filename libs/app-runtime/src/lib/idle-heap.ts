@@ -39,8 +39,14 @@ const KEEPER_ARRAYS_PER_TICK = 5;
 /** Array slots of 8 bytes: 96 KiB each. */
 const KEEPER_ARRAY_SLOTS = (96 * 1024) / 8;
 
-/** The keeper's last arrays: held until the next tick, so the allocation cannot be optimised away. */
+/**
+ * The keeper's arrays of this tick, reachable from outside the function so the allocation cannot be
+ * optimised away, and let go in a microtask right after, so they die at the next scavenge.
+ */
 let _lastKeeperArrays: unknown[][] = [];
+const releaseKeeperArrays = () => {
+  _lastKeeperArrays = [];
+};
 
 /**
  * Keeps V8's young generation at its size through idle spells (README "Memory"). When V8 collects the
@@ -61,6 +67,10 @@ export function keepYoungGenerationThroughIdleSpells(): () => void {
     const arrays: unknown[][] = [];
     for (let i = 0; i < KEEPER_ARRAYS_PER_TICK; i++) arrays.push(new Array(KEEPER_ARRAY_SLOTS));
     _lastKeeperArrays = arrays;
+    // Held until the next tick (250 ms), they outlived the scavenges of a loaded process (one every
+    // ~15 ms under single entries) and were promoted: ~2 MB/s of old-generation garbage, a fifth of what
+    // ingest promoted, and mark-compacts to collect it (BENCHMARKS.md, 2026-12-06 17:10).
+    queueMicrotask(releaseKeeperArrays);
   }, KEEPER_TICK_MS);
   timer.unref();
   return () => {

@@ -142,6 +142,39 @@ describe('BacklogMonitor.check', () => {
     await expect(monitor.admit(5, async () => undefined)).resolves.toBeUndefined();
     await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
+
+  it('forgets a failed write once a poll is answered that was sent after it, and not before', async () => {
+    let answerPoll: (total: number) => void = () => undefined;
+    const producer = {
+      entryBacklog: () =>
+        new Promise((resolve) => (answerPoll = (total) => resolve({ total, shards: [total] }))),
+      backlog: async () => ({ total: 0, shards: [0] }),
+    } as unknown as StreamProducer;
+    const monitor = new BacklogMonitor(producer, config);
+    const firstPoll = monitor.check();
+    answerPoll(0);
+    await firstPoll;
+    let failBefore: (error: Error) => void = () => undefined;
+    let failAfter: (error: Error) => void = () => undefined;
+    // Issued before the second poll is sent (so that poll would count it, had Redis stored it) ...
+    const before = monitor.admit(10, () => new Promise((_, reject) => (failBefore = reject)));
+    const secondPoll = monitor.check();
+    // ... and after: no answered poll counts it.
+    const after = monitor.admit(10, () => new Promise((_, reject) => (failAfter = reject)));
+    failBefore(new Error('Redis down'));
+    await expect(before).rejects.toThrow('Redis down');
+    // The 10 in flight counted, the failed 10 not: 15 more reach the mark (25), and the next is refused.
+    await expect(monitor.admit(15, async () => undefined)).resolves.toBeUndefined();
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    // The poll, sent after the failed write, found nothing of it; the 10 in flight and the 15 come after it.
+    answerPoll(0);
+    await secondPoll;
+    failAfter(new Error('Redis down'));
+    await expect(after).rejects.toThrow('Redis down');
+    // Only the 15 uncovered now: 10 more reach the mark, and the next is refused.
+    await expect(monitor.admit(10, async () => undefined)).resolves.toBeUndefined();
+    await expect(monitor.admit(1, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
 });
 
 describe('BacklogMonitor.state', () => {

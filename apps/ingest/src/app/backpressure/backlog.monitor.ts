@@ -33,16 +33,20 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   /** The backlog as counted when the mark was crossed: the 503's message quotes it. */
   private backlogWhenRefused = 0;
   /**
-   * This instance's writes, in flight or done, that the last answered poll may not count: those issued
-   * after it. The counters are read (GET) on the connection that appends, and commands go out on one
-   * connection in call order, so a write issued before a poll is in its count whether or not its own
-   * answer has been handled yet.
+   * Entries of every write issued so far: the issue order of writes and polls. A write's place in it
+   * (`issuedAt`, the count before it) says which polls count it: the counters are read (GET) on the
+   * connection that appends, and commands go out on one connection in call order, so a write issued
+   * before a poll is in its count whether or not its own answer has been handled yet.
    */
-  private uncovered: { issuedAt: number; entries: number }[] = [];
-  /** Entries in `uncovered`. */
-  private uncoveredEntries = 0;
-  /** Entries of every write issued so far: the issue order of writes and polls. */
   private issuedEntries = 0;
+  /** `issuedEntries` when the last answered poll was sent: the writes before it are in lastLength. */
+  private coveredThrough = 0;
+  /**
+   * Writes issued since then that failed, so Redis does not hold them: the only writes kept one by one
+   * (a request's bookkeeping is two numbers, kept by nothing that outlives it; issue 14's floor).
+   */
+  private failedUncovered: { issuedAt: number; entries: number }[] = [];
+  private failedUncoveredEntries = 0;
 
   /** Read once: every admit() compares with it, and ConfigService#get looks a key up by path each call. */
   private readonly highWater: number;
@@ -115,29 +119,32 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     } catch (error) {
       return Promise.reject(error);
     }
-    const issued = { issuedAt: this.issuedEntries, entries };
+    const issuedAt = this.issuedEntries;
     this.issuedEntries += entries;
-    this.uncovered.push(issued);
-    this.uncoveredEntries += entries;
-    // Not written (or, after a timeout, maybe written: then the next poll counts it).
-    const notWritten = () => {
-      const index = this.uncovered.indexOf(issued);
-      if (index >= 0) {
-        this.uncovered.splice(index, 1);
-        this.uncoveredEntries -= entries;
-      }
-    };
     let written: Promise<T>;
     try {
       written = write();
     } catch (error) {
-      notWritten();
+      this.notWritten(issuedAt, entries);
       return Promise.reject(error);
     }
     return written.catch((error: unknown) => {
-      notWritten();
+      this.notWritten(issuedAt, entries);
       throw error;
     });
+  }
+
+  /** This instance's writes that the last answered poll may not count: those issued after it, less the failed. */
+  private get uncoveredEntries(): number {
+    return this.issuedEntries - this.coveredThrough - this.failedUncoveredEntries;
+  }
+
+  /** A write failed (or, after a timeout, maybe was written: then the next poll counts it). */
+  private notWritten(issuedAt: number, entries: number): void {
+    // Issued before the last answered poll: that poll's count is Redis's, which never had it.
+    if (issuedAt < this.coveredThrough) return;
+    this.failedUncovered.push({ issuedAt, entries });
+    this.failedUncoveredEntries += entries;
   }
 
   async check(): Promise<void> {
@@ -154,8 +161,9 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
       // Writes issued before this poll are in `length`, however late their own answers are handled;
       // keep counting only the later ones. (Counting a write both in `length` and as still in flight
       // refused the write after it one entry early, seen in CI.)
-      this.uncovered = this.uncovered.filter((write) => write.issuedAt >= issuedBefore);
-      this.uncoveredEntries = this.uncovered.reduce((sum, write) => sum + write.entries, 0);
+      this.coveredThrough = issuedBefore;
+      this.failedUncovered = this.failedUncovered.filter((write) => write.issuedAt >= issuedBefore);
+      this.failedUncoveredEntries = this.failedUncovered.reduce((sum, write) => sum + write.entries, 0);
       this.lastLength = length;
       const { highWater, lowWater } = this.state;
       if (!this.overloaded && length + this.uncoveredEntries >= highWater) {

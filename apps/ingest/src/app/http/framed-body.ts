@@ -44,15 +44,15 @@ export function readBodyIntoFrame(
   }
   const counted = payload as Readable & { receivedEncodedLength?: number };
   const writer = new BodyFrameWriter(firstFrameBodyBytes(contentLength, decoded, limit), pool);
-  const stop = () => {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', onEnd);
-  };
+  // Once `done` has been called the listeners ignore what follows (the rest of a body too large, an
+  // 'error' after 'end') rather than being removed: three removeListener calls per request cost more
+  // than the flag (issue 14's floor), and a late 'error' still finds a listener.
+  let settled = false;
   function onData(chunk: Buffer | string): void {
+    if (settled) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (writer.length + bytes.length > limit || (counted.receivedEncodedLength ?? 0) > limit) {
-      stop();
+      settled = true;
       writer.discard();
       done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
       return;
@@ -60,7 +60,8 @@ export function readBodyIntoFrame(
     writer.write(bytes);
   }
   function onEnd(error?: Error & { statusCode?: number }): void {
-    stop();
+    if (settled) return;
+    settled = true;
     if (error != null) {
       writer.discard();
       if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;

@@ -10,6 +10,7 @@ import type { HttpErrorFilter } from '../http/http-error.filter';
 import type { RefusedBodies } from '../http/lingering-close';
 import { countLogWrite, entriesIn } from '../metrics/http-metrics.hooks';
 import type { IngestMetrics } from '../metrics/ingest.metrics';
+import type { CounterTally } from '../metrics/tallied-counter';
 import type { LogsController } from './logs.controller';
 
 export interface DirectLogRouteDeps {
@@ -64,10 +65,17 @@ type BodyKind = 'json' | 'ndjson';
  */
 export class DirectLogRoutes implements DirectLane {
   private closing = false;
-  private readonly servedDirectly;
+  private readonly servedDirectly: CounterTally;
+  /** The duration series of the accepted answers, found once (every other answer looks its own up). */
+  private readonly acceptedDuration: Readonly<Record<string, (seconds: number) => void>>;
 
   constructor(private readonly deps: DirectLogRouteDeps) {
-    this.servedDirectly = deps.metrics.writeRequests.labels({ lane: 'direct' });
+    this.servedDirectly = deps.metrics.writeRequests.tally({ lane: 'direct' });
+    const { requestDuration } = deps.metrics;
+    this.acceptedDuration = {
+      [SINGLE]: requestDuration.seriesObserver('POST', SINGLE, 202),
+      [BATCH]: requestDuration.seriesObserver('POST', BATCH, 202),
+    };
   }
 
   /**
@@ -197,7 +205,9 @@ export class DirectLogRoutes implements DirectLane {
 
   private count(url: string, status: number, started: number, entries: number): void {
     const { metrics } = this.deps;
-    metrics.requestDuration.observe('POST', url, status, (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    if (status === 202) this.acceptedDuration[url](seconds);
+    else metrics.requestDuration.observe('POST', url, status, seconds);
     countLogWrite(metrics, status, entries);
   }
 }

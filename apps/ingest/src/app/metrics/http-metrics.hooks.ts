@@ -34,7 +34,7 @@ export function entriesIn(body: unknown): number {
  * partial success; one that failed before its handler decoded anything counts as one rejected entry.
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: IngestMetrics): void {
-  const servedByFramework = metrics.writeRequests.labels({ lane: 'framework' });
+  const servedByFramework = metrics.writeRequests.tally({ lane: 'framework' });
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.
   fastify.addHook('onRequest', (request: TimedRequest, _reply, done) => {
     // performance.now(): a double in ms, where process.hrtime.bigint() allocated two BigInts per request.

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { BacklogMonitor } from '../backpressure/backlog.monitor';
 import { RequestDurationHistogram } from './request-duration.histogram';
+import { TalliedCounter } from './tallied-counter';
 
 /** Why entries were refused, by answer status: what an operator needs to tell a client bug from an outage. */
 export const REJECTION_REASONS: Readonly<Record<number, string>> = {
@@ -27,14 +28,14 @@ export function rejectionReason(status: number): string {
 export class IngestMetrics {
   readonly registry = new Registry();
 
-  readonly entriesReceived = new Counter({
+  readonly entriesReceived = new TalliedCounter({
     name: 'logpipe_ingest_entries_received_total',
     help: 'Entries submitted (accepted or not), by protocol: logpipe (/api/log, /api/logs), otlp, loki, elasticsearch, syslog',
     labelNames: ['protocol'],
     registers: [this.registry],
   });
 
-  readonly entriesQueued = new Counter({
+  readonly entriesQueued = new TalliedCounter({
     name: 'logpipe_ingest_entries_queued_total',
     help: 'Entries appended to the Redis stream (answered as accepted), by protocol',
     labelNames: ['protocol'],
@@ -49,12 +50,12 @@ export class IngestMetrics {
   });
 
   /**
-   * The logpipe protocol's (/api/log, /api/logs) received and queued counters, bound to their label
-   * once: prom-client checks and hashes a label object on every inc, once per request on the hottest route.
+   * The logpipe protocol's (/api/log, /api/logs) received and queued series, tallied (TalliedCounter):
+   * prom-client checks and hashes a label object on every inc, once per request on the hottest route.
    */
   readonly logpipeEntries = {
-    received: this.entriesReceived.labels({ protocol: 'logpipe' }),
-    queued: this.entriesQueued.labels({ protocol: 'logpipe' }),
+    received: this.entriesReceived.tally({ protocol: 'logpipe' }),
+    queued: this.entriesQueued.tally({ protocol: 'logpipe' }),
   };
 
   readonly quotaDecisions = new Counter({
@@ -71,7 +72,7 @@ export class IngestMetrics {
     this.registry,
   );
 
-  readonly writeRequests = new Counter({
+  readonly writeRequests = new TalliedCounter({
     name: 'logpipe_http_write_requests_total',
     help: 'POST /api/log and /api/logs requests by how ingest served them: lane="direct" (straight from node:http: a JSON or NDJSON body with a Content-Length, identity or gzip, a valid key) or lane="framework" (through Fastify: every other request to these routes, including the ones refused before their body was read)',
     labelNames: ['lane'],

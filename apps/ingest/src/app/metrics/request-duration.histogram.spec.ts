@@ -70,4 +70,22 @@ describe('RequestDurationHistogram', () => {
     registry.resetMetrics();
     expect(await registry.metrics()).toBe(`# HELP ${NAME} ${HELP}\n# TYPE ${NAME} histogram\n`);
   });
+
+  it('observes through a series observer into the series observe() uses, before and after a reset', async () => {
+    const registry = new Registry();
+    const histogram = new RequestDurationHistogram(NAME, HELP, [0.1, 1], registry);
+    const accepted = histogram.seriesObserver('POST', '/api/log', 202);
+    accepted(0.05);
+    histogram.observe('POST', '/api/log', 202, 0.5);
+    const labels = 'method="POST",route="/api/log",status="202"';
+    let text = await registry.metrics();
+    expect(text).toContain(`${NAME}_bucket{le="0.1",${labels}} 1`);
+    expect(text).toContain(`${NAME}_count{${labels}} 2`);
+    registry.resetMetrics();
+    accepted(3);
+    text = await registry.metrics();
+    expect(text).toContain(`${NAME}_bucket{le="0.1",${labels}} 0`);
+    expect(text).toContain(`${NAME}_bucket{le="+Inf",${labels}} 1`);
+    expect(text).toContain(`${NAME}_sum{${labels}} 3`);
+  });
 });
