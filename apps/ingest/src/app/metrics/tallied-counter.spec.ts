@@ -31,6 +31,15 @@ describe('TalliedCounter', () => {
     );
   });
 
+  it('starts over on reset, the counts its tallies held but had not handed over included', async () => {
+    const { registry, counter } = counters();
+    const logpipe = counter.tally({ protocol: 'logpipe' });
+    logpipe.inc(5);
+    registry.resetMetrics();
+    logpipe.inc(2);
+    expect(await registry.metrics()).toContain('logpipe_test_entries_total{protocol="logpipe"} 2');
+  });
+
   it("prints the lines prom-client's own Counter prints for the same counts", async () => {
     const { registry, counter } = counters();
     const reference = new Registry();

@@ -14,6 +14,11 @@ class PendingTally<T extends string> implements CounterTally {
     this.pending += value;
   }
 
+  /** What is counted and not yet handed over is dropped: the counter starts over. */
+  discard(): void {
+    this.pending = 0;
+  }
+
   flushInto(counter: Counter<T>): void {
     if (this.pending === 0) return;
     const value = this.pending;
@@ -45,6 +50,13 @@ export class TalliedCounter<T extends string> extends Counter<T> {
     const tally = new PendingTally<T>(labels);
     this.tallies.push(tally);
     return tally;
+  }
+
+  /** Starts over, as prom-client's reset does: what the tallies hold but have not handed over goes too. */
+  override reset(): void {
+    // prom-client's constructor calls reset() too, before this class's fields exist.
+    for (const tally of this.tallies ?? []) tally.discard();
+    super.reset();
   }
 
   private flushTallies(): void {
