@@ -145,6 +145,12 @@ export class WorkerConfig {
    * vacuums' bursts in the write path (docs/store.md, "Autovacuum of the partition being filled").
    */
   @EnvBoolean() @IsBoolean() VACUUM_PARTITION_BEING_FILLED: boolean = false;
+  /**
+   * How long a partition whose range has ended must go without taking rows fast (as many, between two
+   * maintenance runs, as would make autovacuum vacuum it) before it is handed back to insert-driven
+   * autovacuum: late logs, flushed buffers and replays still fill yesterday's partition for a while.
+   */
+  @EnvDuration() @IsInt() @Min(0) PARTITION_QUIET_PERIOD: number = 3_600_000;
   /** Rows one retention DELETE statement removes at most (per-tenant retention, expired event ids). */
   @IsInt() @Min(100) @Max(1_000_000) MAINTENANCE_DELETE_BATCH: number = 10000;
 

@@ -3,6 +3,7 @@ import {
   createDataSourceOptions,
   grantLogStoreAccess,
   isTransientDatabaseError,
+  listLogPartitionFill,
   LogBatchWriter,
   type StoredLogEntry,
 } from '@logpipe/log-store';
@@ -142,6 +143,12 @@ describe('database roles and row-level security on logs (real PostgreSQL)', () =
     ).toBe('42501');
     const resumed = await writer.query(`SELECT logpipe_resume_insert_vacuum('2001-01-03T00:00Z') AS name`);
     expect(resumed.rows.map((row: { name: string }) => row.name)).toEqual([name]);
+    // The job reads every partition's insert count and hold with no privilege beyond the listing function ...
+    const fill = await listLogPartitionFill({ query: async (sql) => (await writer.query(sql)).rows });
+    expect(fill).toContainEqual(expect.objectContaining({ name, held: false, rowsInserted: 0 }));
+    // ... and holds it again, as it does while a backfill fills an ended partition.
+    const held = await writer.query(`SELECT logpipe_set_insert_vacuum_hold($1, true) AS name`, [[name]]);
+    expect(held.rows.map((row: { name: string }) => row.name)).toEqual([name]);
     await writer.query(`SELECT logpipe_summarize_open_log_partitions()`);
     const dropped = await writer.query(`SELECT logpipe_drop_log_partitions('2001-01-03T00:00Z') AS name`);
     expect(dropped.rows.map((row: { name: string }) => row.name)).toEqual([name]);
@@ -155,6 +162,9 @@ describe('database roles and row-level security on logs (real PostgreSQL)', () =
     ).toBe('42501');
     expect(await sqlstateOf(() => reader.query(`SELECT logpipe_drop_log_partitions(now())`))).toBe('42501');
     expect(await sqlstateOf(() => reader.query(`SELECT logpipe_resume_insert_vacuum(now())`))).toBe('42501');
+    expect(
+      await sqlstateOf(() => reader.query(`SELECT logpipe_set_insert_vacuum_hold(ARRAY[]::text[], true)`)),
+    ).toBe('42501');
     expect(await sqlstateOf(() => reader.query(`SELECT logpipe_summarize_open_log_partitions()`))).toBe(
       '42501',
     );

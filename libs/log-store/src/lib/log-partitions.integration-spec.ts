@@ -8,9 +8,11 @@ import {
   deleteLogRows,
   dropLogPartitionsBefore,
   expireEventIds,
+  listLogPartitionFill,
   listLogPartitions,
   oldestLogTime,
   resumeInsertVacuum,
+  setInsertVacuumHold,
   summarizeOpenLogPartitions,
 } from './log-partitions';
 import type { StoredLogEntry } from './stored-log-entry';
@@ -293,6 +295,63 @@ describe('partitioned logs against PostgreSQL', () => {
     await expect(resumeInsertVacuum(dataSource, new Date(MIDNIGHT + 1000))).resolves.toEqual([]);
   });
 
+  it("holds and hands back the partitions named, counts each one's inserts, and skips one it cannot lock", async () => {
+    await createLogPartitions(dataSource, new Date(MIDNIGHT - DAY), new Date(MIDNIGHT + DAY), '1 day');
+    await writer.insert(secondByEntries(MIDNIGHT - DAY, 30));
+    // The statistics count a commit's inserts a second or so after it.
+    await waitFor(
+      'the statistics to count 30 rows inserted',
+      async () =>
+        (await listLogPartitionFill(dataSource)).find((p) => p.name === 'logs_p20261126t000000')
+          ?.rowsInserted === 30,
+      15_000,
+    );
+    expect(await listLogPartitionFill(dataSource)).toEqual([
+      {
+        name: 'logs_p20261126t000000',
+        rangeEnd: new Date(MIDNIGHT),
+        held: true,
+        rowsInserted: 30,
+        // autovacuum_vacuum_insert_threshold + 0.2 x reltuples: never analysed yet, so 1,000 + 0.
+        insertVacuumTrigger: 1000,
+      },
+      expect.objectContaining({ name: 'logs_p20261127t000000', held: true, rowsInserted: 0 }),
+    ]);
+    await expect(
+      setInsertVacuumHold(
+        dataSource,
+        ['logs_p20261126t000000', 'logs_p20261127t000000', 'not_a_partition'],
+        false,
+      ),
+    ).resolves.toEqual(['logs_p20261126t000000', 'logs_p20261127t000000']);
+    expect(await partitionsHeldFromInsertVacuum(dataSource)).toEqual([]);
+    // Already handed back: nothing to change.
+    await expect(setInsertVacuumHold(dataSource, ['logs_p20261126t000000'], false)).resolves.toEqual([]);
+
+    // A session holding a lock that conflicts with ALTER TABLE ... SET (as a VACUUM or an ANALYZE does).
+    const blocker = dataSource.createQueryRunner();
+    const caller = dataSource.createQueryRunner();
+    try {
+      await blocker.startTransaction();
+      await blocker.query('LOCK TABLE logs_p20261127t000000 IN SHARE UPDATE EXCLUSIVE MODE');
+      await caller.query('SET lock_timeout = 200');
+      await expect(
+        setInsertVacuumHold(caller, ['logs_p20261126t000000', 'logs_p20261127t000000'], true),
+      ).resolves.toEqual(['logs_p20261126t000000']);
+      await blocker.commitTransaction();
+      await expect(setInsertVacuumHold(caller, ['logs_p20261127t000000'], true)).resolves.toEqual([
+        'logs_p20261127t000000',
+      ]);
+    } finally {
+      await caller.query('RESET lock_timeout');
+      await Promise.all([blocker.release(), caller.release()]);
+    }
+    expect(await partitionsHeldFromInsertVacuum(dataSource)).toEqual([
+      'logs_p20261126t000000',
+      'logs_p20261127t000000',
+    ]);
+  });
+
   it('summarises the new BRIN ranges of the partitions being filled: a time range without a tenant reads only its pages', async () => {
     // Two days of 12,000 rows each (about 4 MB, 4 ranges of 128 pages): 2026-11-26, which has ended
     // and goes back to autovacuum, and 2026-11-27, being filled.
@@ -405,5 +464,29 @@ describe('insert-driven autovacuum of partitions, on a private PostgreSQL that v
     );
     expect(visible).toBe(pages); // what the vacuum was for: every page all-visible
     expect((await autovacuumOf(open)).vacuums).toBe(0);
+  }, 120000);
+
+  it('does not vacuum an ended partition held again while a backfill fills it', async () => {
+    const backfilled = 'logs_p20261125t000000';
+    await writer.insert(secondByEntries(MIDNIGHT - 2 * DAY, 3000));
+    await expect(setInsertVacuumHold(dataSource, [backfilled], false)).resolves.toEqual([backfilled]);
+    await waitFor(
+      'autovacuum of the partition handed back',
+      async () => (await autovacuumOf(backfilled)).vacuums > 0,
+      30000,
+    );
+    // The maintenance job found it busy again: held, then 12,000 more rows, four times the
+    // 1,000 + 20% of 3,000 that would make autovacuum vacuum it again.
+    await expect(setInsertVacuumHold(dataSource, [backfilled], true)).resolves.toEqual([backfilled]);
+    const before = await autovacuumOf(backfilled);
+    for (let hour = 1; hour <= 4; hour++)
+      await writer.insert(secondByEntries(MIDNIGHT - 2 * DAY + hour * 3_600_000, 3000));
+    await waitFor(
+      'auto-analyze of the backfilled partition',
+      async () => (await autovacuumOf(backfilled)).analyzes > before.analyzes,
+      30000,
+    );
+    await sleep(4000);
+    expect((await autovacuumOf(backfilled)).vacuums).toBe(before.vacuums);
   }, 120000);
 });

@@ -81,6 +81,65 @@ export async function resumeInsertVacuum(db: SqlQueryable, before: Date | null):
   return rows.map((row) => row.name);
 }
 
+/** How much a partition has been filled, for deciding whether to hold it from insert-driven autovacuum. */
+export interface LogPartitionFill {
+  name: string;
+  /** Exclusive upper bound of its range; null when unbounded. */
+  rangeEnd: Date | null;
+  /** Held from insert-driven autovacuum (`autovacuum_vacuum_insert_threshold = -1`). */
+  held: boolean;
+  /** Rows inserted into it since PostgreSQL's statistics began counting (pg_stat_user_tables.n_tup_ins). */
+  rowsInserted: number;
+  /**
+   * Rows whose insertion makes autovacuum vacuum it, were it not held: the server's
+   * autovacuum_vacuum_insert_threshold + _scale_factor × its estimated row count, as autovacuum reckons.
+   */
+  insertVacuumTrigger: number;
+}
+
+/**
+ * Every partition with its insert count and hold. Needs no privilege beyond the listing function: the
+ * statistics and reloptions are readable by every role. The counts reach the statistics a second or so
+ * after the inserting transaction commits.
+ */
+export async function listLogPartitionFill(db: SqlQueryable): Promise<LogPartitionFill[]> {
+  const rows: { name: string; range_end: string; held: boolean; rows_inserted: string; trigger: string }[] =
+    await db.query(
+      `SELECT p.partition_name AS name, to_json(p.range_end) #>> '{}' AS range_end,
+              coalesce('autovacuum_vacuum_insert_threshold=-1' = ANY (c.reloptions), false) AS held,
+              pg_stat_get_tuples_inserted(c.oid)::text AS rows_inserted,
+              ceil(current_setting('autovacuum_vacuum_insert_threshold')::float8
+                   + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * greatest(c.reltuples, 0))::text AS trigger
+         FROM logpipe_log_partitions() p JOIN pg_class c ON c.oid = p.partition_name::regclass
+        ORDER BY p.range_start`,
+    );
+  return rows.map((row) => ({
+    name: row.name,
+    rangeEnd: boundary(row.range_end),
+    held: row.held,
+    rowsInserted: Number(row.rows_inserted),
+    insertVacuumTrigger: Number(row.trigger),
+  }));
+}
+
+/**
+ * Holds the named partitions from insert-driven autovacuum (`hold` true) or hands them back to it
+ * (false); returns those it changed. A partition it cannot lock within the session's lock_timeout is
+ * skipped, not an error (migration 1796472000000).
+ */
+export async function setInsertVacuumHold(
+  db: SqlQueryable,
+  partitions: readonly string[],
+  hold: boolean,
+): Promise<string[]> {
+  if (partitions.length === 0) return [];
+  const rows: { name: string }[] = await db.query(
+    `SELECT logpipe_set_insert_vacuum_hold AS name FROM logpipe_set_insert_vacuum_hold($1::text[], $2)`,
+    [partitions, hold],
+  );
+  return rows.map((row) => row.name);
+}
+
 /** Summarises the BRIN ranges filled since the last call in the partitions still being filled; returns how many. */
 export async function summarizeOpenLogPartitions(db: SqlQueryable): Promise<number> {
   const [{ ranges }]: { ranges: number }[] = await db.query(

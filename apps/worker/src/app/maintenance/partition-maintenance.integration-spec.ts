@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  listLogPartitionFill,
   listLogPartitions,
   LogBatchWriter,
   releaseMaintenanceLock,
@@ -17,7 +18,8 @@ import { type MaintenanceReport, PartitionMaintenance } from './partition-mainte
 import { StoreMetrics } from './store.metrics';
 
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 
 let seq = 0;
@@ -53,6 +55,7 @@ describe('partition maintenance against PostgreSQL', () => {
       RETENTION: 30 * DAY,
       MAINTENANCE_DELETE_BATCH: 100,
       VACUUM_PARTITION_BEING_FILLED: false,
+      PARTITION_QUIET_PERIOD: HOUR,
       ...env,
     };
     const config = { get: (key: keyof WorkerConfig) => values[key] } as unknown as ConfigService<
@@ -65,6 +68,17 @@ describe('partition maintenance against PostgreSQL', () => {
   };
 
   const partitionNames = async () => (await listLogPartitions(dataSource)).map((p) => p.name);
+  const heldPartitions = async () =>
+    (await listLogPartitionFill(dataSource)).filter((p) => p.held).map((p) => p.name);
+  /** Waits until PostgreSQL's statistics count `rows` inserted into `partition` (they lag commits by ~1 s). */
+  const statisticsCount = async (partition: string, rows: number) => {
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      const fill = (await listLogPartitionFill(dataSource)).find((p) => p.name === partition);
+      if (fill !== undefined && fill.rowsInserted >= rows) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`the statistics never counted ${rows} rows inserted into ${partition}`);
+  };
 
   beforeAll(async () => {
     dataSource = await openMigratedSchema(DATABASE_URL, schema);
@@ -94,6 +108,7 @@ describe('partition maintenance against PostgreSQL', () => {
     });
     await expect(job().runOnce(NOW)).resolves.toEqual({
       created: [],
+      insertVacuumHeld: [],
       insertVacuumResumed: [],
       brinRangesSummarized: 0,
       dropped: [],
@@ -103,19 +118,64 @@ describe('partition maintenance against PostgreSQL', () => {
     expect(await partitionNames()).toHaveLength(4);
   });
 
-  it("hands yesterday's partition back to insert-driven autovacuum and summarises today's new BRIN ranges", async () => {
+  it("hands yesterday's partition back once it has been quiet for PARTITION_QUIET_PERIOD, and summarises today's new BRIN ranges", async () => {
     await writer.insert([entry('acme', DAY)]);
     // 24,000 rows of today in time order (a few 128-page BRIN ranges), in batches as the worker writes.
     for (let batch = 0; batch < 6; batch++)
       await writer.insert(
         Array.from({ length: 4000 }, (_, i) => entry('acme', 11 * 3_600_000 - (batch * 4000 + i))),
       );
-    const report = await job().runOnce(NOW);
-    expect(report).toMatchObject({ insertVacuumResumed: ['logs_p20261128t000000'] });
-    expect((report as MaintenanceReport).brinRangesSummarized).toBeGreaterThanOrEqual(1);
-    await expect(job().runOnce(NOW)).resolves.toMatchObject({
+    const maintenance = job({ PARTITION_QUIET_PERIOD: HOUR });
+    // The first run has nothing to compare yesterday's insert count with: it keeps the partition held.
+    const first = await maintenance.runOnce(NOW);
+    expect(first).toMatchObject({ insertVacuumHeld: [], insertVacuumResumed: [] });
+    expect((first as MaintenanceReport).brinRangesSummarized).toBeGreaterThanOrEqual(1);
+    await expect(maintenance.runOnce(new Date(NOW.getTime() + HOUR / 2))).resolves.toMatchObject({
       insertVacuumResumed: [],
       brinRangesSummarized: 0,
+    });
+    await expect(maintenance.runOnce(new Date(NOW.getTime() + HOUR))).resolves.toMatchObject({
+      insertVacuumHeld: [],
+      insertVacuumResumed: ['logs_p20261128t000000'],
+    });
+    expect(await heldPartitions()).not.toContain('logs_p20261128t000000');
+  });
+
+  it('holds an ended partition again while a backfill fills it, and hands it back once the backfill stops', async () => {
+    await writer.insert([entry('acme', DAY)]);
+    const maintenance = job({ PARTITION_QUIET_PERIOD: 0 });
+    await maintenance.runOnce(NOW);
+    await expect(maintenance.runOnce(NOW)).resolves.toMatchObject({
+      insertVacuumResumed: ['logs_p20261128t000000'],
+    });
+    // A replay of yesterday: more rows than the 1,000 + 20% that make autovacuum vacuum a table.
+    await writer.insert(Array.from({ length: 1500 }, (_, i) => entry('acme', DAY - i)));
+    await statisticsCount('logs_p20261128t000000', 1501);
+    await expect(maintenance.runOnce(NOW)).resolves.toMatchObject({
+      insertVacuumHeld: ['logs_p20261128t000000'],
+      insertVacuumResumed: [],
+    });
+    expect(await heldPartitions()).toContain('logs_p20261128t000000');
+    // A few late lines are not a backfill: the next run finds it quiet and hands it back.
+    await writer.insert([entry('acme', DAY + 5000)]);
+    await statisticsCount('logs_p20261128t000000', 1502);
+    await expect(maintenance.runOnce(NOW)).resolves.toMatchObject({
+      insertVacuumHeld: [],
+      insertVacuumResumed: ['logs_p20261128t000000'],
+    });
+  });
+
+  it('holds a partition being filled that was handed back (VACUUM_PARTITION_BEING_FILLED switched off again)', async () => {
+    await writer.insert([entry('acme', 0)]);
+    await job({ VACUUM_PARTITION_BEING_FILLED: true }).runOnce(NOW);
+    expect(await heldPartitions()).toEqual([]);
+    await expect(job().runOnce(NOW)).resolves.toMatchObject({
+      insertVacuumHeld: [
+        'logs_p20261129t000000',
+        'logs_p20261130t000000',
+        'logs_p20261201t000000',
+        'logs_p20261202t000000',
+      ],
     });
   });
 

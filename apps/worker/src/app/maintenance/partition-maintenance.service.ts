@@ -3,10 +3,12 @@ import {
   deleteLogRows,
   dropLogPartitionsBefore,
   expireEventIds,
+  listLogPartitionFill,
   listLogPartitions,
   partitionIntervalMs,
   releaseMaintenanceLock,
   resumeInsertVacuum,
+  setInsertVacuumHold,
   type SqlQueryable,
   summarizeOpenLogPartitions,
   tryMaintenanceLock,
@@ -16,6 +18,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../worker.config';
+import { type FillReading, planInsertVacuumHolds } from './insert-vacuum-hold';
 import { parseTenantRetention, planRetention, type RetentionPolicy } from './retention-policy';
 import { StoreMetrics } from './store.metrics';
 
@@ -26,7 +29,9 @@ const LOCK_TIMEOUT_MS = 5000;
 
 export interface MaintenanceReport {
   created: string[];
-  /** Partitions whose range ended, handed back to insert-driven autovacuum. */
+  /** Partitions held from insert-driven autovacuum again: they took rows fast after their range ended. */
+  insertVacuumHeld: string[];
+  /** Partitions whose range ended and that have been quiet for PARTITION_QUIET_PERIOD, handed back to it. */
   insertVacuumResumed: string[];
   /** BRIN ranges of the partitions being filled, summarised by this run. */
   brinRangesSummarized: number;
@@ -38,9 +43,10 @@ export interface MaintenanceReport {
 /**
  * Keeps `logs` in shape: partitions PARTITIONS_AHEAD intervals ahead, whole partitions past retention
  * dropped, rows of tenants with a shorter retention deleted in bounded batches, expired event ids
- * forgotten; partitions whose range ended (every one, with VACUUM_PARTITION_BEING_FILLED) handed back to
- * insert-driven autovacuum (a partition is filled without it, docs/store.md "Autovacuum of the partition
- * being filled"), and the new BRIN ranges of those still being filled summarised. Every worker schedules
+ * forgotten; partitions whose range ended and that have stopped taking rows handed back to insert-driven
+ * autovacuum, and those taking many rows held from it (every partition handed back, with
+ * VACUUM_PARTITION_BEING_FILLED; docs/store.md "Autovacuum of the partition being filled"), and the new
+ * BRIN ranges of those held summarised. Every worker schedules
  * it; a session-level advisory lock lets one run at a time, and each step is idempotent, so a run cut
  * short by a crash is simply finished by the next.
  */
@@ -52,6 +58,9 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
   private readonly ahead: number;
   private readonly deleteBatch: number;
   private readonly vacuumWhileFilling: boolean;
+  private readonly quietMs: number;
+  /** What this worker's last run saw of each partition's inserts (every worker keeps its own). */
+  private fillReadings: ReadonlyMap<string, FillReading> = new Map();
   private readonly policy: RetentionPolicy;
   private timer?: NodeJS.Timeout;
   private current?: Promise<unknown>;
@@ -67,6 +76,7 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
     this.ahead = config.get('PARTITIONS_AHEAD', { infer: true });
     this.deleteBatch = config.get('MAINTENANCE_DELETE_BATCH', { infer: true });
     this.vacuumWhileFilling = config.get('VACUUM_PARTITION_BEING_FILLED', { infer: true });
+    this.quietMs = config.get('PARTITION_QUIET_PERIOD', { infer: true });
     this.policy = {
       defaultMs: config.get('RETENTION', { infer: true }),
       tenants: parseTenantRetention(config.get('TENANT_RETENTION', { infer: true })),
@@ -148,9 +158,30 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
       plan.dropPartitionsBefore === null
         ? 0
         : await this.drain((limit) => expireEventIds(db, plan.dropPartitionsBefore as Date, limit));
-    const insertVacuumResumed = await resumeInsertVacuum(db, this.vacuumWhileFilling ? null : now);
+    const { insertVacuumHeld, insertVacuumResumed } = await this.holdPartitionsBeingFilled(db, now);
     const brinRangesSummarized = await summarizeOpenLogPartitions(db);
-    return { created, insertVacuumResumed, brinRangesSummarized, dropped, rowsDeleted, eventIdsExpired };
+    return {
+      created,
+      insertVacuumHeld,
+      insertVacuumResumed,
+      brinRangesSummarized,
+      dropped,
+      rowsDeleted,
+      eventIdsExpired,
+    };
+  }
+
+  private async holdPartitionsBeingFilled(
+    db: SqlQueryable,
+    now: Date,
+  ): Promise<Pick<MaintenanceReport, 'insertVacuumHeld' | 'insertVacuumResumed'>> {
+    if (this.vacuumWhileFilling)
+      return { insertVacuumHeld: [], insertVacuumResumed: await resumeInsertVacuum(db, null) };
+    const plan = planInsertVacuumHolds(await listLogPartitionFill(db), this.fillReadings, now, this.quietMs);
+    const insertVacuumHeld = await setInsertVacuumHold(db, plan.hold, true);
+    const insertVacuumResumed = await setInsertVacuumHold(db, plan.resume, false);
+    this.fillReadings = plan.readings;
+    return { insertVacuumHeld, insertVacuumResumed };
   }
 
   /** Repeats a bounded DELETE until it finds less than a batch (or the worker stops); returns the total. */

@@ -11,6 +11,7 @@ import { WidenStreamId1796299200000 } from './1796299200000-widen-stream-id';
 import { MessageIndexPerWriteLane1796342400000 } from './1796342400000-message-index-per-write-lane';
 import { PrimaryKeyOnStreamPosition1796385600000 } from './1796385600000-primary-key-on-stream-position';
 import { OpenPartitionsWithoutInsertVacuum1796428800000 } from './1796428800000-open-partitions-without-insert-vacuum';
+import { HoldPartitionsWhileTheyFill1796472000000 } from './1796472000000-hold-partitions-while-they-fill';
 
 /** Every migration, in order. Listed explicitly: bundlers cannot follow a glob. */
 export const LOG_STORE_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const LOG_STORE_MIGRATIONS = [
   MessageIndexPerWriteLane1796342400000,
   PrimaryKeyOnStreamPosition1796385600000,
   OpenPartitionsWithoutInsertVacuum1796428800000,
+  HoldPartitionsWhileTheyFill1796472000000,
 ];
