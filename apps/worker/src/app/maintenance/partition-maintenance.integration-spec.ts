@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { waitFor } from '@logpipe/e2e-support';
 import {
   listLogPartitionFill,
   listLogPartitions,
@@ -71,14 +72,15 @@ describe('partition maintenance against PostgreSQL', () => {
   const heldPartitions = async () =>
     (await listLogPartitionFill(dataSource)).filter((p) => p.held).map((p) => p.name);
   /** Waits until PostgreSQL's statistics count `rows` inserted into `partition` (they lag commits by ~1 s). */
-  const statisticsCount = async (partition: string, rows: number) => {
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-      const fill = (await listLogPartitionFill(dataSource)).find((p) => p.name === partition);
-      if (fill !== undefined && fill.rowsInserted >= rows) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`the statistics never counted ${rows} rows inserted into ${partition}`);
-  };
+  const statisticsCount = (partition: string, rows: number) =>
+    waitFor(
+      `the statistics to count ${rows} rows inserted into ${partition}`,
+      async () =>
+        ((await listLogPartitionFill(dataSource)).find((p) => p.name === partition)?.rowsInserted ?? 0) >=
+        rows,
+      15_000,
+      200,
+    );
 
   beforeAll(async () => {
     dataSource = await openMigratedSchema(DATABASE_URL, schema);

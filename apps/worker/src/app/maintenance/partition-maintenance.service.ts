@@ -33,7 +33,7 @@ export interface MaintenanceReport {
   insertVacuumHeld: string[];
   /** Partitions whose range ended and that have been quiet for PARTITION_QUIET_PERIOD, handed back to it. */
   insertVacuumResumed: string[];
-  /** BRIN ranges of the partitions being filled, summarised by this run. */
+  /** BRIN ranges of the partitions held from insert-driven autovacuum, summarised by this run. */
   brinRangesSummarized: number;
   dropped: string[];
   rowsDeleted: number;
@@ -46,9 +46,9 @@ export interface MaintenanceReport {
  * forgotten; partitions whose range ended and that have stopped taking rows handed back to insert-driven
  * autovacuum, and those taking many rows held from it (every partition handed back, with
  * VACUUM_PARTITION_BEING_FILLED; docs/store.md "Autovacuum of the partition being filled"), and the new
- * BRIN ranges of those held summarised. Every worker schedules
- * it; a session-level advisory lock lets one run at a time, and each step is idempotent, so a run cut
- * short by a crash is simply finished by the next.
+ * BRIN ranges of those held summarised. Every worker schedules it; a session-level advisory lock lets
+ * one run at a time, and each step is idempotent, so a run cut short by a crash is simply finished by
+ * the next.
  */
 @Injectable()
 export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
